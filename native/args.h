@@ -1,0 +1,107 @@
+// Argument checking for the bindings: every malformed call becomes a JS error
+// naming the function and the argument; nothing reaches a kernel unchecked.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernels/elementwise.h"
+
+namespace lattice {
+
+struct ArrayArg {
+  void* data = nullptr;
+  int64_t length = 0;
+  ElemType type = ElemType::F32;
+  size_t byteLength = 0;
+};
+
+[[noreturn]] inline void throwType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] inline void throwRange(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+inline const char* typeName(ElemType t) {
+  switch (t) {
+    case ElemType::F32: return "Float32Array";
+    case ElemType::F64: return "Float64Array";
+    case ElemType::I32: return "Int32Array";
+    default: return "Uint8Array";
+  }
+}
+
+inline ArrayArg arrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  Napi::Env env = info.Env();
+  if (i >= info.Length() || !info[i].IsTypedArray())
+    throwType(env, std::string(fn) + ": " + name + " must be a typed array");
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  ArrayArg a;
+  switch (ta.TypedArrayType()) {
+    case napi_float32_array: a.type = ElemType::F32; break;
+    case napi_float64_array: a.type = ElemType::F64; break;
+    case napi_int32_array: a.type = ElemType::I32; break;
+    case napi_uint8_array: a.type = ElemType::U8; break;
+    default: throwType(env, std::string(fn) + ": " + name + " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
+  }
+  a.length = static_cast<int64_t>(ta.ElementLength());
+  a.byteLength = ta.ByteLength();
+  Napi::ArrayBuffer buffer = ta.ArrayBuffer();
+  a.data = static_cast<uint8_t*>(buffer.Data()) + ta.ByteOffset();
+  if (a.length > 0 && buffer.Data() == nullptr) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
+  return a;
+}
+
+inline ArrayArg arrayArgOf(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, ElemType want) {
+  ArrayArg a = arrayArg(info, i, fn, name);
+  if (a.type != want)
+    throwType(info.Env(), std::string(fn) + ": " + name + " must be a " + typeName(want) + ", got a " + typeName(a.type));
+  return a;
+}
+
+inline bool isNullish(const Napi::CallbackInfo& info, size_t i) {
+  return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
+}
+
+inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, int64_t lo = 0,
+                      int64_t hi = INT32_MAX) {
+  Napi::Env env = info.Env();
+  if (i >= info.Length() || !info[i].IsNumber()) throwType(env, std::string(fn) + ": " + name + " must be a number");
+  const double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != static_cast<double>(static_cast<int64_t>(v)))
+    throwRange(env, std::string(fn) + ": " + name + " must be an integer in [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "], got " + std::to_string(v));
+  return static_cast<int64_t>(v);
+}
+
+inline double numberArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  if (i >= info.Length() || !info[i].IsNumber()) throwType(info.Env(), std::string(fn) + ": " + name + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+inline bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  if (i >= info.Length() || !info[i].IsBoolean()) throwType(info.Env(), std::string(fn) + ": " + name + " must be a boolean");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+inline void requireLength(Napi::Env env, const ArrayArg& a, int64_t want, const char* fn, const char* name) {
+  if (a.length != want)
+    throwRange(env, std::string(fn) + ": " + name + " has " + std::to_string(a.length) + " elements, expected " + std::to_string(want));
+}
+
+// Checks that every index reached by offset + sum(i_d * strides_d) over `shape` lies in [0, length).
+inline void requireStridedFits(Napi::Env env, const ArrayArg& shape, const ArrayArg& strides, int64_t offset, int64_t length,
+                               const char* fn, const char* name) {
+  const auto* s = static_cast<const int32_t*>(shape.data);
+  const auto* st = static_cast<const int32_t*>(strides.data);
+  if (strides.length != shape.length) throwRange(env, std::string(fn) + ": " + name + " strides and shape differ in rank");
+  int64_t hi = offset, total = 1;
+  for (int64_t d = 0; d < shape.length; ++d) {
+    if (s[d] < 0 || st[d] < 0) throwRange(env, std::string(fn) + ": negative size or stride for " + name);
+    total *= s[d];
+    if (s[d] > 0) hi += static_cast<int64_t>(s[d] - 1) * st[d];
+  }
+  if (total > 0 && (offset < 0 || hi >= length))
+    throwRange(env, std::string(fn) + ": " + name + " reaches element " + std::to_string(hi) + " of " + std::to_string(length));
+}
+
+}  // namespace lattice

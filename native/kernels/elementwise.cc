@@ -1,0 +1,236 @@
+#include "elementwise.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "strided.h"
+
+namespace lattice {
+
+namespace {
+
+constexpr int64_t kGrain = 1 << 15;  // elements per thread chunk: below this threads cost more than they save
+
+template <typename T>
+inline T sigmoidOf(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+// One definition of each unary op; integer types compute through double.
+template <typename T>
+inline T applyUnary(UnaryOp op, T x, T p0, T p1) {
+  switch (op) {
+    case UnaryOp::neg: return -x;
+    case UnaryOp::abs: return std::abs(x);
+    case UnaryOp::sign: return x > T(0) ? T(1) : x < T(0) ? T(-1) : (x == x ? T(0) : x);
+    case UnaryOp::exp: return std::exp(x);
+    case UnaryOp::expm1: return std::expm1(x);
+    case UnaryOp::log: return std::log(x);
+    case UnaryOp::log1p: return std::log1p(x);
+    case UnaryOp::sqrt: return std::sqrt(x);
+    case UnaryOp::rsqrt: return T(1) / std::sqrt(x);
+    case UnaryOp::square: return x * x;
+    case UnaryOp::reciprocal: return T(1) / x;
+    case UnaryOp::sin: return std::sin(x);
+    case UnaryOp::cos: return std::cos(x);
+    case UnaryOp::tanh: return std::tanh(x);
+    case UnaryOp::sigmoid: return sigmoidOf(x);
+    case UnaryOp::relu: return x < T(0) ? T(0) : x;
+    case UnaryOp::leakyRelu: return x < T(0) ? x * p0 : x;
+    case UnaryOp::elu: return x > T(0) ? x : p0 * std::expm1(x);
+    // gelu(x) = x/2 (1 + erf(x / sqrt 2))
+    case UnaryOp::gelu: return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
+    // tanh approximation: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+    case UnaryOp::geluTanh:
+      return T(0.5) * x * (T(1) + std::tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x)));
+    case UnaryOp::silu: return x * sigmoidOf(x);
+    // softplus(x) = log(1 + exp(beta x)) / beta, linear above the threshold (p0 = beta, p1 = threshold)
+    case UnaryOp::softplus: return x * p0 > p1 ? x : std::log1p(std::exp(p0 * x)) / p0;
+    case UnaryOp::clamp: return x != x ? x : x < p0 ? p0 : x > p1 ? p1 : x;
+    case UnaryOp::floor: return std::floor(x);
+    case UnaryOp::ceil: return std::ceil(x);
+    case UnaryOp::round: return std::nearbyint(x);  // half to even under the default rounding mode
+    case UnaryOp::logicalNot: return x == T(0) ? T(1) : T(0);
+    case UnaryOp::erf: return std::erf(x);
+    default: return x;
+  }
+}
+
+template <typename T>
+void unaryTyped(Context& ctx, UnaryOp op, const T* x, T* out, int64_t n, double p0, double p1) {
+  ctx.pool.parallelFor(0, n, kGrain, [&](int64_t b, int64_t e) {
+    if constexpr (std::is_floating_point_v<T>) {
+      const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
+      for (int64_t i = b; i < e; ++i) out[i] = applyUnary<T>(op, x[i], q0, q1);
+    } else {
+      for (int64_t i = b; i < e; ++i) {
+        const double r = applyUnary<double>(op, static_cast<double>(x[i]), p0, p1);
+        out[i] = static_cast<T>(r);
+      }
+    }
+  });
+}
+
+template <typename T>
+inline T pow32(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    uint32_t result = 1, base = static_cast<uint32_t>(a);
+    for (int64_t e = b; e > 0; e >>= 1) {
+      if (e & 1) result *= base;
+      base *= base;
+    }
+    return static_cast<T>(result);
+  } else {
+    return std::pow(a, b);
+  }
+}
+
+template <typename T>
+inline double applyBinary(BinaryOp op, T a, T b) {
+  switch (op) {
+    case BinaryOp::add: if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b)); else return a + b;
+    case BinaryOp::sub: if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b)); else return a - b;
+    case BinaryOp::mul: if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b)); else return a * b;
+    case BinaryOp::div: return a / b;
+    case BinaryOp::pow: return pow32<T>(a, b);
+    case BinaryOp::maximum: return (a != a || b != b) ? std::numeric_limits<double>::quiet_NaN() : (a > b ? a : b);
+    case BinaryOp::minimum: return (a != a || b != b) ? std::numeric_limits<double>::quiet_NaN() : (a < b ? a : b);
+    case BinaryOp::eq: return a == b;
+    case BinaryOp::ne: return a != b;
+    case BinaryOp::lt: return a < b;
+    case BinaryOp::le: return a <= b;
+    case BinaryOp::gt: return a > b;
+    case BinaryOp::ge: return a >= b;
+    case BinaryOp::logicalAnd: return a != T(0) && b != T(0);
+    case BinaryOp::logicalOr: return a != T(0) || b != T(0);
+    default: return 0;
+  }
+}
+
+// Float arithmetic in T itself (double rounding would differ from plain float ops).
+template <typename T>
+inline T arith(BinaryOp op, T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+      case BinaryOp::add: return a + b;
+      case BinaryOp::sub: return a - b;
+      case BinaryOp::mul: return a * b;
+      case BinaryOp::div: return a / b;
+      default: break;
+    }
+  }
+  return static_cast<T>(applyBinary<T>(op, a, b));
+}
+
+template <typename T, typename O, bool Compare>
+void binaryTyped(Context& ctx, BinaryOp op, const T* a, int64_t aLen, const T* b, int64_t bLen, O* out, int64_t n,
+                 const int32_t* shape, const int32_t* aStrides, const int32_t* bStrides, int nd) {
+  auto f = [op](T x, T y) -> O {
+    if constexpr (Compare) return static_cast<O>(applyBinary<T>(op, x, y) != 0);
+    else return arith<T>(op, x, y);
+  };
+  if (shape == nullptr) {
+    const int64_t sa = aLen == 1 ? 0 : 1, sb = bLen == 1 ? 0 : 1;
+    ctx.pool.parallelFor(0, n, kGrain, [&](int64_t s, int64_t e) {
+      if (sa && sb && op == BinaryOp::add && !Compare) {
+        for (int64_t i = s; i < e; ++i) out[i] = static_cast<O>(a[i] + b[i]);  // the common case, vectorised
+      } else {
+        for (int64_t i = s; i < e; ++i) out[i] = f(a[i * sa], b[i * sb]);
+      }
+    });
+    return;
+  }
+  const int32_t* strides[2] = {aStrides, bStrides};
+  forEachStrided<2>(shape, nd, strides, [&](int64_t i, int64_t oa, int64_t ob, int64_t) { out[i] = f(a[oa], b[ob]); });
+}
+
+template <typename T>
+void binaryDispatch(Context& ctx, BinaryOp op, const void* a, int64_t aLen, const void* b, int64_t bLen, void* out, int64_t n,
+                    const int32_t* shape, const int32_t* aS, const int32_t* bS, int nd) {
+  if (isComparison(op))
+    binaryTyped<T, uint8_t, true>(ctx, op, static_cast<const T*>(a), aLen, static_cast<const T*>(b), bLen,
+                                  static_cast<uint8_t*>(out), n, shape, aS, bS, nd);
+  else
+    binaryTyped<T, T, false>(ctx, op, static_cast<const T*>(a), aLen, static_cast<const T*>(b), bLen,
+                             static_cast<T*>(out), n, shape, aS, bS, nd);
+}
+
+template <typename T>
+void whereTyped(const uint8_t* cond, const T* a, const T* b, T* out, const int32_t* shape, const int32_t* cS,
+                const int32_t* aS, const int32_t* bS, int nd) {
+  const int32_t* strides[3] = {cS, aS, bS};
+  forEachStrided<3>(shape, nd, strides,
+                    [&](int64_t i, int64_t oc, int64_t oa, int64_t ob) { out[i] = cond[oc] ? a[oa] : b[ob]; });
+}
+
+template <typename From, typename To>
+void castTyped(const From* src, To* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    if constexpr (std::is_same_v<To, uint8_t>) {
+      dst[i] = src[i] != From(0);
+    } else if constexpr (std::is_same_v<To, int32_t> && std::is_floating_point_v<From>) {
+      const double v = std::trunc(static_cast<double>(src[i]));
+      dst[i] = (v >= -2147483648.0 && v <= 2147483647.0) ? static_cast<int32_t>(v) : INT32_MIN;
+    } else {
+      dst[i] = static_cast<To>(src[i]);
+    }
+  }
+}
+
+template <typename From>
+void castFrom(const From* src, ElemType to, void* dst, int64_t n) {
+  switch (to) {
+    case ElemType::F32: castTyped(src, static_cast<float*>(dst), n); break;
+    case ElemType::F64: castTyped(src, static_cast<double*>(dst), n); break;
+    case ElemType::I32: castTyped(src, static_cast<int32_t*>(dst), n); break;
+    case ElemType::U8: castTyped(src, static_cast<uint8_t*>(dst), n); break;
+  }
+}
+
+}  // namespace
+
+bool isComparison(BinaryOp op) { return op >= BinaryOp::eq; }
+
+void unaryKernel(Context& ctx, UnaryOp op, ElemType type, const void* x, void* out, int64_t n, double p0, double p1) {
+  switch (type) {
+    case ElemType::F32: unaryTyped(ctx, op, static_cast<const float*>(x), static_cast<float*>(out), n, p0, p1); break;
+    case ElemType::F64: unaryTyped(ctx, op, static_cast<const double*>(x), static_cast<double*>(out), n, p0, p1); break;
+    case ElemType::I32: unaryTyped(ctx, op, static_cast<const int32_t*>(x), static_cast<int32_t*>(out), n, p0, p1); break;
+    case ElemType::U8: unaryTyped(ctx, op, static_cast<const uint8_t*>(x), static_cast<uint8_t*>(out), n, p0, p1); break;
+  }
+}
+
+void binaryKernel(Context& ctx, BinaryOp op, ElemType type, const void* a, int64_t aLen, const void* b, int64_t bLen,
+                  void* out, int64_t n, const int32_t* shape, const int32_t* aS, const int32_t* bS, int nd) {
+  switch (type) {
+    case ElemType::F32: binaryDispatch<float>(ctx, op, a, aLen, b, bLen, out, n, shape, aS, bS, nd); break;
+    case ElemType::F64: binaryDispatch<double>(ctx, op, a, aLen, b, bLen, out, n, shape, aS, bS, nd); break;
+    case ElemType::I32: binaryDispatch<int32_t>(ctx, op, a, aLen, b, bLen, out, n, shape, aS, bS, nd); break;
+    case ElemType::U8: binaryDispatch<uint8_t>(ctx, op, a, aLen, b, bLen, out, n, shape, aS, bS, nd); break;
+  }
+}
+
+void whereKernel(ElemType type, const uint8_t* cond, const void* a, const void* b, void* out, const int32_t* shape,
+                 const int32_t* cS, const int32_t* aS, const int32_t* bS, int nd) {
+  switch (type) {
+    case ElemType::F32: whereTyped(cond, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::F64: whereTyped(cond, static_cast<const double*>(a), static_cast<const double*>(b), static_cast<double*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::I32: whereTyped(cond, static_cast<const int32_t*>(a), static_cast<const int32_t*>(b), static_cast<int32_t*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::U8: whereTyped(cond, static_cast<const uint8_t*>(a), static_cast<const uint8_t*>(b), static_cast<uint8_t*>(out), shape, cS, aS, bS, nd); break;
+  }
+}
+
+void castKernel(ElemType from, const void* src, ElemType to, void* dst, int64_t n) {
+  switch (from) {
+    case ElemType::F32: castFrom(static_cast<const float*>(src), to, dst, n); break;
+    case ElemType::F64: castFrom(static_cast<const double*>(src), to, dst, n); break;
+    case ElemType::I32: castFrom(static_cast<const int32_t*>(src), to, dst, n); break;
+    case ElemType::U8: castFrom(static_cast<const uint8_t*>(src), to, dst, n); break;
+  }
+}
+
+}  // namespace lattice

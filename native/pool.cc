@@ -1,0 +1,103 @@
+#include "pool.h"
+
+#include <algorithm>
+
+namespace lattice {
+
+ThreadPool::ThreadPool(int numThreads) { startWorkers(std::max(1, numThreads)); }
+
+ThreadPool::~ThreadPool() { stopWorkers(); }
+
+void ThreadPool::resize(int numThreads) {
+  numThreads = std::max(1, numThreads);
+  if (numThreads == numThreads_) return;
+  stopWorkers();
+  startWorkers(numThreads);
+}
+
+void ThreadPool::startWorkers(int numThreads) {
+  numThreads_ = numThreads;
+  stopping_ = false;
+  for (int i = 1; i < numThreads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+}
+
+void ThreadPool::stopWorkers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+int ThreadPool::chunksFor(int64_t count, int64_t grain) const {
+  if (count <= 0) return 0;
+  grain = std::max<int64_t>(1, grain);
+  const int64_t byGrain = (count + grain - 1) / grain;
+  return static_cast<int>(std::min<int64_t>(numThreads_, byGrain));
+}
+
+static void chunkRange(int64_t begin, int64_t end, int chunks, int index, int64_t* b, int64_t* e) {
+  const int64_t count = end - begin;
+  const int64_t base = count / chunks, extra = count % chunks;
+  *b = begin + index * base + std::min<int64_t>(index, extra);
+  *e = *b + base + (index < extra ? 1 : 0);
+}
+
+void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
+                             const std::function<void(int64_t, int64_t)>& fn) {
+  const int chunks = chunksFor(end - begin, grain);
+  if (chunks <= 0) return;
+  bool inlineRun = chunks == 1;
+  if (!inlineRun) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (busy_) inlineRun = true; else busy_ = true;
+  }
+  if (inlineRun) {
+    // Same partition as the threaded path, run in order on this thread.
+    for (int i = 0; i < chunks; ++i) {
+      int64_t b, e;
+      chunkRange(begin, end, chunks, i, &b, &e);
+      fn(b, e);
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = &fn;
+    taskBegin_ = begin;
+    taskEnd_ = end;
+    taskChunks_ = chunks;
+    pending_ = chunks - 1;
+    ++generation_;
+  }
+  wake_.notify_all();
+  int64_t b, e;
+  chunkRange(begin, end, chunks, 0, &b, &e);
+  fn(b, e);
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return pending_ == 0; });
+  task_ = nullptr;
+  busy_ = false;
+}
+
+void ThreadPool::workerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+    if (stopping_) return;
+    seen = generation_;
+    if (index >= taskChunks_) continue;
+    const auto* fn = task_;
+    int64_t b, e;
+    chunkRange(taskBegin_, taskEnd_, taskChunks_, index, &b, &e);
+    lock.unlock();
+    (*fn)(b, e);
+    lock.lock();
+    if (--pending_ == 0) done_.notify_all();
+  }
+}
+
+}  // namespace lattice

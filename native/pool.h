@@ -1,0 +1,53 @@
+// One persistent thread pool per addon instance. parallelFor splits [begin, end)
+// into a fixed partition that depends only on the range, the grain and the pool
+// size, so a kernel that reduces per chunk and combines chunks in order gives
+// results that do not depend on scheduling.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace lattice {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int numThreads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return numThreads_; }
+  void resize(int numThreads);
+
+  // Calls fn(chunkBegin, chunkEnd) over [begin, end) in at most size() chunks of
+  // at least `grain` items each; the caller's thread runs chunk 0. Runs inline
+  // when one chunk suffices. Not reentrant: a nested call runs inline.
+  void parallelFor(int64_t begin, int64_t end, int64_t grain,
+                   const std::function<void(int64_t, int64_t)>& fn);
+
+  // Number of chunks parallelFor would use for this range (for per-chunk scratch).
+  int chunksFor(int64_t count, int64_t grain) const;
+
+ private:
+  void startWorkers(int numThreads);
+  void stopWorkers();
+  void workerLoop(int index);
+
+  int numThreads_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int64_t, int64_t)>* task_ = nullptr;
+  int64_t taskBegin_ = 0, taskEnd_ = 0;
+  int taskChunks_ = 0;
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stopping_ = false;
+  bool busy_ = false;
+};
+
+}  // namespace lattice

@@ -1,0 +1,265 @@
+// AVX-512 GEMM micro-kernels (see simd/gemm_kernels.h for the contract).
+//
+// Tile MR x (2 vectors): each k step loads two vectors of packed B (one row of the
+// tile's NR columns), broadcasts MR values of packed A and issues 2*MR FMAs into
+// 2*MR accumulator registers. With MR = 12 that is 24 accumulators + 2 B + 1
+// broadcast = 27 of the 32 zmm registers, and 24 independent FMA chains: enough to
+// cover FMA latency (4 cycles) x 2 FMA pipes with room to spare.
+// Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
+// same arithmetic as full tiles.
+// GCC 12 flags the deliberately undefined pass-through operand inside the AVX-512
+// shuffle intrinsics as "(maybe) uninitialized" once they are inlined; it is not.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include <immintrin.h>
+
+#include "../gemm_kernels.h"
+
+namespace lattice {
+namespace simd {
+namespace {
+
+struct Float32x16 {
+  using T = float;
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int kWidth = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(T x) { return _mm512_set1_ps(x); }
+  static V loadAligned(const T* p) { return _mm512_load_ps(p); }
+  static V loadu(const T* p) { return _mm512_loadu_ps(p); }
+  static void storeAligned(T* p, V v) { _mm512_store_ps(p, v); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V maskLoad(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void maskStore(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+};
+
+struct Float64x8 {
+  using T = double;
+  using V = __m512d;
+  using Mask = __mmask8;
+  static constexpr int kWidth = 8;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V set1(T x) { return _mm512_set1_pd(x); }
+  static V loadAligned(const T* p) { return _mm512_load_pd(p); }
+  static V loadu(const T* p) { return _mm512_loadu_pd(p); }
+  static void storeAligned(T* p, V v) { _mm512_store_pd(p, v); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V maskLoad(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void maskStore(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+};
+
+// Lanes [0, n) of one vector, n clamped to [0, width].
+template <typename S>
+typename S::Mask laneMask(int n) {
+  if (n <= 0) return 0;
+  if (n >= S::kWidth) return static_cast<typename S::Mask>(~0u);
+  return static_cast<typename S::Mask>((1u << n) - 1);
+}
+
+// Writes the tile with C element (i, j) at c[i*rsC + j*csC] for any strides (the
+// transposed-C case): the accumulators go through a buffer, then scalar updates.
+template <typename S, int MR>
+void storeTileStrided(const typename S::V (&acc)[MR][2], typename S::T* c, int64_t rsC,
+                      int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
+  using T = typename S::T;
+  constexpr int W = S::kWidth;
+  alignas(64) T tile[MR][2 * W];
+  for (int i = 0; i < MR; ++i) {
+    S::storeAligned(tile[i], acc[i][0]);
+    S::storeAligned(tile[i] + W, acc[i][1]);
+  }
+  for (int j = 0; j < nr; ++j) {
+    for (int i = 0; i < mr; ++i) {
+      T& out = c[i * rsC + j * csC];
+      out = beta == T(0) ? alpha * tile[i][j] : alpha * tile[i][j] + beta * out;
+    }
+  }
+}
+
+template <typename S, int MR>
+void microKernel(int64_t kc, const typename S::T* a, const typename S::T* b,
+                 typename S::T* c, int64_t rsC, int64_t csC, typename S::T alpha,
+                 typename S::T beta, int mr, int nr) {
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  V acc[MR][2];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
+
+  // The C tile is read (or written) only after the k loop: start pulling it in now.
+  if (csC == 1) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (i < mr) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * rsC), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * rsC + 2 * W - 1), _MM_HINT_T0);
+      }
+    }
+  }
+
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const V b0 = S::loadAligned(b), b1 = S::loadAligned(b + W);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const V ai = S::set1(a[i]);
+      acc[i][0] = S::fmadd(ai, b0, acc[i][0]);
+      acc[i][1] = S::fmadd(ai, b1, acc[i][1]);
+    }
+    a += MR;
+    b += 2 * W;
+  }
+
+  if (csC != 1) {
+    storeTileStrided<S, MR>(acc, c, rsC, csC, alpha, beta, mr, nr);
+    return;
+  }
+  // C = alpha*acc + beta*C as fma(alpha, acc, beta*C); with beta == 0, alpha*acc.
+  // Masks cut the columns past nr; rows past mr are skipped.
+  const auto m0 = laneMask<S>(nr), m1 = laneMask<S>(nr - W);
+  const V va = S::set1(alpha);
+  if (beta == 0) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (i < mr) {
+        S::maskStore(c + i * rsC, m0, S::mul(va, acc[i][0]));
+        S::maskStore(c + i * rsC + W, m1, S::mul(va, acc[i][1]));
+      }
+    }
+  } else {
+    const V vb = S::set1(beta);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      if (i < mr) {
+        const V c0 = S::maskLoad(m0, c + i * rsC), c1 = S::maskLoad(m1, c + i * rsC + W);
+        S::maskStore(c + i * rsC, m0, S::fmadd(va, acc[i][0], S::mul(vb, c0)));
+        S::maskStore(c + i * rsC + W, m1, S::fmadd(va, acc[i][1], S::mul(vb, c1)));
+      }
+    }
+  }
+}
+
+// In-register transposes for packing. Input: W rows of W elements; output
+// out[k] = column k (element k of every row). Three shuffle stages of W/2 * log2(W)
+// shuffles replace W*W scalar loads and strided stores.
+void transpose16x16(__m512 (&r)[16]) {
+  __m512 a[16], b[16];
+  // Stage 1: interleave row pairs: 128-bit lane L of a[2p] holds rows 2p,2p+1 at
+  // columns 4L, 4L+1; a[2p+1] the same at columns 4L+2, 4L+3.
+  for (int p = 0; p < 8; ++p) {
+    a[2 * p] = _mm512_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+    a[2 * p + 1] = _mm512_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+  }
+  // Stage 2: lane L of b[4q+c] holds rows 4q..4q+3 of column 4L+c.
+  for (int q = 0; q < 4; ++q) {
+    const __m512d lo0 = _mm512_castps_pd(a[4 * q]), lo1 = _mm512_castps_pd(a[4 * q + 2]);
+    const __m512d hi0 = _mm512_castps_pd(a[4 * q + 1]), hi1 = _mm512_castps_pd(a[4 * q + 3]);
+    b[4 * q + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo0, lo1));
+    b[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo0, lo1));
+    b[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(hi0, hi1));
+    b[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(hi0, hi1));
+  }
+  // Stage 3: column 4L+c gathers lane L of b[c], b[4+c], b[8+c], b[12+c].
+  for (int c = 0; c < 4; ++c) {
+    const __m512 x0 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0x44);
+    const __m512 x1 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0xEE);
+    const __m512 y0 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0x44);
+    const __m512 y1 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0xEE);
+    r[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    r[8 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+  }
+}
+
+void transpose8x8(__m512d (&r)[8]) {
+  __m512d a[8];
+  // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.
+  for (int p = 0; p < 4; ++p) {
+    a[2 * p] = _mm512_unpacklo_pd(r[2 * p], r[2 * p + 1]);
+    a[2 * p + 1] = _mm512_unpackhi_pd(r[2 * p], r[2 * p + 1]);
+  }
+  // Column 2L+c gathers lane L of a[c], a[2+c], a[4+c], a[6+c].
+  for (int c = 0; c < 2; ++c) {
+    const __m512d x0 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0x44);
+    const __m512d x1 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0xEE);
+    const __m512d y0 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0x44);
+    const __m512d y1 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0xEE);
+    r[c] = _mm512_shuffle_f64x2(x0, y0, 0x88);
+    r[2 + c] = _mm512_shuffle_f64x2(x0, y0, 0xDD);
+    r[4 + c] = _mm512_shuffle_f64x2(x1, y1, 0x88);
+    r[6 + c] = _mm512_shuffle_f64x2(x1, y1, 0xDD);
+  }
+}
+
+void transpose(__m512 (&r)[16]) { transpose16x16(r); }
+void transpose(__m512d (&r)[8]) { transpose8x8(r); }
+
+// dst[k*panel + i] = src[i*ld + k] for i < live, 0 for live <= i < panel, k < kc:
+// W x W blocks are transposed in registers and stored as rows of the panel with
+// masked stores (a panel row holds `panel` elements, not a whole vector).
+template <typename S>
+void packTransposed(const typename S::T* src, int64_t ld, int live, int panel, int64_t kc,
+                    typename S::T* dst) {
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  int64_t k0 = 0;
+  for (; k0 + W <= kc; k0 += W) {
+    for (int rb = 0; rb < panel; rb += W) {
+      V r[W];
+      for (int i = 0; i < W; ++i) {
+        r[i] = rb + i < live ? S::loadu(src + (rb + i) * ld + k0) : S::zero();
+      }
+      transpose(r);
+      const auto m = laneMask<S>(panel - rb);
+      for (int k = 0; k < W; ++k) S::maskStore(dst + (k0 + k) * panel + rb, m, r[k]);
+    }
+  }
+  if (k0 < kc) {
+    // Last kc % W columns: masked loads never touch memory past the row's end.
+    const int tail = static_cast<int>(kc - k0);
+    const auto loadMask = laneMask<S>(tail);
+    for (int rb = 0; rb < panel; rb += W) {
+      V r[W];
+      for (int i = 0; i < W; ++i) {
+        r[i] = rb + i < live ? S::maskLoad(loadMask, src + (rb + i) * ld + k0) : S::zero();
+      }
+      transpose(r);
+      const auto m = laneMask<S>(panel - rb);
+      for (int k = 0; k < tail; ++k) S::maskStore(dst + (k0 + k) * panel + rb, m, r[k]);
+    }
+  }
+}
+
+static_assert(kSgemmAvx512Nr == 2 * Float32x16::kWidth, "fp32 tile is two zmm wide");
+static_assert(kDgemmAvx512Nr == 2 * Float64x8::kWidth, "fp64 tile is two zmm wide");
+
+}  // namespace
+
+void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
+                      int64_t csC, float alpha, float beta, int mr, int nr) {
+  microKernel<Float32x16, kSgemmAvx512Mr>(kc, a, b, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
+                      int64_t csC, double alpha, double beta, int mr, int nr) {
+  microKernel<Float64x8, kDgemmAvx512Mr>(kc, a, b, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
+                               float* dst) {
+  packTransposed<Float32x16>(src, ld, live, panel, kc, dst);
+}
+
+void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,
+                               double* dst) {
+  packTransposed<Float64x8>(src, ld, live, panel, kc, dst);
+}
+
+}  // namespace simd
+}  // namespace lattice

@@ -1,0 +1,65 @@
+// GEMM micro-kernels, one translation unit per ISA (simd/<isa>/gemm_<isa>.cc).
+// kernels/gemm.cc owns blocking, packing and threading and calls these only for
+// an ISA that ctx.isa allows.
+//
+// Contract of a micro-kernel for an MR x NR register tile:
+//   a: packed micro-panel of op(A), kc columns of MR values: a[k*MR + i]
+//   b: packed micro-panel of op(B), kc rows of NR values:    b[k*NR + j]
+//      (64-byte aligned, rows past M / columns past N zero-padded)
+//   acc[i][j] = sum_{k<kc} a[k*MR+i] * b[k*NR+j], accumulated in k order with FMA
+//   (plain multiply-add on scalar), starting from 0;
+//   then for i < mr, j < nr, with C element (i, j) at c[i*rsC + j*csC]:
+//     C(i,j) = alpha*acc + beta*C(i,j)      (beta == 0: C is not read).
+//   csC == 1 is the normal row-major tile (vector stores); rsC == 1 stores the tile
+//   transposed, which kernels/gemm.cc uses to compute C^T = op(B)^T op(A)^T when N
+//   is too narrow to fill NR lanes.
+// Each C element's value depends only on its own row of a and column of b, never on
+// where the tile sits, so any partition of C into tiles gives bitwise the same C.
+#pragma once
+
+#include <cstdint>
+
+namespace lattice {
+namespace simd {
+
+// Packs a panel from a source whose panel index is the slow (row) dimension:
+//   dst[k*panel + i] = src[i*ld + k]  for i < live,  0 for live <= i < panel,  k < kc.
+// That is op(A) for A stored [M,K] (panel = MR) and op(B) for B stored [N,K]
+// (panel = NR). The other two cases are contiguous copies done in kernels/gemm.cc.
+template <typename T>
+using GemmPackTransposed = void (*)(const T* src, int64_t ld, int live, int panel, int64_t kc,
+                                    T* dst);
+
+template <typename T>
+using GemmMicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t rsC,
+                                 int64_t csC, T alpha, T beta, int mr, int nr);
+
+// Register tiles. AVX-512: 32 zmm registers hold 12 rows x 2 vectors of accumulators
+// (24), two B vectors and a broadcast A value. AVX2: 16 ymm registers hold 6 x 2
+// accumulators (12), two B vectors and a broadcast. Scalar: small enough for 16 xmm.
+constexpr int kSgemmAvx512Mr = 12, kSgemmAvx512Nr = 32;
+constexpr int kDgemmAvx512Mr = 12, kDgemmAvx512Nr = 16;
+constexpr int kSgemmAvx2Mr = 6, kSgemmAvx2Nr = 16;
+constexpr int kDgemmAvx2Mr = 6, kDgemmAvx2Nr = 8;
+constexpr int kSgemmScalarMr = 4, kSgemmScalarNr = 8;
+constexpr int kDgemmScalarMr = 4, kDgemmScalarNr = 4;
+
+void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
+                      int64_t csC, float alpha, float beta, int mr, int nr);
+void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
+                      int64_t csC, double alpha, double beta, int mr, int nr);
+void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
+                               float* dst);
+void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,
+                               double* dst);
+void sgemmMicroAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
+                    int64_t csC, float alpha, float beta, int mr, int nr);
+void dgemmMicroAvx2(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
+                    int64_t csC, double alpha, double beta, int mr, int nr);
+void sgemmMicroScalar(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
+                      int64_t csC, float alpha, float beta, int mr, int nr);
+void dgemmMicroScalar(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
+                      int64_t csC, double alpha, double beta, int mr, int nr);
+
+}  // namespace simd
+}  // namespace lattice

@@ -1,0 +1,137 @@
+/**
+ * Chooses the backend once, at first use: LATTICE_BACKEND=reference|native
+ * forces one; otherwise native when the addon loads, else reference with one
+ * warning. LATTICE_REQUIRE_NATIVE=1 turns that fallback into an error.
+ */
+import { ArgumentError, BackendError } from '../errors';
+import type { Backend } from './backend';
+import { makeNativeBackend } from './native/index';
+import type { NativeBinding } from './native/binding';
+import { loadAddon } from './native/load';
+import { referenceBackend } from './reference/index';
+
+interface State {
+  backend: Backend;
+  addon: NativeBinding | null;
+  addonPath: string | null;
+  loadError: string | null;
+  threads: number;
+}
+
+let state: State | null = null;
+
+function envFlag(name: string): string | undefined {
+  const v = typeof process !== 'undefined' ? process.env[name] : undefined;
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function init(): State {
+  const forced = envFlag('LATTICE_BACKEND');
+  if (forced !== undefined && forced !== 'native' && forced !== 'reference') {
+    throw new BackendError(`LATTICE_BACKEND must be 'native' or 'reference', got '${forced}'`);
+  }
+  const requireNative = envFlag('LATTICE_REQUIRE_NATIVE') === '1';
+  if (forced === 'reference') {
+    if (requireNative) throw new BackendError('LATTICE_REQUIRE_NATIVE=1 conflicts with LATTICE_BACKEND=reference');
+    warnOnce('lattice: using the reference (pure TypeScript) backend because LATTICE_BACKEND=reference; kernels will be much slower');
+    return { backend: referenceBackend, addon: null, addonPath: null, loadError: null, threads: 1 };
+  }
+  const loaded = loadAddon();
+  if (!loaded.addon) {
+    const why = `the native addon did not load (${loaded.error})`;
+    if (forced === 'native' || requireNative) {
+      throw new BackendError(`lattice: ${why}; run \`npm run build:native\` (needs cmake and a C++ compiler)`);
+    }
+    warnOnce(`lattice: ${why}; falling back to the reference (pure TypeScript) backend, which is much slower. Run \`npm run build:native\` to build it.`);
+    return { backend: referenceBackend, addon: null, addonPath: null, loadError: loaded.error, threads: 1 };
+  }
+  const addon = loaded.addon;
+  const threadsEnv = envFlag('LATTICE_NUM_THREADS');
+  if (threadsEnv !== undefined) {
+    const n = Number(threadsEnv);
+    if (!Number.isInteger(n) || n < 1) throw new BackendError(`LATTICE_NUM_THREADS must be a positive integer, got '${threadsEnv}'`);
+    addon.setNumThreads(n);
+  }
+  const isa = envFlag('LATTICE_ISA');
+  if (isa !== undefined) {
+    try {
+      addon.setIsa(isa);
+    } catch (e) {
+      throw new BackendError(`LATTICE_ISA=${isa}: ${(e as Error).message}`);
+    }
+  }
+  return { backend: makeNativeBackend(addon), addon, addonPath: loaded.path, loadError: null, threads: addon.info().threads };
+}
+
+let warned = false;
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(message, { code: 'LATTICE_BACKEND' });
+}
+
+function current(): State {
+  return state ?? (state = init());
+}
+
+/** @internal The active kernel set. */
+export function backend(): Backend {
+  return (state ?? (state = init())).backend;
+}
+
+/** @internal The raw addon, or null on the reference backend (tests and robustness checks use it). */
+export function nativeAddon(): NativeBinding | null {
+  return current().addon;
+}
+
+/** What runs the kernels. @example `console.log(backendInfo())  // { backend: 'native', isa: 'avx512', threads: 2, ... }` */
+export function backendInfo(): {
+  backend: 'native' | 'reference'; isa: string; bestIsa: string; threads: number; blas: string; cuda: boolean; addonPath: string | null;
+} {
+  const s = current();
+  if (!s.addon) {
+    return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', cuda: false, addonPath: null };
+  }
+  const info = s.addon.info();
+  return { backend: 'native', isa: info.isa, bestIsa: info.bestIsa, threads: info.threads, blas: info.blas, cuda: info.cuda, addonPath: s.addonPath };
+}
+
+/** Sets the native thread-pool size. @example `setNumThreads(1)` */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new ArgumentError(`setNumThreads: n must be an integer in [1, 1024], got ${n}`);
+  const s = current();
+  if (s.addon) {
+    s.addon.setNumThreads(n);
+    s.threads = n;
+  }
+}
+
+/** The native thread-pool size (1 on the reference backend). @example `getNumThreads() // 2` */
+export function getNumThreads(): number {
+  const s = current();
+  return s.addon ? s.addon.info().threads : 1;
+}
+
+/** Forces the SIMD kernels of one ISA ('scalar' | 'avx2' | 'avx512'); tests use it to cover each. @example `setIsa('avx2')` */
+export function setIsa(isa: 'scalar' | 'avx2' | 'avx512'): void {
+  const s = current();
+  if (!s.addon) throw new BackendError('setIsa: the reference backend has no ISA to choose');
+  try {
+    s.addon.setIsa(isa);
+  } catch (e) {
+    throw new ArgumentError((e as Error).message);
+  }
+}
+
+/** @internal Switches backends at run time (tests compare both in one process). */
+export function useBackend(name: 'native' | 'reference'): void {
+  const s = current();
+  if (name === 'native') {
+    if (!s.addon) throw new BackendError('useBackend: the native addon is not loaded');
+    s.backend = makeNativeBackend(s.addon);
+  } else {
+    s.backend = referenceBackend;
+  }
+}
+
+export { referenceBackend };

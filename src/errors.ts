@@ -1,0 +1,36 @@
+/**
+ * Error classes thrown by Lattice. Every message names the op, the argument and
+ * the shapes or values involved, e.g.
+ * `matmul: a is [2,3] and b is [4,5]: inner sizes 3 and 4 differ`.
+ */
+
+/** Base class of every error Lattice throws on bad input. */
+export class LatticeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes do not fit the op. @example `try { matmul(a, b) } catch (e) { if (e instanceof ShapeError) ... }` */
+export class ShapeError extends LatticeError {}
+
+/** A dtype the op does not accept. @example `tensor([1]).log()` on int32 promotes, `where(x, ...)` with non-bool x throws `DTypeError`. */
+export class DTypeError extends LatticeError {}
+
+/** A non-tensor argument is out of range or of the wrong type. @example `arange(0, 1, 0)` throws `ArgumentError`. */
+export class ArgumentError extends LatticeError {}
+
+/** The backend could not load or a kernel failed. @example `LATTICE_REQUIRE_NATIVE=1` without an addon throws `BackendError`. */
+export class BackendError extends LatticeError {}
+
+/** Formats a shape as `[2,3]` for messages. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** detectAnomaly found a NaN or Inf; the message names the op and where it was called. */
+export class AnomalyError extends LatticeError {}
+
+/** Autograd was asked for something the recorded graph cannot give (freed graph, in-place change, unused input). */
+export class AutogradError extends LatticeError {}

@@ -1,0 +1,52 @@
+/**
+ * Lattice: tensors, autograd and training for Node.js and Electron.
+ * @example
+ * import { tensor, randn, manualSeed, backendInfo } from 'lattice-ml';
+ * manualSeed(0);
+ * const x = randn([2, 3], { requiresGrad: true });
+ * x.square().sum().backward();
+ */
+import './ops/methods';
+import './autograd/methods';
+
+export { Tensor } from './tensor/tensor';
+export type { NestedArray, GradHook } from './tensor/tensor';
+export type { DType, TypedArray, FloatArray } from './tensor/dtype';
+export { memory } from './tensor/storage';
+export { tidy, keep, dispose } from './tensor/tidy';
+export {
+  LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError,
+} from './errors';
+export { backendInfo, setNumThreads, getNumThreads, setIsa } from './backend/index';
+export { manualSeed, getDefaultGenerator, initialSeed, PhiloxStream } from './backend/philox';
+
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, rand, randn, randint,
+  type CreateOptions, type RandomOptions,
+} from './ops/creation';
+export {
+  neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt, square, reciprocal, sin, cos, tanh, sigmoid, erf,
+  relu, leakyRelu, elu, gelu, silu, softplus, clamp, floor, ceil, round, logicalNot,
+} from './ops/unary';
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, where,
+  type TensorLike,
+} from './ops/binary';
+export {
+  sum, mean, prod, logsumexp, max, min, amax, amin, argmax, argmin, variance, variance as var_, std, norm,
+  type ReduceOptions, type VarOptions, type ValuesIndices,
+} from './ops/reduce';
+export { softmax, logSoftmax } from './ops/softmax';
+export { matmul } from './ops/matmul';
+export {
+  reshape, view, flatten, squeeze, unsqueeze, expand, permute, transpose, narrow, cat, stack, split, chunk, contiguous, clone,
+} from './ops/shape';
+export { to } from './ops/cast';
+export { indexSelect, gather, scatterAdd, indexAdd } from './ops/indexing';
+export { add_, sub_, mul_, div_, copy_, fill_, zero_ } from './ops/inplace';
+
+export { backward, grad, noGrad, enableGrad, isGradEnabled, detach, retainGrad, registerHook } from './autograd/api';
+export type { BackwardOptions, GradOptions } from './autograd/api';
+export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck';
+export { detectAnomaly } from './autograd/anomaly';
+export { customOp, type CustomOpSpec } from './autograd/custom';

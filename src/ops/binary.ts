@@ -1,0 +1,164 @@
+/** Broadcasting binary ops, comparisons, where, and their gradients. */
+import { backend } from '../backend/index';
+import { COMPARISON_OPS, type BinaryOp } from '../backend/opcodes';
+import { ArgumentError, DTypeError } from '../errors';
+import { isFloat, promoteTypes, type DType } from '../tensor/dtype';
+import { broadcastShapes, broadcastStrides, shapesEqual } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { scalar } from './creation';
+import { record } from './record';
+import { sum } from './reduce';
+import { reshape } from './shape';
+import { castTo } from './cast';
+import { neg, log, square } from './unary';
+import { assertTensor, empty } from './util';
+
+/** A tensor or a plain number (a number takes the tensor's dtype where it fits, as in PyTorch). */
+export type TensorLike = Tensor | number;
+
+function scalarDtype(value: number, other: DType): DType {
+  if (isFloat(other)) return other;
+  return Number.isInteger(value) ? 'int32' : 'float32';
+}
+
+/** Turns the operands into tensors of one dtype. */
+function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') throw new ArgumentError(`${op}: at least one argument must be a Tensor`);
+  if (typeof a === 'number') { assertTensor(op, 'b', b); a = scalar(a, scalarDtype(a, (b as Tensor).dtype)); }
+  else assertTensor(op, 'a', a);
+  if (typeof b === 'number') b = scalar(b, scalarDtype(b, a.dtype));
+  else assertTensor(op, 'b', b);
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  return [castTo(a, dtype), castTo(b, dtype)];
+}
+
+/** Sums a broadcast gradient back to `shape`. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  const summed = dims.length ? sum(g, dims, { keepdim: true }) : g;
+  return reshape(summed, shape.slice());
+}
+
+/** @internal Runs the kernel; a and b have one dtype. */
+export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, opName: string = op): Tensor {
+  const same = shapesEqual(a.shape, b.shape);
+  const shape = same ? a.shape.slice() : broadcastShapes(opName, a.shape, b.shape);
+  const out = empty(shape, outDtype);
+  const aFits = a.size === 1 || shapesEqual(a.shape, shape);
+  const bFits = b.size === 1 || shapesEqual(b.shape, shape);
+  if (same || (aFits && bFits)) {
+    backend().binary(op, a.values, b.values, out.values, null, null, null);
+  } else {
+    backend().binary(op, a.values, b.values, out.values, Int32Array.from(shape),
+      broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+  }
+  return out;
+}
+
+function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike, grad: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null], saveInputs: boolean): Tensor {
+  let [a, b] = operands(op, x, y);
+  if (op === 'div' && !isFloat(a.dtype)) { a = castTo(a, 'float32'); b = castTo(b, 'float32'); }
+  if (a.dtype === 'bool') { a = castTo(a, 'int32'); b = castTo(b, 'int32'); }
+  const out = launchBinary(op, a, b, a.dtype);
+  return record(out, op, [a, b], (g) => {
+    const [ga, gb] = grad(g, a, b, out);
+    return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
+  }, saveInputs ? [a, b] : undefined);
+}
+
+/** a + b with broadcasting. @example `add(x, 1)` or `x.add(y)` */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('add', a, b, (g) => [g, g], false);
+}
+
+/** a - b with broadcasting. @example `sub(x, y)` */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('sub', a, b, (g) => [g, neg(g)], false);
+}
+
+/** a * b with broadcasting. @example `mul(x, 2)` */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('mul', a, b, (g, x, y) => [mul(g, y), mul(g, x)], true);
+}
+
+/** a / b (true division: integer inputs give float32). @example `div(x, 4)` */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  // d(a/b)/db = -a / b^2
+  return arithmetic('div', a, b, (g, x, y) => [div(g, y), neg(div(mul(g, x), square(y)))], true);
+}
+
+/** a ** b elementwise. @example `pow(x, 2)` */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  // d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention).
+  return arithmetic('pow', a, b, (g, x, y, out) => [
+    mul(g, mul(y, pow(x, sub(y, 1)))),
+    y.requiresGrad ? where(eq(x, 0), 0, mul(g, mul(out, log(x)))) : null,
+  ], true);
+}
+
+function extremum(op: 'maximum' | 'minimum', x: TensorLike, y: TensorLike): Tensor {
+  // The gradient goes to the larger (smaller) input, split evenly on ties as in PyTorch.
+  return arithmetic(op, x, y, (g, a, b) => {
+    const pick = op === 'maximum' ? gt(a, b) : lt(a, b);
+    const tie = mul(eq(a, b), 0.5);
+    const wa = add(castTo(pick, g.dtype), castTo(tie, g.dtype));
+    return [mul(g, wa), mul(g, sub(1, wa))];
+  }, true);
+}
+
+/** Elementwise max (NaN propagates). @example `maximum(x, 0)` */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return extremum('maximum', a, b);
+}
+
+/** Elementwise min (NaN propagates). @example `minimum(x, 1)` */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return extremum('minimum', a, b);
+}
+
+function compare(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
+  const [a, b] = operands(op, x, y);
+  const out = launchBinary(op, a, b, 'bool');
+  return record(out, op, [], () => []);
+}
+
+/** a == b as bool. @example `eq(x, 0)` */
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
+/** a != b as bool. @example `ne(x, 0)` */
+export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
+/** a < b as bool. @example `lt(x, 0)` */
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
+/** a <= b as bool. @example `le(x, 0)` */
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
+/** a > b as bool. @example `gt(x, 0)` */
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
+/** a >= b as bool. @example `ge(x, 0)` */
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);
+/** Elementwise logical and (non-zero is true). @example `logicalAnd(gt(x, 0), lt(x, 1))` */
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => compare('logicalAnd', a, b);
+/** Elementwise logical or. @example `logicalOr(m1, m2)` */
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => compare('logicalOr', a, b);
+
+/**
+ * Picks a where cond is true, else b, broadcasting all three.
+ * @example `where(gt(x, 0), x, 0)`
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  assertTensor('where', 'cond', cond);
+  if (cond.dtype !== 'bool') throw new DTypeError(`where: cond must be bool, got ${cond.describe()}`);
+  const [x, y] = operands('where', a, b);
+  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
+  const out = empty(shape, x.dtype);
+  const shapeArr = Int32Array.from(shape);
+  backend().where(cond.values as Uint8Array, x.values, y.values, out.values, shapeArr,
+    broadcastStrides(cond.shape, shape), broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape));
+  return record(out, 'where', [x, y], (g) => [
+    x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,
+    y.requiresGrad ? sumToShape(where(cond, 0, g), y.shape) : null,
+  ], [cond]);
+}
+
+export { COMPARISON_OPS };

@@ -1,0 +1,77 @@
+/**
+ * In-place updates (`x.add_(y)`), for optimizers and initialisers. They bump
+ * the storage's version so that backward can detect a saved tensor that was
+ * changed, and refuse to run on a leaf that requires grad while recording.
+ */
+import { backend } from '../backend/index';
+import type { BinaryOp } from '../backend/opcodes';
+import { AutogradError, ShapeError } from '../errors';
+import { isGradEnabled } from '../tensor/graph';
+import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { castTo } from './cast';
+import { scalar } from './creation';
+import { assertNumber, assertTensor } from './util';
+
+function checkWritable(op: string, x: Tensor): void {
+  assertTensor(op, 'x', x);
+  if (isGradEnabled() && x.requiresGrad) {
+    throw new AutogradError(`${op}: ${x.describe()} requires grad; in-place updates of it must run inside noGrad()`);
+  }
+}
+
+function operand(op: string, x: Tensor, y: Tensor | number): Tensor {
+  if (typeof y === 'number') {
+    assertNumber(op, 'y', y);
+    return scalar(y, x.dtype);
+  }
+  assertTensor(op, 'y', y);
+  const b = castTo(y, x.dtype);
+  if (!shapesEqual(broadcastShapes(op, x.shape, b.shape), x.shape)) {
+    throw new ShapeError(`${op}: y ${b.describe()} does not broadcast to x ${x.describe()}`);
+  }
+  return b;
+}
+
+function binaryInPlace(op: BinaryOp, name: string, x: Tensor, y: Tensor | number): Tensor {
+  checkWritable(name, x);
+  const b = operand(name, x, y);
+  if (b.size === 1 || shapesEqual(b.shape, x.shape)) {
+    backend().binary(op, x.values, b.values, x.values, null, null, null);
+  } else {
+    backend().binary(op, x.values, b.values, x.values, Int32Array.from(x.shape), Int32Array.from(stridesOf(x.shape)), broadcastStrides(b.shape, x.shape));
+  }
+  x.storage.version++;
+  return x;
+}
+
+/** x += y in place. @example `noGrad(() => w.add_(update))` */
+export const add_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('add', 'add_', x, y);
+/** x -= y in place. @example `w.sub_(step)` */
+export const sub_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('sub', 'sub_', x, y);
+/** x *= y in place. @example `w.mul_(0.9)` */
+export const mul_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('mul', 'mul_', x, y);
+/** x /= y in place. @example `w.div_(2)` */
+export const div_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('div', 'div_', x, y);
+
+/** Copies src's values into x (broadcasting, casting). @example `w.copy_(saved)` */
+export function copy_(x: Tensor, src: Tensor): Tensor {
+  checkWritable('copy_', x);
+  const b = operand('copy_', x, src);
+  if (shapesEqual(b.shape, x.shape)) x.values.set(b.values);
+  else backend().copyStrided(b.values, 0, broadcastStrides(b.shape, x.shape), x.values, 0, Int32Array.from(stridesOf(x.shape)), Int32Array.from(x.shape));
+  x.storage.version++;
+  return x;
+}
+
+/** Fills x with value. @example `b.fill_(0)` */
+export function fill_(x: Tensor, value: number): Tensor {
+  checkWritable('fill_', x);
+  assertNumber('fill_', 'value', value);
+  x.values.fill(x.dtype === 'bool' ? (value ? 1 : 0) : value);
+  x.storage.version++;
+  return x;
+}
+
+/** Sets x to zero. @example `grad.zero_()` */
+export const zero_ = (x: Tensor): Tensor => fill_(x, 0);

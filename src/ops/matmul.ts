@@ -1,0 +1,97 @@
+/**
+ * matmul with PyTorch's rules: 1-D x 1-D is a dot product, vectors are
+ * promoted and their dim removed afterwards, batch dims broadcast. All cases
+ * reduce to one batched GEMM call with per-batch offsets.
+ */
+import { backend } from '../backend/index';
+import { DTypeError, ShapeError, fmtShape } from '../errors';
+import { isFloat, promoteTypes, type FloatArray } from '../tensor/dtype';
+import { broadcastShapes, sizeOf, stridesOf } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { sumToShape } from './binary';
+import { castTo } from './cast';
+import { record } from './record';
+import { reshape, transpose } from './shape';
+import { assertTensor, empty } from './util';
+
+/** Per-batch element offsets of a [...batch, rows, cols] tensor read as broadcast to `batch`. */
+function batchOffsets(shape: readonly number[], batch: readonly number[]): Int32Array {
+  const own = shape.slice(0, -2);
+  const matrix = shape[shape.length - 2] * shape[shape.length - 1];
+  const n = sizeOf(batch);
+  const out = new Int32Array(n);
+  const lead = batch.length - own.length;
+  const ownStrides = stridesOf(own).map((s) => s * matrix);
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let p = 0; p < n; p++) {
+    let off = 0;
+    for (let d = lead; d < batch.length; d++) if (own[d - lead] !== 1) off += idx[d] * ownStrides[d - lead];
+    out[p] = off;
+    for (let d = batch.length - 1; d >= 0; d--) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** The batched product of a [..., M, K] and b [..., K, N] (ranks >= 2), optionally with transposed operands. */
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const M = a.shape[a.ndim - (transA ? 1 : 2)], K = a.shape[a.ndim - (transA ? 2 : 1)];
+  const K2 = b.shape[b.ndim - (transB ? 1 : 2)], N = b.shape[b.ndim - (transB ? 2 : 1)];
+  if (K !== K2) throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${K} and ${K2} differ`);
+  const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = empty([...batch, M, N], a.dtype);
+  const nBatch = sizeOf(batch);
+  const cOffsets = new Int32Array(nBatch);
+  for (let p = 0; p < nBatch; p++) cOffsets[p] = p * M * N;
+  backend().gemm(transA, transB, M, N, K, 1, a.values as FloatArray, batchOffsets(a.shape, batch), a.shape[a.ndim - 1],
+    b.values as FloatArray, batchOffsets(b.shape, batch), b.shape[b.ndim - 1], 0, out.values as FloatArray, cOffsets, N);
+  return out;
+}
+
+/** Differentiable batched product of rank >= 2 operands. */
+function matmul2(a: Tensor, b: Tensor): Tensor {
+  const out = bmm(a, b, false, false);
+  // dA = g Bᵀ, dB = Aᵀ g, each summed over broadcast batch dims.
+  return record(out, 'matmul', [a, b], (g) => [
+    a.requiresGrad ? sumToShape(matmulT(g, b, false, true), a.shape) : null,
+    b.requiresGrad ? sumToShape(matmulT(a, g, true, false), b.shape) : null,
+  ], [a, b]);
+}
+
+/** op(a) @ op(b) without materialising transposes; differentiable. */
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (!transA && !transB) return matmul2(a, b);
+  const out = bmm(a, b, transA, transB);
+  return record(out, 'matmul', [a, b], (g) => {
+    const ta = transA ? transpose(a, -1, -2) : a;
+    const tb = transB ? transpose(b, -1, -2) : b;
+    const ga = a.requiresGrad ? sumToShape(matmulT(g, tb, false, true), ta.shape) : null;
+    const gb = b.requiresGrad ? sumToShape(matmulT(ta, g, true, false), tb.shape) : null;
+    return [ga && transA ? transpose(ga, -1, -2) : ga, gb && transB ? transpose(gb, -1, -2) : gb];
+  }, [a, b]);
+}
+
+/**
+ * Matrix product with PyTorch's broadcasting rules.
+ * @example `matmul(x, w)` or `x.matmul(w)`
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor('matmul', 'a', a);
+  assertTensor('matmul', 'b', b);
+  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both arguments need at least 1 dim, got a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new DTypeError(`matmul: a (${a.dtype}) and b (${b.dtype}) must be float32 or float64`);
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  let x = castTo(a, dtype), y = castTo(b, dtype);
+  const aVec = x.ndim === 1, bVec = y.ndim === 1;
+  if (aVec) x = reshape(x, [1, x.shape[0]]);
+  if (bVec) y = reshape(y, [y.shape[0], 1]);
+  if (x.shape[x.ndim - 1] !== y.shape[y.ndim - 2]) {
+    throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${x.shape[x.ndim - 1]} and ${y.shape[y.ndim - 2]} differ`);
+  }
+  let out = matmul2(x, y);
+  if (aVec) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.ndim - 1]]);
+  if (bVec) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}

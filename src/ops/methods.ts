@@ -1,0 +1,113 @@
+/**
+ * Tensor methods where PyTorch has them (`x.add(y)`, `x.sum(1, { keepdim: true })`),
+ * attached to Tensor.prototype here so that src/tensor imports nothing from above.
+ */
+import type { DType } from '../tensor/dtype';
+import { Tensor } from '../tensor/tensor';
+import * as b from './binary';
+import { to } from './cast';
+import * as idx from './indexing';
+import * as ip from './inplace';
+import { matmul } from './matmul';
+import * as r from './reduce';
+import * as s from './shape';
+import { logSoftmax, softmax } from './softmax';
+import * as u from './unary';
+
+type TL = b.TensorLike;
+
+declare module '../tensor/tensor' {
+  interface Tensor {
+    add(y: TL): Tensor; sub(y: TL): Tensor; mul(y: TL): Tensor; div(y: TL): Tensor; pow(y: TL): Tensor;
+    maximum(y: TL): Tensor; minimum(y: TL): Tensor;
+    eq(y: TL): Tensor; ne(y: TL): Tensor; lt(y: TL): Tensor; le(y: TL): Tensor; gt(y: TL): Tensor; ge(y: TL): Tensor;
+    logicalAnd(y: TL): Tensor; logicalOr(y: TL): Tensor; logicalNot(): Tensor;
+    neg(): Tensor; abs(): Tensor; sign(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
+    sqrt(): Tensor; rsqrt(): Tensor; square(): Tensor; reciprocal(): Tensor; sin(): Tensor; cos(): Tensor;
+    tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor; elu(alpha?: number): Tensor;
+    gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; silu(): Tensor;
+    softplus(opts?: { beta?: number; threshold?: number }): Tensor; clamp(opts: { min?: number; max?: number }): Tensor;
+    sum(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; mean(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    prod(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; logsumexp(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    var(dim?: r.Dims, opts?: r.VarOptions): Tensor; std(dim?: r.Dims, opts?: r.VarOptions): Tensor;
+    max(): Tensor; max(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    min(): Tensor; min(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    amax(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; amin(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    argmax(dim?: number, opts?: r.ReduceOptions): Tensor; argmin(dim?: number, opts?: r.ReduceOptions): Tensor;
+    norm(p?: number, dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor;
+    matmul(y: Tensor): Tensor;
+    reshape(shape: number[]): Tensor; view(shape: number[]): Tensor; flatten(startDim?: number, endDim?: number): Tensor;
+    squeeze(dim?: number): Tensor; unsqueeze(dim: number): Tensor; expand(shape: number[]): Tensor;
+    transpose(dim0?: number, dim1?: number): Tensor; permute(dims: number[]): Tensor; t(): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor; contiguous(): Tensor; clone(): Tensor;
+    split(sizeOrSections: number | number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
+    to(dtype: DType): Tensor; float(): Tensor; double(): Tensor; int(): Tensor; bool(): Tensor;
+    indexSelect(dim: number, index: Tensor): Tensor; gather(dim: number, index: Tensor): Tensor;
+    add_(y: TL): Tensor; sub_(y: TL): Tensor; mul_(y: TL): Tensor; div_(y: TL): Tensor;
+    copy_(src: Tensor): Tensor; fill_(value: number): Tensor; zero_(): Tensor;
+  }
+}
+
+const P = Tensor.prototype;
+type Self = Tensor;
+
+for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr'] as const) {
+  const f = b[name];
+  P[name] = function (this: Self, y: TL) { return f(this, y); };
+}
+for (const name of ['neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos',
+  'tanh', 'sigmoid', 'relu', 'erf', 'floor', 'ceil', 'round', 'silu', 'logicalNot'] as const) {
+  const f = u[name];
+  P[name] = function (this: Self) { return f(this); };
+}
+P.leakyRelu = function (this: Self, slope?: number) { return u.leakyRelu(this, slope); };
+P.elu = function (this: Self, alpha?: number) { return u.elu(this, alpha); };
+P.gelu = function (this: Self, opts) { return u.gelu(this, opts); };
+P.softplus = function (this: Self, opts) { return u.softplus(this, opts); };
+P.clamp = function (this: Self, opts) { return u.clamp(this, opts); };
+P.sum = function (this: Self, dim, opts) { return r.sum(this, dim, opts); };
+P.mean = function (this: Self, dim, opts) { return r.mean(this, dim, opts); };
+P.prod = function (this: Self, dim, opts) { return r.prod(this, dim, opts); };
+P.logsumexp = function (this: Self, dim, opts) { return r.logsumexp(this, dim, opts); };
+P.var = function (this: Self, dim, opts) { return r.variance(this, dim, opts); };
+P.std = function (this: Self, dim, opts) { return r.std(this, dim, opts); };
+P.max = function (this: Self, dim?: number, opts?: r.ReduceOptions) { return dim === undefined ? r.max(this) : r.max(this, dim, opts); } as Tensor['max'];
+P.min = function (this: Self, dim?: number, opts?: r.ReduceOptions) { return dim === undefined ? r.min(this) : r.min(this, dim, opts); } as Tensor['min'];
+P.amax = function (this: Self, dim, opts) { return r.amax(this, dim, opts); };
+P.amin = function (this: Self, dim, opts) { return r.amin(this, dim, opts); };
+P.argmax = function (this: Self, dim, opts) { return r.argmax(this, dim, opts); };
+P.argmin = function (this: Self, dim, opts) { return r.argmin(this, dim, opts); };
+P.norm = function (this: Self, p, dim, opts) { return r.norm(this, p, dim, opts); };
+P.softmax = function (this: Self, dim: number) { return softmax(this, dim); };
+P.logSoftmax = function (this: Self, dim: number) { return logSoftmax(this, dim); };
+P.matmul = function (this: Self, y: Tensor) { return matmul(this, y); };
+P.reshape = function (this: Self, shape: number[]) { return s.reshape(this, shape); };
+P.view = function (this: Self, shape: number[]) { return s.view(this, shape); };
+P.flatten = function (this: Self, a?: number, e?: number) { return s.flatten(this, a, e); };
+P.squeeze = function (this: Self, dim?: number) { return s.squeeze(this, dim); };
+P.unsqueeze = function (this: Self, dim: number) { return s.unsqueeze(this, dim); };
+P.expand = function (this: Self, shape: number[]) { return s.expand(this, shape); };
+P.transpose = function (this: Self, d0?: number, d1?: number) { return s.transpose(this, d0, d1); };
+P.permute = function (this: Self, dims: number[]) { return s.permute(this, dims); };
+P.t = function (this: Self) { return s.transpose(this, 0, 1); };
+P.narrow = function (this: Self, dim: number, start: number, length: number) { return s.narrow(this, dim, start, length); };
+P.contiguous = function (this: Self) { return s.contiguous(this); };
+P.clone = function (this: Self) { return s.clone(this); };
+P.split = function (this: Self, sz: number | number[], dim?: number) { return s.split(this, sz, dim); };
+P.chunk = function (this: Self, n: number, dim?: number) { return s.chunk(this, n, dim); };
+P.to = function (this: Self, dtype: DType) { return to(this, dtype); };
+P.float = function (this: Self) { return to(this, 'float32'); };
+P.double = function (this: Self) { return to(this, 'float64'); };
+P.int = function (this: Self) { return to(this, 'int32'); };
+P.bool = function (this: Self) { return to(this, 'bool'); };
+P.indexSelect = function (this: Self, dim: number, index: Tensor) { return idx.indexSelect(this, dim, index); };
+P.gather = function (this: Self, dim: number, index: Tensor) { return idx.gather(this, dim, index); };
+P.add_ = function (this: Self, y: TL) { return ip.add_(this, y); };
+P.sub_ = function (this: Self, y: TL) { return ip.sub_(this, y); };
+P.mul_ = function (this: Self, y: TL) { return ip.mul_(this, y); };
+P.div_ = function (this: Self, y: TL) { return ip.div_(this, y); };
+P.copy_ = function (this: Self, src: Tensor) { return ip.copy_(this, src); };
+P.fill_ = function (this: Self, v: number) { return ip.fill_(this, v); };
+P.zero_ = function (this: Self) { return ip.zero_(this); };

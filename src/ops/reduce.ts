@@ -1,0 +1,226 @@
+/** Reductions along dims (with keepdim) or over the whole tensor, and their gradients. */
+import { backend } from '../backend/index';
+import type { ReduceOp } from '../backend/opcodes';
+import { ArgumentError, ShapeError } from '../errors';
+import { isFloat, type DType } from '../tensor/dtype';
+import { aroundDim, normalizeDim } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
+import { div, eq, mul, sub } from './binary';
+import { castTo } from './cast';
+import { zeros } from './creation';
+import { scatterAdd } from './indexing';
+import { record } from './record';
+import { expand, reshape } from './shape';
+import { abs, exp, sqrt, square } from './unary';
+import { assertTensor, empty } from './util';
+import { pow } from './binary';
+
+export interface ReduceOptions {
+  /** Keep reduced dims as size 1 (PyTorch's keepdim). */
+  keepdim?: boolean;
+}
+
+export type Dims = number | number[] | undefined;
+
+/** Normalises `dim` (undefined = all dims) to a sorted, de-duplicated list. */
+export function reduceDims(op: string, x: Tensor, dim: Dims): number[] {
+  if (dim === undefined || (Array.isArray(dim) && dim.length === 0 && x.ndim === 0)) return x.shape.map((_, i) => i);
+  const list = Array.isArray(dim) ? dim : [dim];
+  const dims = list.map((d) => normalizeDim(op, d, x.ndim));
+  const sorted = [...new Set(dims)].sort((a, b) => a - b);
+  if (sorted.length !== dims.length) throw new ArgumentError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  return x.ndim === 0 ? [] : sorted;
+}
+
+function keptShape(shape: readonly number[], dims: number[]): number[] {
+  return shape.map((s, i) => (dims.includes(i) ? 1 : s));
+}
+
+function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => !dims.includes(i));
+}
+
+/** Runs a kernel reduction over each dim in turn (these ops compose: sum of sums, max of maxes). */
+function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], outDtype: DType): Tensor {
+  let cur = castTo(x, outDtype);
+  let shape = x.shape.slice();
+  if (dims.length === x.ndim && x.ndim > 0) {
+    const out = empty([], outDtype);
+    backend().reduce(op, cur.values, out.values, 1, x.size, 1);
+    return reshape(out, keptShape(x.shape, dims));
+  }
+  for (let k = dims.length - 1; k >= 0; k--) {
+    const [outer, len, inner] = aroundDim(shape, dims[k]);
+    shape = shape.slice();
+    shape[dims[k]] = 1;
+    const out = empty(shape, outDtype);
+    backend().reduce(op, cur.values, out.values, outer, len, inner);
+    cur = out;
+  }
+  return cur;
+}
+
+function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
+  for (const d of dims) if (x.shape[d] === 0) throw new ShapeError(`${op}: cannot reduce dim ${d} of size 0 in ${x.describe()} (no identity)`);
+  if (x.size === 0 && dims.length === 0 && x.ndim === 0) return;
+}
+
+function accumulateType(x: Tensor, op: ReduceOp): DType {
+  if (isFloat(x.dtype)) return x.dtype;
+  return op === 'mean' || op === 'logsumexp' ? 'float32' : 'int32';
+}
+
+function reduction(op: ReduceOp, x: Tensor, dim: Dims, opts: ReduceOptions | undefined,
+  grad: (g: Tensor, x: Tensor, out: Tensor, dims: number[]) => Tensor): Tensor {
+  assertTensor(op, 'x', x);
+  const dims = reduceDims(op, x, dim);
+  if (op === 'max' || op === 'min') checkNonEmpty(op, x, dims);
+  const dtype = accumulateType(x, op);
+  const kept = reduceRaw(op, x, dims, dtype);
+  const keepdim = opts?.keepdim ?? false;
+  const out = reshape(kept, reducedShape(x.shape, dims, keepdim));
+  const input = castTo(x, dtype);
+  return record(out, op, [input], (g) => [grad(reshape(g, keptShape(x.shape, dims)), input, reshape(out, keptShape(x.shape, dims)), dims)],
+    op === 'sum' || op === 'mean' ? [] : [input]);
+}
+
+function countOf(x: Tensor, dims: number[]): number {
+  return dims.reduce((n, d) => n * x.shape[d], 1);
+}
+
+/** Sum over dim(s), or everything. @example `sum(x, 1, { keepdim: true })` */
+export function sum(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return reduction('sum', x, dim, opts, (g, input) => expand(g, input.shape));
+}
+
+/** Mean over dim(s), or everything. @example `mean(x, [0, 2])` */
+export function mean(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return reduction('mean', x, dim, opts, (g, input, _o, dims) => div(expand(g, input.shape), countOf(input, dims)));
+}
+
+/** Product over dim(s). Its gradient assumes non-zero inputs (out / x). @example `prod(x, 0)` */
+export function prod(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return reduction('prod', x, dim, opts, (g, input, out) => div(mul(expand(g, input.shape), out), input));
+}
+
+/** log(sum(exp(x))) computed stably. @example `logsumexp(logits, 1)` */
+export function logsumexp(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return reduction('logsumexp', x, dim, opts, (g, input, out) => mul(expand(g, input.shape), exp(sub(input, out))));
+}
+
+function wholeExtremum(op: 'max' | 'min', x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
+  // The gradient is shared evenly among the elements equal to the extremum (PyTorch's rule for full reductions).
+  return reduction(op, x, dim, opts, (g, input, out) => {
+    const mask = castTo(eq(input, out), g.dtype);
+    const count = sum(mask, reduceDims(op, input, dim), { keepdim: true });
+    return mul(expand(g, input.shape), div(mask, count));
+  });
+}
+
+export interface ValuesIndices { values: Tensor; indices: Tensor }
+
+function extremumAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  const op = isMax ? 'max' : 'min';
+  const d = normalizeDim(op, dim, x.ndim);
+  checkNonEmpty(op, x, [d]);
+  const [outer, len, inner] = aroundDim(x.shape, d);
+  const kept = keptShape(x.shape, [d]);
+  const values = empty(kept, x.dtype === 'bool' ? 'int32' : x.dtype);
+  const indices = empty(kept, 'int32');
+  const input = x.dtype === 'bool' ? castTo(x, 'int32') : x;
+  backend().argReduce(isMax, input.values, values.values, indices.values as Int32Array, outer, len, inner);
+  const outShape = reducedShape(x.shape, [d], keepdim);
+  const vals = record(reshape(values, outShape), op, [input], (g) => {
+    const gk = reshape(g, kept);
+    return [scatterAdd(zeros(input.shape, { dtype: g.dtype }), d, indices, gk)];
+  }, [indices]);
+  return { values: vals, indices: reshape(indices, outShape) };
+}
+
+/**
+ * Max of everything, or along `dim` with the indices: `max(x)` is a 0-d
+ * tensor; `max(x, 1)` is `{ values, indices }`.
+ * @example `const { values, indices } = max(x, 1)`
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, opts?: ReduceOptions): ValuesIndices;
+export function max(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor | ValuesIndices {
+  assertTensor('max', 'x', x);
+  return dim === undefined ? wholeExtremum('max', x, undefined) : extremumAlong(true, x, dim, opts?.keepdim ?? false);
+}
+
+/** Min of everything, or along `dim` with indices. @example `min(x, 0).indices` */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, opts?: ReduceOptions): ValuesIndices;
+export function min(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor | ValuesIndices {
+  assertTensor('min', 'x', x);
+  return dim === undefined ? wholeExtremum('min', x, undefined) : extremumAlong(false, x, dim, opts?.keepdim ?? false);
+}
+
+/** Max over several dims (values only). @example `amax(x, [2, 3], { keepdim: true })` */
+export function amax(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return wholeExtremum('max', x, dim, opts);
+}
+
+/** Min over several dims (values only). @example `amin(x, 1)` */
+export function amin(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
+  return wholeExtremum('min', x, dim, opts);
+}
+
+function argExtremum(isMax: boolean, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  const op = isMax ? 'argmax' : 'argmin';
+  assertTensor(op, 'x', x);
+  if (dim === undefined) {
+    if (x.size === 0) throw new ShapeError(`${op}: the input ${x.describe()} is empty`);
+    return extremumAlong(isMax, reshape(x, [x.size]), 0, false).indices;
+  }
+  return extremumAlong(isMax, x, dim, keepdim).indices;
+}
+
+/** Index of the first maximum (of the flattened tensor without `dim`). @example `argmax(logits, 1)` */
+export function argmax(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor {
+  return argExtremum(true, x, dim, opts?.keepdim ?? false);
+}
+
+/** Index of the first minimum. @example `argmin(x)` */
+export function argmin(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor {
+  return argExtremum(false, x, dim, opts?.keepdim ?? false);
+}
+
+export interface VarOptions extends ReduceOptions {
+  /** Bessel's correction: divide by N - correction (default 1, unbiased). */
+  correction?: number;
+}
+
+/** Variance with `correction` (default 1). @example `variance(x, 1, { correction: 0 })` */
+export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
+  assertTensor('var', 'x', x);
+  const dims = reduceDims('var', x, dim);
+  const correction = opts?.correction ?? 1;
+  const input = castTo(x, isFloat(x.dtype) ? x.dtype : 'float32');
+  // Two passes: mean first, then squared deviations; stable for large means.
+  const centered = sub(input, mean(input, dims, { keepdim: true }));
+  const n = countOf(input, dims);
+  const ss = sum(square(centered), dims, { keepdim: opts?.keepdim ?? false });
+  return div(ss, Math.max(0, n - correction));
+}
+
+/** Standard deviation with `correction` (default 1). @example `std(x)` */
+export function std(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
+  return sqrt(variance(x, dim, opts));
+}
+
+/**
+ * Vector p-norm over dim(s) (default: all, p = 2); p may be Infinity.
+ * @example `norm(x)` or `norm(x, 1, 1)`
+ */
+export function norm(x: Tensor, p = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
+  assertTensor('norm', 'x', x);
+  if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new ArgumentError(`norm: p must be a positive number or Infinity, got ${String(p)}`);
+  const a = abs(castTo(x, isFloat(x.dtype) ? x.dtype : 'float32'));
+  if (p === Infinity) return amax(a, dim, opts);
+  if (p === 1) return sum(a, dim, opts);
+  if (p === 2) return sqrt(sum(square(a), dim, opts));
+  return pow(sum(pow(a, p), dim, opts), 1 / p);
+}
+

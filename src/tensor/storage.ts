@@ -1,0 +1,82 @@
+/**
+ * Storage shared by a tensor and its views, with the bookkeeping behind
+ * `memory()`, `dispose()` and `tidy()`.
+ *
+ * A storage counts its holders: every tensor that views it and every graph node
+ * that saved it for backward. When the count reaches zero its bytes leave the
+ * live total. Tensors that are never disposed are counted out when the garbage
+ * collector finalises them.
+ */
+import { bytesPerElement, type DType, type TypedArray } from './dtype';
+
+export class Storage {
+  /** Bumped by every in-place write; backward compares it with the value saved at record time. */
+  version = 0;
+  holders = 0;
+  constructor(public data: TypedArray, public readonly dtype: DType) {}
+  get bytes(): number {
+    return this.data.length * bytesPerElement(this.dtype);
+  }
+}
+
+const stats = { numTensors: 0, numBytes: 0, numStorages: 0 };
+
+export function retainStorage(s: Storage): void {
+  if (s.holders++ === 0) {
+    stats.numStorages++;
+    stats.numBytes += s.bytes;
+  }
+}
+
+export function releaseStorage(s: Storage): void {
+  if (s.holders <= 0) return;
+  if (--s.holders === 0) {
+    stats.numStorages--;
+    stats.numBytes -= s.bytes;
+  }
+}
+
+/** Counts a tensor that was never disposed out of the live totals when GC collects it. */
+const finalizer = new FinalizationRegistry<Storage>((s) => {
+  stats.numTensors--;
+  releaseStorage(s);
+});
+
+export function trackTensor(owner: object, s: Storage): void {
+  stats.numTensors++;
+  retainStorage(s);
+  finalizer.register(owner, s, owner);
+}
+
+export function untrackTensor(owner: object, s: Storage): void {
+  finalizer.unregister(owner);
+  stats.numTensors--;
+  releaseStorage(s);
+}
+
+/** Live tensors and bytes. @example `console.log(memory().numTensors)` */
+export function memory(): { numTensors: number; numBytes: number; numStorages: number } {
+  return { ...stats };
+}
+
+// tidy(): a stack of scopes, each collecting the tensors created inside it.
+export interface Disposable { dispose(): void; kept?: boolean }
+const scopes: Disposable[][] = [];
+
+export function registerInScope(t: Disposable): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+}
+
+export function pushScope(): void {
+  scopes.push([]);
+}
+
+/** Disposes the scope's tensors except those in `keep`; kept ones move to the enclosing scope. */
+export function popScope(keep: Set<unknown>): void {
+  const scope = scopes.pop();
+  if (!scope) return;
+  for (const t of scope) {
+    if (keep.has(t)) registerInScope(t);
+    else if (!t.kept) t.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+/** Runs the same computation on the reference and native backends, on every ISA this CPU has. */
+import { backendInfo, setIsa } from '../../src/index';
+import { nativeAddon, useBackend } from '../../src/backend/index';
+import type { Tensor } from '../../src/index';
+
+export const hasNative = (): boolean => nativeAddon() !== null;
+
+/** ISAs the CPU supports, from scalar up to the best one. */
+export function availableIsas(): ('scalar' | 'avx2' | 'avx512')[] {
+  if (!hasNative()) return [];
+  const best = backendInfo().bestIsa;
+  const all = ['scalar', 'avx2', 'avx512'] as const;
+  return all.slice(0, all.indexOf(best as (typeof all)[number]) + 1);
+}
+
+export function onBackend<T>(name: 'native' | 'reference', fn: () => T): T {
+  useBackend(name);
+  try {
+    return fn();
+  } finally {
+    useBackend(hasNative() ? 'native' : 'reference');
+  }
+}
+
+export function withIsa<T>(isa: 'scalar' | 'avx2' | 'avx512', fn: () => T): T {
+  setIsa(isa);
+  try {
+    return fn();
+  } finally {
+    setIsa(backendInfo().bestIsa as 'scalar' | 'avx2' | 'avx512');
+  }
+}
+
+/** Max |a - b| / (atol + rtol |b|) over elements; <= 1 means close. NaNs must match NaNs. */
+export function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (!(Number.isNaN(x) && Number.isNaN(y))) return Infinity;
+      continue;
+    }
+    if (x === y) continue;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return Infinity;
+    worst = Math.max(worst, Math.abs(x - y) / (atol + rtol * Math.abs(y)));
+  }
+  return worst;
+}
+
+/** Computes fn on both backends and returns [native, reference] results as plain arrays with shapes. */
+export function both(fn: () => Tensor): { native: Tensor; reference: Tensor } {
+  const reference = onBackend('reference', fn);
+  const native = onBackend('native', fn);
+  return { native, reference };
+}
