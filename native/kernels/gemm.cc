@@ -44,6 +44,7 @@ struct GemmPlan {
   int64_t mc = 1, kc = 1, nc = 1;
   simd::GemmMicroKernel<T> kernel = nullptr;
   simd::GemmPackTransposed<T> packTransposed = nullptr;
+  simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
 };
 
 // Portable packTransposed (see simd/gemm_kernels.h): reads each source row once
@@ -99,6 +100,7 @@ GemmPlan<float> planFor(Isa isa, float) {
   if (isa == Isa::Avx512) {
     p.mr = simd::kSgemmAvx512Mr, p.nr = simd::kSgemmAvx512Nr, p.kernel = simd::sgemmMicroAvx512;
     p.packTransposed = simd::sgemmPackTransposedAvx512;
+    p.kernelRowsA = simd::sgemmMicroRowsAvx512;
   } else if (isa == Isa::Avx2) {
     p.mr = simd::kSgemmAvx2Mr, p.nr = simd::kSgemmAvx2Nr, p.kernel = simd::sgemmMicroAvx2;
   } else {
@@ -114,6 +116,7 @@ GemmPlan<double> planFor(Isa isa, double) {
   if (isa == Isa::Avx512) {
     p.mr = simd::kDgemmAvx512Mr, p.nr = simd::kDgemmAvx512Nr, p.kernel = simd::dgemmMicroAvx512;
     p.packTransposed = simd::dgemmPackTransposedAvx512;
+    p.kernelRowsA = simd::dgemmMicroRowsAvx512;
   } else if (isa == Isa::Avx2) {
     p.mr = simd::kDgemmAvx2Mr, p.nr = simd::kDgemmAvx2Nr, p.kernel = simd::dgemmMicroAvx2;
   } else {
@@ -274,6 +277,9 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
     return double(units) / double(threads * ceilDiv(units, threads));
   };
   const bool splitColumns = threads > 1 && balance(nSlivers) > balance(mTiles);
+  // Packing A pays for itself by being read once per B sliver; with one or two
+  // slivers it is cheaper to read row-major A in place (and K may be tiny).
+  const bool aInPlace = plan.kernelRowsA && !transA && ceilDiv(N, nr) <= 2;
 
   // One B block shared by all threads, then one A block per thread, each starting
   // 64-byte aligned (the kernels load packed B with aligned vector loads).
@@ -299,14 +305,20 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
         const int64_t mcHere = roundUp(ceilDiv(rows, ceilDiv(rows, mcMax)), mr);
         for (int64_t ic = r0; ic < r1; ic += mcHere) {
           const int64_t mc = std::min(mcHere, r1 - ic);
-          packA(plan, transA, A, lda, ic, mc, pc, kc, ap);
+          if (!aInPlace) packA(plan, transA, A, lda, ic, mc, pc, kc, ap);
           for (int64_t s = s0; s < s1; ++s) {
             const int live = static_cast<int>(std::min<int64_t>(nr, nc - s * nr));
             const T* bs = bp + s * nr * kc;
             T* cs = C + ic * rsC + (jc + s * nr) * csC;
             for (int64_t t = 0; t < mc; t += mr) {
-              plan.kernel(kc, ap + t * kc, bs, cs + t * rsC, rsC, csC, alpha, betaHere,
-                          static_cast<int>(std::min<int64_t>(mr, mc - t)), live);
+              const int rowsHere = static_cast<int>(std::min<int64_t>(mr, mc - t));
+              if (aInPlace) {
+                plan.kernelRowsA(kc, A + (ic + t) * lda + pc, lda, bs, cs + t * rsC, rsC, csC,
+                                 alpha, betaHere, rowsHere, live);
+              } else {
+                plan.kernel(kc, ap + t * kc, bs, cs + t * rsC, rsC, csC, alpha, betaHere,
+                            rowsHere, live);
+              }
             }
           }
         }

@@ -34,6 +34,14 @@ template <typename T>
 using GemmMicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t rsC,
                                  int64_t csC, T alpha, T beta, int mr, int nr);
 
+// The same tile with op(A) read in place from row-major A (no packing):
+// acc[i][j] = sum_k a[i*lda + k] * b[k*NR + j]. Worth it when a packed A block would
+// be used by only one or two B slivers (N <= 2*NR) or when K is tiny.
+template <typename T>
+using GemmMicroKernelRowsA = void (*)(int64_t kc, const T* a, int64_t lda, const T* b, T* c,
+                                      int64_t rsC, int64_t csC, T alpha, T beta, int mr,
+                                      int nr);
+
 // Register tiles. AVX-512: 32 zmm registers hold 12 rows x 2 vectors of accumulators
 // (24), two B vectors and a broadcast A value. AVX2: 16 ymm registers hold 6 x 2
 // accumulators (12), two B vectors and a broadcast. Scalar: small enough for 16 xmm.
@@ -48,6 +56,11 @@ void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int6
                       int64_t csC, float alpha, float beta, int mr, int nr);
 void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                       int64_t csC, double alpha, double beta, int mr, int nr);
+void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                          int64_t rsC, int64_t csC, float alpha, float beta, int mr, int nr);
+void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
+                          double* c, int64_t rsC, int64_t csC, double alpha, double beta,
+                          int mr, int nr);
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
                                float* dst);
 void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,

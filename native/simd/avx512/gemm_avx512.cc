@@ -81,10 +81,30 @@ void storeTileStrided(const typename S::V (&acc)[MR][2], typename S::T* c, int64
   }
 }
 
-template <typename S, int MR>
-void microKernel(int64_t kc, const typename S::T* a, const typename S::T* b,
-                 typename S::T* c, int64_t rsC, int64_t csC, typename S::T alpha,
-                 typename S::T beta, int mr, int nr) {
+// Where the kernel reads op(A)(i, k) of its tile. Packed: a[k*MR + i]. Rows: straight
+// from row-major A, rows[i][k]; rows past mr repeat the last live row (their
+// accumulators are never stored), so an edge tile needs no copy.
+template <typename T, int MR>
+struct PackedA {
+  const T* a;
+  T at(int i) const { return a[i]; }
+  void next() { a += MR; }
+};
+
+template <typename T, int MR>
+struct RowsA {
+  const T* rows[MR];
+  int64_t k = 0;
+  RowsA(const T* a, int64_t lda, int mr) {
+    for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * lda;
+  }
+  T at(int i) const { return rows[i][k]; }
+  void next() { ++k; }
+};
+
+template <typename S, int MR, typename ASource>
+void microKernel(int64_t kc, ASource a, const typename S::T* b, typename S::T* c, int64_t rsC,
+                 int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
   using V = typename S::V;
   constexpr int W = S::kWidth;
   V acc[MR][2];
@@ -107,11 +127,11 @@ void microKernel(int64_t kc, const typename S::T* a, const typename S::T* b,
     const V b0 = S::loadAligned(b), b1 = S::loadAligned(b + W);
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
-      const V ai = S::set1(a[i]);
+      const V ai = S::set1(a.at(i));
       acc[i][0] = S::fmadd(ai, b0, acc[i][0]);
       acc[i][1] = S::fmadd(ai, b1, acc[i][1]);
     }
-    a += MR;
+    a.next();
     b += 2 * W;
   }
 
@@ -147,7 +167,7 @@ void microKernel(int64_t kc, const typename S::T* a, const typename S::T* b,
 // In-register transposes for packing. Input: W rows of W elements; output
 // out[k] = column k (element k of every row). Three shuffle stages of W/2 * log2(W)
 // shuffles replace W*W scalar loads and strided stores.
-void transpose16x16(__m512 (&r)[16]) {
+inline __attribute__((always_inline)) void transpose16x16(__m512 (&r)[16]) {
   __m512 a[16], b[16];
   // Stage 1: interleave row pairs: 128-bit lane L of a[2p] holds rows 2p,2p+1 at
   // columns 4L, 4L+1; a[2p+1] the same at columns 4L+2, 4L+3.
@@ -177,7 +197,7 @@ void transpose16x16(__m512 (&r)[16]) {
   }
 }
 
-void transpose8x8(__m512d (&r)[8]) {
+inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
   __m512d a[8];
   // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.
   for (int p = 0; p < 4; ++p) {
@@ -197,8 +217,8 @@ void transpose8x8(__m512d (&r)[8]) {
   }
 }
 
-void transpose(__m512 (&r)[16]) { transpose16x16(r); }
-void transpose(__m512d (&r)[8]) { transpose8x8(r); }
+inline __attribute__((always_inline)) void transpose(__m512 (&r)[16]) { transpose16x16(r); }
+inline __attribute__((always_inline)) void transpose(__m512d (&r)[8]) { transpose8x8(r); }
 
 // dst[k*panel + i] = src[i*ld + k] for i < live, 0 for live <= i < panel, k < kc:
 // W x W blocks are transposed in registers and stored as rows of the panel with
@@ -243,12 +263,26 @@ static_assert(kDgemmAvx512Nr == 2 * Float64x8::kWidth, "fp64 tile is two zmm wid
 
 void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
                       int64_t csC, float alpha, float beta, int mr, int nr) {
-  microKernel<Float32x16, kSgemmAvx512Mr>(kc, a, b, c, rsC, csC, alpha, beta, mr, nr);
+  microKernel<Float32x16, kSgemmAvx512Mr>(kc, PackedA<float, kSgemmAvx512Mr>{a}, b, c, rsC, csC, alpha, beta, mr,
+                                      nr);
+}
+
+void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                          int64_t rsC, int64_t csC, float alpha, float beta, int mr, int nr) {
+  microKernel<Float32x16, kSgemmAvx512Mr>(kc, RowsA<float, kSgemmAvx512Mr>(a, lda, mr), b, c, rsC, csC, alpha, beta,
+                                      mr, nr);
 }
 
 void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                       int64_t csC, double alpha, double beta, int mr, int nr) {
-  microKernel<Float64x8, kDgemmAvx512Mr>(kc, a, b, c, rsC, csC, alpha, beta, mr, nr);
+  microKernel<Float64x8, kDgemmAvx512Mr>(kc, PackedA<double, kDgemmAvx512Mr>{a}, b, c, rsC, csC, alpha, beta, mr,
+                                      nr);
+}
+
+void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b, double* c,
+                          int64_t rsC, int64_t csC, double alpha, double beta, int mr, int nr) {
+  microKernel<Float64x8, kDgemmAvx512Mr>(kc, RowsA<double, kDgemmAvx512Mr>(a, lda, mr), b, c, rsC, csC, alpha, beta,
+                                      mr, nr);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
