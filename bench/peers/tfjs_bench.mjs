@@ -102,7 +102,10 @@ async function backendInfo() {
 let seedCounter = 0;
 function uniformInit(shape, fanIn) {
   const bound = 1 / Math.sqrt(fanIn);
-  return tf.variable(tf.randomUniform(shape, -bound, bound, 'float32', seedCounter++));
+  const init = tf.randomUniform(shape, -bound, bound, 'float32', seedCounter++);
+  const v = tf.variable(init); // the variable holds its own reference to the data
+  init.dispose();
+  return v;
 }
 
 const timeOpts = (extra = {}) => ({ reps, budgetMs, ...extra });

@@ -4,8 +4,11 @@
  *
  * A storage counts its holders: every tensor that views it and every graph node
  * that saved it for backward. When the count reaches zero its bytes leave the
- * live total. Tensors that are never disposed are counted out when the garbage
- * collector finalises them.
+ * live total. As in TensorFlow.js, a tensor counts as live until it is
+ * disposed (directly or by tidy); the garbage collector still frees the memory
+ * of tensors that are merely dropped, but they stay in the count. (A
+ * FinalizationRegistry would keep the count exact but costs ~1 µs per tensor,
+ * more than the rest of a small op.)
  */
 import { bytesPerElement, type DType, type TypedArray } from './dtype';
 
@@ -36,25 +39,17 @@ export function releaseStorage(s: Storage): void {
   }
 }
 
-/** Counts a tensor that was never disposed out of the live totals when GC collects it. */
-const finalizer = new FinalizationRegistry<Storage>((s) => {
-  stats.numTensors--;
-  releaseStorage(s);
-});
-
-export function trackTensor(owner: object, s: Storage): void {
+export function trackTensor(s: Storage): void {
   stats.numTensors++;
   retainStorage(s);
-  finalizer.register(owner, s, owner);
 }
 
-export function untrackTensor(owner: object, s: Storage): void {
-  finalizer.unregister(owner);
+export function untrackTensor(s: Storage): void {
   stats.numTensors--;
   releaseStorage(s);
 }
 
-/** Live tensors and bytes. @example `console.log(memory().numTensors)` */
+/** Tensors not yet disposed, and the bytes of their storages. @example `console.log(memory().numTensors)` */
 export function memory(): { numTensors: number; numBytes: number; numStorages: number } {
   return { ...stats };
 }

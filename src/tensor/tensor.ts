@@ -39,7 +39,7 @@ export class Tensor {
     this.storage = storage;
     this.shape = shape;
     this.dtype = dtype;
-    trackTensor(this, storage);
+    trackTensor(storage);
     registerInScope(this);
   }
 
@@ -136,7 +136,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    untrackTensor(this, this.storage);
+    untrackTensor(this.storage);
   }
 
   /** @internal A short description for messages: `float32[2,3]`. */
