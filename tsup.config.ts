@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // One bundle per module system; the addon stays outside (loaded at run time from the package root).
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

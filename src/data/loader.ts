@@ -4,6 +4,7 @@ import { ArgumentError } from '../errors';
 import { stack } from '../ops/shape';
 import { tensor } from '../ops/creation';
 import { Tensor } from '../tensor/tensor';
+import { tidy } from '../tensor/tidy';
 import type { Dataset } from './dataset';
 
 export interface DataLoaderOptions<T, B> {
@@ -19,6 +20,34 @@ export interface DataLoaderOptions<T, B> {
   seed?: number | bigint;
   /** Build batch i+1 while the caller works on batch i, in async iteration (default true). */
   prefetch?: boolean;
+}
+
+/**
+ * Tensors a loader created for a batch. fit() and evaluate() dispose them
+ * with releaseBatch() once the step is done, which keeps the live tensor
+ * count flat; batches that a caller built itself are left alone.
+ */
+const ownedByLoader = new WeakSet<Tensor>();
+
+function collectTensors(x: unknown, out: Tensor[]): void {
+  if (x instanceof Tensor) out.push(x);
+  else if (Array.isArray(x)) for (const v of x) collectTensors(v, out);
+  else if (x && typeof x === 'object') for (const v of Object.values(x)) collectTensors(v, out);
+}
+
+/** Marks a batch's tensors as made by a loader (or a batch transform), to be released after use. */
+export function markLoaderOwned<B>(batch: B): B {
+  const ts: Tensor[] = [];
+  collectTensors(batch, ts);
+  for (const t of ts) ownedByLoader.add(t);
+  return batch;
+}
+
+/** Disposes the tensors of a batch that a loader made; others are untouched. @example `releaseBatch(batch)` */
+export function releaseBatch(batch: unknown): void {
+  const ts: Tensor[] = [];
+  collectTensors(batch, ts);
+  for (const t of ts) if (ownedByLoader.has(t)) { ownedByLoader.delete(t); t.dispose(); }
 }
 
 /** Stacks a list of examples: tensors stack, numbers become a tensor, arrays and objects collate per field. */
@@ -89,10 +118,13 @@ export class DataLoader<T, B = T> {
   }
 
   private batch(indices: Int32Array): B {
-    if (this.dataset.getBatch && !this.hasCustomCollate) return this.dataset.getBatch(indices) as unknown as B;
-    const examples: T[] = [];
-    for (const i of indices) examples.push(this.dataset.get(i));
-    return this.collate(examples);
+    // Everything made on the way (index tensors, single examples) is freed; only the batch survives.
+    return markLoaderOwned(tidy(() => {
+      if (this.dataset.getBatch && !this.hasCustomCollate) return this.dataset.getBatch(indices) as unknown as B;
+      const examples: T[] = [];
+      for (const i of indices) examples.push(this.dataset.get(i));
+      return this.collate(examples);
+    }));
   }
 
   /** Index lists of this epoch's batches. */

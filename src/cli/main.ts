@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * The `lattice` command. Argument parsing by commander (well kept, typed,
+ * generates --help), the commands themselves in train.ts / evaluate.ts.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import '../index';
+import { LatticeError } from '../errors';
+import { evaluateCommand } from './evaluate';
+import { MODEL_NAMES } from './models';
+import { TRAIN_DEFAULTS, trainCommand } from './train';
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
+    return n;
+  };
+}
+
+function num(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lattice').description('Lattice: training for Node.js, with a training-stability toolkit').showHelpAfterError();
+  program.command('train')
+    .description('train a model on Fashion-MNIST and write a run folder (metrics.jsonl, checkpoint.safetensors, report.html)')
+    .option('--model <name>', `model: ${MODEL_NAMES.join(' | ')}`, TRAIN_DEFAULTS.model)
+    .option('--epochs <n>', 'epochs', int('--epochs'), TRAIN_DEFAULTS.epochs)
+    .option('--batch-size <n>', 'batch size', int('--batch-size'), TRAIN_DEFAULTS.batchSize)
+    .option('--optimizer <name>', 'adam | adamw | sgd', TRAIN_DEFAULTS.optimizer)
+    .option('--lr <x>', 'peak learning rate of the one-cycle schedule (default 3e-3 for Adam(W), 0.05 for SGD)', num('--lr'))
+    .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
+    .option('--clip-grad-norm <x>', 'clip the global gradient norm', num('--clip-grad-norm'))
+    .option('--augment', 'random flips and padded crops', false)
+    .option('--seed <n>', 'random seed', int('--seed'), TRAIN_DEFAULTS.seed)
+    .option('--out <dir>', 'run folder (default runs/<timestamp>)')
+    .option('--train-limit <n>', 'use only the first n training images', int('--train-limit'))
+    .option('--test-limit <n>', 'use only the first n test images', int('--test-limit'))
+    .option('--threads <n>', 'native threads', int('--threads'))
+    .option('--data-dir <dir>', 'folder with the Fashion-MNIST .gz files')
+    .option('--no-progress', 'no progress bar')
+    .action(async (o) => {
+      await trainCommand({ ...TRAIN_DEFAULTS, ...o });
+    });
+  program.command('evaluate')
+    .description('reload a checkpoint and report test accuracy')
+    .requiredOption('--checkpoint <path>', 'checkpoint.safetensors of a run')
+    .option('--model <name>', 'model (default: the one recorded in the checkpoint)')
+    .option('--data-dir <dir>', 'folder with the Fashion-MNIST .gz files')
+    .action(async (o) => {
+      await evaluateCommand(o);
+    });
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof LatticeError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+// Run when executed directly (node dist/cli.js, tsx src/cli/main.ts), not when imported by tests.
+const entry = process.argv[1] ?? '';
+if (/(^|[\\/])(main\.ts|cli\.(c?js|mjs))$/.test(entry) || entry.endsWith('lattice')) {
+  main().then((code) => { process.exitCode = code; });
+}

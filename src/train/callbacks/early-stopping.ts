@@ -1,0 +1,70 @@
+/** Stop when a monitored quantity stops improving. */
+import { ArgumentError } from '../../errors';
+import type { Callback, EpochLogs, TrainContext } from '../types';
+
+export interface EarlyStoppingOptions {
+  /** 'valLoss' (default), 'loss', 'valAccuracy' or 'accuracy'. */
+  monitor?: 'valLoss' | 'loss' | 'valAccuracy' | 'accuracy';
+  /** Epochs without improvement before stopping (default 3). */
+  patience?: number;
+  /** Smallest change that counts as improvement (default 0). */
+  minDelta?: number;
+  /** 'min' or 'max'; default from the monitor's name. */
+  mode?: 'min' | 'max';
+  /** Put back the best epoch's weights when stopping (default false). */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Keras-style early stopping on epoch metrics.
+ * @example `new EarlyStopping({ monitor: 'valLoss', patience: 2 })`
+ */
+export class EarlyStopping implements Callback {
+  readonly monitor: NonNullable<EarlyStoppingOptions['monitor']>;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly mode: 'min' | 'max';
+  private readonly restore: boolean;
+  best = NaN;
+  bestEpoch = -1;
+  stoppedEpoch = -1;
+  private wait = 0;
+  private bestWeights: Float32Array[] | null = null;
+
+  constructor(opts: EarlyStoppingOptions = {}) {
+    this.monitor = opts.monitor ?? 'valLoss';
+    if (!['valLoss', 'loss', 'valAccuracy', 'accuracy'].includes(this.monitor)) throw new ArgumentError(`EarlyStopping: unknown monitor '${this.monitor}'`);
+    this.patience = opts.patience ?? 3;
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new ArgumentError(`EarlyStopping: patience must be a non-negative integer, got ${this.patience}`);
+    this.minDelta = Math.abs(opts.minDelta ?? 0);
+    this.mode = opts.mode ?? (this.monitor.toLowerCase().includes('accuracy') ? 'max' : 'min');
+    this.restore = opts.restoreBestWeights ?? false;
+  }
+
+  onTrainBegin(): void {
+    this.best = NaN;
+    this.bestEpoch = -1;
+    this.wait = 0;
+    this.stoppedEpoch = -1;
+  }
+
+  onEpochEnd(ctx: TrainContext, logs: EpochLogs): void {
+    const value = logs[this.monitor];
+    if (value === undefined) throw new ArgumentError(`EarlyStopping: '${this.monitor}' is not in the epoch logs (pass valData to fit to get val metrics)`);
+    const improved = Number.isNaN(this.best) || (this.mode === 'min' ? value < this.best - this.minDelta : value > this.best + this.minDelta);
+    if (improved) {
+      this.best = value;
+      this.bestEpoch = logs.epoch;
+      this.wait = 0;
+      if (this.restore) this.bestWeights = ctx.model.parameters().map((p) => p.values.slice() as Float32Array);
+      return;
+    }
+    if (++this.wait > this.patience) {
+      ctx.stopTraining = true;
+      this.stoppedEpoch = logs.epoch;
+      if (this.restore && this.bestWeights) {
+        ctx.model.parameters().forEach((p, i) => { p.values.set(this.bestWeights![i]); p.storage.version++; });
+      }
+    }
+  }
+}

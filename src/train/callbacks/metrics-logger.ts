@@ -1,0 +1,41 @@
+/** Appends one JSON line per step and per epoch to a file (JSONL). */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Callback, EpochLogs, StepLogs, TrainContext } from '../types';
+
+/**
+ * Logs `{"type":"step",...}` and `{"type":"epoch",...}` lines.
+ * @example `new MetricsLogger('runs/exp1/metrics.jsonl', { everySteps: 10 })`
+ */
+export class MetricsLogger implements Callback {
+  private buffer: string[] = [];
+  constructor(readonly path: string, readonly opts: { everySteps?: number } = {}) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
+  }
+
+  /** Extra records (e.g. from GradientMonitor) go through the same file. */
+  log(record: Record<string, unknown>): void {
+    this.buffer.push(JSON.stringify(record));
+  }
+
+  onBatchEnd(_ctx: TrainContext, logs: StepLogs): void {
+    if (logs.step % (this.opts.everySteps ?? 1) === 0 || logs.nonFinite) this.log({ type: 'step', ...logs });
+    if (this.buffer.length >= 200) this.flush();
+  }
+
+  onEpochEnd(_ctx: TrainContext, logs: EpochLogs): void {
+    this.log({ type: 'epoch', ...logs });
+    this.flush();
+  }
+
+  onTrainEnd(): void {
+    this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    appendFileSync(this.path, this.buffer.join('\n') + '\n');
+    this.buffer = [];
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * fit(): the training loop. Async: it yields to the event loop between steps
+ * so an Electron UI stays responsive and an AbortSignal can stop it cleanly
+ * after the current step. Each step runs inside tidy(), so the live tensor
+ * count stays flat.
+ */
+import { noGrad } from '../autograd/api';
+import { ArgumentError, LatticeError } from '../errors';
+import type { AnyModule } from '../nn/module';
+import { clipGradNorm } from '../optim/clip';
+import { hasNonFinite } from '../ops/record';
+import { tidy } from '../tensor/tidy';
+import { Tensor } from '../tensor/tensor';
+import { releaseBatch } from '../data/loader';
+import { countCorrect, evaluate, unpack } from './evaluate';
+import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
+
+/** Thrown by fit({ nonFinite: 'raise' }) when a loss or gradient is NaN or Inf. */
+export class NonFiniteError extends LatticeError {}
+
+export interface FitOptions {
+  optimizer: OptimizerLike;
+  /** loss(output, target) -> 0-d tensor. */
+  loss: (output: Tensor, target: Tensor) => Tensor;
+  trainData: BatchSource;
+  valData?: BatchSource;
+  epochs?: number;
+  /** Stepped after every batch ('step', e.g. OneCycleLR) or every epoch ('epoch', with valLoss when it takes a metric). */
+  scheduler?: SchedulerLike;
+  schedulerInterval?: 'step' | 'epoch';
+  /** Clip the global gradient 2-norm to this before each step. */
+  clipGradNorm?: number;
+  callbacks?: Callback[];
+  /** Stops after the current step when aborted; fit resolves with history.aborted = true. */
+  signal?: AbortSignal;
+  /**
+   * What to do when the loss or a gradient is NaN/Inf: 'raise' (default) throws,
+   * 'skip' drops the step, 'rollback' restores the last good weights and
+   * optimizer state and halves the learning rate.
+   */
+  nonFinite?: 'raise' | 'skip' | 'rollback';
+  /** Steps between the snapshots 'rollback' returns to (default 10). */
+  snapshotEvery?: number;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function lengthOf(data: BatchSource): number | undefined {
+  const n = (data as { length?: unknown }).length;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/** Deep copy of an optimizer state dict (tensors cloned), so later steps cannot change it. */
+function deepCopy(x: unknown): unknown {
+  if (x instanceof Tensor) return Tensor.fromData(x.values.slice(), x.shape.slice(), x.dtype);
+  if (Array.isArray(x)) return x.map(deepCopy);
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, deepCopy(v)]));
+  return x;
+}
+
+interface Snapshot { params: Float32Array[] | Float64Array[]; optimizer: unknown }
+
+function takeSnapshot(params: Tensor[], optimizer: OptimizerLike): Snapshot {
+  return { params: params.map((p) => p.values.slice()) as Float32Array[], optimizer: optimizer.stateDict ? deepCopy(optimizer.stateDict()) : null };
+}
+
+function restoreSnapshot(s: Snapshot, params: Tensor[], optimizer: OptimizerLike): void {
+  params.forEach((p, i) => {
+    p.values.set(s.params[i]);
+    p.storage.version++;
+  });
+  if (s.optimizer && optimizer.loadStateDict) optimizer.loadStateDict(deepCopy(s.optimizer) as never);
+}
+
+function gradsFinite(params: Tensor[]): boolean {
+  for (const p of params) if (p.grad && hasNonFinite(p.grad)) return false;
+  return true;
+}
+
+/**
+ * Trains `model` for `epochs` passes over `trainData`.
+ * @example
+ * const history = await fit(model, { optimizer, loss: crossEntropy, trainData: loader, epochs: 3, callbacks: [new ProgressBar()] });
+ */
+export async function fit(model: AnyModule, opts: FitOptions): Promise<History> {
+  if (!model || typeof model.call !== 'function') throw new ArgumentError('fit: model must be an nn.Module');
+  if (!opts || typeof opts.optimizer?.step !== 'function') throw new ArgumentError('fit: options.optimizer must be an optimizer');
+  if (typeof opts.loss !== 'function') throw new ArgumentError('fit: options.loss must be a function (output, target) => loss');
+  if (!opts.trainData) throw new ArgumentError('fit: options.trainData is required');
+  const epochs = opts.epochs ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`fit: epochs must be a non-negative integer, got ${String(epochs)}`);
+  if (opts.clipGradNorm !== undefined && !(opts.clipGradNorm > 0)) throw new ArgumentError(`fit: clipGradNorm must be positive, got ${opts.clipGradNorm}`);
+  const mode = opts.nonFinite ?? 'raise';
+  if (!['raise', 'skip', 'rollback'].includes(mode)) throw new ArgumentError(`fit: nonFinite must be 'raise', 'skip' or 'rollback', got '${String(mode)}'`);
+  const interval = opts.schedulerInterval ?? 'epoch';
+  const callbacks = opts.callbacks ?? [];
+  const params = model.parameters().filter((p) => p.requiresGrad);
+  const history: History = { epochs: [], nonFiniteSteps: 0, rollbacks: 0, aborted: false, stoppedEarly: false };
+  const ctx: TrainContext = { model, optimizer: opts.optimizer, stopTraining: false, epoch: 0, step: 0, epochs, stepsPerEpoch: lengthOf(opts.trainData), history };
+  const snapshotEvery = opts.snapshotEvery ?? 10;
+  let snapshot = mode === 'rollback' ? takeSnapshot(params, opts.optimizer) : null;
+
+  for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+  outer: for (let epoch = 0; epoch < epochs; epoch++) {
+    ctx.epoch = epoch;
+    model.train();
+    for (const cb of callbacks) await cb.onEpochBegin?.(ctx, epoch);
+    const started = performance.now();
+    let lossSum = 0, correct = 0, samples = 0, steps = 0, accuracyKnown = true;
+    let batchIndex = 0;
+    for await (const batch of opts.trainData as AsyncIterable<Batch>) {
+      const [x, y] = unpack(batch);
+      const result = tidy(() => {
+        for (const p of params) { p.grad?.dispose(); p.grad = null; }
+        const out = model.call(x) as Tensor;
+        const loss = opts.loss(out, y);
+        if (loss.size !== 1) throw new ArgumentError(`fit: the loss must be a single value, got ${loss.describe()}`);
+        loss.backward();
+        const lossValue = loss.item();
+        for (const cb of callbacks) cb.onAfterBackward?.(ctx, ctx.step);
+        if (!Number.isFinite(lossValue) || !gradsFinite(params)) {
+          if (mode === 'raise') throw new NonFiniteError(`fit: step ${ctx.step} (epoch ${epoch}, batch ${batchIndex}) produced a ${Number.isFinite(lossValue) ? 'non-finite gradient' : `loss of ${lossValue}`}; use nonFinite: 'skip' or 'rollback', or detectAnomaly() to find the op`);
+          return { loss: lossValue, correct: undefined, bad: true };
+        }
+        if (opts.clipGradNorm !== undefined) noGrad(() => clipGradNorm(params, opts.clipGradNorm!));
+        opts.optimizer.step();
+        return { loss: lossValue, correct: countCorrect(out, y), bad: false };
+      });
+      const n = x.shape[0];
+      releaseBatch(batch);
+      let nonFinite: StepLogs['nonFinite'];
+      if (result.bad) {
+        history.nonFiniteSteps++;
+        if (mode === 'rollback' && snapshot) {
+          restoreSnapshot(snapshot, params, opts.optimizer);
+          for (const g of opts.optimizer.paramGroups) g.lr /= 2;
+          history.rollbacks++;
+          nonFinite = 'rolledBack';
+        } else {
+          nonFinite = 'skipped';
+        }
+      } else {
+        lossSum += result.loss * n;
+        samples += n;
+        if (result.correct === undefined) accuracyKnown = false;
+        else correct += result.correct;
+        if (snapshot && (ctx.step + 1) % snapshotEvery === 0) snapshot = takeSnapshot(params, opts.optimizer);
+      }
+      if (opts.scheduler && interval === 'step') opts.scheduler.step();
+      const seconds = (performance.now() - started) / 1000;
+      const logs: StepLogs = {
+        epoch, batch: batchIndex, step: ctx.step, loss: result.loss,
+        accuracy: result.correct === undefined ? undefined : result.correct / n,
+        lr: opts.optimizer.paramGroups[0]?.lr ?? NaN, samples: n, samplesPerSecond: samples / Math.max(seconds, 1e-9),
+        ...(nonFinite ? { nonFinite } : {}),
+      };
+      for (const cb of callbacks) await cb.onBatchEnd?.(ctx, logs);
+      ctx.step++;
+      steps++;
+      batchIndex++;
+      await nextTurn();
+      if (opts.signal?.aborted) { history.aborted = true; break outer; }
+    }
+    const logs: EpochLogs = {
+      epoch, loss: samples ? lossSum / samples : NaN, accuracy: accuracyKnown && samples ? correct / samples : undefined,
+      lr: opts.optimizer.paramGroups[0]?.lr ?? NaN, seconds: (performance.now() - started) / 1000, steps,
+    };
+    if (opts.valData) {
+      const v = await evaluate(model, opts.valData, opts.loss);
+      logs.valLoss = v.loss;
+      logs.valAccuracy = v.accuracy;
+    }
+    // A schedule whose step takes an argument (ReduceLROnPlateau) gets the monitored loss.
+    if (opts.scheduler && interval === 'epoch') {
+      if (opts.scheduler.step.length >= 1) opts.scheduler.step(logs.valLoss ?? logs.loss);
+      else opts.scheduler.step();
+    }
+    history.epochs.push(logs);
+    for (const cb of callbacks) await cb.onEpochEnd?.(ctx, logs);
+    if (ctx.stopTraining) { history.stoppedEarly = true; break; }
+  }
+  for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
+  return history;
+}
