@@ -10,7 +10,8 @@ import type { AnyModule } from '../nn/module';
 import { clipGradNorm } from '../optim/clip';
 import { hasNonFinite } from '../ops/record';
 import { tidy } from '../tensor/tidy';
-import { Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
+import { restoreSnapshot, takeSnapshot } from './state-copy';
 import { releaseBatch } from '../data/loader';
 import { countCorrect, evaluate, unpack } from './evaluate';
 import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
@@ -48,28 +49,6 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 function lengthOf(data: BatchSource): number | undefined {
   const n = (data as { length?: unknown }).length;
   return typeof n === 'number' ? n : undefined;
-}
-
-/** Deep copy of an optimizer state dict (tensors cloned), so later steps cannot change it. */
-function deepCopy(x: unknown): unknown {
-  if (x instanceof Tensor) return Tensor.fromData(x.values.slice(), x.shape.slice(), x.dtype);
-  if (Array.isArray(x)) return x.map(deepCopy);
-  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, deepCopy(v)]));
-  return x;
-}
-
-interface Snapshot { params: Float32Array[] | Float64Array[]; optimizer: unknown }
-
-function takeSnapshot(params: Tensor[], optimizer: OptimizerLike): Snapshot {
-  return { params: params.map((p) => p.values.slice()) as Float32Array[], optimizer: optimizer.stateDict ? deepCopy(optimizer.stateDict()) : null };
-}
-
-function restoreSnapshot(s: Snapshot, params: Tensor[], optimizer: OptimizerLike): void {
-  params.forEach((p, i) => {
-    p.values.set(s.params[i]);
-    p.storage.version++;
-  });
-  if (s.optimizer && optimizer.loadStateDict) optimizer.loadStateDict(deepCopy(s.optimizer) as never);
 }
 
 function gradsFinite(params: Tensor[]): boolean {
