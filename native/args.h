@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <initializer_list>
 #include <string>
 
 #include "kernels/elementwise.h"
@@ -46,6 +48,9 @@ inline ArrayArg arrayArg(const Napi::CallbackInfo& info, size_t i, const char* f
   a.length = static_cast<int64_t>(ta.ElementLength());
   a.byteLength = ta.ByteLength();
   Napi::ArrayBuffer buffer = ta.ArrayBuffer();
+  // A detached buffer reads as length 0, which could silently pass a length check
+  // against another empty operand; name it instead.
+  if (buffer.IsDetached()) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
   a.data = static_cast<uint8_t*>(buffer.Data()) + ta.ByteOffset();
   if (a.length > 0 && buffer.Data() == nullptr) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
   return a;
@@ -83,6 +88,36 @@ inline bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* fn, co
   return info[i].As<Napi::Boolean>().Value();
 }
 
+inline std::string wholeNumber(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+// The product of sizes that each fit in int32: three of them can overflow int64
+// (2^22 * 2^21 * 2^21 wraps to 0) and slip past a length check, so multiply in
+// double (exact below 2^53, monotonic above) and reject anything over INT32_MAX.
+inline int64_t checkedProduct(Napi::Env env, std::initializer_list<int64_t> sizes, const char* fn, const char* what) {
+  double p = 1;
+  for (int64_t s : sizes) p *= static_cast<double>(s);
+  if (p > static_cast<double>(INT32_MAX))
+    throwRange(env, std::string(fn) + ": " + what + " is " + wholeNumber(p) + " elements, more than 2^31-1");
+  return static_cast<int64_t>(p);
+}
+
+// Number of elements of an int32 shape array, rejecting negative sizes and totals over INT32_MAX.
+inline int64_t shapeTotal(Napi::Env env, const ArrayArg& shape, const char* fn) {
+  const auto* s = static_cast<const int32_t*>(shape.data);
+  double p = 1;
+  for (int64_t d = 0; d < shape.length; ++d) {
+    if (s[d] < 0) throwRange(env, std::string(fn) + ": shape has a negative size " + std::to_string(s[d]));
+    p *= static_cast<double>(s[d]);
+  }
+  if (p > static_cast<double>(INT32_MAX))
+    throwRange(env, std::string(fn) + ": shape has " + wholeNumber(p) + " elements, more than 2^31-1");
+  return static_cast<int64_t>(p);
+}
+
 inline void requireLength(Napi::Env env, const ArrayArg& a, int64_t want, const char* fn, const char* name) {
   if (a.length != want)
     throwRange(env, std::string(fn) + ": " + name + " has " + std::to_string(a.length) + " elements, expected " + std::to_string(want));
@@ -94,10 +129,11 @@ inline void requireStridedFits(Napi::Env env, const ArrayArg& shape, const Array
   const auto* s = static_cast<const int32_t*>(shape.data);
   const auto* st = static_cast<const int32_t*>(strides.data);
   if (strides.length != shape.length) throwRange(env, std::string(fn) + ": " + name + " strides and shape differ in rank");
-  int64_t hi = offset, total = 1;
+  // With the total capped at INT32_MAX, sum((s_d - 1) * st_d) stays below 2^62: no overflow in hi.
+  const int64_t total = shapeTotal(env, shape, fn);
+  int64_t hi = offset;
   for (int64_t d = 0; d < shape.length; ++d) {
-    if (s[d] < 0 || st[d] < 0) throwRange(env, std::string(fn) + ": negative size or stride for " + name);
-    total *= s[d];
+    if (st[d] < 0) throwRange(env, std::string(fn) + ": negative stride for " + name);
     if (s[d] > 0) hi += static_cast<int64_t>(s[d] - 1) * st[d];
   }
   if (total > 0 && (offset < 0 || hi >= length))

@@ -18,7 +18,11 @@ void ThreadPool::resize(int numThreads) {
 void ThreadPool::startWorkers(int numThreads) {
   numThreads_ = numThreads;
   stopping_ = false;
-  for (int i = 1; i < numThreads; ++i) workers_.emplace_back([this, i] { workerLoop(i); });
+  // A worker must start from the current generation: starting from 0 after a
+  // resize, it would wake at once and run the finished (null) task of an earlier call.
+  // No task is in flight here, so reading generation_ without the lock is safe.
+  const uint64_t generation = generation_;
+  for (int i = 1; i < numThreads; ++i) workers_.emplace_back([this, i, generation] { workerLoop(i, generation); });
 }
 
 void ThreadPool::stopWorkers() {
@@ -82,8 +86,7 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   busy_ = false;
 }
 
-void ThreadPool::workerLoop(int index) {
-  uint64_t seen = 0;
+void ThreadPool::workerLoop(int index, uint64_t seen) {
   for (;;) {
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });

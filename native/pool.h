@@ -35,7 +35,7 @@ class ThreadPool {
  private:
   void startWorkers(int numThreads);
   void stopWorkers();
-  void workerLoop(int index);
+  void workerLoop(int index, uint64_t startGeneration);
 
   int numThreads_ = 1;
   std::vector<std::thread> workers_;

@@ -38,6 +38,11 @@ export {
 } from './ops/reduce';
 export { softmax, logSoftmax } from './ops/softmax';
 export { matmul } from './ops/matmul';
+export { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions } from './ops/conv';
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d,
+  type MaxPool1dOptions, type MaxPool2dOptions, type AvgPool1dOptions, type AvgPool2dOptions,
+} from './ops/pool';
 export {
   reshape, view, flatten, squeeze, unsqueeze, expand, permute, transpose, narrow, cat, stack, split, chunk, contiguous, clone,
 } from './ops/shape';
@@ -50,3 +55,14 @@ export type { BackwardOptions, GradOptions } from './autograd/api';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck';
 export { detectAnomaly } from './autograd/anomaly';
 export { customOp, type CustomOpSpec } from './autograd/custom';
+
+export {
+  crossEntropy, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss, bceLoss, bceWithLogits, klDiv,
+  cosineEmbeddingLoss, marginRankingLoss, softDiceLoss, softIoULoss, ctcLoss, ctcGreedyDecode, ctcBeamSearch,
+} from './losses/index';
+export * as losses from './losses/index';
+
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip';
+export * as data from './data/index';

@@ -11,5 +11,11 @@ namespace lattice {
 inline Context& ctxOf(const Napi::CallbackInfo& info) { return *info.Env().GetInstanceData<Context>(); }
 
 void registerCoreBindings(Napi::Env env, Napi::Object exports);
+void registerNormBindings(Napi::Env env, Napi::Object exports);
+void registerOptimBindings(Napi::Env env, Napi::Object exports);
+void registerLossBindings(Napi::Env env, Napi::Object exports);
+void registerConvBindings(Napi::Env env, Napi::Object exports);
+void registerPoolBindings(Napi::Env env, Napi::Object exports);
+void registerAugmentBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

@@ -108,8 +108,7 @@ void Binary(const Napi::CallbackInfo& info) {
   ArrayArg as = arrayArgOf(info, 5, fn, "aStrides", ElemType::I32), bs = arrayArgOf(info, 6, fn, "bStrides", ElemType::I32);
   requireStridedFits(env, shape, as, 0, a.length, fn, "a");
   requireStridedFits(env, shape, bs, 0, b.length, fn, "b");
-  int64_t total = 1;
-  for (int64_t d = 0; d < shape.length; ++d) total *= static_cast<const int32_t*>(shape.data)[d];
+  const int64_t total = shapeTotal(env, shape, fn);
   requireLength(env, out, total, fn, "out");
   binaryKernel(ctxOf(info), op, a.type, a.data, a.length, b.data, b.length, out.data, total,
                static_cast<const int32_t*>(shape.data), static_cast<const int32_t*>(as.data),
@@ -129,8 +128,7 @@ void Where(const Napi::CallbackInfo& info) {
   requireStridedFits(env, shape, cs, 0, cond.length, fn, "cond");
   requireStridedFits(env, shape, as, 0, a.length, fn, "a");
   requireStridedFits(env, shape, bs, 0, b.length, fn, "b");
-  int64_t total = 1;
-  for (int64_t d = 0; d < shape.length; ++d) total *= static_cast<const int32_t*>(shape.data)[d];
+  const int64_t total = shapeTotal(env, shape, fn);
   requireLength(env, out, total, fn, "out");
   whereKernel(a.type, static_cast<const uint8_t*>(cond.data), a.data, b.data, out.data, static_cast<const int32_t*>(shape.data),
               static_cast<const int32_t*>(cs.data), static_cast<const int32_t*>(as.data), static_cast<const int32_t*>(bs.data),
@@ -141,7 +139,7 @@ struct AxisDims { int64_t outer, len, inner; };
 
 AxisDims axisArgs(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   AxisDims d{intArg(info, i, fn, "outer"), intArg(info, i + 1, fn, "len"), intArg(info, i + 2, fn, "inner")};
-  if (d.outer * d.len * d.inner > INT32_MAX) throwRange(info.Env(), std::string(fn) + ": outer*len*inner is too large");
+  checkedProduct(info.Env(), {d.outer, d.len, d.inner}, fn, "outer*len*inner");
   return d;
 }
 
@@ -286,6 +284,8 @@ void GatherOrScatter(const Napi::CallbackInfo& info, bool scatter) {
   const int64_t outer = intArg(info, 3, fn, "outer"), len = intArg(info, 4, fn, "len"), idxLen = intArg(info, 5, fn, "idxLen"),
                 inner = intArg(info, 6, fn, "inner");
   if (scatter && x.type != ElemType::F32 && x.type != ElemType::F64) throwType(env, "scatterAdd: src must be a float array");
+  checkedProduct(env, {outer, idxLen, inner}, fn, "outer*idxLen*inner");
+  checkedProduct(env, {outer, len, inner}, fn, "outer*len*inner");
   requireLength(env, index, outer * idxLen * inner, fn, "index");
   requireLength(env, scatter ? x : out, outer * idxLen * inner, fn, scatter ? "src" : "out");
   requireLength(env, scatter ? out : x, outer * len * inner, fn, scatter ? "out" : "x");
@@ -307,6 +307,8 @@ void IndexSelectOrAdd(const Napi::CallbackInfo& info, bool add) {
   requireSameType(env, x, out, fn, add ? "src" : "x", "out");
   const int64_t outer = intArg(info, 3, fn, "outer"), len = intArg(info, 4, fn, "len"), inner = intArg(info, 5, fn, "inner");
   if (add && x.type != ElemType::F32 && x.type != ElemType::F64) throwType(env, "indexAdd: src must be a float array");
+  checkedProduct(env, {outer, index.length, inner}, fn, "outer*index.length*inner");
+  checkedProduct(env, {outer, len, inner}, fn, "outer*len*inner");
   requireLength(env, add ? x : out, outer * index.length * inner, fn, add ? "src" : "out");
   requireLength(env, add ? out : x, outer * len * inner, fn, add ? "out" : "x");
   requireIndices(env, index, len, fn);

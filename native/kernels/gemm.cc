@@ -1,29 +1,33 @@
 // Packed, cache-blocked GEMM driver (the BLIS loop nest) over per-ISA micro-kernels.
 //
-//   for jc in N by NC:                 B block  [KC x NC]  packed once, shared (L3)
+//   for jc in N by NC:                 B block  [KC x NC]  packed per thread (L3)
 //     for pc in K by KC:
 //       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide slivers  b[k*NR + j]
 //       for ic in M by MC:             A block  [MC x KC]  packed per thread (L2)
 //         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall slivers  a[k*MR + i]
-//         for jr in NC by NR:          B sliver [KC x NR]  stays in L1 across ir
+//         for jr in NC by NR:          B sliver [KC x NR]  streamed from L1/L2
 //           for ir in MC by MR:
 //             C[ir:ir+MR, jr:jr+NR] = alpha * a_sliver @ b_sliver + (pc == 0 ? beta : 1) * C
 //
 // Packing makes both operands unit-stride and zero-padded to whole tiles, so the
 // micro-kernel runs one branch-free loop whatever the transposes and edges are.
+// Shape-driven variants (AVX-512 has all three; other ISAs the last one only):
+//  - row-major A and at most 4 NR slivers per thread: A is read in place (a packed
+//    block would be read too few times to repay the transpose);
+//  - N <= one vector with row-major A: a one-vector-wide tile (16 x 16 fp32);
+//  - otherwise a narrow N runs as C^T = op(B)^T op(A)^T with tiles stored transposed.
 //
-// Threads split C, never K: either MR-row tiles (each thread packs its own A blocks
-// against a B block packed by all threads) or NR-column slivers (each thread packs
-// its own B slivers and the A blocks it needs), whichever balances better. Every
-// C element is the same FMA chain over the same KC blocks in either case, so the
-// result is bitwise independent of the thread count.
+// Threads split C, never K: each runs the whole nest on its own range of MR-row tiles
+// or of NR-column slivers, whichever balances better. Every C element is the same
+// FMA chain over the same KC blocks whichever thread computes it, so the result is
+// bitwise independent of the thread count. Tiny products (M*N*K <= 32768) skip
+// packing altogether.
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdlib>  // TUNING-ONLY
 #include <cstring>
 #include <new>
-#include <vector>
+#include <type_traits>
 
 #include "../simd/gemm_kernels.h"
 
@@ -47,6 +51,26 @@ struct GemmPlan {
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
 };
 
+// Plan for N <= one vector: a one-vector-wide tile that reads A in place, so neither
+// operand needs a transpose (only B is copied). Empty (no kernelRowsA) where the ISA
+// has none.
+template <typename T>
+GemmPlan<T> narrowPlanFor(Isa isa, const GemmPlan<T>& wide) {
+  GemmPlan<T> p = wide;
+  p.kernelRowsA = nullptr;
+  if (isa != Isa::Avx512) return p;
+  if constexpr (std::is_same_v<T, float>) {
+    p.mr = simd::kSgemmAvx512NarrowMr, p.nr = simd::kSgemmAvx512NarrowNr;
+    p.kernelRowsA = simd::sgemmMicroNarrowRowsAvx512;
+  } else {
+    p.mr = simd::kDgemmAvx512NarrowMr, p.nr = simd::kDgemmAvx512NarrowNr;
+    p.kernelRowsA = simd::dgemmMicroNarrowRowsAvx512;
+  }
+  p.kernel = nullptr;  // only used with A in place (see gemm())
+  p.mc = wide.mc / p.mr * p.mr;
+  return p;
+}
+
 // Portable packTransposed (see simd/gemm_kernels.h): reads each source row once
 // and scatters it down a panel column.
 template <typename T>
@@ -61,12 +85,19 @@ void packTransposedPortable(const T* src, int64_t ld, int live, int panel, int64
 }
 
 // Per-core L2 size in bytes, from the OS where it says, else a typical recent x86 core.
-int64_t l2CacheBytes() {
+int64_t queryL2CacheBytes() {
   long v = -1;
 #if defined(_SC_LEVEL2_CACHE_SIZE)
   v = sysconf(_SC_LEVEL2_CACHE_SIZE);
 #endif
   return v > 0 ? v : 1024 * 1024;
+}
+
+// Asked once per process (glibc answers through CPUID, ~0.4 us here, which is 2% of a
+// 128^3 product); a constant after that.
+int64_t l2CacheBytes() {
+  static const int64_t bytes = queryL2CacheBytes();
+  return bytes;
 }
 
 // Blocking (why these sizes). The micro-kernel streams an MR x KC sliver of A and a
@@ -80,8 +111,9 @@ int64_t l2CacheBytes() {
 //      at 1024^3 and 2048^3, KC = 512..768 beat L1-sized slivers (KC = 256) by ~8%.
 //  MC: the packed A block stays in L2 next to the B sliver stream: MC*KC*size = L2/4
 //      (fp32: 120 rows; 96..240 measured within 1%).
-//  NC: the packed B block is shared by the threads and streamed from L3 once per
-//      A block; 4096 columns bound it to 8 MiB.
+//  NC: the packed B block (one per thread) is streamed from L3 once per A block;
+//      4096 columns bound it to 8 MiB for fp32 (fewer with many threads, see
+//      kPackBudgetBytes).
 template <typename T>
 void setBlocking(GemmPlan<T>& plan) {
   const int64_t l2 = std::clamp<int64_t>(l2CacheBytes(), 256 * 1024, 4 * 1024 * 1024);
@@ -90,9 +122,6 @@ void setBlocking(GemmPlan<T>& plan) {
   const int64_t mc = (l2 / 4) / (plan.kc * size);
   plan.mc = std::max<int64_t>(plan.mr, mc / plan.mr * plan.mr);
   plan.nc = roundUp(4096, plan.nr);
-  if (getenv("GEMM_KC")) plan.kc = atoi(getenv("GEMM_KC"));  // TUNING-ONLY
-  if (getenv("GEMM_MC")) plan.mc = atoi(getenv("GEMM_MC"));  // TUNING-ONLY
-  if (getenv("GEMM_NC")) plan.nc = atoi(getenv("GEMM_NC"));  // TUNING-ONLY
 }
 
 GemmPlan<float> planFor(Isa isa, float) {
@@ -103,6 +132,7 @@ GemmPlan<float> planFor(Isa isa, float) {
     p.kernelRowsA = simd::sgemmMicroRowsAvx512;
   } else if (isa == Isa::Avx2) {
     p.mr = simd::kSgemmAvx2Mr, p.nr = simd::kSgemmAvx2Nr, p.kernel = simd::sgemmMicroAvx2;
+    p.packTransposed = simd::sgemmPackTransposedAvx2;
   } else {
     p.mr = simd::kSgemmScalarMr, p.nr = simd::kSgemmScalarNr, p.kernel = simd::sgemmMicroScalar;
   }
@@ -119,6 +149,7 @@ GemmPlan<double> planFor(Isa isa, double) {
     p.kernelRowsA = simd::dgemmMicroRowsAvx512;
   } else if (isa == Isa::Avx2) {
     p.mr = simd::kDgemmAvx2Mr, p.nr = simd::kDgemmAvx2Nr, p.kernel = simd::dgemmMicroAvx2;
+    p.packTransposed = simd::dgemmPackTransposedAvx2;
   } else {
     p.mr = simd::kDgemmScalarMr, p.nr = simd::kDgemmScalarNr, p.kernel = simd::dgemmMicroScalar;
   }
@@ -218,31 +249,36 @@ void packA(const GemmPlan<T>& plan, bool transA, const T* A, int64_t lda, int64_
     } else {
       // A stored [K, M]: the mr values for one k are contiguous.
       for (int64_t k = 0; k < kc; ++k) {
-        const T* src = A + (p0 + k) * lda + i0 + t;
         T* out = dst + k * mr;
-        for (int i = 0; i < live; ++i) out[i] = src[i];
-        for (int i = live; i < mr; ++i) out[i] = T(0);
+        std::memcpy(out, A + (p0 + k) * lda + i0 + t, size_t(live) * sizeof(T));
+        std::fill(out + live, out + mr, T(0));
       }
     }
   }
 }
 
-// Packs slivers [s0, s1) of the B block whose columns start at j0 (cols columns in
-// the block) and whose rows are [p0, p0+kc): sliver s at dst + s*nr*kc, b[k*nr + j].
+// dst[i*kc + k] = src[i*lda + k] for i < rows, 0 for rows <= i < mr.
+template <typename T>
+void copyRowsPadded(const T* src, int64_t lda, int rows, int mr, int64_t kc, T* dst) {
+  for (int i = 0; i < rows; ++i) std::memcpy(dst + i * kc, src + i * lda, size_t(kc) * sizeof(T));
+  std::fill(dst + rows * kc, dst + mr * kc, T(0));
+}
+
+// Packs the B block of columns [j0, j0+cols) and rows [p0, p0+kc) of op(B) into
+// ceil(cols/nr) slivers, sliver s at dst + s*nr*kc, b[k*nr + j], zero-padded.
 template <typename T>
 void packB(const GemmPlan<T>& plan, bool transB, const T* B, int64_t ldb, int64_t j0,
-           int64_t cols, int64_t p0, int64_t kc, int64_t s0, int64_t s1, T* dst) {
+           int64_t cols, int64_t p0, int64_t kc, T* dst) {
   const int nr = plan.nr;
-  for (int64_t s = s0; s < s1; ++s) {
+  for (int64_t s = 0; s * nr < cols; ++s) {
     T* out = dst + s * nr * kc;
     const int live = static_cast<int>(std::min<int64_t>(nr, cols - s * nr));
     const int64_t j = j0 + s * nr;
     if (!transB) {
       for (int64_t k = 0; k < kc; ++k) {
-        const T* src = B + (p0 + k) * ldb + j;
         T* o = out + k * nr;
-        for (int c = 0; c < live; ++c) o[c] = src[c];
-        for (int c = live; c < nr; ++c) o[c] = T(0);
+        std::memcpy(o, B + (p0 + k) * ldb + j, size_t(live) * sizeof(T));
+        std::fill(o + live, o + nr, T(0));
       }
     } else {
       // B stored [N, K]: column j of op(B) is row j of B, a transpose.
@@ -253,112 +289,161 @@ void packB(const GemmPlan<T>& plan, bool transB, const T* B, int64_t ldb, int64_
 
 // Below this many multiply-adds the packed path's setup costs more than it saves.
 constexpr int64_t kSmallMacs = 32 * 1024;
+// Read row-major A in place (no pack) when a thread multiplies it by at most this
+// many B slivers.
+constexpr int64_t kMaxSliversInPlace = 4;
+// Packed B blocks of all threads together stay under this (NC shrinks with threads).
+constexpr size_t kPackBudgetBytes = size_t(32) << 20;
 // Each extra thread must bring at least this many flops to pay for a fork/join.
 constexpr double kFlopsPerThread = 3e6;
 
-// The blocked loop nest for C element (i, j) at C[i*rsC + j*csC]. Returns false,
-// having written nothing, if the pack buffers cannot be allocated.
+// One product C = alpha*op(A)op(B) + beta*C with C element (i, j) at C[i*rsC + j*csC],
+// and the blocking chosen for it. Everything that could change an element's FMA
+// chain (kcMax, the plan) is fixed here, once, from the whole problem.
+template <typename T>
+struct Problem {
+  const GemmPlan<T>* plan;
+  bool transA, transB;
+  int64_t M, N, K;
+  T alpha;
+  const T* A;
+  int64_t lda;
+  const T* B;
+  int64_t ldb;
+  T beta;
+  T* C;
+  int64_t rsC, csC;
+  int64_t kcMax = 0, ncMax = 0, mcMax = 0;
+  bool aInPlace = false;  // read row-major A directly instead of packing it
+};
+
+// Multiplies C rows [r0, r1) by the B block that starts at column jc (nc columns) and
+// row pc (kc rows), already packed at bp. `ap` is this thread's A buffer.
+template <typename T>
+void multiplyBlock(const Problem<T>& p, int64_t jc, int64_t nc, int64_t pc, int64_t kc,
+                   const T* bp, T* ap, int64_t r0, int64_t r1) {
+  const GemmPlan<T>& plan = *p.plan;
+  const int mr = plan.mr, nr = plan.nr;
+  const T beta = pc == 0 ? p.beta : T(1);  // later K blocks accumulate into C
+  const int64_t rows = r1 - r0;
+  if (rows <= 0) return;
+  const int64_t mcHere = roundUp(ceilDiv(rows, ceilDiv(rows, p.mcMax)), mr);
+  for (int64_t ic = r0; ic < r1; ic += mcHere) {
+    const int64_t mc = std::min(mcHere, r1 - ic);
+    if (!p.aInPlace) packA(plan, p.transA, p.A, p.lda, ic, mc, pc, kc, ap);
+    for (int64_t s = 0; s * nr < nc; ++s) {
+      const int live = static_cast<int>(std::min<int64_t>(nr, nc - s * nr));
+      const T* bs = bp + s * nr * kc;
+      T* cs = p.C + ic * p.rsC + (jc + s * nr) * p.csC;
+      for (int64_t t = 0; t < mc; t += mr) {
+        const int rowsHere = static_cast<int>(std::min<int64_t>(mr, mc - t));
+        T* ct = cs + t * p.rsC;
+        if (!p.aInPlace) {
+          plan.kernel(kc, ap + t * kc, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
+        } else if (rowsHere == mr) {
+          plan.kernelRowsA(kc, p.A + (ic + t) * p.lda + pc, p.lda, bs, ct, p.rsC, p.csC,
+                           p.alpha, beta, rowsHere, live);
+        } else {
+          // Last, short tile: the kernel reads all mr rows, so give it a copy padded
+          // with zero rows (this thread's A buffer is free in this mode).
+          copyRowsPadded(p.A + (ic + t) * p.lda + pc, p.lda, rowsHere, mr, kc, ap);
+          plan.kernelRowsA(kc, ap, kc, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
+        }
+      }
+    }
+  }
+}
+
+// The whole loop nest on one thread for C rows [m0, m1) x columns [n0, n1), n0 a
+// multiple of NR, with this thread's own pack buffers.
+template <typename T>
+void multiplyRegion(const Problem<T>& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
+                    T* bp, T* ap) {
+  for (int64_t jc = n0; jc < n1; jc += p.ncMax) {
+    const int64_t nc = std::min(p.ncMax, n1 - jc);
+    for (int64_t pc = 0; pc < p.K; pc += p.kcMax) {
+      const int64_t kc = std::min(p.kcMax, p.K - pc);
+      packB(*p.plan, p.transB, p.B, p.ldb, jc, nc, pc, kc, bp);
+      multiplyBlock(p, jc, nc, pc, kc, bp, ap, m0, m1);
+    }
+  }
+}
+
+// Part c of `units` split into `parts` near-equal contiguous ranges.
+void splitRange(int64_t units, int parts, int64_t c, int64_t* b, int64_t* e) {
+  const int64_t base = units / parts, extra = units % parts;
+  *b = c * base + std::min<int64_t>(c, extra);
+  *e = *b + base + (c < extra ? 1 : 0);
+}
+
+// Runs the product on up to ctx.pool.size() threads. Returns false, having written
+// nothing, if the pack buffers cannot be allocated.
 template <typename T>
 bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB, int64_t M,
                 int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
                 int64_t ldb, T beta, T* C, int64_t rsC, int64_t csC) {
   const int mr = plan.mr, nr = plan.nr;
+  Problem<T> p{&plan, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, rsC, csC};
   // Balanced blocks: K = 784 with KC = 512 becomes 2 x 392, not 512 + 272.
-  const int64_t kcMax = ceilDiv(K, ceilDiv(K, plan.kc));
-  const int64_t ncMax = roundUp(ceilDiv(N, ceilDiv(N, plan.nc)), nr);
-  const int64_t mTiles = ceilDiv(M, mr), nSlivers = ceilDiv(std::min(N, ncMax), nr);
+  p.kcMax = ceilDiv(K, ceilDiv(K, plan.kc));
+  p.ncMax = roundUp(ceilDiv(N, ceilDiv(N, plan.nc)), nr);
+  p.mcMax = std::min(plan.mc, roundUp(M, mr));
 
+  // Threads: each runs the whole loop nest on its own block of rows or of columns,
+  // packing privately, so a call costs one fork/join (tens of microseconds when
+  // the pool sleeps) instead of two per B block. The price is packing the
+  // unsplit operand once per thread, a few percent at most where threads are used.
+  const int64_t mTiles = ceilDiv(M, mr), nSlivers = ceilDiv(N, nr);
   const double flops = 2.0 * double(M) * double(N) * double(K);
   int threads = static_cast<int>(
       std::min<double>(ctx.pool.size(), std::max(1.0, flops / kFlopsPerThread)));
   threads = static_cast<int>(std::min<int64_t>(threads, std::max(mTiles, nSlivers)));
-  // Share of the ideal each split reaches: units / (threads * units of the busiest thread).
+  // Share of the ideal each split reaches: units / (threads * units of the busiest
+  // thread). On a tie, split the dimension whose split duplicates the smaller pack
+  // (rows: every thread packs all of B, K x N; columns: all of A, M x K).
   auto balance = [threads](int64_t units) {
     return double(units) / double(threads * ceilDiv(units, threads));
   };
-  const bool splitColumns = threads > 1 && balance(nSlivers) > balance(mTiles);
-  // Packing A pays for itself by being read once per B sliver; with one or two
-  // slivers it is cheaper to read row-major A in place (and K may be tiny).
-  const bool aInPlace = plan.kernelRowsA && !transA && ceilDiv(N, nr) <= 2;
+  const double rowBalance = balance(mTiles), columnBalance = balance(nSlivers);
+  const bool splitColumns =
+      threads > 1 && (columnBalance > rowBalance || (columnBalance == rowBalance && M < N));
+  // A packed block is read once per B sliver; with a few slivers per thread the
+  // transpose does not pay for itself, and reading row-major A in place is faster
+  // (K may also be tiny). Both kernels run the same FMA chain per element, so this
+  // choice, unlike KC, may depend on the thread count.
+  const int64_t sliversPerThread = splitColumns ? ceilDiv(nSlivers, threads) : nSlivers;
+  p.aInPlace = plan.kernelRowsA && !transA && sliversPerThread <= kMaxSliversInPlace;
 
-  // One B block shared by all threads, then one A block per thread, each starting
-  // 64-byte aligned (the kernels load packed B with aligned vector loads).
-  const int64_t mcMax = std::min(plan.mc, roundUp(M, mr));
-  const int64_t bElems = roundUp(kcMax * ncMax, 16), aElems = roundUp(kcMax * mcMax, 16);
-  ScratchLease scratch(size_t(bElems + threads * aElems) * sizeof(T));
+  // Per thread, a B block and an A block, each 64-byte aligned (the kernels load
+  // packed B with aligned vector loads). Many threads get narrower B blocks so that
+  // all of them together stay within kPackBudgetBytes (NC does not change results).
+  const int64_t ncBudget = int64_t(kPackBudgetBytes / sizeof(T)) / threads / p.kcMax;
+  p.ncMax = std::min(p.ncMax, std::max<int64_t>(8 * nr, ncBudget / nr * nr));
+  const int64_t ncThread =
+      splitColumns ? std::min(p.ncMax, ceilDiv(nSlivers, threads) * nr) : p.ncMax;
+  const int64_t bElems = roundUp(p.kcMax * ncThread, 16);
+  const int64_t aElems = roundUp(p.kcMax * p.mcMax, 16);
+  ScratchLease scratch(size_t(threads * (bElems + aElems)) * sizeof(T));
   if (!scratch.get()) return false;
-  T* const packedB = static_cast<T*>(scratch.get());
-  T* const packedA = packedB + bElems;
+  T* const buffers = static_cast<T*>(scratch.get());
 
-  for (int64_t jc = 0; jc < N; jc += ncMax) {
-    const int64_t nc = std::min(ncMax, N - jc);
-    const int64_t slivers = ceilDiv(nc, nr);
-    for (int64_t pc = 0; pc < K; pc += kcMax) {
-      const int64_t kc = std::min(kcMax, K - pc);
-      const T betaHere = pc == 0 ? beta : T(1);  // later K blocks accumulate into C
-      T* bp = packedB;
-
-      // C rows [r0, r1) x slivers [s0, s1) of this block, A packed into `ap`.
-      auto computeBlock = [&](T* ap, int64_t r0, int64_t r1, int64_t s0, int64_t s1) {
-        const int64_t rows = r1 - r0;
-        if (rows <= 0 || s1 <= s0) return;
-        const int64_t mcHere = roundUp(ceilDiv(rows, ceilDiv(rows, mcMax)), mr);
-        for (int64_t ic = r0; ic < r1; ic += mcHere) {
-          const int64_t mc = std::min(mcHere, r1 - ic);
-          if (!aInPlace) packA(plan, transA, A, lda, ic, mc, pc, kc, ap);
-          for (int64_t s = s0; s < s1; ++s) {
-            const int live = static_cast<int>(std::min<int64_t>(nr, nc - s * nr));
-            const T* bs = bp + s * nr * kc;
-            T* cs = C + ic * rsC + (jc + s * nr) * csC;
-            for (int64_t t = 0; t < mc; t += mr) {
-              const int rowsHere = static_cast<int>(std::min<int64_t>(mr, mc - t));
-              if (aInPlace) {
-                plan.kernelRowsA(kc, A + (ic + t) * lda + pc, lda, bs, cs + t * rsC, rsC, csC,
-                                 alpha, betaHere, rowsHere, live);
-              } else {
-                plan.kernel(kc, ap + t * kc, bs, cs + t * rsC, rsC, csC, alpha, betaHere,
-                            rowsHere, live);
-              }
-            }
-          }
-        }
-      };
-      // Part c of `units` split into `threads` near-equal contiguous ranges.
-      auto part = [threads](int64_t units, int64_t c, int64_t* b, int64_t* e) {
-        const int64_t base = units / threads, extra = units % threads;
-        *b = c * base + std::min<int64_t>(c, extra);
-        *e = *b + base + (c < extra ? 1 : 0);
-      };
-
-      if (threads == 1) {
-        packB(plan, transB, B, ldb, jc, nc, pc, kc, 0, slivers, bp);
-        computeBlock(packedA, 0, M, 0, slivers);
-      } else if (splitColumns) {
-        // Each thread packs and multiplies its own B slivers: one fork/join.
-        ctx.pool.parallelFor(0, threads, 1, [&](int64_t cb, int64_t ce) {
-          for (int64_t c = cb; c < ce; ++c) {
-            int64_t s0, s1;
-            part(slivers, c, &s0, &s1);
-            packB(plan, transB, B, ldb, jc, nc, pc, kc, s0, s1, bp);
-            computeBlock(packedA + c * aElems, 0, M, s0, s1);
-          }
-        });
-      } else {
-        // All threads pack the shared B block, then each takes a range of MR tiles.
-        const int64_t grain = std::max<int64_t>(1, 16384 / (kc * nr));
-        ctx.pool.parallelFor(0, slivers, grain, [&](int64_t sb, int64_t se) {
-          packB(plan, transB, B, ldb, jc, nc, pc, kc, sb, se, bp);
-        });
-        ctx.pool.parallelFor(0, threads, 1, [&](int64_t cb, int64_t ce) {
-          for (int64_t c = cb; c < ce; ++c) {
-            int64_t t0, t1;
-            part(mTiles, c, &t0, &t1);
-            computeBlock(packedA + c * aElems, t0 * mr,
-                         std::min(M, t1 * mr), 0, slivers);
-          }
-        });
-      }
+  auto runPart = [&](int64_t c) {
+    T* bp = buffers + c * (bElems + aElems);
+    int64_t b, e;
+    if (splitColumns) {
+      splitRange(nSlivers, threads, c, &b, &e);
+      multiplyRegion(p, 0, M, b * nr, std::min(N, e * nr), bp, bp + bElems);
+    } else {
+      splitRange(mTiles, threads, c, &b, &e);
+      multiplyRegion(p, b * mr, std::min(M, e * mr), 0, N, bp, bp + bElems);
     }
+  };
+  if (threads == 1) {
+    runPart(0);
+  } else {
+    ctx.pool.parallelFor(0, threads, 1, [&](int64_t cb, int64_t ce) {
+      for (int64_t c = cb; c < ce; ++c) runPart(c);
+    });
   }
   return true;
 }
@@ -378,12 +463,18 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
     gemmSmall(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+  // Every choice below depends on the shape and ISA only, never on the thread count.
   const GemmPlan<T> plan = planFor(ctx.isa, T(0));
-  // A narrow N (say 10 with NR = 32) leaves most vector lanes empty. Computing
-  // C^T = op(B)^T op(A)^T instead puts N on the MR side (12 rows) and the long M on
-  // the vector side; the tiles are then stored transposed (scalar stores), which
-  // pays off once K is deep enough to amortise them. The choice depends on the
-  // shape only, so it is the same for every thread count.
+  // N = 10 in a 32-wide tile wastes 22 of 32 lanes. With row-major A, a one-vector
+  // tile that reads A in place wastes 6 of 16 and needs no transpose at all.
+  const GemmPlan<T> narrow = narrowPlanFor(ctx.isa, plan);
+  if (narrow.kernelRowsA && !transA && N <= narrow.nr &&
+      gemmPacked(ctx, narrow, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1)) {
+    return;
+  }
+  // Otherwise a narrow N is better computed as C^T = op(B)^T op(A)^T: N goes to the
+  // MR side (12 rows) and the long M to the vector side; the tiles are then stored
+  // transposed (scalar stores), which pays off once K is deep enough.
   const bool swap = K >= 32 && tileFill(N, plan.mr) * tileFill(M, plan.nr) >
                                    1.15 * tileFill(M, plan.mr) * tileFill(N, plan.nr);
   const bool done =

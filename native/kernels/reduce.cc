@@ -50,6 +50,21 @@ double reduceOne(ReduceOp op, const T* x, int64_t len, int64_t inner) {
   }
 }
 
+// Integer sums and products wrap modulo 2^32, as int32 arithmetic does (and as
+// PyTorch's int64 result cast back to int32 would). Accumulating in uint32_t makes
+// the wrap defined and exact; a double accumulator loses bits past 2^53 and its
+// out-of-range cast back to int is undefined, so the backends disagreed there.
+template <typename T>
+uint32_t reduceIntWrapped(ReduceOp op, const T* x, int64_t len, int64_t inner) {
+  const bool isProd = op == ReduceOp::prod;
+  uint32_t acc = isProd ? 1u : 0u;
+  for (int64_t j = 0; j < len; ++j) {
+    const auto v = static_cast<uint32_t>(static_cast<int32_t>(x[j * inner]));
+    acc = isProd ? acc * v : acc + v;
+  }
+  return acc;
+}
+
 template <typename T>
 void reduceTyped(Context& ctx, ReduceOp op, const T* x, T* out, int64_t outer, int64_t len, int64_t inner) {
   const int64_t rows = outer * inner;
@@ -57,6 +72,12 @@ void reduceTyped(Context& ctx, ReduceOp op, const T* x, T* out, int64_t outer, i
   ctx.pool.parallelFor(0, rows, grain, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t o = r / inner, i = r % inner;
+      if constexpr (std::is_integral_v<T>) {
+        if (op == ReduceOp::sum || op == ReduceOp::prod) {
+          out[r] = static_cast<T>(static_cast<int32_t>(reduceIntWrapped<T>(op, x + o * len * inner + i, len, inner)));
+          continue;
+        }
+      }
       const double v = reduceOne<T>(op, x + o * len * inner + i, len, inner);
       if constexpr (std::is_integral_v<T>) out[r] = static_cast<T>(static_cast<int64_t>(v));
       else out[r] = static_cast<T>(v);

@@ -15,6 +15,10 @@
 //   is too narrow to fill NR lanes.
 // Each C element's value depends only on its own row of a and column of b, never on
 // where the tile sits, so any partition of C into tiles gives bitwise the same C.
+//
+// This header only declares. Nothing inline or templated here may be instantiated by
+// the ISA translation units: they are compiled with different -m flags, and the
+// linker would keep one copy, possibly an AVX-512 one on a CPU without it.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +39,9 @@ using GemmMicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64
                                  int64_t csC, T alpha, T beta, int mr, int nr);
 
 // The same tile with op(A) read in place from row-major A (no packing):
-// acc[i][j] = sum_k a[i*lda + k] * b[k*NR + j]. Worth it when a packed A block would
-// be used by only one or two B slivers (N <= 2*NR) or when K is tiny.
+// acc[i][j] = sum_k a[i*lda + k] * b[k*NR + j], for i < MR: all MR rows must be
+// readable even when mr < MR (rows past mr are computed and dropped). Worth it when
+// a packed A block would be used by only one or two B slivers or when K is tiny.
 template <typename T>
 using GemmMicroKernelRowsA = void (*)(int64_t kc, const T* a, int64_t lda, const T* b, T* c,
                                       int64_t rsC, int64_t csC, T alpha, T beta, int mr,
@@ -47,6 +52,9 @@ using GemmMicroKernelRowsA = void (*)(int64_t kc, const T* a, int64_t lda, const
 // accumulators (12), two B vectors and a broadcast. Scalar: small enough for 16 xmm.
 constexpr int kSgemmAvx512Mr = 12, kSgemmAvx512Nr = 32;
 constexpr int kDgemmAvx512Mr = 12, kDgemmAvx512Nr = 16;
+// One vector wide, for N <= NR: 16 rows x 1 vector, A read in place.
+constexpr int kSgemmAvx512NarrowMr = 16, kSgemmAvx512NarrowNr = 16;
+constexpr int kDgemmAvx512NarrowMr = 16, kDgemmAvx512NarrowNr = 8;
 constexpr int kSgemmAvx2Mr = 6, kSgemmAvx2Nr = 16;
 constexpr int kDgemmAvx2Mr = 6, kDgemmAvx2Nr = 8;
 constexpr int kSgemmScalarMr = 4, kSgemmScalarNr = 8;
@@ -61,6 +69,12 @@ void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* 
 void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
                           double* c, int64_t rsC, int64_t csC, double alpha, double beta,
                           int mr, int nr);
+void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                float* c, int64_t rsC, int64_t csC, float alpha, float beta,
+                                int mr, int nr);
+void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
+                                double* c, int64_t rsC, int64_t csC, double alpha,
+                                double beta, int mr, int nr);
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
                                float* dst);
 void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,
@@ -69,6 +83,10 @@ void sgemmMicroAvx2(int64_t kc, const float* a, const float* b, float* c, int64_
                     int64_t csC, float alpha, float beta, int mr, int nr);
 void dgemmMicroAvx2(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                     int64_t csC, double alpha, double beta, int mr, int nr);
+void sgemmPackTransposedAvx2(const float* src, int64_t ld, int live, int panel, int64_t kc,
+                             float* dst);
+void dgemmPackTransposedAvx2(const double* src, int64_t ld, int live, int panel, int64_t kc,
+                             double* dst);
 void sgemmMicroScalar(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
                       int64_t csC, float alpha, float beta, int mr, int nr);
 void dgemmMicroScalar(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,

@@ -1,13 +1,14 @@
 // Standalone GEMM check and benchmark (no Node).
 //
-//   gemm_bench [check] [bench] [--isa=scalar|avx2|avx512] [--reps=N]
+//   gemm_bench [check] [bench] [--f64] [--isa=scalar|avx2|avx512] [--reps=N]
 //
 // check: sgemm/dgemm against a naive triple loop in higher precision over many
 // shapes (0/1 dims, odd sizes, sizes past every cache block), both transposes,
 // alpha/beta values, padded lda/ldb/ldc, every ISA this CPU runs, 1 and 2 threads;
 // results must be bitwise equal between 1 and 2 threads, beta == 0 must not leak
 // NaNs from C, and the ldc padding must stay untouched.
-// bench: GFLOP/s (2*M*N*K / best time) for the W1 shapes, 1 and 2 threads per ISA.
+// bench: GFLOP/s (2*M*N*K / best time) for the W1 shapes, 1 and 2 threads per ISA
+// (--f64: dgemm too). Scalar skips the shapes that would take minutes.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,8 +28,12 @@ namespace {
 
 struct Rng {
   std::mt19937_64 gen{12345};
-  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(gen); }
-  int64_t integer(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(gen); }
+  double uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(gen);
+  }
+  int64_t integer(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(gen);
+  }
 };
 
 template <typename T>
@@ -67,8 +72,10 @@ std::string checkCase(Context& ctx1, Context& ctx2, const Case& cs, Rng& rng) {
   }
   std::vector<T> C1 = C0, C2 = C0;
   const T alpha = T(cs.alpha), beta = T(cs.beta);
-  callGemm<T>(ctx1, cs.ta, cs.tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C1.data(), ldc);
-  callGemm<T>(ctx2, cs.ta, cs.tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C2.data(), ldc);
+  for (Context* ctx : {&ctx1, &ctx2}) {
+    T* C = ctx == &ctx1 ? C1.data() : C2.data();
+    callGemm<T>(*ctx, cs.ta, cs.tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C, ldc);
+  }
   if (std::memcmp(C1.data(), C2.data(), C1.size() * sizeof(T)) != 0) return "1 vs 2 threads differ";
 
   const double eps = std::is_same_v<T, float> ? 6e-8 : 1.2e-16;
@@ -110,13 +117,19 @@ std::vector<Isa> isasOnThisCpu() {
 }
 
 int runChecks(const std::vector<Isa>& isas) {
-  // Sizes around tile edges (4, 6, 8, 12, 16, 32), blocks and the small-path cutoff.
+  // Sizes around tile edges (4, 6, 8, 12, 16, 32), blocks (KC 512, NC 4096) and the
+  // small-path cutoff.
   const std::vector<std::vector<int64_t>> shapes = {
       {0, 0, 0},    {0, 5, 3},     {5, 0, 3},     {5, 3, 0},     {1, 1, 1},    {1, 1, 1000},
       {1, 37, 1},   {37, 1, 1},    {2, 3, 4},     {7, 5, 3},     {13, 17, 19}, {12, 32, 16},
       {11, 31, 33}, {25, 33, 65},  {64, 64, 64},  {100, 10, 256}, {128, 10, 256}, {97, 129, 127},
       {33, 65, 300}, {300, 40, 9}, {257, 70, 513}, {24, 17, 1500}, {30, 4500, 20}, {700, 36, 40},
       {1, 300, 800}, {300, 1, 800}, {130, 300, 700}, {45, 9, 32},   {6, 16, 400},  {49, 50, 51},
+      {200, 7, 64}, {333, 16, 50},  {90, 8, 100},   {1001, 3, 70}, {77, 17, 300}, {500, 64, 9},
+      // Large enough for two threads: column split (with N past NC, K past KC) and
+      // row split (with A read in place, and the narrow tile).
+      {40, 5000, 30}, {50, 320, 1100}, {2000, 40, 100}, {3000, 10, 200}, {100, 200, 1200},
+      {60, 256, 300},  // packed A on one thread, A in place on two
   };
   Rng rng;
   const double alphas[] = {1.0, -0.5, 2.0};
@@ -195,7 +208,8 @@ void runBench(const std::vector<Isa>& isas, int reps, bool doubles) {
       {128, 128, 128},  {256, 256, 256}, {512, 512, 512},  {1024, 1024, 1024},
       {2048, 2048, 2048}, {128, 256, 784}, {128, 10, 256}, {43264, 32, 9}, {7744, 64, 288},
   };
-  std::printf("%-8s %-6s %-22s %10s %10s\n", "isa", "type", "shape (MxK @ KxN)", "1T GF/s", "2T GF/s");
+  std::printf("%-8s %-6s %-22s %10s %10s\n", "isa", "type", "shape (MxK @ KxN)", "1T GF/s",
+              "2T GF/s");
   for (Isa isa : isas) {
     Context ctx1(1, isa, detectIsa()), ctx2(2, isa, detectIsa());
     for (const auto& s : shapes) {
@@ -205,9 +219,14 @@ void runBench(const std::vector<Isa>& isas, int reps, bool doubles) {
       std::snprintf(name, sizeof name, "(%lldx%lld)@(%lldx%lld)", (long long)M, (long long)K,
                     (long long)K, (long long)N);
       for (int dtype = 0; dtype < (doubles ? 2 : 1); ++dtype) {
-        const double g1 = dtype ? benchShape<double>(ctx1, M, N, K, reps) : benchShape<float>(ctx1, M, N, K, reps);
-        const double g2 = dtype ? benchShape<double>(ctx2, M, N, K, reps) : benchShape<float>(ctx2, M, N, K, reps);
-        std::printf("%-8s %-6s %-22s %10.1f %10.1f\n", isaName(isa), dtype ? "f64" : "f32", name, g1, g2);
+        double gflops[2];
+        for (int t = 0; t < 2; ++t) {
+          Context& ctx = t == 0 ? ctx1 : ctx2;
+          gflops[t] = dtype ? benchShape<double>(ctx, M, N, K, reps)
+                            : benchShape<float>(ctx, M, N, K, reps);
+        }
+        std::printf("%-8s %-6s %-22s %10.1f %10.1f\n", isaName(isa), dtype ? "f64" : "f32", name,
+                    gflops[0], gflops[1]);
         std::fflush(stdout);
       }
     }
@@ -229,7 +248,9 @@ int main(int argc, char** argv) {
     else if (arg.rfind("--reps=", 0) == 0) reps = std::max(1, std::atoi(arg.c_str() + 7));
     else if (arg.rfind("--isa=", 0) == 0 && parseIsa(arg.c_str() + 6, &isa)) isas = {isa};
     else {
-      std::fprintf(stderr, "usage: %s [check] [bench] [--f64] [--isa=scalar|avx2|avx512] [--reps=N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [check] [bench] [--f64] [--isa=scalar|avx2|avx512] [--reps=N]\n",
+                   argv[0]);
       return 2;
     }
   }

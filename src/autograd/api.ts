@@ -14,10 +14,15 @@ export interface BackwardOptions {
 
 /**
  * Accumulates d(output)/d(leaf) into every leaf's `.grad`.
- * @example `loss.backward()` or `backward(y, ones([3]))`
+ * @example `loss.backward()`, `backward(y, ones([3]))` or `loss.backward({ retainGraph: true })`
  */
-export function backward(output: Tensor, gradient?: Tensor, opts?: BackwardOptions): void {
+export function backward(output: Tensor, gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void {
   assertTensor('backward', 'output', output);
+  // loss.backward({ createGraph: true }): the options may come first when there is no gradient.
+  if (gradient !== undefined && !(gradient instanceof Tensor) && typeof gradient === 'object' && gradient !== null && opts === undefined) {
+    opts = gradient as BackwardOptions;
+    gradient = undefined;
+  }
   if (gradient !== undefined) assertTensor('backward', 'gradient', gradient);
   const createGraph = opts?.createGraph ?? false;
   runBackward('backward', [output], [gradient], { retainGraph: opts?.retainGraph ?? createGraph, createGraph, capture: null });

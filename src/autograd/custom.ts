@@ -1,6 +1,7 @@
 /** User-defined differentiable functions. */
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { record } from '../ops/record';
+import { clone } from '../ops/shape';
 import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -27,8 +28,11 @@ export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
   const name = spec.name ?? 'customOp';
   return (...inputs: Tensor[]): Tensor => {
     inputs.forEach((t, i) => assertTensor(name, `inputs[${i}]`, t));
-    const out = noGrad(() => spec.forward(...inputs));
-    assertTensor(name, 'forward result', out);
+    const result = noGrad(() => spec.forward(...inputs));
+    assertTensor(name, 'forward result', result);
+    // The node goes on a tensor of the op's own: a forward that returns an input (or a
+    // tensor with a graph of its own) gets a copy, so the input keeps its identity.
+    const out = inputs.includes(result) || result.requiresGrad ? noGrad(() => clone(result)) : result;
     return record(out, name, inputs, (g) => {
       const grads = spec.backward(g, inputs, out);
       if (!Array.isArray(grads) || grads.length !== inputs.length) {
@@ -40,6 +44,6 @@ export function customOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
         }
       });
       return grads;
-    }, inputs);
+    }, [...inputs, out]);
   };
 }

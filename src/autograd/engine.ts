@@ -2,14 +2,22 @@
  * Reverse-mode engine: walks the nodes recorded by ops from the outputs back
  * to the leaves in dependency order (iteratively: no recursion limit), calling
  * each node's backward with grad mode on only when createGraph is asked for.
+ *
+ * Ownership of gradients: a leaf's `.grad` (and a retained non-leaf's) belongs
+ * to that tensor. It is accumulated in place on later calls, as in PyTorch, so
+ * a gradient tensor that anything else can see (the caller's gradOutputs, a
+ * gradient handed to another leaf, a view of a live tensor) is copied before it
+ * becomes a `.grad`.
  */
 import { AnomalyError, ArgumentError, AutogradError, fmtShape } from '../errors';
 import { ones } from '../ops/creation';
 import { add } from '../ops/binary';
-import { hasNonFinite } from '../ops/record';
+import { castTo } from '../ops/cast';
+import { add_ } from '../ops/inplace';
+import { describeNonFinite, hasNonFinite } from '../ops/record';
 import { clone } from '../ops/shape';
 import { isFloat } from '../tensor/dtype';
-import { GradNode, isAnomalyEnabled, setGradEnabled } from '../tensor/graph';
+import { GradNode, isAnomalyEnabled, setAnomalyEnabled, setGradEnabled } from '../tensor/graph';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 
@@ -20,141 +28,241 @@ export interface RunOptions {
   capture: Tensor[] | null;
 }
 
+type Hooks = ((g: Tensor) => Tensor | void)[] | null | undefined;
+
 function checkRootGrad(op: string, out: Tensor, g: Tensor | undefined, i: number): Tensor {
-  if (!out.requiresGrad) throw new AutogradError(`${op}: output ${i} (${out.describe()}) does not require grad and has no gradFn`);
+  if (!out.requiresGrad) throw new AutogradError(`${op}: output ${i} (${out.describe()}) does not require grad and has no gradFn; was it computed inside noGrad() or from tensors without requiresGrad?`);
   if (g === undefined) {
     if (out.size !== 1) throw new AutogradError(`${op}: output ${i} is ${out.describe()}; a gradient can be implied only for one-element outputs, pass gradOutputs`);
     return ones(out.shape, { dtype: out.dtype });
   }
   if (!shapesEqual(g.shape, out.shape)) throw new AutogradError(`${op}: gradOutputs[${i}] is ${fmtShape(g.shape)} but output ${i} is ${fmtShape(out.shape)}`);
-  return g;
+  if (!isFloat(g.dtype)) throw new AutogradError(`${op}: gradOutputs[${i}] is ${g.describe()}; it must be a float tensor`);
+  return castTo(g, out.dtype);
 }
 
-function accumulate(map: Map<unknown, Tensor>, key: unknown, g: Tensor): void {
-  const prev = map.get(key);
-  map.set(key, prev ? add(prev, g) : g);
-}
-
-function applyHooks(hooks: ((g: Tensor) => Tensor | void)[] | null | undefined, g: Tensor): Tensor {
-  if (!hooks) return g;
-  for (const h of hooks) {
+function applyHooks(hooks: Hooks, g: Tensor, where: string): Tensor {
+  if (!hooks || hooks.length === 0) return g;
+  // A copy of the list: a hook may remove itself while it runs.
+  for (const h of hooks.slice()) {
     const r = h(g);
-    if (r !== undefined) g = r;
+    if (r === undefined || r === null) continue;
+    if (typeof r !== 'object' || !shapesEqual(r.shape, g.shape)) {
+      throw new AutogradError(`registerHook: a hook on ${where} returned ${typeof r === 'object' ? r.describe() : typeof r} for a gradient of shape ${fmtShape(g.shape)}; return a tensor of the same shape, or nothing`);
+    }
+    g = r;
   }
   return g;
+}
+
+/** Runs the hooks; a replacement they return may be the caller's own tensor, so it counts as shared. */
+function hooked(hooks: Hooks, g: Tensor, where: string, shared: Set<Tensor>): Tensor {
+  const r = applyHooks(hooks, g, where);
+  if (r !== g) shared.add(r);
+  return r;
 }
 
 function checkSaved(node: GradNode): void {
   if (node.released || !node.backwardFn) {
-    throw new AutogradError(`backward: the graph through ${node.name} was already freed by an earlier backward; pass retainGraph: true to the first call to go through it twice`);
+    throw new AutogradError(`backward: the graph through ${node.name} was already freed by an earlier backward (saved tensors are released after backward); pass retainGraph: true to the first backward() or grad() to go through it again`);
   }
   for (let i = 0; i < node.saved.length; i++) {
-    if (node.saved[i].storage.version !== node.savedVersions[i]) {
-      throw new AutogradError(`backward: a tensor ${node.saved[i].describe()} saved by ${node.name} was modified in place after it was saved (version ${node.savedVersions[i]} -> ${node.saved[i].storage.version})`);
+    const t = node.saved[i];
+    if (t.isDisposed) {
+      throw new AutogradError(`backward: ${node.name} saved ${t.describe()} for its gradient, but that tensor was disposed (by dispose() or the end of a tidy()) before backward ran; call backward inside the tidy() that built the graph`);
+    }
+    if (t.storage.version !== node.savedVersions[i]) {
+      const what = t.gradFn ? `the output of ${t.gradFn.name}` : t.requiresGrad ? 'a leaf' : 'a tensor';
+      throw new AutogradError(`backward: ${node.name} saved ${t.describe()} (${what}) for its gradient, but it was modified in place afterwards (version ${node.savedVersions[i]}, now ${t.storage.version}); an in-place op on it or on a tensor sharing its storage (a view or detach()) changed it. Clone it before the in-place update, or do the update after backward${node.stack ? `; ${node.name} was called at ${node.stack}` : ''}`);
     }
   }
 }
 
+/** Checks a node's gradients against its inputs; casts a float gradient of another float dtype (PyTorch does too). */
+function validateGrads(node: GradNode, grads: (Tensor | null)[]): (Tensor | null)[] {
+  if (!Array.isArray(grads) || grads.length !== node.inputs.length) {
+    throw new AutogradError(`backward: the gradient of ${node.name} gave ${Array.isArray(grads) ? grads.length : typeof grads} gradients for ${node.inputs.length} inputs`);
+  }
+  for (let i = 0; i < grads.length; i++) {
+    const t = node.inputs[i], g = grads[i];
+    if (!t || !g || (g.dtype === t.dtype && shapesEqual(t.shape, g.shape))) continue;
+    if (!shapesEqual(t.shape, g.shape) || !isFloat(g.dtype)) {
+      throw new AutogradError(`backward: the gradient of ${node.name} for input ${i} is ${g.describe()} but the input is ${t.describe()}`);
+    }
+    if (g.dtype !== t.dtype) grads[i] = castTo(g, t.dtype);
+  }
+  return grads;
+}
+
 function checkBackwardAnomaly(node: GradNode, gOut: Tensor, grads: (Tensor | null)[]): void {
-  if (hasNonFinite(gOut)) return;
+  if (hasNonFinite(gOut)) return;  // produced upstream: that node was reported first
   grads.forEach((g, i) => {
     if (g && hasNonFinite(g)) {
-      const inputs = node.inputs.map((t) => (t ? t.describe() : '-')).join(', ');
-      throw new AnomalyError(`detectAnomaly: the backward of ${node.name} returned NaN or Inf in the gradient of input ${i} from a finite output gradient (inputs ${inputs}); the op was called at ${node.stack ?? 'unknown'}`);
+      const site = node.stack
+        ? `${node.name} was called at ${node.stack}`
+        : `its forward ran outside detectAnomaly, so where ${node.name} was called is unknown; run the forward pass inside detectAnomaly too`;
+      throw new AnomalyError(`detectAnomaly: the backward of ${node.name} returned ${describeNonFinite(g)} in the gradient of input ${i} from a finite output gradient ${gOut.describe()} (inputs ${node.describeInputs()}); ${site}`);
     }
   });
+}
+
+/**
+ * Runs a node's backward with the per-op forward checks off: a NaN made inside
+ * sqrt's backward is sqrt's, reported by checkBackwardAnomaly with sqrt's call
+ * site, not an anonymous div of the gradient formula.
+ */
+function runUnchecked(node: GradNode, g: Tensor): (Tensor | null)[] {
+  setAnomalyEnabled(false);
+  try {
+    return node.backwardFn!(g);
+  } finally {
+    setAnomalyEnabled(true);
+  }
+}
+
+/** Gradients per node (by output) and per leaf, summed as they arrive. */
+class GradBuffers {
+  readonly nodes = new Map<GradNode, Tensor>();
+  readonly leaves = new Map<Tensor, Tensor>();
+  add(t: Tensor, g: Tensor): void {
+    const node = t.gradFn;
+    const map: Map<unknown, Tensor> = node ? this.nodes : this.leaves;
+    const key = node ?? t;
+    const prev = map.get(key);
+    map.set(key, prev === undefined ? g : add(prev, g));
+  }
 }
 
 /** Runs backward from `outputs`; returns the captured gradients (grad()) or null (backward()). */
 export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor | undefined)[], opts: RunOptions): (Tensor | null)[] | null {
   const prevMode = setGradEnabled(opts.createGraph);
   const visited: GradNode[] = [];
+  const executed: GradNode[] = [];
   try {
-    const nodeGrads = new Map<unknown, Tensor>();
-    const leafGrads = new Map<unknown, Tensor>();
-    const roots: GradNode[] = [];
+    const buffers = new GradBuffers();
+    const rootSet = new Set<GradNode>();
     outputs.forEach((out, i) => {
-      const g = checkRootGrad(op, out, gradOutputs[i], i);
-      if (out.gradFn) { accumulate(nodeGrads, out.gradFn, g); roots.push(out.gradFn); }
-      else accumulate(leafGrads, out, g);
+      buffers.add(out, checkRootGrad(op, out, gradOutputs[i], i));
+      if (out.gradFn) rootSet.add(out.gradFn);
     });
-    // Count each node's consumers among the reachable nodes.
+    const roots = [...rootSet];
+    // Count each node's consumers among the reachable nodes (edges, so x.mul(x) counts twice).
     const pending = new Map<GradNode, number>();
-    const stack = [...roots];
+    const stack = roots.slice();
     const seen = new Set<GradNode>(roots);
     while (stack.length) {
       const node = stack.pop()!;
       visited.push(node);
-      for (const t of node.inputs) {
-        const child = t?.gradFn;
+      const next = node.next;
+      for (let i = 0; i < next.length; i++) {
+        const child = next[i];
         if (!child) continue;
         pending.set(child, (pending.get(child) ?? 0) + 1);
         if (!seen.has(child)) { seen.add(child); stack.push(child); }
       }
     }
+    const capture = opts.capture;
+    const needed = capture ? neededNodes(visited, capture) : null;
     const captureNodes = new Map<GradNode, number[]>();
-    const captured: (Tensor | null)[] = opts.capture ? opts.capture.map(() => null) : [];
-    opts.capture?.forEach((t, i) => {
+    const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
+    const captureLeaves = new Set<Tensor>();
+    capture?.forEach((t, i) => {
       if (t.gradFn) captureNodes.set(t.gradFn, [...(captureNodes.get(t.gradFn) ?? []), i]);
+      else captureLeaves.add(t);
     });
-    const ready = [...new Set(roots)].filter((n) => !pending.has(n));
+    // Tensors the caller or another .grad can see must be copied before a tensor owns them as .grad.
+    const shared = new Set<Tensor>();
+    for (const g of gradOutputs) if (g) shared.add(g);
+    const ready = roots.filter((n) => !pending.has(n) && (!needed || needed.has(n)));
     while (ready.length) {
       const node = ready.pop()!;
-      let g = nodeGrads.get(node)!;
-      nodeGrads.delete(node);
-      g = applyHooks(node.hooks, g);
-      if (node.retainTarget) node.retainTarget.grad = g;
-      for (const i of captureNodes.get(node) ?? []) captured[i] = g;
+      let g = buffers.nodes.get(node)!;
+      buffers.nodes.delete(node);
+      g = hooked(node.hooks, g, `the output of ${node.name}`, shared);
+      if (!capture && node.retainTarget) shared.add(deliverGrad(node.retainTarget, g, opts.createGraph, shared, false));
+      if (capture) {
+        const slots = captureNodes.get(node);
+        if (slots) for (const i of slots) captured[i] = g;
+      }
       checkSaved(node);
-      const grads = node.backwardFn!(g);
-      if (isAnomalyEnabled()) checkBackwardAnomaly(node, g, grads);
-      node.inputs.forEach((t, i) => {
-        if (!t) return;
+      const anomaly = isAnomalyEnabled();
+      const grads = validateGrads(node, anomaly ? runUnchecked(node, g) : node.backwardFn!(g));
+      executed.push(node);
+      if (anomaly) checkBackwardAnomaly(node, g, grads);
+      const inputs = node.inputs, next = node.next;
+      for (let i = 0; i < inputs.length; i++) {
+        const t = inputs[i];
+        if (!t) continue;
         const gi = grads[i];
-        if (gi) {
-          if (t.gradFn) accumulate(nodeGrads, t.gradFn, gi);
-          else accumulate(leafGrads, t, gi);
-        }
-        const child = t.gradFn;
+        const child = next[i];
+        if (gi && (child ? !needed || needed.has(child) : !capture || captureLeaves.has(t))) buffers.add(t, gi);
         if (child) {
           const left = pending.get(child)! - 1;
           pending.set(child, left);
-          if (left === 0) {
-            if (nodeGrads.has(child)) ready.push(child);
-            else markSkipped(child, pending, ready, nodeGrads);
+          if (left === 0 && (!needed || needed.has(child))) {
+            if (buffers.nodes.has(child)) ready.push(child);
+            else markSkipped(child, pending, ready, buffers.nodes, needed);
           }
         }
-      });
+      }
     }
-    if (opts.capture) {
-      opts.capture.forEach((t, i) => {
-        if (!t.gradFn) captured[i] = leafGrads.get(t) ?? null;
+    if (capture) {
+      capture.forEach((t, i) => {
+        if (!t.gradFn) captured[i] = buffers.leaves.get(t) ?? null;
       });
       return captured;
     }
-    const shared = new Set<Tensor>(gradOutputs.filter((g): g is Tensor => g !== undefined));
-    for (const [leaf, g] of leafGrads) {
-      deliverLeafGrad(leaf as Tensor, shared.has(g) ? clone(g) : g, opts.createGraph);
-      shared.add(g);
+    for (const [leaf, g] of buffers.leaves) {
+      shared.add(deliverGrad(leaf, hooked(leaf._hooks, g, `a leaf ${leaf.describe()}`, shared), opts.createGraph, shared, true));
     }
     return null;
   } finally {
     setGradEnabled(prevMode);
-    if (!opts.retainGraph) for (const node of visited) node.release();
+    // grad() frees only what it ran: a branch it pruned may still serve a later backward.
+    if (!opts.retainGraph) for (const node of opts.capture ? executed : visited) node.release();
   }
 }
 
+/**
+ * The nodes grad() must run: those from which a captured tensor is reachable.
+ * `visited` lists every reachable node; a node is needed when it is captured,
+ * has a captured leaf input, or has a needed child.
+ */
+function neededNodes(visited: GradNode[], capture: Tensor[]): Set<GradNode> {
+  const needed = new Set<GradNode>();
+  const targets = new Set<unknown>();
+  for (const t of capture) targets.add(t.gradFn ?? t);
+  // Reverse edges child -> parents, then spread "needed" from the targets upwards.
+  const parents = new Map<GradNode, GradNode[]>();
+  const stack: GradNode[] = [];
+  const mark = (n: GradNode): void => {
+    if (!needed.has(n)) { needed.add(n); stack.push(n); }
+  };
+  for (const node of visited) {
+    if (targets.has(node)) mark(node);
+    for (const child of node.next) {
+      if (!child) continue;
+      let list = parents.get(child);
+      if (!list) parents.set(child, (list = []));
+      list.push(node);
+    }
+    // Leaf inputs (a freed node keeps these).
+    for (const t of node.inputs) if (t && !t.gradFn && targets.has(t)) mark(node);
+  }
+  while (stack.length) for (const p of parents.get(stack.pop()!) ?? []) mark(p);
+  return needed;
+}
+
 /** A node that received no gradient (all its consumers gave null) still releases its children's counts. */
-function markSkipped(node: GradNode, pending: Map<GradNode, number>, ready: GradNode[], nodeGrads: Map<unknown, Tensor>): void {
+function markSkipped(node: GradNode, pending: Map<GradNode, number>, ready: GradNode[], nodeGrads: Map<GradNode, Tensor>, needed: Set<GradNode> | null): void {
   const stack = [node];
   while (stack.length) {
     const n = stack.pop()!;
-    for (const t of n.inputs) {
-      const child = t?.gradFn;
+    for (const child of n.next) {
       if (!child) continue;
       const left = pending.get(child)! - 1;
       pending.set(child, left);
-      if (left === 0) {
+      if (left === 0 && (!needed || needed.has(child))) {
         if (nodeGrads.has(child)) ready.push(child);
         else stack.push(child);
       }
@@ -162,14 +270,27 @@ function markSkipped(node: GradNode, pending: Map<GradNode, number>, ready: Grad
   }
 }
 
-function deliverLeafGrad(leaf: Tensor, g: Tensor, createGraph: boolean): void {
-  g = applyHooks(leaf._hooks, g);
-  const prev = leaf.grad;
-  // A new tensor survives the caller's tidy(): .grad belongs to the leaf, like a parameter.
-  const next = prev ? add(prev, g) : g.kept ? clone(g) : g;
-  next.kept = true;
-  if (prev && prev !== next && !createGraph) prev.dispose();
-  leaf.grad = next;
+/**
+ * Adds g into t.grad: in place when t already owns a gradient and no graph is
+ * being built (PyTorch's accumulation), else by a new tensor. Returns the
+ * tensor t.grad now holds. `shared` lists gradients others can see.
+ */
+function deliverGrad(t: Tensor, g: Tensor, createGraph: boolean, shared: Set<Tensor>, keep: boolean): Tensor {
+  const prev = t.grad;
+  let next: Tensor;
+  if (prev && !prev.isDisposed && shapesEqual(prev.shape, g.shape)) {
+    if (!createGraph && !prev.requiresGrad && !g.requiresGrad) {
+      add_(prev, g);
+      return prev;
+    }
+    next = add(prev, g);
+  } else {
+    // Another holder of the storage (a view, a saved copy) or another .grad could see later in-place accumulation.
+    next = shared.has(g) || g.storage.holders > 1 || g.kept ? clone(g) : g;
+  }
+  if (keep) next.kept = true;
+  t.grad = next;
+  return next;
 }
 
 export function assertDifferentiable(op: string, t: Tensor, what: string): void {

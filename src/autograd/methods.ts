@@ -4,8 +4,8 @@ import { backward, detach, registerHook, retainGrad, type BackwardOptions } from
 
 declare module '../tensor/tensor' {
   interface Tensor {
-    /** @example `loss.backward()` */
-    backward(gradient?: Tensor, opts?: BackwardOptions): void;
+    /** @example `loss.backward()` or `loss.backward({ retainGraph: true })` */
+    backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void;
     /** @example `const y = x.detach()` */
     detach(): Tensor;
     /** @example `h.retainGrad()` */
@@ -16,7 +16,7 @@ declare module '../tensor/tensor' {
 }
 
 const P = Tensor.prototype;
-P.backward = function (this: Tensor, gradient?: Tensor, opts?: BackwardOptions) { backward(this, gradient, opts); };
+P.backward = function (this: Tensor, gradient?: Tensor | BackwardOptions, opts?: BackwardOptions) { backward(this, gradient, opts); };
 P.detach = function (this: Tensor) { return detach(this); };
 P.retainGrad = function (this: Tensor) { retainGrad(this); };
 P.registerHook = function (this: Tensor, hook: GradHook) { return registerHook(this, hook); };

@@ -8,6 +8,33 @@
 import type { FloatArray, TypedArray } from '../tensor/dtype';
 import type { BinaryOp, ReduceOp, UnaryOp } from './opcodes';
 
+/**
+ * Geometry of a 2-D convolution, NCHW: x [n, c, h, w], weight [o, c/groups, kh, kw],
+ * out [n, o, oh, ow], with
+ *   out[b, oc, y, x] = sum_{ic, ky, kx} x[b, g*c/groups + ic, y*strideH - padH + ky*dilationH, x*strideW - padW + kx*dilationW]
+ *                                      * weight[oc, ic, ky, kx]      (g = floor(oc / (o/groups)); out-of-range taps read 0)
+ * padH/padW are the top/left pads; the bottom/right ones are implied by oh/ow (asymmetric 'same' padding).
+ */
+export interface ConvGeometry {
+  n: number; c: number; h: number; w: number; o: number; oh: number; ow: number; kh: number; kw: number;
+  strideH: number; strideW: number; padH: number; padW: number; dilationH: number; dilationW: number; groups: number;
+}
+
+/** Geometry of a 2-D pooling over `planes` (= N*C) planes [h, w] -> [oh, ow]; windows start at y*stride - pad. */
+export interface PoolGeometry {
+  planes: number; h: number; w: number; oh: number; ow: number; kh: number; kw: number;
+  strideH: number; strideW: number; padH: number; padW: number; dilationH: number; dilationW: number;
+}
+
+/** Scalars of the fused SGD update (see reference/optim.ts). */
+export interface SgdKernelOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
+/** Scalars of the fused Adam/AdamW update: weightDecay is Adam's L2 term, decay multiplies p first (AdamW: 1 - lr*wd). */
+export interface AdamKernelOptions { beta1: number; beta2: number; eps: number; weightDecay: number; decay: number; maximize: boolean }
+/** Scalars of the fused RMSprop update. */
+export interface RmspropKernelOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; maximize: boolean }
+/** Image-batch augmentation geometry: x [n, c, h, w] -> out [n, c, oh, ow] (see reference/augment.ts). */
+export interface CropGeometry { n: number; c: number; h: number; w: number; oh: number; ow: number }
+
 export interface Backend {
   readonly name: 'native' | 'reference';
 
@@ -37,6 +64,29 @@ export interface Backend {
   /** Softmax or log-softmax along len, numerically stable (subtracts the max). */
   softmax(log: boolean, x: FloatArray, out: FloatArray, outer: number, len: number, inner: number): void;
 
+  /** out = conv2d(x, weight) + bias (bias may be null); see ConvGeometry. out is overwritten. */
+  conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry): void;
+  /** gradInput[n, c, h, w] = the adjoint of conv2d in x applied to gradOut [n, o, oh, ow] (overwritten). */
+  conv2dBackwardInput(gradOut: FloatArray, weight: FloatArray, gradInput: FloatArray, g: ConvGeometry): void;
+  /** gradWeight[o, c/groups, kh, kw] = the adjoint of conv2d in weight: sum over the batch of gradOut x input taps (overwritten). */
+  conv2dBackwardWeight(x: FloatArray, gradOut: FloatArray, gradWeight: FloatArray, g: ConvGeometry): void;
+
+  /** Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties). */
+  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void;
+  /** gradInput (overwritten) = zeros with gradOut scattered-added at indices, plane by plane. */
+  maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, gradInput: FloatArray, g: PoolGeometry): void;
+  /**
+   * Window means. divisor > 0 overrides the count; else the count of in-input taps, or with countIncludePad
+   * the window clipped to the padded input (PyTorch's rule).
+   */
+  avgPool2d(x: FloatArray, out: FloatArray, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
+  /** gradInput (overwritten) = the adjoint of avgPool2d applied to gradOut. */
+  avgPool2dBackward(gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
+  /** Means over windows [floor(i*h/oh), ceil((i+1)*h/oh)) x [floor(j*w/ow), ceil((j+1)*w/ow)) of each plane. */
+  adaptiveAvgPool2d(x: FloatArray, out: FloatArray, planes: number, h: number, w: number, oh: number, ow: number): void;
+  /** gradInput (overwritten) = the adjoint of adaptiveAvgPool2d applied to gradOut. */
+  adaptiveAvgPool2dBackward(gradOut: FloatArray, gradInput: FloatArray, planes: number, h: number, w: number, oh: number, ow: number): void;
+
   /**
    * C = alpha op(A) op(B) + beta C for `batch` products; A, B, C start at the
    * given element offsets per batch entry. op(A) is [M,K] (A stored [K,M] if transA).
@@ -64,6 +114,75 @@ export interface Backend {
   /** out[o, index[j], i] += src[o,j,i] (the adjoint of indexSelect). */
   indexAdd(src: FloatArray, index: Int32Array, out: FloatArray, outer: number, len: number, inner: number): void;
 
+  /**
+   * Fused log-softmax + NLL over the classes of x viewed as [outer, classes, inner], one loss per
+   * row r = o*inner + i (formulas in reference/losses.ts). Exactly one of target (class indices,
+   * ignoreIndex rows give 0) and probs (same layout as x) is non-null; weight [classes] or null.
+   * Writes loss [rows] and each row's logsumexp [rows] (saved for the backward). Targets pre-checked.
+   */
+  crossEntropy(x: FloatArray, outer: number, classes: number, inner: number, target: Int32Array | null,
+    probs: FloatArray | null, weight: FloatArray | null, ignoreIndex: number, labelSmoothing: number,
+    loss: FloatArray, logSumExp: FloatArray): void;
+  /** gradX (overwritten) = gradLoss[r] * dloss_r/dx for every row; logSumExp from crossEntropy. */
+  crossEntropyBackward(x: FloatArray, outer: number, classes: number, inner: number, target: Int32Array | null,
+    probs: FloatArray | null, weight: FloatArray | null, ignoreIndex: number, labelSmoothing: number,
+    logSumExp: FloatArray, gradLoss: FloatArray, gradX: FloatArray): void;
+
+  /**
+   * CTC negative log-likelihood per batch item from logProbs [maxTime, batch, classes] (see
+   * reference/ctc.ts). Item n's labels are targets[targetOffsets[n] .. + targetLengths[n]]; its
+   * frames t < inputLengths[n]. grad (overwritten when non-null, [maxTime, batch, classes]) is
+   * d nll[n] / d logProbs[t, n, :]. Lengths and labels pre-checked.
+   */
+  ctcLoss(logProbs: FloatArray, maxTime: number, batch: number, classes: number, targets: Int32Array,
+    targetOffsets: Int32Array, targetLengths: Int32Array, inputLengths: Int32Array, blank: number,
+    zeroInfinity: boolean, nll: FloatArray, grad: FloatArray | null): void;
+
+  /**
+   * Fused multi-tensor optimizer updates (formulas in reference/optim.ts): one call updates every
+   * tensor of the lists in place. Entry i of each list has params[i]'s length; all share one dtype.
+   * SGD: momentumBuffers may be null when momentum is 0; fresh[i] != 0 marks a new buffer (set, not decayed).
+   */
+  sgdStep(params: FloatArray[], grads: FloatArray[], momentumBuffers: FloatArray[] | null, fresh: Uint8Array | null,
+    o: SgdKernelOptions): void;
+  /** Adam/AdamW; maxExpAvgSq non-null for amsgrad; per-tensor stepSize = lr/(1-beta1^t), bias2Sqrt = sqrt(1-beta2^t). */
+  adamStep(params: FloatArray[], grads: FloatArray[], expAvg: FloatArray[], expAvgSq: FloatArray[],
+    maxExpAvgSq: FloatArray[] | null, stepSize: Float64Array, bias2Sqrt: Float64Array, o: AdamKernelOptions): void;
+  /** RMSprop; gradAvg non-null when centered, momentumBuffers non-null when momentum > 0. */
+  rmspropStep(params: FloatArray[], grads: FloatArray[], squareAvg: FloatArray[], gradAvg: FloatArray[] | null,
+    momentumBuffers: FloatArray[] | null, o: RmspropKernelOptions): void;
+
+  /**
+   * Fused normalisation kernels (formulas in reference/norm.ts). Statistics are float64 and
+   * computed in double; outputs are overwritten; weight/bias (and dweight/dbias/dx) may be null.
+   * LayerNorm: x [rows, n], normalised per row, weight/bias [n], mean/rstd [rows].
+   */
+  layerNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
+    mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number): void;
+  layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number): void;
+  /** BatchNorm: x [N, C, S] per channel; training writes mean, biased variance, invstd; else reads mean, variance. */
+  batchNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray, mean: Float64Array,
+    variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean): void;
+  batchNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, invstd: Float64Array, weight: FloatArray | null,
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean): void;
+  /** GroupNorm: x [N, C, S], groups of C/groups channels per sample, weight/bias [C], mean/rstd [N*groups]. */
+  groupNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
+    mean: Float64Array, rstd: Float64Array, N: number, C: number, S: number, groups: number, eps: number): void;
+  groupNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, groups: number): void;
+
   /** Philox4x32-10 uniforms in [0,1) from (seed, offset in 128-bit blocks). */
   philoxUniform(seed: bigint, offset: bigint, out: FloatArray): void;
+
+  /**
+   * Image-batch augmentation kernels (formulas in reference/augment.ts); per-sample parameters are arrays
+   * drawn by the caller. cropFlip2d: out[b,ch,y,x] = x[b,ch,top[b]+y,left[b]+(flip[b] ? ow-1-x : x)], outside
+   * pixels read fill (or mirror with reflect). rotate2d: bilinear rotation about the centre, cosSin [2n].
+   * erase2d: out = x with boxes [4n] (top, left, height, width) set to values[ch].
+   */
+  cropFlip2d(x: FloatArray, out: FloatArray, g: CropGeometry, top: Int32Array, left: Int32Array, flip: Uint8Array | null,
+    reflect: boolean, fill: number): void;
+  rotate2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number, cosSin: Float64Array, fill: number): void;
+  erase2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number, boxes: Int32Array, values: Float64Array): void;
 }

@@ -7,7 +7,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import '../index';
 import { LatticeError } from '../errors';
 import { evaluateCommand } from './evaluate';
+import { DIAGNOSE_MODELS, diagnoseCommand } from './diagnose';
 import { MODEL_NAMES } from './models';
+import { runStabilityShowcase } from './showcase';
 import { TRAIN_DEFAULTS, trainCommand } from './train';
 
 function int(name: string) {
@@ -55,6 +57,26 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'folder with the Fashion-MNIST .gz files')
     .action(async (o) => {
       await evaluateCommand(o);
+    });
+  program.command('diagnose')
+    .description('one forward/backward pass with per-layer statistics and findings in words')
+    .option('--model <name>', `model: ${DIAGNOSE_MODELS.join(' | ')}`, 'cnn')
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--batch-size <n>', 'images in the sample batch', int('--batch-size'), 128)
+    .option('--out <dir>', 'folder for the chart (default runs/diagnose-<model>)')
+    .action(async (o) => {
+      await diagnoseCommand(o);
+    });
+  program.command('showcase')
+    .description("the stability showcase: 'stability' trains the 64-layer MLP variants a-f of BENCH.md W4")
+    .argument('<name>', 'stability')
+    .option('--variants <list>', 'comma-separated subset of a,b,c,d,e,f', 'a,b,c,d,e,f')
+    .option('--steps <n>', 'SGD steps per variant', int('--steps'), 300)
+    .option('--seed <n>', 'random seed', int('--seed'), 0)
+    .option('--out <dir>', 'report folder', 'runs/showcase-stability')
+    .action(async (name: string, o) => {
+      if (name !== 'stability') throw new InvalidArgumentError(`unknown showcase '${name}' (only 'stability')`);
+      await runStabilityShowcase({ variants: o.variants.split(','), steps: o.steps, seed: o.seed, out: o.out });
     });
   return program;
 }

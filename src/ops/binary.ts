@@ -66,7 +66,7 @@ function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike, grad: (g: Tensor
   return record(out, op, [a, b], (g) => {
     const [ga, gb] = grad(g, a, b, out);
     return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
-  }, saveInputs ? [a, b] : undefined);
+  }, saveInputs ? (op === 'pow' ? [a, b, out] : [a, b]) : undefined);  // pow's exponent gradient reads its output
 }
 
 /** a + b with broadcasting. @example `add(x, 1)` or `x.add(y)` */
@@ -149,6 +149,11 @@ export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => compare('logi
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor('where', 'cond', cond);
   if (cond.dtype !== 'bool') throw new DTypeError(`where: cond must be bool, got ${cond.describe()}`);
+  // Two plain numbers are allowed here (torch.where(cond, 1, 0)): int32 if both are integers, else float32.
+  if (typeof a === 'number' && typeof b === 'number') {
+    const dtype = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
+    return where(cond, scalar(a, dtype), scalar(b, dtype));
+  }
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const out = empty(shape, x.dtype);

@@ -1,6 +1,6 @@
 /** Tensor creation: from data, constant fills, ranges, identity and random draws. */
 import { backend } from '../backend/index';
-import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
+import { getDefaultGenerator, PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { allocate, dtypeOfArray, isDType, isFloat, type DType, type TypedArray } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
@@ -88,36 +88,42 @@ export function scalar(value: number, dtype: DType): Tensor {
   return Tensor.fromData(arr, [], dtype);
 }
 
-/** A tensor filled with `value`. @example `full([2, 2], 7)` */
-export function full(shape: number[], value: number, opts?: CreateOptions): Tensor {
-  const s = checkShape('full', 'shape', shape);
-  assertNumber('full', 'value', value);
-  const dtype = dtypeOption('full', opts, 'float32');
+/** full() under the name of the public function that called it, so errors name that function. */
+function filled(op: string, shape: number[], value: number, opts?: CreateOptions): Tensor {
+  const s = checkShape(op, 'shape', shape);
+  // NaN is a legitimate fill value (torch.full(..., nan)), so only the type is checked.
+  if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${String(value)}`);
+  const dtype = dtypeOption(op, opts, 'float32');
   const arr = allocate(dtype, sizeOf(s));
   if (value !== 0) arr.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
-  return finish(Tensor.fromData(arr, s, dtype), 'full', opts);
+  return finish(Tensor.fromData(arr, s, dtype), op, opts);
+}
+
+/** A tensor filled with `value`. @example `full([2, 2], 7)` */
+export function full(shape: number[], value: number, opts?: CreateOptions): Tensor {
+  return filled('full', shape, value, opts);
 }
 
 /** Zeros. @example `zeros([2, 3])` */
 export function zeros(shape: number[], opts?: CreateOptions): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** Ones. @example `ones([3], { dtype: 'int32' })` */
 export function ones(shape: number[], opts?: CreateOptions): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /** Zeros with x's shape and dtype. @example `zerosLike(x)` */
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
   assertTensor('zerosLike', 'x', x);
-  return full(x.shape, 0, { dtype: x.dtype, ...opts });
+  return filled('zerosLike', x.shape, 0, { dtype: x.dtype, ...opts });
 }
 
 /** Ones with x's shape and dtype. @example `onesLike(x)` */
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
   assertTensor('onesLike', 'x', x);
-  return full(x.shape, 1, { dtype: x.dtype, ...opts });
+  return filled('onesLike', x.shape, 1, { dtype: x.dtype, ...opts });
 }
 
 /**
@@ -150,7 +156,8 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   const arr = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
-  const half = Math.floor(steps / 2);
+  // steps == 1 gives [start], as in PyTorch (half = 0 would otherwise pick `end`).
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) arr[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(Tensor.fromData(arr, [steps], dtype), 'linspace', opts);
 }
@@ -169,6 +176,13 @@ export interface RandomOptions extends CreateOptions {
   generator?: PhiloxStream;
 }
 
+function generatorOf(op: string, opts: RandomOptions | undefined): PhiloxStream {
+  const g = opts?.generator;
+  if (g === undefined) return getDefaultGenerator();
+  if (!(g instanceof PhiloxStream)) throw new ArgumentError(`${op}: generator must be a PhiloxStream, got ${g === null ? 'null' : typeof g}`);
+  return g;
+}
+
 function floatDtype(op: string, opts: RandomOptions | undefined): 'float32' | 'float64' {
   const dtype = dtypeOption(op, opts, 'float32');
   if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
@@ -179,7 +193,7 @@ function floatDtype(op: string, opts: RandomOptions | undefined): 'float32' | 'f
 export function rand(shape: number[], opts?: RandomOptions): Tensor {
   const s = checkShape('rand', 'shape', shape);
   const dtype = floatDtype('rand', opts);
-  const g = opts?.generator ?? getDefaultGenerator();
+  const g = generatorOf('rand', opts);
   const n = sizeOf(s);
   const arr = allocate(dtype, n) as Float32Array | Float64Array;
   // The kernel fills from (seed, offset); the stream's offset then advances as if it drew the words itself.
@@ -192,7 +206,7 @@ export function rand(shape: number[], opts?: RandomOptions): Tensor {
 export function randn(shape: number[], opts?: RandomOptions): Tensor {
   const s = checkShape('randn', 'shape', shape);
   const dtype = floatDtype('randn', opts);
-  const g = opts?.generator ?? getDefaultGenerator();
+  const g = generatorOf('randn', opts);
   const arr = dtype === 'float64' ? g.normal(sizeOf(s), 'float64') : g.normal(sizeOf(s), 'float32');
   return finish(Tensor.fromData(arr, s, dtype), 'randn', opts);
 }
@@ -203,7 +217,9 @@ export function randint(low: number, high: number, shape: number[], opts?: Rando
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new ArgumentError(`randint: need integers low < high, got low ${low} and high ${high}`);
   }
-  const g = opts?.generator ?? getDefaultGenerator();
+  // The generator draws int32 values; say so here instead of letting its RangeError escape.
+  if (low < -(2 ** 31) || high > 2 ** 31) throw new ArgumentError(`randint: need -2^31 <= low < high <= 2^31, got low ${low} and high ${high}`);
+  const g = generatorOf('randint', opts);
   const dtype = dtypeOption('randint', opts, 'int32');
   const ints = g.randint(sizeOf(s), low, high);
   const arr = allocate(dtype, ints.length);

@@ -33,9 +33,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Returns base with src rows added at index along dim (out of place). @example `indexAdd(zeros([5, 3]), 0, idx, rows)` */
 export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   assertTensor('indexAdd', 'base', base);
+  assertTensor('indexAdd', 'index', index);
   assertTensor('indexAdd', 'src', src);
   assertFloat('indexAdd', 'base', base);
   const d = normalizeDim('indexAdd', dim, base.ndim);
+  if (index.ndim > 1) throw new ShapeError(`indexAdd: index must be 0-d or 1-D, got ${index.describe()}`);
   checkIndex('indexAdd', index, base.shape[d], d);
   const [outer, len, inner] = aroundDim(base.shape, d);
   if (src.size !== outer * index.size * inner || src.dtype !== base.dtype) {

@@ -5,13 +5,13 @@
  */
 import { backend } from '../backend/index';
 import type { BinaryOp } from '../backend/opcodes';
-import { AutogradError, ShapeError } from '../errors';
+import { ArgumentError, AutogradError, ShapeError } from '../errors';
 import { isGradEnabled } from '../tensor/graph';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { castTo } from './cast';
 import { scalar } from './creation';
-import { assertNumber, assertTensor } from './util';
+import { assertTensor } from './util';
 
 function checkWritable(op: string, x: Tensor): void {
   assertTensor(op, 'x', x);
@@ -21,10 +21,8 @@ function checkWritable(op: string, x: Tensor): void {
 }
 
 function operand(op: string, x: Tensor, y: Tensor | number): Tensor {
-  if (typeof y === 'number') {
-    assertNumber(op, 'y', y);
-    return scalar(y, x.dtype);
-  }
+  // Any number, NaN included, is a valid operand, as in the out-of-place add(x, NaN).
+  if (typeof y === 'number') return scalar(y, x.dtype);
   assertTensor(op, 'y', y);
   const b = castTo(y, x.dtype);
   if (!shapesEqual(broadcastShapes(op, x.shape, b.shape), x.shape)) {
@@ -66,12 +64,18 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
 
 /** Fills x with value. @example `b.fill_(0)` */
 export function fill_(x: Tensor, value: number): Tensor {
-  checkWritable('fill_', x);
-  assertNumber('fill_', 'value', value);
+  return fillNamed('fill_', x, value);
+}
+
+/** fill_ under the name of the public function that called it, so errors name that function. */
+function fillNamed(name: string, x: Tensor, value: number): Tensor {
+  checkWritable(name, x);
+  // NaN is a legitimate fill value (PyTorch's fill_(nan)); only the type is checked.
+  if (typeof value !== 'number') throw new ArgumentError(`${name}: value must be a number, got ${String(value)}`);
   x.values.fill(x.dtype === 'bool' ? (value ? 1 : 0) : value);
   x.storage.version++;
   return x;
 }
 
 /** Sets x to zero. @example `grad.zero_()` */
-export const zero_ = (x: Tensor): Tensor => fill_(x, 0);
+export const zero_ = (x: Tensor): Tensor => fillNamed('zero_', x, 0);

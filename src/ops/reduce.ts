@@ -3,6 +3,7 @@ import { backend } from '../backend/index';
 import type { ReduceOp } from '../backend/opcodes';
 import { ArgumentError, ShapeError } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
+import { setGradEnabled } from '../tensor/graph';
 import { aroundDim, normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { div, eq, mul, sub } from './binary';
@@ -11,9 +12,9 @@ import { zeros } from './creation';
 import { scatterAdd } from './indexing';
 import { record } from './record';
 import { expand, reshape } from './shape';
-import { abs, exp, sqrt, square } from './unary';
-import { assertTensor, empty } from './util';
-import { pow } from './binary';
+import { abs, exp, sign, sqrt, square } from './unary';
+import { assertNumber, assertTensor, empty } from './util';
+import { pow, where } from './binary';
 
 export interface ReduceOptions {
   /** Keep reduced dims as size 1 (PyTorch's keepdim). */
@@ -57,6 +58,13 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], outDtype: DType): Te
     backend().reduce(op, cur.values, out.values, outer, len, inner);
     cur = out;
   }
+  if (cur === x) {
+    // Nothing reduced (a 0-d input): the result must still be a new tensor, or recording
+    // its node would overwrite x's own gradFn and tie x to itself.
+    const copy = empty(x.shape.slice(), outDtype);
+    copy.values.set(x.values);
+    return copy;
+  }
   return cur;
 }
 
@@ -71,17 +79,17 @@ function accumulateType(x: Tensor, op: ReduceOp): DType {
 }
 
 function reduction(op: ReduceOp, x: Tensor, dim: Dims, opts: ReduceOptions | undefined,
-  grad: (g: Tensor, x: Tensor, out: Tensor, dims: number[]) => Tensor): Tensor {
-  assertTensor(op, 'x', x);
-  const dims = reduceDims(op, x, dim);
-  if (op === 'max' || op === 'min') checkNonEmpty(op, x, dims);
+  grad: (g: Tensor, x: Tensor, out: Tensor, dims: number[]) => Tensor, name: string = op): Tensor {
+  assertTensor(name, 'x', x);
+  const dims = reduceDims(name, x, dim);
+  if (op === 'max' || op === 'min') checkNonEmpty(name, x, dims);
   const dtype = accumulateType(x, op);
   const kept = reduceRaw(op, x, dims, dtype);
   const keepdim = opts?.keepdim ?? false;
   const out = reshape(kept, reducedShape(x.shape, dims, keepdim));
   const input = castTo(x, dtype);
   return record(out, op, [input], (g) => [grad(reshape(g, keptShape(x.shape, dims)), input, reshape(out, keptShape(x.shape, dims)), dims)],
-    op === 'sum' || op === 'mean' ? [] : [input]);
+    op === 'sum' || op === 'mean' ? [] : [input, out]);  // prod, logsumexp, amax and amin read both
 }
 
 function countOf(x: Tensor, dims: number[]): number {
@@ -98,9 +106,18 @@ export function mean(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
   return reduction('mean', x, dim, opts, (g, input, _o, dims) => div(expand(g, input.shape), countOf(input, dims)));
 }
 
-/** Product over dim(s). Its gradient assumes non-zero inputs (out / x). @example `prod(x, 0)` */
+/** Product over dim(s). @example `prod(x, 0)` */
 export function prod(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
-  return reduction('prod', x, dim, opts, (g, input, out) => div(mul(expand(g, input.shape), out), input));
+  // d prod / dx_i is the product of the other elements: out / x_i where x_i != 0; where x_i is
+  // its slice's only zero, the product of the rest; 0 where the slice has other zeros too.
+  // Dividing by a zero-free copy keeps NaN (0/0) out of the unselected branch and its backward.
+  return reduction('prod', x, dim, opts, (g, input, out, dims) => {
+    const isZero = eq(input, 0);
+    const safe = where(isZero, 1, input);
+    const zeroCount = sum(castTo(isZero, input.dtype), dims, { keepdim: true });
+    const others = prod(safe, dims, { keepdim: true });
+    return mul(expand(g, input.shape), where(isZero, where(eq(zeroCount, 1), others, 0), div(out, safe)));
+  });
 }
 
 /** log(sum(exp(x))) computed stably. @example `logsumexp(logits, 1)` */
@@ -108,21 +125,21 @@ export function logsumexp(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
   return reduction('logsumexp', x, dim, opts, (g, input, out) => mul(expand(g, input.shape), exp(sub(input, out))));
 }
 
-function wholeExtremum(op: 'max' | 'min', x: Tensor, dim: Dims, opts?: ReduceOptions): Tensor {
+function wholeExtremum(op: 'max' | 'min', x: Tensor, dim: Dims, opts?: ReduceOptions, name: string = op): Tensor {
   // The gradient is shared evenly among the elements equal to the extremum (PyTorch's rule for full reductions).
   return reduction(op, x, dim, opts, (g, input, out) => {
     const mask = castTo(eq(input, out), g.dtype);
     const count = sum(mask, reduceDims(op, input, dim), { keepdim: true });
     return mul(expand(g, input.shape), div(mask, count));
-  });
+  }, name);
 }
 
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 
-function extremumAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+function extremumAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean, name?: string): ValuesIndices {
   const op = isMax ? 'max' : 'min';
-  const d = normalizeDim(op, dim, x.ndim);
-  checkNonEmpty(op, x, [d]);
+  const d = normalizeDim(name ?? op, dim, x.ndim);
+  checkNonEmpty(name ?? op, x, [d]);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const kept = keptShape(x.shape, [d]);
   const values = empty(kept, x.dtype === 'bool' ? 'int32' : x.dtype);
@@ -159,12 +176,12 @@ export function min(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor | Val
 
 /** Max over several dims (values only). @example `amax(x, [2, 3], { keepdim: true })` */
 export function amax(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
-  return wholeExtremum('max', x, dim, opts);
+  return wholeExtremum('max', x, dim, opts, 'amax');
 }
 
 /** Min over several dims (values only). @example `amin(x, 1)` */
 export function amin(x: Tensor, dim?: Dims, opts?: ReduceOptions): Tensor {
-  return wholeExtremum('min', x, dim, opts);
+  return wholeExtremum('min', x, dim, opts, 'amin');
 }
 
 function argExtremum(isMax: boolean, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
@@ -172,9 +189,9 @@ function argExtremum(isMax: boolean, x: Tensor, dim: number | undefined, keepdim
   assertTensor(op, 'x', x);
   if (dim === undefined) {
     if (x.size === 0) throw new ShapeError(`${op}: the input ${x.describe()} is empty`);
-    return extremumAlong(isMax, reshape(x, [x.size]), 0, false).indices;
+    return extremumAlong(isMax, reshape(x, [x.size]), 0, false, op).indices;
   }
-  return extremumAlong(isMax, x, dim, keepdim).indices;
+  return extremumAlong(isMax, x, dim, keepdim, op).indices;
 }
 
 /** Index of the first maximum (of the flattened tensor without `dim`). @example `argmax(logits, 1)` */
@@ -194,9 +211,14 @@ export interface VarOptions extends ReduceOptions {
 
 /** Variance with `correction` (default 1). @example `variance(x, 1, { correction: 0 })` */
 export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
-  assertTensor('var', 'x', x);
-  const dims = reduceDims('var', x, dim);
+  return varianceNamed('var', x, dim, opts);
+}
+
+function varianceNamed(name: string, x: Tensor, dim: Dims, opts: VarOptions | undefined): Tensor {
+  assertTensor(name, 'x', x);
+  const dims = reduceDims(name, x, dim);
   const correction = opts?.correction ?? 1;
+  assertNumber(name, 'correction', correction);
   const input = castTo(x, isFloat(x.dtype) ? x.dtype : 'float32');
   // Two passes: mean first, then squared deviations; stable for large means.
   const centered = sub(input, mean(input, dims, { keepdim: true }));
@@ -207,7 +229,7 @@ export function variance(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
 
 /** Standard deviation with `correction` (default 1). @example `std(x)` */
 export function std(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
-  return sqrt(variance(x, dim, opts));
+  return sqrt(varianceNamed('std', x, dim, opts));
 }
 
 /**
@@ -217,10 +239,35 @@ export function std(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
 export function norm(x: Tensor, p = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
   assertTensor('norm', 'x', x);
   if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new ArgumentError(`norm: p must be a positive number or Infinity, got ${String(p)}`);
-  const a = abs(castTo(x, isFloat(x.dtype) ? x.dtype : 'float32'));
-  if (p === Infinity) return amax(a, dim, opts);
-  if (p === 1) return sum(a, dim, opts);
-  if (p === 2) return sqrt(sum(square(a), dim, opts));
-  return pow(sum(pow(a, p), dim, opts), 1 / p);
+  reduceDims('norm', x, dim);  // validate here so that a bad dim is reported as norm's, not as an inner op's
+  const input = castTo(x, isFloat(x.dtype) ? x.dtype : 'float32');
+  if (p === Infinity) return amax(abs(input), dim, opts);
+  if (p === 1) return sum(abs(input), dim, opts);
+  return pNorm(input, p, dim, opts);
+}
+
+/**
+ * (Σ|x|^p)^(1/p) as one node. Composed of sqrt/pow, its gradient at a zero
+ * norm would be 0 · Inf = NaN; PyTorch (and training with norms of zero
+ * vectors) wants 0 there: d/dx_i = sign(x_i) |x_i|^(p-1) / n^(p-1), taken as 0
+ * where n = 0. The gradient is written with ops, so it differentiates again.
+ */
+function pNorm(x: Tensor, p: number, dim: Dims, opts: ReduceOptions | undefined): Tensor {
+  const dims = reduceDims('norm', x, dim);
+  const prev = setGradEnabled(false);
+  let out: Tensor;
+  try {
+    out = p === 2 ? sqrt(sum(square(x), dims, opts)) : pow(sum(pow(abs(x), p), dims, opts), 1 / p);
+  } finally {
+    setGradEnabled(prev);
+  }
+  const kept = keptShape(x.shape, dims);
+  return record(out, 'norm', [x], (g) => {
+    const n = reshape(out, kept);
+    const isZero = eq(n, 0);
+    const safe = where(isZero, 1, n);
+    const ratio = p === 2 ? div(x, safe) : mul(sign(x), div(pow(abs(x), p - 1), pow(safe, p - 1)));
+    return [mul(expand(reshape(g, kept), x.shape), where(isZero, 0, ratio))];
+  }, [x, out]);
 }
 

@@ -34,15 +34,19 @@ function inferShape(op: string, x: Tensor, shape: number[]): number[] {
 
 /** Same data, new shape (one dim may be -1); shares storage. @example `x.reshape([2, -1])` */
 export function reshape(x: Tensor, shape: number[]): Tensor {
-  assertTensor('reshape', 'x', x);
-  const s = inferShape('reshape', x, shape);
+  return reshapeNamed('reshape', x, shape);
+}
+
+function reshapeNamed(op: string, x: Tensor, shape: number[]): Tensor {
+  assertTensor(op, 'x', x);
+  const s = inferShape(op, x, shape);
   if (shapesEqual(s, x.shape)) return x;
   return viewOf(x, s, 'reshape');
 }
 
-/** Alias of reshape (all tensors are contiguous). @example `x.view([4, 4])` */
+/** Alias of reshape (all tensors are contiguous); errors name view. @example `x.view([4, 4])` */
 export function view(x: Tensor, shape: number[]): Tensor {
-  return reshape(x, shape);
+  return reshapeNamed('view', x, shape);
 }
 
 /** Merges dims startDim..endDim into one. @example `flatten(x, 1)` */

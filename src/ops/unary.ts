@@ -15,7 +15,10 @@ const INTEGER_OK: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign', 'square'
 
 type Grad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
-function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, saveOutput = false): Tensor {
+/** What a gradient reads, and so what backward must find unmodified: the input, the output (exp, tanh, ...), or nothing. */
+type Saves = 'input' | 'output' | 'none';
+
+function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, saves: Saves = 'input'): Tensor {
   assertTensor(op, 'x', x);
   let input = x;
   let dtype: DType = x.dtype;
@@ -25,41 +28,41 @@ function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, save
   const out = empty(input.shape, dtype);
   backend().unary(op, op === 'logicalNot' ? castTo(input, 'bool').values : input.values, out.values, p0, p1);
   if (!grad) return record(out, op, [], () => []);
-  return record(out, op, [input], (g) => [grad(g, input, out)], saveOutput ? [input, out] : [input]);
+  return record(out, op, [input], (g) => [grad(g, input, out)], saves === 'input' ? [input] : saves === 'output' ? [out] : []);
 }
 
 const noGradient: Grad = (g) => zerosLike(g);
 
 /** -x. @example `neg(x)` */
-export const neg = (x: Tensor): Tensor => unaryOp('neg', x, (g) => neg(g));
+export const neg = (x: Tensor): Tensor => unaryOp('neg', x, (g) => neg(g), 0, 0, 'none');
 /** |x|. @example `abs(x)` */
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x, (g, a) => mul(g, sign(a)));
 /** -1, 0 or 1 by sign. @example `sign(x)` */
-export const sign = (x: Tensor): Tensor => unaryOp('sign', x, noGradient);
+export const sign = (x: Tensor): Tensor => unaryOp('sign', x, noGradient, 0, 0, 'none');
 /** e^x. @example `exp(x)` */
-export const exp = (x: Tensor): Tensor => unaryOp('exp', x, (g, _a, y) => mul(g, y), 0, 0, true);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x, (g, _a, y) => mul(g, y), 0, 0, 'output');
 /** e^x - 1, accurate near 0. @example `expm1(x)` */
-export const expm1 = (x: Tensor): Tensor => unaryOp('expm1', x, (g, _a, y) => mul(g, add(y, 1)), 0, 0, true);
+export const expm1 = (x: Tensor): Tensor => unaryOp('expm1', x, (g, _a, y) => mul(g, add(y, 1)), 0, 0, 'output');
 /** Natural log. @example `log(x)` */
 export const log = (x: Tensor): Tensor => unaryOp('log', x, (g, a) => div(g, a));
 /** log(1 + x), accurate near 0. @example `log1p(x)` */
 export const log1p = (x: Tensor): Tensor => unaryOp('log1p', x, (g, a) => div(g, add(a, 1)));
 /** Square root. @example `sqrt(x)` */
-export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, (g, _a, y) => div(mul(g, 0.5), y), 0, 0, true);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x, (g, _a, y) => div(mul(g, 0.5), y), 0, 0, 'output');
 /** 1 / sqrt(x). @example `rsqrt(x)` */
-export const rsqrt = (x: Tensor): Tensor => unaryOp('rsqrt', x, (g, _a, y) => mul(g, mul(mul(y, mul(y, y)), -0.5)), 0, 0, true);
+export const rsqrt = (x: Tensor): Tensor => unaryOp('rsqrt', x, (g, _a, y) => mul(g, mul(mul(y, mul(y, y)), -0.5)), 0, 0, 'output');
 /** x^2. @example `square(x)` */
 export const square = (x: Tensor): Tensor => unaryOp('square', x, (g, a) => mul(g, mul(a, 2)));
 /** 1 / x. @example `reciprocal(x)` */
-export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x, (g, _a, y) => neg(mul(g, mul(y, y))), 0, 0, true);
+export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x, (g, _a, y) => neg(mul(g, mul(y, y))), 0, 0, 'output');
 /** sin. @example `sin(x)` */
 export const sin = (x: Tensor): Tensor => unaryOp('sin', x, (g, a) => mul(g, cos(a)));
 /** cos. @example `cos(x)` */
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x, (g, a) => neg(mul(g, sin(a))));
 /** tanh; its gradient is 1 - tanh^2. @example `tanh(x)` */
-export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, (g, _a, y) => mul(g, sub(1, mul(y, y))), 0, 0, true);
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, (g, _a, y) => mul(g, sub(1, mul(y, y))), 0, 0, 'output');
 /** Logistic sigmoid 1 / (1 + e^-x), stable for large |x|. @example `sigmoid(x)` */
-export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, (g, _a, y) => mul(g, mul(y, sub(1, y))), 0, 0, true);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, (g, _a, y) => mul(g, mul(y, sub(1, y))), 0, 0, 'output');
 /** Gauss error function. @example `erf(x)` */
 export const erf = (x: Tensor): Tensor => unaryOp('erf', x, (g, a) => mul(g, mul(exp(neg(mul(a, a))), 2 / Math.sqrt(Math.PI))));
 /** max(x, 0). @example `relu(x)` */
@@ -134,10 +137,10 @@ export function clamp(x: Tensor, opts: { min?: number; max?: number }): Tensor {
 }
 
 /** Round down. @example `floor(x)` */
-export const floor = (x: Tensor): Tensor => unaryOp('floor', x, noGradient);
+export const floor = (x: Tensor): Tensor => unaryOp('floor', x, noGradient, 0, 0, 'none');
 /** Round up. @example `ceil(x)` */
-export const ceil = (x: Tensor): Tensor => unaryOp('ceil', x, noGradient);
+export const ceil = (x: Tensor): Tensor => unaryOp('ceil', x, noGradient, 0, 0, 'none');
 /** Round half to even, as torch.round. @example `round(x)` */
-export const round = (x: Tensor): Tensor => unaryOp('round', x, noGradient);
+export const round = (x: Tensor): Tensor => unaryOp('round', x, noGradient, 0, 0, 'none');
 /** Logical not (zero is false) as bool. @example `logicalNot(mask)` */
 export const logicalNot = (x: Tensor): Tensor => unaryOp('logicalNot', x, null);

@@ -5,37 +5,66 @@
  * The engine that walks nodes lives in src/autograd.
  */
 import type { Tensor } from './tensor';
-import { releaseStorage, retainStorage } from './storage';
 
 export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
 
+const NO_VERSIONS: readonly number[] = Object.freeze([]);
+
 export class GradNode {
   /** Versions of the saved tensors at record time (in-place safety). */
-  readonly savedVersions: number[];
+  readonly savedVersions: readonly number[];
   released = false;
   /** Where the op was called, recorded only under detectAnomaly. */
-  stack: string | undefined;
+  stack: string | undefined = undefined;
   /** Hooks registered on the output tensor (non-leaf), applied to its gradient. */
-  hooks: ((grad: Tensor) => Tensor | void)[] | undefined;
+  hooks: ((grad: Tensor) => Tensor | void)[] | undefined = undefined;
   /** The output tensor, set only when it called retainGrad(). */
-  retainTarget: Tensor | undefined;
+  retainTarget: Tensor | undefined = undefined;
+  /** Input shapes as text, kept for messages after the inputs are let go. */
+  private inputText: string | undefined = undefined;
   constructor(
     readonly name: string,
-    readonly inputs: (Tensor | null)[],
+    /** The inputs that require grad (null for the others); release() keeps only the leaves. */
+    public inputs: (Tensor | null)[],
+    /** The node that made each input (null for leaves and inputs without grad): the graph's edges. */
+    readonly next: (GradNode | null)[],
     public backwardFn: BackwardFn | null,
-    readonly saved: Tensor[],
+    public saved: Tensor[],
     readonly seq: number,
   ) {
-    this.savedVersions = saved.map((t) => t.storage.version);
-    for (const t of saved) retainStorage(t.storage);
+    // The saved tensors are not counted again here: they are live tensors in
+    // memory() until disposed or collected, and a disposed one cannot serve
+    // backward anyway (the engine reports that), so a node holding a count of
+    // its own would only leak it for graphs that never see a backward.
+    const n = saved.length;
+    if (n === 0) {
+      this.savedVersions = NO_VERSIONS;
+    } else {
+      const versions: number[] = [];
+      for (let i = 0; i < n; i++) versions.push(saved[i].storage.version);
+      this.savedVersions = versions;
+    }
   }
 
-  /** Frees the saved tensors; a second backward through this node then throws. */
+  /** `float32[2,3], -` : the inputs' dtypes and shapes for messages (`-` where no gradient flows). */
+  describeInputs(): string {
+    if (this.inputText === undefined) this.inputText = this.inputs.map((t) => (t ? t.describe() : '-')).join(', ');
+    return this.inputText;
+  }
+
+  /**
+   * Frees the saved tensors and the backward closure; a second backward
+   * through this node then throws. Intermediate inputs are dropped too, so a
+   * kept output no longer pins every tensor of the graph in memory; the edges
+   * (`next`) and the leaves stay, so grad() can still tell which inputs a
+   * freed graph leads to.
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
     this.backwardFn = null;
-    for (const t of this.saved) releaseStorage(t.storage);
+    this.saved = [];
+    this.inputs = this.inputs.map((t) => (t && t.gradFn === null ? t : null));
   }
 }
 

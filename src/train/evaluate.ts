@@ -11,7 +11,7 @@ import { releaseBatch } from '../data/loader';
 import type { Batch, BatchSource } from './types';
 
 export function unpack(batch: Batch): [Tensor, Tensor] {
-  if (Array.isArray(batch)) return [batch[0], batch[1]];
+  if (Array.isArray(batch) && batch.length >= 2) return [batch[0], batch[1]];
   if (batch && typeof batch === 'object' && 'x' in batch) return [batch.x, batch.y];
   throw new ArgumentError('fit: a batch must be [inputs, targets] or { x, y }');
 }

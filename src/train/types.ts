@@ -18,7 +18,7 @@ export interface SchedulerLike {
 }
 
 /** A batch: [inputs, targets] or { x, y }. */
-export type Batch = [Tensor, Tensor] | { x: Tensor; y: Tensor };
+export type Batch = [Tensor, Tensor] | Tensor[] | { x: Tensor; y: Tensor };
 export type BatchSource = Iterable<Batch> | AsyncIterable<Batch>;
 
 export interface StepLogs {

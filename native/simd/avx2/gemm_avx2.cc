@@ -1,4 +1,4 @@
-// AVX2+FMA GEMM micro-kernels (see simd/gemm_kernels.h for the contract).
+// AVX2+FMA GEMM micro-kernels and the transposing pack (see simd/gemm_kernels.h).
 //
 // Tile 6 x (2 vectors): per k step two B vector loads, six broadcasts of packed A
 // and 12 FMAs into 12 accumulators; 12 + 2 + 1 = 15 of the 16 ymm registers.
@@ -25,6 +25,12 @@ struct Float32x8 {
   static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  // Lane i of the mask is on for i < n (n clamped to [0, 8]).
+  static __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static V maskLoad(const T* p, __m256i m) { return _mm256_maskload_ps(p, m); }
+  static void maskStore(T* p, __m256i m, V v) { _mm256_maskstore_ps(p, m, v); }
 };
 
 struct Float64x4 {
@@ -39,7 +45,70 @@ struct Float64x4 {
   static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
   static V fmadd(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static __m256i laneMask(int n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static V maskLoad(const T* p, __m256i m) { return _mm256_maskload_pd(p, m); }
+  static void maskStore(T* p, __m256i m, V v) { _mm256_maskstore_pd(p, m, v); }
 };
+
+// In-register transposes for packing: out[k] = column k of the W x W input.
+inline void transpose(__m256 (&r)[8]) {
+  __m256 t[8], u[8];
+  // Lane-local interleaves: 128-bit half h of u[c] holds rows 0-3 (u[c]) or 4-7
+  // (u[4+c]) of column 4h+c.
+  for (int p = 0; p < 4; ++p) {
+    t[2 * p] = _mm256_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+    t[2 * p + 1] = _mm256_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+  }
+  for (int g = 0; g < 2; ++g) {
+    u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+    r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+  }
+}
+
+inline void transpose(__m256d (&r)[4]) {
+  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+  r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+  r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+  r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+  r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+// dst[k*panel + i] = src[i*ld + k] for i < live, 0 for live <= i < panel, k < kc, by
+// W x W blocks transposed in registers and stored as masked panel rows.
+template <typename S>
+void packTransposed(const typename S::T* src, int64_t ld, int live, int panel, int64_t kc,
+                    typename S::T* dst) {
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  for (int64_t k0 = 0; k0 < kc; k0 += W) {
+    const int width = static_cast<int>(kc - k0 < W ? kc - k0 : W);
+    const __m256i loadMask = S::laneMask(width);
+    for (int rb = 0; rb < panel; rb += W) {
+      V r[W];
+      for (int i = 0; i < W; ++i) {
+        if (rb + i >= live) {
+          r[i] = S::zero();
+        } else if (width == W) {
+          r[i] = S::loadu(src + (rb + i) * ld + k0);
+        } else {
+          r[i] = S::maskLoad(src + (rb + i) * ld + k0, loadMask);
+        }
+      }
+      transpose(r);
+      const __m256i storeMask = S::laneMask(panel - rb);
+      for (int k = 0; k < width; ++k) S::maskStore(dst + (k0 + k) * panel + rb, storeMask, r[k]);
+    }
+  }
+}
 
 // c[i][.] = alpha*acc[i][.] + beta*c[i][.] for all MR rows and both vectors.
 template <typename S, int MR>
@@ -120,6 +189,16 @@ void sgemmMicroAvx2(int64_t kc, const float* a, const float* b, float* c, int64_
 void dgemmMicroAvx2(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                     int64_t csC, double alpha, double beta, int mr, int nr) {
   microKernel<Float64x4, kDgemmAvx2Mr>(kc, a, b, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+void sgemmPackTransposedAvx2(const float* src, int64_t ld, int live, int panel, int64_t kc,
+                             float* dst) {
+  packTransposed<Float32x8>(src, ld, live, panel, kc, dst);
+}
+
+void dgemmPackTransposedAvx2(const double* src, int64_t ld, int live, int panel, int64_t kc,
+                             double* dst) {
+  packTransposed<Float64x4>(src, ld, live, panel, kc, dst);
 }
 
 }  // namespace simd

@@ -1,12 +1,16 @@
-// AVX-512 GEMM micro-kernels (see simd/gemm_kernels.h for the contract).
+// AVX-512 GEMM micro-kernels and the transposing pack (see simd/gemm_kernels.h).
 //
 // Tile MR x (2 vectors): each k step loads two vectors of packed B (one row of the
-// tile's NR columns), broadcasts MR values of packed A and issues 2*MR FMAs into
-// 2*MR accumulator registers. With MR = 12 that is 24 accumulators + 2 B + 1
-// broadcast = 27 of the 32 zmm registers, and 24 independent FMA chains: enough to
-// cover FMA latency (4 cycles) x 2 FMA pipes with room to spare.
+// tile's NR columns), broadcasts MR values of A and issues 2*MR FMAs into 2*MR
+// accumulator registers. With MR = 12 that is 24 accumulators + 2 B + 1 broadcast =
+// 27 of the 32 zmm registers, and 24 independent FMA chains: enough to cover FMA
+// latency (4 cycles) x 2 FMA pipes with room to spare. Each broadcast feeds two
+// FMAs, so loads stay well under the FMA rate. The narrow tile (16 x 1 vector, for
+// N <= 16) has 16 chains and one broadcast per FMA, folded into the FMA's memory
+// operand ({1to16}).
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
+//
 // GCC 12 flags the deliberately undefined pass-through operand inside the AVX-512
 // shuffle intrinsics as "(maybe) uninitialized" once they are inlined; it is not.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -35,6 +39,7 @@ struct Float32x16 {
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V maskLoad(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void maskStore(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
 };
 
 struct Float64x8 {
@@ -51,6 +56,7 @@ struct Float64x8 {
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V maskLoad(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void maskStore(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
 };
 
 // Lanes [0, n) of one vector, n clamped to [0, width].
@@ -63,15 +69,14 @@ typename S::Mask laneMask(int n) {
 
 // Writes the tile with C element (i, j) at c[i*rsC + j*csC] for any strides (the
 // transposed-C case): the accumulators go through a buffer, then scalar updates.
-template <typename S, int MR>
-void storeTileStrided(const typename S::V (&acc)[MR][2], typename S::T* c, int64_t rsC,
+template <typename S, int MR, int NV>
+void storeTileStrided(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t rsC,
                       int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
   using T = typename S::T;
   constexpr int W = S::kWidth;
-  alignas(64) T tile[MR][2 * W];
+  alignas(64) T tile[MR][NV * W];
   for (int i = 0; i < MR; ++i) {
-    S::storeAligned(tile[i], acc[i][0]);
-    S::storeAligned(tile[i] + W, acc[i][1]);
+    for (int v = 0; v < NV; ++v) S::storeAligned(tile[i] + v * W, acc[i][v]);
   }
   for (int j = 0; j < nr; ++j) {
     for (int i = 0; i < mr; ++i) {
@@ -82,8 +87,8 @@ void storeTileStrided(const typename S::V (&acc)[MR][2], typename S::T* c, int64
 }
 
 // Where the kernel reads op(A)(i, k) of its tile. Packed: a[k*MR + i]. Rows: straight
-// from row-major A, rows[i][k]; rows past mr repeat the last live row (their
-// accumulators are never stored), so an edge tile needs no copy.
+// from row-major A, a[i*lda + k], all MR rows readable (the driver copies a short
+// edge tile into a padded buffer first).
 template <typename T, int MR>
 struct PackedA {
   const T* a;
@@ -93,72 +98,100 @@ struct PackedA {
 
 template <typename T, int MR>
 struct RowsA {
-  const T* rows[MR];
-  int64_t k = 0;
-  RowsA(const T* a, int64_t lda, int mr) {
-    for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * lda;
+  // Row 4q+j is group[q] + j*lda: four base pointers and the strides lda, 3*lda fit in
+  // general registers and x86 addressing ([base + lda*4], [base + lda*8],
+  // [base + lda3*4]), where 16 separate row pointers would spill.
+  static_assert(MR % 4 == 0, "rows are addressed in groups of four");
+  const T* group[MR / 4];
+  int64_t lda, lda3;
+  RowsA(const T* a, int64_t ld) : lda(ld), lda3(3 * ld) {
+    for (int q = 0; q < MR / 4; ++q) group[q] = a + 4 * q * ld;
   }
-  T at(int i) const { return rows[i][k]; }
-  void next() { ++k; }
+  T at(int i) const {
+    const T* g = group[i / 4];
+    switch (i % 4) {
+      case 0: return g[0];
+      case 1: return g[lda];
+      case 2: return g[2 * lda];
+      default: return g[lda3];
+    }
+  }
+  void next() {
+    for (int q = 0; q < MR / 4; ++q) ++group[q];
+  }
 };
 
-template <typename S, int MR, typename ASource>
+// The MR x (NV vectors) tile: per k, NV loads of packed B, MR broadcasts of A and
+// MR*NV FMAs into MR*NV accumulators.
+template <typename S, int MR, int NV, typename ASource>
 void microKernel(int64_t kc, ASource a, const typename S::T* b, typename S::T* c, int64_t rsC,
                  int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
+  using T = typename S::T;
   using V = typename S::V;
   constexpr int W = S::kWidth;
-  V acc[MR][2];
-#pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = S::zero();
+  V acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+  }
 
   // The C tile is read (or written) only after the k loop: start pulling it in now.
   if (csC == 1) {
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       if (i < mr) {
         _mm_prefetch(reinterpret_cast<const char*>(c + i * rsC), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(c + i * rsC + 2 * W - 1), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(c + i * rsC + NV * W - 1), _MM_HINT_T0);
       }
     }
   }
 
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
-    const V b0 = S::loadAligned(b), b1 = S::loadAligned(b + W);
-#pragma GCC unroll 16
+    V bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = S::loadAligned(b + v * W);
+#pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const V ai = S::set1(a.at(i));
-      acc[i][0] = S::fmadd(ai, b0, acc[i][0]);
-      acc[i][1] = S::fmadd(ai, b1, acc[i][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::fmadd(ai, bv[v], acc[i][v]);
     }
     a.next();
-    b += 2 * W;
+    b += NV * W;
   }
 
   if (csC != 1) {
-    storeTileStrided<S, MR>(acc, c, rsC, csC, alpha, beta, mr, nr);
+    storeTileStrided<S, MR, NV>(acc, c, rsC, csC, alpha, beta, mr, nr);
     return;
   }
   // C = alpha*acc + beta*C as fma(alpha, acc, beta*C); with beta == 0, alpha*acc.
-  // Masks cut the columns past nr; rows past mr are skipped.
-  const auto m0 = laneMask<S>(nr), m1 = laneMask<S>(nr - W);
+  // Masks cut the columns past nr, rows past mr are skipped. Whole vectors use plain
+  // stores: with every lane on, masked stores to lines not yet in cache still cost
+  // more on Zen 5 (1.2-1.5x for a 43264 x 32 fp64 output, K = 9).
+  typename S::Mask mask[NV];
+  bool whole[NV];
+  for (int v = 0; v < NV; ++v) {
+    mask[v] = laneMask<S>(nr - v * W);
+    whole[v] = nr >= (v + 1) * W;
+  }
   const V va = S::set1(alpha);
-  if (beta == 0) {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      if (i < mr) {
-        S::maskStore(c + i * rsC, m0, S::mul(va, acc[i][0]));
-        S::maskStore(c + i * rsC + W, m1, S::mul(va, acc[i][1]));
-      }
-    }
-  } else {
-    const V vb = S::set1(beta);
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      if (i < mr) {
-        const V c0 = S::maskLoad(m0, c + i * rsC), c1 = S::maskLoad(m1, c + i * rsC + W);
-        S::maskStore(c + i * rsC, m0, S::fmadd(va, acc[i][0], S::mul(vb, c0)));
-        S::maskStore(c + i * rsC + W, m1, S::fmadd(va, acc[i][1], S::mul(vb, c1)));
+  const bool readC = beta != 0;
+  const V vb = S::set1(beta);
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) {
+    if (i < mr) {
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) {
+        T* out = c + i * rsC + v * W;
+        const V value = readC ? S::fmadd(va, acc[i][v], S::mul(vb, S::maskLoad(mask[v], out)))
+                              : S::mul(va, acc[i][v]);
+        if (whole[v]) {
+          S::storeu(out, value);
+        } else {
+          S::maskStore(out, mask[v], value);
+        }
       }
     }
   }
@@ -258,31 +291,53 @@ void packTransposed(const typename S::T* src, int64_t ld, int live, int panel, i
 
 static_assert(kSgemmAvx512Nr == 2 * Float32x16::kWidth, "fp32 tile is two zmm wide");
 static_assert(kDgemmAvx512Nr == 2 * Float64x8::kWidth, "fp64 tile is two zmm wide");
+static_assert(kSgemmAvx512NarrowNr == Float32x16::kWidth, "narrow fp32 tile is one zmm");
+static_assert(kDgemmAvx512NarrowNr == Float64x8::kWidth, "narrow fp64 tile is one zmm");
 
 }  // namespace
 
 void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t rsC,
                       int64_t csC, float alpha, float beta, int mr, int nr) {
-  microKernel<Float32x16, kSgemmAvx512Mr>(kc, PackedA<float, kSgemmAvx512Mr>{a}, b, c, rsC, csC, alpha, beta, mr,
-                                      nr);
+  using ASource = PackedA<float, kSgemmAvx512Mr>;
+  microKernel<Float32x16, kSgemmAvx512Mr, 2>(
+      kc, ASource{a}, b, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
                           int64_t rsC, int64_t csC, float alpha, float beta, int mr, int nr) {
-  microKernel<Float32x16, kSgemmAvx512Mr>(kc, RowsA<float, kSgemmAvx512Mr>(a, lda, mr), b, c, rsC, csC, alpha, beta,
-                                      mr, nr);
+  using ASource = RowsA<float, kSgemmAvx512Mr>;
+  microKernel<Float32x16, kSgemmAvx512Mr, 2>(
+      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b,
+                                float* c, int64_t rsC, int64_t csC, float alpha, float beta,
+                                int mr, int nr) {
+  using ASource = RowsA<float, kSgemmAvx512NarrowMr>;
+  microKernel<Float32x16, kSgemmAvx512NarrowMr, 1>(
+      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                       int64_t csC, double alpha, double beta, int mr, int nr) {
-  microKernel<Float64x8, kDgemmAvx512Mr>(kc, PackedA<double, kDgemmAvx512Mr>{a}, b, c, rsC, csC, alpha, beta, mr,
-                                      nr);
+  using ASource = PackedA<double, kDgemmAvx512Mr>;
+  microKernel<Float64x8, kDgemmAvx512Mr, 2>(
+      kc, ASource{a}, b, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b, double* c,
                           int64_t rsC, int64_t csC, double alpha, double beta, int mr, int nr) {
-  microKernel<Float64x8, kDgemmAvx512Mr>(kc, RowsA<double, kDgemmAvx512Mr>(a, lda, mr), b, c, rsC, csC, alpha, beta,
-                                      mr, nr);
+  using ASource = RowsA<double, kDgemmAvx512Mr>;
+  microKernel<Float64x8, kDgemmAvx512Mr, 2>(
+      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
+                                double* c, int64_t rsC, int64_t csC, double alpha, double beta,
+                                int mr, int nr) {
+  using ASource = RowsA<double, kDgemmAvx512NarrowMr>;
+  microKernel<Float64x8, kDgemmAvx512NarrowMr, 1>(
+      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,

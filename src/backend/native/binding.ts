@@ -18,5 +18,40 @@ export interface NativeBinding {
   scatterAdd(src: unknown, index: unknown, out: unknown, outer: number, len: number, idxLen: number, inner: number): void;
   indexSelect(x: unknown, index: unknown, out: unknown, outer: number, len: number, inner: number): void;
   indexAdd(src: unknown, index: unknown, out: unknown, outer: number, len: number, inner: number): void;
+  crossEntropy(x: unknown, outer: number, classes: number, inner: number, target: unknown, probs: unknown, weight: unknown,
+    ignoreIndex: number, labelSmoothing: number, loss: unknown, logSumExp: unknown): void;
+  crossEntropyBackward(x: unknown, outer: number, classes: number, inner: number, target: unknown, probs: unknown, weight: unknown,
+    ignoreIndex: number, labelSmoothing: number, logSumExp: unknown, gradLoss: unknown, gradX: unknown): void;
+  ctcLoss(logProbs: unknown, maxTime: number, batch: number, classes: number, targets: unknown, targetOffsets: unknown,
+    targetLengths: unknown, inputLengths: unknown, blank: number, zeroInfinity: boolean, nll: unknown, grad: unknown): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
+  layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number): void;
+  layerNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
+    rows: number, n: number): void;
+  batchNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, variance: unknown, invstd: unknown,
+    N: number, C: number, S: number, eps: number, training: boolean): void;
+  batchNormBackward(dy: unknown, x: unknown, mean: unknown, invstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
+    N: number, C: number, S: number, training: boolean): void;
+  groupNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown,
+    N: number, C: number, S: number, groups: number, eps: number): void;
+  groupNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
+    N: number, C: number, S: number, groups: number): void;
+  sgdStep(params: unknown, grads: unknown, momentumBuffers: unknown, fresh: unknown, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean): void;
+  adamStep(params: unknown, grads: unknown, expAvg: unknown, expAvgSq: unknown, maxExpAvgSq: unknown, stepSize: unknown,
+    bias2Sqrt: unknown, beta1: number, beta2: number, eps: number, weightDecay: number, decay: number, maximize: boolean): void;
+  rmspropStep(params: unknown, grads: unknown, squareAvg: unknown, gradAvg: unknown, momentumBuffers: unknown, lr: number,
+    alpha: number, eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
+  conv2d(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
+  conv2dBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
+  conv2dBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
+  maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array): void;
+  maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
+  avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
+  avgPool2dBackward(gradOut: unknown, gradInput: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
+  adaptiveAvgPool2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;
+  adaptiveAvgPool2dBackward(gradOut: unknown, gradInput: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;
+  cropFlip2d(x: unknown, out: unknown, geometry: Int32Array, top: unknown, left: unknown, flip: unknown, reflect: boolean, fill: number): void;
+  rotate2d(x: unknown, out: unknown, n: number, c: number, h: number, w: number, cosSin: unknown, fill: number): void;
+  erase2d(x: unknown, out: unknown, n: number, c: number, h: number, w: number, boxes: unknown, values: unknown): void;
 }

@@ -2,6 +2,10 @@
 import type { Backend } from '../backend';
 import { binaryCode, reduceCode, unaryCode } from '../opcodes';
 import type { NativeBinding } from './binding';
+import { augmentKernels } from './augment';
+import { convPoolKernels } from './conv';
+import { normKernels } from './norm';
+import { optimKernels } from './optim';
 
 const U32 = 0xffffffffn;
 
@@ -22,6 +26,16 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
     scatterAdd: (src, index, out, outer, len, idxLen, inner) => addon.scatterAdd(src, index, out, outer, len, idxLen, inner),
     indexSelect: (x, index, out, outer, len, inner) => addon.indexSelect(x, index, out, outer, len, inner),
     indexAdd: (src, index, out, outer, len, inner) => addon.indexAdd(src, index, out, outer, len, inner),
+    crossEntropy: (x, outer, classes, inner, target, probs, weight, ignoreIndex, smoothing, loss, lse) =>
+      addon.crossEntropy(x, outer, classes, inner, target, probs, weight, ignoreIndex, smoothing, loss, lse),
+    crossEntropyBackward: (x, outer, classes, inner, target, probs, weight, ignoreIndex, smoothing, lse, gradLoss, gradX) =>
+      addon.crossEntropyBackward(x, outer, classes, inner, target, probs, weight, ignoreIndex, smoothing, lse, gradLoss, gradX),
+    ctcLoss: (lp, maxTime, batch, classes, targets, offsets, targetLengths, inputLengths, blank, zeroInfinity, nll, grad) =>
+      addon.ctcLoss(lp, maxTime, batch, classes, targets, offsets, targetLengths, inputLengths, blank, zeroInfinity, nll, grad),
+    ...convPoolKernels(addon),
+    ...augmentKernels(addon),
+    ...normKernels(addon),
+    ...optimKernels(addon),
     philoxUniform: (seed, offset, out) =>
       addon.philoxUniform(Number(seed & U32), Number((seed >> 32n) & U32), Number(offset & U32), Number((offset >> 32n) & U32), out),
   };

@@ -1,8 +1,24 @@
 import type { FloatArray, TypedArray } from '../../tensor/dtype';
 import type { ReduceOp } from '../opcodes';
 
-/** Reductions accumulate in double (JS numbers), as the native kernels do. */
+/**
+ * Reductions accumulate in double (JS numbers), as the native kernels do, except
+ * integer sums and products: those wrap modulo 2^32 like int32 arithmetic
+ * (`| 0`, Math.imul), so that overflow gives the same bits on both backends.
+ */
 export function reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void {
+  const wrapInt = !(out instanceof Float32Array || out instanceof Float64Array) && (op === 'sum' || op === 'prod');
+  if (wrapInt) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        let acc = op === 'prod' ? 1 : 0;
+        for (let j = 0; j < len; j++) acc = op === 'prod' ? Math.imul(acc, x[base + j * inner]) : (acc + x[base + j * inner]) | 0;
+        out[o * inner + i] = acc;
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;

@@ -1,0 +1,152 @@
+// Bindings of the convolution kernels: conv2d, conv2dBackwardInput, conv2dBackwardWeight.
+// The geometry travels as one Int32Array of 16 ints in ConvGeometry's field order:
+//   [n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups]
+#include <string>
+
+#include "../args.h"
+#include "../kernels/conv.h"
+#include "bindings.h"
+
+namespace lattice {
+namespace {
+
+// Elements of a product of int32 sizes, rejecting totals over INT32_MAX (computed in double: no wrap-around).
+int64_t elementCount(Napi::Env env, std::initializer_list<int64_t> sizes, const char* fn, const char* what) {
+  double p = 1;
+  for (int64_t s : sizes) p *= static_cast<double>(s);
+  if (p > static_cast<double>(INT32_MAX)) throwRange(env, std::string(fn) + ": " + what + " would have more than 2^31-1 elements");
+  return static_cast<int64_t>(p);
+}
+
+ConvGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  Napi::Env env = info.Env();
+  ArrayArg a = arrayArgOf(info, i, fn, "geometry", ElemType::I32);
+  if (a.length != 16) throwRange(env, std::string(fn) + ": geometry must hold 16 ints, got " + std::to_string(a.length));
+  const auto* v = static_cast<const int32_t*>(a.data);
+  static const char* const names[16] = {"n", "c", "h", "w", "o", "oh", "ow", "kh", "kw", "strideH", "strideW", "padH", "padW",
+                                  "dilationH", "dilationW", "groups"};
+  static constexpr int32_t minimum[16] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1};
+  for (int k = 0; k < 16; ++k)
+    if (v[k] < minimum[k])
+      throwRange(env, std::string(fn) + ": geometry " + names[k] + " must be >= " + std::to_string(minimum[k]) + ", got " +
+                          std::to_string(v[k]));
+  ConvGeometry g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
+  if (g.c % g.groups != 0 || g.o % g.groups != 0)
+    throwRange(env, std::string(fn) + ": channels c=" + std::to_string(g.c) + " and o=" + std::to_string(g.o) +
+                        " must be divisible by groups=" + std::to_string(g.groups));
+  return g;
+}
+
+struct ConvLengths { int64_t x, weight, out; };
+
+ConvLengths lengthsOf(Napi::Env env, const ConvGeometry& g, const char* fn) {
+  return {elementCount(env, {g.n, g.c, g.h, g.w}, fn, "x"),
+          elementCount(env, {g.o, g.c / g.groups, g.kh, g.kw}, fn, "weight"),
+          elementCount(env, {g.n, g.o, g.oh, g.ow}, fn, "out")};
+}
+
+void requireFloat(Napi::Env env, const ArrayArg& a, const char* fn, const char* name) {
+  if (a.type != ElemType::F32 && a.type != ElemType::F64) throwType(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
+}
+
+void requireSame(Napi::Env env, const ArrayArg& a, const ArrayArg& b, const char* fn, const char* an, const char* bn) {
+  if (a.type != b.type) throwType(env, std::string(fn) + ": " + an + " is a " + typeName(a.type) + " but " + bn + " is a " + typeName(b.type));
+}
+
+void requireDisjoint(Napi::Env env, const ArrayArg& out, const ArrayArg& in, const char* fn, const char* outName, const char* inName) {
+  const auto* o = static_cast<const uint8_t*>(out.data);
+  const auto* i = static_cast<const uint8_t*>(in.data);
+  if (out.byteLength > 0 && in.byteLength > 0 && o < i + in.byteLength && i < o + out.byteLength)
+    throwRange(env, std::string(fn) + ": " + outName + " must not share memory with " + inName);
+}
+
+[[noreturn]] void outOfMemory(Napi::Env env, const char* fn) {
+  throwRange(env, std::string(fn) + ": could not allocate the im2col scratch buffer");
+}
+
+// conv2d(x, weight, bias | null, out, geometry)
+void Conv2d(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2d";
+  Napi::Env env = info.Env();
+  ArrayArg x = arrayArg(info, 0, fn, "x"), w = arrayArg(info, 1, fn, "weight");
+  const bool hasBias = !isNullish(info, 2);
+  ArrayArg bias;
+  if (hasBias) bias = arrayArg(info, 2, fn, "bias");
+  ArrayArg out = arrayArg(info, 3, fn, "out");
+  const ConvGeometry g = geometryArg(info, 4, fn);
+  requireFloat(env, x, fn, "x");
+  requireSame(env, x, w, fn, "x", "weight");
+  requireSame(env, x, out, fn, "x", "out");
+  const ConvLengths n = lengthsOf(env, g, fn);
+  requireLength(env, x, n.x, fn, "x");
+  requireLength(env, w, n.weight, fn, "weight");
+  requireLength(env, out, n.out, fn, "out");
+  if (hasBias) {
+    requireSame(env, x, bias, fn, "x", "bias");
+    requireLength(env, bias, g.o, fn, "bias");
+    requireDisjoint(env, out, bias, fn, "out", "bias");
+  }
+  requireDisjoint(env, out, x, fn, "out", "x");
+  requireDisjoint(env, out, w, fn, "out", "weight");
+  Context& ctx = ctxOf(info);
+  const bool ok = x.type == ElemType::F32
+      ? conv2dForward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(w.data),
+                      hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g)
+      : conv2dForward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(w.data),
+                      hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data), g);
+  if (!ok) outOfMemory(env, fn);
+}
+
+// conv2dBackwardInput(gradOut, weight, gradInput, geometry)
+void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBackwardInput";
+  Napi::Env env = info.Env();
+  ArrayArg go = arrayArg(info, 0, fn, "gradOut"), w = arrayArg(info, 1, fn, "weight"), gi = arrayArg(info, 2, fn, "gradInput");
+  const ConvGeometry g = geometryArg(info, 3, fn);
+  requireFloat(env, go, fn, "gradOut");
+  requireSame(env, go, w, fn, "gradOut", "weight");
+  requireSame(env, go, gi, fn, "gradOut", "gradInput");
+  const ConvLengths n = lengthsOf(env, g, fn);
+  requireLength(env, go, n.out, fn, "gradOut");
+  requireLength(env, w, n.weight, fn, "weight");
+  requireLength(env, gi, n.x, fn, "gradInput");
+  requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
+  requireDisjoint(env, gi, w, fn, "gradInput", "weight");
+  Context& ctx = ctxOf(info);
+  const bool ok = go.type == ElemType::F32
+      ? conv2dBackwardInput(ctx, static_cast<const float*>(go.data), static_cast<const float*>(w.data), static_cast<float*>(gi.data), g)
+      : conv2dBackwardInput(ctx, static_cast<const double*>(go.data), static_cast<const double*>(w.data), static_cast<double*>(gi.data), g);
+  if (!ok) outOfMemory(env, fn);
+}
+
+// conv2dBackwardWeight(x, gradOut, gradWeight, geometry)
+void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dBackwardWeight";
+  Napi::Env env = info.Env();
+  ArrayArg x = arrayArg(info, 0, fn, "x"), go = arrayArg(info, 1, fn, "gradOut"), gw = arrayArg(info, 2, fn, "gradWeight");
+  const ConvGeometry g = geometryArg(info, 3, fn);
+  requireFloat(env, x, fn, "x");
+  requireSame(env, x, go, fn, "x", "gradOut");
+  requireSame(env, x, gw, fn, "x", "gradWeight");
+  const ConvLengths n = lengthsOf(env, g, fn);
+  requireLength(env, x, n.x, fn, "x");
+  requireLength(env, go, n.out, fn, "gradOut");
+  requireLength(env, gw, n.weight, fn, "gradWeight");
+  requireDisjoint(env, gw, x, fn, "gradWeight", "x");
+  requireDisjoint(env, gw, go, fn, "gradWeight", "gradOut");
+  Context& ctx = ctxOf(info);
+  const bool ok = x.type == ElemType::F32
+      ? conv2dBackwardWeight(ctx, static_cast<const float*>(x.data), static_cast<const float*>(go.data), static_cast<float*>(gw.data), g)
+      : conv2dBackwardWeight(ctx, static_cast<const double*>(x.data), static_cast<const double*>(go.data), static_cast<double*>(gw.data), g);
+  if (!ok) outOfMemory(env, fn);
+}
+
+}  // namespace
+
+void registerConvBindings(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
+  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));
+}
+
+}  // namespace lattice

@@ -1,0 +1,414 @@
+// 2-D convolution kernels (see conv.h for the math).
+//
+// General path, per sample b and group g, over tiles of output rows:
+//   forward:         out_g[Og, L]      = W_g[Og, Kg] @ cols[Kg, L]          (cols = im2col(in_b,g), Kg = C/G*kh*kw, L = oh*ow)
+//   backward input:  cols[Kg, L]       = W_g^T @ gradOut_g[Og, L];  gradIn_b,g = col2im(cols)
+//   backward weight: gradW_g[Og, Kg]  += gradOut_g[Og, L] @ cols^T
+// A tile of output rows keeps the cols buffer near L2-sized, so im2col writes it
+// and the GEMM's packing reads it back from cache instead of memory.
+//
+// Special paths:
+//   1x1, stride 1, no padding: cols is the input itself, so each product is one GEMM.
+//   one input channel per group (depthwise, or C == 1): Kg = kh*kw is too short for a
+//     GEMM to pay off; direct loops over the taps stream whole output rows instead.
+//
+// Threads: the batch is split across the pool (each thread runs its samples' GEMMs
+// on its own) when it divides well; otherwise samples run in order and the GEMM uses
+// the pool. The weight gradient sums over the batch into a fixed number of partial
+// buffers (a function of the shapes only) that are added in order at the end, so the
+// result is the same for every thread count.
+#include "conv.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "gemm.h"
+
+namespace lattice {
+namespace {
+
+void gemm(Context& ctx, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  sgemm(ctx, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+void gemm(Context& ctx, bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+          const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+  dgemm(ctx, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Output columns x in [lo, hi) whose tap x*stride + offset lies in [0, size).
+struct Span { int64_t lo, hi; };
+Span validSpan(int64_t offset, int64_t stride, int64_t size, int64_t outSize) {
+  const int64_t lo = std::clamp<int64_t>(-floorDiv(offset, stride), 0, outSize);
+  const int64_t hi = std::clamp<int64_t>(floorDiv(size - 1 - offset, stride) + 1, lo, outSize);
+  return {lo, hi};
+}
+
+// Bytes of cols one tile may take: about half a core's L2, so that the tile and the
+// GEMM's packed A block live there together.
+constexpr int64_t kColTileBytes = 512 * 1024;
+
+// Output rows per tile for a cols matrix of kg rows: at least one row and about 256
+// columns (GEMMs narrower than that lose more to packing than the cache saves).
+int64_t tileRows(const ConvGeometry& g, int64_t kg, size_t elem) {
+  const int64_t byBytes = kColTileBytes / std::max<int64_t>(1, kg * g.ow * int64_t(elem));
+  const int64_t byWidth = (256 + g.ow - 1) / std::max<int64_t>(1, g.ow);
+  return std::clamp<int64_t>(std::max(byBytes, byWidth), 1, std::max<int64_t>(1, g.oh));
+}
+
+// Whether to split `count` independent items across the pool rather than thread inside each GEMM.
+bool splitAcrossPool(const Context& ctx, int64_t count) {
+  const int64_t t = ctx.pool.size();
+  return t > 1 && (count % t == 0 || count >= 4 * t);
+}
+
+// Runs body(begin, end) over [0, count): across the pool, or in one call on this thread.
+template <typename F>
+void forItems(Context& ctx, int64_t count, bool split, const F& body) {
+  if (count <= 0) return;
+  if (split) ctx.pool.parallelFor(0, count, 1, [&](int64_t b, int64_t e) { body(b, e); });
+  else body(0, count);
+}
+
+// cols[r, (y - y0)*ow + x] = in[ic, iy, ix] for rows r = (ic, ky, kx) and output rows y in [y0, y1).
+// `in` points at the group's first channel of one sample.
+template <typename T>
+void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols) {
+  const int64_t width = (y1 - y0) * g.ow;
+  for (int64_t ic = 0; ic < cg; ++ic) {
+    const T* plane = in + ic * g.h * g.w;
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        T* dst = cols + ((ic * g.kh + ky) * g.kw + kx) * width;
+        const int64_t xOff = kx * g.dilationW - g.padW;
+        const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
+        for (int64_t y = y0; y < y1; ++y, dst += g.ow) {
+          const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+          if (iy < 0 || iy >= g.h) {
+            std::fill(dst, dst + g.ow, T(0));
+            continue;
+          }
+          const T* src = plane + iy * g.w + xOff;
+          std::fill(dst, dst + s.lo, T(0));
+          if (g.strideW == 1) {
+            std::memcpy(dst + s.lo, src + s.lo, size_t(s.hi - s.lo) * sizeof(T));
+          } else {
+            for (int64_t x = s.lo; x < s.hi; ++x) dst[x] = src[x * g.strideW];
+          }
+          std::fill(dst + s.hi, dst + g.ow, T(0));
+        }
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: in[ic, iy, ix] += cols[r, (y - y0)*ow + x].
+template <typename T>
+void col2im(const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in) {
+  const int64_t width = (y1 - y0) * g.ow;
+  for (int64_t ic = 0; ic < cg; ++ic) {
+    T* plane = in + ic * g.h * g.w;
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        const T* src = cols + ((ic * g.kh + ky) * g.kw + kx) * width;
+        const int64_t xOff = kx * g.dilationW - g.padW;
+        const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
+        for (int64_t y = y0; y < y1; ++y, src += g.ow) {
+          const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+          if (iy < 0 || iy >= g.h) continue;
+          T* dst = plane + iy * g.w + xOff;
+          if (g.strideW == 1) {
+            for (int64_t x = s.lo; x < s.hi; ++x) dst[x] += src[x];
+          } else {
+            for (int64_t x = s.lo; x < s.hi; ++x) dst[x * g.strideW] += src[x];
+          }
+        }
+      }
+    }
+  }
+}
+
+bool isPointwise(const ConvGeometry& g) {
+  return g.kh == 1 && g.kw == 1 && g.strideH == 1 && g.strideW == 1 && g.padH == 0 && g.padW == 0 && g.oh == g.h &&
+         g.ow == g.w;
+}
+
+// One input channel and few output channels per group (depthwise): direct loops (see the
+// file comment). With many output channels per group (a first layer on a grey image) the
+// GEMM path wins even with Kg = kh*kw: it streams each tap once for all of them.
+bool isDirect(const ConvGeometry& g) { return g.c / g.groups == 1 && g.o / g.groups < 4; }
+
+// ---------------------------------------------------------------- direct (one input channel per group)
+
+// out plane (b, oc) = bias + sum over taps of w[oc, ky, kx] * the shifted input plane.
+template <typename T>
+void directForwardPlane(const T* in, const T* w, T bias, T* out, const ConvGeometry& g) {
+  std::fill(out, out + g.oh * g.ow, bias);
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const T wv = w[ky * g.kw + kx];
+      const int64_t xOff = kx * g.dilationW - g.padW;
+      const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+        if (iy < 0 || iy >= g.h) continue;
+        const T* src = in + iy * g.w + xOff;
+        T* dst = out + y * g.ow;
+        if (g.strideW == 1) {
+          for (int64_t x = s.lo; x < s.hi; ++x) dst[x] += wv * src[x];
+        } else {
+          for (int64_t x = s.lo; x < s.hi; ++x) dst[x] += wv * src[x * g.strideW];
+        }
+      }
+    }
+  }
+}
+
+// gradIn plane += w[oc, ky, kx] * gradOut plane, shifted back to the taps.
+template <typename T>
+void directBackwardInputPlane(const T* gradOut, const T* w, T* gradIn, const ConvGeometry& g) {
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const T wv = w[ky * g.kw + kx];
+      const int64_t xOff = kx * g.dilationW - g.padW;
+      const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+        if (iy < 0 || iy >= g.h) continue;
+        T* dst = gradIn + iy * g.w + xOff;
+        const T* src = gradOut + y * g.ow;
+        if (g.strideW == 1) {
+          for (int64_t x = s.lo; x < s.hi; ++x) dst[x] += wv * src[x];
+        } else {
+          for (int64_t x = s.lo; x < s.hi; ++x) dst[x * g.strideW] += wv * src[x];
+        }
+      }
+    }
+  }
+}
+
+// sum over output positions of gradOut * the input tap (ky, kx) of one plane pair; rows summed in double.
+template <typename T>
+double directTapDot(const T* in, const T* gradOut, const ConvGeometry& g, int64_t ky, int64_t kx) {
+  const int64_t xOff = kx * g.dilationW - g.padW;
+  const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
+  double total = 0;
+  for (int64_t y = 0; y < g.oh; ++y) {
+    const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+    if (iy < 0 || iy >= g.h) continue;
+    const T* src = in + iy * g.w + xOff;
+    const T* go = gradOut + y * g.ow;
+    T row = 0;
+    if (g.strideW == 1) {
+      for (int64_t x = s.lo; x < s.hi; ++x) row += go[x] * src[x];
+    } else {
+      for (int64_t x = s.lo; x < s.hi; ++x) row += go[x] * src[x * g.strideW];
+    }
+    total += row;
+  }
+  return total;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- forward
+
+template <typename T>
+bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw;
+  const int64_t L = g.oh * g.ow, inPlane = g.h * g.w;
+  if (g.n == 0 || g.o == 0 || L == 0) return true;
+  if (isDirect(g)) {
+    ctx.pool.parallelFor(0, g.n * g.o, 1, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const int64_t s = p / g.o, oc = p % g.o;
+        directForwardPlane(x + (s * g.c + oc / og) * inPlane, weight + oc * g.kh * g.kw, bias ? bias[oc] : T(0),
+                           out + p * L, g);
+      }
+    });
+    return true;
+  }
+  const bool pointwise = isPointwise(g);
+  const int64_t rows = tileRows(g, kg, sizeof(T));
+  const bool split = splitAcrossPool(ctx, g.n);
+  std::atomic<bool> ok{true};
+  forItems(ctx, g.n, split, [&](int64_t b, int64_t e) {
+    std::unique_ptr<T[]> cols(pointwise ? nullptr : new (std::nothrow) T[size_t(kg * rows * g.ow)]);
+    if (!pointwise && !cols) {
+      ok = false;
+      return;
+    }
+    for (int64_t s = b; s < e; ++s) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        const T* in = x + (s * g.c + grp * cg) * inPlane;
+        const T* w = weight + grp * og * kg;
+        T* o = out + (s * g.o + grp * og) * L;
+        if (pointwise) {
+          gemm(ctx, false, false, og, L, kg, T(1), w, kg, in, L, T(0), o, L);
+          continue;
+        }
+        for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+          const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
+          im2col(in, g, cg, y0, y1, cols.get());
+          gemm(ctx, false, false, og, width, kg, T(1), w, kg, cols.get(), width, T(0), o + y0 * g.ow, L);
+        }
+      }
+      if (bias) {
+        for (int64_t oc = 0; oc < g.o; ++oc) {
+          T* o = out + (s * g.o + oc) * L;
+          const T bv = bias[oc];
+          for (int64_t i = 0; i < L; ++i) o[i] += bv;
+        }
+      }
+    }
+  });
+  return ok;
+}
+
+// ---------------------------------------------------------------- backward input
+
+template <typename T>
+bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gradInput, const ConvGeometry& g) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw;
+  const int64_t L = g.oh * g.ow, inPlane = g.h * g.w;
+  if (g.n == 0 || g.c == 0 || inPlane == 0) return true;
+  if (isDirect(g)) {
+    // One input plane (sample s, channel c) collects from its group's og output planes.
+    ctx.pool.parallelFor(0, g.n * g.c, 1, [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const int64_t s = p / g.c, c = p % g.c;
+        T* gi = gradInput + p * inPlane;
+        std::fill(gi, gi + inPlane, T(0));
+        for (int64_t m = 0; m < og; ++m) {
+          const int64_t oc = c * og + m;
+          directBackwardInputPlane(gradOut + (s * g.o + oc) * L, weight + oc * g.kh * g.kw, gi, g);
+        }
+      }
+    });
+    return true;
+  }
+  const bool pointwise = isPointwise(g);
+  const int64_t rows = tileRows(g, kg, sizeof(T));
+  const bool split = splitAcrossPool(ctx, g.n);
+  std::atomic<bool> ok{true};
+  forItems(ctx, g.n, split, [&](int64_t b, int64_t e) {
+    std::unique_ptr<T[]> cols(pointwise ? nullptr : new (std::nothrow) T[size_t(kg * rows * g.ow)]);
+    if (!pointwise && !cols) {
+      ok = false;
+      return;
+    }
+    for (int64_t s = b; s < e; ++s) {
+      for (int64_t grp = 0; grp < g.groups; ++grp) {
+        T* gi = gradInput + (s * g.c + grp * cg) * inPlane;
+        const T* w = weight + grp * og * kg;
+        const T* go = gradOut + (s * g.o + grp * og) * L;
+        if (pointwise) {
+          gemm(ctx, true, false, kg, L, og, T(1), w, kg, go, L, T(0), gi, L);
+          continue;
+        }
+        std::fill(gi, gi + cg * inPlane, T(0));
+        for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+          const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
+          gemm(ctx, true, false, kg, width, og, T(1), w, kg, go + y0 * g.ow, L, T(0), cols.get(), width);
+          col2im(cols.get(), g, cg, y0, y1, gi);
+        }
+      }
+    }
+  });
+  return ok;
+}
+
+// ---------------------------------------------------------------- backward weight
+
+template <typename T>
+bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWeight, const ConvGeometry& g) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw;
+  const int64_t L = g.oh * g.ow, inPlane = g.h * g.w, wSize = g.o * kg;
+  if (wSize == 0) return true;
+  if (g.n == 0 || L == 0) {
+    std::fill(gradWeight, gradWeight + wSize, T(0));
+    return true;
+  }
+  if (isDirect(g)) {
+    // Each output channel's taps sum over the batch in a fixed order.
+    ctx.pool.parallelFor(0, g.o, 1, [&](int64_t b, int64_t e) {
+      for (int64_t oc = b; oc < e; ++oc) {
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            double total = 0;
+            for (int64_t s = 0; s < g.n; ++s)
+              total += directTapDot(x + (s * g.c + oc / og) * inPlane, gradOut + (s * g.o + oc) * L, g, ky, kx);
+            gradWeight[(oc * g.kh + ky) * g.kw + kx] = T(total);
+          }
+        }
+      }
+    });
+    return true;
+  }
+  // Partial sums over fixed blocks of the batch; block 0 accumulates in gradWeight itself.
+  int64_t blocks = std::min<int64_t>(g.n, 8);
+  while (blocks > 1 && (blocks - 1) * wSize * int64_t(sizeof(T)) > (int64_t(64) << 20)) --blocks;
+  std::unique_ptr<T[]> partials;
+  if (blocks > 1) {
+    partials.reset(new (std::nothrow) T[size_t((blocks - 1) * wSize)]);
+    if (!partials) return false;
+  }
+  const bool pointwise = isPointwise(g);
+  const int64_t rows = tileRows(g, kg, sizeof(T));
+  const bool split = splitAcrossPool(ctx, blocks);
+  std::atomic<bool> ok{true};
+  forItems(ctx, blocks, split, [&](int64_t b, int64_t e) {
+    std::unique_ptr<T[]> cols(pointwise ? nullptr : new (std::nothrow) T[size_t(kg * rows * g.ow)]);
+    if (!pointwise && !cols) {
+      ok = false;
+      return;
+    }
+    for (int64_t blk = b; blk < e; ++blk) {
+      T* acc = blk == 0 ? gradWeight : partials.get() + (blk - 1) * wSize;
+      std::fill(acc, acc + wSize, T(0));
+      const int64_t s0 = blk * g.n / blocks, s1 = (blk + 1) * g.n / blocks;
+      for (int64_t s = s0; s < s1; ++s) {
+        for (int64_t grp = 0; grp < g.groups; ++grp) {
+          const T* in = x + (s * g.c + grp * cg) * inPlane;
+          const T* go = gradOut + (s * g.o + grp * og) * L;
+          T* gw = acc + grp * og * kg;
+          if (pointwise) {
+            gemm(ctx, false, true, og, kg, L, T(1), go, L, in, L, T(1), gw, kg);
+            continue;
+          }
+          for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
+            const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
+            im2col(in, g, cg, y0, y1, cols.get());
+            gemm(ctx, false, true, og, kg, width, T(1), go + y0 * g.ow, L, cols.get(), width, T(1), gw, kg);
+          }
+        }
+      }
+    }
+  });
+  if (!ok) return false;
+  // gradWeight = block 0 + block 1 + ... in that order, split over elements.
+  if (blocks > 1) {
+    ctx.pool.parallelFor(0, wSize, 4096, [&](int64_t b, int64_t e) {
+      for (int64_t blk = 1; blk < blocks; ++blk) {
+        const T* p = partials.get() + (blk - 1) * wSize;
+        for (int64_t i = b; i < e; ++i) gradWeight[i] += p[i];
+      }
+    });
+  }
+  return true;
+}
+
+template bool conv2dForward<float>(Context&, const float*, const float*, const float*, float*, const ConvGeometry&);
+template bool conv2dForward<double>(Context&, const double*, const double*, const double*, double*, const ConvGeometry&);
+template bool conv2dBackwardInput<float>(Context&, const float*, const float*, float*, const ConvGeometry&);
+template bool conv2dBackwardInput<double>(Context&, const double*, const double*, double*, const ConvGeometry&);
+template bool conv2dBackwardWeight<float>(Context&, const float*, const float*, float*, const ConvGeometry&);
+template bool conv2dBackwardWeight<double>(Context&, const double*, const double*, double*, const ConvGeometry&);
+
+}  // namespace lattice

@@ -1,0 +1,320 @@
+// Fused LayerNorm / BatchNorm / GroupNorm kernels (formulas in norm.h).
+//
+// Loops over a contiguous run are written with eight independent double accumulators so
+// that the compiler vectorises them and the adds do not wait on one another; the run's
+// sum is then combined in a fixed order. Elementwise passes compute (x - mu) in double:
+// in float, x - mu loses the noise of data like 1e4 + 1e-2 * N(0, 1).
+#include "norm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "../simd/norm_loops.h"
+
+namespace lattice {
+
+namespace {
+
+using simd::NormLoops;
+
+template <typename T>
+const NormLoops<T>& loops(const Context& ctx) {
+  return simd::normLoopsFor<T>(ctx.isa);
+}
+
+// LayerNorm backward's dgamma/dbeta: rows are cut into blocks of a size fixed by the shape,
+// each block sums into its own partial row, and the partials are added in block order.
+int64_t rowsPerBlock(int64_t rows, int64_t n) {
+  const int64_t byWork = std::max<int64_t>(8, (int64_t{1} << 16) / std::max<int64_t>(1, n));
+  const int64_t byCount = (rows + 63) / 64;  // at most ~64 partial rows
+  return std::max<int64_t>(1, std::max(byWork, byCount));
+}
+
+int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, work)); }
+
+}  // namespace
+
+template <typename T>
+void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
+                      int64_t n, double eps) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  ctx.pool.parallelFor(0, rows, grainFor(n), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * n;
+      const double mu = n > 0 ? L.sum(xr, n) / static_cast<double>(n) : 0.0;
+      const double var = n > 0 ? L.sumSquaredDeviation(xr, n, mu) / static_cast<double>(n) : 0.0;
+      const double rs = 1.0 / std::sqrt(var + eps);
+      mean[r] = mu;
+      rstd[r] = rs;
+      L.normalizeAffine(xr, n, mu, rs, w, b, y + r * n);
+    }
+  });
+}
+
+template <typename T>
+void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
+                       T* dw, T* db, int64_t rows, int64_t n) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  const bool wantParams = dw != nullptr || db != nullptr;
+  const int64_t perBlock = rowsPerBlock(rows, n);
+  const int64_t blocks = rows > 0 ? (rows + perBlock - 1) / perBlock : 0;
+  // partial[k] holds block k's sums: dgamma in [0, n), dbeta in [n, 2n).
+  std::vector<double> partial(wantParams ? static_cast<size_t>(blocks * 2 * n) : 0, 0.0);
+  ctx.pool.parallelFor(0, blocks, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double* pdw = wantParams ? partial.data() + k * 2 * n : nullptr;
+      double* pdb = wantParams ? pdw + n : nullptr;
+      const int64_t rEnd = std::min(rows, (k + 1) * perBlock);
+      for (int64_t r = k * perBlock; r < rEnd; ++r) {
+        const T* xr = x + r * n;
+        const T* dyr = dy + r * n;
+        const double mu = mean[r], rs = rstd[r];
+        // sum(g) and sum(g (x - mu)) with g = dy w, in the same pass as the block's dgamma/dbeta sums.
+        double sumG = 0, sumGXc = 0;
+        if (wantParams) L.gradientSumsAndParamGrads(dyr, xr, n, mu, rs, w, &sumG, &sumGXc, pdw, pdb);
+        else if (dx) L.gradientSums(dyr, xr, n, mu, w, &sumG, &sumGXc);
+        if (dx) {
+          // dx = rs (g - a - xhat bCoef), a = mean(g), bCoef = mean(g xhat): rs w dy - rs a - rs^2 bCoef (x - mu).
+          const double a = sumG / static_cast<double>(n);
+          const double bCoef = sumGXc * rs / static_cast<double>(n);
+          L.affineGrad(dyr, xr, n, mu, w, rs, rs * a, rs * rs * bCoef, dx + r * n);
+        }
+      }
+    }
+  });
+  if (!wantParams) return;
+  ctx.pool.parallelFor(0, n, 256, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      double sw = 0, sb = 0;
+      for (int64_t k = 0; k < blocks; ++k) {
+        sw += partial[k * 2 * n + j];
+        sb += partial[k * 2 * n + n + j];
+      }
+      if (dw) dw[j] = static_cast<T>(sw);
+      if (db) db[j] = static_cast<T>(sb);
+    }
+  });
+}
+
+// BatchNorm walks x [N, C, S] in memory order, one (sample, channel) segment of S elements
+// at a time, rather than channel by channel: the segments of one channel lie N*S*C apart, a
+// stride that maps them all onto the same cache sets, so a channel-major walk misses the
+// cache on every pass. Per-segment statistics are combined per channel in sample order
+// (Chan et al.'s pairwise update for the squared deviations), a fixed order whatever the
+// threads. Below kMinSegment elements the per-segment bookkeeping costs more than the
+// strided walk saves, and the channel-major loops run instead.
+constexpr int64_t kMinSegment = 32;
+
+template <typename T>
+void batchNormStatsBySegment(Context& ctx, const NormLoops<T>& L, const T* x, double* mean, double* var, int64_t N, int64_t C,
+                             int64_t S) {
+  // segMean[k], segM2[k] for segment k = n*C + c: its mean and sum of squared deviations.
+  std::vector<double> segMean(static_cast<size_t>(N * C)), segM2(static_cast<size_t>(N * C));
+  ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const T* seg = x + k * S;
+      const double mu = L.sum(seg, S) / static_cast<double>(S);
+      segMean[k] = mu;
+      segM2[k] = L.sumSquaredDeviation(seg, S, mu);
+    }
+  });
+  // Equal-sized parts: mean = average of the part means; M2 = sum M2_n + S sum (mean_n - mean)^2.
+  const double M = static_cast<double>(N * S);
+  for (int64_t c = 0; c < C; ++c) {
+    double s = 0;
+    for (int64_t n = 0; n < N; ++n) s += segMean[n * C + c];
+    const double mu = s / static_cast<double>(N);
+    double m2 = 0, spread = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const double d = segMean[n * C + c] - mu;
+      m2 += segM2[n * C + c];
+      spread += d * d;
+    }
+    mean[c] = mu;
+    var[c] = (m2 + static_cast<double>(S) * spread) / M;
+  }
+}
+
+template <typename T>
+void batchNormStatsByChannel(Context& ctx, const NormLoops<T>& L, const T* x, double* mean, double* var, int64_t N, int64_t C,
+                             int64_t S) {
+  const double M = static_cast<double>(N * S);
+  ctx.pool.parallelFor(0, C, grainFor(N * S), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double s = 0;
+      for (int64_t i = 0; i < N; ++i) s += L.sum(x + (i * C + c) * S, S);
+      const double mu = M > 0 ? s / M : 0.0;
+      double ss = 0;
+      for (int64_t i = 0; i < N; ++i) ss += L.sumSquaredDeviation(x + (i * C + c) * S, S, mu);
+      mean[c] = mu;
+      var[c] = M > 0 ? ss / M : 0.0;
+    }
+  });
+}
+
+template <typename T>
+void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var, double* invstd,
+                      int64_t N, int64_t C, int64_t S, double eps, bool training) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  if (training) {
+    if (N > 0 && S >= kMinSegment) batchNormStatsBySegment(ctx, L, x, mean, var, N, C, S);
+    else batchNormStatsByChannel(ctx, L, x, mean, var, N, C, S);
+  }
+  std::vector<double> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+    scale[c] = invstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
+    shift[c] = b ? static_cast<double>(b[c]) : 0.0;
+  }
+  // y = (x - mean) scale + shift, segment by segment in memory order.
+  ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t c = k % C;
+      L.scaleShift(x + k * S, S, mean[c], scale[c], shift[c], y + k * S);
+    }
+  });
+}
+
+template <typename T>
+void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd, const T* w, T* dx,
+                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  const double M = static_cast<double>(N * S);
+  // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
+  std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
+  if (S >= kMinSegment) {
+    std::vector<double> seg1(static_cast<size_t>(N * C)), seg2(static_cast<size_t>(N * C));
+    ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k) L.gradientSums(dy + k * S, x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
+    });
+    for (int64_t n = 0; n < N; ++n) {
+      for (int64_t c = 0; c < C; ++c) {
+        sumDy[c] += seg1[n * C + c];
+        sumDyXc[c] += seg2[n * C + c];
+      }
+    }
+  } else {
+    ctx.pool.parallelFor(0, C, grainFor(N * S), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        for (int64_t n = 0; n < N; ++n) {
+          double s1 = 0, s2 = 0;
+          L.gradientSums(dy + (n * C + c) * S, x + (n * C + c) * S, S, mean[c], nullptr, &s1, &s2);
+          sumDy[c] += s1;
+          sumDyXc[c] += s2;
+        }
+      }
+    });
+  }
+  // dx = w is (dy - a - (x - mean) k), a = mean(dy), k = is^2 mean(dy (x - mean)); a = k = 0 in eval mode.
+  std::vector<double> p(static_cast<size_t>(C)), q(static_cast<size_t>(C)), r(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    const double is = invstd[c];
+    if (dw) dw[c] = static_cast<T>(sumDyXc[c] * is);
+    if (db) db[c] = static_cast<T>(sumDy[c]);
+    const double scale = (w ? static_cast<double>(w[c]) : 1.0) * is;
+    const double a = training && M > 0 ? sumDy[c] / M : 0.0;
+    const double k = training && M > 0 ? sumDyXc[c] * is * is / M : 0.0;
+    p[c] = scale;
+    q[c] = scale * a;
+    r[c] = scale * k;
+  }
+  if (!dx) return;
+  ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t c = k % C;
+      L.affineGrad(dy + k * S, x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S);
+    }
+  });
+}
+
+template <typename T>
+void groupNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t N,
+                      int64_t C, int64_t S, int64_t groups, double eps) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  const int64_t cg = C / groups, len = cg * S;
+  ctx.pool.parallelFor(0, N * groups, grainFor(len), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T* xr = x + r * len;
+      const double mu = len > 0 ? L.sum(xr, len) / static_cast<double>(len) : 0.0;
+      const double var = len > 0 ? L.sumSquaredDeviation(xr, len, mu) / static_cast<double>(len) : 0.0;
+      const double rs = 1.0 / std::sqrt(var + eps);
+      mean[r] = mu;
+      rstd[r] = rs;
+      const int64_t g = r % groups;
+      for (int64_t k = 0; k < cg; ++k) {
+        const int64_t c = g * cg + k;
+        const double scale = rs * (w ? static_cast<double>(w[c]) : 1.0);
+        L.scaleShift(xr + k * S, S, mu, scale, b ? static_cast<double>(b[c]) : 0.0, y + r * len + k * S);
+      }
+    }
+  });
+}
+
+template <typename T>
+void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
+                       T* dw, T* db, int64_t N, int64_t C, int64_t S, int64_t groups) {
+  const NormLoops<T>& L = loops<T>(ctx);
+  const int64_t cg = C / groups, len = cg * S;
+  if (dx) {
+    ctx.pool.parallelFor(0, N * groups, grainFor(len), [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t g = r % groups;
+        const double mu = mean[r], rs = rstd[r];
+        double sumG = 0, sumGXc = 0;
+        for (int64_t k = 0; k < cg; ++k) {
+          double s1 = 0, s2 = 0;
+          L.gradientSums(dy + r * len + k * S, x + r * len + k * S, S, mu, nullptr, &s1, &s2);
+          const double wc = w ? static_cast<double>(w[g * cg + k]) : 1.0;
+          sumG += wc * s1;
+          sumGXc += wc * s2;
+        }
+        const double a = len > 0 ? sumG / static_cast<double>(len) : 0.0;
+        const double kCoef = len > 0 ? sumGXc * rs * rs / static_cast<double>(len) : 0.0;
+        // dx = rs (dy w - a - xhat mean(g xhat)) = rs w dy - rs a - rs kCoef (x - mu).
+        for (int64_t k = 0; k < cg; ++k) {
+          const double wc = w ? static_cast<double>(w[g * cg + k]) : 1.0;
+          L.affineGrad(dy + r * len + k * S, x + r * len + k * S, S, mu, nullptr, rs * wc, rs * a, rs * kCoef,
+                       dx + r * len + k * S);
+        }
+      }
+    });
+  }
+  if (dw || db) {
+    // Per channel, samples in order: a fixed partition whatever the thread count.
+    ctx.pool.parallelFor(0, C, grainFor(N * S), [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t g = c / cg;
+        double sw = 0, sb = 0;
+        for (int64_t i = 0; i < N; ++i) {
+          const int64_t r = i * groups + g;
+          double s1 = 0, s2 = 0;
+          L.gradientSums(dy + (i * C + c) * S, x + (i * C + c) * S, S, mean[r], nullptr, &s1, &s2);
+          sb += s1;
+          sw += s2 * rstd[r];
+        }
+        if (dw) dw[c] = static_cast<T>(sw);
+        if (db) db[c] = static_cast<T>(sb);
+      }
+    });
+  }
+}
+
+#define LATTICE_NORM_INSTANTIATE(T)                                                                                   \
+  template void layerNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
+                                    double);                                                                         \
+  template void layerNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
+                                     T*, int64_t, int64_t);                                                          \
+  template void batchNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, double*, int64_t,  \
+                                    int64_t, int64_t, double, bool);                                                 \
+  template void batchNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
+                                     T*, int64_t, int64_t, int64_t, bool);                                           \
+  template void groupNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
+                                    int64_t, int64_t, double);                                                       \
+  template void groupNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
+                                     T*, int64_t, int64_t, int64_t, int64_t);
+
+LATTICE_NORM_INSTANTIATE(float)
+LATTICE_NORM_INSTANTIATE(double)
+
+}  // namespace lattice

@@ -1,0 +1,170 @@
+// 2-D pooling kernels (see pool.h for the rules). Every kernel works plane by plane,
+// so planes are split across the pool and each is computed in a fixed order: the
+// results do not depend on the thread count.
+#include "pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace lattice {
+namespace {
+
+// Planes per parallel chunk so that a chunk does at least ~32k window taps.
+int64_t planeGrain(int64_t tapsPerPlane) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, tapsPerPlane)); }
+
+struct Window { int64_t y0, y1, x0, x1, divisor; };
+
+// PyTorch's avg_pool2d window: clipped to the padded input for the count, then to the input.
+Window avgWindow(const PoolGeometry& g, int64_t y, int64_t x, bool countIncludePad, int64_t divisor) {
+  int64_t y0 = y * g.strideH - g.padH, x0 = x * g.strideW - g.padW;
+  int64_t y1 = std::min(y0 + g.kh, g.h + g.padH), x1 = std::min(x0 + g.kw, g.w + g.padW);
+  const int64_t padded = (y1 - y0) * (x1 - x0);
+  y0 = std::max<int64_t>(y0, 0), x0 = std::max<int64_t>(x0, 0);
+  y1 = std::min(y1, g.h), x1 = std::min(x1, g.w);
+  const int64_t d = divisor > 0 ? divisor : countIncludePad ? padded : (y1 - y0) * (x1 - x0);
+  return {y0, y1, x0, x1, d};
+}
+
+int64_t adaptiveStart(int64_t i, int64_t n, int64_t m) { return (i * n) / m; }
+int64_t adaptiveEnd(int64_t i, int64_t n, int64_t m) { return ((i + 1) * n + m - 1) / m; }
+
+}  // namespace
+
+template <typename T>
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g) {
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      const T* in = x + p * hw;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        int64_t y0 = y * g.strideH - g.padH;
+        const int64_t y1 = std::min(y0 + (g.kh - 1) * g.dilationH + 1, g.h);
+        while (y0 < 0) y0 += g.dilationH;
+        for (int64_t xo = 0; xo < g.ow; ++xo) {
+          int64_t x0 = xo * g.strideW - g.padW;
+          const int64_t x1 = std::min(x0 + (g.kw - 1) * g.dilationW + 1, g.w);
+          while (x0 < 0) x0 += g.dilationW;
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t at = y0 * g.w + x0;
+          for (int64_t iy = y0; iy < y1; iy += g.dilationH) {
+            const T* row = in + iy * g.w;
+            for (int64_t ix = x0; ix < x1; ix += g.dilationW) {
+              const T v = row[ix];
+              if (v > best || std::isnan(v)) best = v, at = iy * g.w + ix;
+            }
+          }
+          const int64_t o = p * ohw + y * g.ow + xo;
+          out[o] = best;
+          indices[o] = static_cast<int32_t>(at);
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T* gradIn, const PoolGeometry& g) {
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  ctx.pool.parallelFor(0, g.planes, planeGrain(ohw + hw), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      T* gi = gradIn + p * hw;
+      std::fill(gi, gi + hw, T(0));
+      const T* go = gradOut + p * ohw;
+      const int32_t* idx = indices + p * ohw;
+      for (int64_t j = 0; j < ohw; ++j)
+        if (idx[j] >= 0 && idx[j] < hw) gi[idx[j]] += go[j];
+    }
+  });
+}
+
+template <typename T>
+void avgPool2dForward(Context& ctx, const T* x, T* out, const PoolGeometry& g, bool countIncludePad, int64_t divisor) {
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      const T* in = x + p * hw;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        for (int64_t xo = 0; xo < g.ow; ++xo) {
+          const Window win = avgWindow(g, y, xo, countIncludePad, divisor);
+          T sum = 0;
+          for (int64_t iy = win.y0; iy < win.y1; ++iy)
+            for (int64_t ix = win.x0; ix < win.x1; ++ix) sum += in[iy * g.w + ix];
+          out[p * ohw + y * g.ow + xo] = win.y0 < win.y1 && win.x0 < win.x1 ? sum / T(win.divisor) : T(0);
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void avgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, const PoolGeometry& g, bool countIncludePad, int64_t divisor) {
+  const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw + hw), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      T* gi = gradIn + p * hw;
+      std::fill(gi, gi + hw, T(0));
+      for (int64_t y = 0; y < g.oh; ++y) {
+        for (int64_t xo = 0; xo < g.ow; ++xo) {
+          const Window win = avgWindow(g, y, xo, countIncludePad, divisor);
+          if (win.y0 >= win.y1 || win.x0 >= win.x1) continue;
+          const T share = gradOut[p * ohw + y * g.ow + xo] / T(win.divisor);
+          for (int64_t iy = win.y0; iy < win.y1; ++iy)
+            for (int64_t ix = win.x0; ix < win.x1; ++ix) gi[iy * g.w + ix] += share;
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void adaptiveAvgPool2dForward(Context& ctx, const T* x, T* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  ctx.pool.parallelFor(0, planes, planeGrain(h * w + oh * ow), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      const T* in = x + p * h * w;
+      for (int64_t y = 0; y < oh; ++y) {
+        const int64_t y0 = adaptiveStart(y, h, oh), y1 = adaptiveEnd(y, h, oh);
+        for (int64_t xo = 0; xo < ow; ++xo) {
+          const int64_t x0 = adaptiveStart(xo, w, ow), x1 = adaptiveEnd(xo, w, ow);
+          T sum = 0;
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) sum += in[iy * w + ix];
+          out[(p * oh + y) * ow + xo] = sum / T((y1 - y0) * (x1 - x0));
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void adaptiveAvgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                               int64_t ow) {
+  ctx.pool.parallelFor(0, planes, planeGrain(h * w + oh * ow), [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; ++p) {
+      T* gi = gradIn + p * h * w;
+      std::fill(gi, gi + h * w, T(0));
+      for (int64_t y = 0; y < oh; ++y) {
+        const int64_t y0 = adaptiveStart(y, h, oh), y1 = adaptiveEnd(y, h, oh);
+        for (int64_t xo = 0; xo < ow; ++xo) {
+          const int64_t x0 = adaptiveStart(xo, w, ow), x1 = adaptiveEnd(xo, w, ow);
+          const T share = gradOut[(p * oh + y) * ow + xo] / T((y1 - y0) * (x1 - x0));
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) gi[iy * w + ix] += share;
+        }
+      }
+    }
+  });
+}
+
+#define LATTICE_POOL_INSTANTIATE(T)                                                                                  \
+  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&);                          \
+  template void maxPool2dBackward<T>(Context&, const T*, const int32_t*, T*, const PoolGeometry&);                    \
+  template void avgPool2dForward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                     \
+  template void avgPool2dBackward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                    \
+  template void adaptiveAvgPool2dForward<T>(Context&, const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);   \
+  template void adaptiveAvgPool2dBackward<T>(Context&, const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);
+LATTICE_POOL_INSTANTIATE(float)
+LATTICE_POOL_INSTANTIATE(double)
+#undef LATTICE_POOL_INSTANTIATE
+
+}  // namespace lattice

@@ -1,0 +1,37 @@
+// 2-D pooling over `planes` planes of [h, w] (N*C for NCHW), fp32 and fp64.
+//
+// Windows start at (y*strideH - padH, x*strideW - padW) and are clipped to the input.
+//   maxPool2d:  out = max over the dilated window; a NaN replaces the running max (NaN
+//               propagates); ties keep the first position; indices = iy*w + ix (PyTorch's).
+//   avgPool2d:  out = sum over the window / divisor, divisor = `divisor` if > 0, else the
+//               window clipped to the padded input (countIncludePad) or to the input.
+//   adaptiveAvgPool2d: windows [floor(i*h/oh), ceil((i+1)*h/oh)) per axis.
+// Backward kernels are the adjoints and overwrite gradIn. Lengths are assumed
+// validated; max-pool indices outside a plane are skipped, never followed.
+#pragma once
+
+#include <cstdint>
+
+#include "../context.h"
+
+namespace lattice {
+
+struct PoolGeometry {
+  int64_t planes, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW;
+};
+
+template <typename T>
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g);
+template <typename T>
+void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T* gradIn, const PoolGeometry& g);
+template <typename T>
+void avgPool2dForward(Context& ctx, const T* x, T* out, const PoolGeometry& g, bool countIncludePad, int64_t divisor);
+template <typename T>
+void avgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, const PoolGeometry& g, bool countIncludePad, int64_t divisor);
+template <typename T>
+void adaptiveAvgPool2dForward(Context& ctx, const T* x, T* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow);
+template <typename T>
+void adaptiveAvgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, int64_t planes, int64_t h, int64_t w, int64_t oh,
+                               int64_t ow);
+
+}  // namespace lattice

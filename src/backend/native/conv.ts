@@ -1,0 +1,30 @@
+/** Native convolution and pooling kernels: thin wrappers that flatten the geometry into the Int32Array the addon reads. */
+import type { Backend, ConvGeometry, PoolGeometry } from '../backend';
+import type { NativeBinding } from './binding';
+
+type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward'
+  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'>;
+
+/** ConvGeometry in native/bindings/conv.cc's order. */
+function convGeometry(g: ConvGeometry): Int32Array {
+  return Int32Array.of(g.n, g.c, g.h, g.w, g.o, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.groups);
+}
+
+/** PoolGeometry in native/bindings/pool.cc's order. */
+function poolGeometry(g: PoolGeometry): Int32Array {
+  return Int32Array.of(g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW);
+}
+
+export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
+  return {
+    conv2d: (x, w, bias, out, g) => addon.conv2d(x, w, bias, out, convGeometry(g)),
+    conv2dBackwardInput: (gy, w, gx, g) => addon.conv2dBackwardInput(gy, w, gx, convGeometry(g)),
+    conv2dBackwardWeight: (x, gy, gw, g) => addon.conv2dBackwardWeight(x, gy, gw, convGeometry(g)),
+    maxPool2d: (x, out, indices, g) => addon.maxPool2d(x, out, indices, poolGeometry(g)),
+    maxPool2dBackward: (gy, indices, gx, g) => addon.maxPool2dBackward(gy, indices, gx, poolGeometry(g)),
+    avgPool2d: (x, out, g, countIncludePad, divisor) => addon.avgPool2d(x, out, poolGeometry(g), countIncludePad, divisor),
+    avgPool2dBackward: (gy, gx, g, countIncludePad, divisor) => addon.avgPool2dBackward(gy, gx, poolGeometry(g), countIncludePad, divisor),
+    adaptiveAvgPool2d: (x, out, planes, h, w, oh, ow) => addon.adaptiveAvgPool2d(x, out, planes, h, w, oh, ow),
+    adaptiveAvgPool2dBackward: (gy, gx, planes, h, w, oh, ow) => addon.adaptiveAvgPool2dBackward(gy, gx, planes, h, w, oh, ow),
+  };
+}

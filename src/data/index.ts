@@ -1,0 +1,14 @@
+/**
+ * The `data` namespace: datasets, loaders, the Fashion-MNIST reader, batch
+ * augmentations and fitted input transforms.
+ * @example
+ * import { data } from 'lattice-ml';
+ * const { train } = data.loadFashionMnist();
+ * const xb = data.randomCrop(train.images, 28, { padding: 2 });
+ */
+export * from './idx';
+export * from './dataset';
+export * from './loader';
+export * from './fashion-mnist';
+export * from './augment';
+export * from './transforms';

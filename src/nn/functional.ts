@@ -1,0 +1,85 @@
+/**
+ * nn.functional: the stateless forms of the modules that need more than one op
+ * (dropout family). Masks are drawn with `rand` from the Philox stream, so a seed
+ * gives the same mask on the native and the reference backend.
+ */
+import type { PhiloxStream } from '../backend/philox';
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ge, mul } from '../ops/binary';
+import { castTo } from '../ops/cast';
+import { rand } from '../ops/creation';
+import { assertTensor } from '../ops/util';
+import type { Tensor } from '../tensor/tensor';
+
+export { layerNorm, batchNorm, groupNorm, type LayerNormOptions, type BatchNormOptions } from '../ops/norm';
+
+export interface DropoutOptions {
+  /** Apply the dropout (default true); false returns x unchanged, as in eval mode. */
+  training?: boolean;
+  /** Draw the mask from this stream instead of the global one. */
+  generator?: PhiloxStream;
+}
+
+function checkP(op: string, p: unknown): number {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: p must be a probability in [0, 1], got ${String(p)}`);
+  return p;
+}
+
+function checkFloatInput(op: string, x: Tensor): void {
+  assertTensor(op, 'x', x);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
+}
+
+/**
+ * x · m / (1 - p) with m ~ Bernoulli(1 - p) drawn for a tensor of `maskShape`
+ * (broadcast over x): kept values are scaled so that E[output] = x.
+ */
+function maskedScale(x: Tensor, p: number, maskShape: number[], generator: PhiloxStream | undefined): Tensor {
+  if (p === 1) return mul(x, 0);
+  const u = rand(maskShape, { dtype: x.dtype as 'float32' | 'float64', generator });
+  // Keep where u >= p, which happens with probability 1 - p.
+  const mask = mul(castTo(ge(u, p), x.dtype), 1 / (1 - p));
+  return mul(x, mask);
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1-p) (identity when not training).
+ * @example `nn.functional.dropout(x, 0.1, { training: model.training })`
+ */
+export function dropout(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
+  checkFloatInput('dropout', x);
+  checkP('dropout', p);
+  if (opts?.training === false || p === 0) return x;
+  return maskedScale(x, p, x.shape, opts?.generator);
+}
+
+/**
+ * Zeroes whole channels: x is [N, C, H, W] (or unbatched [C, H, W]); each (n, c) plane is
+ * dropped with probability p, the rest scaled by 1/(1-p).
+ * @example `nn.functional.dropout2d(features, 0.2)`
+ */
+export function dropout2d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
+  checkFloatInput('dropout2d', x);
+  checkP('dropout2d', p);
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`dropout2d: x must be [N, C, H, W] or [C, H, W], got ${x.describe()}`);
+  if (opts?.training === false || p === 0) return x;
+  return maskedScale(x, p, [...x.shape.slice(0, x.ndim - 2), 1, 1], opts?.generator);
+}
+
+export type StochasticDepthMode = 'row' | 'batch';
+
+/**
+ * Stochastic depth (Huang et al. 2016), for residual branches: 'row' drops the whole
+ * sample (each of dim 0 independently), 'batch' the whole batch at once, with probability
+ * p; survivors are scaled by 1/(1-p).
+ * @example `x.add(nn.functional.stochasticDepth(branch, 0.1, 'row'))`
+ */
+export function stochasticDepth(x: Tensor, p: number, mode: StochasticDepthMode = 'row', opts?: DropoutOptions): Tensor {
+  checkFloatInput('stochasticDepth', x);
+  checkP('stochasticDepth', p);
+  if (mode !== 'row' && mode !== 'batch') throw new ArgumentError(`stochasticDepth: mode must be 'row' or 'batch', got '${String(mode)}'`);
+  if (x.ndim === 0) throw new ShapeError(`stochasticDepth: x needs a batch dim, got ${x.describe()}`);
+  if (opts?.training === false || p === 0) return x;
+  const shape = x.shape.map((s, i) => (mode === 'row' && i === 0 ? s : 1));
+  return maskedScale(x, p, shape, opts?.generator);
+}

@@ -1,0 +1,21 @@
+/**
+ * nn: modules, layers, containers, initialisation (`nn.init`) and the functional
+ * forms (`nn.functional`).
+ * @example
+ * import { nn } from 'lattice-ml';
+ * const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+ */
+export { Module, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook } from './module';
+export { Parameter, parameter } from './parameter';
+export { Sequential, ModuleList, ModuleDict, Residual, type TensorModule } from './containers';
+export type { FactoryOptions } from './layers/common';
+export { Linear, Identity } from './layers/linear';
+export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax } from './layers/activation';
+export { Flatten, Unflatten } from './layers/shape';
+export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { Dropout, Dropout2d, StochasticDepth, DropPath } from './layers/dropout';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions } from './layers/normalization';
+export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions } from './layers/conv';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
+export * as init from './init';
+export * as functional from './functional';

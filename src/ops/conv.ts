@@ -1,0 +1,268 @@
+/**
+ * Convolutions (NCHW): conv2d, conv1d and convTranspose2d, with PyTorch's
+ * arguments, defaults and output sizes.
+ *
+ * Three recorded ops carry all the calculus. conv2d(x, w) is bilinear, so its
+ * two backward maps are its adjoints, and each is an op of its own:
+ *   conv2dBackwardInput(gy, w)  = dL/dx        <gy, conv2d(x, w)> = <x, BI(gy, w)>
+ *   conv2dBackwardWeight(x, gy) = dL/dw        <gy, conv2d(x, w)> = <w, BW(x, gy)>
+ * Differentiating those identities once more gives each op's backward in terms
+ * of the other two (see the record calls), so second derivatives come for free.
+ * convTranspose2d is conv2dBackwardInput with the roles of the shapes swapped.
+ */
+import { backend } from '../backend/index';
+import type { ConvGeometry } from '../backend/backend';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import type { FloatArray } from '../tensor/dtype';
+import type { Tensor } from '../tensor/tensor';
+import { add } from './binary';
+import { record } from './record';
+import { sum } from './reduce';
+import { reshape } from './shape';
+import { assertFloat, assertTensor, empty } from './util';
+
+type Pair = number | [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows (default 1). */
+  stride?: Pair;
+  /** Zeros added on each side, or 'same' (output size = input size; stride 1 only) or 'valid' (none). Default 0. */
+  padding?: Pair | 'same' | 'valid';
+  /** Spacing between kernel taps (default 1). */
+  dilation?: Pair;
+  /** Channel groups: input and output channels split into `groups` independent convolutions (default 1). */
+  groups?: number;
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+  groups?: number;
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  /** PyTorch's `padding`: dilation*(k-1) - padding zeros are implied around the input on each side (default 0). */
+  padding?: Pair;
+  /** Extra rows/columns added to one side of the output to pick among the input sizes a strided conv maps alike (default 0). */
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+/** A positive or non-negative integer pair from a number or a 2-array. */
+function pairArg(op: string, name: string, v: Pair | undefined, fallback: number, min: number): [number, number] {
+  const p: unknown[] = v === undefined ? [fallback, fallback] : Array.isArray(v) ? v : [v, v];
+  if (p.length !== 2 || !p.every((e) => Number.isInteger(e) && (e as number) >= min)) {
+    const what = min === 0 ? 'non-negative' : 'positive';
+    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p as [number, number];
+}
+
+function groupsArg(op: string, groups: number | undefined): number {
+  const g = groups ?? 1;
+  if (!Number.isInteger(g) || g < 1) throw new ArgumentError(`${op}: groups must be a positive integer, got ${String(groups)}`);
+  return g;
+}
+
+function checkOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
+  assertTensor(op, 'x', x);
+  assertTensor(op, 'weight', weight);
+  assertFloat(op, 'x', x);
+  if (weight.dtype !== x.dtype) throw new DTypeError(`${op}: weight ${weight.describe()} and x ${x.describe()} must have the same dtype`);
+  if (bias !== undefined && bias !== null) {
+    assertTensor(op, 'bias', bias);
+    if (bias.dtype !== x.dtype) throw new DTypeError(`${op}: bias ${bias.describe()} and x ${x.describe()} must have the same dtype`);
+  }
+}
+
+/** How messages show the operands: the 1-d ops run as 2-d ones over a height of 1 but report the caller's shapes. */
+interface Shown { oneD: boolean; x: string; weight: string }
+
+/** "5x5", or "5" for the 1-d ops (which run as 2-d ops over a height of 1). */
+function fmt2(oneD: boolean, a: number, b: number): string {
+  return oneD ? `${b}` : `${a}x${b}`;
+}
+
+/** Geometry of conv2d(x [N,C,H,W], weight [O,C/groups,kH,kW]) with PyTorch's checks and output size. */
+function convGeometry(op: string, x: Tensor, weight: Tensor, opts: Conv2dOptions | undefined, shown: Shown): ConvGeometry {
+  const oneD = shown.oneD;
+  const [n, c, h, w] = x.shape;
+  const [o, cg, kh, kw] = weight.shape;
+  const groups = groupsArg(op, opts?.groups);
+  const [strideH, strideW] = pairArg(op, 'stride', opts?.stride, 1, 1);
+  const [dilationH, dilationW] = pairArg(op, 'dilation', opts?.dilation, 1, 1);
+  if (c % groups !== 0) throw new ShapeError(`${op}: input channels ${c} of x ${shown.x} are not divisible by groups=${groups}`);
+  if (o % groups !== 0) throw new ShapeError(`${op}: output channels ${o} of weight ${shown.weight} are not divisible by groups=${groups}`);
+  if (cg * groups !== c) {
+    throw new ShapeError(`${op}: weight ${shown.weight} with groups=${groups} expects ${cg * groups} input channels, but x ${shown.x} has ${c}`);
+  }
+  if (kh === 0 || kw === 0) throw new ShapeError(`${op}: weight ${shown.weight} has an empty kernel`);
+  const ekh = dilationH * (kh - 1) + 1, ekw = dilationW * (kw - 1) + 1;
+  let padH: number, padW: number, oh: number, ow: number;
+  const padding = opts?.padding ?? 0;
+  if (padding === 'same') {
+    if (strideH !== 1 || strideW !== 1) throw new ArgumentError(`${op}: padding='same' needs stride 1, got stride ${fmtShape([strideH, strideW])}`);
+    // Total padding d*(k-1) per axis; PyTorch puts the odd one on the bottom/right.
+    padH = Math.floor((ekh - 1) / 2);
+    padW = Math.floor((ekw - 1) / 2);
+    oh = h;
+    ow = w;
+  } else {
+    [padH, padW] = padding === 'valid' ? [0, 0] : pairArg(op, 'padding', padding, 0, 0);
+    const ph = h + 2 * padH, pw = w + 2 * padW;
+    if (ekh > ph || ekw > pw) {
+      throw new ShapeError(`${op}: kernel ${fmt2(oneD, kh, kw)} (dilated ${fmt2(oneD, ekh, ekw)}) is larger than the padded input ${fmt2(oneD, ph, pw)}`);
+    }
+    oh = Math.floor((ph - ekh) / strideH) + 1;
+    ow = Math.floor((pw - ekw) / strideW) + 1;
+  }
+  return { n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups };
+}
+
+function checkBias(op: string, bias: Tensor | null | undefined, channels: number): Tensor | null {
+  if (bias === undefined || bias === null) return null;
+  if (bias.ndim !== 1 || bias.shape[0] !== channels) {
+    throw new ShapeError(`${op}: bias must be [${channels}] (one per output channel), got ${bias.describe()}`);
+  }
+  return bias;
+}
+
+const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+
+/** The conv2d op: out = conv(x, w) + bias, recorded. */
+function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+  const out = empty([g.n, g.o, g.oh, g.ow], x.dtype);
+  backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(out, 'conv2d', inputs, (gy) => [
+    x.requiresGrad ? conv2dBackwardInputOp(gy, weight, g) : null,
+    weight.requiresGrad ? conv2dBackwardWeightOp(x, gy, g) : null,
+    ...(bias ? [bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : []),
+  ], [x, weight]);
+}
+
+/**
+ * dL/dx of conv2d for output gradient gy: BI(gy, w). Linear in each argument:
+ * <gx', BI(gy, w)> = <conv2d(gx', w), gy> = <BW(gx', gy), w>, so its backward
+ * for an incoming gradient gx' is (conv2d(gx', w), BW(gx', gy)).
+ */
+function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
+  const gx = empty([g.n, g.c, g.h, g.w], gy.dtype);
+  backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
+  return record(gx, name, [gy, weight], (gg) => [
+    gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
+    weight.requiresGrad ? conv2dBackwardWeightOp(gg, gy, g) : null,
+  ], [gy, weight]);
+}
+
+/**
+ * dL/dw of conv2d: BW(x, gy), summed over the batch. <gw', BW(x, gy)> =
+ * <conv2d(x, gw'), gy> = <BI(gy, gw'), x>, so its backward for gw' is
+ * (BI(gy, gw'), conv2d(x, gw')).
+ */
+function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
+  const gw = empty([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);
+  backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
+  return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
+    x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
+    gy.requiresGrad ? conv2dOp(x, gg, null, g) : null,
+  ], [x, gy]);
+}
+
+/** Adds a leading batch dim of 1 to an unbatched input (rank `rank - 1`). */
+function batched(op: string, x: Tensor, rank: number, layout: string): [Tensor, boolean] {
+  if (x.ndim === rank) return [x, false];
+  if (x.ndim === rank - 1) return [reshape(x, [1, ...x.shape]), true];
+  throw new ShapeError(`${op}: x must be ${layout} (or unbatched without N), got ${x.describe()}`);
+}
+
+function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, shown: Shown): Tensor {
+  const g = convGeometry(op, x, weight, opts, shown);
+  return conv2dOp(x, weight, checkBias(op, bias, g.o), g);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch) of x [N, C, H, W] (or [C, H, W])
+ * with weight [O, C/groups, kH, kW], plus bias [O].
+ * @example `conv2d(x, w, b, { stride: 2, padding: 1 })`
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
+  checkOperands('conv2d', x, weight, bias);
+  const [xb, unbatched] = batched('conv2d', x, 4, '[N,C,H,W]');
+  if (weight.ndim !== 4) throw new ShapeError(`conv2d: weight must be [O,C/groups,kH,kW], got ${weight.describe()}`);
+  const out = conv2dImpl('conv2d', xb, weight, bias, opts, { oneD: false, x: x.describe(), weight: weight.describe() });
+  return unbatched ? reshape(out, out.shape.slice(1)) : out;
+}
+
+/**
+ * 1-D convolution of x [N, C, L] (or [C, L]) with weight [O, C/groups, k], plus bias [O];
+ * runs as conv2d over a height of 1.
+ * @example `conv1d(x, w, null, { padding: 'same' })`
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv1dOptions): Tensor {
+  checkOperands('conv1d', x, weight, bias);
+  const [xb, unbatched] = batched('conv1d', x, 3, '[N,C,L]');
+  if (weight.ndim !== 3) throw new ShapeError(`conv1d: weight must be [O,C/groups,k], got ${weight.describe()}`);
+  for (const key of ['stride', 'dilation'] as const) {
+    const v = opts?.[key];
+    if (v !== undefined && typeof v !== 'number') throw new ArgumentError(`conv1d: ${key} must be a number, got ${JSON.stringify(v)}`);
+  }
+  const pad = opts?.padding;
+  if (pad !== undefined && typeof pad !== 'number' && pad !== 'same' && pad !== 'valid') {
+    throw new ArgumentError(`conv1d: padding must be a number, 'same' or 'valid', got ${JSON.stringify(pad)}`);
+  }
+  const [n, c, l] = xb.shape;
+  const opts2: Conv2dOptions = {
+    stride: [1, opts?.stride ?? 1],
+    dilation: [1, opts?.dilation ?? 1],
+    padding: typeof pad === 'number' ? [0, pad] : pad,
+    groups: opts?.groups,
+  };
+  const w = weight.shape;
+  const shown = { oneD: true, x: x.describe(), weight: weight.describe() };
+  const out = conv2dImpl('conv1d', reshape(xb, [n, c, 1, l]), reshape(weight, [w[0], w[1], 1, w[2]]), bias, opts2, shown);
+  const shape = [out.shape[0], out.shape[1], out.shape[3]];
+  return reshape(out, unbatched ? shape.slice(1) : shape);
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d with respect to its input) of
+ * x [N, C, H, W] with weight [C, O/groups, kH, kW], plus bias [O]. Output size per
+ * axis: (H - 1)*stride - 2*padding + dilation*(k - 1) + outputPadding + 1.
+ * @example `convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })`
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose2dOptions): Tensor {
+  const op = 'convTranspose2d';
+  checkOperands(op, x, weight, bias);
+  const [xb, unbatched] = batched(op, x, 4, '[N,C,H,W]');
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [C,O/groups,kH,kW], got ${weight.describe()}`);
+  const [n, c, h, w] = xb.shape;
+  const [wc, og, kh, kw] = weight.shape;
+  const groups = groupsArg(op, opts?.groups);
+  const [strideH, strideW] = pairArg(op, 'stride', opts?.stride, 1, 1);
+  const [padH, padW] = pairArg(op, 'padding', opts?.padding, 0, 0);
+  const [opH, opW] = pairArg(op, 'outputPadding', opts?.outputPadding, 0, 0);
+  const [dilationH, dilationW] = pairArg(op, 'dilation', opts?.dilation, 1, 1);
+  if (wc !== c) throw new ShapeError(`${op}: weight ${weight.describe()} expects ${wc} input channels, but x ${xb.describe()} has ${c}`);
+  if (c % groups !== 0) throw new ShapeError(`${op}: input channels ${c} of x ${xb.describe()} are not divisible by groups=${groups}`);
+  if ((opH >= strideH && opH >= dilationH) || (opW >= strideW && opW >= dilationW)) {
+    throw new ArgumentError(`${op}: outputPadding ${fmtShape([opH, opW])} must be smaller than either stride ${fmtShape([strideH, strideW])} or dilation ${fmtShape([dilationH, dilationW])}`);
+  }
+  const outH = (h - 1) * strideH - 2 * padH + dilationH * (kh - 1) + opH + 1;
+  const outW = (w - 1) * strideW - 2 * padW + dilationW * (kw - 1) + opW + 1;
+  if (outH < 1 || outW < 1) {
+    throw new ShapeError(`${op}: the output would be ${outH}x${outW} for x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])} and padding ${fmtShape([padH, padW])}`);
+  }
+  const o = og * groups;
+  const b = checkBias(op, bias, o);
+  // The conv2d that this op is the input-gradient of: input [N, O, outH, outW] -> output x.
+  const g: ConvGeometry = {
+    n, c: o, h: outH, w: outW, o: c, oh: h, ow: w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups,
+  };
+  let out = conv2dBackwardInputOp(xb, weight, g, op);
+  if (b) out = add(out, reshape(b, [1, o, 1, 1]));
+  return unbatched ? reshape(out, out.shape.slice(1)) : out;
+}

@@ -1,0 +1,253 @@
+/**
+ * Normalisation ops: layerNorm, batchNorm, groupNorm. Each runs one fused forward
+ * kernel (statistics in double, saved as float64) and records one node. Its backward
+ * runs the fused backward kernel when the backward pass is not itself recorded; under
+ * createGraph it is written with ops (the formula below, recomputing the statistics
+ * from x), so second derivatives work.
+ *
+ * With x̂ = (x - μ) σ⁻¹ over each normalised group of M elements and g = dy · γ:
+ *   dx = σ⁻¹ (g - mean(g) - x̂ · mean(g · x̂)),   dγ = Σ dy · x̂,   dβ = Σ dy.
+ */
+import { backend } from '../backend/index';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import type { FloatArray } from '../tensor/dtype';
+import { isGradEnabled } from '../tensor/graph';
+import { shapesEqual, sizeOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { add, mul, sub } from './binary';
+import { castTo } from './cast';
+import { add_, mul_ } from './inplace';
+import { record } from './record';
+import { mean, sum } from './reduce';
+import { reshape } from './shape';
+import { rsqrt, square } from './unary';
+import { assertTensor, empty } from './util';
+
+type Float = 'float32' | 'float64';
+
+function checkFloatInput(op: string, x: Tensor): Float {
+  assertTensor(op, 'x', x);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
+  return x.dtype;
+}
+
+function checkEps(op: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${String(eps)}`);
+  return eps;
+}
+
+/** Checks an optional affine parameter: a tensor of `shape` and x's dtype, or null. */
+function checkAffine(op: string, name: string, t: Tensor | null | undefined, shape: number[], dtype: Float): Tensor | null {
+  if (t === undefined || t === null) return null;
+  assertTensor(op, name, t);
+  if (!shapesEqual(t.shape, shape)) throw new ShapeError(`${op}: ${name} is ${t.describe()} but must be ${fmtShape(shape)}`);
+  if (t.dtype !== dtype) throw new DTypeError(`${op}: ${name} is ${t.describe()} but x is ${dtype}; use one dtype`);
+  return t;
+}
+
+const valuesOf = (t: Tensor | null): FloatArray | null => (t ? (t.values as FloatArray) : null);
+const wants = (t: Tensor | null): boolean => t !== null && t.requiresGrad;
+
+/** Records a node over the present inputs of [x, weight, bias]; grads() returns one gradient per slot. */
+function recordNorm(y: Tensor, name: string, x: Tensor, weight: Tensor | null, bias: Tensor | null,
+  grads: (g: Tensor) => [Tensor | null, Tensor | null, Tensor | null]): Tensor {
+  const slots = [x, weight, bias];
+  const present = slots.filter((t): t is Tensor => t !== null);
+  return record(y, name, present, (g) => {
+    const all = grads(castTo(g, x.dtype));
+    return slots.map((t, i) => (t ? all[i] : undefined)).filter((v) => v !== undefined) as (Tensor | null)[];
+  }, weight ? [x, weight] : [x]);
+}
+
+/**
+ * The gradients written with ops, for a backward pass that is itself recorded.
+ * dims: the dims of x reduced per group (after an optional regrouping reshape).
+ */
+function compositeGrads(g: Tensor, x: Tensor, weightB: Tensor | null, grouped: number[] | null, dims: number[],
+  paramDims: number[], paramShape: number[] | null, eps: number, need: [boolean, boolean, boolean]): [Tensor | null, Tensor | null, Tensor | null] {
+  const xr = grouped ? reshape(x, grouped) : x;
+  const mu = mean(xr, dims, { keepdim: true });
+  const xc = sub(xr, mu);
+  const rs = rsqrt(add(mean(square(xc), dims, { keepdim: true }), eps));
+  const xhatR = mul(xc, rs);
+  const xhat = grouped ? reshape(xhatR, x.shape) : xhatR;
+  let dx: Tensor | null = null;
+  if (need[0]) {
+    const gw = weightB ? mul(g, weightB) : g;
+    const gwR = grouped ? reshape(gw, grouped) : gw;
+    const inner = sub(sub(gwR, mean(gwR, dims, { keepdim: true })), mul(xhatR, mean(mul(gwR, xhatR), dims, { keepdim: true })));
+    dx = mul(rs, inner);
+    if (grouped) dx = reshape(dx, x.shape);
+  }
+  const reduceParam = (t: Tensor): Tensor => reshape(sum(t, paramDims, { keepdim: true }), paramShape!);
+  const dw = need[1] ? reduceParam(mul(g, xhat)) : null;
+  const db = need[2] ? reduceParam(g) : null;
+  return [dx, dw, db];
+}
+
+// ---------------------------------------------------------------- LayerNorm
+
+export interface LayerNormOptions {
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+}
+
+/**
+ * Normalises over the last dims given by `normalizedShape` (mean 0, variance 1 with the
+ * biased variance), then applies the elementwise affine weight and bias if given.
+ * @example `layerNorm(x, [512], gamma, beta)`
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null,
+  opts?: LayerNormOptions): Tensor {
+  const op = 'layerNorm';
+  const dtype = checkFloatInput(op, x);
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
+    throw new ArgumentError(`${op}: normalizedShape must be a positive size or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
+  }
+  const k = shape.length;
+  if (x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), shape)) {
+    throw new ShapeError(`${op}: normalizedShape ${fmtShape(shape)} does not match the last ${k} dim(s) of x ${x.describe()}`);
+  }
+  const eps = checkEps(op, opts?.eps ?? 1e-5);
+  const w = checkAffine(op, 'weight', weight, shape, dtype);
+  const b = checkAffine(op, 'bias', bias, shape, dtype);
+  const n = sizeOf(shape), rows = x.size / n;
+  const y = empty(x.shape.slice(), dtype);
+  const meanArr = new Float64Array(rows), rstdArr = new Float64Array(rows);
+  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps);
+  const dims = shape.map((_, i) => x.ndim - k + i);
+  const lead = x.shape.slice(0, x.ndim - k).map((_, i) => i);
+  return recordNorm(y, op, x, w, b, (g) => {
+    const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
+    if (isGradEnabled()) return compositeGrads(g, x, w, null, dims, lead, shape, eps, need);
+    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? empty(shape.slice(), dtype) : null;
+    const db = need[2] ? empty(shape.slice(), dtype) : null;
+    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), rows, n);
+    return [dx, dw, db];
+  });
+}
+
+// ---------------------------------------------------------------- BatchNorm
+
+export interface BatchNormOptions {
+  /** Use (and update) batch statistics (default false: normalise with the running statistics). */
+  training?: boolean;
+  /** Weight of the new batch statistics in the running averages (default 0.1). */
+  momentum?: number;
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+}
+
+function checkRunning(op: string, name: string, t: Tensor | null | undefined, C: number): Tensor | null {
+  if (t === undefined || t === null) return null;
+  assertTensor(op, name, t);
+  if (!shapesEqual(t.shape, [C])) throw new ShapeError(`${op}: ${name} is ${t.describe()} but x has ${C} channels`);
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${op}: ${name} must be float, got ${t.describe()}`);
+  return t;
+}
+
+/**
+ * Batch normalisation of x [N, C, *] per channel C. In training it normalises with the
+ * batch mean and biased variance and updates the running statistics in place
+ * (running = (1 - momentum) running + momentum batch, with the UNBIASED batch variance);
+ * otherwise it uses the running statistics.
+ * @example `batchNorm(x, runningMean, runningVar, gamma, beta, { training: true })`
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null,
+  bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
+  const op = 'batchNorm';
+  const dtype = checkFloatInput(op, x);
+  if (x.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...] (at least 2-D), got ${x.describe()}`);
+  const N = x.shape[0], C = x.shape[1], S = sizeOf(x.shape.slice(2));
+  const training = opts?.training ?? false;
+  const momentum = opts?.momentum ?? 0.1;
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`${op}: momentum must be in [0, 1], got ${String(momentum)}`);
+  const eps = checkEps(op, opts?.eps ?? 1e-5);
+  const rm = checkRunning(op, 'runningMean', runningMean, C);
+  const rv = checkRunning(op, 'runningVar', runningVar, C);
+  if ((rm === null) !== (rv === null)) throw new ArgumentError(`${op}: give both runningMean and runningVar, or neither`);
+  if (!training && !rm) throw new ArgumentError(`${op}: evaluation (training: false) needs runningMean and runningVar`);
+  const w = checkAffine(op, 'weight', weight, [C], dtype);
+  const b = checkAffine(op, 'bias', bias, [C], dtype);
+  const M = N * S;
+  if (training && M <= 1) throw new ArgumentError(`${op}: training needs more than 1 value per channel, got x ${x.describe()}`);
+
+  const meanArr = training ? new Float64Array(C) : Float64Array.from(rm!.values as FloatArray);
+  const varArr = training ? new Float64Array(C) : Float64Array.from(rv!.values as FloatArray);
+  const invstd = new Float64Array(C);
+  const y = empty(x.shape.slice(), dtype);
+  backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training);
+  if (training && rm && rv) {
+    // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch.
+    const update = (running: Tensor, batch: Float64Array): void => {
+      const scaled = Tensor.fromData(Float64Array.from(batch, (v) => v * momentum), [C], 'float64');
+      const cast = castTo(scaled, running.dtype);
+      mul_(running, 1 - momentum);
+      add_(running, cast);
+      cast.dispose();
+      scaled.dispose();
+    };
+    update(rm, meanArr);
+    update(rv, Float64Array.from(varArr, (v) => (v * M) / (M - 1)));
+  }
+
+  const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];
+  const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  return recordNorm(y, op, x, w, b, (g) => {
+    const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
+    if (isGradEnabled()) {
+      const wB = w ? reshape(w, statShape) : null;
+      if (training) return compositeGrads(g, x, wB, null, dims, dims, [C], eps, need);
+      // Running statistics are constants: y = (x - μ_r) s γ + β with s = 1/√(var_r + eps).
+      const mu = reshape(Tensor.fromData(meanArr.slice(), [C], 'float64'), statShape);
+      const s = reshape(Tensor.fromData(invstd.slice(), [C], 'float64'), statShape);
+      const muX = castTo(mu, dtype), sX = castTo(s, dtype);
+      const dx = need[0] ? mul(g, wB ? mul(wB, sX) : sX) : null;
+      const dw = need[1] ? reshape(sum(mul(g, mul(sub(x, muX), sX)), dims, { keepdim: true }), [C]) : null;
+      const db = need[2] ? reshape(sum(g, dims, { keepdim: true }), [C]) : null;
+      return [dx, dw, db];
+    }
+    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? empty([C], dtype) : null;
+    const db = need[2] ? empty([C], dtype) : null;
+    backend().batchNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, training);
+    return [dx, dw, db];
+  });
+}
+
+// ---------------------------------------------------------------- GroupNorm
+
+/**
+ * Group normalisation of x [N, C, *]: the C channels are split into numGroups groups,
+ * each normalised over its channels and space per sample; then the per-channel affine.
+ * @example `groupNorm(x, 8, gamma, beta)`
+ */
+export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, opts?: { eps?: number }): Tensor {
+  const op = 'groupNorm';
+  const dtype = checkFloatInput(op, x);
+  if (x.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...] (at least 2-D), got ${x.describe()}`);
+  const N = x.shape[0], C = x.shape[1], S = sizeOf(x.shape.slice(2));
+  if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ArgumentError(`${op}: numGroups must be a positive integer, got ${String(numGroups)}`);
+  if (C % numGroups !== 0) throw new ArgumentError(`${op}: the ${C} channels of x ${x.describe()} are not divisible by numGroups=${numGroups}`);
+  const eps = checkEps(op, opts?.eps ?? 1e-5);
+  const w = checkAffine(op, 'weight', weight, [C], dtype);
+  const b = checkAffine(op, 'bias', bias, [C], dtype);
+  const y = empty(x.shape.slice(), dtype);
+  const meanArr = new Float64Array(N * numGroups), rstdArr = new Float64Array(N * numGroups);
+  backend().groupNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, N, C, S, numGroups, eps);
+  const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];
+  const paramDims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  return recordNorm(y, op, x, w, b, (g) => {
+    const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
+    if (isGradEnabled()) {
+      return compositeGrads(g, x, w ? reshape(w, statShape) : null, [N, numGroups, (C / numGroups) * S], [2], paramDims, [C], eps, need);
+    }
+    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? empty([C], dtype) : null;
+    const db = need[2] ? empty([C], dtype) : null;
+    backend().groupNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, numGroups);
+    return [dx, dw, db];
+  });
+}

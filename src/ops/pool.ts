@@ -1,0 +1,246 @@
+/**
+ * Pooling (NCHW, or any [..., H, W]): maxPool2d, avgPool2d, adaptiveAvgPool2d and
+ * their 1-d forms, with PyTorch's arguments, output sizes and rules.
+ *
+ * Every pooling here is linear in x once the max positions are fixed, so each
+ * backward is an op of its own whose gradient is the forward map again:
+ *   maxPool2dBackward(gy) scatters gy to the argmax positions; its adjoint gathers.
+ *   avgPool2dBackward is the adjoint of avgPool2d, whose adjoint is avgPool2d.
+ * That keeps second derivatives exact.
+ */
+import { backend } from '../backend/index';
+import type { PoolGeometry } from '../backend/backend';
+import { ArgumentError, ShapeError } from '../errors';
+import type { FloatArray } from '../tensor/dtype';
+import { sizeOf } from '../tensor/shape';
+import { Tensor } from '../tensor/tensor';
+import { gather } from './indexing';
+import { record } from './record';
+import { reshape } from './shape';
+import { assertFloat, assertTensor, empty } from './util';
+
+type Pair = number | [number, number];
+
+export interface MaxPool2dOptions {
+  /** Step between windows (default: the kernel size). */
+  stride?: Pair | null;
+  /** Implicit -inf padding on each side, at most half the kernel (default 0). */
+  padding?: Pair;
+  /** Spacing between window taps (default 1). */
+  dilation?: Pair;
+  /** Round the output size up, letting a last partial window start inside the input (default false). */
+  ceilMode?: boolean;
+}
+
+export interface AvgPool2dOptions {
+  stride?: Pair | null;
+  /** Implicit zero padding on each side, at most half the kernel (default 0). */
+  padding?: Pair;
+  ceilMode?: boolean;
+  /** Count padding zeros in the divisor (default true, as in PyTorch). */
+  countIncludePad?: boolean;
+  /** Divide every window sum by this instead of the window size. */
+  divisorOverride?: number | null;
+}
+
+export interface MaxPool1dOptions { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean }
+export interface AvgPool1dOptions { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean }
+
+function pairArg(op: string, name: string, v: Pair | null | undefined, fallback: [number, number], min: number): [number, number] {
+  const p: unknown[] = v === undefined || v === null ? fallback : Array.isArray(v) ? v : [v, v];
+  if (p.length !== 2 || !p.every((e) => Number.isInteger(e) && (e as number) >= min)) {
+    const what = min === 0 ? 'non-negative' : 'positive';
+    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return p as [number, number];
+}
+
+/**
+ * PyTorch's pooled size: floor (or ceil) of (size + 2 pad - dilation (k - 1) - 1) / stride, + 1;
+ * in ceil mode the last window must start inside the input or its left padding.
+ */
+function pooledSize(size: number, k: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
+  const span = size + 2 * pad - dilation * (k - 1) - 1 + (ceilMode ? stride - 1 : 0);
+  let out = Math.floor(span / stride) + 1;
+  if (ceilMode && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+interface Spec { kernel: Pair; stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean }
+
+/** Validates x ([..., H, W] with rank 3 or 4) and the window, and computes the geometry. */
+function poolGeometry(op: string, x: Tensor, s: Spec, oneD: boolean): PoolGeometry {
+  assertTensor(op, 'x', x);
+  assertFloat(op, 'x', x);
+  const rank = oneD ? 2 : 3;
+  if (x.ndim !== rank && x.ndim !== rank + 1) {
+    throw new ShapeError(`${op}: x must be ${oneD ? '[N,C,L] or [C,L]' : '[N,C,H,W] or [C,H,W]'}, got ${x.describe()}`);
+  }
+  const [kh, kw] = pairArg(op, 'kernelSize', s.kernel, [1, 1], 1);
+  const [strideH, strideW] = pairArg(op, 'stride', s.stride, [kh, kw], 1);
+  const [padH, padW] = pairArg(op, 'padding', s.padding, [0, 0], 0);
+  const [dilationH, dilationW] = pairArg(op, 'dilation', s.dilation, [1, 1], 1);
+  const show = (a: number, b: number): string => (oneD ? `${b}` : `${a}x${b}`);
+  if (2 * padH > kh || 2 * padW > kw) {
+    throw new ArgumentError(`${op}: padding ${show(padH, padW)} must be at most half of the kernel size ${show(kh, kw)}`);
+  }
+  const h = oneD ? 1 : x.shape[x.ndim - 2], w = x.shape[x.ndim - 1];
+  const ceil = s.ceilMode ?? false;
+  const oh = pooledSize(h, kh, padH, strideH, dilationH, ceil);
+  const ow = pooledSize(w, kw, padW, strideW, dilationW, ceil);
+  if (oh < 1 || ow < 1 || h === 0 || w === 0) {
+    throw new ShapeError(`${op}: input ${x.describe()} is too small for kernel ${show(kh, kw)} (dilation ${show(dilationH, dilationW)}, padding ${show(padH, padW)}): the output would be ${show(oh, ow)}`);
+  }
+  const planes = sizeOf(x.shape.slice(0, x.ndim - (oneD ? 1 : 2)));
+  return { planes, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW };
+}
+
+/** x's shape with the spatial dims replaced by the pooled ones. */
+function pooledShape(x: Tensor, g: PoolGeometry, oneD: boolean): number[] {
+  return oneD ? [...x.shape.slice(0, -1), g.ow] : [...x.shape.slice(0, -2), g.oh, g.ow];
+}
+
+const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+
+// ---------------------------------------------------------------- max
+
+function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[]): Tensor {
+  const out = empty(outShape, x.dtype);
+  const indices = new Int32Array(out.size);
+  backend().maxPool2d(vals(x), vals(out), indices, g);
+  const index = Tensor.fromData(indices, outShape, 'int32');
+  return record(out, 'maxPool2d', [x], (gy) => [maxPoolBackwardOp(gy, index, g, x.shape)], [x]);
+}
+
+/** Scatters gy to the recorded max positions; its adjoint gathers gg at them. */
+function maxPoolBackwardOp(gy: Tensor, index: Tensor, g: PoolGeometry, inShape: number[]): Tensor {
+  const gx = empty(inShape, gy.dtype);
+  backend().maxPool2dBackward(vals(gy), index.values as Int32Array, vals(gx), g);
+  return record(gx, 'maxPool2dBackward', [gy], (gg) => [
+    reshape(gather(reshape(gg, [g.planes, g.h * g.w]), 1, reshape(index, [g.planes, g.oh * g.ow])), gy.shape),
+  ]);
+}
+
+/**
+ * 2-D max pooling over the last two dims of x [N, C, H, W] (or [C, H, W]).
+ * A NaN in a window propagates, as in PyTorch.
+ * @example `maxPool2d(x, 2)` or `maxPool2d(x, 3, { stride: 2, padding: 1 })`
+ */
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor {
+  const g = poolGeometry('maxPool2d', x, { kernel: kernelSize, ...opts }, false);
+  return maxPoolOp(x, g, pooledShape(x, g, false));
+}
+
+/**
+ * 1-D max pooling over the last dim of x [N, C, L] (or [C, L]).
+ * @example `maxPool1d(x, 2)`
+ */
+export function maxPool1d(x: Tensor, kernelSize: number, opts?: MaxPool1dOptions): Tensor {
+  const spec: Spec = {
+    kernel: [1, kernelSize], stride: opts?.stride == null ? undefined : [1, opts.stride],
+    padding: [0, opts?.padding ?? 0], dilation: [1, opts?.dilation ?? 1], ceilMode: opts?.ceilMode,
+  };
+  if (typeof kernelSize !== 'number') throw new ArgumentError(`maxPool1d: kernelSize must be a number, got ${JSON.stringify(kernelSize)}`);
+  const g = poolGeometry('maxPool1d', x, spec, true);
+  return maxPoolOp(x, g, pooledShape(x, g, true));
+}
+
+// ---------------------------------------------------------------- average
+
+interface AvgRule { countIncludePad: boolean; divisor: number }
+
+function avgPoolOp(x: Tensor, g: PoolGeometry, rule: AvgRule, outShape: number[]): Tensor {
+  const out = empty(outShape, x.dtype);
+  backend().avgPool2d(vals(x), vals(out), g, rule.countIncludePad, rule.divisor);
+  return record(out, 'avgPool2d', [x], (gy) => [avgPoolBackwardOp(gy, g, rule, x.shape)]);
+}
+
+function avgPoolBackwardOp(gy: Tensor, g: PoolGeometry, rule: AvgRule, inShape: number[]): Tensor {
+  const gx = empty(inShape, gy.dtype);
+  backend().avgPool2dBackward(vals(gy), vals(gx), g, rule.countIncludePad, rule.divisor);
+  return record(gx, 'avgPool2dBackward', [gy], (gg) => [avgPoolOp(gg, g, rule, gy.shape)]);
+}
+
+function avgRule(op: string, countIncludePad: boolean | undefined, divisorOverride: number | null | undefined): AvgRule {
+  if (divisorOverride !== undefined && divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride < 1)) {
+    throw new ArgumentError(`${op}: divisorOverride must be a positive integer, got ${String(divisorOverride)}`);
+  }
+  return { countIncludePad: countIncludePad ?? true, divisor: divisorOverride ?? 0 };
+}
+
+/**
+ * 2-D average pooling over the last two dims of x [N, C, H, W] (or [C, H, W]).
+ * @example `avgPool2d(x, 2)` or `avgPool2d(x, 3, { stride: 1, padding: 1, countIncludePad: false })`
+ */
+export function avgPool2d(x: Tensor, kernelSize: Pair, opts?: AvgPool2dOptions): Tensor {
+  const rule = avgRule('avgPool2d', opts?.countIncludePad, opts?.divisorOverride);
+  const g = poolGeometry('avgPool2d', x, { kernel: kernelSize, stride: opts?.stride, padding: opts?.padding, ceilMode: opts?.ceilMode }, false);
+  return avgPoolOp(x, g, rule, pooledShape(x, g, false));
+}
+
+/**
+ * 1-D average pooling over the last dim of x [N, C, L] (or [C, L]).
+ * @example `avgPool1d(x, 3, { stride: 2 })`
+ */
+export function avgPool1d(x: Tensor, kernelSize: number, opts?: AvgPool1dOptions): Tensor {
+  if (typeof kernelSize !== 'number') throw new ArgumentError(`avgPool1d: kernelSize must be a number, got ${JSON.stringify(kernelSize)}`);
+  const rule = avgRule('avgPool1d', opts?.countIncludePad, undefined);
+  const spec: Spec = {
+    kernel: [1, kernelSize], stride: opts?.stride == null ? undefined : [1, opts.stride],
+    padding: [0, opts?.padding ?? 0], ceilMode: opts?.ceilMode,
+  };
+  const g = poolGeometry('avgPool1d', x, spec, true);
+  return avgPoolOp(x, g, rule, pooledShape(x, g, true));
+}
+
+// ---------------------------------------------------------------- adaptive average
+
+interface AdaptiveGeometry { planes: number; h: number; w: number; oh: number; ow: number }
+
+function adaptiveOp(x: Tensor, a: AdaptiveGeometry, outShape: number[]): Tensor {
+  const out = empty(outShape, x.dtype);
+  backend().adaptiveAvgPool2d(vals(x), vals(out), a.planes, a.h, a.w, a.oh, a.ow);
+  return record(out, 'adaptiveAvgPool2d', [x], (gy) => [adaptiveBackwardOp(gy, a, x.shape)]);
+}
+
+function adaptiveBackwardOp(gy: Tensor, a: AdaptiveGeometry, inShape: number[]): Tensor {
+  const gx = empty(inShape, gy.dtype);
+  backend().adaptiveAvgPool2dBackward(vals(gy), vals(gx), a.planes, a.h, a.w, a.oh, a.ow);
+  return record(gx, 'adaptiveAvgPool2dBackward', [gy], (gg) => [adaptiveOp(gg, a, gy.shape)]);
+}
+
+function adaptiveImpl(op: string, x: Tensor, outputSize: [number | null, number | null], oneD: boolean): Tensor {
+  assertTensor(op, 'x', x);
+  assertFloat(op, 'x', x);
+  const rank = oneD ? 2 : 3;
+  if (x.ndim !== rank && x.ndim !== rank + 1) {
+    throw new ShapeError(`${op}: x must be ${oneD ? '[N,C,L] or [C,L]' : '[N,C,H,W] or [C,H,W]'}, got ${x.describe()}`);
+  }
+  const h = oneD ? 1 : x.shape[x.ndim - 2], w = x.shape[x.ndim - 1];
+  const oh = outputSize[0] ?? h, ow = outputSize[1] ?? w;
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
+    throw new ArgumentError(`${op}: outputSize must be positive integers, got ${JSON.stringify(oneD ? outputSize[1] : outputSize)}`);
+  }
+  if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${x.describe()} has an empty spatial dim`);
+  const planes = sizeOf(x.shape.slice(0, x.ndim - (oneD ? 1 : 2)));
+  const shape = oneD ? [...x.shape.slice(0, -1), ow] : [...x.shape.slice(0, -2), oh, ow];
+  return adaptiveOp(x, { planes, h, w, oh, ow }, shape);
+}
+
+/**
+ * Average pooling to a fixed output size (windows [floor(i*H/oh), ceil((i+1)*H/oh))); null keeps a dim.
+ * @example `adaptiveAvgPool2d(x, 1)` (global average pooling) or `adaptiveAvgPool2d(x, [7, 7])`
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null, number | null]): Tensor {
+  const size: [number | null, number | null] = Array.isArray(outputSize) ? outputSize : [outputSize, outputSize];
+  if (size.length !== 2) throw new ArgumentError(`adaptiveAvgPool2d: outputSize must be a number or a pair, got ${JSON.stringify(outputSize)}`);
+  return adaptiveImpl('adaptiveAvgPool2d', x, size, false);
+}
+
+/**
+ * 1-D adaptive average pooling over the last dim of x [N, C, L] (or [C, L]).
+ * @example `adaptiveAvgPool1d(x, 1)`
+ */
+export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
+  return adaptiveImpl('adaptiveAvgPool1d', x, [1, outputSize], true);
+}

@@ -1,0 +1,96 @@
+/**
+ * Adam (torch.optim.Adam) and the shared machinery of AdamW: one fused native
+ * call per group and step. Per parameter, with g = ±grad and t its step count:
+ *   g = g + weightDecay * p                     (Adam: L2 penalty in the gradient)
+ *   p = p * (1 - lr * weightDecay)              (AdamW: decoupled decay instead)
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g^2
+ *   vmax = max(vmax, v), used for v below      (amsgrad)
+ *   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ */
+import { zerosLike } from '../ops/creation';
+import { adamUpdate_ } from '../ops/fused_optim';
+import { Tensor } from '../tensor/tensor';
+import { keep } from '../tensor/tidy';
+import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
+
+export type AdamOptions = BaseOptions & {
+  /** Decay rates of the first and second moment estimates (default [0.9, 0.999]). */
+  betas: [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
+  eps: number;
+  /** Adam: L2 penalty added to the gradient (default 0). AdamW: decoupled decay (default 0.01). */
+  weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad). */
+  amsgrad: boolean;
+  /** Maximize the objective instead of minimizing it. */
+  maximize: boolean;
+};
+
+/** @internal Adam and AdamW: PyTorch's defaults, weightDecay aside. */
+export function adamDefaults(options: Partial<AdamOptions>, weightDecay: number): AdamOptions {
+  return { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false, maximize: false, clipNorm: null, clipValue: null, ...options };
+}
+
+/** @internal The update shared by Adam and AdamW. */
+export abstract class AdamFamily extends Optimizer<AdamOptions> {
+  /** AdamW's decoupled weight decay instead of Adam's L2 term. */
+  protected abstract readonly decoupled: boolean;
+
+  protected override checkOptions(o: AdamOptions, where: string): void {
+    super.checkOptions(o, where);
+    if (!Array.isArray(o.betas) || o.betas.length !== 2) this.fail('betas', 'must be a pair [beta1, beta2]', o.betas, where);
+    this.checkNumber(o.betas[0], 'betas[0]', where, { min: 0, max: 1, maxExclusive: true });
+    this.checkNumber(o.betas[1], 'betas[1]', where, { min: 0, max: 1, maxExclusive: true });
+    this.checkNumber(o.eps, 'eps', where, { min: 0 });
+    this.checkNumber(o.weightDecay, 'weightDecay', where, { min: 0 });
+    this.checkBoolean(o.amsgrad, 'amsgrad', where);
+    this.checkBoolean(o.maximize, 'maximize', where);
+  }
+
+  protected override stateTensorKeys(): string[] {
+    return ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
+  }
+
+  /** One update of every parameter with a gradient. @example `loss.backward(); opt.step()` */
+  step(closure?: Closure): number | Tensor | undefined {
+    const loss = this.evaluate(closure);
+    for (const group of this.paramGroups) {
+      this.update(() => {
+        const { params, grads } = this.gradients(group);
+        if (params.length === 0) return;
+        const m: Tensor[] = [], v: Tensor[] = [], vmax: Tensor[] = [], steps: number[] = [];
+        for (const p of params) {
+          const s = this.stateOf(p);
+          if (!(s.expAvg instanceof Tensor)) {
+            s.step = 0;
+            s.expAvg = keep(zerosLike(p));
+            s.expAvgSq = keep(zerosLike(p));
+          }
+          if (group.amsgrad && !(s.maxExpAvgSq instanceof Tensor)) s.maxExpAvgSq = keep(zerosLike(p));
+          s.step = (s.step as number) + 1;
+          steps.push(s.step);
+          m.push(s.expAvg as Tensor);
+          v.push(s.expAvgSq as Tensor);
+          if (group.amsgrad) vmax.push(s.maxExpAvgSq as Tensor);
+        }
+        adamUpdate_(params, grads, m, v, group.amsgrad ? vmax : null, steps, {
+          lr: group.lr, beta1: group.betas[0], beta2: group.betas[1], eps: group.eps, weightDecay: group.weightDecay,
+          decoupledWeightDecay: this.decoupled, maximize: group.maximize,
+        });
+      });
+    }
+    return loss;
+  }
+}
+
+export class Adam extends AdamFamily {
+  protected readonly decoupled = false;
+
+  /**
+   * @example `const opt = new optim.Adam(model.parameters(), { lr: 1e-3 })`
+   */
+  constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
+    super('Adam', params, adamDefaults(options, 0));
+  }
+}

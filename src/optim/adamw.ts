@@ -1,0 +1,20 @@
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay. Each step first
+ * shrinks the parameter, p = p * (1 - lr * weightDecay), then takes Adam's step
+ * with the plain gradient (see adam.ts). Default weightDecay 0.01.
+ */
+import { AdamFamily, adamDefaults, type AdamOptions } from './adam';
+import type { Params } from './optimizer';
+
+export type AdamWOptions = AdamOptions;
+
+export class AdamW extends AdamFamily {
+  protected readonly decoupled = true;
+
+  /**
+   * @example `const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 })`
+   */
+  constructor(params: Params<AdamWOptions>, options: Partial<AdamWOptions> = {}) {
+    super('AdamW', params, adamDefaults(options, 0.01));
+  }
+}

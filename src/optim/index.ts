@@ -1,0 +1,23 @@
+/**
+ * Optimizers, learning-rate schedules and gradient clipping.
+ * @example
+ * import { optim } from 'lattice-ml';
+ * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+ * const sched = new optim.CosineAnnealingLR(opt, { tMax: 100 });
+ * loss.backward(); optim.clipGradNorm(model.parameters(), 1.0); opt.step(); opt.zeroGrad(); sched.step();
+ */
+export {
+  Optimizer, type BaseOptions, type ParamGroup, type ParamGroupInput, type Params, type StateValue, type ParamState,
+  type OptimizerStateDict, type Closure,
+} from './optimizer';
+export { SGD, type SGDOptions } from './sgd';
+export { Adam, type AdamOptions } from './adam';
+export { AdamW, type AdamWOptions } from './adamw';
+export { RMSprop, type RMSpropOptions } from './rmsprop';
+export { Adagrad, type AdagradOptions } from './adagrad';
+export { LBFGS, type LBFGSOptions } from './lbfgs';
+export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './clip';
+export {
+  LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
+  SequentialLR, ReduceLROnPlateau, type OneCycleLROptions, type ReduceLROnPlateauOptions, type SchedulerStateDict,
+} from './lr_scheduler';

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import * as L from '../../src/index';
+import { nativeAddon } from '../../src/backend/index';
+import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+
+type DType = 'float32' | 'float64';
+
+interface ConvCase {
+  name: string;
+  x: number[];          // [N, C, H, W]
+  w: number[];          // [O, C/groups, kH, kW]
+  bias: boolean;
+  opts: L.Conv2dOptions;
+}
+
+const CASES: ConvCase[] = [
+  { name: '3x3 pad 1', x: [2, 3, 7, 6], w: [4, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'stride 2, odd sizes', x: [3, 2, 9, 11], w: [5, 2, 3, 3], bias: true, opts: { stride: 2, padding: 1 } },
+  { name: 'dilation 2', x: [2, 3, 10, 9], w: [2, 3, 3, 3], bias: false, opts: { dilation: 2, padding: [2, 1] } },
+  { name: 'groups 2', x: [2, 4, 8, 8], w: [6, 2, 3, 3], bias: true, opts: { groups: 2, padding: 1 } },
+  { name: 'depthwise', x: [2, 5, 9, 7], w: [5, 1, 3, 3], bias: true, opts: { groups: 5, padding: 1 } },
+  { name: 'depthwise x2, stride 2, dilation 2', x: [3, 3, 11, 10], w: [6, 1, 3, 3], bias: true, opts: { groups: 3, stride: 2, dilation: 2, padding: 2 } },
+  { name: '1x1', x: [2, 6, 5, 7], w: [4, 6, 1, 1], bias: true, opts: {} },
+  { name: '1x1 stride 2', x: [2, 6, 5, 7], w: [4, 6, 1, 1], bias: false, opts: { stride: 2 } },
+  { name: '1x1 groups 3', x: [1, 6, 4, 4], w: [9, 2, 1, 1], bias: false, opts: { groups: 3 } },
+  { name: 'N=1, C=1', x: [1, 1, 12, 13], w: [3, 1, 5, 3], bias: true, opts: { padding: [2, 1] } },
+  { name: 'C=1, many outputs (GEMM path)', x: [3, 1, 10, 9], w: [8, 1, 3, 3], bias: true, opts: { stride: [1, 2] } },
+  { name: 'depthwise x4 (GEMM path)', x: [2, 3, 7, 8], w: [12, 1, 3, 2], bias: false, opts: { groups: 3, padding: 1 } },
+  { name: 'kernel = input size', x: [2, 3, 5, 4], w: [7, 3, 5, 4], bias: true, opts: {} },
+  { name: "'same', even kernel", x: [2, 3, 8, 7], w: [4, 3, 4, 2], bias: true, opts: { padding: 'same' } },
+  { name: "'same', dilated", x: [1, 2, 6, 9], w: [3, 2, 3, 2], bias: false, opts: { padding: 'same', dilation: [2, 3] } },
+  { name: 'asymmetric stride and kernel', x: [2, 4, 13, 10], w: [4, 2, 2, 5], bias: true, opts: { stride: [3, 1], padding: [1, 2], groups: 2 } },
+  { name: 'wide (several row tiles)', x: [4, 16, 40, 40], w: [8, 16, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'empty batch', x: [0, 3, 5, 5], w: [2, 3, 3, 3], bias: true, opts: {} },
+];
+
+interface TransposeCase { name: string; x: number[]; w: number[]; opts: L.ConvTranspose2dOptions }
+
+const TRANSPOSE_CASES: TransposeCase[] = [
+  { name: 'stride 2, padding 1, outputPadding 1', x: [2, 4, 5, 6], w: [4, 3, 3, 3], opts: { stride: 2, padding: 1, outputPadding: 1 } },
+  { name: 'groups 2, dilation 2', x: [1, 4, 4, 5], w: [4, 2, 3, 2], opts: { groups: 2, dilation: 2 } },
+  { name: '1x1', x: [2, 3, 4, 4], w: [3, 5, 1, 1], opts: {} },
+  { name: 'outputPadding below dilation', x: [1, 2, 4, 4], w: [2, 2, 1, 1], opts: { dilation: 2, outputPadding: 1 } },
+];
+
+function randomInputs(shapes: number[][], dtype: DType, seed: number): L.Tensor[] {
+  L.manualSeed(seed);
+  return shapes.map((s) => L.randn(s, { dtype, requiresGrad: true }));
+}
+
+/** The output and the three gradients for a fixed output gradient, on the current backend. */
+function convWithGrads(x: L.Tensor, w: L.Tensor, b: L.Tensor | null, gy: L.Tensor | null, f: (x: L.Tensor, w: L.Tensor, b: L.Tensor | null) => L.Tensor): L.Tensor[] {
+  const y = f(x, w, b);
+  const inputs = b ? [x, w, b] : [x, w];
+  const grads = L.grad(y, inputs, { gradOutputs: [gy ?? L.onesLike(y)] });
+  return [y, ...grads.map((g) => g!)];
+}
+
+function expectClose(nat: L.Tensor[], ref: L.Tensor[], dtype: DType, label: string): void {
+  const tol = dtype === 'float32' ? 1e-4 : 1e-11;
+  const names = ['out', 'gradX', 'gradWeight', 'gradBias'];
+  nat.forEach((t, i) => {
+    expect(t.shape, `${label} ${names[i]} shape`).toEqual(ref[i].shape);
+    expect(closeness(t.values, ref[i].values, tol, tol), `${label} ${names[i]}`).toBeLessThanOrEqual(1);
+  });
+}
+
+describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () => {
+  for (const isa of availableIsas()) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`conv2d forward and gradients, ${dtype} (${isa})`, () => withIsa(isa, () => {
+        CASES.forEach((c, k) => {
+          const [x, w, b] = randomInputs([c.x, c.w, [c.w[0]]], dtype, 100 + k);
+          const f = (x: L.Tensor, w: L.Tensor, b: L.Tensor | null): L.Tensor => L.conv2d(x, w, b, c.opts);
+          const yShape = L.noGrad(() => onBackend('reference', () => f(x, w, c.bias ? b : null)).shape);
+          L.manualSeed(200 + k);
+          const gy = L.randn(yShape, { dtype });
+          const ref = onBackend('reference', () => convWithGrads(x, w, c.bias ? b : null, gy, f));
+          const nat = onBackend('native', () => convWithGrads(x, w, c.bias ? b : null, gy, f));
+          expectClose(nat, ref, dtype, `${c.name} ${dtype} ${isa}`);
+        });
+      }));
+
+      it(`convTranspose2d forward and gradients, ${dtype} (${isa})`, () => withIsa(isa, () => {
+        TRANSPOSE_CASES.forEach((c, k) => {
+          const o = c.w[1] * (c.opts.groups ?? 1);
+          const [x, w, b] = randomInputs([c.x, c.w, [o]], dtype, 300 + k);
+          const f = (x: L.Tensor, w: L.Tensor, b: L.Tensor | null): L.Tensor => L.convTranspose2d(x, w, b, c.opts);
+          const ref = onBackend('reference', () => convWithGrads(x, w, b, null, f));
+          const nat = onBackend('native', () => convWithGrads(x, w, b, null, f));
+          expectClose(nat, ref, dtype, `${c.name} ${dtype} ${isa}`);
+        });
+      }));
+    }
+  }
+
+  it('random shapes agree (float32, best ISA, 1 and 2 threads give identical bits)', () => {
+    let state = 12345;
+    const rnd = (n: number): number => { state = (state * 1103515245 + 12345) % 2147483648; return state % n; };
+    for (let k = 0; k < 25; k++) {
+      const groups = [1, 1, 2, 3][rnd(4)];
+      const cg = 1 + rnd(3), og = 1 + rnd(3);
+      const kh = 1 + rnd(4), kw = 1 + rnd(4);
+      const dil: [number, number] = [1 + rnd(2), 1 + rnd(2)];
+      const stride: [number, number] = [1 + rnd(3), 1 + rnd(3)];
+      const pad: [number, number] = [rnd(3), rnd(3)];
+      const h = Math.max(1, dil[0] * (kh - 1) + 1 - 2 * pad[0]) + rnd(8);
+      const w = Math.max(1, dil[1] * (kw - 1) + 1 - 2 * pad[1]) + rnd(8);
+      const c: ConvCase = { name: `random ${k}`, x: [1 + rnd(3), cg * groups, h, w], w: [og * groups, cg, kh, kw], bias: rnd(2) === 1, opts: { groups, stride, padding: pad, dilation: dil } };
+      const [x, wt, b] = randomInputs([c.x, c.w, [c.w[0]]], 'float32', 400 + k);
+      const f = (x: L.Tensor, w: L.Tensor, b: L.Tensor | null): L.Tensor => L.conv2d(x, w, b, c.opts);
+      const ref = onBackend('reference', () => convWithGrads(x, wt, c.bias ? b : null, null, f));
+      const threads = L.getNumThreads();
+      try {
+        L.setNumThreads(1);
+        const one = onBackend('native', () => convWithGrads(x, wt, c.bias ? b : null, null, f));
+        L.setNumThreads(2);
+        const two = onBackend('native', () => convWithGrads(x, wt, c.bias ? b : null, null, f));
+        expectClose(two, ref, 'float32', `${c.name} ${JSON.stringify(c)}`);
+        one.forEach((t, i) => expect(Array.from(t.values), `${c.name} threads`).toEqual(Array.from(two[i].values)));
+      } finally {
+        L.setNumThreads(threads);
+      }
+    }
+  });
+
+  it('the raw bindings reject bad lengths and geometry without crashing', () => {
+    const addon = nativeAddon()!;
+    const geom = Int32Array.of(1, 2, 4, 4, 3, 2, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+    const x = new Float32Array(32), w = new Float32Array(54), out = new Float32Array(12);
+    expect(() => addon.conv2d(x, w, null, out, geom)).not.toThrow();
+    expect(() => addon.conv2d(x, w, null, new Float32Array(11), geom)).toThrow(/out has 11 elements, expected 12/);
+    expect(() => addon.conv2d(x, new Float64Array(54), null, out, geom)).toThrow(/weight/);
+    expect(() => addon.conv2d(x, w, null, out, Int32Array.of(1, 2, 3))).toThrow(/geometry must hold 16/);
+    const badGroups = geom.slice(); badGroups[15] = 2; badGroups[4] = 3;
+    expect(() => addon.conv2d(x, w, null, out, badGroups)).toThrow(/divisible by groups/);
+    const negPad = geom.slice(); negPad[11] = -1;
+    expect(() => addon.conv2d(x, w, null, out, negPad)).toThrow(/padH must be >= 0/);
+    expect(() => addon.conv2d(x, w, null, x, geom)).toThrow();
+    expect(() => addon.conv2dBackwardInput(out, w, new Float32Array(5), geom)).toThrow(/gradInput/);
+    expect(() => addon.conv2dBackwardWeight(x, out, new Float32Array(53), geom)).toThrow(/gradWeight/);
+    const huge = Int32Array.of(65536, 65536, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1);
+    expect(() => addon.conv2d(x, w, null, out, huge)).toThrow(/2\^31-1/);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import * as L from '../../src/index';
+import { nativeAddon } from '../../src/backend/index';
+import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+
+type DType = 'float32' | 'float64';
+
+interface PoolCase { name: string; shape: number[]; f: (x: L.Tensor) => L.Tensor }
+
+const CASES: PoolCase[] = [
+  { name: 'max 2', shape: [2, 3, 8, 8], f: (x) => L.maxPool2d(x, 2) },
+  { name: 'max 3 stride 2 pad 1, odd', shape: [2, 2, 9, 7], f: (x) => L.maxPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { name: 'max dilation 2', shape: [1, 3, 11, 10], f: (x) => L.maxPool2d(x, [3, 2], { dilation: 2, padding: 1, stride: [1, 2] }) },
+  { name: 'max ceil mode', shape: [2, 2, 7, 6], f: (x) => L.maxPool2d(x, 2, { ceilMode: true }) },
+  { name: 'max kernel = input', shape: [2, 4, 5, 3], f: (x) => L.maxPool2d(x, [5, 3]) },
+  { name: 'max unbatched, C=1', shape: [1, 6, 6], f: (x) => L.maxPool2d(x, 3, { stride: 1 }) },
+  { name: 'max 1d', shape: [2, 3, 13], f: (x) => L.maxPool1d(x, 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }) },
+  { name: 'avg 2', shape: [2, 3, 8, 8], f: (x) => L.avgPool2d(x, 2) },
+  { name: 'avg 3 stride 2 pad 1', shape: [2, 2, 9, 7], f: (x) => L.avgPool2d(x, 3, { stride: 2, padding: 1 }) },
+  { name: 'avg pad excluded, ceil', shape: [1, 3, 7, 8], f: (x) => L.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }) },
+  { name: 'avg ceil, pad included', shape: [1, 2, 6, 7], f: (x) => L.avgPool2d(x, [3, 2], { stride: [2, 3], padding: [1, 1], ceilMode: true }) },
+  { name: 'avg divisor override', shape: [2, 2, 6, 6], f: (x) => L.avgPool2d(x, 3, { stride: 2, padding: 1, divisorOverride: 5 }) },
+  { name: 'avg 1d', shape: [2, 3, 10], f: (x) => L.avgPool1d(x, 4, { stride: 3, padding: 2, countIncludePad: false }) },
+  { name: 'adaptive 1', shape: [2, 5, 7, 9], f: (x) => L.adaptiveAvgPool2d(x, 1) },
+  { name: 'adaptive uneven', shape: [2, 3, 10, 7], f: (x) => L.adaptiveAvgPool2d(x, [4, 3]) },
+  { name: 'adaptive larger than input', shape: [1, 2, 3, 5], f: (x) => L.adaptiveAvgPool2d(x, [5, 7]) },
+  { name: 'adaptive keeps a dim', shape: [1, 2, 6, 5], f: (x) => L.adaptiveAvgPool2d(x, [null, 2]) },
+  { name: 'adaptive 1d', shape: [2, 3, 11], f: (x) => L.adaptiveAvgPool1d(x, 4) },
+  { name: 'big planes', shape: [8, 32, 16, 16], f: (x) => L.maxPool2d(x, 2) },
+];
+
+function withGrad(x: L.Tensor, f: (x: L.Tensor) => L.Tensor, gySeed: number): L.Tensor[] {
+  const y = f(x);
+  L.manualSeed(gySeed);
+  const gy = L.randn(y.shape, { dtype: y.dtype as DType });
+  const [gx] = L.grad(y, [x], { gradOutputs: [gy] });
+  return [y, gx!];
+}
+
+describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () => {
+  for (const isa of availableIsas()) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`pooling forward and gradients, ${dtype} (${isa})`, () => withIsa(isa, () => {
+        CASES.forEach((c, k) => {
+          L.manualSeed(k);
+          const x = L.randn(c.shape, { dtype, requiresGrad: true });
+          // Ties and a NaN exercise max pooling's tie-breaking and NaN propagation.
+          x.values[1] = x.values[0];
+          if (k % 3 === 0) x.values[5] = NaN;
+          const ref = onBackend('reference', () => withGrad(x, c.f, 50 + k));
+          const nat = onBackend('native', () => withGrad(x, c.f, 50 + k));
+          const tol = dtype === 'float32' ? 1e-5 : 1e-12;
+          ['out', 'grad'].forEach((what, i) => {
+            expect(nat[i].shape, `${c.name} ${what}`).toEqual(ref[i].shape);
+            expect(closeness(nat[i].values, ref[i].values, tol, tol), `${c.name} ${what} ${dtype} ${isa}`).toBeLessThanOrEqual(1);
+          });
+        });
+      }));
+    }
+  }
+
+  it('the raw bindings reject bad lengths and geometry without crashing', () => {
+    const addon = nativeAddon()!;
+    const geom = Int32Array.of(2, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1);
+    const x = new Float32Array(32), out = new Float32Array(8), idx = new Int32Array(8);
+    expect(() => addon.maxPool2d(x, out, idx, geom)).not.toThrow();
+    expect(() => addon.maxPool2d(x, out, new Int32Array(7), geom)).toThrow(/indices has 7 elements/);
+    expect(() => addon.maxPool2d(x, new Float64Array(8), idx, geom)).toThrow(/out/);
+    expect(() => addon.maxPool2d(x, out, idx, Int32Array.of(1, 2))).toThrow(/13 ints/);
+    const bad = geom.slice(); bad[5] = 0;
+    expect(() => addon.maxPool2d(x, out, idx, bad)).toThrow(/kh must be >= 1/);
+    // Out-of-range indices are skipped, never followed.
+    const wild = Int32Array.of(-5, 99, 1 << 30, 0, 1, 2, 3, 4);
+    const gi = new Float32Array(32);
+    addon.maxPool2dBackward(new Float32Array(8).fill(1), wild, gi, geom);
+    expect(gi.reduce((s, v) => s + v, 0)).toBe(5);
+    expect(() => addon.avgPool2d(x, out, geom, true, -1)).toThrow(/divisor/);
+    expect(() => addon.adaptiveAvgPool2d(x, new Float32Array(3), 2, 4, 4, 2, 2)).toThrow(/out has 3/);
+  });
+});
