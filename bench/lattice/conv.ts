@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { backendInfo, conv2d, manualSeed, matmul, noGrad, randn, setNumThreads, type Tensor } from './lattice';
+import { backendInfo, backward, conv2d, detach, manualSeed, matmul, mul, noGrad, randn, setNumThreads, type Tensor } from './lattice';
 // @ts-expect-error plain ESM helper shared with the JS peers
 import { gflopsExtra, timingResult } from '../lib/stats.mjs';
 
@@ -37,9 +37,10 @@ function time(fn: () => void): number[] {
 
 manualSeed(0);
 const x = randn([N, C, H, W]);
-const weight = randn([O, C, K, K]).mul(1 / 24).detach().requiresGrad_();
-const bias = randn([O]).mul(0.1).detach().requiresGrad_();
-const xg = x.detach().requiresGrad_();
+// Methods added by module augmentation are not in dist's typings: use the functions.
+const weight = detach(mul(randn([O, C, K, K]), 1 / 24)).requiresGrad_();
+const bias = detach(mul(randn([O]), 0.1)).requiresGrad_();
+const xg = detach(x).requiresGrad_();
 const gy = randn([N, O, H, W]);
 const gemmA = randn([O, C * K * K]);
 const gemmB = randn([N, C * K * K, H * W]);
@@ -53,7 +54,7 @@ function latticeAt(threads: number): void {
   const forwardBackward = (): void => {
     for (const t of [xg, weight, bias]) { t.grad?.dispose(); t.grad = null; }
     const y: Tensor = conv2d(xg, weight, bias, { padding: 1 });
-    y.backward(gy);
+    backward(y, gy);
     y.dispose();
   };
   const gemm = (): void => noGrad(() => matmul(gemmA, gemmB).dispose());

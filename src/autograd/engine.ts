@@ -178,7 +178,7 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
       const node = ready.pop()!;
       let g = buffers.nodes.get(node)!;
       buffers.nodes.delete(node);
-      g = hooked(node.hooks, g, `the output of ${node.name}`, shared);
+      if (node.hooks) g = hooked(node.hooks, g, `the output of ${node.name}`, shared);
       if (!capture && node.retainTarget) shared.add(deliverGrad(node.retainTarget, g, opts.createGraph, shared, false));
       if (capture) {
         const slots = captureNodes.get(node);
@@ -213,7 +213,8 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
       return captured;
     }
     for (const [leaf, g] of buffers.leaves) {
-      shared.add(deliverGrad(leaf, hooked(leaf._hooks, g, `a leaf ${leaf.describe()}`, shared), opts.createGraph, shared, true));
+      const hookedG = leaf._hooks ? hooked(leaf._hooks, g, `a leaf ${leaf.describe()}`, shared) : g;
+      shared.add(deliverGrad(leaf, hookedG, opts.createGraph, shared, true));
     }
     return null;
   } finally {

@@ -22,6 +22,8 @@
  *   starts, which is what lets the C++ kernels produce the same numbers.
  */
 
+import { ArgumentError } from '../errors';
+
 const MULTIPLIER_0 = 0xd2511f53;
 const MULTIPLIER_1 = 0xcd9e8d57;
 const WEYL_0 = 0x9e3779b9;
@@ -131,13 +133,13 @@ export function philox4x32_10(
   out: Uint32Array = new Uint32Array(4),
 ): Uint32Array {
   if (counter.length !== 4) {
-    throw new RangeError(`philox4x32_10: counter has ${counter.length} words, expected 4`);
+    throw new ArgumentError(`philox4x32_10: counter has ${counter.length} words, expected 4`);
   }
   if (key.length !== 2) {
-    throw new RangeError(`philox4x32_10: key has ${key.length} words, expected 2`);
+    throw new ArgumentError(`philox4x32_10: key has ${key.length} words, expected 2`);
   }
   if (out.length < 4) {
-    throw new RangeError(`philox4x32_10: out has ${out.length} words, expected at least 4`);
+    throw new ArgumentError(`philox4x32_10: out has ${out.length} words, expected at least 4`);
   }
   philox4x32_10Into(counter[0], counter[1], counter[2], counter[3], key[0], key[1], out, 0);
   return out;
@@ -157,13 +159,13 @@ function toSeed(op: string, seed: number | bigint | string): bigint {
     value = seed;
   } else if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed)) {
-      throw new RangeError(`${op}: seed must be a safe integer or a bigint, got ${seed}`);
+      throw new ArgumentError(`${op}: seed must be a safe integer or a bigint, got ${seed}`);
     }
     value = BigInt(seed);
   } else if (typeof seed === 'string' && /^-?\d+$/.test(seed.trim())) {
     value = BigInt(seed.trim());
   } else {
-    throw new TypeError(`${op}: seed must be an integer, a bigint or a decimal string, got ${String(seed)}`);
+    throw new ArgumentError(`${op}: seed must be an integer, a bigint or a decimal string, got ${String(seed)}`);
   }
   // Seeds live modulo 2^64, as in PyTorch, so a negative seed is still a seed.
   return BigInt.asUintN(64, value);
@@ -172,14 +174,14 @@ function toSeed(op: string, seed: number | bigint | string): bigint {
 function toOffset(op: string, offset: number | bigint | string): number {
   const value = typeof offset === 'string' && !/^\d+$/.test(offset.trim()) ? NaN : Number(offset);
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`${op}: offset must be a non-negative safe integer, got ${String(offset)}`);
+    throw new ArgumentError(`${op}: offset must be a non-negative safe integer, got ${String(offset)}`);
   }
   return value;
 }
 
 function checkCount(op: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`${op}: n must be a non-negative integer, got ${n}`);
+    throw new ArgumentError(`${op}: n must be a non-negative integer, got ${n}`);
   }
 }
 
@@ -269,7 +271,7 @@ export class PhiloxStream {
     checkCount('nextUint32', n);
     const result = out ?? new Uint32Array(n);
     if (result.length < n) {
-      throw new RangeError(`nextUint32: out has ${result.length} elements, n is ${n}`);
+      throw new ArgumentError(`nextUint32: out has ${result.length} elements, n is ${n}`);
     }
     let block = this.reserve(n);
     const whole = n & ~3;
@@ -313,7 +315,7 @@ export class PhiloxStream {
       }
       return out;
     }
-    throw new TypeError(`uniform: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    throw new ArgumentError(`uniform: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
   }
 
   /**
@@ -330,7 +332,7 @@ export class PhiloxStream {
   normal(n: number, dtype: UniformDType = 'float32', mean = 0, std = 1): Float32Array | Float64Array {
     checkCount('normal', n);
     if (dtype !== 'float32' && dtype !== 'float64') {
-      throw new TypeError(`normal: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+      throw new ArgumentError(`normal: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
     }
     const pairs = Math.ceil(n / 2);
     const units = this.uniform(2 * pairs, dtype);
@@ -354,10 +356,10 @@ export class PhiloxStream {
   randint(n: number, low: number, high: number): Int32Array {
     checkCount('randint', n);
     if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
-      throw new RangeError(`randint: low and high must be integers, got ${low} and ${high}`);
+      throw new ArgumentError(`randint: low and high must be integers, got ${low} and ${high}`);
     }
     if (low < -2147483648 || high > 2147483648 || high <= low) {
-      throw new RangeError(`randint: need -2^31 <= low < high <= 2^31, got low ${low} and high ${high}`);
+      throw new ArgumentError(`randint: need -2^31 <= low < high <= 2^31, got low ${low} and high ${high}`);
     }
     const range = high - low;
     const words = this.nextUint32(n);

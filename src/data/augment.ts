@@ -10,8 +10,10 @@
  * no autograd graph.
  */
 import { backend } from '../backend/index';
-import { getDefaultGenerator, mulHi32, type PhiloxStream } from '../backend/philox';
+import { getDefaultGenerator, mulHi32, PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { randn } from '../ops/creation';
+import { registerOp, type SampleDType } from '../ops/registry';
 import { reshape } from '../ops/shape';
 import { empty } from '../ops/util';
 import type { FloatArray } from '../tensor/dtype';
@@ -632,3 +634,60 @@ export class Compose {
     return augment(x, this.transforms);
   }
 }
+
+// ---------------------------------------------------------------------------
+// Registry. Augmentations are an op family whose kernels live in the Backend,
+// so they register like one; the call sits here because data is above ops
+// (imports point down), and the registry in src/ops must not know about data.
+// No graph is recorded, so they are not differentiable. The random ones draw
+// from a stream made inside run, so both backends see the same parameters.
+// ---------------------------------------------------------------------------
+
+/** Images with a NaN, which must travel the same way on both backends. */
+function images(shape: number[], dt: SampleDType): Tensor {
+  const x = randn(shape, { dtype: dt });
+  x.values[3] = NaN;
+  return x;
+}
+const stream = (seed: number): { generator: PhiloxStream } => ({ generator: new PhiloxStream(seed) });
+const IMAGE_SAMPLES = [
+  { label: 'rgb batch [3,3,5,7]', inputs: (dt: SampleDType) => [images([3, 3, 5, 7], dt)] },
+  { label: 'one image [2,4,3]', inputs: (dt: SampleDType) => [images([2, 4, 3], dt)] },
+];
+
+registerOp({ name: 'hflip', kernels: ['cropFlip2d'], differentiable: false, run: (x) => hflip(x), samples: IMAGE_SAMPLES });
+registerOp({
+  name: 'crop', kernels: ['cropFlip2d'], differentiable: false,
+  run: (x) => [crop(x, -2, 1, 6, 5, { fill: 0.5 }), crop(x, -5, -3, 9, 11, { paddingMode: 'reflect' })],
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'rotate', kernels: ['rotate2d'], differentiable: false,
+  run: (x) => [rotate(x, 90), rotate(x, -33.5, { fill: 0.25 })],
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'erase', kernels: ['erase2d'], differentiable: false,
+  run: (x) => erase(x, -1, 2, 3, 9, { value: x.shape[x.ndim - 3] === 3 ? [1, 2, 3] : -1 }),
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'randomHorizontalFlip', kernels: ['cropFlip2d'], differentiable: false,
+  run: (x) => randomHorizontalFlip(x, stream(1)),
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'randomCrop', kernels: ['cropFlip2d'], differentiable: false,
+  run: (x) => [randomCrop(x, [4, 3], { padding: 2, fill: -1, ...stream(2) }), randomCrop(x, 3, { padding: [1, 2], paddingMode: 'reflect', ...stream(3) })],
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'randomRotation', kernels: ['rotate2d'], differentiable: false,
+  run: (x) => randomRotation(x, [-200, 200], { fill: 0.5, ...stream(4) }),
+  samples: IMAGE_SAMPLES,
+});
+registerOp({
+  name: 'randomErasing', kernels: ['erase2d'], differentiable: false,
+  run: (x) => randomErasing(x, { p: 1, value: 2, ...stream(5) }),
+  samples: IMAGE_SAMPLES,
+});

@@ -159,6 +159,7 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[],
     return [...this.childMap().entries()].filter(([, m]) => m) as [string, M][];
   }
 
+  /** Number of modules. @example `heads.size` */
   get size(): number {
     return this.keys().length;
   }

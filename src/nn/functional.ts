@@ -1,7 +1,8 @@
 /**
- * nn.functional: the stateless forms of the modules that need more than one op
- * (dropout family). Masks are drawn with `rand` from the Philox stream, so a seed
- * gives the same mask on the native and the reference backend.
+ * nn.functional: the stateless forms of the layers. The dropout family is defined
+ * here; the rest are re-exported from their op files. Dropout masks are drawn with
+ * `rand` from the Philox stream, so a seed gives the same mask on the native and
+ * the reference backend.
  */
 import type { PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
@@ -12,6 +13,11 @@ import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
 export { layerNorm, batchNorm, groupNorm, type LayerNormOptions, type BatchNormOptions } from '../ops/norm';
+// The functional forms of the other layers live with their ops; nn.functional gathers them as torch.nn.functional does.
+export { relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus } from '../ops/unary';
+export { softmax, logSoftmax } from '../ops/softmax';
+export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 
 export interface DropoutOptions {
   /** Apply the dropout (default true); false returns x unchanged, as in eval mode. */

@@ -13,6 +13,8 @@ export { Linear, Identity } from './layers/linear';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax } from './layers/activation';
 export { Flatten, Unflatten } from './layers/shape';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
+export { LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells';
+export { LSTM, GRU, type RNNOptions } from './layers/rnn';
 export { Dropout, Dropout2d, StochasticDepth, DropPath } from './layers/dropout';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions } from './layers/normalization';
 export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions } from './layers/conv';

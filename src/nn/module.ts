@@ -124,7 +124,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       } else if (this._buffers.has(key) && value instanceof Tensor) {
         this._buffers.set(key, value);
       } else if (Array.isArray(value) && value.some((v) => v instanceof Module || v instanceof Parameter)) {
-        throw new ArgumentError(`${this.typeName}: field '${key}' is a plain array of modules or parameters, which would not be registered; use nn.ModuleList (or name the field '_${key}')`);
+        throw new ArgumentError(`${this.typeName}: field '${key}' is a plain array of modules or parameters, which would not be registered; use nn.ModuleList for modules or registerParameter for each parameter (or name the field '_${key}' to keep it unregistered)`);
       }
     }
   }
@@ -187,12 +187,6 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   getBuffer(name: string): Tensor | null {
     this.syncFields();
     return this._buffers.get(name) ?? null;
-  }
-
-  /** @internal Replaces a buffer's tensor (for modules that reassign state). */
-  protected setBuffer(name: string, tensor: Tensor): void {
-    tensor.kept = true;
-    this._buffers.set(name, tensor);
   }
 
   /** @internal The registered child modules (used by containers). */

@@ -16,8 +16,10 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { add } from './binary';
+import { randn } from './creation';
 import { record } from './record';
 import { sum } from './reduce';
+import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
 import { assertFloat, assertTensor, empty } from './util';
 
@@ -266,3 +268,33 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   if (b) out = add(out, reshape(b, [1, o, 1, 1]));
   return unbatched ? reshape(out, out.shape.slice(1)) : out;
 }
+
+// ---------------------------------------------------------------- registry
+
+const f = (shape: number[], dt: SampleDType): Tensor => randn(shape, { dtype: dt });
+// The backward of every conv op runs the other two kernels (see the record calls above).
+const CONV_KERNELS = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const;
+
+registerOp({
+  name: 'conv2d', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w, b) => conv2d(x, w, b, { padding: 1 }),
+  samples: [
+    { label: 'padded 3x3 with bias', inputs: (dt) => [f([2, 3, 5, 4], dt), f([4, 3, 3, 3], dt), f([4], dt)] },
+    { label: 'unbatched, 1x2 kernel', inputs: (dt) => [f([2, 3, 3], dt), f([3, 2, 1, 2], dt), f([3], dt)] },
+  ],
+});
+registerOp({
+  name: 'conv2d(stride,dilation,groups)', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w) => conv2d(x, w, null, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
+  samples: [{ label: 'groups 2, stride [2,1], dilation [1,2]', inputs: (dt) => [f([1, 4, 6, 5], dt), f([6, 2, 3, 2], dt)] }],
+});
+registerOp({
+  name: 'conv1d', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w, b) => conv1d(x, w, b, { padding: 'same', dilation: 2 }),
+  samples: [{ label: "padding 'same', dilation 2", inputs: (dt) => [f([2, 3, 7], dt), f([4, 3, 3], dt), f([4], dt)] }],
+});
+registerOp({
+  name: 'convTranspose2d', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w, b) => convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }),
+  samples: [{ label: 'stride 2, outputPadding 1, groups 2', inputs: (dt) => [f([1, 4, 3, 2], dt), f([4, 1, 3, 3], dt), f([2], dt)] }],
+});

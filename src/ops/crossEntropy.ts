@@ -15,8 +15,10 @@ import { sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { div, mul, sub, add } from './binary';
 import { castTo } from './cast';
+import { rand, randn, tensor } from './creation';
 import { record } from './record';
 import { sum } from './reduce';
+import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
 import { logSoftmax, softmax } from './softmax';
 import { assertTensor, empty } from './util';
@@ -194,3 +196,39 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
     return probs ? [gx, probs.requiresGrad ? gradTarget(g) : null] : [gx];
   }, inputs);
 }
+
+// ---------------------------------------------------------------- registry
+
+const logits = (shape: number[], dt: SampleDType): Tensor => randn(shape, { dtype: dt }).mul(2);
+const classIndices = (values: number[], shape: number[]): Tensor => reshape(tensor(values, { dtype: 'int32' }), shape);
+/** Rows of class probabilities along dim 1. */
+const probabilities = (shape: number[], dt: SampleDType): Tensor => softmax(randn(shape, { dtype: dt }), 1);
+// Gradients flow to the logits (and to probability targets); the class weight is a constant, as in PyTorch.
+const CE_KERNELS = ['crossEntropy', 'crossEntropyBackward'] as const;
+
+registerOp({
+  name: 'crossEntropy', kernels: CE_KERNELS, differentiable: true,
+  run: (x, t, w) => softmaxCrossEntropy(x, t, { weight: w, labelSmoothing: 0.2, ignoreIndex: 1 }),
+  samples: [{
+    label: '[5,4] class indices, weight, labelSmoothing, ignoreIndex',
+    inputs: (dt) => [logits([5, 4], dt), classIndices([2, 1, 0, 3, 2], [5]), rand([4], { dtype: dt }).add(0.5)],
+    wrt: [0],
+  }],
+});
+registerOp({
+  name: 'crossEntropy(none)', kernels: CE_KERNELS, differentiable: true,
+  run: (x, t) => softmaxCrossEntropy(x, t, { reduction: 'none', labelSmoothing: 0.1 }),
+  samples: [
+    { label: '[2,3,4] spatial class indices', inputs: (dt) => [logits([2, 3, 4], dt), classIndices([0, 2, 1, 1, 2, 0, 0, 1], [2, 4])] },
+    { label: 'unbatched [5]', inputs: (dt) => [logits([5], dt), classIndices([3], [])] },
+  ],
+});
+registerOp({
+  name: 'crossEntropy(probabilities)', kernels: CE_KERNELS, differentiable: true,
+  run: (x, p, w) => softmaxCrossEntropy(x, p, { weight: w, labelSmoothing: 0.3, reduction: 'sum' }),
+  samples: [{
+    label: '[3,4] probability targets, weight',
+    inputs: (dt) => [logits([3, 4], dt), probabilities([3, 4], dt), rand([4], { dtype: dt }).add(0.5)],
+    wrt: [0, 1],
+  }],
+});

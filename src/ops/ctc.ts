@@ -12,8 +12,11 @@ import { isGradEnabled } from '../tensor/graph';
 import { Tensor } from '../tensor/tensor';
 import { mul } from './binary';
 import { castTo } from './cast';
+import { randn, tensor } from './creation';
 import { record } from './record';
+import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
+import { logSoftmax } from './softmax';
 import { assertTensor, empty } from './util';
 
 export interface CtcOptions {
@@ -148,3 +151,32 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
     })];
   }, [logProbs]);
 }
+
+// ---------------------------------------------------------------- registry
+
+/** Log-probabilities [T, N, C] (or [T, C]); the kernel's gradient treats them as free inputs, so gradcheck may perturb them. */
+const logProbsSample = (shape: number[], dt: SampleDType): Tensor => logSoftmax(randn(shape, { dtype: dt }), -1);
+const labels = (values: number[], shape: number[]): Tensor => reshape(tensor(values, { dtype: 'int32' }), shape);
+
+// First order only (the second derivative throws): gradcheck, no gradgradcheck.
+registerOp({
+  name: 'ctcLoss', kernels: ['ctcLoss'], differentiable: true,
+  run: (lp, t) => ctcLossOp(lp, t, [7, 5], [3, 2]),
+  samples: [{
+    label: 'padded targets [2,3] with a repeat, mean',
+    inputs: (dt) => [logProbsSample([7, 2, 4], dt), labels([1, 1, 3, 2, 3, 0], [2, 3])],
+  }],
+});
+registerOp({
+  name: 'ctcLoss(none)', kernels: ['ctcLoss'], differentiable: true,
+  run: (lp, t) => ctcLossOp(lp, t, [6, 4, 5], [2, 0, 3], { blank: 2, reduction: 'none' }),
+  samples: [{
+    label: 'concatenated targets, an empty target, blank 2',
+    inputs: (dt) => [logProbsSample([6, 3, 4], dt), labels([0, 3, 1, 0, 1], [5])],
+  }],
+});
+registerOp({
+  name: 'ctcLoss(unbatched,zeroInfinity)', kernels: ['ctcLoss'], differentiable: true,
+  run: (lp, t) => ctcLossOp(lp, t, 5, 2, { reduction: 'sum', zeroInfinity: true }),
+  samples: [{ label: '[T,C] one sequence', inputs: (dt) => [logProbsSample([5, 3], dt), labels([2, 1], [2])] }],
+});

@@ -13,6 +13,9 @@ import { backend } from '../backend/index';
 import { DTypeError, ShapeError } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
+import { randn } from './creation';
+import { registerOp, type SampleDType } from './registry';
+import { clone } from './shape';
 import { assertTensor } from './util';
 
 type Lists = Record<string, (Tensor | null)[] | null>;
@@ -114,3 +117,94 @@ export function rmspropUpdate_(params: Tensor[], grads: Tensor[], squareAvg: Ten
   }
   bump([params, squareAvg, gradAvg, bufs]);
 }
+
+// ---------------------------------------------------------------- registry
+
+/*
+ * The updates are in place and not differentiable. Each sample's run copies the
+ * state it is given (the parity check hands the same inputs to both backends),
+ * takes two steps on two tensors of different sizes, and returns the updated
+ * params and buffers for comparison.
+ */
+const state = (dt: SampleDType, count: number): Tensor[] => {
+  const out: Tensor[] = [];
+  for (let k = 0; k < count; k++) out.push(randn([5], { dtype: dt }), randn([2, 3], { dtype: dt }));
+  return out;
+};
+/** Splits [a0, a1, b0, b1, ...] into copies [[a0, a1], [b0, b1], ...]. */
+const pairs = (xs: Tensor[]): Tensor[][] => {
+  const out: Tensor[][] = [];
+  for (let k = 0; k < xs.length; k += 2) out.push([clone(xs[k]), clone(xs[k + 1])]);
+  return out;
+};
+/** Second moments must be non-negative. */
+const nonNegative = (ts: Tensor[]): Tensor[] => ts.map((t) => t.abs());
+
+registerOp({
+  name: 'sgdUpdate_', kernels: ['sgdStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g] = pairs(xs);
+    sgdUpdate_(p, g, null, null, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0.01, nesterov: false, maximize: false });
+    return p;
+  },
+  samples: [{ label: 'plain, weight decay', inputs: (dt) => state(dt, 2) }],
+});
+registerOp({
+  name: 'sgdUpdate_(momentum)', kernels: ['sgdStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g, m] = pairs(xs);
+    const o = { lr: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: false, maximize: true };
+    sgdUpdate_(p, g, m, [true, false], o);
+    sgdUpdate_(p, g, m, null, { ...o, nesterov: true, dampening: 0 });
+    return [...p, ...m];
+  },
+  samples: [{ label: 'momentum, fresh buffer, then nesterov', inputs: (dt) => state(dt, 3) }],
+});
+registerOp({
+  name: 'adamUpdate_', kernels: ['adamStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g, m, v] = pairs(xs);
+    const o = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupledWeightDecay: false, maximize: false };
+    adamUpdate_(p, g, m, v, null, [1, 3], o);
+    adamUpdate_(p, g, m, v, null, [2, 4], { ...o, decoupledWeightDecay: true, maximize: true });
+    return [...p, ...m, ...v];
+  },
+  samples: [{ label: 'Adam then AdamW', inputs: (dt) => { const s = state(dt, 4); return [...s.slice(0, 6), ...nonNegative(s.slice(6))]; } }],
+});
+registerOp({
+  name: 'adamUpdate_(amsgrad)', kernels: ['adamStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g, m, v, vmax] = pairs(xs);
+    const o = { lr: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0, decoupledWeightDecay: false, maximize: false };
+    adamUpdate_(p, g, m, v, vmax, [5, 1], o);
+    adamUpdate_(p, g, m, v, vmax, [6, 2], o);
+    return [...p, ...m, ...v, ...vmax];
+  },
+  samples: [{ label: 'amsgrad', inputs: (dt) => { const s = state(dt, 5); return [...s.slice(0, 6), ...nonNegative(s.slice(6))]; } }],
+});
+registerOp({
+  name: 'rmspropUpdate_', kernels: ['rmspropStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g, sq] = pairs(xs);
+    const o = { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0.01, momentum: 0, maximize: false };
+    rmspropUpdate_(p, g, sq, null, null, o);
+    rmspropUpdate_(p, g, sq, null, null, o);
+    return [...p, ...sq];
+  },
+  samples: [{ label: 'plain', inputs: (dt) => { const s = state(dt, 3); return [...s.slice(0, 4), ...nonNegative(s.slice(4))]; } }],
+});
+registerOp({
+  name: 'rmspropUpdate_(centered,momentum)', kernels: ['rmspropStep'], differentiable: false,
+  run: (...xs) => {
+    const [p, g, sq, ga, buf] = pairs(xs);
+    const o = { lr: 0.01, alpha: 0.9, eps: 1e-6, weightDecay: 0, momentum: 0.5, maximize: true };
+    rmspropUpdate_(p, g, sq, ga, buf, o);
+    rmspropUpdate_(p, g, sq, ga, buf, o);
+    return [...p, ...sq, ...ga, ...buf];
+  },
+  // gradAvg^2 <= squareAvg keeps the centered variance positive: gradAvg starts at 0, squareAvg at |.| + 1.
+  samples: [{
+    label: 'centered, momentum, maximize',
+    inputs: (dt) => { const s = state(dt, 5); return [...s.slice(0, 4), ...s.slice(4, 6).map((t) => t.abs().add(1)), ...s.slice(6, 8).map((t) => t.mul(0)), ...s.slice(8)]; },
+  }],
+});

@@ -16,8 +16,10 @@ import { shapesEqual, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { add, mul, sub } from './binary';
 import { castTo } from './cast';
+import { randn, tensor } from './creation';
 import { add_, mul_ } from './inplace';
 import { record } from './record';
+import { registerOp } from './registry';
 import { mean, sum } from './reduce';
 import { reshape } from './shape';
 import { rsqrt, square } from './unary';
@@ -251,3 +253,45 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
     return [dx, dw, db];
   });
 }
+
+// ---------------------------------------------------------------- registry
+
+const sample = (shape: number[], dt: 'float32' | 'float64', scale = 1, shift = 0): Tensor => add(mul(randn(shape, { dtype: dt }), scale), shift);
+const stats = (values: number[], dt: 'float32' | 'float64'): Tensor => tensor(values, { dtype: dt });
+
+registerOp({
+  name: 'layerNorm', kernels: ['layerNormForward', 'layerNormBackward'], differentiable: true,
+  run: (x, w, b) => layerNorm(x, [3, 4], w, b),
+  samples: [
+    { label: '[2,5,3,4] affine', inputs: (dt) => [sample([2, 5, 3, 4], dt, 2, 1), sample([3, 4], dt), sample([3, 4], dt)] },
+    { label: '[3,4] large mean', inputs: (dt) => [sample([3, 4], dt, 0.01, 100), sample([3, 4], dt), sample([3, 4], dt)], wrt: [1, 2] },
+  ],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
+});
+registerOp({
+  name: 'layerNorm(plain)', kernels: ['layerNormForward', 'layerNormBackward'], differentiable: true,
+  run: (x) => layerNorm(x, 7),
+  samples: [{ label: '[4,7]', inputs: (dt) => [sample([4, 7], dt)] }, { label: 'empty [0,7]', inputs: (dt) => [sample([0, 7], dt)], wrt: [] }],
+  tolerance: { float64: 1e-10 },
+});
+registerOp({
+  name: 'batchNorm(training)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,
+  run: (x, w, b) => batchNorm(x, null, null, w, b, { training: true }),
+  samples: [
+    { label: '[4,3,5]', inputs: (dt) => [sample([4, 3, 5], dt, 2, -1), sample([3], dt), sample([3], dt)] },
+    { label: '[3,2,40] long segments', inputs: (dt) => [sample([3, 2, 40], dt), sample([2], dt), sample([2], dt)], wrt: [0] },
+  ],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
+});
+registerOp({
+  name: 'batchNorm(eval)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,
+  run: (x, w, b) => batchNorm(x, stats([0.5, -1, 0], x.dtype as Float), stats([2, 0.5, 1], x.dtype as Float), w, b),
+  samples: [{ label: '[2,3,2,2]', inputs: (dt) => [sample([2, 3, 2, 2], dt), sample([3], dt), sample([3], dt)] }],
+  tolerance: { float64: 1e-10 },
+});
+registerOp({
+  name: 'groupNorm', kernels: ['groupNormForward', 'groupNormBackward'], differentiable: true,
+  run: (x, w, b) => groupNorm(x, 2, w, b),
+  samples: [{ label: '[2,4,3]', inputs: (dt) => [sample([2, 4, 3], dt, 1, 3), sample([4], dt), sample([4], dt)] }],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
+});

@@ -14,8 +14,10 @@ import { ArgumentError, ShapeError } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
+import { rand, tensor } from './creation';
 import { gather } from './indexing';
 import { record } from './record';
+import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
 import { assertFloat, assertTensor, empty } from './util';
 
@@ -244,3 +246,69 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
 export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
   return adaptiveImpl('adaptiveAvgPool1d', x, [1, outputSize], true);
 }
+
+// ---------------------------------------------------------------- registry
+
+/**
+ * Distinct values 0.01 apart in a random order: no window max is near a tie, so
+ * the finite differences of max pooling see no kink.
+ */
+function spread(shape: number[], dt: SampleDType): Tensor {
+  const n = sizeOf(shape);
+  const r = rand([n], { dtype: 'float64' }).values;
+  const values = new Float64Array(n);
+  Array.from(r.keys()).sort((a, b) => r[a] - r[b]).forEach((p, rank) => { values[p] = rank * 0.01 - n * 0.005; });
+  return reshape(tensor(values, { dtype: dt }), shape);
+}
+
+registerOp({
+  name: 'maxPool2d', kernels: ['maxPool2d', 'maxPool2dBackward'], differentiable: true,
+  run: (x) => maxPool2d(x, 3, { stride: 2, padding: 1 }),
+  samples: [
+    { label: '3x3 stride 2 padding 1', inputs: (dt) => [spread([2, 2, 6, 5], dt)] },
+    { label: 'unbatched [C,H,W]', inputs: (dt) => [spread([2, 4, 4], dt)] },
+  ],
+});
+registerOp({
+  name: 'maxPool2d(dilation,ceilMode)', kernels: ['maxPool2d', 'maxPool2dBackward'], differentiable: true,
+  run: (x) => maxPool2d(x, [2, 3], { stride: 2, dilation: [2, 1], ceilMode: true }),
+  samples: [{ label: '2x3 dilation [2,1] ceil', inputs: (dt) => [spread([1, 2, 7, 6], dt)] }],
+});
+registerOp({
+  name: 'maxPool1d', kernels: ['maxPool2d', 'maxPool2dBackward'], differentiable: true,
+  run: (x) => maxPool1d(x, 3, { stride: 2, padding: 1 }),
+  samples: [{ label: 'k 3 stride 2 padding 1', inputs: (dt) => [spread([2, 3, 9], dt)] }],
+});
+registerOp({
+  name: 'avgPool2d', kernels: ['avgPool2d', 'avgPool2dBackward'], differentiable: true,
+  run: (x) => avgPool2d(x, 3, { stride: 2, padding: 1 }),
+  samples: [{ label: '3x3 stride 2 padding 1', inputs: (dt) => [spread([2, 2, 6, 5], dt)] }],
+});
+registerOp({
+  name: 'avgPool2d(ceilMode,excludePad)', kernels: ['avgPool2d', 'avgPool2dBackward'], differentiable: true,
+  run: (x) => avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  samples: [{ label: 'ceil, countIncludePad false', inputs: (dt) => [spread([1, 2, 6, 7], dt)] }],
+});
+registerOp({
+  name: 'avgPool2d(divisorOverride)', kernels: ['avgPool2d', 'avgPool2dBackward'], differentiable: true,
+  run: (x) => avgPool2d(x, [2, 3], { divisorOverride: 4 }),
+  samples: [{ label: '2x3, divisor 4', inputs: (dt) => [spread([2, 1, 5, 7], dt)] }],
+});
+registerOp({
+  name: 'avgPool1d', kernels: ['avgPool2d', 'avgPool2dBackward'], differentiable: true,
+  run: (x) => avgPool1d(x, 4, { stride: 2, padding: 2 }),
+  samples: [{ label: 'k 4 stride 2 padding 2', inputs: (dt) => [spread([2, 3, 9], dt)] }],
+});
+registerOp({
+  name: 'adaptiveAvgPool2d', kernels: ['adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward'], differentiable: true,
+  run: (x) => adaptiveAvgPool2d(x, [3, 2]),
+  samples: [
+    { label: '[7,5] -> [3,2] (overlapping windows)', inputs: (dt) => [spread([2, 2, 7, 5], dt)] },
+    { label: 'upsampling [2,1] -> [3,2]', inputs: (dt) => [spread([1, 3, 2, 1], dt)] },
+  ],
+});
+registerOp({
+  name: 'adaptiveAvgPool1d', kernels: ['adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward'], differentiable: true,
+  run: (x) => adaptiveAvgPool1d(x, 4),
+  samples: [{ label: '9 -> 4', inputs: (dt) => [spread([2, 2, 9], dt)] }],
+});

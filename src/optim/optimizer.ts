@@ -184,7 +184,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.grad === null) continue;
-        if (setToNone) p.grad = null;
+        // Dispose before dropping: memory() counts tensors until they are disposed.
+        if (setToNone) { p.grad.dispose(); p.grad = null; }
         else noGrad(() => zero_(p.grad!.gradFn ? (p.grad = Tensor.fromData(p.grad!.values, p.grad!.shape.slice(), p.grad!.dtype)) : p.grad!));
       }
     }

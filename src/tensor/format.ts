@@ -20,9 +20,12 @@ function flatten(a: NestedArray, out: (number | boolean)[]): void {
 export function formatTensor(values: NestedArray, shape: number[], dtype: DType, requiresGrad: boolean, gradFnName?: string): string {
   const flat: (number | boolean)[] = [];
   flatten(values, flat);
-  const allIntegral = flat.every((x) => typeof x === 'number' && Number.isInteger(x));
+  // Non-finite values do not decide the style, as in PyTorch: [nan, 1., inf].
+  const allIntegral = flat.every((x) => typeof x === 'number' && (Number.isInteger(x) || !Number.isFinite(x)));
   const strs = flat.map((x) => (typeof x === 'boolean' ? (x ? 'True' : 'False') : formatNumber(x, dtype, allIntegral)));
-  const width = strs.reduce((w, s) => Math.max(w, s.length), 0);
+  // Column width comes from the finite values only (PyTorch pads numbers, not nan/inf).
+  const finite = strs.filter((_, i) => typeof flat[i] !== 'number' || Number.isFinite(flat[i] as number));
+  const width = (finite.length ? finite : strs).reduce((w, s) => Math.max(w, s.length), 0);
   let k = 0;
   const build = (dim: number, indent: string): string => {
     if (dim === shape.length) return strs[k++].padStart(width);
@@ -31,9 +34,9 @@ export function formatTensor(values: NestedArray, shape: number[], dtype: DType,
     const sep = dim === shape.length - 1 ? ', ' : ',\n' + '\n'.repeat(Math.max(0, shape.length - dim - 2)) + indent + ' ';
     return `[${parts.join(sep)}]`;
   };
-  const body = shape.length === 0 ? strs[0] : build(0, '       ');
+  const body = shape.length === 0 ? strs[0] : flat.length === 0 ? '[]' : build(0, '       ');
   const extras: string[] = [];
-  if (shape.length > 0 && flat.length === 0) extras.push(`size=(${shape.join(', ')})`);
+  if (shape.length > 1 && flat.length === 0) extras.push(`size=(${shape.join(', ')})`);
   if (dtype === 'float64' || dtype === 'int32') extras.push(`dtype=${dtype}`);
   if (gradFnName) extras.push(`gradFn=<${gradFnName}>`);
   else if (requiresGrad) extras.push('requiresGrad=true');

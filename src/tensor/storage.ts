@@ -2,9 +2,9 @@
  * Storage shared by a tensor and its views, with the bookkeeping behind
  * `memory()`, `dispose()` and `tidy()`.
  *
- * A storage counts its holders: every tensor that views it and every graph node
- * that saved it for backward. When the count reaches zero its bytes leave the
- * live total. As in TensorFlow.js, a tensor counts as live until it is
+ * A storage counts its holders: every tensor that views it (graph nodes hold
+ * their saved tensors, which count as live until disposed). When the count
+ * reaches zero its bytes leave the live total. As in TensorFlow.js, a tensor counts as live until it is
  * disposed (directly or by tidy); the garbage collector still frees the memory
  * of tensors that are merely dropped, but they stay in the count. (A
  * FinalizationRegistry would keep the count exact but costs ~1 µs per tensor,

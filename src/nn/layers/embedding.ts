@@ -68,6 +68,7 @@ export class Embedding extends Module {
       const keep = ones([this.numEmbeddings, 1], { dtype: this.weight.dtype });
       keep.values[p] = 0;
       noGrad(() => mul_(this.weight, keep));
+      keep.dispose();
     }
   }
 

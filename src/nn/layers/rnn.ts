@@ -1,0 +1,237 @@
+/**
+ * Multi-layer, optionally bidirectional LSTM and GRU over whole sequences, with
+ * PyTorch's parameter names (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
+ * bias_hh_l{k}, and the `_reverse` suffix for the backward direction), shapes
+ * and defaults, so state dicts map one to one.
+ *
+ * Per layer and direction the input projection X W_ihᵀ + b_ih for all T steps is
+ * one GEMM over [T·B, I]; only h W_hhᵀ and the gate math run step by step (the
+ * cell equations are in rnn-cells.ts). All of it is ops, so backward runs
+ * through time.
+ */
+import { ArgumentError, ShapeError, fmtShape } from '../../errors';
+import { add } from '../../ops/binary';
+import { zeros } from '../../ops/creation';
+import { cat, reshape, split, squeeze, stack, transpose, unsqueeze } from '../../ops/shape';
+import { assertTensor, empty } from '../../ops/util';
+import type { Tensor } from '../../tensor/tensor';
+import { dropout as dropoutFn } from '../functional';
+import { Module, reprArgs } from '../module';
+import { Parameter } from '../parameter';
+import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions } from './common';
+import { gruStep, inputProjection, lstmStep, resetRecurrent } from './rnn-cells';
+
+export interface RNNOptions extends FactoryOptions {
+  /** Stacked recurrent layers (default 1); layer k > 0 reads layer k-1's output. */
+  numLayers?: number;
+  /** Learn bias_ih and bias_hh (default true). */
+  bias?: boolean;
+  /** Input and output are [B, T, F] instead of [T, B, F] (default false; states stay [L·D, B, H]). */
+  batchFirst?: boolean;
+  /** Dropout on every layer's output except the last's, in training mode only (default 0). */
+  dropout?: number;
+  /** Run a second, time-reversed pass per layer and concatenate both outputs (default false). */
+  bidirectional?: boolean;
+}
+
+/** The parameters of one layer and direction. */
+interface LayerWeights {
+  weightIh: Parameter;
+  weightHh: Parameter;
+  biasIh: Parameter | null;
+  biasHh: Parameter | null;
+}
+
+type Mode = 'LSTM' | 'GRU';
+
+/** The common part of LSTM and GRU: parameters, checks, and the loop over layers, directions and time. */
+abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
+  readonly mode: Mode;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  private readonly _weights: LayerWeights[] = [];
+
+  constructor(mode: Mode, inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    super();
+    this.mode = mode;
+    this.inputSize = positiveInt(mode, 'inputSize', inputSize);
+    this.hiddenSize = positiveInt(mode, 'hiddenSize', hiddenSize);
+    this.numLayers = positiveInt(mode, 'numLayers', opts?.numLayers ?? 1);
+    this.bias = flag(mode, 'bias', opts?.bias, true);
+    this.batchFirst = flag(mode, 'batchFirst', opts?.batchFirst, false);
+    this.bidirectional = flag(mode, 'bidirectional', opts?.bidirectional, false);
+    this.dropout = probability(mode, 'dropout', opts?.dropout ?? 0);
+    const dtype = checkDtypeOption(mode, opts?.dtype);
+    const gates = (mode === 'LSTM' ? 4 : 3) * hiddenSize;
+    const directions = this.bidirectional ? 2 : 1;
+    // PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh.
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+      for (let d = 0; d < directions; d++) {
+        const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+        const make = (name: string, shape: number[]): Parameter => this.registerParameter(name + suffix, new Parameter(empty(shape, dtype)));
+        const weightIh = make('weight_ih', [gates, layerInput]);
+        const weightHh = make('weight_hh', [gates, hiddenSize]);
+        const biasIh = this.bias ? make('bias_ih', [gates]) : null;
+        const biasHh = this.bias ? make('bias_hh', [gates]) : null;
+        this._weights.push({ weightIh, weightHh, biasIh, biasHh });
+      }
+    }
+    this.resetParameters(opts);
+  }
+
+  /**
+   * The parameters per layer and direction (forward first), each as
+   * [weight_ih, weight_hh, bias_ih?, bias_hh?] (PyTorch's all_weights).
+   * @example `lstm.allWeights[0][0].shape  // weight_ih_l0`
+   */
+  get allWeights(): Parameter[][] {
+    return this._weights.map((w) => [w.weightIh, w.weightHh, ...(w.biasIh ? [w.biasIh] : []), ...(w.biasHh ? [w.biasHh] : [])]);
+  }
+
+  /** Re-draws the default init U(-1/√H, 1/√H) for every weight and bias. @example `lstm.resetParameters()` */
+  resetParameters(opts?: FactoryOptions): void {
+    resetRecurrent(this.parameters(), this.hiddenSize, opts);
+  }
+
+  private get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /**
+   * Runs the stack. `hx` holds the initial states (h0, and c0 for LSTM), each
+   * [L·D, B, H] ([L·D, H] for unbatched input), or is null for zeros. Returns the
+   * last layer's output and the final states in the same layout as hx.
+   */
+  protected run(input: Tensor, hx: Tensor[] | null): { output: Tensor; finals: Tensor[] } {
+    const op = this.mode;
+    const dtype = this.getParameter('weight_ih_l0')!.dtype;
+    checkInput(op, input, dtype);
+    const layout = this.batchFirst ? '[batch, time, features]' : '[time, batch, features]';
+    if (input.ndim !== 3 && input.ndim !== 2) {
+      throw new ShapeError(`${op}: input must be ${layout} (or unbatched [time, features]), got ${input.describe()}`);
+    }
+    if (input.shape[input.ndim - 1] !== this.inputSize) {
+      throw new ShapeError(`${op}: input is ${input.describe()} but inputSize is ${this.inputSize}: the last dim must be ${this.inputSize}`);
+    }
+    const batched = input.ndim === 3;
+    let x = batched ? (this.batchFirst ? transpose(input, 0, 1) : input) : unsqueeze(input, 1);
+    const [T, B] = x.shape;
+    if (T === 0) throw new ShapeError(`${op}: input ${input.describe()} has no time steps`);
+    const D = this.directions, stateCount = this.mode === 'LSTM' ? 2 : 1;
+    const initial = this.initialStates(hx, stateCount, batched, B, dtype);
+
+    const finals: Tensor[][] = Array.from({ length: stateCount }, () => []);
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const inSize = x.shape[2];
+      const rows = reshape(x, [T * B, inSize]);
+      const outputs: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const w = this._weights[layer * D + d];
+        // LSTM adds b_hh outside any product, so it joins b_ih in the one projection GEMM.
+        const bias = this.mode === 'LSTM' && w.biasIh && w.biasHh ? add(w.biasIh, w.biasHh) : w.biasIh;
+        const steps = split(inputProjection(rows, w.weightIh, bias), B, 0);
+        let state = initial.map((s) => s[layer * D + d]);
+        const hs = new Array<Tensor>(T);
+        for (let k = 0; k < T; k++) {
+          const t = d === 0 ? k : T - 1 - k;
+          state = this.mode === 'LSTM'
+            ? lstmStep(steps[t], state[0], state[1], w.weightHh)
+            : [gruStep(steps[t], state[0], w.weightHh, w.biasHh)];
+          hs[t] = state[0];
+        }
+        outputs.push(stack(hs, 0));
+        state.forEach((s, i) => finals[i].push(s));
+      }
+      x = D === 1 ? outputs[0] : cat(outputs, 2);
+      if (this.dropout > 0 && this.training && layer < this.numLayers - 1) x = dropoutFn(x, this.dropout);
+    }
+
+    let output = x;
+    if (!batched) output = squeeze(output, 1);
+    else if (this.batchFirst) output = transpose(output, 0, 1);
+    const stacked = finals.map((list) => {
+      const s = stack(list, 0);
+      return batched ? s : squeeze(s, 1);
+    });
+    return { output, finals: stacked };
+  }
+
+  /** Splits each initial state [L·D, B, H] into per-layer-direction [B, H] pieces (zeros when hx is null). */
+  private initialStates(hx: Tensor[] | null, count: number, batched: boolean, B: number, dtype: string): Tensor[][] {
+    const op = this.mode, LD = this.numLayers * this.directions, H = this.hiddenSize;
+    if (hx === null) {
+      const z = zeros([B, H], { dtype: dtype as 'float32' | 'float64' });
+      return Array.from({ length: count }, () => new Array<Tensor>(LD).fill(z));
+    }
+    const names = count === 2 ? ['h0', 'c0'] : ['h0'];
+    const want = batched ? [LD, B, H] : [LD, H];
+    return hx.map((s, i) => {
+      assertTensor(op, names[i], s);
+      checkInput(`${op} (${names[i]})`, s, dtype);
+      if (s.ndim !== want.length || s.shape.some((v, k) => v !== want[k])) {
+        throw new ShapeError(`${op}: ${names[i]} is ${s.describe()} but must be ${fmtShape(want)} ([numLayers·directions, ${batched ? 'batch, ' : ''}hiddenSize]) for input of ${batched ? `batch ${B}` : 'an unbatched sequence'}`);
+      }
+      return split(batched ? s : unsqueeze(s, 1), 1, 0).map((p) => reshape(p, [B, H]));
+    });
+  }
+
+  protected override extraRepr(): string {
+    return reprArgs([
+      ['', this.inputSize], ['', this.hiddenSize],
+      ['numLayers', this.numLayers > 1 ? this.numLayers : undefined],
+      ['bias', this.bias ? undefined : false],
+      ['batchFirst', this.batchFirst || undefined],
+      ['dropout', this.dropout > 0 ? this.dropout : undefined],
+      ['bidirectional', this.bidirectional || undefined],
+    ]);
+  }
+}
+
+function flag(layer: string, name: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ArgumentError(`${layer}: ${name} must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Multi-layer LSTM (gates i, f, g, o; see LSTMCell). forward(input, [h0, c0]?) with input
+ * [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]) and states [L·D, B, H]
+ * (zeros when omitted) returns [output [T, B, D·H], [hN, cN]], D = 2 when bidirectional.
+ * @example `const lstm = new nn.LSTM(16, 32, { numLayers: 2, bidirectional: true }); const [y, [h, c]] = lstm.call(x)`
+ */
+export class LSTM extends RNNBase<[Tensor, [Tensor, Tensor]?], [Tensor, [Tensor, Tensor]]> {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    super('LSTM', inputSize, hiddenSize, opts);
+  }
+
+  forward(input: Tensor, hx?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    if (hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) {
+      throw new ArgumentError(`LSTM: hx must be a pair [h0, c0], got ${Array.isArray(hx) ? `${hx.length} tensors` : typeof hx}`);
+    }
+    const { output, finals } = this.run(input, hx ?? null);
+    return [output, [finals[0], finals[1]]];
+  }
+}
+
+/**
+ * Multi-layer GRU (gates r, z, n; see GRUCell). forward(input, h0?) with input [T, B, I]
+ * ([B, T, I] with batchFirst, or unbatched [T, I]) and h0 [L·D, B, H] (zeros when omitted)
+ * returns [output [T, B, D·H], hN], D = 2 when bidirectional.
+ * @example `const gru = new nn.GRU(16, 32, { batchFirst: true }); const [y, h] = gru.call(x)`
+ */
+export class GRU extends RNNBase<[Tensor, Tensor?], [Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    super('GRU', inputSize, hiddenSize, opts);
+  }
+
+  forward(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
+    const { output, finals } = this.run(input, hx === undefined ? null : [hx]);
+    return [output, finals[0]];
+  }
+}

@@ -1,0 +1,93 @@
+// The GEMM kernel through the backend interface: transposes, alpha/beta
+// accumulation, padded leading dimensions, batches with offsets, odd and
+// degenerate sizes, float32 and float64, on every ISA, and thread-count
+// determinism. (test/kernels/matmul.parity.test.ts covers the public matmul.)
+import { describe, expect, it } from 'vitest';
+import { setNumThreads } from '../../src/index';
+import { nativeAddon, referenceBackend, backend } from '../../src/backend/index';
+import { PhiloxStream } from '../../src/backend/philox';
+import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+
+type F = Float32Array | Float64Array;
+
+function random(n: number, f64: boolean, seed: number): F {
+  const u = new PhiloxStream(seed).uniform(n, 'float64');
+  const out = f64 ? new Float64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 2 * u[i] - 1;
+  return out;
+}
+
+interface Case { M: number; N: number; K: number; tA: boolean; tB: boolean; alpha: number; beta: number; pad: number; batch: number }
+
+function run(c: Case, f64: boolean, which: 'native' | 'reference'): F {
+  const lda = (c.tA ? c.M : c.K) + c.pad, ldb = (c.tB ? c.K : c.N) + c.pad, ldc = c.N + c.pad;
+  const aRows = c.tA ? c.K : c.M, bRows = c.tB ? c.N : c.K;
+  const aSize = Math.max(1, aRows * lda), bSize = Math.max(1, bRows * ldb), cSize = Math.max(1, c.M * ldc);
+  const a = random(aSize * c.batch, f64, 1), b = random(bSize * c.batch, f64, 2), out = random(cSize * c.batch, f64, 3);
+  const offs = (size: number) => Int32Array.from({ length: c.batch }, (_, p) => p * size);
+  const be = which === 'native' ? backend() : referenceBackend;
+  be.gemm(c.tA, c.tB, c.M, c.N, c.K, c.alpha, a, offs(aSize), lda, b, offs(bSize), ldb, c.beta, out, offs(cSize), ldc);
+  return out;
+}
+
+const SHAPES: [number, number, number][] = [
+  [0, 5, 3], [4, 0, 3], [3, 4, 0], [1, 1, 1], [1, 17, 9], [17, 1, 9], [7, 9, 1], [13, 31, 17], [33, 65, 29],
+  [64, 64, 64], [100, 37, 513], [129, 130, 131], [12, 10, 256], [300, 33, 9], [5, 300, 700],
+];
+
+describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
+  for (const isa of availableIsas()) {
+    for (const f64 of [false, true]) {
+      it(`${f64 ? 'dgemm' : 'sgemm'} on ${isa}: transposes, alpha/beta, padding, batches`, () => withIsa(isa, () => {
+        let k = 0;
+        for (const [M, N, K] of SHAPES) {
+          for (const tA of [false, true]) for (const tB of [false, true]) {
+            const c: Case = { M, N, K, tA, tB, alpha: [1, -0.5, 2][k % 3], beta: [0, 1, 0.25][(k >> 1) % 3], pad: k % 3 === 0 ? 3 : 0, batch: k % 4 === 0 ? 3 : 1 };
+            k++;
+            const nat = onBackend('native', () => run(c, f64, 'native'));
+            const ref = run(c, f64, 'reference');
+            // Error bound grows with K (float32 accumulation in the kernel, double in the reference).
+            const tol = f64 ? 1e-12 * Math.max(1, K) : 2e-6 * Math.max(1, Math.sqrt(K));
+            expect(closeness(nat, ref, tol, tol), JSON.stringify(c)).toBeLessThanOrEqual(1);
+          }
+        }
+      }));
+    }
+  }
+
+  it('beta = 0 ignores NaN already in C; K = 0 scales C by beta', () => {
+    const a = new Float32Array(6).fill(1), b = new Float32Array(6).fill(1);
+    const c = new Float32Array(4).fill(NaN);
+    const z = Int32Array.of(0);
+    backend().gemm(false, false, 2, 2, 3, 1, a, z, 3, b, z, 2, 0, c, z, 2);
+    expect(Array.from(c)).toEqual([3, 3, 3, 3]);
+    backend().gemm(false, false, 2, 2, 0, 1, a, z, 1, b, z, 2, 0.5, c, z, 2);
+    expect(Array.from(c)).toEqual([1.5, 1.5, 1.5, 1.5]);
+  });
+
+  it('gives bitwise identical results with 1 and 2 threads', () => {
+    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784]] as [number, number, number][]) {
+      for (const tA of [false, true]) {
+        const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
+        setNumThreads(1);
+        const one = run(c, false, 'native');
+        setNumThreads(2);
+        const two = run(c, false, 'native');
+        expect(Buffer.compare(Buffer.from(one.buffer), Buffer.from(two.buffer)), JSON.stringify(c)).toBe(0);
+      }
+    }
+  });
+
+  it('the raw binding rejects bad lengths, leading dims, offsets and aliasing', () => {
+    const addon = nativeAddon()!;
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4), z = Int32Array.of(0);
+    expect(() => addon.gemm(false, false, 2, 2, 3, 1, a.subarray(0, 5), z, 3, b, z, 2, 0, c, z, 2)).toThrow(/gemm: a batch entry 0 reaches element 5 of 5/);
+    expect(() => addon.gemm(false, false, 2, 2, 3, 1, a, z, 2, b, z, 2, 0, c, z, 2)).toThrow(/leading dimension of a/);
+    expect(() => addon.gemm(false, false, 2, 2, 3, 1, a, Int32Array.of(4), 3, b, z, 2, 0, c, z, 2)).toThrow(/reaches element/);
+    expect(() => addon.gemm(false, false, 2, 2, 3, 1, a, z, 3, b, z, 2, 0, c, Int32Array.of(0, 0), 2)).toThrow(/differ in length/);
+    const shared = new Float32Array(16);
+    expect(() => addon.gemm(false, false, 2, 2, 2, 1, shared.subarray(0, 4), z, 2, shared.subarray(4, 8), z, 2, 0, shared.subarray(2, 6), z, 2)).toThrow(/must not share memory/);
+    expect(() => addon.gemm(false, false, 2, 2, 3, 1, new Float64Array(6), z, 3, b, z, 2, 0, c, z, 2)).toThrow(/Float64Array but b is a Float32Array/);
+    expect(() => addon.gemm(false, false, -1, 2, 3, 1, a, z, 3, b, z, 2, 0, c, z, 2)).toThrow(/M must be an integer/);
+  });
+});
