@@ -12,7 +12,7 @@ import './autograd/methods';
 export { Tensor } from './tensor/tensor';
 export type { NestedArray, GradHook } from './tensor/tensor';
 export type { DType, TypedArray, FloatArray } from './tensor/dtype';
-export { memory } from './tensor/storage';
+export { memory, emptyCache } from './tensor/storage';
 export { tidy, keep, dispose } from './tensor/tidy';
 export {
   LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError,
@@ -66,3 +66,5 @@ export * as nn from './nn/index';
 export * as optim from './optim/index';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip';
 export * as data from './data/index';
+export * as train from './train/index';
+export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';

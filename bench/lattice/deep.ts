@@ -128,7 +128,7 @@ for (const v of variants) {
     } else {
       const t0 = performance.now();
       const loss = tidy(() => {
-        for (const p of params) { p.grad?.dispose(); p.grad = null; }
+        opt.zeroGrad();
         const l = crossEntropy(model.call(xb), yb);
         backward(l);
         if (s === 0) gradNorms = { first: norm(first.weight.grad!).item(), last: norm(last.weight.grad!).item() };

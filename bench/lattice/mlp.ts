@@ -81,7 +81,6 @@ export function trainEpoch(
   afterStep?: (step: number) => void,
 ): EpochRun {
   const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize, shuffle: true, seed: 0 });
-  const params = model.parameters();
   const stepMs: number[] = [];
   let lastLoss = NaN;
   let steps = 0;
@@ -91,8 +90,7 @@ export function trainEpoch(
     const [xb, yb] = batch;
     const ts = performance.now();
     lastLoss = tidy(() => {
-      // zeroGrad() only drops the references; disposing keeps memory().numTensors flat (as fit() does).
-      for (const p of params) { p.grad?.dispose(); p.grad = null; }
+      opt.zeroGrad();  // disposes the old gradients: memory().numTensors stays flat
       const loss = crossEntropy(model.call(xb), yb);
       backward(loss);
       opt.step();

@@ -59,19 +59,31 @@ inline T applyUnary(UnaryOp op, T x, T p0, T p1) {
   }
 }
 
+// One loop per op: with the op fixed at compile time the switch inside
+// applyUnary folds away and simple ops (relu, neg, square, clamp) vectorise.
+template <typename T, typename F>
+void mapLoop(Context& ctx, const T* x, T* out, int64_t n, F f) {
+  ctx.pool.parallelFor(0, n, kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = f(x[i]);
+  });
+}
+
 template <typename T>
 void unaryTyped(Context& ctx, UnaryOp op, const T* x, T* out, int64_t n, double p0, double p1) {
-  ctx.pool.parallelFor(0, n, kGrain, [&](int64_t b, int64_t e) {
-    if constexpr (std::is_floating_point_v<T>) {
-      const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
-      for (int64_t i = b; i < e; ++i) out[i] = applyUnary<T>(op, x[i], q0, q1);
-    } else {
-      for (int64_t i = b; i < e; ++i) {
-        const double r = applyUnary<double>(op, static_cast<double>(x[i]), p0, p1);
-        out[i] = static_cast<T>(r);
-      }
+  if constexpr (std::is_floating_point_v<T>) {
+    const T q0 = static_cast<T>(p0), q1 = static_cast<T>(p1);
+#define LATTICE_UNARY_CASE(name)                                                                   \
+  case UnaryOp::name:                                                                              \
+    mapLoop(ctx, x, out, n, [q0, q1](T v) { return applyUnary<T>(UnaryOp::name, v, q0, q1); }); \
+    return;
+    switch (op) {
+      LATTICE_UNARY_OPS(LATTICE_UNARY_CASE)
+      default: return;
     }
-  });
+#undef LATTICE_UNARY_CASE
+  } else {
+    mapLoop(ctx, x, out, n, [op, p0, p1](T v) { return static_cast<T>(applyUnary<double>(op, static_cast<double>(v), p0, p1)); });
+  }
 }
 
 template <typename T>

@@ -2,6 +2,7 @@
 import { ArgumentError, DTypeError } from '../errors';
 import { allocate, type DType } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
+import { acquireBuffer } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
 
 export function assertTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
@@ -19,7 +20,8 @@ export function assertFloat(op: string, arg: string, x: Tensor): void {
 
 /** A fresh, zero-filled tensor. */
 export function empty(shape: number[], dtype: DType): Tensor {
-  return Tensor.fromData(allocate(dtype, sizeOf(shape)), shape, dtype);
+  const n = sizeOf(shape);
+  return Tensor.fromData(acquireBuffer(dtype, n) ?? allocate(dtype, n), shape, dtype);
 }
 
 export function int32Array(values: readonly number[]): Int32Array {

@@ -10,6 +10,9 @@ import type { GradNode } from './graph';
 import { sizeOf } from './shape';
 import { Storage, registerInScope, trackTensor, untrackTensor } from './storage';
 import { formatTensor } from './format';
+import type { TensorLike } from '../ops/binary';
+import type * as r from '../ops/reduce';
+import type { BackwardOptions } from '../autograd/api';
 
 /** A hook receives the gradient and may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void;
@@ -153,3 +156,49 @@ export class Tensor {
     return this.toString();
   }
 }
+
+// The op and autograd methods, declared here (merged with the class) so that
+// the published typings carry them; src/ops/methods.ts and
+// src/autograd/methods.ts attach the implementations at load time.
+// Type-only imports: nothing from the layers above runs from this file.
+type TL = TensorLike;
+export interface Tensor {
+    add(y: TL): Tensor; sub(y: TL): Tensor; mul(y: TL): Tensor; div(y: TL): Tensor; pow(y: TL): Tensor;
+    maximum(y: TL): Tensor; minimum(y: TL): Tensor;
+    eq(y: TL): Tensor; ne(y: TL): Tensor; lt(y: TL): Tensor; le(y: TL): Tensor; gt(y: TL): Tensor; ge(y: TL): Tensor;
+    logicalAnd(y: TL): Tensor; logicalOr(y: TL): Tensor; logicalNot(): Tensor;
+    neg(): Tensor; abs(): Tensor; sign(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
+    sqrt(): Tensor; rsqrt(): Tensor; square(): Tensor; reciprocal(): Tensor; sin(): Tensor; cos(): Tensor;
+    tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor; elu(alpha?: number): Tensor;
+    gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; silu(): Tensor;
+    softplus(opts?: { beta?: number; threshold?: number }): Tensor; clamp(opts: { min?: number; max?: number }): Tensor;
+    sum(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; mean(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    prod(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; logsumexp(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    var(dim?: r.Dims, opts?: r.VarOptions): Tensor; std(dim?: r.Dims, opts?: r.VarOptions): Tensor;
+    max(): Tensor; max(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    min(): Tensor; min(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    amax(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; amin(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    argmax(dim?: number, opts?: r.ReduceOptions): Tensor; argmin(dim?: number, opts?: r.ReduceOptions): Tensor;
+    norm(p?: number, dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor;
+    matmul(y: Tensor): Tensor;
+    reshape(shape: number[]): Tensor; view(shape: number[]): Tensor; flatten(startDim?: number, endDim?: number): Tensor;
+    squeeze(dim?: number): Tensor; unsqueeze(dim: number): Tensor; expand(shape: number[]): Tensor;
+    transpose(dim0?: number, dim1?: number): Tensor; permute(dims: number[]): Tensor; t(): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor; contiguous(): Tensor; clone(): Tensor;
+    split(sizeOrSections: number | number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
+    to(dtype: DType): Tensor; float(): Tensor; double(): Tensor; int(): Tensor; bool(): Tensor;
+    indexSelect(dim: number, index: Tensor): Tensor; gather(dim: number, index: Tensor): Tensor;
+    add_(y: TL): Tensor; sub_(y: TL): Tensor; mul_(y: TL): Tensor; div_(y: TL): Tensor;
+    copy_(src: Tensor): Tensor; fill_(value: number): Tensor; zero_(): Tensor;
+  
+    /** @example `loss.backward()` or `loss.backward({ retainGraph: true })` */
+    backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void;
+    /** @example `const y = x.detach()` */
+    detach(): Tensor;
+    /** @example `h.retainGrad()` */
+    retainGrad(): void;
+    /** @example `x.registerHook((g) => g.clamp({ min: -1, max: 1 }))` */
+    registerHook(hook: GradHook): () => void;
+  }

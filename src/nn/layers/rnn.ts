@@ -135,7 +135,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
         const w = this._weights[layer * D + d];
         // LSTM adds b_hh outside any product, so it joins b_ih in the one projection GEMM.
         const bias = this.mode === 'LSTM' && w.biasIh && w.biasHh ? add(w.biasIh, w.biasHh) : w.biasIh;
-        const steps = split(inputProjection(rows, w.weightIh, bias), B, 0);
+        const steps = splitSteps(inputProjection(rows, w.weightIh, bias), T, B);
         let state = initial.map((s) => s[layer * D + d]);
         const hs = new Array<Tensor>(T);
         for (let k = 0; k < T; k++) {
@@ -191,6 +191,18 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       ['bidirectional', this.bidirectional || undefined],
     ]);
   }
+}
+
+/**
+ * Cuts [T·B, G] into T pieces of B rows by halving recursively. Each cut's backward writes
+ * its gradient into a zero tensor of the whole being cut, so T cuts straight off the whole
+ * would cost O(T²·B·G) in backward; halving costs O(T·log T·B·G).
+ */
+function splitSteps(x: Tensor, steps: number, rows: number): Tensor[] {
+  if (steps === 1) return [x];
+  const left = steps >> 1;
+  const [a, b] = split(x, [left * rows, (steps - left) * rows], 0);
+  return [...splitSteps(a, left, rows), ...splitSteps(b, steps - left, rows)];
 }
 
 function flag(layer: string, name: string, v: unknown, fallback: boolean): boolean {

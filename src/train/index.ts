@@ -1,0 +1,21 @@
+/**
+ * train: the fit loop, evaluation, callbacks, checkpoints, reports, and the
+ * stability toolkit (diagnose, lrFinder, GradientMonitor).
+ * @example
+ * import { train } from 'lattice-ml';
+ * const history = await train.fit(model, { optimizer, loss, trainData, epochs: 3, callbacks: [new train.ProgressBar()] });
+ */
+export { fit, NonFiniteError, type FitOptions } from './fit';
+export { evaluate, predict, type EvaluateResult } from './evaluate';
+export type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
+export { ProgressBar, type ProgressBarOptions } from './callbacks/progress';
+export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint';
+export { MetricsLogger } from './callbacks/metrics-logger';
+export { LRSchedulerCallback } from './callbacks/lr-scheduler';
+export { GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type LayerSample, type ActivationSample } from './callbacks/gradient-monitor';
+export { saveCheckpoint, loadCheckpoint, type CheckpointParts, type LoadCheckpointOptions } from './checkpoint';
+export { saveSafetensors, loadSafetensors, CheckpointError } from './safetensors';
+export { writeReport, renderSvg, type ReportInput } from './report';
+export { diagnose, type Diagnosis, type LayerDiagnosis, type DiagnoseOptions } from './diagnose';
+export { lrFinder, type LrFinderOptions, type LrFinderResult } from './lr-finder';
