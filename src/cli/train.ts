@@ -42,7 +42,7 @@ export interface TrainOptions {
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
-  model: 'cnn', epochs: 3, batchSize: 128, optimizer: 'adamw', augment: false, seed: 0, progress: true,
+  model: 'cnn', epochs: 2, batchSize: 128, optimizer: 'adamw', augment: false, seed: 0, progress: true,
 };
 
 function check(opts: TrainOptions): void {
