@@ -126,7 +126,7 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
 
   const trainData = opts.augment ? { [Symbol.asyncIterator]: () => augmented(trainLoader), length: trainLoader.length } : trainLoader;
   const history = await fit(model, {
-    optimizer, loss: (out, y) => crossEntropy(out, y), trainData: trainData as AsyncIterable<Batch>, epochs: opts.epochs,
+    optimizer, loss: (out, y) => crossEntropy(out, y), trainData: trainData as AsyncIterable<Batch>, valData: testLoader, epochs: opts.epochs,
     scheduler, schedulerInterval: 'step', clipGradNorm: opts.clipGradNorm, callbacks,
   });
   const result = await evaluate(model, testLoader, (out, y) => crossEntropy(out, y));

@@ -68,9 +68,10 @@ function accuracySpec(steps: StepLogs[], epochs: EpochLogs[]): Spec {
 
 function gradNormSpec(monitor: MonitorRecord[]): Spec {
   const rows = monitor.flatMap((r) => r.layers.filter((l) => l.gradNorm > 0 && Number.isFinite(l.gradNorm)).map((l) => ({ step: r.step, layer: l.name, norm: l.gradNorm })));
+  const order = monitor[0]?.layers.map((l) => l.name) ?? [];
   return {
     width: 520, height: 260, data: { values: rows }, mark: { type: 'line', strokeWidth: 1.2 },
-    encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'norm', type: 'quantitative', scale: { type: 'log' }, title: 'weight-gradient norm (log)' }, color: { field: 'layer', type: 'nominal', legend: { columns: 1, labelLimit: 160 } } },
+    encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'norm', type: 'quantitative', scale: { type: 'log' }, title: 'weight-gradient norm (log)' }, color: { field: 'layer', type: 'nominal', sort: order, legend: { columns: 1, labelLimit: 160 } } },
   };
 }
 
