@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --only gemm,overhead] [--quick] [--reps N]`: runs each
+ * `npm run bench [-- --only gemm,overhead] [--quick] [--reps N] [--render results/X.json]`: runs each
  * workload on Lattice and on every peer present, in one run, and writes
  * bench/results/<date>.json and .md with min/median/max and ratios
  * (peer median / Lattice median: above 1 means Lattice is faster).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,12 +57,13 @@ function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Run | { erro
 }
 
 // The Lattice scripts import the built bundle.
-spawnSync('npm', ['run', 'build:ts'], { cwd: join(here, '..'), stdio: 'inherit' });
+if (!argv.includes('--render')) spawnSync('npm', ['run', 'build:ts'], { cwd: join(here, '..'), stdio: 'inherit' });
 
 const only = value('--only')?.split(',') ?? Object.keys(WORKLOADS);
-const runs: Run[] = [];
-const errors: string[] = [];
-for (const name of only) {
+const saved = value('--render');
+const runs: Run[] = saved ? (JSON.parse(readFileSync(saved, 'utf8')) as { runs: Run[] }).runs : [];
+const errors: string[] = saved ? (JSON.parse(readFileSync(saved, 'utf8')) as { errors: string[] }).errors : [];
+for (const name of saved ? [] : only) {
   const w = WORKLOADS[name];
   if (!w) { errors.push(`unknown workload ${name}`); continue; }
   if (!existsSync(join(here, w.lattice))) { errors.push(`${name}: ${w.lattice} not written yet`); continue; }
@@ -90,7 +91,9 @@ lines.push(`# Lattice bench, ${new Date().toISOString().slice(0, 10)}`, '', `Mac
 lines.push('| workload | threads | case | Lattice | peer | peer value | ratio |', '| --- | --- | --- | --- | --- | --- | --- |');
 for (const name of only) {
   for (const lat of runs.filter((r) => r.workload === name && r.peer.startsWith('lattice'))) {
-    for (const res of lat.results) {
+    // Some Lattice scripts also time other thread counts or an inline peer: keep only their own rows for this run.
+    const own = lat.results.filter((res) => (res.peer === undefined || String(res.peer).startsWith('lattice')) && (res.threads === undefined || res.threads === lat.threads));
+    for (const res of own) {
       const mine = res.gflops?.median ?? res.median;
       const unit = res.gflops ? 'GFLOP/s' : res.unit ?? '';
       const higherIsBetter = !!res.gflops || unit === '%';

@@ -32,27 +32,39 @@ inline const char* typeName(ElemType t) {
   }
 }
 
+// One napi_get_typedarray_info call per argument: node-addon-api's TypedArray
+// accessors each repeat it, which made argument checks most of a tiny op's cost.
 inline ArrayArg arrayArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
   Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsTypedArray())
+  bool isTyped = false;
+  if (i >= info.Length() || napi_is_typedarray(env, info[i], &isTyped) != napi_ok || !isTyped)
     throwType(env, std::string(fn) + ": " + name + " must be a typed array");
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  napi_typedarray_type type;
+  size_t length = 0, byteOffset = 0;
+  void* data = nullptr;
+  napi_value arrayBuffer;
+  if (napi_get_typedarray_info(env, info[i], &type, &length, &data, &arrayBuffer, &byteOffset) != napi_ok)
+    throwType(env, std::string(fn) + ": " + name + " could not be read as a typed array");
   ArrayArg a;
-  switch (ta.TypedArrayType()) {
+  size_t elementSize = 4;
+  switch (type) {
     case napi_float32_array: a.type = ElemType::F32; break;
-    case napi_float64_array: a.type = ElemType::F64; break;
+    case napi_float64_array: a.type = ElemType::F64; elementSize = 8; break;
     case napi_int32_array: a.type = ElemType::I32; break;
-    case napi_uint8_array: a.type = ElemType::U8; break;
+    case napi_uint8_array: a.type = ElemType::U8; elementSize = 1; break;
     default: throwType(env, std::string(fn) + ": " + name + " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
   }
-  a.length = static_cast<int64_t>(ta.ElementLength());
-  a.byteLength = ta.ByteLength();
-  Napi::ArrayBuffer buffer = ta.ArrayBuffer();
   // A detached buffer reads as length 0, which could silently pass a length check
   // against another empty operand; name it instead.
-  if (buffer.IsDetached()) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
-  a.data = static_cast<uint8_t*>(buffer.Data()) + ta.ByteOffset();
-  if (a.length > 0 && buffer.Data() == nullptr) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
+  if (length == 0) {
+    bool detached = false;
+    if (napi_is_detached_arraybuffer(env, arrayBuffer, &detached) == napi_ok && detached)
+      throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
+  }
+  if (length > 0 && data == nullptr) throwType(env, std::string(fn) + ": " + name + " has a detached buffer");
+  a.length = static_cast<int64_t>(length);
+  a.byteLength = length * elementSize;
+  a.data = data;
   return a;
 }
 
