@@ -1,5 +1,6 @@
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -138,26 +139,61 @@ inline T arith(BinaryOp op, T a, T b) {
   return static_cast<T>(applyBinary<T>(op, a, b));
 }
 
-template <typename T, typename O, bool Compare>
-void binaryTyped(Context& ctx, BinaryOp op, const T* a, int64_t aLen, const T* b, int64_t bLen, O* out, int64_t n,
-                 const int32_t* shape, const int32_t* aStrides, const int32_t* bStrides, int nd) {
-  auto f = [op](T x, T y) -> O {
-    if constexpr (Compare) return static_cast<O>(applyBinary<T>(op, x, y) != 0);
-    else return arith<T>(op, x, y);
-  };
+// Runs one row of a broadcast binary op. Unit or zero strides (the common
+// cases: same shape, a bias row, a scalar) get loops the compiler vectorises.
+template <typename T, typename O, typename F>
+inline void binaryRow(const T* a, int64_t sa, const T* b, int64_t sb, O* out, int64_t n, F f) {
+  if (sa == 1 && sb == 1) for (int64_t j = 0; j < n; ++j) out[j] = f(a[j], b[j]);
+  else if (sa == 1 && sb == 0) { const T y = b[0]; for (int64_t j = 0; j < n; ++j) out[j] = f(a[j], y); }
+  else if (sa == 0 && sb == 1) { const T x = a[0]; for (int64_t j = 0; j < n; ++j) out[j] = f(x, b[j]); }
+  else for (int64_t j = 0; j < n; ++j) out[j] = f(a[j * sa], b[j * sb]);
+}
+
+template <typename T, typename O, typename F>
+void binaryLoop(Context& ctx, const T* a, int64_t aLen, const T* b, int64_t bLen, O* out, int64_t n,
+                const int32_t* shape, const int32_t* aStrides, const int32_t* bStrides, int nd, F f) {
   if (shape == nullptr) {
     const int64_t sa = aLen == 1 ? 0 : 1, sb = bLen == 1 ? 0 : 1;
     ctx.pool.parallelFor(0, n, kGrain, [&](int64_t s, int64_t e) {
-      if (sa && sb && op == BinaryOp::add && !Compare) {
-        for (int64_t i = s; i < e; ++i) out[i] = static_cast<O>(a[i] + b[i]);  // the common case, vectorised
-      } else {
-        for (int64_t i = s; i < e; ++i) out[i] = f(a[i * sa], b[i * sb]);
-      }
+      binaryRow(a + s * sa, sa, b + s * sb, sb, out + s, e - s, f);
     });
     return;
   }
-  const int32_t* strides[2] = {aStrides, bStrides};
-  forEachStrided<2>(shape, nd, strides, [&](int64_t i, int64_t oa, int64_t ob, int64_t) { out[i] = f(a[oa], b[ob]); });
+  if (n == 0) return;
+  // Walk the outer dims as an odometer; the last dim is one row.
+  const int64_t rowLen = nd > 0 ? shape[nd - 1] : 1;
+  const int64_t rowA = nd > 0 ? aStrides[nd - 1] : 0, rowB = nd > 0 ? bStrides[nd - 1] : 0;
+  const int64_t rows = n / rowLen;
+  ctx.pool.parallelFor(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rowLen)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t rem = r, oa = 0, ob = 0;
+      for (int d = nd - 2; d >= 0; --d) {
+        const int64_t idx = rem % shape[d];
+        rem /= shape[d];
+        oa += idx * aStrides[d];
+        ob += idx * bStrides[d];
+      }
+      binaryRow(a + oa, rowA, b + ob, rowB, out + r * rowLen, rowLen, f);
+    }
+  });
+}
+
+// One instantiation per op, so the op's switch folds away inside the loops.
+template <typename T, typename O, bool Compare>
+void binaryTyped(Context& ctx, BinaryOp op, const T* a, int64_t aLen, const T* b, int64_t bLen, O* out, int64_t n,
+                 const int32_t* shape, const int32_t* aStrides, const int32_t* bStrides, int nd) {
+#define LATTICE_BINARY_CASE(name)                                                                       \
+  case BinaryOp::name:                                                                                  \
+    binaryLoop(ctx, a, aLen, b, bLen, out, n, shape, aStrides, bStrides, nd, [](T x, T y) -> O {        \
+      if constexpr (Compare) return static_cast<O>(applyBinary<T>(BinaryOp::name, x, y) != 0);          \
+      else return arith<T>(BinaryOp::name, x, y);                                                       \
+    });                                                                                                 \
+    return;
+  switch (op) {
+    LATTICE_BINARY_OPS(LATTICE_BINARY_CASE)
+    default: return;
+  }
+#undef LATTICE_BINARY_CASE
 }
 
 template <typename T>

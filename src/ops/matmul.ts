@@ -64,12 +64,14 @@ function matmul2(a: Tensor, b: Tensor): Tensor {
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   if (!transA && !transB) return matmul2(a, b);
   const out = bmm(a, b, transA, transB);
+  // With C = op(A) op(B) and upstream G, the gradients in A's and B's own layouts,
+  // without materialising any transpose (the GEMM takes the flags):
+  //   A stored as is:    dA = G op(B)^T         A stored transposed: dA = op(B) G^T
+  //   B stored as is:    dB = op(A)^T G         B stored transposed: dB = G^T op(A)
   return record(out, 'matmul', [a, b], (g) => {
-    const ta = transA ? transpose(a, -1, -2) : a;
-    const tb = transB ? transpose(b, -1, -2) : b;
-    const ga = a.requiresGrad ? sumToShape(matmulT(g, tb, false, true), ta.shape) : null;
-    const gb = b.requiresGrad ? sumToShape(matmulT(ta, g, true, false), tb.shape) : null;
-    return [ga && transA ? transpose(ga, -1, -2) : ga, gb && transB ? transpose(gb, -1, -2) : gb];
+    const ga = !a.requiresGrad ? null : sumToShape(transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB), a.shape);
+    const gb = !b.requiresGrad ? null : sumToShape(transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false), b.shape);
+    return [ga, gb];
   }, [a, b]);
 }
 
