@@ -46,6 +46,8 @@ export function loadAddon(): LoadResult {
     const path = nodeGypBuild.path(root);
     return { addon: require(path) as NativeBinding, path, error: null };
   } catch (e) {
-    return { addon: null, path: null, error: e instanceof Error ? e.message : String(e) };
+    // One line: node-gyp-build's message spans several.
+    const message = e instanceof Error ? e.message : String(e);
+    return { addon: null, path: null, error: message.replace(/\s*\n\s*/g, ' ').trim() };
   }
 }
