@@ -84,6 +84,8 @@ export interface VariantResult {
   testAccuracy: number;
   msPerStep: number;
   deadReluFraction?: number;
+  /** Steps skipped because the loss or a gradient was NaN/Inf. */
+  nonFiniteSteps: number;
   findings: string[];
   monitor: GradientMonitor;
 }
@@ -135,13 +137,13 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
     const linears = model.modules().filter((m): m is nn.Linear => m instanceof nn.Linear);
     const recorder = new Recorder(linears.map((l) => l.weight));
     const monitor = new GradientMonitor({ every: 10 });
-    const findings = diagnose(model, batchAt(0), (o, y) => crossEntropy(o, y)).findings;
     const trainData = { *[Symbol.iterator]() { for (let s = 0; s < steps; s++) yield batchAt(s) as Batch; } };
     const started = performance.now();
+    let skipped = 0;
     await fit(model, {
       optimizer: new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), loss: (o, y) => crossEntropy(o, y),
       trainData, epochs: 1, clipGradNorm: variant === 'd' ? 1.0 : undefined, callbacks: [recorder, monitor], nonFinite: 'skip',
-    });
+    }).then((h) => { skipped = h.nonFiniteSteps; return h; });
     const msPerStep = (performance.now() - started) / steps;
     const finalLoss = tidy(() => noGrad(() => {
       model.train();
@@ -149,6 +151,8 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
       return crossEntropy(model.call(x), y).item();
     }));
     const evalResult = await evaluate(model, new DataLoader(testSet, { batchSize: 1000 }), (o, y) => crossEntropy(o, y));
+    // diagnose() after training names what went wrong (vanishing for (a), dead ReLUs for (b)).
+    const findings = diagnose(model, batchAt(0), (o, y) => crossEntropy(o, y)).findings;
     let deadReluFraction: number | undefined;
     if (variant === 'b') {
       // Share of hidden units that output 0 for all of the first 1024 training images, in eval mode.
@@ -169,10 +173,12 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
     const row: VariantResult = {
       variant, description: VARIANTS[variant], loss0: at(0), loss100: at(Math.min(100, steps - 1)), lossFinal: finalLoss,
       firstGradNorm0: recorder.firstLast?.[0] ?? NaN, lastGradNorm0: recorder.firstLast?.[1] ?? NaN,
-      testAccuracy: evalResult.accuracy ?? NaN, msPerStep, deadReluFraction, findings: [...findings, ...monitor.warnings.slice(0, 3)], monitor,
+      testAccuracy: evalResult.accuracy ?? NaN, msPerStep, deadReluFraction, nonFiniteSteps: skipped,
+      findings: [...findings, ...monitor.warnings.slice(0, 3)], monitor,
     };
     results.push(row);
     log(formatRow(row, steps));
+    for (const f of row.findings) log(`      - ${f}`);
   }
   if (opts.out) {
     const dir = resolve(opts.out);
@@ -192,7 +198,7 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
 const fmt = (x: number | undefined, digits = 2) => (x === undefined ? '-' : Number.isFinite(x) ? (Math.abs(x) !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(digits)) : String(x));
 
 function formatRow(r: VariantResult, steps: number): string {
-  return `(${r.variant}) ${r.description.padEnd(30)} loss ${fmt(r.loss0)} / ${fmt(r.loss100)} / ${fmt(r.lossFinal)} (steps 0/100/${steps})  grad norm first ${fmt(r.firstGradNorm0, 3)} last ${fmt(r.lastGradNorm0, 3)}  test ${(100 * r.testAccuracy).toFixed(1)}%  ${r.msPerStep.toFixed(1)} ms/step${r.deadReluFraction !== undefined ? `  dead ReLUs ${(100 * r.deadReluFraction).toFixed(0)}%` : ''}`;
+  return `(${r.variant}) ${r.description.padEnd(30)} loss ${fmt(r.loss0)} / ${fmt(r.loss100)} / ${fmt(r.lossFinal)} (steps 0/100/${steps})  grad norm first ${fmt(r.firstGradNorm0, 3)} last ${fmt(r.lastGradNorm0, 3)}  test ${(100 * r.testAccuracy).toFixed(1)}%  ${r.msPerStep.toFixed(1)} ms/step${r.deadReluFraction !== undefined ? `  dead ReLUs ${(100 * r.deadReluFraction).toFixed(0)}%` : ''}${r.nonFiniteSteps ? `  ${r.nonFiniteSteps} non-finite steps skipped` : ''}`;
 }
 
 export function formatTable(results: VariantResult[], steps: number): string {

@@ -3,6 +3,7 @@
  * findings in words: vanishing or exploding gradients, dead ReLUs, symmetric
  * (identically initialised) units — with the usual fixes.
  */
+import { getDefaultGenerator } from '../backend/philox';
 import { ArgumentError } from '../errors';
 import type { AnyModule } from '../nn/module';
 import type { Tensor } from '../tensor/tensor';
@@ -87,6 +88,9 @@ export function diagnose(model: AnyModule, sampleBatch: [Tensor, Tensor], lossFn
   }));
   const savedGrads = model.parameters().map((p) => p.grad);
   const params = model.parameters();
+  // diagnose() observes: BatchNorm running statistics and the random stream (dropout) are put back afterwards.
+  const savedBuffers = model.namedBuffers().map(([, b]) => [b, b.values.slice()] as const);
+  const savedRng = getDefaultGenerator().getState();
   let loss = NaN;
   let layers: LayerDiagnosis[] = [];
   try {
@@ -106,6 +110,8 @@ export function diagnose(model: AnyModule, sampleBatch: [Tensor, Tensor], lossFn
   } finally {
     for (const r of removers) r();
     params.forEach((p, i) => { p.grad = savedGrads[i]; });
+    for (const [b, values] of savedBuffers) b.values.set(values);
+    getDefaultGenerator().setState(savedRng);
   }
   const findings: string[] = [];
   if (!Number.isFinite(loss)) findings.push(`the loss is ${loss} on this batch: look for log(0), division by zero or overflow with detectAnomaly()`);
