@@ -86,6 +86,8 @@ export interface VariantResult {
   deadReluFraction?: number;
   /** Steps skipped because the loss or a gradient was NaN/Inf. */
   nonFiniteSteps: number;
+  /** The training loss of every step (before that step's update). */
+  lossCurve: number[];
   findings: string[];
   monitor: GradientMonitor;
 }
@@ -173,7 +175,7 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
     const row: VariantResult = {
       variant, description: VARIANTS[variant], loss0: at(0), loss100: at(Math.min(100, steps - 1)), lossFinal: finalLoss,
       firstGradNorm0: recorder.firstLast?.[0] ?? NaN, lastGradNorm0: recorder.firstLast?.[1] ?? NaN,
-      testAccuracy: evalResult.accuracy ?? NaN, msPerStep, deadReluFraction, nonFiniteSteps: skipped,
+      testAccuracy: evalResult.accuracy ?? NaN, msPerStep, deadReluFraction, nonFiniteSteps: skipped, lossCurve: recorder.steps.map((l) => l.loss),
       findings: [...findings, ...monitor.warnings.slice(0, 3)], monitor,
     };
     results.push(row);
@@ -188,7 +190,11 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
       facts: [['backend', `${backendInfo().backend} ${backendInfo().isa}, ${backendInfo().threads} threads`], ...results.map((r) => [`(${r.variant}) ${r.description}`, `test accuracy ${(100 * r.testAccuracy).toFixed(1)}%, loss ${r.loss0.toFixed(2)} → ${r.lossFinal.toFixed(2)}`] as [string, string])],
       steps: [], epochs: [],
       notes: [['Table', formatTable(results, steps)], ...results.map((r) => [`(${r.variant}) diagnose() and GradientMonitor`, r.findings.join('\n')] as [string, string])],
-      extraCharts: results.map((r) => [`(${r.variant}) ${r.description}: gradient flow (layer × step)`, gradientHeatmapSpec(r.monitor.records)] as [string, Record<string, unknown>]),
+      extraCharts: [['Training loss per step, all variants', {
+        width: 520, height: 260, mark: { type: 'line', strokeWidth: 1 },
+        data: { values: results.flatMap((r) => r.lossCurve.map((loss, step) => ({ step, loss, variant: `(${r.variant}) ${r.description}` })).filter((p) => Number.isFinite(p.loss))) },
+        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'loss', type: 'quantitative', title: 'cross-entropy' }, color: { field: 'variant', type: 'nominal', legend: { labelLimit: 220 } } },
+      }] as [string, Record<string, unknown>], ...results.map((r) => [`(${r.variant}) ${r.description}: gradient flow (layer × step)`, gradientHeatmapSpec(r.monitor.records)] as [string, Record<string, unknown>])],
     });
     log(`report: ${join(dir, 'report.html')}`);
   }

@@ -105,7 +105,9 @@ function activationSpec(monitor: MonitorRecord[]): Spec {
  * @example `await writeReport('runs/a/report.html', { title: 'Fashion-MNIST CNN', facts, steps, epochs, monitor: gm.records })`
  */
 export async function writeReport(path: string, input: ReportInput): Promise<string> {
-  const charts: [string, Spec][] = [['Loss', lossSpec(input.steps, input.epochs)], ['Accuracy', accuracySpec(input.steps, input.epochs)]];
+  const charts: [string, Spec][] = input.steps.length || input.epochs.length
+    ? [['Loss', lossSpec(input.steps, input.epochs)], ['Accuracy', accuracySpec(input.steps, input.epochs)]]
+    : [];
   if (input.monitor?.length) {
     charts.push(['Per-layer gradient norms over time', gradNormSpec(input.monitor)]);
     charts.push(['Gradient flow: layer × step heat map', gradientHeatmapSpec(input.monitor)]);
