@@ -176,7 +176,7 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
       variant, description: VARIANTS[variant], loss0: at(0), loss100: at(Math.min(100, steps - 1)), lossFinal: finalLoss,
       firstGradNorm0: recorder.firstLast?.[0] ?? NaN, lastGradNorm0: recorder.firstLast?.[1] ?? NaN,
       testAccuracy: evalResult.accuracy ?? NaN, msPerStep, deadReluFraction, nonFiniteSteps: skipped, lossCurve: recorder.steps.map((l) => l.loss),
-      findings: [...findings, ...monitor.warnings.slice(0, 3)], monitor,
+      findings: [...findings, ...monitor.warnings.filter((w) => !w.includes('(vanishing)')).slice(0, 2), ...monitor.warnings.filter((w) => w.includes('(vanishing)')).slice(0, 2)], monitor,
     };
     results.push(row);
     log(formatRow(row, steps));

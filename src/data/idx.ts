@@ -44,11 +44,13 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   if (raw.length !== expected) {
     throw new IdxFormatError(`readIdx: ${name} holds ${raw.length - headerBytes} data bytes but its header [${shape.join(',')}] needs ${count * size}${raw.length < expected ? ' (truncated)' : ' (trailing bytes)'}`);
   }
+  // ubyte (the MNIST case) is returned as a view, not a copy: the images are 47 MB and a
+  // second copy raises peak memory. Other types are decoded into new arrays below.
+  if (type === 0x08) return { shape, type, data: raw.subarray(headerBytes) };
   // A copy with its own ArrayBuffer (Buffer.slice would share the pool).
   const body = new Uint8Array(raw.subarray(headerBytes));
   let data: IdxArray['data'];
   switch (type) {
-    case 0x08: data = body; break;
     case 0x09: data = new Int8Array(body.buffer); break;
     default: {
       // Multi-byte types are big-endian on disk.

@@ -85,3 +85,18 @@ describe('lrFinder', () => {
     expect(optimizer.paramGroups[0].lr).toBe(0.1);
   });
 });
+
+describe('GradientMonitor warnings', () => {
+  it('names dead ReLUs and vanishing gradients by layer', async () => {
+    const { GradientMonitor } = await import('../../src/train/callbacks/gradient-monitor');
+    const { fit } = await import('../../src/train/fit');
+    L.manualSeed(9);
+    const model = new nn.Sequential(new nn.Linear(32, 64), new nn.ReLU(), new nn.Linear(64, 4));
+    L.noGrad(() => model.namedParameters().find(([n]) => n === '0.bias')![1].fill_(-100));
+    const [x, y] = batch();
+    const monitor = new GradientMonitor({ every: 1 });
+    await fit(model, { optimizer: new SGD(model.parameters(), { lr: 0.01 }), loss: ce, trainData: [[x, y]], epochs: 1, callbacks: [monitor] });
+    expect(monitor.warnings.join('\n')).toMatch(/100% of the units after 1 \(ReLU\) are dead/);
+    expect(monitor.warnings.join('\n')).toMatch(/the gradient of 0\.weight has norm 0\.00e\+0 < 1e-7 \(vanishing\)/);
+  });
+});

@@ -37,6 +37,8 @@ export interface GradientMonitorOptions {
   vanishing?: number;
   /** Gradient norms above this count as exploding (default 1e3). */
   exploding?: number;
+  /** Share of dead units after a ReLU-family layer that triggers a warning (default 0.5). */
+  deadThreshold?: number;
   /** Called with each new warning (default: collected in `warnings` only). */
   onWarning?: (message: string) => void;
 }
@@ -81,6 +83,7 @@ export class GradientMonitor implements Callback {
   readonly every: number;
   readonly vanishing: number;
   readonly exploding: number;
+  readonly deadThreshold: number;
   readonly records: MonitorRecord[] = [];
   readonly warnings: string[] = [];
   private readonly onWarning?: (m: string) => void;
@@ -95,6 +98,7 @@ export class GradientMonitor implements Callback {
     this.every = opts.every ?? 10;
     this.vanishing = opts.vanishing ?? 1e-7;
     this.exploding = opts.exploding ?? 1e3;
+    this.deadThreshold = opts.deadThreshold ?? 0.5;
     this.onWarning = opts.onWarning;
   }
 
@@ -132,6 +136,11 @@ export class GradientMonitor implements Callback {
     this.before = this.layers.map(([, p]) => p.values.slice() as Float32Array);
     this.pending = { step, layers, activations: this.activationBuffer };
     this.activationBuffer = [];
+    for (const a of this.pending.activations) {
+      if ((a.deadFraction ?? 0) > this.deadThreshold) {
+        this.warn('dead', a.name, `step ${step}: ${(100 * a.deadFraction!).toFixed(0)}% of the units after ${a.name} are dead (never positive in this batch)`);
+      }
+    }
     for (const l of layers) {
       if (!Number.isFinite(l.gradNorm)) this.warn(`non-finite`, l.name, `step ${step}: the gradient of ${l.name} is not finite (NaN or Inf)`);
       else if (l.gradNorm < this.vanishing) this.warn('vanishing', l.name, `step ${step}: the gradient of ${l.name} has norm ${l.gradNorm.toExponential(2)} < ${this.vanishing} (vanishing)`);
