@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import { releaseBatch } from '../data/loader';
 import { unpack } from './evaluate';
+import { renderSvg } from './report';
 import { restoreSnapshot, takeSnapshot } from './state-copy';
 import type { Batch, BatchSource, OptimizerLike } from './types';
 
@@ -32,6 +33,8 @@ export interface LrFinderResult {
   suggestion: number;
   /** A Vega-Lite spec of loss vs learning rate, for writeReport's extraCharts. */
   chart: Record<string, unknown>;
+  /** The chart rendered to a standalone SVG string (write it to a .svg file or embed it). */
+  svg(): Promise<string>;
 }
 
 /**
@@ -96,5 +99,5 @@ export async function lrFinder(model: AnyModule, data: BatchSource, opts: LrFind
       { data: { values: [{ lr: suggestion }] }, mark: { type: 'rule', color: 'red' }, encoding: { x: { field: 'lr', type: 'quantitative' } } },
     ],
   };
-  return { lrs, losses, suggestion, chart };
+  return { lrs, losses, suggestion, chart, svg: () => renderSvg(chart) };
 }

@@ -83,6 +83,9 @@ describe('lrFinder', () => {
     expect(r.lrs.length).toBeGreaterThan(20);
     expect(model.parameters().map((p) => Array.from(p.values))).toEqual(before);
     expect(optimizer.paramGroups[0].lr).toBe(0.1);
+    const svg = await r.svg();
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('learning rate (log)');
   });
 });
 
