@@ -130,6 +130,26 @@ inline int64_t shapeTotal(Napi::Env env, const ArrayArg& shape, const char* fn) 
   return static_cast<int64_t>(p);
 }
 
+// Shared checks of the bindings: dtype families, equal types, and no aliasing between outputs and inputs.
+inline void requireFloat(Napi::Env env, const ArrayArg& a, const char* fn, const char* name) {
+  if (a.type != ElemType::F32 && a.type != ElemType::F64) throwType(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
+}
+
+inline void requireSameType(Napi::Env env, const ArrayArg& a, const ArrayArg& b, const char* fn, const char* an, const char* bn) {
+  if (a.type != b.type)
+    throwType(env, std::string(fn) + ": " + an + " is a " + typeName(a.type) + " but " + bn + " is a " + typeName(b.type));
+}
+
+inline bool overlaps(const ArrayArg& a, const ArrayArg& b) {
+  const auto* a0 = static_cast<const uint8_t*>(a.data);
+  const auto* b0 = static_cast<const uint8_t*>(b.data);
+  return a.byteLength > 0 && b.byteLength > 0 && a0 < b0 + b.byteLength && b0 < a0 + a.byteLength;
+}
+
+inline void requireDisjoint(Napi::Env env, const ArrayArg& out, const ArrayArg& in, const char* fn, const char* outName, const char* inName) {
+  if (overlaps(out, in)) throwRange(env, std::string(fn) + ": " + outName + " must not share memory with " + inName);
+}
+
 inline void requireLength(Napi::Env env, const ArrayArg& a, int64_t want, const char* fn, const char* name) {
   if (a.length != want)
     throwRange(env, std::string(fn) + ": " + name + " has " + std::to_string(a.length) + " elements, expected " + std::to_string(want));

@@ -45,21 +45,6 @@ ConvLengths lengthsOf(Napi::Env env, const ConvGeometry& g, const char* fn) {
           elementCount(env, {g.n, g.o, g.oh, g.ow}, fn, "out")};
 }
 
-void requireFloat(Napi::Env env, const ArrayArg& a, const char* fn, const char* name) {
-  if (a.type != ElemType::F32 && a.type != ElemType::F64) throwType(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
-}
-
-void requireSame(Napi::Env env, const ArrayArg& a, const ArrayArg& b, const char* fn, const char* an, const char* bn) {
-  if (a.type != b.type) throwType(env, std::string(fn) + ": " + an + " is a " + typeName(a.type) + " but " + bn + " is a " + typeName(b.type));
-}
-
-void requireDisjoint(Napi::Env env, const ArrayArg& out, const ArrayArg& in, const char* fn, const char* outName, const char* inName) {
-  const auto* o = static_cast<const uint8_t*>(out.data);
-  const auto* i = static_cast<const uint8_t*>(in.data);
-  if (out.byteLength > 0 && in.byteLength > 0 && o < i + in.byteLength && i < o + out.byteLength)
-    throwRange(env, std::string(fn) + ": " + outName + " must not share memory with " + inName);
-}
-
 [[noreturn]] void outOfMemory(Napi::Env env, const char* fn) {
   throwRange(env, std::string(fn) + ": could not allocate the im2col scratch buffer");
 }
@@ -75,14 +60,14 @@ void Conv2d(const Napi::CallbackInfo& info) {
   ArrayArg out = arrayArg(info, 3, fn, "out");
   const ConvGeometry g = geometryArg(info, 4, fn);
   requireFloat(env, x, fn, "x");
-  requireSame(env, x, w, fn, "x", "weight");
-  requireSame(env, x, out, fn, "x", "out");
+  requireSameType(env, x, w, fn, "x", "weight");
+  requireSameType(env, x, out, fn, "x", "out");
   const ConvLengths n = lengthsOf(env, g, fn);
   requireLength(env, x, n.x, fn, "x");
   requireLength(env, w, n.weight, fn, "weight");
   requireLength(env, out, n.out, fn, "out");
   if (hasBias) {
-    requireSame(env, x, bias, fn, "x", "bias");
+    requireSameType(env, x, bias, fn, "x", "bias");
     requireLength(env, bias, g.o, fn, "bias");
     requireDisjoint(env, out, bias, fn, "out", "bias");
   }
@@ -104,8 +89,8 @@ void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   ArrayArg go = arrayArg(info, 0, fn, "gradOut"), w = arrayArg(info, 1, fn, "weight"), gi = arrayArg(info, 2, fn, "gradInput");
   const ConvGeometry g = geometryArg(info, 3, fn);
   requireFloat(env, go, fn, "gradOut");
-  requireSame(env, go, w, fn, "gradOut", "weight");
-  requireSame(env, go, gi, fn, "gradOut", "gradInput");
+  requireSameType(env, go, w, fn, "gradOut", "weight");
+  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
   const ConvLengths n = lengthsOf(env, g, fn);
   requireLength(env, go, n.out, fn, "gradOut");
   requireLength(env, w, n.weight, fn, "weight");
@@ -126,8 +111,8 @@ void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   ArrayArg x = arrayArg(info, 0, fn, "x"), go = arrayArg(info, 1, fn, "gradOut"), gw = arrayArg(info, 2, fn, "gradWeight");
   const ConvGeometry g = geometryArg(info, 3, fn);
   requireFloat(env, x, fn, "x");
-  requireSame(env, x, go, fn, "x", "gradOut");
-  requireSame(env, x, gw, fn, "x", "gradWeight");
+  requireSameType(env, x, go, fn, "x", "gradOut");
+  requireSameType(env, x, gw, fn, "x", "gradWeight");
   const ConvLengths n = lengthsOf(env, g, fn);
   requireLength(env, x, n.x, fn, "x");
   requireLength(env, go, n.out, fn, "gradOut");

@@ -21,17 +21,6 @@ Op opArg(const Napi::CallbackInfo& info, size_t i, const char* fn, Op count) {
   return static_cast<Op>(intArg(info, i, fn, "op", 0, static_cast<int64_t>(count) - 1));
 }
 
-void requireSameType(Napi::Env env, const ArrayArg& a, const ArrayArg& b, const char* fn, const char* an, const char* bn) {
-  if (a.type != b.type)
-    throwType(env, std::string(fn) + ": " + an + " is a " + typeName(a.type) + " but " + bn + " is a " + typeName(b.type));
-}
-
-bool overlaps(const ArrayArg& a, const ArrayArg& b) {
-  const auto* a0 = static_cast<const uint8_t*>(a.data);
-  const auto* b0 = static_cast<const uint8_t*>(b.data);
-  return a.byteLength > 0 && b.byteLength > 0 && a0 < b0 + b.byteLength && b0 < a0 + a.byteLength;
-}
-
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Context& ctx = ctxOf(info);
   Napi::Object o = Napi::Object::New(info.Env());

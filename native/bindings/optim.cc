@@ -49,12 +49,6 @@ ListArg listArg(const Napi::CallbackInfo& info, size_t i, const char* fn, const 
   return out;
 }
 
-bool overlaps(const ArrayArg& a, const ArrayArg& b) {
-  const auto* a0 = static_cast<const uint8_t*>(a.data);
-  const auto* b0 = static_cast<const uint8_t*>(b.data);
-  return a.byteLength > 0 && b.byteLength > 0 && a0 < b0 + b.byteLength && b0 < a0 + a.byteLength;
-}
-
 // Checks `list` against params: same count, element type and lengths, no overlap with its parameter.
 void requireMatches(Napi::Env env, const ListArg& params, const ListArg& list, const char* fn, const char* name) {
   if (!list.present) return;

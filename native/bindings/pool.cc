@@ -31,21 +31,6 @@ PoolGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* f
   return PoolGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
 }
 
-void requireFloat(Napi::Env env, const ArrayArg& a, const char* fn, const char* name) {
-  if (a.type != ElemType::F32 && a.type != ElemType::F64) throwType(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
-}
-
-void requireSame(Napi::Env env, const ArrayArg& a, const ArrayArg& b, const char* fn, const char* an, const char* bn) {
-  if (a.type != b.type) throwType(env, std::string(fn) + ": " + an + " is a " + typeName(a.type) + " but " + bn + " is a " + typeName(b.type));
-}
-
-void requireDisjoint(Napi::Env env, const ArrayArg& out, const ArrayArg& in, const char* fn, const char* outName, const char* inName) {
-  const auto* o = static_cast<const uint8_t*>(out.data);
-  const auto* i = static_cast<const uint8_t*>(in.data);
-  if (out.byteLength > 0 && in.byteLength > 0 && o < i + in.byteLength && i < o + out.byteLength)
-    throwRange(env, std::string(fn) + ": " + outName + " must not share memory with " + inName);
-}
-
 // maxPool2d(x, out, indices, geometry)
 void MaxPool2d(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2d";
@@ -54,7 +39,7 @@ void MaxPool2d(const Napi::CallbackInfo& info) {
   ArrayArg idx = arrayArgOf(info, 2, fn, "indices", ElemType::I32);
   const PoolGeometry g = geometryArg(info, 3, fn);
   requireFloat(env, x, fn, "x");
-  requireSame(env, x, out, fn, "x", "out");
+  requireSameType(env, x, out, fn, "x", "out");
   requireLength(env, x, planeElements(env, g.planes, g.h, g.w, fn, "x"), fn, "x");
   const int64_t n = planeElements(env, g.planes, g.oh, g.ow, fn, "out");
   requireLength(env, out, n, fn, "out");
@@ -76,7 +61,7 @@ void MaxPool2dBackward(const Napi::CallbackInfo& info) {
   ArrayArg gi = arrayArg(info, 2, fn, "gradInput");
   const PoolGeometry g = geometryArg(info, 3, fn);
   requireFloat(env, go, fn, "gradOut");
-  requireSame(env, go, gi, fn, "gradOut", "gradInput");
+  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
   const int64_t n = planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut");
   requireLength(env, go, n, fn, "gradOut");
   requireLength(env, idx, n, fn, "indices");
@@ -98,7 +83,7 @@ void AvgPool(const Napi::CallbackInfo& info, bool backward) {
   const bool countIncludePad = boolArg(info, 3, fn, "countIncludePad");
   const int64_t divisor = intArg(info, 4, fn, "divisor");
   requireFloat(env, src, fn, backward ? "gradOut" : "x");
-  requireSame(env, src, dst, fn, backward ? "gradOut" : "x", backward ? "gradInput" : "out");
+  requireSameType(env, src, dst, fn, backward ? "gradOut" : "x", backward ? "gradInput" : "out");
   const int64_t inputs = planeElements(env, g.planes, g.h, g.w, fn, "the input");
   const int64_t outputs = planeElements(env, g.planes, g.oh, g.ow, fn, "the output");
   requireLength(env, src, backward ? outputs : inputs, fn, backward ? "gradOut" : "x");
@@ -127,7 +112,7 @@ void AdaptiveAvgPool(const Napi::CallbackInfo& info, bool backward) {
   const int64_t planes = intArg(info, 2, fn, "planes"), h = intArg(info, 3, fn, "h"), w = intArg(info, 4, fn, "w");
   const int64_t oh = intArg(info, 5, fn, "oh"), ow = intArg(info, 6, fn, "ow");
   requireFloat(env, src, fn, backward ? "gradOut" : "x");
-  requireSame(env, src, dst, fn, backward ? "gradOut" : "x", backward ? "gradInput" : "out");
+  requireSameType(env, src, dst, fn, backward ? "gradOut" : "x", backward ? "gradInput" : "out");
   const int64_t inputs = planeElements(env, planes, h, w, fn, "the input");
   const int64_t outputs = planeElements(env, planes, oh, ow, fn, "the output");
   if (outputs > 0 && (h == 0 || w == 0)) throwRange(env, std::string(fn) + ": cannot pool an empty plane into a non-empty one");
