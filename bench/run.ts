@@ -5,9 +5,10 @@
  * (peer median / Lattice median: above 1 means Lattice is faster).
  */
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +48,22 @@ const WORKLOADS: Record<string, { lattice: string; threads: number[]; peers: (t:
   memory: { lattice: 'lattice/memory.ts', threads: [1], peers: () => [['/usr/bin/python3', ['peers/torch_bench.py', 'memory', '--threads', '1']]] },
 };
 
+/**
+ * The Lattice scripts run as plain JavaScript, as a user's compiled program would: running them through
+ * the tsx loader adds ~130 MB of RSS and loader overhead that PyTorch's and tfjs's runs do not pay.
+ */
+function compiled(script: string): string {
+  // Next to its source, so paths the script resolves from import.meta.url stay right.
+  const outfile = join(here, dirname(script), `.${basename(script, '.ts')}.build.mjs`);
+  buildSync({
+    entryPoints: [join(here, script)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node18',
+    external: ['vega', 'vega-lite', 'node-gyp-build', 'cli-progress', 'commander'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Run | { error: string } {
   const fullEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(env ?? {})) if (v === undefined) delete fullEnv[k]; else fullEnv[k] = v;
@@ -69,7 +86,7 @@ for (const name of saved ? [] : only) {
   if (!existsSync(join(here, w.lattice))) { errors.push(`${name}: ${w.lattice} not written yet`); continue; }
   for (const t of w.threads) {
     const extra = [...(quick ? ['--quick'] : []), '--reps', reps];
-    const jobs: [string, string[], NodeJS.ProcessEnv?][] = [[process.execPath, ['--import', 'tsx', w.lattice, '--threads', String(t), ...extra]], ...w.peers(t).map(([c, a, e]) => [c, [...a, ...extra], e] as [string, string[], NodeJS.ProcessEnv?])];
+    const jobs: [string, string[], NodeJS.ProcessEnv?][] = [[process.execPath, [compiled(w.lattice), '--threads', String(t), ...extra]], ...w.peers(t).map(([c, a, e]) => [c, [...a, ...extra], e] as [string, string[], NodeJS.ProcessEnv?])];
     for (const [cmd, args, env] of jobs) {
       process.stderr.write(`bench: ${name} ${t}T ${cmd} ${args.join(' ')}\n`);
       const r = run(cmd, args, env);

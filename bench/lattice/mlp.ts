@@ -9,7 +9,6 @@
 //
 //   node --import tsx bench/lattice/mlp.ts [--threads N] [--reps R] [--quick] [--steps N]
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import {
   argmax, backward, crossEntropy, data, dispose, eq, manualSeed, narrow, nn, noGrad, optim, reshape, sum, tidy, to, type Tensor,
 } from './lattice';
@@ -182,4 +181,5 @@ async function main(): Promise<void> {
   report('mlp', args, finite(results));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+// Run only as the entry script (by name: when bench/run.ts bundles memory.ts, this module shares its import.meta.url).
+if (/[\\/]\.?mlp(\.build)?\.(ts|mjs)$/.test(process.argv[1] ?? '')) await main();
