@@ -85,6 +85,23 @@ void forItems(Context& ctx, int64_t count, bool split, const F& body) {
   else body(0, count);
 }
 
+// Runs body(begin, end, cols) over [0, count) as forItems does, giving each chunk
+// its own im2col scratch of `colsSize` elements (null for pointwise convs, which
+// need none). Returns false when a scratch allocation fails.
+template <typename T, typename F>
+bool forItemsWithColumns(Context& ctx, int64_t count, bool split, bool pointwise, int64_t colsSize, const F& body) {
+  std::atomic<bool> ok{true};
+  forItems(ctx, count, split, [&](int64_t b, int64_t e) {
+    std::unique_ptr<T[]> cols = pointwise ? nullptr : scratch<T>(colsSize);
+    if (!pointwise && !cols) {
+      ok = false;
+      return;
+    }
+    body(b, e, cols.get());
+  });
+  return ok;
+}
+
 // cols[r, (y - y0)*ow + x] = in[ic, iy, ix] for rows r = (ic, ky, kx) and output rows y in [y0, y1).
 // `in` points at the group's first channel of one sample.
 template <typename T>
@@ -246,13 +263,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
   const bool pointwise = isPointwise(g);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
-  std::atomic<bool> ok{true};
-  forItems(ctx, g.n, split, [&](int64_t b, int64_t e) {
-    std::unique_ptr<T[]> cols = pointwise ? nullptr : scratch<T>(kg * rows * g.ow);
-    if (!pointwise && !cols) {
-      ok = false;
-      return;
-    }
+  return forItemsWithColumns<T>(ctx, g.n, split, pointwise, kg * rows * g.ow, [&](int64_t b, int64_t e, T* cols) {
     for (int64_t s = b; s < e; ++s) {
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         const T* in = x + (s * g.c + grp * cg) * inPlane;
@@ -264,8 +275,8 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
         }
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-          im2col(in, g, cg, y0, y1, cols.get());
-          gemm(ctx, false, false, og, width, kg, T(1), w, kg, cols.get(), width, T(0), o + y0 * g.ow, L);
+          im2col(in, g, cg, y0, y1, cols);
+          gemm(ctx, false, false, og, width, kg, T(1), w, kg, cols, width, T(0), o + y0 * g.ow, L);
         }
       }
       if (bias) {
@@ -277,7 +288,6 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
       }
     }
   });
-  return ok;
 }
 
 // ---------------------------------------------------------------- backward input
@@ -305,13 +315,7 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
   const bool pointwise = isPointwise(g);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
-  std::atomic<bool> ok{true};
-  forItems(ctx, g.n, split, [&](int64_t b, int64_t e) {
-    std::unique_ptr<T[]> cols = pointwise ? nullptr : scratch<T>(kg * rows * g.ow);
-    if (!pointwise && !cols) {
-      ok = false;
-      return;
-    }
+  return forItemsWithColumns<T>(ctx, g.n, split, pointwise, kg * rows * g.ow, [&](int64_t b, int64_t e, T* cols) {
     for (int64_t s = b; s < e; ++s) {
       for (int64_t grp = 0; grp < g.groups; ++grp) {
         T* gi = gradInput + (s * g.c + grp * cg) * inPlane;
@@ -324,13 +328,12 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
         std::fill(gi, gi + cg * inPlane, T(0));
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-          gemm(ctx, true, false, kg, width, og, T(1), w, kg, go + y0 * g.ow, L, T(0), cols.get(), width);
-          col2im(cols.get(), g, cg, y0, y1, gi);
+          gemm(ctx, true, false, kg, width, og, T(1), w, kg, go + y0 * g.ow, L, T(0), cols, width);
+          col2im(cols, g, cg, y0, y1, gi);
         }
       }
     }
   });
-  return ok;
 }
 
 // ---------------------------------------------------------------- backward weight
@@ -371,13 +374,7 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
   const bool pointwise = isPointwise(g);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, blocks);
-  std::atomic<bool> ok{true};
-  forItems(ctx, blocks, split, [&](int64_t b, int64_t e) {
-    std::unique_ptr<T[]> cols = pointwise ? nullptr : scratch<T>(kg * rows * g.ow);
-    if (!pointwise && !cols) {
-      ok = false;
-      return;
-    }
+  const bool ok = forItemsWithColumns<T>(ctx, blocks, split, pointwise, kg * rows * g.ow, [&](int64_t b, int64_t e, T* cols) {
     for (int64_t blk = b; blk < e; ++blk) {
       T* acc = blk == 0 ? gradWeight : partials.get() + (blk - 1) * wSize;
       std::fill(acc, acc + wSize, T(0));
@@ -393,8 +390,8 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
           }
           for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
             const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-            im2col(in, g, cg, y0, y1, cols.get());
-            gemm(ctx, false, true, og, kg, width, T(1), go + y0 * g.ow, L, cols.get(), width, T(1), gw, kg);
+            im2col(in, g, cg, y0, y1, cols);
+            gemm(ctx, false, true, og, kg, width, T(1), go + y0 * g.ow, L, cols, width, T(1), gw, kg);
           }
         }
       }
