@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only gemm,overhead] [--quick] [--reps N] [--render results/X.json]`: runs each
+ * `npm run bench [-- --only gemm,overhead] [--quick] [--reps N] [--render results/X.json] [--out /tmp/stem]`: runs each
  * workload on Lattice and on every peer present, in one run, and writes
  * bench/results/<date>.json and .md with min/median/max and ratios
  * (peer median / Lattice median: above 1 means Lattice is faster).
@@ -128,7 +128,9 @@ for (const name of only) {
 }
 if (errors.length) lines.push('', 'Not run:', ...errors.map((e) => `- ${e}`));
 const stamp = new Date().toISOString().slice(0, 10);
-mkdirSync(join(here, 'results'), { recursive: true });
-writeFileSync(join(here, 'results', `${stamp}.json`), JSON.stringify({ date: stamp, machine: { cpu, cores: cpus().length, node: process.version }, runs, errors }, null, 1));
-writeFileSync(join(here, 'results', `${stamp}.md`), lines.join('\n') + '\n');
+// --out STEM writes STEM.json and STEM.md instead (a partial run should not replace the day's full table).
+const outStem = value('--out') ?? join(here, 'results', stamp);
+mkdirSync(dirname(outStem), { recursive: true });
+writeFileSync(`${outStem}.json`, JSON.stringify({ date: stamp, machine: { cpu, cores: cpus().length, node: process.version }, runs, errors }, null, 1));
+writeFileSync(`${outStem}.md`, lines.join('\n') + '\n');
 console.log(lines.join('\n'));

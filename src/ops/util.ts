@@ -24,6 +24,15 @@ export function empty(shape: number[], dtype: DType): Tensor {
   return Tensor.fromData(acquireBuffer(dtype, n) ?? allocate(dtype, n), shape, dtype);
 }
 
+/**
+ * A fresh tensor whose contents are unspecified (a reused buffer keeps its old values): only
+ * for outputs a kernel writes in full before anyone reads them.
+ */
+export function emptyForOverwrite(shape: number[], dtype: DType): Tensor {
+  const n = sizeOf(shape);
+  return Tensor.fromData(acquireBuffer(dtype, n, false) ?? allocate(dtype, n), shape, dtype);
+}
+
 export function int32Array(values: readonly number[]): Int32Array {
   return Int32Array.from(values);
 }

@@ -65,14 +65,18 @@ function recycle(s: Storage): void {
   s.data = s.data.subarray(0, 0);
 }
 
-/** A zeroed buffer from the pool, or null when none of this dtype and length is free. */
-export function acquireBuffer(dtype: DType, length: number): TypedArray | null {
+/**
+ * A buffer from the pool, or null when none of this dtype and length is free. It is zeroed
+ * unless `zero` is false: a kernel that writes every element skips the fill, which on a
+ * cold multi-megabyte buffer costs as much as the kernel's own pass over memory.
+ */
+export function acquireBuffer(dtype: DType, length: number, zero = true): TypedArray | null {
   if (length * bytesPerElement(dtype) < POOL_MIN_BYTES) return null;
   const list = pool.get(`${dtype}:${length}`);
   const buf = list?.pop();
   if (!buf) return null;
   pooledBytes -= buf.byteLength;
-  buf.fill(0);
+  if (zero) buf.fill(0);
   return buf;
 }
 
