@@ -6,10 +6,15 @@
 
 namespace lattice {
 
+// Which GEMM runs matmul: the measured per-shape choice, or one side forced (see
+// kernels/system_blas.h; SystemBlas falls back to Builtin where no BLAS is linked).
+enum class GemmPath { Auto, Builtin, SystemBlas };
+
 struct Context {
   ThreadPool pool;
   Isa isa;
   Isa bestIsa;
+  GemmPath gemmPath = GemmPath::Auto;
   Context(int threads, Isa chosen, Isa best) : pool(threads), isa(chosen), bestIsa(best) {}
 };
 

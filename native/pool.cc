@@ -1,8 +1,42 @@
 #include "pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <immintrin.h>
+#define LATTICE_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define LATTICE_CPU_RELAX() asm volatile("yield")
+#else
+#define LATTICE_CPU_RELAX() ((void)0)
+#endif
 
 namespace lattice {
+
+namespace {
+
+// Training runs parallel kernels back to back, a few microseconds to a few
+// milliseconds apart. A worker asleep on the condition variable takes ~35 us to wake
+// (futex wake plus a reschedule), more than a small GEMM's whole run, so workers and
+// the caller first spin this long on the atomic they wait for, and only then sleep.
+// The spin is bounded, so an idle process still sleeps: this is not a busy pool.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+// Spins until ready() or kSpin has passed; returns ready().
+template <typename F>
+bool spinUntil(const F& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (ready()) return true;
+      LATTICE_CPU_RELAX();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int numThreads) { startWorkers(std::max(1, numThreads)); }
 
@@ -80,6 +114,7 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   int64_t b, e;
   chunkRange(begin, end, chunks, 0, &b, &e);
   fn(b, e);
+  spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return pending_ == 0; });
   task_ = nullptr;
@@ -88,6 +123,7 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
 
 void ThreadPool::workerLoop(int index, uint64_t seen) {
   for (;;) {
+    spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
     if (stopping_) return;

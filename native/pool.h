@@ -4,6 +4,7 @@
 // results that do not depend on scheduling.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,8 +45,9 @@ class ThreadPool {
   const std::function<void(int64_t, int64_t)>* task_ = nullptr;
   int64_t taskBegin_ = 0, taskEnd_ = 0;
   int taskChunks_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
+  // Written under mutex_, also read without it while spinning (see pool.cc).
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
   bool busy_ = false;
 };

@@ -17,7 +17,7 @@ export { tidy, keep, dispose } from './tensor/tidy';
 export {
   LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError,
 } from './errors';
-export { backendInfo, setNumThreads, getNumThreads, setIsa } from './backend/index';
+export { backendInfo, setNumThreads, getNumThreads, setIsa, setGemmPath, type GemmPath } from './backend/index';
 export { manualSeed, getDefaultGenerator, initialSeed, PhiloxStream } from './backend/philox';
 
 export {

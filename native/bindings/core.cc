@@ -12,6 +12,7 @@
 #include "../kernels/opcodes.h"
 #include "../kernels/philox.h"
 #include "../kernels/reduce.h"
+#include "../kernels/system_blas.h"
 
 namespace lattice {
 namespace {
@@ -27,7 +28,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isa", isaName(ctx.isa));
   o.Set("bestIsa", isaName(ctx.bestIsa));
   o.Set("threads", ctx.pool.size());
-  o.Set("blas", "none");
+  o.Set("blas", systemBlasName());
+  o.Set("gemmPath", ctx.gemmPath == GemmPath::Auto ? "auto" : ctx.gemmPath == GemmPath::Builtin ? "builtin" : "blas");
   o.Set("cuda", false);
   return o;
 }
@@ -58,6 +60,21 @@ void SetIsa(const Napi::CallbackInfo& info) {
   if (static_cast<int>(isa) > static_cast<int>(ctx.bestIsa))
     throwRange(info.Env(), "setIsa: this CPU does not support " + name + " (best: " + isaName(ctx.bestIsa) + ")");
   ctx.isa = isa;
+}
+
+void SetGemmPath(const Napi::CallbackInfo& info) {
+  Context& ctx = ctxOf(info);
+  if (info.Length() < 1 || !info[0].IsString()) throwType(info.Env(), "setGemmPath: path must be a string");
+  const std::string name = info[0].As<Napi::String>();
+  if (name == "auto") ctx.gemmPath = GemmPath::Auto;
+  else if (name == "builtin") ctx.gemmPath = GemmPath::Builtin;
+  else if (name == "blas") {
+    if (std::string(systemBlasName()) == "none")
+      throwRange(info.Env(), "setGemmPath: 'blas' needs a system BLAS, and this addon was built without one (blas: none)");
+    ctx.gemmPath = GemmPath::SystemBlas;
+  } else {
+    throwRange(info.Env(), "setGemmPath: unknown path '" + name + "' (expected auto, builtin or blas)");
+  }
 }
 
 void SetNumThreads(const Napi::CallbackInfo& info) {
@@ -326,6 +343,7 @@ void registerCoreBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("opNames", Napi::Function::New(env, OpNames));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setGemmPath", Napi::Function::New(env, SetGemmPath));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("binary", Napi::Function::New(env, Binary));

@@ -30,6 +30,7 @@
 #include <type_traits>
 
 #include "../simd/gemm_kernels.h"
+#include "system_blas.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
@@ -457,6 +458,10 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == T(0)) {
     scaleC(M, N, beta, C, ldc);
+    return;
+  }
+  if (useSystemBlas(ctx, M, N, K, std::max({lda, ldb, ldc}))) {
+    systemBlasGemm(ctx, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   if (double(M) * double(N) * double(K) <= double(kSmallMacs)) {

@@ -86,14 +86,44 @@ export function nativeAddon(): NativeBinding | null {
 
 /** What runs the kernels. @example `console.log(backendInfo())  // { backend: 'native', isa: 'avx512', threads: 2, ... }` */
 export function backendInfo(): {
-  backend: 'native' | 'reference'; isa: string; bestIsa: string; threads: number; blas: string; cuda: boolean; addonPath: string | null;
+  backend: 'native' | 'reference'; isa: string; bestIsa: string; threads: number; blas: string; gemmPath: GemmPath; cuda: boolean;
+  addonPath: string | null;
 } {
   const s = current();
   if (!s.addon) {
-    return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', cuda: false, addonPath: null };
+    return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', gemmPath: 'auto', cuda: false, addonPath: null };
   }
   const info = s.addon.info();
-  return { backend: 'native', isa: info.isa, bestIsa: info.bestIsa, threads: info.threads, blas: info.blas, cuda: info.cuda, addonPath: s.addonPath };
+  return {
+    backend: 'native', isa: info.isa, bestIsa: info.bestIsa, threads: info.threads, blas: info.blas,
+    gemmPath: info.gemmPath as GemmPath, cuda: info.cuda, addonPath: s.addonPath,
+  };
+}
+
+/** Which GEMM runs matmul: see {@link setGemmPath}. */
+export type GemmPath = 'auto' | 'builtin' | 'blas';
+
+/**
+ * Chooses the GEMM behind matmul on the native backend. 'auto' (the default) uses the system
+ * BLAS for the shapes where it measured faster (a table built by `bench/blas-table.ts`) and the
+ * built-in kernel elsewhere; 'builtin' and 'blas' force one side. 'blas' needs an addon built
+ * from source where CMake found OpenBLAS (`backendInfo().blas` names it; prebuilt addons have none).
+ * @example `setGemmPath('builtin')  // never the system BLAS`
+ */
+export function setGemmPath(path: GemmPath): void {
+  if (path !== 'auto' && path !== 'builtin' && path !== 'blas') {
+    throw new ArgumentError(`setGemmPath: path must be 'auto', 'builtin' or 'blas', got ${JSON.stringify(path)}`);
+  }
+  const s = current();
+  if (!s.addon) {
+    if (path === 'blas') throw new BackendError("setGemmPath: 'blas' needs the native backend; the reference backend has its own matmul");
+    return;
+  }
+  try {
+    s.addon.setGemmPath(path);
+  } catch (e) {
+    throw new BackendError((e as Error).message);
+  }
 }
 
 /** Sets the native thread-pool size. @example `setNumThreads(1)` */

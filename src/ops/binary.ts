@@ -11,7 +11,7 @@ import { sum } from './reduce';
 import { reshape } from './shape';
 import { castTo } from './cast';
 import { neg, log, square } from './unary';
-import { assertTensor, empty } from './util';
+import { assertTensor, emptyForOverwrite } from './util';
 
 /** A tensor or a plain number (a number takes the tensor's dtype where it fits, as in PyTorch). */
 export type TensorLike = Tensor | number;
@@ -46,7 +46,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, opName: string = op): Tensor {
   const same = shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape.slice() : broadcastShapes(opName, a.shape, b.shape);
-  const out = empty(shape, outDtype);
+  const out = emptyForOverwrite(shape, outDtype);
   const aFits = a.size === 1 || shapesEqual(a.shape, shape);
   const bFits = b.size === 1 || shapesEqual(b.shape, shape);
   if (same || (aFits && bFits)) {
@@ -156,7 +156,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   }
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
-  const out = empty(shape, x.dtype);
+  const out = emptyForOverwrite(shape, x.dtype);
   const shapeArr = Int32Array.from(shape);
   backend().where(cond.values as Uint8Array, x.values, y.values, out.values, shapeArr,
     broadcastStrides(cond.shape, shape), broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape));

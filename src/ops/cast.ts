@@ -4,12 +4,12 @@ import { DTypeError } from '../errors';
 import { isDType, isFloat, type DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { record } from './record';
-import { assertTensor, empty } from './util';
+import { assertTensor, emptyForOverwrite } from './util';
 
 /** @internal Converts without validation; returns x itself when the dtype already matches. */
 export function castTo(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const out = empty(x.shape, dtype);
+  const out = emptyForOverwrite(x.shape, dtype);
   backend().cast(x.values, out.values);
   if (!isFloat(dtype)) return out;
   return record(out, 'to', [x], (g) => [castTo(g, x.dtype)]);

@@ -21,7 +21,7 @@ import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { assertFloat, assertTensor, empty } from './util';
+import { assertFloat, assertTensor, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
 
@@ -136,7 +136,7 @@ const vals = (t: Tensor): FloatArray => t.values as FloatArray;
 
 /** The conv2d op: out = conv(x, w) + bias, recorded. */
 function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
-  const out = empty([g.n, g.o, g.oh, g.ow], x.dtype);
+  const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
   backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, 'conv2d', inputs, (gy) => [
@@ -152,7 +152,7 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  * for an incoming gradient gx' is (conv2d(gx', w), BW(gx', gy)).
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
-  const gx = empty([g.n, g.c, g.h, g.w], gy.dtype);
+  const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
   backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   return record(gx, name, [gy, weight], (gg) => [
     gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
@@ -166,7 +166,7 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  * (BI(gy, gw'), conv2d(x, gw')).
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
-  const gw = empty([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);
+  const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
   backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,

@@ -12,7 +12,7 @@ import { sumToShape } from './binary';
 import { castTo } from './cast';
 import { record } from './record';
 import { reshape, transpose } from './shape';
-import { assertTensor, empty } from './util';
+import { assertTensor, emptyForOverwrite } from './util';
 
 /** Per-batch element offsets of a [...batch, rows, cols] tensor read as broadcast to `batch`. */
 function batchOffsets(shape: readonly number[], batch: readonly number[]): Int32Array {
@@ -41,7 +41,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const K2 = b.shape[b.ndim - (transB ? 1 : 2)], N = b.shape[b.ndim - (transB ? 2 : 1)];
   if (K !== K2) throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${K} and ${K2} differ`);
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = empty([...batch, M, N], a.dtype);
+  const out = emptyForOverwrite([...batch, M, N], a.dtype);  // beta = 0: gemm writes every element
   const nBatch = sizeOf(batch);
   const cOffsets = new Int32Array(nBatch);
   for (let p = 0; p < nBatch; p++) cOffsets[p] = p * M * N;

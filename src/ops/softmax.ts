@@ -8,7 +8,7 @@ import { castTo } from './cast';
 import { record } from './record';
 import { sum } from './reduce';
 import { exp } from './unary';
-import { assertTensor, empty } from './util';
+import { assertTensor, emptyForOverwrite } from './util';
 
 function run(log: boolean, x: Tensor, dim: number): [Tensor, Tensor, number] {
   const op = log ? 'logSoftmax' : 'softmax';
@@ -16,7 +16,7 @@ function run(log: boolean, x: Tensor, dim: number): [Tensor, Tensor, number] {
   const input = castTo(x, x.dtype === 'float64' ? 'float64' : 'float32');
   const d = normalizeDim(op, dim, input.ndim);
   const [outer, len, inner] = aroundDim(input.shape, d);
-  const out = empty(input.shape.slice(), input.dtype);
+  const out = emptyForOverwrite(input.shape.slice(), input.dtype);
   backend().softmax(log, input.values as FloatArray, out.values as FloatArray, outer, len, inner);
   return [input, out, d];
 }

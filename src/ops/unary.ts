@@ -8,7 +8,7 @@ import { add, gt, ge, le, logicalAnd, mul, sub, div, where } from './binary';
 import { castTo } from './cast';
 import { zerosLike } from './creation';
 import { record } from './record';
-import { assertNumber, assertTensor, empty } from './util';
+import { assertNumber, assertTensor, emptyForOverwrite } from './util';
 
 /** Ops that keep integer dtypes (the rest compute in float32 for int/bool input, as PyTorch does). */
 const INTEGER_OK: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'sign', 'square', 'relu', 'clamp', 'floor', 'ceil', 'round']);
@@ -25,7 +25,7 @@ function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, save
   if (op === 'logicalNot') dtype = 'bool';
   else if (!isFloat(dtype) && !INTEGER_OK.has(op)) { input = castTo(x, 'float32'); dtype = 'float32'; }
   else if (dtype === 'bool') { input = castTo(x, 'int32'); dtype = 'int32'; }
-  const out = empty(input.shape, dtype);
+  const out = emptyForOverwrite(input.shape, dtype);
   backend().unary(op, op === 'logicalNot' ? castTo(input, 'bool').values : input.values, out.values, p0, p1);
   if (!grad) return record(out, op, [], () => []);
   return record(out, op, [input], (g) => [grad(g, input, out)], saves === 'input' ? [input] : saves === 'output' ? [out] : []);

@@ -1,9 +1,10 @@
 /** The raw addon's shape, as native/addon.cc registers it. */
 export interface NativeBinding {
-  info(): { isa: string; bestIsa: string; threads: number; blas: string; cuda: boolean };
+  info(): { isa: string; bestIsa: string; threads: number; blas: string; gemmPath: string; cuda: boolean };
   opNames(): { unary: string[]; binary: string[]; reduce: string[] };
   setIsa(isa: string): void;
   setNumThreads(n: number): void;
+  setGemmPath(path: string): void;
   unary(op: number, x: unknown, out: unknown, p0: number, p1: number): void;
   binary(op: number, a: unknown, b: unknown, out: unknown, shape: unknown, aStrides: unknown, bStrides: unknown): void;
   where(cond: unknown, a: unknown, b: unknown, out: unknown, shape: unknown, cS: unknown, aS: unknown, bS: unknown): void;
