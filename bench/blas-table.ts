@@ -23,14 +23,14 @@ const MARGIN = 1.05;
 
 if (!process.env.LATTICE_BLAS_TABLE_CHILD) {
   // Re-run in a child without OPENBLAS_CORETYPE (OpenBLAS reads it when it loads).
-  const env = { ...process.env, LATTICE_BLAS_TABLE_CHILD: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LATTICE_BLAS_TABLE_CHILD: '1' };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
-const L = await import('../dist/index.js');
+const L = await import('./lattice/lattice');
 const info = L.backendInfo();
 if (info.blas === 'none') {
   console.error('blas-table: this addon links no system BLAS (backendInfo().blas is none); build from source with libopenblas-dev installed');

@@ -11,7 +11,7 @@ import { sum } from './reduce';
 import { reshape } from './shape';
 import { castTo } from './cast';
 import { neg, log, square } from './unary';
-import { assertTensor, emptyForOverwrite } from './util';
+import { assertTensor, emptyForOverwrite, kernelInts } from './util';
 
 /** A tensor or a plain number (a number takes the tensor's dtype where it fits, as in PyTorch). */
 export type TensorLike = Tensor | number;
@@ -52,8 +52,8 @@ export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType
   if (same || (aFits && bFits)) {
     backend().binary(op, a.values, b.values, out.values, null, null, null);
   } else {
-    backend().binary(op, a.values, b.values, out.values, Int32Array.from(shape),
-      broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape));
+    backend().binary(op, a.values, b.values, out.values, kernelInts(shape),
+      kernelInts(broadcastStrides(a.shape, shape)), kernelInts(broadcastStrides(b.shape, shape)));
   }
   return out;
 }
@@ -157,9 +157,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const out = emptyForOverwrite(shape, x.dtype);
-  const shapeArr = Int32Array.from(shape);
+  const shapeArr = kernelInts(shape);
   backend().where(cond.values as Uint8Array, x.values, y.values, out.values, shapeArr,
-    broadcastStrides(cond.shape, shape), broadcastStrides(x.shape, shape), broadcastStrides(y.shape, shape));
+    kernelInts(broadcastStrides(cond.shape, shape)), kernelInts(broadcastStrides(x.shape, shape)), kernelInts(broadcastStrides(y.shape, shape)));
   return record(out, 'where', [x, y], (g) => [
     x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,
     y.requiresGrad ? sumToShape(where(cond, 0, g), y.shape) : null,

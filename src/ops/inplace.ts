@@ -11,7 +11,7 @@ import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../te
 import { Tensor } from '../tensor/tensor';
 import { castTo } from './cast';
 import { scalar } from './creation';
-import { assertTensor } from './util';
+import { assertTensor, kernelInts } from './util';
 
 function checkWritable(op: string, x: Tensor): void {
   assertTensor(op, 'x', x);
@@ -37,7 +37,7 @@ function binaryInPlace(op: BinaryOp, name: string, x: Tensor, y: Tensor | number
   if (b.size === 1 || shapesEqual(b.shape, x.shape)) {
     backend().binary(op, x.values, b.values, x.values, null, null, null);
   } else {
-    backend().binary(op, x.values, b.values, x.values, Int32Array.from(x.shape), Int32Array.from(stridesOf(x.shape)), broadcastStrides(b.shape, x.shape));
+    backend().binary(op, x.values, b.values, x.values, kernelInts(x.shape), kernelInts(stridesOf(x.shape)), kernelInts(broadcastStrides(b.shape, x.shape)));
   }
   x.storage.version++;
   return x;
@@ -57,7 +57,7 @@ export function copy_(x: Tensor, src: Tensor): Tensor {
   checkWritable('copy_', x);
   const b = operand('copy_', x, src);
   if (shapesEqual(b.shape, x.shape)) x.values.set(b.values);
-  else backend().copyStrided(b.values, 0, broadcastStrides(b.shape, x.shape), x.values, 0, Int32Array.from(stridesOf(x.shape)), Int32Array.from(x.shape));
+  else backend().copyStrided(b.values, 0, kernelInts(broadcastStrides(b.shape, x.shape)), x.values, 0, kernelInts(stridesOf(x.shape)), kernelInts(x.shape));
   x.storage.version++;
   return x;
 }

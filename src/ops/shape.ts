@@ -9,7 +9,7 @@ import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stride
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
 import { record } from './record';
-import { assertTensor, empty } from './util';
+import { assertTensor, empty, kernelInts } from './util';
 
 function viewOf(x: Tensor, shape: number[], name: string): Tensor {
   const out = new Tensor(x.storage, shape, x.dtype);
@@ -80,7 +80,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 function copyInto(src: Tensor, srcOffset: number, srcStrides: Int32Array, dst: Tensor, dstOffset: number, dstStrides: Int32Array, shape: number[]): void {
   if (sizeOf(shape) === 0) return;
-  backend().copyStrided(src.values, srcOffset, srcStrides, dst.values, dstOffset, dstStrides, Int32Array.from(shape));
+  backend().copyStrided(src.values, srcOffset, srcStrides, dst.values, dstOffset, dstStrides, kernelInts(shape));
 }
 
 /**
@@ -99,7 +99,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   }
   if (shapesEqual(target, x.shape)) return x;
   const out = empty(target, x.dtype);
-  copyInto(x, 0, broadcastStrides(x.shape, target), out, 0, Int32Array.from(stridesOf(target)), target);
+  copyInto(x, 0, kernelInts(broadcastStrides(x.shape, target)), out, 0, kernelInts(stridesOf(target)), target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -113,7 +113,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   const shape = perm.map((p) => x.shape[p]);
   const xs = stridesOf(x.shape);
   const out = empty(shape, x.dtype);
-  copyInto(x, 0, Int32Array.from(perm.map((p) => xs[p])), out, 0, Int32Array.from(stridesOf(shape)), shape);
+  copyInto(x, 0, kernelInts(perm.map((p) => xs[p])), out, 0, kernelInts(stridesOf(shape)), shape);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => { inverse[p] = i; });
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -143,7 +143,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   shape[d] = length;
   const xs = stridesOf(x.shape);
   const out = empty(shape, x.dtype);
-  copyInto(x, s * xs[d], Int32Array.from(xs), out, 0, Int32Array.from(stridesOf(shape)), shape);
+  copyInto(x, s * xs[d], kernelInts(xs), out, 0, kernelInts(stridesOf(shape)), shape);
   return record(out, 'narrow', [x], (g) => [narrowBackward(g, x.shape, d, s)]);
 }
 
@@ -151,7 +151,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 function narrowBackward(g: Tensor, shape: number[], dim: number, start: number): Tensor {
   const out = empty(shape, g.dtype);
   const os = stridesOf(shape);
-  copyInto(g, 0, Int32Array.from(stridesOf(g.shape)), out, start * os[dim], Int32Array.from(os), g.shape);
+  copyInto(g, 0, kernelInts(stridesOf(g.shape)), out, start * os[dim], kernelInts(os), g.shape);
   return record(out, 'narrowBackward', [g], (gg) => [narrow(gg, dim, start, g.shape[dim])]);
 }
 
@@ -170,12 +170,12 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const shape = first.shape.slice();
   shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   const out = empty(shape, first.dtype);
-  const os = Int32Array.from(stridesOf(shape));
+  const os = Int32Array.from(stridesOf(shape));  // kept across the loop's calls: not a ring view
   let at = 0;
   const starts: number[] = [];
   for (const t of tensors) {
     starts.push(at);
-    copyInto(t, 0, Int32Array.from(stridesOf(t.shape)), out, at * os[d], os, t.shape);
+    copyInto(t, 0, kernelInts(stridesOf(t.shape)), out, at * os[d], os, t.shape);
     at += t.shape[d];
   }
   return record(out, 'cat', tensors, (g) => tensors.map((t, i) => (t.requiresGrad ? narrow(g, d, starts[i], t.shape[d]) : null)));

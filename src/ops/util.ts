@@ -33,8 +33,26 @@ export function emptyForOverwrite(shape: number[], dtype: DType): Tensor {
   return Tensor.fromData(acquireBuffer(dtype, n, false) ?? allocate(dtype, n), shape, dtype);
 }
 
-export function int32Array(values: readonly number[]): Int32Array {
-  return Int32Array.from(values);
+// Shapes and strides handed to a kernel live in views of one long-lived ring. A fresh small
+// typed array sits on V8's heap, and passing it to the addon makes V8 move it off-heap
+// first: ~1 µs per array, several times a broadcasting op's own cost. A view of a buffer
+// that is already off-heap costs ~0.1 µs.
+const RING = new Int32Array(1 << 14);
+let ringAt = 0;
+
+/**
+ * `values` as an Int32Array for one kernel call (shapes, strides, offsets). The result is
+ * overwritten after some thousands of further calls: pass it straight to the backend and
+ * never keep it.
+ */
+export function kernelInts(values: ArrayLike<number>): Int32Array {
+  const n = values.length;
+  if (n > 256) return Int32Array.from(values);
+  if (ringAt + n > RING.length) ringAt = 0;
+  const out = RING.subarray(ringAt, ringAt + n);
+  ringAt += n;
+  for (let i = 0; i < n; i++) out[i] = values[i];
+  return out;
 }
 
 /** Checks a finite number argument. */

@@ -48,7 +48,7 @@ export function releaseStorage(s: Storage): void {
  * 100 ms, while zeroing a pooled one costs ~2 ms. Training steps inside tidy()
  * dispose their intermediates, so each step reuses the previous step's buffers.
  */
-const POOL_MIN_BYTES = 1 << 14;
+const POOL_MIN_BYTES = 1 << 10;
 let poolLimitBytes = 256 * 1024 * 1024;
 const pool = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
