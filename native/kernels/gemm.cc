@@ -50,11 +50,12 @@ struct GemmPlan {
   simd::GemmMicroKernel<T> kernel = nullptr;
   simd::GemmPackTransposed<T> packTransposed = nullptr;
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
+  simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow plan's kernel
 };
 
-// Plan for N <= one vector: a one-vector-wide tile that reads A in place, so neither
-// operand needs a transpose (only B is copied). Empty (no kernelRowsA) where the ISA
-// has none.
+// Plan for N <= one vector: a one-vector-wide tile that reads A in place, and row-major
+// B in place too, so neither operand is copied (B stored [N, K] is still packed). Empty
+// (no kernelRowsAB) where the ISA has none.
 template <typename T>
 GemmPlan<T> narrowPlanFor(Isa isa, const GemmPlan<T>& wide) {
   GemmPlan<T> p = wide;
@@ -62,10 +63,10 @@ GemmPlan<T> narrowPlanFor(Isa isa, const GemmPlan<T>& wide) {
   if (isa != Isa::Avx512) return p;
   if constexpr (std::is_same_v<T, float>) {
     p.mr = simd::kSgemmAvx512NarrowMr, p.nr = simd::kSgemmAvx512NarrowNr;
-    p.kernelRowsA = simd::sgemmMicroNarrowRowsAvx512;
+    p.kernelRowsAB = simd::sgemmMicroNarrowRowsAvx512;
   } else {
     p.mr = simd::kDgemmAvx512NarrowMr, p.nr = simd::kDgemmAvx512NarrowNr;
-    p.kernelRowsA = simd::dgemmMicroNarrowRowsAvx512;
+    p.kernelRowsAB = simd::dgemmMicroNarrowRowsAvx512;
   }
   p.kernel = nullptr;  // only used with A in place (see gemm())
   p.mc = wide.mc / p.mr * p.mr;
@@ -316,6 +317,7 @@ struct Problem {
   int64_t rsC, csC;
   int64_t kcMax = 0, ncMax = 0, mcMax = 0;
   bool aInPlace = false;  // read row-major A directly instead of packing it
+  bool bInPlace = false;  // read row-major B directly (narrow plan only)
 };
 
 // Multiplies C rows [r0, r1) by the B block that starts at column jc (nc columns) and
@@ -334,12 +336,22 @@ void multiplyBlock(const Problem<T>& p, int64_t jc, int64_t nc, int64_t pc, int6
     if (!p.aInPlace) packA(plan, p.transA, p.A, p.lda, ic, mc, pc, kc, ap);
     for (int64_t s = 0; s * nr < nc; ++s) {
       const int live = static_cast<int>(std::min<int64_t>(nr, nc - s * nr));
-      const T* bs = bp + s * nr * kc;
+      const T* bs = p.bInPlace ? p.B + pc * p.ldb + jc + s * nr : bp + s * nr * kc;
+      const int64_t ldbHere = p.bInPlace ? p.ldb : nr;
       T* cs = p.C + ic * p.rsC + (jc + s * nr) * p.csC;
       for (int64_t t = 0; t < mc; t += mr) {
         const int rowsHere = static_cast<int>(std::min<int64_t>(mr, mc - t));
         T* ct = cs + t * p.rsC;
-        if (!p.aInPlace) {
+        if (plan.kernelRowsAB) {
+          // Narrow tile: a short last tile reads a copy of its rows padded with zero rows.
+          const T* at = p.A + (ic + t) * p.lda + pc;
+          int64_t ldaHere = p.lda;
+          if (rowsHere < mr) {
+            copyRowsPadded(at, p.lda, rowsHere, mr, kc, ap);
+            at = ap, ldaHere = kc;
+          }
+          plan.kernelRowsAB(kc, at, ldaHere, bs, ldbHere, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
+        } else if (!p.aInPlace) {
           plan.kernel(kc, ap + t * kc, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
         } else if (rowsHere == mr) {
           plan.kernelRowsA(kc, p.A + (ic + t) * p.lda + pc, p.lda, bs, ct, p.rsC, p.csC,
@@ -364,7 +376,7 @@ void multiplyRegion(const Problem<T>& p, int64_t m0, int64_t m1, int64_t n0, int
     const int64_t nc = std::min(p.ncMax, n1 - jc);
     for (int64_t pc = 0; pc < p.K; pc += p.kcMax) {
       const int64_t kc = std::min(p.kcMax, p.K - pc);
-      packB(*p.plan, p.transB, p.B, p.ldb, jc, nc, pc, kc, bp);
+      if (!p.bInPlace) packB(*p.plan, p.transB, p.B, p.ldb, jc, nc, pc, kc, bp);
       multiplyBlock(p, jc, nc, pc, kc, bp, ap, m0, m1);
     }
   }
@@ -413,7 +425,8 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
   // (K may also be tiny). Both kernels run the same FMA chain per element, so this
   // choice, unlike KC, may depend on the thread count.
   const int64_t sliversPerThread = splitColumns ? ceilDiv(nSlivers, threads) : nSlivers;
-  p.aInPlace = plan.kernelRowsA && !transA && sliversPerThread <= kMaxSliversInPlace;
+  p.aInPlace = (plan.kernelRowsA || plan.kernelRowsAB) && !transA && sliversPerThread <= kMaxSliversInPlace;
+  p.bInPlace = plan.kernelRowsAB && !transB;
 
   // Per thread, a B block and an A block, each 64-byte aligned (the kernels load
   // packed B with aligned vector loads). Many threads get narrower B blocks so that
@@ -449,6 +462,48 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
   return true;
 }
 
+// Narrow N with a deep K, row-major A, fp32 on AVX-512: C as dot products along K
+// (simd/avx512/gemm_dot_avx512.cc has why). Below kDotMinK the final horizontal sums
+// cost more than the full lanes save; above kDotMaxK the packed op(B)^T (N x K) would
+// no longer stay in L2 while every pair of A rows streams over it.
+constexpr int64_t kDotMinK = 32, kDotMaxK = 4096;
+
+bool gemmDotNarrow(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                   int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+#if defined(LATTICE_X86)
+  const int64_t kpad = roundUp(K, 16);
+  ScratchLease scratch(size_t(N * kpad) * sizeof(float));
+  if (!scratch.get()) return false;
+  float* bt = static_cast<float*>(scratch.get());
+  // Row j of op(B)^T is column j of op(B): row j of B stored [N, K], a strided column of B stored [K, N].
+  if (transB) {
+    for (int64_t j = 0; j < N; ++j) std::memcpy(bt + j * kpad, B + j * ldb, size_t(K) * sizeof(float));
+  } else {
+    for (int64_t k = 0; k < K; ++k) {
+      for (int64_t j = 0; j < N; ++j) bt[j * kpad + k] = B[k * ldb + j];
+    }
+  }
+  for (int64_t j = 0; j < N; ++j) std::fill(bt + j * kpad + K, bt + (j + 1) * kpad, 0.0f);
+  auto rows = [&](int64_t r0, int64_t r1) {
+    simd::sgemmDotNarrowAvx512(r1 - r0, N, K, A + r0 * lda, lda, bt, kpad, C + r0 * ldc, ldc, alpha, beta);
+  };
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  const int64_t pairs = ceilDiv(M, 2);
+  const int64_t threads = std::min<int64_t>({ctx.pool.size(), std::max<int64_t>(1, int64_t(flops / kFlopsPerThread)), pairs});
+  if (threads <= 1) {
+    rows(0, M);
+  } else {
+    // Whole row pairs per thread, so each row meets the same code whatever the split.
+    ctx.pool.parallelFor(0, pairs, ceilDiv(pairs, threads), [&](int64_t p0, int64_t p1) { rows(2 * p0, std::min(M, 2 * p1)); });
+  }
+  return true;
+#else
+  (void)ctx, (void)transB, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb, (void)beta,
+      (void)C, (void)ldc;
+  return false;
+#endif
+}
+
 // Fraction of a padded tile grid that holds real elements along one dimension.
 double tileFill(int64_t n, int tile) { return double(n) / double(roundUp(n, tile)); }
 
@@ -464,16 +519,22 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
     systemBlasGemm(ctx, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+  // Every choice below depends on the shape and ISA only, never on the thread count.
+  if constexpr (std::is_same_v<T, float>) {
+    if (ctx.isa == Isa::Avx512 && !transA && N <= simd::kSgemmDotMaxN && K >= kDotMinK && K <= kDotMaxK &&
+        gemmDotNarrow(ctx, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) {
+      return;
+    }
+  }
   if (double(M) * double(N) * double(K) <= double(kSmallMacs)) {
     gemmSmall(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  // Every choice below depends on the shape and ISA only, never on the thread count.
   const GemmPlan<T> plan = planFor(ctx.isa, T(0));
   // N = 10 in a 32-wide tile wastes 22 of 32 lanes. With row-major A, a one-vector
   // tile that reads A in place wastes 6 of 16 and needs no transpose at all.
   const GemmPlan<T> narrow = narrowPlanFor(ctx.isa, plan);
-  if (narrow.kernelRowsA && !transA && N <= narrow.nr &&
+  if (narrow.kernelRowsAB && !transA && N <= narrow.nr &&
       gemmPacked(ctx, narrow, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1)) {
     return;
   }

@@ -47,6 +47,14 @@ using GemmMicroKernelRowsA = void (*)(int64_t kc, const T* a, int64_t lda, const
                                       int64_t rsC, int64_t csC, T alpha, T beta, int mr,
                                       int nr);
 
+// The narrow tile (N <= one vector) with op(A) read in place as above and B read in
+// place too: b[k*ldb + j] for j < nr, lanes past nr loaded as zero. Packed B is the
+// case ldb = NR; row-major B needs no packing at all.
+template <typename T>
+using GemmMicroKernelRowsAB = void (*)(int64_t kc, const T* a, int64_t lda, const T* b,
+                                       int64_t ldb, T* c, int64_t rsC, int64_t csC, T alpha,
+                                       T beta, int mr, int nr);
+
 // Register tiles. AVX-512: 32 zmm registers hold 12 rows x 2 vectors of accumulators
 // (24), two B vectors and a broadcast A value. AVX2: 16 ymm registers hold 6 x 2
 // accumulators (12), two B vectors and a broadcast. Scalar: small enough for 16 xmm.
@@ -70,11 +78,19 @@ void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double
                           double* c, int64_t rsC, int64_t csC, double alpha, double beta,
                           int mr, int nr);
 void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                float* c, int64_t rsC, int64_t csC, float alpha, float beta,
-                                int mr, int nr);
+                                int64_t ldb, float* c, int64_t rsC, int64_t csC, float alpha,
+                                float beta, int mr, int nr);
 void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
-                                double* c, int64_t rsC, int64_t csC, double alpha,
+                                int64_t ldb, double* c, int64_t rsC, int64_t csC, double alpha,
                                 double beta, int mr, int nr);
+// Narrow op(B) (1 <= N <= 12) by dot products along K (simd/avx512/gemm_dot_avx512.cc):
+// C[i*ldc + j] = alpha * sum_k a[i*lda + k] * bt[j*kpad + k] + beta * C  for i < rows, j < N,
+// with bt = op(B)^T packed [N][kpad], kpad a multiple of 16, zero past K, 64-byte aligned.
+// (From N = 13 on, one row per group and 13+ of 16 lanes busy in the register tile: that tile wins.)
+constexpr int kSgemmDotMaxN = 12;
+void sgemmDotNarrowAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda,
+                          const float* bt, int64_t kpad, float* c, int64_t ldc, float alpha,
+                          float beta);
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
                                float* dst);
 void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,

@@ -33,6 +33,8 @@ function run(c: Case, f64: boolean, which: 'native' | 'reference'): F {
 const SHAPES: [number, number, number][] = [
   [0, 5, 3], [4, 0, 3], [3, 4, 0], [1, 1, 1], [1, 17, 9], [17, 1, 9], [7, 9, 1], [13, 31, 17], [33, 65, 29],
   [64, 64, 64], [100, 37, 513], [129, 130, 131], [12, 10, 256], [300, 33, 9], [5, 300, 700],
+  // Narrow N with K >= 32 (fp32 dot-product path on AVX-512): groups of 4, 2 and 1 rows, K tails.
+  [7, 3, 45], [33, 1, 100], [130, 6, 37], [9, 12, 64], [11, 13, 40],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -66,7 +68,7 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
   });
 
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);

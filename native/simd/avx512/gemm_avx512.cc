@@ -68,20 +68,18 @@ typename S::Mask laneMask(int n) {
 }
 
 // Writes the tile with C element (i, j) at c[i*rsC + j*csC] for any strides (the
-// transposed-C case): the accumulators go through a buffer, then scalar updates.
-template <typename S, int MR, int NV>
-void storeTileStrided(const typename S::V (&acc)[MR][NV], typename S::T* c, int64_t rsC,
-                      int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
-  using T = typename S::T;
-  constexpr int W = S::kWidth;
-  alignas(64) T tile[MR][NV * W];
-  for (int i = 0; i < MR; ++i) {
-    for (int v = 0; v < NV; ++v) S::storeAligned(tile[i] + v * W, acc[i][v]);
-  }
+// transposed-C case), from the accumulators already stored row by row in `tile`
+// (the caller stores them, so that the accumulator array itself never has its address
+// taken: once it had, GCC kept every accumulator in memory inside the k loop next to a
+// masked load).
+template <typename T>
+void storeTileStrided(const T* tile, int rowStride, T* c, int64_t rsC, int64_t csC, T alpha,
+                      T beta, int mr, int nr) {
   for (int j = 0; j < nr; ++j) {
     for (int i = 0; i < mr; ++i) {
       T& out = c[i * rsC + j * csC];
-      out = beta == T(0) ? alpha * tile[i][j] : alpha * tile[i][j] + beta * out;
+      const T v = tile[i * rowStride + j];
+      out = beta == T(0) ? alpha * v : alpha * v + beta * out;
     }
   }
 }
@@ -121,10 +119,30 @@ struct RowsA {
   }
 };
 
-// The MR x (NV vectors) tile: per k, NV loads of packed B, MR broadcasts of A and
+// Where the kernel reads row k of its B sliver. Packed: NV aligned vectors at b[k*NV*W].
+// Rows (narrow tile only, NV = 1): straight from B with leading dimension ldb, a masked
+// load whose lanes past nr read as zero, as the packed sliver's padding would; row-major
+// B then needs no packing at all.
+template <typename S, int NV>
+struct PackedB {
+  const typename S::T* b;
+  typename S::V load(int v) const { return S::loadAligned(b + v * S::kWidth); }
+  void next() { b += NV * S::kWidth; }
+};
+
+template <typename S>
+struct RowsB {
+  const typename S::T* b;
+  int64_t ldb;
+  typename S::Mask mask;
+  typename S::V load(int) const { return S::maskLoad(mask, b); }
+  void next() { b += ldb; }
+};
+
+// The MR x (NV vectors) tile: per k, NV loads of B, MR broadcasts of A and
 // MR*NV FMAs into MR*NV accumulators.
-template <typename S, int MR, int NV, typename ASource>
-void microKernel(int64_t kc, ASource a, const typename S::T* b, typename S::T* c, int64_t rsC,
+template <typename S, int MR, int NV, typename ASource, typename BSource>
+void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC,
                  int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
   using T = typename S::T;
   using V = typename S::V;
@@ -151,7 +169,7 @@ void microKernel(int64_t kc, ASource a, const typename S::T* b, typename S::T* c
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
 #pragma GCC unroll 2
-    for (int v = 0; v < NV; ++v) bv[v] = S::loadAligned(b + v * W);
+    for (int v = 0; v < NV; ++v) bv[v] = b.load(v);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const V ai = S::set1(a.at(i));
@@ -159,11 +177,17 @@ void microKernel(int64_t kc, ASource a, const typename S::T* b, typename S::T* c
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fmadd(ai, bv[v], acc[i][v]);
     }
     a.next();
-    b += NV * W;
+    b.next();
   }
 
   if (csC != 1) {
-    storeTileStrided<S, MR, NV>(acc, c, rsC, csC, alpha, beta, mr, nr);
+    alignas(64) T tile[MR][NV * W];
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) S::storeAligned(tile[i] + v * W, acc[i][v]);
+    }
+    storeTileStrided<T>(&tile[0][0], NV * W, c, rsC, csC, alpha, beta, mr, nr);
     return;
   }
   // C = alpha*acc + beta*C as fma(alpha, acc, beta*C); with beta == 0, alpha*acc.
@@ -300,44 +324,46 @@ void sgemmMicroAvx512(int64_t kc, const float* a, const float* b, float* c, int6
                       int64_t csC, float alpha, float beta, int mr, int nr) {
   using ASource = PackedA<float, kSgemmAvx512Mr>;
   microKernel<Float32x16, kSgemmAvx512Mr, 2>(
-      kc, ASource{a}, b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource{a}, PackedB<Float32x16, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b, float* c,
                           int64_t rsC, int64_t csC, float alpha, float beta, int mr, int nr) {
   using ASource = RowsA<float, kSgemmAvx512Mr>;
   microKernel<Float32x16, kSgemmAvx512Mr, 2>(
-      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource(a, lda), PackedB<Float32x16, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b,
-                                float* c, int64_t rsC, int64_t csC, float alpha, float beta,
-                                int mr, int nr) {
+                                int64_t ldb, float* c, int64_t rsC, int64_t csC, float alpha,
+                                float beta, int mr, int nr) {
   using ASource = RowsA<float, kSgemmAvx512NarrowMr>;
   microKernel<Float32x16, kSgemmAvx512NarrowMr, 1>(
-      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource(a, lda), RowsB<Float32x16>{b, ldb, laneMask<Float32x16>(nr)}, c, rsC, csC,
+      alpha, beta, mr, nr);
 }
 
 void dgemmMicroAvx512(int64_t kc, const double* a, const double* b, double* c, int64_t rsC,
                       int64_t csC, double alpha, double beta, int mr, int nr) {
   using ASource = PackedA<double, kDgemmAvx512Mr>;
   microKernel<Float64x8, kDgemmAvx512Mr, 2>(
-      kc, ASource{a}, b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource{a}, PackedB<Float64x8, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b, double* c,
                           int64_t rsC, int64_t csC, double alpha, double beta, int mr, int nr) {
   using ASource = RowsA<double, kDgemmAvx512Mr>;
   microKernel<Float64x8, kDgemmAvx512Mr, 2>(
-      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource(a, lda), PackedB<Float64x8, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
 }
 
 void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
-                                double* c, int64_t rsC, int64_t csC, double alpha, double beta,
-                                int mr, int nr) {
+                                int64_t ldb, double* c, int64_t rsC, int64_t csC, double alpha,
+                                double beta, int mr, int nr) {
   using ASource = RowsA<double, kDgemmAvx512NarrowMr>;
   microKernel<Float64x8, kDgemmAvx512NarrowMr, 1>(
-      kc, ASource(a, lda), b, c, rsC, csC, alpha, beta, mr, nr);
+      kc, ASource(a, lda), RowsB<Float64x8>{b, ldb, laneMask<Float64x8>(nr)}, c, rsC, csC,
+      alpha, beta, mr, nr);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
