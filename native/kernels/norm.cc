@@ -1,13 +1,14 @@
 // Fused LayerNorm / BatchNorm / GroupNorm kernels (formulas in norm.h).
 //
-// Loops over a contiguous run are written with eight independent double accumulators so
-// that the compiler vectorises them and the adds do not wait on one another; the run's
-// sum is then combined in a fixed order. Elementwise passes compute (x - mu) in double:
-// in float, x - mu loses the noise of data like 1e4 + 1e-2 * N(0, 1).
+// The loops over one contiguous run are in simd/norm_loops*.h: float32 data in float lanes
+// (as differences from a float value near the data, so that data like 1e4 + 1e-2 * N(0, 1)
+// keep their noise), float64 in double lanes. Each run's sums come back in double and are
+// combined here in a fixed order.
 #include "norm.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "../simd/norm_loops.h"
@@ -24,12 +25,70 @@ const NormLoops<T>& loops(const Context& ctx) {
 }
 
 // LayerNorm backward's dgamma/dbeta: rows are cut into blocks of a size fixed by the shape,
-// each block sums into its own partial row, and the partials are added in block order.
+// each block sums into its own partial row (double), and the partials are added in block
+// order. Within a block, rows first add up in T, in a running row flushed into the block's
+// partial every kRowsPerFlush rows: float32's rounding then grows with at most that many rows.
+constexpr int64_t kRowsPerFlush = 64;
+
 int64_t rowsPerBlock(int64_t rows, int64_t n) {
   const int64_t byWork = std::max<int64_t>(8, (int64_t{1} << 16) / std::max<int64_t>(1, n));
   const int64_t byCount = (rows + 63) / 64;  // at most ~64 partial rows
   return std::max<int64_t>(1, std::max(byWork, byCount));
 }
+
+// The loops over a run align their vectors to its cache lines (simd/norm_loops_impl.h), so
+// a row of weights or of running sums loads and stores whole lines when it sits at the same
+// offset within a 64-byte line as the data rows. kLine<T>: elements per line.
+template <typename T>
+constexpr int64_t kLine = 64 / sizeof(T);
+
+template <typename T>
+int64_t lineOffset(const T* p) {
+  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p) % 64 / sizeof(T));
+}
+
+// The element of storage (2 kLine elements longer than needed) at like's offset within a line.
+template <typename T>
+T* atOffsetOf(std::vector<T>& storage, const T* like) {
+  T* p = storage.data();
+  return p + (kLine<T> - lineOffset(p)) % kLine<T> + lineOffset(like);
+}
+
+// v [n], or a copy of it laid out like `like` within a line.
+template <typename T>
+const T* laidOutLike(const T* v, int64_t n, const T* like, std::vector<T>& storage) {
+  if (!v || lineOffset(v) == lineOffset(like)) return v;
+  storage.resize(static_cast<size_t>(n + 2 * kLine<T>));
+  T* copy = atOffsetOf(storage, like);
+  std::copy(v, v + n, copy);
+  return copy;
+}
+
+// The running rows of LayerNorm backward: dgamma and dbeta sums in T, laid out like `like`.
+template <typename T>
+class RunningRows {
+ public:
+  RunningRows(int64_t n, const T* like)
+      : n_(n),
+        stride_((n + kLine<T> - 1) / kLine<T> * kLine<T>),
+        storage_(static_cast<size_t>(2 * stride_ + 2 * kLine<T>)),
+        dw_(atOffsetOf(storage_, like)) {}
+  T* dw() { return dw_; }
+  T* db() { return dw_ + stride_; }
+  // Adds the running sums into pdw, pdb [n] and clears them.
+  void flushInto(double* pdw, double* pdb) {
+    for (int64_t j = 0; j < n_; ++j) {
+      pdw[j] += static_cast<double>(dw()[j]);
+      pdb[j] += static_cast<double>(db()[j]);
+    }
+    std::fill(dw_, dw_ + 2 * stride_, T(0));
+  }
+
+ private:
+  int64_t n_, stride_;
+  std::vector<T> storage_;
+  T* dw_;
+};
 
 int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, work)); }
 
@@ -39,6 +98,9 @@ template <typename T>
 void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
                       int64_t n, double eps) {
   const NormLoops<T>& L = loops<T>(ctx);
+  std::vector<T> wStorage, bStorage;
+  w = laidOutLike(w, n, x, wStorage);
+  b = laidOutLike(b, n, x, bStorage);
   ctx.pool.parallelFor(0, rows, grainFor(n), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * n;
@@ -56,24 +118,31 @@ template <typename T>
 void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
                        T* dw, T* db, int64_t rows, int64_t n) {
   const NormLoops<T>& L = loops<T>(ctx);
+  std::vector<T> wStorage;
+  w = laidOutLike(w, n, x, wStorage);
   const bool wantParams = dw != nullptr || db != nullptr;
   const int64_t perBlock = rowsPerBlock(rows, n);
   const int64_t blocks = rows > 0 ? (rows + perBlock - 1) / perBlock : 0;
   // partial[k] holds block k's sums: dgamma in [0, n), dbeta in [n, 2n).
   std::vector<double> partial(wantParams ? static_cast<size_t>(blocks * 2 * n) : 0, 0.0);
   ctx.pool.parallelFor(0, blocks, 1, [&](int64_t k0, int64_t k1) {
+    RunningRows<T> running(wantParams ? n : 0, x);
     for (int64_t k = k0; k < k1; ++k) {
-      double* pdw = wantParams ? partial.data() + k * 2 * n : nullptr;
-      double* pdb = wantParams ? pdw + n : nullptr;
-      const int64_t rEnd = std::min(rows, (k + 1) * perBlock);
-      for (int64_t r = k * perBlock; r < rEnd; ++r) {
+      const int64_t rBegin = k * perBlock, rEnd = std::min(rows, rBegin + perBlock);
+      for (int64_t r = rBegin; r < rEnd; ++r) {
         const T* xr = x + r * n;
         const T* dyr = dy + r * n;
         const double mu = mean[r], rs = rstd[r];
-        // sum(g) and sum(g (x - mu)) with g = dy w, in the same pass as the block's dgamma/dbeta sums.
+        // sum(g) and sum(g (x - mu)) with g = dy w, in the same pass as the dgamma/dbeta sums.
         double sumG = 0, sumGXc = 0;
-        if (wantParams) L.gradientSumsAndParamGrads(dyr, xr, n, mu, rs, w, &sumG, &sumGXc, pdw, pdb);
-        else if (dx) L.gradientSums(dyr, xr, n, mu, w, &sumG, &sumGXc);
+        if (wantParams) {
+          L.gradientSumsAndParamGrads(dyr, xr, n, mu, rs, w, &sumG, &sumGXc, running.dw(), running.db());
+          if ((r + 1 - rBegin) % kRowsPerFlush == 0 || r + 1 == rEnd) {
+            running.flushInto(partial.data() + k * 2 * n, partial.data() + k * 2 * n + n);
+          }
+        } else if (dx) {
+          L.gradientSums(dyr, xr, n, mu, w, &sumG, &sumGXc);
+        }
         if (dx) {
           // dx = rs (g - a - xhat bCoef), a = mean(g), bCoef = mean(g xhat): rs w dy - rs a - rs^2 bCoef (x - mu).
           const double a = sumG / static_cast<double>(n);

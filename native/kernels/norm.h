@@ -4,7 +4,8 @@
 //   xhat = (x - mu) sigma^-1,  y = xhat * gamma + beta,
 //   with g = dy * gamma:  dx = sigma^-1 (g - mean(g) - xhat * mean(g * xhat)),
 //                         dgamma = sum(dy * xhat), dbeta = sum(dy)  (summed over what gamma is shared by).
-// Statistics are float64 (the saved mean/rstd arrays too) and accumulated in double by two passes.
+// Statistics are float64 (the saved mean/rstd arrays too), by two passes (mean, then squared deviations);
+// within a run float32 data accumulate in float lanes, float64 in double (see simd/norm_loops_f32_impl.h).
 // Every reduction has a partition fixed by the shape alone, so results do not depend on the thread count.
 #pragma once
 

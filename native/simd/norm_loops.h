@@ -1,9 +1,9 @@
 // Element loops of the fused normalisation kernels (kernels/norm.cc), compiled per
-// ISA: simd/<isa>/norm_<isa>.cc defines a traits type for a vector of doubles
-// (AVX-512: 8 lanes, AVX2: 4, scalar: 1) and includes norm_loops_impl.h inside its
-// own namespace. All arithmetic runs in double lanes: float data is widened on load
-// and rounded once on store. kernels/norm.cc owns threading and picks the table
-// that ctx.isa allows.
+// ISA: simd/<isa>/norm_<isa>.cc defines traits for a vector of floats and one of doubles
+// (AVX-512: 16 and 8 lanes, AVX2: 8 and 4, scalar: 1) and builds the tables from the
+// loop bodies of norm_loops_f32_impl.h and norm_loops_f64_impl.h. Each dtype computes in
+// its own lanes; reductions within a run accumulate in those lanes and return double.
+// kernels/norm.cc owns threading and picks the table that ctx.isa allows.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +30,7 @@ struct NormLoops {
   void (*affineGrad)(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx);
   // gradientSums, and in the same pass pdw[j] += dy * (x - mu) * rs;  pdb[j] += dy
   void (*gradientSumsAndParamGrads)(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double* sumG,
-                                    double* sumGXc, double* pdw, double* pdb);
+                                    double* sumGXc, T* pdw, T* pdb);
 };
 
 namespace scalar {

@@ -1,27 +1,38 @@
-// The bodies of the NormLoops table (see norm_loops.h), written once over a traits
-// type V for a vector of V::kWidth doubles:
-//   V::R; V::zero(); V::set1(d); V::load(const float*|const double*) (widening);
-//   V::store(float*|double*, R) (rounding); V::add, sub, mul; V::fma(a, b, c) = a*b + c;
-//   V::hsum(R) (lane sum in a fixed order).
-// An ISA file includes this inside namespace lattice::simd::<isa>, after defining V,
-// then expands LATTICE_NORM_DEFINE_TABLES(V). The tail of each run goes one element
-// at a time through Lane, the scalar traits defined here.
+// What the loop bodies of the NormLoops table (see norm_loops.h) are written over: the
+// scalar traits Lane<T> and the two loop shapes, normEach and normSums. The bodies are in
+// norm_loops_f64_impl.h (double lanes) and norm_loops_f32_impl.h (float lanes), each
+// written once over a traits type V for a vector of V::kWidth elements of V::T:
+//   V::T; V::R; V::zero(); V::set1(T); V::load(const T*); V::store(T*, R);
+//   V::add, sub, mul; V::fma(a, b, c) = a*b + c; V::hsum(R) (the lanes summed in double,
+//   in a fixed order); V::kParts, and where it is true: V::Part(lo, hi), a V whose load
+//   and store touch only lanes [lo, hi) (loads give 0 elsewhere) and whose merge(was, v)
+//   takes v's lanes [lo, hi) and was's others; V::shiftIn(a, b, s), lanes [s, W) of a then
+//   lanes [0, s) of b.
+// An ISA file includes the three inside namespace lattice::simd::<isa>, then defines its
+// traits. A body is a generic lambda called with a traits object u: V{} for whole vectors,
+// a V::Part or Lane<T>{} for the ends of a run (Lane<T>{} for every element on the scalar
+// ISA). It loads and stores through u and computes with U = decltype(u). Bodies capture by
+// value: an intrinsic store may alias anything, so after each one a by-reference capture
+// would reload every pointer and constant it reaches.
 //
-// Reductions keep four vector accumulators (independent add chains) and combine them
-// as ((a0 + a1) + (a2 + a3)), then the lanes, then the tail: a fixed order for a
-// given ISA and length, whatever the thread count.
+// Where V::kParts, the loops align their vectors to the 64-byte lines of one array of the
+// run (an anchor) rather than to the run's start, so that every whole vector loads or
+// stores whole lines of that array and of those laid out like it, and Parts take the ends
+// (the first one at a negative i: it touches no lane before the run). Elsewhere vectors
+// start at the run's start and the tail goes through Lane.
 #pragma once
 // (No includes: this file is expanded inside a namespace; the ISA file includes <cstdint> first.)
 
+template <typename TT>
 struct Lane {
-  using R = double;
+  using T = TT;
+  using R = TT;
   static constexpr int kWidth = 1;
-  static R zero() { return 0.0; }
-  static R set1(double d) { return d; }
-  static R load(const float* p) { return static_cast<double>(*p); }
-  static R load(const double* p) { return *p; }
-  static void store(float* p, R v) { *p = static_cast<float>(v); }
-  static void store(double* p, R v) { *p = v; }
+  static constexpr bool kParts = false;
+  static R zero() { return R(0); }
+  static R set1(T v) { return v; }
+  static R load(const T* p) { return *p; }
+  static void store(T* p, R v) { *p = v; }
   static R add(R a, R b) { return a + b; }
   static R sub(R a, R b) { return a - b; }
   static R mul(R a, R b) { return a * b; }
@@ -29,191 +40,122 @@ struct Lane {
   static double hsum(R v) { return v; }
 };
 
-// Calls BODY(W, i) over vectors of V then over the single-element tail with Lane.
-#define LATTICE_NORM_EACH(V, n, BODY)                                   \
-  do {                                                                  \
-    int64_t i_ = 0;                                                     \
-    for (; i_ + V::kWidth <= (n); i_ += V::kWidth) BODY(V, i_);         \
-    for (; i_ < (n); ++i_) BODY(Lane, i_);                              \
-  } while (0)
+// Lanes of the anchor's 64-byte line that lie before it.
+template <typename V>
+int64_t lanesBeforeLine(const typename V::T* anchor) {
+  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(anchor) % 64 / sizeof(typename V::T));
+}
 
-template <typename V, typename T>
-double normSum(const T* x, int64_t n) {
-  typename V::R a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
+// Calls body(u, i) for vectors u that cover [0, n); out is the array the body stores to,
+// whose lines the vectors follow. Every lane computes alike, so an element's result does
+// not depend on where the vectors fall.
+template <typename V, typename Body>
+void normEach(int64_t n, const typename V::T* out, Body body) {
   const int64_t W = V::kWidth;
+  if constexpr (V::kParts) {
+    int64_t i = -lanesBeforeLine<V>(out);
+    if (i < 0) body(typename V::Part(-i, i + W < n ? W : n - i), i);
+    for (i += i < 0 ? W : 0; i + W <= n; i += W) body(V{}, i);
+    if (i < n) body(typename V::Part(0, n - i), i);
+  } else {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) body(V{}, i);
+    for (; i < n; ++i) body(Lane<typename V::T>{}, i);
+  }
+}
+
+// Adds the vector at i into set, or the Part of it within [0, n). Always inlined, so that
+// the accumulators of normSums stay in registers.
+template <typename V, int kSums, typename Body>
+inline __attribute__((always_inline)) void normAddEnd(typename V::R (&set)[kSums], int64_t i, int64_t n,
+                                                       const Body& body) {
+  const int64_t W = V::kWidth;
+  if (i >= 0 && i + W <= n) {
+    body(V{}, set, i);
+  } else if (i + W > 0 && i < n) {
+    const typename V::Part part(i < 0 ? -i : 0, i + W < n ? W : n - i);
+    typename V::R lanes[kSums];
+    for (int t = 0; t < kSums; ++t) lanes[t] = set[t];
+    body(part, lanes, i);
+    for (int t = 0; t < kSums; ++t) set[t] = part.merge(set[t], lanes[t]);
+  }
+}
+
+// normSums where V::kParts: vector m covers [mW - s, mW - s + W), s = the anchor's lanes
+// before its line, and adds into set m % 4. Its lanes [s, W) hold elements of set m % 4 and
+// its lanes [0, s) elements of set (m - 1) % 4, which shiftIn puts back in place: the sums
+// come out as if the vectors started at the run's start.
+template <typename V, int kSums, typename Body>
+void normSumsByLine(int64_t n, const typename V::T* anchor, double (&out)[kSums], Body body) {
+  using R = typename V::R;
+  const int64_t W = V::kWidth;
+  R acc[4][kSums];
+  for (auto& set : acc)
+    for (R& a : set) a = V::zero();
+  const int64_t s = lanesBeforeLine<V>(anchor);
+  int64_t i = -s;
+  if (i < 0 || i + 4 * W > n) {
+    normAddEnd<V>(acc[0], i, n, body);
+    normAddEnd<V>(acc[1], i + W, n, body);
+    normAddEnd<V>(acc[2], i + 2 * W, n, body);
+    normAddEnd<V>(acc[3], i + 3 * W, n, body);
+    i += 4 * W;
+  }
+  for (; i + 4 * W <= n; i += 4 * W) {
+    body(V{}, acc[0], i);
+    body(V{}, acc[1], i + W);
+    body(V{}, acc[2], i + 2 * W);
+    body(V{}, acc[3], i + 3 * W);
+  }
+  if (i < n) {
+    normAddEnd<V>(acc[0], i, n, body);
+    normAddEnd<V>(acc[1], i + W, n, body);
+    normAddEnd<V>(acc[2], i + 2 * W, n, body);
+    normAddEnd<V>(acc[3], i + 3 * W, n, body);
+  }
+  for (int t = 0; t < kSums; ++t) {
+    const R set0 = V::shiftIn(acc[0][t], acc[1][t], s), set1 = V::shiftIn(acc[1][t], acc[2][t], s);
+    const R set2 = V::shiftIn(acc[2][t], acc[3][t], s), set3 = V::shiftIn(acc[3][t], acc[0][t], s);
+    out[t] = V::hsum(V::add(V::add(set0, set1), V::add(set2, set3)));
+  }
+}
+
+// normSums without Parts: vectors from the run's start, the tail's terms added one by one
+// in double after the sets combine.
+template <typename V, int kSums, typename Body>
+void normSumsFromStart(int64_t n, double (&out)[kSums], Body body) {
+  using R = typename V::R;
+  const int64_t W = V::kWidth;
+  R acc[4][kSums];
+  for (auto& set : acc)
+    for (R& a : set) a = V::zero();
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
-    a0 = V::add(a0, V::load(x + i));
-    a1 = V::add(a1, V::load(x + i + W));
-    a2 = V::add(a2, V::load(x + i + 2 * W));
-    a3 = V::add(a3, V::load(x + i + 3 * W));
+    body(V{}, acc[0], i);
+    body(V{}, acc[1], i + W);
+    body(V{}, acc[2], i + 2 * W);
+    body(V{}, acc[3], i + 3 * W);
   }
-  for (; i + W <= n; i += W) a0 = V::add(a0, V::load(x + i));
-  double s = V::hsum(V::add(V::add(a0, a1), V::add(a2, a3)));
-  for (; i < n; ++i) s += static_cast<double>(x[i]);
-  return s;
-}
-
-template <typename V, typename T>
-double normSumSquaredDeviation(const T* x, int64_t n, double mu) {
-  typename V::R a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
-  const typename V::R m = V::set1(mu);
-  const int64_t W = V::kWidth;
-  int64_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    const typename V::R d0 = V::sub(V::load(x + i), m), d1 = V::sub(V::load(x + i + W), m);
-    const typename V::R d2 = V::sub(V::load(x + i + 2 * W), m), d3 = V::sub(V::load(x + i + 3 * W), m);
-    a0 = V::fma(d0, d0, a0);
-    a1 = V::fma(d1, d1, a1);
-    a2 = V::fma(d2, d2, a2);
-    a3 = V::fma(d3, d3, a3);
+  if (i + W <= n) body(V{}, acc[0], i), i += W;
+  if (i + W <= n) body(V{}, acc[1], i), i += W;
+  if (i + W <= n) body(V{}, acc[2], i), i += W;
+  for (int t = 0; t < kSums; ++t) {
+    out[t] = V::hsum(V::add(V::add(acc[0][t], acc[1][t]), V::add(acc[2][t], acc[3][t])));
   }
-  for (; i + W <= n; i += W) {
-    const typename V::R d = V::sub(V::load(x + i), m);
-    a0 = V::fma(d, d, a0);
-  }
-  double s = V::hsum(V::add(V::add(a0, a1), V::add(a2, a3)));
   for (; i < n; ++i) {
-    const double d = static_cast<double>(x[i]) - mu;
-    s += d * d;
+    typename V::T terms[kSums] = {};
+    body(Lane<typename V::T>{}, terms, i);
+    for (int t = 0; t < kSums; ++t) out[t] += static_cast<double>(terms[t]);
   }
-  return s;
 }
 
-template <typename V, typename T, bool kW, bool kB>
-void normNormalizeAffineImpl(const T* x, int64_t n, double mu, double rs, const T* w, const T* b, T* y) {
-#define LATTICE_NORM_BODY(U, i)                                                  \
-  {                                                                              \
-    typename U::R v = U::mul(U::sub(U::load(x + i), U::set1(mu)), U::set1(rs));  \
-    if (kW) v = U::mul(v, U::load(w + i));                                       \
-    if (kB) v = U::add(v, U::load(b + i));                                       \
-    U::store(y + i, v);                                                          \
-  }
-  LATTICE_NORM_EACH(V, n, LATTICE_NORM_BODY);
-#undef LATTICE_NORM_BODY
+// out[s] = the sum over [0, n) of the terms that body(u, acc, i) adds into acc[s] for the
+// vector u at i; the vectors follow the lines of anchor, an array of the run. The order is
+// fixed by n alone, whatever the thread count and wherever the arrays lie: element i goes to lane i % W of accumulator set (i / W) % 4 (four independent
+// add chains), each lane adds its elements in increasing i, and the sets combine as
+// ((a0 + a1) + (a2 + a3)), then the lanes in double.
+template <typename V, int kSums, typename Body>
+void normSums(int64_t n, const typename V::T* anchor, double (&out)[kSums], Body body) {
+  if constexpr (V::kParts) normSumsByLine<V>(n, anchor, out, body);
+  else normSumsFromStart<V>(n, out, body);
 }
-
-template <typename V, typename T>
-void normNormalizeAffine(const T* x, int64_t n, double mu, double rs, const T* w, const T* b, T* y) {
-  if (w && b) normNormalizeAffineImpl<V, T, true, true>(x, n, mu, rs, w, b, y);
-  else if (w) normNormalizeAffineImpl<V, T, true, false>(x, n, mu, rs, w, b, y);
-  else if (b) normNormalizeAffineImpl<V, T, false, true>(x, n, mu, rs, w, b, y);
-  else normNormalizeAffineImpl<V, T, false, false>(x, n, mu, rs, w, b, y);
-}
-
-template <typename V, typename T>
-void normScaleShift(const T* x, int64_t n, double mu, double scale, double shift, T* y) {
-#define LATTICE_NORM_BODY(U, i) \
-  U::store(y + i, U::fma(U::sub(U::load(x + i), U::set1(mu)), U::set1(scale), U::set1(shift)));
-  LATTICE_NORM_EACH(V, n, LATTICE_NORM_BODY);
-#undef LATTICE_NORM_BODY
-}
-
-template <typename V, typename T, bool kW>
-void normGradientSumsImpl(const T* dy, const T* x, int64_t n, double mu, const T* w, double* sumG, double* sumGXc) {
-  typename V::R g0 = V::zero(), g1 = V::zero(), c0 = V::zero(), c1 = V::zero();
-  const typename V::R m = V::set1(mu);
-  const int64_t W = V::kWidth;
-  int64_t i = 0;
-  for (; i + 2 * W <= n; i += 2 * W) {
-    typename V::R ga = V::load(dy + i), gb = V::load(dy + i + W);
-    if (kW) {
-      ga = V::mul(ga, V::load(w + i));
-      gb = V::mul(gb, V::load(w + i + W));
-    }
-    g0 = V::add(g0, ga);
-    g1 = V::add(g1, gb);
-    c0 = V::fma(ga, V::sub(V::load(x + i), m), c0);
-    c1 = V::fma(gb, V::sub(V::load(x + i + W), m), c1);
-  }
-  for (; i + W <= n; i += W) {
-    typename V::R ga = V::load(dy + i);
-    if (kW) ga = V::mul(ga, V::load(w + i));
-    g0 = V::add(g0, ga);
-    c0 = V::fma(ga, V::sub(V::load(x + i), m), c0);
-  }
-  double s1 = V::hsum(V::add(g0, g1)), s2 = V::hsum(V::add(c0, c1));
-  for (; i < n; ++i) {
-    const double g = static_cast<double>(dy[i]) * (kW ? static_cast<double>(w[i]) : 1.0);
-    s1 += g;
-    s2 += g * (static_cast<double>(x[i]) - mu);
-  }
-  *sumG = s1;
-  *sumGXc = s2;
-}
-
-template <typename V, typename T>
-void normGradientSums(const T* dy, const T* x, int64_t n, double mu, const T* w, double* sumG, double* sumGXc) {
-  if (w) normGradientSumsImpl<V, T, true>(dy, x, n, mu, w, sumG, sumGXc);
-  else normGradientSumsImpl<V, T, false>(dy, x, n, mu, w, sumG, sumGXc);
-}
-
-template <typename V, typename T, bool kW>
-void normAffineGradImpl(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx) {
-  // dx = p w dy - (q + r (x - mu))
-#define LATTICE_NORM_BODY(U, i)                                                                        \
-  {                                                                                                    \
-    typename U::R g = U::mul(U::load(dy + i), U::set1(p));                                             \
-    if (kW) g = U::mul(g, U::load(w + i));                                                             \
-    U::store(dx + i, U::sub(g, U::fma(U::sub(U::load(x + i), U::set1(mu)), U::set1(r), U::set1(q)))); \
-  }
-  LATTICE_NORM_EACH(V, n, LATTICE_NORM_BODY);
-#undef LATTICE_NORM_BODY
-}
-
-template <typename V, typename T>
-void normAffineGrad(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx) {
-  if (w) normAffineGradImpl<V, T, true>(dy, x, n, mu, w, p, q, r, dx);
-  else normAffineGradImpl<V, T, false>(dy, x, n, mu, w, p, q, r, dx);
-}
-
-template <typename V, typename T, bool kW>
-void normGradientSumsAndParamGradsImpl(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double* sumG,
-                                       double* sumGXc, double* pdw, double* pdb) {
-  typename V::R g0 = V::zero(), c0 = V::zero();
-  const typename V::R m = V::set1(mu), r = V::set1(rs);
-  const int64_t W = V::kWidth;
-  int64_t i = 0;
-  for (; i + W <= n; i += W) {
-    const typename V::R d = V::load(dy + i), xc = V::sub(V::load(x + i), m);
-    const typename V::R g = kW ? V::mul(d, V::load(w + i)) : d;
-    g0 = V::add(g0, g);
-    c0 = V::fma(g, xc, c0);
-    V::store(pdw + i, V::fma(V::mul(d, xc), r, V::load(pdw + i)));
-    V::store(pdb + i, V::add(V::load(pdb + i), d));
-  }
-  double s1 = V::hsum(g0), s2 = V::hsum(c0);
-  for (; i < n; ++i) {
-    const double d = static_cast<double>(dy[i]), xc = static_cast<double>(x[i]) - mu;
-    const double g = kW ? d * static_cast<double>(w[i]) : d;
-    s1 += g;
-    s2 += g * xc;
-    pdw[i] += d * xc * rs;
-    pdb[i] += d;
-  }
-  *sumG = s1;
-  *sumGXc = s2;
-}
-
-template <typename V, typename T>
-void normGradientSumsAndParamGrads(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double* sumG,
-                                   double* sumGXc, double* pdw, double* pdb) {
-  if (w) normGradientSumsAndParamGradsImpl<V, T, true>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
-  else normGradientSumsAndParamGradsImpl<V, T, false>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
-}
-
-#define LATTICE_NORM_DEFINE_TABLES(V)                                                                          \
-  const NormLoops<float>& normLoopsF32() {                                                                     \
-    static const NormLoops<float> table{normSum<V, float>, normSumSquaredDeviation<V, float>,                  \
-                                        normNormalizeAffine<V, float>, normScaleShift<V, float>,               \
-                                        normGradientSums<V, float>, normAffineGrad<V, float>,                  \
-                                        normGradientSumsAndParamGrads<V, float>};                                   \
-    return table;                                                                                              \
-  }                                                                                                            \
-  const NormLoops<double>& normLoopsF64() {                                                                    \
-    static const NormLoops<double> table{normSum<V, double>, normSumSquaredDeviation<V, double>,               \
-                                         normNormalizeAffine<V, double>, normScaleShift<V, double>,            \
-                                         normGradientSums<V, double>, normAffineGrad<V, double>,               \
-                                         normGradientSumsAndParamGrads<V, double>};                                 \
-    return table;                                                                                              \
-  }

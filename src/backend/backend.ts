@@ -153,8 +153,9 @@ export interface Backend {
     momentumBuffers: FloatArray[] | null, o: RmspropKernelOptions): void;
 
   /**
-   * Fused normalisation kernels (formulas in reference/norm.ts). Statistics are float64 and
-   * computed in double; outputs are overwritten; weight/bias (and dweight/dbias/dx) may be null.
+   * Fused normalisation kernels (formulas in reference/norm.ts). Statistics are float64 (the native
+   * float32 kernels sum each run in float lanes, then combine in double); every element of each given
+   * output is written, so outputs may arrive unzeroed; weight/bias (and dweight/dbias/dx) may be null.
    * LayerNorm: x [rows, n], normalised per row, weight/bias [n], mean/rstd [rows].
    */
   layerNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,

@@ -1,9 +1,10 @@
 /**
  * Normalisation ops: layerNorm, batchNorm, groupNorm. Each runs one fused forward
- * kernel (statistics in double, saved as float64) and records one node. Its backward
+ * kernel (statistics saved as float64) and records one node. Its backward
  * runs the fused backward kernel when the backward pass is not itself recorded; under
  * createGraph it is written with ops (the formula below, recomputing the statistics
- * from x), so second derivatives work.
+ * from x), so second derivatives work. The kernels write every element of their outputs,
+ * which are therefore allocated without the zero fill.
  *
  * With x̂ = (x - μ) σ⁻¹ over each normalised group of M elements and g = dy · γ:
  *   dx = σ⁻¹ (g - mean(g) - x̂ · mean(g · x̂)),   dγ = Σ dy · x̂,   dβ = Σ dy.
@@ -23,7 +24,7 @@ import { registerOp } from './registry';
 import { mean, sum } from './reduce';
 import { reshape } from './shape';
 import { rsqrt, square } from './unary';
-import { assertTensor, empty } from './util';
+import { assertTensor, emptyForOverwrite } from './util';
 
 type Float = 'float32' | 'float64';
 
@@ -115,7 +116,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   const w = checkAffine(op, 'weight', weight, shape, dtype);
   const b = checkAffine(op, 'bias', bias, shape, dtype);
   const n = sizeOf(shape), rows = x.size / n;
-  const y = empty(x.shape.slice(), dtype);
+  const y = emptyForOverwrite(x.shape.slice(), dtype);
   const meanArr = new Float64Array(rows), rstdArr = new Float64Array(rows);
   backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps);
   const dims = shape.map((_, i) => x.ndim - k + i);
@@ -123,9 +124,9 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   return recordNorm(y, op, x, w, b, (g) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
     if (isGradEnabled()) return compositeGrads(g, x, w, null, dims, lead, shape, eps, need);
-    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? empty(shape.slice(), dtype) : null;
-    const db = need[2] ? empty(shape.slice(), dtype) : null;
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? emptyForOverwrite(shape.slice(), dtype) : null;
+    const db = need[2] ? emptyForOverwrite(shape.slice(), dtype) : null;
     backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), rows, n);
     return [dx, dw, db];
   });
@@ -179,7 +180,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const meanArr = training ? new Float64Array(C) : Float64Array.from(rm!.values as FloatArray);
   const varArr = training ? new Float64Array(C) : Float64Array.from(rv!.values as FloatArray);
   const invstd = new Float64Array(C);
-  const y = empty(x.shape.slice(), dtype);
+  const y = emptyForOverwrite(x.shape.slice(), dtype);
   backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training);
   if (training && rm && rv) {
     // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch.
@@ -211,9 +212,9 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
       const db = need[2] ? reshape(sum(g, dims, { keepdim: true }), [C]) : null;
       return [dx, dw, db];
     }
-    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? empty([C], dtype) : null;
-    const db = need[2] ? empty([C], dtype) : null;
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? emptyForOverwrite([C], dtype) : null;
+    const db = need[2] ? emptyForOverwrite([C], dtype) : null;
     backend().batchNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, training);
     return [dx, dw, db];
   });
@@ -236,7 +237,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   const eps = checkEps(op, opts?.eps ?? 1e-5);
   const w = checkAffine(op, 'weight', weight, [C], dtype);
   const b = checkAffine(op, 'bias', bias, [C], dtype);
-  const y = empty(x.shape.slice(), dtype);
+  const y = emptyForOverwrite(x.shape.slice(), dtype);
   const meanArr = new Float64Array(N * numGroups), rstdArr = new Float64Array(N * numGroups);
   backend().groupNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, N, C, S, numGroups, eps);
   const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];
@@ -246,9 +247,9 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
     if (isGradEnabled()) {
       return compositeGrads(g, x, w ? reshape(w, statShape) : null, [N, numGroups, (C / numGroups) * S], [2], paramDims, [C], eps, need);
     }
-    const dx = need[0] ? empty(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? empty([C], dtype) : null;
-    const db = need[2] ? empty([C], dtype) : null;
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
+    const dw = need[1] ? emptyForOverwrite([C], dtype) : null;
+    const db = need[2] ? emptyForOverwrite([C], dtype) : null;
     backend().groupNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, numGroups);
     return [dx, dw, db];
   });

@@ -145,6 +145,35 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
     expect(at(3).equals(one)).toBe(true);
   });
 
+  it('results do not depend on where the arrays start in memory (bitwise)', () => {
+    // The loops give elements to SIMD lanes by index, never by address: rows of 37 start at
+    // every offset within a cache line, and inputs and outputs sit at different offsets.
+    const rows = 3, n = 37;
+    for (const dt of ['float32', 'float64'] as const) {
+      const x = random(dt, rows * n, 7, 2, 0.5), dy = random(dt, rows * n, 8), w = random(dt, n, 9), b = random(dt, n, 10);
+      const placed = (src: FloatArray | null, len: number, offset: number): FloatArray => {
+        const a = dt === 'float32' ? new Float32Array(new ArrayBuffer((len + 16) * 4), offset * 4, len) : new Float64Array(new ArrayBuffer((len + 8) * 8), offset * 8, len);
+        if (src) a.set(src);
+        return a;
+      };
+      const run = (offset: number): Buffer => {
+        const at = (offset * 5 + 3) % (dt === 'float32' ? 16 : 8);
+        const [xa, dya, wa, ba] = [x, dy, w, b].map((src) => placed(src, src.length, offset));
+        const y = placed(null, rows * n, at), dx = placed(null, rows * n, at), dw = placed(null, n, at), db = placed(null, n, at);
+        const mean = new Float64Array(rows), rstd = new Float64Array(rows);
+        backend().layerNormForward(xa, wa, ba, y, mean, rstd, rows, n, 1e-5);
+        backend().layerNormBackward(dya, xa, mean, rstd, wa, dx, dw, db, rows, n);
+        return Buffer.concat([y, mean, rstd, dx, dw, db].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)));
+      };
+      for (const isa of availableIsas()) {
+        withIsa(isa, () => onBackend('native', () => {
+          const first = run(0);
+          for (let offset = 1; offset < (dt === 'float32' ? 16 : 8); offset++) expect(run(offset).equals(first), `${dt} ${isa} offset ${offset}`).toBe(true);
+        }));
+      }
+    }
+  });
+
   it('the raw bindings reject malformed arguments with JS errors', () => {
     const addon = nativeAddon()!;
     const x = new Float32Array(6), y = new Float32Array(6), m = new Float64Array(2), r = new Float64Array(2);
