@@ -86,7 +86,9 @@ for (const name of saved ? [] : only) {
   if (!existsSync(join(here, w.lattice))) { errors.push(`${name}: ${w.lattice} not written yet`); continue; }
   for (const t of w.threads) {
     const extra = [...(quick ? ['--quick'] : []), '--reps', reps];
-    const jobs: [string, string[], NodeJS.ProcessEnv?][] = [[process.execPath, [compiled(w.lattice), '--threads', String(t), ...extra]], ...w.peers(t).map(([c, a, e]) => [c, [...a, ...extra], e] as [string, string[], NodeJS.ProcessEnv?])];
+    // Lattice runs, like numpy, with OpenBLAS choosing its own kernel (an addon built where
+    // OpenBLAS was found uses it for the shapes bench/blas-table.ts measured it faster).
+    const jobs: [string, string[], NodeJS.ProcessEnv?][] = [[process.execPath, [compiled(w.lattice), '--threads', String(t), ...extra], { OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined }], ...w.peers(t).map(([c, a, e]) => [c, [...a, ...extra], e] as [string, string[], NodeJS.ProcessEnv?])];
     for (const [cmd, args, env] of jobs) {
       process.stderr.write(`bench: ${name} ${t}T ${cmd} ${args.join(' ')}\n`);
       const r = run(cmd, args, env);

@@ -290,7 +290,7 @@ void packB(const GemmPlan<T>& plan, bool transB, const T* B, int64_t ldb, int64_
 }
 
 // Below this many multiply-adds the packed path's setup costs more than it saves.
-constexpr int64_t kSmallMacs = 32 * 1024;
+constexpr int64_t kSmallMacs = 2 * 1024;
 // Read row-major A in place (no pack) when a thread multiplies it by at most this
 // many B slivers.
 constexpr int64_t kMaxSliversInPlace = 4;
