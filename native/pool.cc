@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 #include <immintrin.h>
@@ -33,6 +34,9 @@ bool spinUntil(const F& ready) {
       LATTICE_CPU_RELAX();
     }
     if (std::chrono::steady_clock::now() >= deadline) return ready();
+    // Where the thread we wait for shares this CPU (a new worker, before the scheduler
+    // spreads the threads), spinning would only delay it: give it the CPU.
+    std::this_thread::yield();
   }
 }
 
