@@ -27,6 +27,21 @@ describe('buffer pool', () => {
     expect(Array.from(g.values.subarray(0, 8))).toEqual(Array.from(expected.values.subarray(0, 8)));
   });
 
+  it('carves small tensors from shared slabs: zeroed, disjoint, and independent of each other', () => {
+    const a = L.zeros([3]), b = L.zeros([5], { dtype: 'float64' }), c = L.ones([7], { dtype: 'int32' });
+    for (const t of [a, b, c]) expect(t.values.buffer.byteLength).toBe(16384); // views of a 16 KiB slab
+    const sameSlab = [a, b, c].filter((t) => t.values.buffer === c.values.buffer);
+    const ranges = sameSlab.map((t) => [t.values.byteOffset, t.values.byteOffset + t.values.byteLength]);
+    ranges.sort((p, q) => p[0] - q[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][1]);
+    expect(b.values.byteOffset % 8).toBe(0);
+    a.values.fill(9);
+    expect(Array.from(b.values)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(c.values)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    // Many small tensors: each starts zeroed, also across a slab boundary.
+    for (let i = 0; i < 100; i++) expect(Array.from(L.add(L.zeros([50]), 0).values).every((v) => v === 0)).toBe(true);
+  });
+
   it('keeps a buffer while a view holds it', () => {
     const v = L.randn([128, 256]);
     const view = v.reshape([256, 128]);
