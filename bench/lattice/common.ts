@@ -29,14 +29,23 @@ export function parseArgs(argv = process.argv.slice(2)): Args {
   return args;
 }
 
-/** Times fn (ms) after `warmup` untimed calls. */
-export function time(fn: () => void, reps: number, warmup = 2): number[] {
-  for (let i = 0; i < warmup; i++) fn();
+/**
+ * Per-call times of fn in ms, one per repetition, timed as bench/peers/_common.py's time_ms
+ * does for the peers: warm-up for at least `warmup` calls and 50 ms, then each repetition
+ * repeats a cheap fn `inner` times so that it lasts about 20 ms and reports the mean.
+ */
+export function time(fn: () => void, reps: number, warmup = 2, minRepMs = 20, warmupMs = 50): number[] {
+  const start = performance.now();
+  for (let done = 0; done < warmup || performance.now() - start < warmupMs; done++) fn();
+  const t0 = performance.now();
+  fn();
+  const single = performance.now() - t0;
+  const inner = single < minRepMs ? Math.min(100_000, Math.max(1, Math.floor(minRepMs / Math.max(single, 1e-6)))) : 1;
   const samples: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
+    const t = performance.now();
+    for (let k = 0; k < inner; k++) fn();
+    samples.push((performance.now() - t) / inner);
   }
   return samples;
 }
