@@ -70,7 +70,10 @@ class RunningRows {
  public:
   RunningRows(int64_t n, const T* like)
       : n_(n),
-        stride_((n + kLine<T> - 1) / kLine<T> * kLine<T>),
+        // One line more than n needs: with n a multiple of 4 KiB (n = 1024 floats), dw[j] and
+        // db[j] would share their low 12 address bits, and each load of db right after the
+        // store to dw waited on it (4K aliasing): 2x the cost of the whole backward pass.
+        stride_((n + kLine<T> - 1) / kLine<T> * kLine<T> + kLine<T>),
         storage_(static_cast<size_t>(2 * stride_ + 2 * kLine<T>)),
         dw_(atOffsetOf(storage_, like)) {}
   T* dw() { return dw_; }
