@@ -93,6 +93,16 @@ class RunningRows {
   T* dw_;
 };
 
+// Backward passes write dx with streaming stores from this size up: far larger than L2, it
+// would leave the caches before anyone reads it, and a normal store first reads each line
+// in. (LayerNorm [4096, 1024] backward: about 3.3 -> 2.7 ms at one thread, A/B in-process.)
+constexpr int64_t kStreamBytes = int64_t(8) << 20;
+
+template <typename T>
+bool streamOutput(int64_t elements) {
+  return elements * int64_t(sizeof(T)) >= kStreamBytes;
+}
+
 int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, work)); }
 
 }  // namespace
@@ -124,6 +134,7 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   std::vector<T> wStorage;
   w = laidOutLike(w, n, x, wStorage);
   const bool wantParams = dw != nullptr || db != nullptr;
+  const bool stream = streamOutput<T>(rows * n);
   const int64_t perBlock = rowsPerBlock(rows, n);
   const int64_t blocks = rows > 0 ? (rows + perBlock - 1) / perBlock : 0;
   // partial[k] holds block k's sums: dgamma in [0, n), dbeta in [n, 2n).
@@ -153,7 +164,7 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
           // dx = rs (g - a - xhat bCoef), a = mean(g), bCoef = mean(g xhat): rs w dy - rs a - rs^2 bCoef (x - mu).
           const double a = sumG / static_cast<double>(n);
           const double bCoef = sumGXc * rs / static_cast<double>(n);
-          L.affineGrad(dyr, xr, n, mu, w, rs, rs * a, rs * rs * bCoef, dx + r * n);
+          L.affineGrad(dyr, xr, n, mu, w, rs, rs * a, rs * rs * bCoef, dx + r * n, stream);
         }
       }
     }
@@ -256,6 +267,7 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
                        T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training) {
   const NormLoops<T>& L = loops<T>(ctx);
   const double M = static_cast<double>(N * S);
+  const bool stream = streamOutput<T>(N * C * S);
   // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
   if (S >= kMinSegment) {
@@ -298,7 +310,7 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
-      L.affineGrad(dy + k * S, x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S);
+      L.affineGrad(dy + k * S, x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S, stream);
     }
   });
 }
@@ -329,6 +341,7 @@ void groupNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
 template <typename T>
 void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
                        T* dw, T* db, int64_t N, int64_t C, int64_t S, int64_t groups) {
+  const bool stream = streamOutput<T>(N * C * S);
   const NormLoops<T>& L = loops<T>(ctx);
   const int64_t cg = C / groups, len = cg * S;
   if (dx) {
@@ -350,7 +363,7 @@ void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
         for (int64_t k = 0; k < cg; ++k) {
           const double wc = w ? static_cast<double>(w[g * cg + k]) : 1.0;
           L.affineGrad(dy + r * len + k * S, x + r * len + k * S, S, mu, nullptr, rs * wc, rs * a, rs * kCoef,
-                       dx + r * len + k * S);
+                       dx + r * len + k * S, stream);
         }
       }
     });

@@ -27,7 +27,10 @@ struct NormLoops {
   // with g = dy * w[j] (w may be null): *sumG = sum(g), *sumGXc = sum(g * (x - mu))
   void (*gradientSums)(const T* dy, const T* x, int64_t n, double mu, const T* w, double* sumG, double* sumGXc);
   // dx = p * w[j] * dy - q - r * (x - mu)   (w may be null)
-  void (*affineGrad)(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx);
+  // stream: dx is large and read only later: write it with streaming stores where the ISA
+  // has them (whole cache lines bypass the caches and skip the read-for-ownership).
+  void (*affineGrad)(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx,
+                     bool stream);
   // gradientSums, and in the same pass pdw[j] += dy * (x - mu) * rs;  pdb[j] += dy
   void (*gradientSumsAndParamGrads)(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double* sumG,
                                     double* sumGXc, T* pdw, T* pdb);

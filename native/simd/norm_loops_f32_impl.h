@@ -106,7 +106,7 @@ void f32GradientSums(const float* dy, const float* x, int64_t n, double mu, cons
   else f32GradientSumsImpl<F, false>(dy, x, n, mu, w, sumG, sumGXc);
 }
 
-template <typename F, bool kW>
+template <typename F, bool kW, bool kStream>
 void f32AffineGradImpl(const float* dy, const float* x, int64_t n, double mu, const float* w, double p, double q,
                        double r, float* dx) {
   const F32Split m(mu);
@@ -116,15 +116,23 @@ void f32AffineGradImpl(const float* dy, const float* x, int64_t n, double mu, co
     using U = decltype(u);
     typename U::R g = U::mul(u.load(dy + i), U::set1(fp));
     if (kW) g = U::mul(g, u.load(w + i));
-    u.store(dx + i, U::sub(g, U::fma(f32Centered(u, x + i, m), U::set1(fr), U::set1(fq))));
+    const typename U::R v = U::sub(g, U::fma(f32Centered(u, x + i, m), U::set1(fr), U::set1(fq)));
+    if constexpr (kStream) u.storeStream(dx + i, v);
+    else u.store(dx + i, v);
   });
+  if constexpr (kStream) F::fence();
 }
 
 template <typename F>
 void f32AffineGrad(const float* dy, const float* x, int64_t n, double mu, const float* w, double p, double q, double r,
-                   float* dx) {
-  if (w) f32AffineGradImpl<F, true>(dy, x, n, mu, w, p, q, r, dx);
-  else f32AffineGradImpl<F, false>(dy, x, n, mu, w, p, q, r, dx);
+                   float* dx, bool stream) {
+  if (stream) {
+    if (w) f32AffineGradImpl<F, true, true>(dy, x, n, mu, w, p, q, r, dx);
+    else f32AffineGradImpl<F, false, true>(dy, x, n, mu, w, p, q, r, dx);
+  } else {
+    if (w) f32AffineGradImpl<F, true, false>(dy, x, n, mu, w, p, q, r, dx);
+    else f32AffineGradImpl<F, false, false>(dy, x, n, mu, w, p, q, r, dx);
+  }
 }
 
 template <typename F, bool kW>

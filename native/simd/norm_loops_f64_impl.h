@@ -73,7 +73,7 @@ void f64GradientSums(const double* dy, const double* x, int64_t n, double mu, co
   else f64GradientSumsImpl<V, false>(dy, x, n, mu, w, sumG, sumGXc);
 }
 
-template <typename V, bool kW>
+template <typename V, bool kW, bool kStream>
 void f64AffineGradImpl(const double* dy, const double* x, int64_t n, double mu, const double* w, double p, double q,
                        double r, double* dx) {
   // dx = p w dy - (q + r (x - mu))
@@ -81,15 +81,23 @@ void f64AffineGradImpl(const double* dy, const double* x, int64_t n, double mu, 
     using U = decltype(u);
     typename U::R g = U::mul(u.load(dy + i), U::set1(p));
     if (kW) g = U::mul(g, u.load(w + i));
-    u.store(dx + i, U::sub(g, U::fma(U::sub(u.load(x + i), U::set1(mu)), U::set1(r), U::set1(q))));
+    const typename U::R v = U::sub(g, U::fma(U::sub(u.load(x + i), U::set1(mu)), U::set1(r), U::set1(q)));
+    if constexpr (kStream) u.storeStream(dx + i, v);
+    else u.store(dx + i, v);
   });
+  if constexpr (kStream) V::fence();
 }
 
 template <typename V>
 void f64AffineGrad(const double* dy, const double* x, int64_t n, double mu, const double* w, double p, double q,
-                   double r, double* dx) {
-  if (w) f64AffineGradImpl<V, true>(dy, x, n, mu, w, p, q, r, dx);
-  else f64AffineGradImpl<V, false>(dy, x, n, mu, w, p, q, r, dx);
+                   double r, double* dx, bool stream) {
+  if (stream) {
+    if (w) f64AffineGradImpl<V, true, true>(dy, x, n, mu, w, p, q, r, dx);
+    else f64AffineGradImpl<V, false, true>(dy, x, n, mu, w, p, q, r, dx);
+  } else {
+    if (w) f64AffineGradImpl<V, true, false>(dy, x, n, mu, w, p, q, r, dx);
+    else f64AffineGradImpl<V, false, false>(dy, x, n, mu, w, p, q, r, dx);
+  }
 }
 
 template <typename V, bool kW>

@@ -33,6 +33,8 @@ struct Lane {
   static R set1(T v) { return v; }
   static R load(const T* p) { return *p; }
   static void store(T* p, R v) { *p = v; }
+  static void storeStream(T* p, R v) { *p = v; }
+  static void fence() {}
   static R add(R a, R b) { return a + b; }
   static R sub(R a, R b) { return a - b; }
   static R mul(R a, R b) { return a * b; }

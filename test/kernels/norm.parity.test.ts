@@ -127,6 +127,27 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
     }));
   }
 
+  // Outputs of 8 MiB and more are written with streaming stores (native/kernels/norm.cc): the
+  // same values as the cached stores, also across thread counts.
+  it('large outputs (streaming stores) match the reference and the cached path, float32 and float64', () => {
+    for (const dt of ['float32', 'float64'] as const) {
+      const rows = dt === 'float32' ? 2048 : 1024, n = 1027;  // >= 8 MiB; n off the vector width
+      const big = onBoth(layerNormRun(dt, rows, n, true, 7));
+      expectAllClose(big, dt, `layerNorm [${rows},${n}]`);
+      const small = onBackend('native', layerNormRun(dt, 64, n, true, 7));  // same first rows, cached stores
+      const dx = big.native[3], dxSmall = small[3];
+      expect(Array.from(dx.subarray(0, 64 * n))).toEqual(Array.from(dxSmall));
+      const S = dt === 'float32' ? 4096 : 2048;
+      expectAllClose(onBoth(batchNormRun(dt, 8, 64, S, true, true, 3)), dt, `batchNorm [8,64,${S}]`);
+      expectAllClose(onBoth(groupNormRun(dt, 8, 64, S, 8, true, 3)), dt, `groupNorm [8,64,${S}]/8`);
+      L.setNumThreads(1);
+      const one = onBackend('native', layerNormRun(dt, rows, n, true, 7));
+      L.setNumThreads(2);
+      const two = onBackend('native', layerNormRun(dt, rows, n, true, 7));
+      one.forEach((a, i) => expect(Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(two[i].buffer, two[i].byteOffset, two[i].byteLength)), `output ${i}`).toBe(0));
+    }
+  }, 60_000);
+
   it('results do not depend on the thread count (bitwise)', () => {
     const runs = [
       // Shapes big enough that every kernel splits its work (LayerNorm's backward into row blocks).

@@ -22,6 +22,8 @@ struct Vec4d {
   static R set1(double d) { return _mm256_set1_pd(d); }
   static R load(const double* p) { return _mm256_loadu_pd(p); }
   static void store(double* p, R v) { _mm256_storeu_pd(p, v); }
+  static void storeStream(double* p, R v) { store(p, v); }
+  static void fence() {}
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
   static R sub(R a, R b) { return _mm256_sub_pd(a, b); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
@@ -42,6 +44,8 @@ struct Vec8f {
   static R set1(float f) { return _mm256_set1_ps(f); }
   static R load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
+  static void storeStream(float* p, R v) { store(p, v); }
+  static void fence() {}
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R sub(R a, R b) { return _mm256_sub_ps(a, b); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }

@@ -29,6 +29,8 @@ struct Vec8d {
   static R set1(double d) { return _mm512_set1_pd(d); }
   static R load(const double* p) { return _mm512_loadu_pd(p); }
   static void store(double* p, R v) { _mm512_storeu_pd(p, v); }
+  static void storeStream(double* p, R v) { _mm512_stream_pd(p, v); }  // p: a line start (normEach)
+  static void fence() { _mm_sfence(); }
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
   static R sub(R a, R b) { return _mm512_sub_pd(a, b); }
   static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
@@ -47,6 +49,7 @@ struct Vec8d::Part : Vec8d {
   Part(int64_t lo, int64_t hi) : mask(static_cast<__mmask8>((1u << hi) - (1u << lo))) {}
   R load(const double* p) const { return _mm512_maskz_loadu_pd(mask, p); }
   void store(double* p, R v) const { _mm512_mask_storeu_pd(p, mask, v); }
+  void storeStream(double* p, R v) const { store(p, v); }
   // v in this Part's lanes, was elsewhere.
   R merge(R was, R v) const { return _mm512_mask_mov_pd(was, mask, v); }
 };
@@ -61,6 +64,9 @@ struct Vec16f {
   static R set1(float f) { return _mm512_set1_ps(f); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
+  static void storeStream(float* p, R v) { _mm512_stream_ps(p, v); }  // p: a line start (normEach)
+  // Orders the streaming stores before whatever this thread does next (the pool's join).
+  static void fence() { _mm_sfence(); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
@@ -84,6 +90,7 @@ struct Vec16f::Part : Vec16f {
   Part(int64_t lo, int64_t hi) : mask(static_cast<__mmask16>((1u << hi) - (1u << lo))) {}
   R load(const float* p) const { return _mm512_maskz_loadu_ps(mask, p); }
   void store(float* p, R v) const { _mm512_mask_storeu_ps(p, mask, v); }
+  void storeStream(float* p, R v) const { store(p, v); }
   // v in this Part's lanes, was elsewhere.
   R merge(R was, R v) const { return _mm512_mask_mov_ps(was, mask, v); }
 };
