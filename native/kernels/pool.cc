@@ -31,10 +31,51 @@ int64_t adaptiveEnd(int64_t i, int64_t n, int64_t m) { return ((i + 1) * n + m -
 
 }  // namespace
 
+// The max of a window and where it is, scanning taps in row-major order: the first of equal
+// maxima wins and a NaN propagates (as in PyTorch). Branch-free (selects, not jumps): on real
+// activations "is this the new max" is a coin flip.
+template <typename T>
+inline void maxTap(T v, int64_t at, T& best, int64_t& bestAt) {
+  // Masks rather than ?: so that the compiler cannot turn the choice back into a jump.
+  const bool take = (v > best) | (v != v);
+  const int64_t mask = -static_cast<int64_t>(take);
+  bestAt = (at & mask) | (bestAt & ~mask);
+  best = take ? v : best;
+}
+
+// The common 2x2 window, stride 2, no padding, dilation or ceil-mode overhang, unrolled:
+// the general loop spent most of its time on loop bounds for 4 taps (~6 ms for
+// [64, 32, 26, 26]).
+template <typename T>
+void maxPool2x2Plane(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
+  for (int64_t y = 0; y < g.oh; ++y) {
+    const T* r0 = in + 2 * y * g.w;
+    const T* r1 = r0 + g.w;
+    const int64_t base = 2 * y * g.w;
+    for (int64_t xo = 0; xo < g.ow; ++xo) {
+      const int64_t c = 2 * xo;
+      T best = -std::numeric_limits<T>::infinity();
+      int64_t at = base + c;
+      maxTap(r0[c], base + c, best, at);
+      maxTap(r0[c + 1], base + c + 1, best, at);
+      maxTap(r1[c], base + g.w + c, best, at);
+      maxTap(r1[c + 1], base + g.w + c + 1, best, at);
+      out[y * g.ow + xo] = best;
+      indices[y * g.ow + xo] = static_cast<int32_t>(at);
+    }
+  }
+}
+
 template <typename T>
 void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
+  const bool twoByTwo = g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
+                        g.dilationH == 1 && g.dilationW == 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;  // no ceil-mode overhang
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
+    if (twoByTwo) {
+      for (int64_t p = pb; p < pe; ++p) maxPool2x2Plane(x + p * hw, out + p * ohw, indices + p * ohw, g);
+      return;
+    }
     for (int64_t p = pb; p < pe; ++p) {
       const T* in = x + p * hw;
       for (int64_t y = 0; y < g.oh; ++y) {
@@ -50,8 +91,7 @@ void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const 
           for (int64_t iy = y0; iy < y1; iy += g.dilationH) {
             const T* row = in + iy * g.w;
             for (int64_t ix = x0; ix < x1; ix += g.dilationW) {
-              const T v = row[ix];
-              if (v > best || std::isnan(v)) best = v, at = iy * g.w + ix;
+              maxTap(row[ix], iy * g.w + ix, best, at);
             }
           }
           const int64_t o = p * ohw + y * g.ow + xo;
