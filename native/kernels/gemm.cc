@@ -299,6 +299,14 @@ constexpr size_t kPackBudgetBytes = size_t(32) << 20;
 // Each extra thread must bring at least this many flops to pay for a fork/join.
 constexpr double kFlopsPerThread = 3e6;
 
+// Threads for an M x N x K product split into `units` pieces: each extra thread must bring
+// kFlopsPerThread, and no thread may go without a piece.
+int threadsFor(const Context& ctx, int64_t M, int64_t N, int64_t K, int64_t units) {
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  const double byWork = std::min<double>(ctx.pool.size(), std::max(1.0, flops / kFlopsPerThread));
+  return static_cast<int>(std::min<int64_t>(static_cast<int64_t>(byWork), std::max<int64_t>(1, units)));
+}
+
 // One product C = alpha*op(A)op(B) + beta*C with C element (i, j) at C[i*rsC + j*csC],
 // and the blocking chosen for it. Everything that could change an element's FMA
 // chain (kcMax, the plan) is fixed here, once, from the whole problem.
@@ -342,25 +350,22 @@ void multiplyBlock(const Problem<T>& p, int64_t jc, int64_t nc, int64_t pc, int6
       for (int64_t t = 0; t < mc; t += mr) {
         const int rowsHere = static_cast<int>(std::min<int64_t>(mr, mc - t));
         T* ct = cs + t * p.rsC;
-        if (plan.kernelRowsAB) {
-          // Narrow tile: a short last tile reads a copy of its rows padded with zero rows.
-          const T* at = p.A + (ic + t) * p.lda + pc;
-          int64_t ldaHere = p.lda;
-          if (rowsHere < mr) {
-            copyRowsPadded(at, p.lda, rowsHere, mr, kc, ap);
-            at = ap, ldaHere = kc;
-          }
-          plan.kernelRowsAB(kc, at, ldaHere, bs, ldbHere, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
-        } else if (!p.aInPlace) {
+        if (!p.aInPlace) {
           plan.kernel(kc, ap + t * kc, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
-        } else if (rowsHere == mr) {
-          plan.kernelRowsA(kc, p.A + (ic + t) * p.lda + pc, p.lda, bs, ct, p.rsC, p.csC,
-                           p.alpha, beta, rowsHere, live);
+          continue;
+        }
+        // A in place. The kernel reads all mr rows, so a last, short tile reads a copy of its
+        // rows padded with zero rows (this thread's A buffer is free in this mode).
+        const T* at = p.A + (ic + t) * p.lda + pc;
+        int64_t ldaHere = p.lda;
+        if (rowsHere < mr) {
+          copyRowsPadded(at, p.lda, rowsHere, mr, kc, ap);
+          at = ap, ldaHere = kc;
+        }
+        if (plan.kernelRowsAB) {
+          plan.kernelRowsAB(kc, at, ldaHere, bs, ldbHere, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
         } else {
-          // Last, short tile: the kernel reads all mr rows, so give it a copy padded
-          // with zero rows (this thread's A buffer is free in this mode).
-          copyRowsPadded(p.A + (ic + t) * p.lda + pc, p.lda, rowsHere, mr, kc, ap);
-          plan.kernelRowsA(kc, ap, kc, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
+          plan.kernelRowsA(kc, at, ldaHere, bs, ct, p.rsC, p.csC, p.alpha, beta, rowsHere, live);
         }
       }
     }
@@ -407,10 +412,7 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
   // the pool sleeps) instead of two per B block. The price is packing the
   // unsplit operand once per thread, a few percent at most where threads are used.
   const int64_t mTiles = ceilDiv(M, mr), nSlivers = ceilDiv(N, nr);
-  const double flops = 2.0 * double(M) * double(N) * double(K);
-  int threads = static_cast<int>(
-      std::min<double>(ctx.pool.size(), std::max(1.0, flops / kFlopsPerThread)));
-  threads = static_cast<int>(std::min<int64_t>(threads, std::max(mTiles, nSlivers)));
+  const int threads = threadsFor(ctx, M, N, K, std::max(mTiles, nSlivers));
   // Share of the ideal each split reaches: units / (threads * units of the busiest
   // thread). On a tie, split the dimension whose split duplicates the smaller pack
   // (rows: every thread packs all of B, K x N; columns: all of A, M x K).
@@ -487,9 +489,8 @@ bool gemmDotNarrow(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, f
   auto rows = [&](int64_t r0, int64_t r1) {
     simd::sgemmDotNarrowAvx512(r1 - r0, N, K, A + r0 * lda, lda, bt, kpad, C + r0 * ldc, ldc, alpha, beta);
   };
-  const double flops = 2.0 * double(M) * double(N) * double(K);
   const int64_t pairs = ceilDiv(M, 2);
-  const int64_t threads = std::min<int64_t>({ctx.pool.size(), std::max<int64_t>(1, int64_t(flops / kFlopsPerThread)), pairs});
+  const int threads = threadsFor(ctx, M, N, K, pairs);
   if (threads <= 1) {
     rows(0, M);
   } else {

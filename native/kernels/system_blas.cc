@@ -42,24 +42,13 @@ int64_t rowBlocks(int64_t M, int64_t N, int64_t K) {
   return blocks;
 }
 
-template <typename T, typename Call>
+// Calls call(r0, r1) for each row block, the blocks shared out over the pool.
+template <typename Call>
 void runBlocks(Context& ctx, int64_t M, int64_t N, int64_t K, const Call& call) {
   initOnce();
   const int64_t blocks = rowBlocks(M, N, K);
-  auto rows = [&](int64_t blk, int64_t* r0, int64_t* r1) {
-    *r0 = blk * M / blocks;
-    *r1 = (blk + 1) * M / blocks;
-  };
-  if (blocks == 1) {
-    call(int64_t{0}, M);
-    return;
-  }
   ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
-    for (int64_t blk = b; blk < e; ++blk) {
-      int64_t r0, r1;
-      rows(blk, &r0, &r1);
-      call(r0, r1);
-    }
+    for (int64_t blk = b; blk < e; ++blk) call(blk * M / blocks, (blk + 1) * M / blocks);
   });
 }
 
@@ -83,7 +72,7 @@ bool useSystemBlas(const Context& ctx, int64_t M, int64_t N, int64_t K, int64_t 
 
 void systemBlasGemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  runBlocks<float>(ctx, M, N, K, [&](int64_t r0, int64_t r1) {
+  runBlocks(ctx, M, N, K, [&](int64_t r0, int64_t r1) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(r1 - r0), static_cast<blasint>(N), static_cast<blasint>(K), alpha,
                 rowOfOpA(A, transA, lda, r0), static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C + r0 * ldc,
@@ -93,7 +82,7 @@ void systemBlasGemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N
 
 void systemBlasGemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha,
                     const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
-  runBlocks<double>(ctx, M, N, K, [&](int64_t r0, int64_t r1) {
+  runBlocks(ctx, M, N, K, [&](int64_t r0, int64_t r1) {
     cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(r1 - r0), static_cast<blasint>(N), static_cast<blasint>(K), alpha,
                 rowOfOpA(A, transA, lda, r0), static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C + r0 * ldc,

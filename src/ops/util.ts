@@ -20,8 +20,7 @@ export function assertFloat(op: string, arg: string, x: Tensor): void {
 
 /** A fresh, zero-filled tensor. */
 export function empty(shape: number[], dtype: DType): Tensor {
-  const n = sizeOf(shape);
-  return Tensor.fromData(acquireBuffer(dtype, n) ?? allocate(dtype, n), shape, dtype);
+  return fresh(shape, dtype, true);
 }
 
 /**
@@ -29,8 +28,13 @@ export function empty(shape: number[], dtype: DType): Tensor {
  * for outputs a kernel writes in full before anyone reads them.
  */
 export function emptyForOverwrite(shape: number[], dtype: DType): Tensor {
+  return fresh(shape, dtype, false);
+}
+
+/** A pooled buffer (zeroed if asked) or a new, zeroed one. */
+function fresh(shape: number[], dtype: DType, zero: boolean): Tensor {
   const n = sizeOf(shape);
-  return Tensor.fromData(acquireBuffer(dtype, n, false) ?? allocate(dtype, n), shape, dtype);
+  return Tensor.fromData(acquireBuffer(dtype, n, zero) ?? allocate(dtype, n), shape, dtype);
 }
 
 // Shapes and strides handed to a kernel live in views of one long-lived ring. A fresh small

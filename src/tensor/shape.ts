@@ -51,9 +51,9 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 }
 
 /** Strides that read a tensor of `shape` as if broadcast to `outShape` (0 on broadcast dims). */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): Int32Array {
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
   const n = outShape.length;
-  const strides = new Int32Array(n);
+  const strides = new Array<number>(n).fill(0);
   const own = stridesOf(shape);
   const lead = n - shape.length;
   for (let i = lead; i < n; i++) strides[i] = shape[i - lead] === 1 ? 0 : own[i - lead];
