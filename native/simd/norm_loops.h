@@ -31,9 +31,10 @@ struct NormLoops {
   // has them (whole cache lines bypass the caches and skip the read-for-ownership).
   void (*affineGrad)(const T* dy, const T* x, int64_t n, double mu, const T* w, double p, double q, double r, T* dx,
                      bool stream);
-  // gradientSums, and in the same pass pdw[j] += dy * (x - mu) * rs;  pdb[j] += dy
-  void (*gradientSumsAndParamGrads)(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double* sumG,
-                                    double* sumGXc, T* pdw, T* pdb);
+  // affineGrad (skipped when dx is null), and in the same pass the running sums
+  // pdw[j] += dy * (x - mu) * rs;  pdb[j] += dy
+  void (*affineAndParamGrads)(const T* dy, const T* x, int64_t n, double mu, double rs, const T* w, double p, double q,
+                              double r, T* dx, bool stream, T* pdw, T* pdb);
 };
 
 namespace scalar {

@@ -135,34 +135,41 @@ void f32AffineGrad(const float* dy, const float* x, int64_t n, double mu, const 
   }
 }
 
-template <typename F, bool kW>
-void f32GradientSumsAndParamGradsImpl(const float* dy, const float* x, int64_t n, double mu, double rs, const float* w,
-                                      double* sumG, double* sumGXc, float* pdw, float* pdb) {
+template <typename F, bool kW, bool kDx, bool kStream>
+void f32AffineAndParamGradsImpl(const float* dy, const float* x, int64_t n, double mu, double rs, const float* w,
+                                double p, double q, double r, float* dx, float* pdw, float* pdb) {
   const F32Split m(mu);
-  const float r = static_cast<float>(rs);
-  double s[2];  // sum g, sum g (x - mu)
-  normSums<F, 2>(n, x, s, [=](auto u, auto& acc, int64_t i) {
+  const float frs = static_cast<float>(rs);
+  const float fp = static_cast<float>(p), fq = static_cast<float>(q), fr = static_cast<float>(r);
+  normEach<F>(n, kDx ? dx : pdw, [=](auto u, int64_t i) {
     using U = decltype(u);
     const typename U::R d = u.load(dy + i), xc = f32Centered(u, x + i, m);
-    const typename U::R g = kW ? U::mul(d, u.load(w + i)) : d;
-    acc[0] = U::add(acc[0], g);
-    acc[1] = U::fma(g, xc, acc[1]);
-    u.store(pdw + i, U::fma(d, U::mul(xc, U::set1(r)), u.load(pdw + i)));
+    u.store(pdw + i, U::fma(d, U::mul(xc, U::set1(frs)), u.load(pdw + i)));
     u.store(pdb + i, U::add(u.load(pdb + i), d));
+    if constexpr (kDx) {
+      // As affineGrad: dx = p w dy - (q + r (x - mu)).
+      typename U::R g = U::mul(d, U::set1(fp));
+      if (kW) g = U::mul(g, u.load(w + i));
+      const typename U::R v = U::sub(g, U::fma(xc, U::set1(fr), U::set1(fq)));
+      if constexpr (kStream) u.storeStream(dx + i, v);
+      else u.store(dx + i, v);
+    }
   });
-  *sumG = s[0];
-  *sumGXc = s[1];
+  if constexpr (kDx && kStream) F::fence();
 }
 
 template <typename F>
-void f32GradientSumsAndParamGrads(const float* dy, const float* x, int64_t n, double mu, double rs, const float* w,
-                                  double* sumG, double* sumGXc, float* pdw, float* pdb) {
-  if (w) f32GradientSumsAndParamGradsImpl<F, true>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
-  else f32GradientSumsAndParamGradsImpl<F, false>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
+void f32AffineAndParamGrads(const float* dy, const float* x, int64_t n, double mu, double rs, const float* w, double p,
+                            double q, double r, float* dx, bool stream, float* pdw, float* pdb) {
+  if (!dx) f32AffineAndParamGradsImpl<F, false, false, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (stream && w) f32AffineAndParamGradsImpl<F, true, true, true>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (stream) f32AffineAndParamGradsImpl<F, false, true, true>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (w) f32AffineAndParamGradsImpl<F, true, true, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else f32AffineAndParamGradsImpl<F, false, true, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
 }
 
 template <typename F>
 NormLoops<float> f32NormLoops() {
-  return {f32Sum<F>,          f32SumSquaredDeviation<F>, f32NormalizeAffine<F>,           f32ScaleShift<F>,
-          f32GradientSums<F>, f32AffineGrad<F>,          f32GradientSumsAndParamGrads<F>};
+  return {f32Sum<F>,          f32SumSquaredDeviation<F>, f32NormalizeAffine<F>, f32ScaleShift<F>,
+          f32GradientSums<F>, f32AffineGrad<F>,          f32AffineAndParamGrads<F>};
 }

@@ -100,32 +100,38 @@ void f64AffineGrad(const double* dy, const double* x, int64_t n, double mu, cons
   }
 }
 
-template <typename V, bool kW>
-void f64GradientSumsAndParamGradsImpl(const double* dy, const double* x, int64_t n, double mu, double rs,
-                                      const double* w, double* sumG, double* sumGXc, double* pdw, double* pdb) {
-  double s[2];  // sum g, sum g (x - mu)
-  normSums<V, 2>(n, x, s, [=](auto u, auto& acc, int64_t i) {
+template <typename V, bool kW, bool kDx, bool kStream>
+void f64AffineAndParamGradsImpl(const double* dy, const double* x, int64_t n, double mu, double rs, const double* w,
+                                double p, double q, double r, double* dx, double* pdw, double* pdb) {
+  normEach<V>(n, kDx ? dx : pdw, [=](auto u, int64_t i) {
     using U = decltype(u);
     const typename U::R d = u.load(dy + i), xc = U::sub(u.load(x + i), U::set1(mu));
-    const typename U::R g = kW ? U::mul(d, u.load(w + i)) : d;
-    acc[0] = U::add(acc[0], g);
-    acc[1] = U::fma(g, xc, acc[1]);
     u.store(pdw + i, U::fma(U::mul(d, xc), U::set1(rs), u.load(pdw + i)));
     u.store(pdb + i, U::add(u.load(pdb + i), d));
+    if constexpr (kDx) {
+      // As affineGrad: dx = p w dy - (q + r (x - mu)).
+      typename U::R g = U::mul(d, U::set1(p));
+      if (kW) g = U::mul(g, u.load(w + i));
+      const typename U::R v = U::sub(g, U::fma(xc, U::set1(r), U::set1(q)));
+      if constexpr (kStream) u.storeStream(dx + i, v);
+      else u.store(dx + i, v);
+    }
   });
-  *sumG = s[0];
-  *sumGXc = s[1];
+  if constexpr (kDx && kStream) V::fence();
 }
 
 template <typename V>
-void f64GradientSumsAndParamGrads(const double* dy, const double* x, int64_t n, double mu, double rs, const double* w,
-                                  double* sumG, double* sumGXc, double* pdw, double* pdb) {
-  if (w) f64GradientSumsAndParamGradsImpl<V, true>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
-  else f64GradientSumsAndParamGradsImpl<V, false>(dy, x, n, mu, rs, w, sumG, sumGXc, pdw, pdb);
+void f64AffineAndParamGrads(const double* dy, const double* x, int64_t n, double mu, double rs, const double* w,
+                            double p, double q, double r, double* dx, bool stream, double* pdw, double* pdb) {
+  if (!dx) f64AffineAndParamGradsImpl<V, false, false, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (stream && w) f64AffineAndParamGradsImpl<V, true, true, true>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (stream) f64AffineAndParamGradsImpl<V, false, true, true>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else if (w) f64AffineAndParamGradsImpl<V, true, true, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
+  else f64AffineAndParamGradsImpl<V, false, true, false>(dy, x, n, mu, rs, w, p, q, r, dx, pdw, pdb);
 }
 
 template <typename V>
 NormLoops<double> f64NormLoops() {
-  return {f64Sum<V>,          f64SumSquaredDeviation<V>, f64NormalizeAffine<V>,           f64ScaleShift<V>,
-          f64GradientSums<V>, f64AffineGrad<V>,          f64GradientSumsAndParamGrads<V>};
+  return {f64Sum<V>,          f64SumSquaredDeviation<V>, f64NormalizeAffine<V>, f64ScaleShift<V>,
+          f64GradientSums<V>, f64AffineGrad<V>,          f64AffineAndParamGrads<V>};
 }

@@ -37,15 +37,15 @@ const LN_SHAPES: [number, number][] = [[0, 5], [1, 1], [3, 7], [5, 17], [4, 33],
 const BN_SHAPES: [number, number, number][] = [[2, 1, 1], [3, 2, 5], [4, 3, 17], [2, 5, 64], [7, 1, 9], [5, 4, 1]];
 const GN_SHAPES: [number, number, number, number][] = [[1, 2, 1, 1], [2, 6, 5, 3], [3, 4, 17, 2], [2, 8, 16, 8], [4, 3, 7, 3]];
 
-function layerNormRun(dt: Dt, rows: number, n: number, affine: boolean, seed: number, full = true): () => FloatArray[] {
+function layerNormRun(dt: Dt, rows: number, n: number, affine: boolean, seed: number, full = true, withDx = true): () => FloatArray[] {
   const x = random(dt, rows * n, seed, 2, 0.5), dy = random(dt, rows * n, seed + 1);
   const w = affine ? random(dt, n, seed + 2) : null, b = affine ? random(dt, n, seed + 3) : null;
   return () => {
     const y = make(dt, rows * n), mean = new Float64Array(rows), rstd = new Float64Array(rows);
     backend().layerNormForward(x, w, b, y, mean, rstd, rows, n, 1e-5);
-    const dx = make(dt, rows * n), dw = full ? make(dt, n) : null, db = full ? make(dt, n) : null;
+    const dx = withDx ? make(dt, rows * n) : null, dw = full ? make(dt, n) : null, db = full ? make(dt, n) : null;
     backend().layerNormBackward(dy, x, mean, rstd, w, dx, dw, db, rows, n);
-    return [y, mean, rstd, dx, ...(dw ? [dw] : []), ...(db ? [db] : [])];
+    return [y, mean, rstd, ...(dx ? [dx] : []), ...(dw ? [dw] : []), ...(db ? [db] : [])];
   };
 }
 
@@ -84,6 +84,7 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
           for (const affine of [true, false]) expectAllClose(onBoth(layerNormRun(dt, rows, n, affine, 10 * k)), dt, `layerNorm [${rows},${n}] affine=${affine}`);
         });
         expectAllClose(onBoth(layerNormRun(dt, 9, 40, true, 5, false)), dt, 'layerNorm without dweight/dbias');
+        expectAllClose(onBoth(layerNormRun(dt, 70, 40, true, 6, true, false)), dt, 'layerNorm dweight/dbias without dx');
       }));
 
       it(`batchNorm training and eval, ${dt} (${isa})`, () => withIsa(isa, () => {
