@@ -197,15 +197,26 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     }
   });
   if (!wantParams) return;
+  if (blocks == 0) {  // no rows: zero gradients
+    if (dw) std::fill(dw, dw + n, T(0));
+    if (db) std::fill(db, db + n, T(0));
+    return;
+  }
+  // The blocks' partial rows added into block 0's in block order, a row at a time: walking
+  // down one column of `partial` instead strode 16 KiB per step (for n = 1024), and the
+  // sum cost ~5% of the whole backward pass.
   ctx.pool.parallelFor(0, n, 256, [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; ++j) {
-      double sw = 0, sb = 0;
-      for (int64_t k = 0; k < blocks; ++k) {
-        sw += partial[k * 2 * n + j];
-        sb += partial[k * 2 * n + n + j];
+    double* total = partial.data();
+    for (int64_t k = 1; k < blocks; ++k) {
+      const double* block = partial.data() + k * 2 * n;
+      for (int64_t j = j0; j < j1; ++j) {
+        total[j] += block[j];
+        total[n + j] += block[n + j];
       }
-      if (dw) dw[j] = static_cast<T>(sw);
-      if (db) db[j] = static_cast<T>(sb);
+    }
+    for (int64_t j = j0; j < j1; ++j) {
+      if (dw) dw[j] = static_cast<T>(total[j]);
+      if (db) db[j] = static_cast<T>(total[n + j]);
     }
   });
 }
