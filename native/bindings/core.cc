@@ -77,6 +77,14 @@ void SetGemmPath(const Napi::CallbackInfo& info) {
   }
 }
 
+// Where an ArrayBuffer's memory starts within its 4 KiB page (the allocator places large
+// buffers on page boundaries with it; see src/tensor/dtype.ts). Only the offset leaves here.
+Napi::Value PageOffset(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsArrayBuffer()) throwType(info.Env(), "pageOffset: buffer must be an ArrayBuffer");
+  const uintptr_t p = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  return Napi::Number::New(info.Env(), static_cast<double>(p % 4096));
+}
+
 void SetNumThreads(const Napi::CallbackInfo& info) {
   ctxOf(info).pool.resize(static_cast<int>(intArg(info, 0, "setNumThreads", "n", 1, 1024)));
 }
@@ -344,6 +352,7 @@ void registerCoreBindings(Napi::Env env, Napi::Object exports) {
   exports.Set("opNames", Napi::Function::New(env, OpNames));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setGemmPath", Napi::Function::New(env, SetGemmPath));
+  exports.Set("pageOffset", Napi::Function::New(env, PageOffset));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("binary", Napi::Function::New(env, Binary));

@@ -9,6 +9,7 @@ import { makeNativeBackend } from './native/index';
 import type { NativeBinding } from './native/binding';
 import { loadAddon } from './native/load';
 import { referenceBackend } from './reference/index';
+import { setPageOffsetProbe } from '../tensor/dtype';
 
 interface State {
   backend: Backend;
@@ -73,6 +74,16 @@ function warnOnce(message: string): void {
 function current(): State {
   return state ?? (state = init());
 }
+
+// Large buffers are placed on page boundaries through the addon (see allocate in
+// tensor/dtype.ts). The first large allocation may come before any kernel has loaded the
+// backend, so the probe loads it, then replaces itself with the addon's function.
+setPageOffsetProbe((buffer) => {
+  const addon = current().addon;
+  const probe = addon && typeof addon.pageOffset === 'function' ? (b: ArrayBuffer) => addon.pageOffset(b) : null;
+  setPageOffsetProbe(probe);
+  return probe ? probe(buffer) : 0;
+});
 
 /** @internal The active kernel set. */
 export function backend(): Backend {

@@ -23,6 +23,7 @@
  */
 
 import { ArgumentError } from '../errors';
+import { allocate } from '../tensor/dtype';
 
 const MULTIPLIER_0 = 0xd2511f53;
 const MULTIPLIER_1 = 0xcd9e8d57;
@@ -302,13 +303,13 @@ export class PhiloxStream {
     const span = high - low;
     if (dtype === 'float32') {
       const words = this.nextUint32(n);
-      const out = new Float32Array(n);
+      const out = allocate('float32', n) as Float32Array;
       for (let i = 0; i < n; i++) out[i] = low + span * ((words[i] >>> 8) * TWO_POW_MINUS_24);
       return out;
     }
     if (dtype === 'float64') {
       const words = this.nextUint32(2 * n);
-      const out = new Float64Array(n);
+      const out = allocate('float64', n) as Float64Array;
       for (let i = 0; i < n; i++) {
         const unit = ((words[2 * i] >>> 5) * TWO_POW_26 + (words[2 * i + 1] >>> 6)) * TWO_POW_MINUS_53;
         out[i] = low + span * unit;
@@ -336,7 +337,7 @@ export class PhiloxStream {
     }
     const pairs = Math.ceil(n / 2);
     const units = this.uniform(2 * pairs, dtype);
-    const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+    const out = allocate(dtype, n) as Float32Array | Float64Array;
     for (let p = 0; p < pairs; p++) {
       const radius = Math.sqrt(-2 * Math.log(1 - units[2 * p]));
       const angle = TWO_PI * units[2 * p + 1];

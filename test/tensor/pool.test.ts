@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
+import { nativeAddon } from '../../src/backend/index';
 
 describe('buffer pool', () => {
   it('reuses a disposed large buffer, zeroed, for the next tensor of that size', () => {
@@ -60,5 +61,37 @@ describe('buffer pool', () => {
     L.randn([512, 512]).dispose();
     expect(L.memory().pooledBytes).toBe(0);
     L.emptyCache({ limitBytes: 256 * 1024 * 1024 });
+  });
+});
+
+describe('large buffers start on a page boundary (native backend)', () => {
+  const addon = nativeAddon();
+  const pageOffset = (t: L.Tensor): number => (addon!.pageOffset(t.values.buffer as ArrayBuffer) + t.values.byteOffset) % 4096;
+
+  it.runIf(addon !== null)('creation ops, random ops, op outputs and pooled buffers, for every dtype', () => {
+    L.emptyCache();
+    const n = 70_000; // 280 KB of float32: above the 64 KiB threshold
+    const made: L.Tensor[] = [
+      L.zeros([n]), L.ones([n], { dtype: 'float64' }), L.full([n], 3, { dtype: 'int32' }), L.zeros([n], { dtype: 'bool' }),
+      L.randn([n]), L.rand([n], { dtype: 'float64' }), L.randint(0, 5, [n]),
+    ];
+    made.push(L.add(made[4], made[4]), L.to(made[4], 'float64'));
+    for (const t of made) {
+      expect(pageOffset(t), t.describe()).toBe(0);
+      expect(t.values.length).toBe(n);
+    }
+    expect(made[0].values.every((v) => v === 0)).toBe(true);
+    expect(made[1].values.every((v) => v === 1)).toBe(true);
+    // A disposed buffer comes back from the pool, still aligned and zeroed.
+    const buffer = made[7].values.buffer;
+    made[7].dispose();
+    const again = L.zeros([n]).add(1);
+    expect(again.values.buffer).toBe(buffer);
+    expect(pageOffset(again)).toBe(0);
+    expect(again.values.every((v) => v === 1)).toBe(true);
+  });
+
+  it.runIf(addon !== null)('pageOffset rejects what is not an ArrayBuffer', () => {
+    expect(() => addon!.pageOffset(new Float32Array(4) as unknown as ArrayBuffer)).toThrow(/pageOffset: buffer must be an ArrayBuffer/);
   });
 });

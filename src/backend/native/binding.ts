@@ -4,6 +4,8 @@ export interface NativeBinding {
   opNames(): { unary: string[]; binary: string[]; reduce: string[] };
   setIsa(isa: string): void;
   setNumThreads(n: number): void;
+  /** Where the buffer's memory starts within its 4 KiB page. */
+  pageOffset(buffer: ArrayBuffer): number;
   setGemmPath(path: string): void;
   unary(op: number, x: unknown, out: unknown, p0: number, p1: number): void;
   binary(op: number, a: unknown, b: unknown, out: unknown, shape: unknown, aStrides: unknown, bStrides: unknown): void;
