@@ -5,7 +5,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { allocate, dtypeOfArray, isDType, isFloat, type DType, type TypedArray } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
 import { Tensor, type NestedArray } from '../tensor/tensor';
-import { assertNumber, assertTensor } from './util';
+import { assertNumber, assertTensor, empty, emptyForOverwrite } from './util';
 
 export interface CreateOptions {
   /** Element type; float32 unless the data says otherwise (booleans, typed arrays). */
@@ -94,9 +94,11 @@ function filled(op: string, shape: number[], value: number, opts?: CreateOptions
   // NaN is a legitimate fill value (torch.full(..., nan)), so only the type is checked.
   if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${String(value)}`);
   const dtype = dtypeOption(op, opts, 'float32');
-  const arr = allocate(dtype, sizeOf(s));
-  if (value !== 0) arr.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
-  return finish(Tensor.fromData(arr, s, dtype), op, opts);
+  // From the pool like any op output: a loop that makes a large zeros() per step then reuses
+  // one buffer instead of faulting in fresh pages each time.
+  const t = value === 0 ? empty(s, dtype) : emptyForOverwrite(s, dtype);
+  if (value !== 0) t.values.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  return finish(t, op, opts);
 }
 
 /** A tensor filled with `value`. @example `full([2, 2], 7)` */

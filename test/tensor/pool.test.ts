@@ -16,6 +16,22 @@ describe('buffer pool', () => {
     expect(Array.from(c.values.subarray(0, 4))).toEqual([0, 0, 0, 0]);
   });
 
+  it('zeros, ones and full take pooled buffers too: zeroed or filled, never stale', () => {
+    L.emptyCache();
+    const a = L.randn([300, 300]);
+    const buffer = a.values.buffer;
+    a.dispose();
+    const z = L.zeros([300, 300]);
+    expect(z.values.buffer).toBe(buffer);
+    expect(z.values.every((v) => v === 0)).toBe(true);
+    z.add_(5);
+    z.dispose();
+    const f = L.full([300, 300], -2);
+    expect(f.values.buffer).toBe(buffer);
+    expect(f.values.every((v) => v === -2)).toBe(true);
+    expect(L.memory().pooledBytes).toBe(0);
+  });
+
   it('never lets a recycled buffer reach backward: a disposed saved tensor is an error, not stale data', () => {
     L.emptyCache();
     const x = L.randn([128, 256], { requiresGrad: true });
@@ -85,10 +101,10 @@ describe('large buffers start on a page boundary (native backend)', () => {
     // A disposed buffer comes back from the pool, still aligned and zeroed.
     const buffer = made[7].values.buffer;
     made[7].dispose();
-    const again = L.zeros([n]).add(1);
+    const again = L.zeros([n]);
     expect(again.values.buffer).toBe(buffer);
     expect(pageOffset(again)).toBe(0);
-    expect(again.values.every((v) => v === 1)).toBe(true);
+    expect(again.values.every((v) => v === 0)).toBe(true);
   });
 
   it.runIf(addon !== null)('pageOffset rejects what is not an ArrayBuffer', () => {
