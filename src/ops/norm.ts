@@ -18,7 +18,6 @@ import { Tensor } from '../tensor/tensor';
 import { add, mul, sub } from './binary';
 import { castTo } from './cast';
 import { randn, tensor } from './creation';
-import { add_, mul_ } from './inplace';
 import { record } from './record';
 import { registerOp } from './registry';
 import { mean, sum } from './reduce';
@@ -183,17 +182,15 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const y = emptyForOverwrite(x.shape.slice(), dtype);
   backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training);
   if (training && rm && rv) {
-    // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch.
-    const update = (running: Tensor, batch: Float64Array): void => {
-      const scaled = Tensor.fromData(Float64Array.from(batch, (v) => v * momentum), [C], 'float64');
-      const cast = castTo(scaled, running.dtype);
-      mul_(running, 1 - momentum);
-      add_(running, cast);
-      cast.dispose();
-      scaled.dispose();
+    // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch;
+    // in place (the version bump is what mul_/add_ would do), in double, rounded once.
+    const update = (running: Tensor, batch: Float64Array, factor: number): void => {
+      const r = running.values as FloatArray;
+      for (let c = 0; c < C; c++) r[c] = (1 - momentum) * r[c] + momentum * factor * batch[c];
+      running.storage.version++;
     };
-    update(rm, meanArr);
-    update(rv, Float64Array.from(varArr, (v) => (v * M) / (M - 1)));
+    update(rm, meanArr, 1);
+    update(rv, varArr, M / (M - 1));
   }
 
   const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];

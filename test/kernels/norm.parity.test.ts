@@ -154,6 +154,8 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
       // Shapes big enough that every kernel splits its work (LayerNorm's backward into row blocks).
       layerNormRun('float32', 4096, 32, true, 1), batchNormRun('float32', 8, 6, 2048, true, true, 2),
       groupNormRun('float32', 16, 8, 512, 4, true, 3), layerNormRun('float64', 2100, 64, true, 4),
+      // Short segments: BatchNorm1d's column walk, columns split among the threads.
+      batchNormRun('float32', 256, 300, 1, true, true, 5), batchNormRun('float64', 64, 40, 7, true, true, 6),
     ];
     const at = (threads: number): Buffer => {
       L.setNumThreads(threads);
