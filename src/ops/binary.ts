@@ -58,14 +58,19 @@ export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType
   return out;
 }
 
-function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike, grad: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null], saveInputs: boolean): Tensor {
+/** Which of (a, b) need a gradient: grad functions build only those (a mask or a scalar operand needs none). */
+type Need = readonly [boolean, boolean];
+
+function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike,
+  grad: (g: Tensor, a: Tensor, b: Tensor, out: Tensor, need: Need) => [Tensor | null, Tensor | null], saveInputs: boolean): Tensor {
   let [a, b] = operands(op, x, y);
   if (op === 'div' && !isFloat(a.dtype)) { a = castTo(a, 'float32'); b = castTo(b, 'float32'); }
   if (a.dtype === 'bool') { a = castTo(a, 'int32'); b = castTo(b, 'int32'); }
   const out = launchBinary(op, a, b, a.dtype);
   return record(out, op, [a, b], (g) => {
-    const [ga, gb] = grad(g, a, b, out);
-    return [ga && sumToShape(ga, a.shape), gb && sumToShape(gb, b.shape)];
+    const need: Need = [a.requiresGrad, b.requiresGrad];
+    const [ga, gb] = grad(g, a, b, out, need);
+    return [need[0] && ga ? sumToShape(ga, a.shape) : null, need[1] && gb ? sumToShape(gb, b.shape) : null];
   }, saveInputs ? (op === 'pow' ? [a, b, out] : [a, b]) : undefined);  // pow's exponent gradient reads its output
 }
 
@@ -76,36 +81,39 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 
 /** a - b with broadcasting. @example `sub(x, y)` */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return arithmetic('sub', a, b, (g) => [g, neg(g)], false);
+  return arithmetic('sub', a, b, (g, _a, _b, _out, need) => [g, need[1] ? neg(g) : null], false);
 }
 
 /** a * b with broadcasting. @example `mul(x, 2)` */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return arithmetic('mul', a, b, (g, x, y) => [mul(g, y), mul(g, x)], true);
+  return arithmetic('mul', a, b, (g, x, y, _out, need) => [need[0] ? mul(g, y) : null, need[1] ? mul(g, x) : null], true);
 }
 
 /** a / b (true division: integer inputs give float32). @example `div(x, 4)` */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   // d(a/b)/db = -a / b^2
-  return arithmetic('div', a, b, (g, x, y) => [div(g, y), neg(div(mul(g, x), square(y)))], true);
+  return arithmetic('div', a, b, (g, x, y, _out, need) => [
+    need[0] ? div(g, y) : null,
+    need[1] ? neg(div(mul(g, x), square(y))) : null,
+  ], true);
 }
 
 /** a ** b elementwise. @example `pow(x, 2)` */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   // d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention).
-  return arithmetic('pow', a, b, (g, x, y, out) => [
-    mul(g, mul(y, pow(x, sub(y, 1)))),
-    y.requiresGrad ? where(eq(x, 0), 0, mul(g, mul(out, log(x)))) : null,
+  return arithmetic('pow', a, b, (g, x, y, out, need) => [
+    need[0] ? mul(g, mul(y, pow(x, sub(y, 1)))) : null,
+    need[1] ? where(eq(x, 0), 0, mul(g, mul(out, log(x)))) : null,
   ], true);
 }
 
 function extremum(op: 'maximum' | 'minimum', x: TensorLike, y: TensorLike): Tensor {
   // The gradient goes to the larger (smaller) input, split evenly on ties as in PyTorch.
-  return arithmetic(op, x, y, (g, a, b) => {
+  return arithmetic(op, x, y, (g, a, b, _out, need) => {
     const pick = op === 'maximum' ? gt(a, b) : lt(a, b);
     const tie = mul(eq(a, b), 0.5);
     const wa = add(castTo(pick, g.dtype), castTo(tie, g.dtype));
-    return [mul(g, wa), mul(g, sub(1, wa))];
+    return [need[0] ? mul(g, wa) : null, need[1] ? mul(g, sub(1, wa)) : null];
   }, true);
 }
 

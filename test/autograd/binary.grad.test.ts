@@ -94,3 +94,33 @@ describe('binary gradients with broadcasting', () => {
 
 /** Keeps TypeScript from flagging the shared Tensor import as unused when tests change. */
 export type { Tensor };
+
+describe('binary ops build only the gradients that are needed', () => {
+  // A mask, a scalar or a constant operand needs no gradient: building it anyway cost a full
+  // product and a reduction to its shape per backward (dropout's and stochastic depth's masks).
+  it.each([
+    ['add', (x: L.Tensor, c: L.Tensor) => L.add(x, c)],
+    ['sub', (x: L.Tensor, c: L.Tensor) => L.sub(c, x)],
+    ['mul', (x: L.Tensor, c: L.Tensor) => L.mul(x, c)],
+    ['div', (x: L.Tensor, c: L.Tensor) => L.div(c, x)],
+    ['pow', (x: L.Tensor, c: L.Tensor) => L.pow(x, c)],
+    ['maximum', (x: L.Tensor, c: L.Tensor) => L.maximum(x, c)],
+  ])('%s: no tensor is made for the constant operand, and x gets its gradient', (_name, f) => {
+    const x = L.rand([4, 5], { requiresGrad: true }).add(0.5).detach().requiresGrad_(true);
+    const c = L.rand([4, 1]).add(0.5);
+    const y = f(x, c).sum();
+    const count = (): number => L.memory().numTensors;
+    // Reference: the same backward with c also requiring grad makes the extra tensors.
+    const cg = c.detach().requiresGrad_(true);
+    const y2 = f(x.detach().requiresGrad_(true), cg).sum();
+    const before2 = count();
+    y2.backward();
+    const made2 = count() - before2;
+    const before = count();
+    y.backward();
+    const made = count() - before;
+    expect(x.grad).not.toBeNull();
+    expect(c.grad ?? null).toBeNull();
+    expect(made).toBeLessThan(made2);
+  });
+});
