@@ -153,6 +153,19 @@ describe.runIf(nativeAddon() !== null)('reduction parity: native vs reference', 
     }));
   }
 
+  it('float sums and means do not depend on the thread count (bitwise)', () => {
+    const x = sample([3, 70, 300], 'float32', 11, false), y = sample([5, 1000], 'float64', 12, false);
+    const all = (): number[] => [
+      ...[0, 1, 2, [0, 2]].flatMap((d) => Array.from(L.sum(x, d).values)), ...Array.from(L.mean(x, 1).values),
+      L.sum(x).item(), ...Array.from(L.sum(y, 1).values), ...Array.from(L.mean(y, 0).values),
+    ];
+    L.setNumThreads(1);
+    const one = all();
+    L.setNumThreads(2);
+    expect(all()).toEqual(one);
+    L.setNumThreads(threads);
+  });
+
   it('int32 sums and products that overflow wrap the same way on both backends', () => {
     // Expected: PyTorch's int64 result cast to int32, i.e. the value modulo 2^32.
     const cases: [string, () => L.Tensor, number][] = [
