@@ -327,6 +327,8 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   const NormLoops<T>& L = loops<T>(ctx);
   const double M = static_cast<double>(N * S);
   const bool stream = streamOutput<T>(N * C * S);
+  // Short segments: the mean of each column's channel, for both column passes below.
+  const std::vector<double> mu = S < kMinSegment ? perColumn(mean, C, S) : std::vector<double>();
   // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
   if (S >= kMinSegment) {
@@ -342,7 +344,6 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     }
   } else {
     const int64_t W = C * S;
-    const std::vector<double> mu = perColumn(mean, C, S);
     std::vector<double> col(static_cast<size_t>(W));
     columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return static_cast<double>(dy[e]); });
     perChannel(col, C, S, sumDy.data());
@@ -368,7 +369,7 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   if (S < kMinSegment) {
     // dx = p dy - (q + r (x - mean)), as affineGrad, row by row.
     const int64_t W = C * S;
-    const std::vector<double> mu = perColumn(mean, C, S), pc = perColumn(p.data(), C, S);
+    const std::vector<double> pc = perColumn(p.data(), C, S);
     const std::vector<double> qc = perColumn(q.data(), C, S), rc = perColumn(r.data(), C, S);
     ctx.pool.parallelFor(0, N, grainFor(W), [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {

@@ -113,12 +113,7 @@ void f32AffineGradImpl(const float* dy, const float* x, int64_t n, double mu, co
   const float fp = static_cast<float>(p), fq = static_cast<float>(q), fr = static_cast<float>(r);
   // dx = p w dy - (q + r (x - mu))
   normEach<F>(n, dx, [=](auto u, int64_t i) {
-    using U = decltype(u);
-    typename U::R g = U::mul(u.load(dy + i), U::set1(fp));
-    if (kW) g = U::mul(g, u.load(w + i));
-    const typename U::R v = U::sub(g, U::fma(f32Centered(u, x + i, m), U::set1(fr), U::set1(fq)));
-    if constexpr (kStream) u.storeStream(dx + i, v);
-    else u.store(dx + i, v);
+    storeAffineGrad<kW, kStream>(u, u.load(dy + i), f32Centered(u, x + i, m), w, fp, fq, fr, dx, i);
   });
   if constexpr (kStream) F::fence();
 }
@@ -146,14 +141,7 @@ void f32AffineAndParamGradsImpl(const float* dy, const float* x, int64_t n, doub
     const typename U::R d = u.load(dy + i), xc = f32Centered(u, x + i, m);
     u.store(pdw + i, U::fma(d, U::mul(xc, U::set1(frs)), u.load(pdw + i)));
     u.store(pdb + i, U::add(u.load(pdb + i), d));
-    if constexpr (kDx) {
-      // As affineGrad: dx = p w dy - (q + r (x - mu)).
-      typename U::R g = U::mul(d, U::set1(fp));
-      if (kW) g = U::mul(g, u.load(w + i));
-      const typename U::R v = U::sub(g, U::fma(xc, U::set1(fr), U::set1(fq)));
-      if constexpr (kStream) u.storeStream(dx + i, v);
-      else u.store(dx + i, v);
-    }
+    if constexpr (kDx) storeAffineGrad<kW, kStream>(u, d, xc, w, fp, fq, fr, dx, i);
   });
   if constexpr (kDx && kStream) F::fence();
 }

@@ -79,11 +79,7 @@ void f64AffineGradImpl(const double* dy, const double* x, int64_t n, double mu, 
   // dx = p w dy - (q + r (x - mu))
   normEach<V>(n, dx, [=](auto u, int64_t i) {
     using U = decltype(u);
-    typename U::R g = U::mul(u.load(dy + i), U::set1(p));
-    if (kW) g = U::mul(g, u.load(w + i));
-    const typename U::R v = U::sub(g, U::fma(U::sub(u.load(x + i), U::set1(mu)), U::set1(r), U::set1(q)));
-    if constexpr (kStream) u.storeStream(dx + i, v);
-    else u.store(dx + i, v);
+    storeAffineGrad<kW, kStream>(u, u.load(dy + i), U::sub(u.load(x + i), U::set1(mu)), w, p, q, r, dx, i);
   });
   if constexpr (kStream) V::fence();
 }
@@ -108,14 +104,7 @@ void f64AffineAndParamGradsImpl(const double* dy, const double* x, int64_t n, do
     const typename U::R d = u.load(dy + i), xc = U::sub(u.load(x + i), U::set1(mu));
     u.store(pdw + i, U::fma(U::mul(d, xc), U::set1(rs), u.load(pdw + i)));
     u.store(pdb + i, U::add(u.load(pdb + i), d));
-    if constexpr (kDx) {
-      // As affineGrad: dx = p w dy - (q + r (x - mu)).
-      typename U::R g = U::mul(d, U::set1(p));
-      if (kW) g = U::mul(g, u.load(w + i));
-      const typename U::R v = U::sub(g, U::fma(xc, U::set1(r), U::set1(q)));
-      if constexpr (kStream) u.storeStream(dx + i, v);
-      else u.store(dx + i, v);
-    }
+    if constexpr (kDx) storeAffineGrad<kW, kStream>(u, d, xc, w, p, q, r, dx, i);
   });
   if constexpr (kDx && kStream) V::fence();
 }

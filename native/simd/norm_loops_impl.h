@@ -42,6 +42,20 @@ struct Lane {
   static double hsum(R v) { return v; }
 };
 
+// dx = p w dy - (q + r xc) for the vector u at i, with d = dy and xc = x - mu already in
+// lanes, stored (or streamed) to dx: the one formula of affineGrad and affineAndParamGrads.
+template <bool kW, bool kStream, typename U>
+inline __attribute__((always_inline)) void storeAffineGrad(const U& u, typename U::R d, typename U::R xc,
+                                                            const typename U::T* w, typename U::T p,
+                                                            typename U::T q, typename U::T r, typename U::T* dx,
+                                                            int64_t i) {
+  typename U::R g = U::mul(d, U::set1(p));
+  if constexpr (kW) g = U::mul(g, u.load(w + i));
+  const typename U::R v = U::sub(g, U::fma(xc, U::set1(r), U::set1(q)));
+  if constexpr (kStream) u.storeStream(dx + i, v);
+  else u.store(dx + i, v);
+}
+
 // Lanes of the anchor's 64-byte line that lie before it.
 template <typename V>
 int64_t lanesBeforeLine(const typename V::T* anchor) {

@@ -10,14 +10,7 @@
 // operand ({1to16}).
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
-//
-// GCC 12 flags the deliberately undefined pass-through operand inside the AVX-512
-// shuffle intrinsics as "(maybe) uninitialized" once they are inlined; it is not.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
+#include "intrinsics.h"
 
 #include "../gemm_kernels.h"
 

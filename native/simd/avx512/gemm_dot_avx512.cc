@@ -13,11 +13,7 @@
 // Each C element is its own lane-wise FMA chain over the k blocks followed by the same
 // reduction tree, whichever rows it is computed with, so any row partition gives
 // bitwise the same C.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
+#include "intrinsics.h"
 
 #include "../gemm_kernels.h"
 

@@ -1,11 +1,5 @@
 // Normalisation loops on AVX-512 vectors of 16 floats and 8 doubles (see simd/norm_loops.h).
-// GCC 12 flags the deliberately undefined pass-through operand inside the AVX-512
-// intrinsics as "(maybe) uninitialized" once they are inlined; it is not.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
+#include "intrinsics.h"
 
 #include <cstdint>
 

@@ -6,13 +6,7 @@
 #elif defined(__clang__)
 #pragma clang fp contract(off)
 #endif
-// GCC 12 flags the deliberately undefined pass-through operand inside the AVX-512
-// intrinsics as "(maybe) uninitialized" once they are inlined; it is not.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <immintrin.h>
+#include "intrinsics.h"
 
 #define LATTICE_OPTIM_ISA avx512
 #include "../optim_loops.h"
