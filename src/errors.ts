@@ -34,3 +34,9 @@ export class AnomalyError extends LatticeError {}
 
 /** Autograd was asked for something the recorded graph cannot give (freed graph, in-place change, unused input). */
 export class AutogradError extends LatticeError {}
+
+/**
+ * A dataset file is missing or cannot be read; the message names the file and what to do.
+ * @example `try { data.loadFashionMnist({ dir: 'nowhere' }) } catch (e) { if (e instanceof DatasetError) ... }`
+ */
+export class DatasetError extends LatticeError {}

@@ -21,6 +21,12 @@ interface State {
 
 let state: State | null = null;
 
+// Said to package users and to contributors alike: a package has no build:native script,
+// and a clone has no installed lattice-ml to rebuild, so the hint names both.
+const BUILD_HINT = 'To get the addon: reinstall lattice-ml (its install uses the prebuilt addon for linux-x64), '
+  + 'or build it from source with `npm rebuild lattice-ml --build-from-source --foreground-scripts` '
+  + '(needs cmake and a C++17 compiler); in a clone of the repository, `npm run build:native`.';
+
 function envFlag(name: string): string | undefined {
   const v = typeof process !== 'undefined' ? process.env[name] : undefined;
   return v === undefined || v === '' ? undefined : v;
@@ -41,9 +47,9 @@ function init(): State {
   if (!loaded.addon) {
     const why = `the native addon did not load (${loaded.error})`;
     if (forced === 'native' || requireNative) {
-      throw new BackendError(`lattice: ${why}; run \`npm run build:native\` (needs cmake and a C++ compiler)`);
+      throw new BackendError(`lattice: ${why}; ${BUILD_HINT}`);
     }
-    warnOnce(`lattice: ${why}; falling back to the reference (pure TypeScript) backend, which is much slower. Run \`npm run build:native\` to build it.`);
+    warnOnce(`lattice: ${why}; falling back to the reference (pure TypeScript) backend, which is much slower. ${BUILD_HINT}`);
     return { backend: referenceBackend, addon: null, addonPath: null, loadError: loaded.error, threads: 1 };
   }
   const addon = loaded.addon;

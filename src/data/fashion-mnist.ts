@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../backend/native/load';
-import { ArgumentError } from '../errors';
+import { ArgumentError, DatasetError } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { IdxFormatError, parseIdx } from './idx';
 
 export interface FashionMnistOptions {
-  /** Folder with the four .gz files (default: the package's data/fashion-mnist). */
+  /** Folder with the four .gz files (default: data/fashion-mnist inside the installed package, which ships them). */
   dir?: string;
   /** Verify the files against SHA256SUMS in the folder when present (default true). */
   verify?: boolean;
@@ -28,9 +28,19 @@ export function defaultFashionMnistDir(): string {
   return join(packageRoot(), 'data', 'fashion-mnist');
 }
 
+/** Where the four files come from, for the missing-file message. */
+const FASHION_MNIST_SOURCE = 'https://github.com/zalandoresearch/fashion-mnist (folder data/fashion)';
+
+/** The fix a user can act on: the default folder ships with the package, a custom one must hold all four files. */
+function missingFileFix(dir: string): string {
+  return dir === defaultFashionMnistDir()
+    ? `this folder ships with the lattice-ml package: reinstall it (npm install lattice-ml), or pass a folder that has the four Fashion-MNIST .gz files as loadFashionMnist({ dir }) or \`lattice train --data-dir <folder>\``
+    : `put the four Fashion-MNIST .gz files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz, from ${FASHION_MNIST_SOURCE}) in ${dir}, or leave out dir / --data-dir to use the copy shipped with lattice-ml`;
+}
+
 function readChecked(dir: string, file: string, sums: Map<string, string> | null): Uint8Array {
   const path = join(dir, file);
-  if (!existsSync(path)) throw new IdxFormatError(`loadFashionMnist: ${path} does not exist`);
+  if (!existsSync(path)) throw new DatasetError(`loadFashionMnist: ${path} does not exist; ${missingFileFix(dir)}`);
   const bytes = readFileSync(path);
   const want = sums?.get(file);
   if (want) {

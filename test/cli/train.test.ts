@@ -40,7 +40,9 @@ describe('lattice train (end to end on a subset)', () => {
     await expect(run(['train', '--lr', 'fast'])).rejects.toThrow(/--lr must be a number/);
     await expect(run(['train', '--bogus'])).rejects.toThrow(/unknown option '--bogus'/);
     await expect(run(['evaluate'])).rejects.toThrow(/required option '--checkpoint <path>'/);
-    await expect(trainCommand({ ...TRAIN_DEFAULTS, model: 'transformer', progress: false })).rejects.toThrow(/unknown model 'transformer' \(choose mlp, cnn, resnet\)/);
+    // An out folder under tmp: a bad run must never leave runs/<timestamp>/ in the working tree.
+    const badOut = join(mkdtempSync(join(tmpdir(), 'lattice-bad-')), 'run');
+    await expect(trainCommand({ ...TRAIN_DEFAULTS, model: 'transformer', progress: false, out: badOut })).rejects.toThrow(/unknown model 'transformer' \(choose mlp, cnn, resnet\)/);
     await expect(trainCommand({ ...TRAIN_DEFAULTS, epochs: 0, progress: false })).rejects.toThrow(/--epochs must be a positive integer, got 0/);
     await expect(trainCommand({ ...TRAIN_DEFAULTS, optimizer: 'lamb' as never, progress: false })).rejects.toThrow(/--optimizer must be adam, adamw or sgd/);
     await expect(evaluateCommand({ checkpoint: '/nonexistent/ckpt.safetensors' })).rejects.toThrow(/cannot read \/nonexistent\/ckpt\.safetensors/);

@@ -49,6 +49,8 @@ describe('package entry points', () => {
     expect(warnings[0]).toMatch(/native addon did not load \(.*\); falling back to the reference/);
     const strict = spawnSync(process.execPath, ['-e', script], { cwd: pkg, encoding: 'utf8', env: { ...env, LATTICE_REQUIRE_NATIVE: '1' } });
     expect(strict.status).not.toBe(0);
-    expect(strict.stderr).toMatch(/BackendError: lattice: the native addon did not load \(.+\); run `npm run build:native`/);
+    expect(strict.stderr).toMatch(/BackendError: lattice: the native addon did not load \(.+\); To get the addon: reinstall lattice-ml/);
+    // The hint must name commands that exist where the user is: npm rebuild in a project, build:native in a clone.
+    expect(strict.stderr).toContain('npm rebuild lattice-ml --build-from-source --foreground-scripts');
   });
 });
