@@ -15,7 +15,7 @@ export type { DType, TypedArray, FloatArray } from './tensor/dtype';
 export { memory, emptyCache } from './tensor/storage';
 export { tidy, keep, dispose } from './tensor/tidy';
 export {
-  LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError,
+  LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError, DatasetError,
 } from './errors';
 export { backendInfo, setNumThreads, getNumThreads, setIsa, setGemmPath, type GemmPath } from './backend/index';
 export { manualSeed, getDefaultGenerator, initialSeed, PhiloxStream } from './backend/philox';
