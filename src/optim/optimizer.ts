@@ -323,6 +323,23 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state = state;
   }
 
+  /**
+   * Forgets the per-parameter state (moments, step counts, momentum buffers),
+   * as if no step had been taken; the parameter groups and their options
+   * (lr included) stay. After a concept drift, stale moment estimates would
+   * otherwise keep pushing towards the old data's optimum.
+   * @example `if (detector.update(err).drift) opt.reset()`
+   */
+  reset(): void {
+    for (const s of this.state.values()) {
+      for (const v of Object.values(s)) {
+        if (v instanceof Tensor) v.dispose();
+        else if (Array.isArray(v)) for (const t of v) if (t instanceof Tensor) t.dispose();
+      }
+    }
+    this.state = new Map();
+  }
+
   /** Runs fn under noGrad and tidy: the body of every step. */
   protected update<T>(fn: () => T): T {
     return noGrad(() => tidy(fn));
