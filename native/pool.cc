@@ -117,12 +117,22 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   wake_.notify_all();
   int64_t b, e;
   chunkRange(begin, end, chunks, 0, &b, &e);
-  fn(b, e);
+  // The workers hold a pointer to fn: wait for them even when chunk 0 throws.
+  std::exception_ptr callerError;
+  try {
+    fn(b, e);
+  } catch (...) {
+    callerError = std::current_exception();
+  }
   spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return pending_ == 0; });
   task_ = nullptr;
   busy_ = false;
+  std::exception_ptr error = callerError ? callerError : error_;
+  error_ = nullptr;
+  lock.unlock();
+  if (error) std::rethrow_exception(error);
 }
 
 void ThreadPool::workerLoop(int index, uint64_t seen) {
@@ -137,8 +147,15 @@ void ThreadPool::workerLoop(int index, uint64_t seen) {
     int64_t b, e;
     chunkRange(taskBegin_, taskEnd_, taskChunks_, index, &b, &e);
     lock.unlock();
-    (*fn)(b, e);
+    // An exception escaping a std::thread terminates the process: hand it to the caller instead.
+    std::exception_ptr error;
+    try {
+      (*fn)(b, e);
+    } catch (...) {
+      error = std::current_exception();
+    }
     lock.lock();
+    if (error && !error_) error_ = error;
     if (--pending_ == 0) done_.notify_all();
   }
 }

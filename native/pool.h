@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -27,6 +28,8 @@ class ThreadPool {
   // Calls fn(chunkBegin, chunkEnd) over [begin, end) in at most size() chunks of
   // at least `grain` items each; the caller's thread runs chunk 0. Runs inline
   // when one chunk suffices. Not reentrant: a nested call runs inline.
+  // An exception thrown by fn in any chunk (a failed allocation) is rethrown here,
+  // on the caller's thread, once every chunk has finished.
   void parallelFor(int64_t begin, int64_t end, int64_t grain,
                    const std::function<void(int64_t, int64_t)>& fn);
 
@@ -48,6 +51,8 @@ class ThreadPool {
   // Written under mutex_, also read without it while spinning (see pool.cc).
   std::atomic<int> pending_{0};
   std::atomic<uint64_t> generation_{0};
+  // The first exception of the running task's worker chunks (under mutex_).
+  std::exception_ptr error_;
   bool stopping_ = false;
   bool busy_ = false;
 };

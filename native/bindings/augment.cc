@@ -120,9 +120,9 @@ void Erase2d(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerAugmentBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("cropFlip2d", Napi::Function::New(env, CropFlip2d));
-  exports.Set("rotate2d", Napi::Function::New(env, Rotate2d));
-  exports.Set("erase2d", Napi::Function::New(env, Erase2d));
+  exportBinding(env, exports, "cropFlip2d", CropFlip2d);
+  exportBinding(env, exports, "rotate2d", Rotate2d);
+  exportBinding(env, exports, "erase2d", Erase2d);
 }
 
 }  // namespace lattice

@@ -129,9 +129,9 @@ void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerConvBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
-  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput));
-  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight));
+  exportBinding(env, exports, "conv2d", Conv2d);
+  exportBinding(env, exports, "conv2dBackwardInput", Conv2dBackwardInput);
+  exportBinding(env, exports, "conv2dBackwardWeight", Conv2dBackwardWeight);
 }
 
 }  // namespace lattice

@@ -348,26 +348,26 @@ void PhiloxUniform(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerCoreBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("info", Napi::Function::New(env, Info));
-  exports.Set("opNames", Napi::Function::New(env, OpNames));
-  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
-  exports.Set("setGemmPath", Napi::Function::New(env, SetGemmPath));
-  exports.Set("pageOffset", Napi::Function::New(env, PageOffset));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
-  exports.Set("unary", Napi::Function::New(env, Unary));
-  exports.Set("binary", Napi::Function::New(env, Binary));
-  exports.Set("where", Napi::Function::New(env, Where));
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("argReduce", Napi::Function::New(env, ArgReduce));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
-  exports.Set("gemm", Napi::Function::New(env, Gemm));
-  exports.Set("copyStrided", Napi::Function::New(env, CopyStrided));
-  exports.Set("cast", Napi::Function::New(env, Cast));
-  exports.Set("gather", Napi::Function::New(env, Gather));
-  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
-  exports.Set("indexSelect", Napi::Function::New(env, IndexSelect));
-  exports.Set("indexAdd", Napi::Function::New(env, IndexAdd));
-  exports.Set("philoxUniform", Napi::Function::New(env, PhiloxUniform));
+  exportBinding(env, exports, "info", Info);
+  exportBinding(env, exports, "opNames", OpNames);
+  exportBinding(env, exports, "setIsa", SetIsa);
+  exportBinding(env, exports, "setGemmPath", SetGemmPath);
+  exportBinding(env, exports, "pageOffset", PageOffset);
+  exportBinding(env, exports, "setNumThreads", SetNumThreads);
+  exportBinding(env, exports, "unary", Unary);
+  exportBinding(env, exports, "binary", Binary);
+  exportBinding(env, exports, "where", Where);
+  exportBinding(env, exports, "reduce", Reduce);
+  exportBinding(env, exports, "argReduce", ArgReduce);
+  exportBinding(env, exports, "softmax", Softmax);
+  exportBinding(env, exports, "gemm", Gemm);
+  exportBinding(env, exports, "copyStrided", CopyStrided);
+  exportBinding(env, exports, "cast", Cast);
+  exportBinding(env, exports, "gather", Gather);
+  exportBinding(env, exports, "scatterAdd", ScatterAdd);
+  exportBinding(env, exports, "indexSelect", IndexSelect);
+  exportBinding(env, exports, "indexAdd", IndexAdd);
+  exportBinding(env, exports, "philoxUniform", PhiloxUniform);
 }
 
 }  // namespace lattice

@@ -146,6 +146,11 @@ void CtcLoss(const Napi::CallbackInfo& info) {
     if (off[n] < 0 || static_cast<int64_t>(off[n]) + tl[n] > targets.length)
       throwRange(env, item + ": its labels [" + std::to_string(off[n]) + ", " + std::to_string(static_cast<int64_t>(off[n]) + tl[n]) +
                           ") run past targets' " + std::to_string(targets.length) + " elements");
+    const int64_t cells = static_cast<int64_t>(il[n]) * (2 * static_cast<int64_t>(tl[n]) + 1);
+    if (hasGrad && cells > kCtcMaxTableCells)
+      throwRange(env, item + ": its gradient needs an alpha table of " + std::to_string(il[n]) + " frames x " +
+                          std::to_string(2 * static_cast<int64_t>(tl[n]) + 1) + " states = " + std::to_string(cells) +
+                          " float64 cells, more than the limit of " + std::to_string(kCtcMaxTableCells) + " (2 GiB)");
     for (int32_t j = 0; j < tl[n]; ++j) {
       const int32_t k = labels[off[n] + j];
       if (k < 0 || k >= a.classes || k == a.blank)
@@ -168,9 +173,9 @@ void CtcLoss(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerLossBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));
-  exports.Set("crossEntropyBackward", Napi::Function::New(env, CrossEntropyBackward));
-  exports.Set("ctcLoss", Napi::Function::New(env, CtcLoss));
+  exportBinding(env, exports, "crossEntropy", CrossEntropy);
+  exportBinding(env, exports, "crossEntropyBackward", CrossEntropyBackward);
+  exportBinding(env, exports, "ctcLoss", CtcLoss);
 }
 
 }  // namespace lattice

@@ -186,12 +186,12 @@ void GroupNormBackward(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerNormBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("layerNormForward", Napi::Function::New(env, LayerNormForward, "layerNormForward"));
-  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
-  exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
-  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
-  exports.Set("groupNormForward", Napi::Function::New(env, GroupNormForward, "groupNormForward"));
-  exports.Set("groupNormBackward", Napi::Function::New(env, GroupNormBackward, "groupNormBackward"));
+  exportBinding(env, exports, "layerNormForward", LayerNormForward);
+  exportBinding(env, exports, "layerNormBackward", LayerNormBackward);
+  exportBinding(env, exports, "batchNormForward", BatchNormForward);
+  exportBinding(env, exports, "batchNormBackward", BatchNormBackward);
+  exportBinding(env, exports, "groupNormForward", GroupNormForward);
+  exportBinding(env, exports, "groupNormBackward", GroupNormBackward);
 }
 
 }  // namespace lattice

@@ -162,9 +162,9 @@ void RmspropStep(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void registerOptimBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("sgdStep", Napi::Function::New(env, SgdStep, "sgdStep"));
-  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
-  exports.Set("rmspropStep", Napi::Function::New(env, RmspropStep, "rmspropStep"));
+  exportBinding(env, exports, "sgdStep", SgdStep);
+  exportBinding(env, exports, "adamStep", AdamStep);
+  exportBinding(env, exports, "rmspropStep", RmspropStep);
 }
 
 }  // namespace lattice

@@ -137,12 +137,12 @@ void AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) { AdaptiveAvgPool
 }  // namespace
 
 void registerPoolBindings(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d));
-  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward));
-  exports.Set("avgPool2d", Napi::Function::New(env, AvgPool2d));
-  exports.Set("avgPool2dBackward", Napi::Function::New(env, AvgPool2dBackward));
-  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, AdaptiveAvgPool2d));
-  exports.Set("adaptiveAvgPool2dBackward", Napi::Function::New(env, AdaptiveAvgPool2dBackward));
+  exportBinding(env, exports, "maxPool2d", MaxPool2d);
+  exportBinding(env, exports, "maxPool2dBackward", MaxPool2dBackward);
+  exportBinding(env, exports, "avgPool2d", AvgPool2d);
+  exportBinding(env, exports, "avgPool2dBackward", AvgPool2dBackward);
+  exportBinding(env, exports, "adaptiveAvgPool2d", AdaptiveAvgPool2d);
+  exportBinding(env, exports, "adaptiveAvgPool2dBackward", AdaptiveAvgPool2dBackward);
 }
 
 }  // namespace lattice

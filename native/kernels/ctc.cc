@@ -13,6 +13,9 @@
 // gamma_t(k) = sum_{s: l'_s = k} a_t(s) b_t(s) / sum_s a_t(s) b_t(s) for any scaling of a_t and b_t.
 // If a frame's mass underflows (emission ratios beyond double's range, an impossible alignment, or
 // NaN), the item is recomputed by the exact log-space recursion with log-add-exp in every cell.
+//
+// Memory: the backward needs every frame's alpha, a [T][S] table per item (the binding refuses
+// items past kCtcMaxTableCells); without a gradient only two rows are kept, O(S) per item.
 #include "ctc.h"
 
 #include <algorithm>
@@ -39,11 +42,11 @@ struct Scratch {
   std::vector<int32_t> classes;   // distinct classes of l' (classes[0] = blank)
   std::vector<int32_t> stateCol;  // per state: its column in classes
   std::vector<double> skipMask;   // 1 where skip(s), at s + 2 (two zeros before, two after)
-  std::vector<double> emit;       // [T][U] exp(logProbs - m_t)
-  std::vector<double> alpha;      // [T][S + 2], two leading zeros per frame
+  std::vector<double> emit;       // [T][U] exp(logProbs - m_t) ([1][U] without a gradient)
+  std::vector<double> alpha;      // [T][S + 2], two leading zeros per frame ([2][S + 2] without a gradient)
   std::vector<double> beta, betaNext, emitBeta;  // [S + 2], two trailing zeros
   std::vector<double> occupancy;  // [U]
-  std::vector<double> logAlpha;   // fallback: [T][S]
+  std::vector<double> logAlpha;   // fallback: [T][S] ([2][S] without a gradient)
   std::vector<double> logBeta, logBetaNext;
 };
 
@@ -69,6 +72,9 @@ class CtcItem {
     double logP;
     if (scaledForward(&logP) && (!grad_ || scaledBackward())) return -logP;
     zeroGrad();
+    // The fallback's table is as large as the scaled one: do not hold both.
+    std::vector<double>().swap(w_.alpha);
+    std::vector<double>().swap(w_.emit);
     return finish(logSpace());
   }
 
@@ -77,6 +83,9 @@ class CtcItem {
   bool skip(int64_t s) const { return s % 2 == 1 && s >= 2 && label(s) != label(s - 2); }
   double lp(int64_t t, int64_t k) const { return static_cast<double>(lp_[(t * a_.batch + n_) * a_.classes + k]); }
   T* gradRow(int64_t t) const { return grad_ + (t * a_.batch + n_) * a_.classes; }
+  // The table row of frame t: every frame's row is kept for the backward, else two alternate.
+  int64_t row(int64_t t) const { return grad_ ? t : (t & 1); }
+  int64_t rows() const { return grad_ ? Tn_ : std::min<int64_t>(Tn_, 2); }
 
   void zeroGrad() {
     if (!grad_) return;
@@ -109,23 +118,23 @@ class CtcItem {
 
   bool scaledForward(double* logP) {
     const int64_t U = static_cast<int64_t>(w_.classes.size()), S = S_, W = S + 2;
-    w_.emit.resize(Tn_ * U);
-    w_.alpha.assign(Tn_ * W, 0.0);
+    w_.emit.resize((grad_ ? Tn_ : 1) * U);
+    w_.alpha.assign(rows() * W, 0.0);
     double logScale = 0;
     for (int64_t t = 0; t < Tn_; ++t) {
       double m = -kInf;
       for (int64_t u = 0; u < U; ++u) m = std::max(m, lp(t, w_.classes[u]));
       if (!std::isfinite(m)) return false;
-      double* e = &w_.emit[t * U];
+      double* e = &w_.emit[(grad_ ? t : 0) * U];
       for (int64_t u = 0; u < U; ++u) e[u] = std::exp(lp(t, w_.classes[u]) - m);
-      double* cur = &w_.alpha[t * W + 2];
+      double* cur = &w_.alpha[row(t) * W + 2];
       double mass = 0;
       if (t == 0) {
         cur[0] = e[w_.stateCol[0]];
         if (S > 1) cur[1] = e[w_.stateCol[1]];
         mass = cur[0] + (S > 1 ? cur[1] : 0.0);
       } else {
-        const double* prev = &w_.alpha[(t - 1) * W + 2];
+        const double* prev = &w_.alpha[row(t - 1) * W + 2];
         const double* sk = &w_.skipMask[2];
         for (int64_t s = 0; s < S; ++s) {
           const double v = e[w_.stateCol[s]] * (prev[s] + prev[s - 1] + sk[s] * prev[s - 2]);
@@ -138,7 +147,7 @@ class CtcItem {
       for (int64_t s = 0; s < S; ++s) cur[s] *= inv;
       logScale += m + std::log(mass);
     }
-    const double* last = &w_.alpha[(Tn_ - 1) * W + 2];
+    const double* last = &w_.alpha[row(Tn_ - 1) * W + 2];
     const double endMass = last[S - 1] + (S > 1 ? last[S - 2] : 0.0);
     if (!(endMass > 0)) return false;
     *logP = logScale + std::log(endMass);
@@ -191,15 +200,15 @@ class CtcItem {
   // The exact recursion in log space; returns log p and fills the gradient when p > 0.
   double logSpace() {
     const int64_t S = S_;
-    w_.logAlpha.assign(Tn_ * S, -kInf);
+    w_.logAlpha.assign(rows() * S, -kInf);
     for (int64_t t = 0; t < Tn_; ++t) {
-      double* cur = &w_.logAlpha[t * S];
+      double* cur = &w_.logAlpha[row(t) * S];
       for (int64_t s = 0; s < S; ++s) {
         double prev;
         if (t == 0) {
           prev = s <= 1 ? 0.0 : -kInf;
         } else {
-          const double* p = &w_.logAlpha[(t - 1) * S];
+          const double* p = &w_.logAlpha[row(t - 1) * S];
           prev = p[s];
           if (s >= 1) prev = logAdd(prev, p[s - 1]);
           if (skip(s)) prev = logAdd(prev, p[s - 2]);
@@ -207,7 +216,7 @@ class CtcItem {
         cur[s] = prev == -kInf ? -kInf : prev + lp(t, label(s));
       }
     }
-    const double* last = &w_.logAlpha[(Tn_ - 1) * S];
+    const double* last = &w_.logAlpha[row(Tn_ - 1) * S];
     const double logP = S > 1 ? logAdd(last[S - 1], last[S - 2]) : last[S - 1];
     if (!grad_ || !std::isfinite(logP)) return logP;
     w_.logBeta.assign(S, -kInf);

@@ -30,6 +30,13 @@ export interface CtcOptions {
 
 const OP = 'ctcLoss';
 
+/**
+ * The largest alpha table, T_n * (2 L_n + 1) float64 cells (2 GiB), that one batch item may need
+ * for its gradient (native/kernels/ctc.h holds the same bound). Without a gradient both kernels
+ * keep two rows only, so the loss alone has no such limit.
+ */
+export const CTC_MAX_TABLE_CELLS = 2 ** 28;
+
 /** Per-item lengths: an int32 tensor [N], a number array, an Int32Array, or one number for an unbatched sequence. */
 export type Lengths = Tensor | readonly number[] | Int32Array | number;
 
@@ -116,6 +123,14 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
 
   const dtype = logProbs.dtype;
   const needGrad = logProbs.requiresGrad && isGradEnabled();
+  if (needGrad) {
+    for (let n = 0; n < batch; n++) {
+      const states = 2 * tgtLens[n] + 1, cells = inLens[n] * states;
+      if (cells > CTC_MAX_TABLE_CELLS) {
+        throw new ShapeError(`${OP}: batch item ${n} (inputLengths ${inLens[n]}, targetLengths ${tgtLens[n]}) needs an alpha table of ${inLens[n]} frames x ${states} states = ${cells} float64 cells (${(cells * 8 / 2 ** 30).toFixed(1)} GiB) for its gradient, more than the limit of ${CTC_MAX_TABLE_CELLS} cells (2 GiB); split the sequence, or compute the loss alone under noGrad (two rows per item)`);
+      }
+    }
+  }
   const nll = empty([batch], dtype);
   const grad = needGrad ? empty(logProbs.shape.slice(), dtype) : null;
   backend().ctcLoss(logProbs.values as FloatArray, maxTime, batch, classes, labels, offsets, tgtLens, inLens, blank, zeroInfinity,
@@ -146,7 +161,9 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
     if (!isGradEnabled()) return [result];
     // Under createGraph the result is linear in g, but its dependence on logProbs is not recorded:
     // differentiating it again reports that instead of returning a wrong second derivative.
-    return [record(Tensor.fromData(result.values, result.shape.slice(), dtype), 'ctcLossBackward', [logProbs, scale], () => {
+    // A second tensor over result's storage (counted, as a view is): a tidy() that disposes result must not
+    // hand the buffer to the pool while this gradient still reads it.
+    return [record(new Tensor(result.storage, result.shape.slice(), dtype), 'ctcLossBackward', [logProbs, scale], () => {
       throw new AutogradError(`${OP}: second derivatives are not implemented (the CTC gradient is first order only, as in PyTorch)`);
     })];
   }, [logProbs]);

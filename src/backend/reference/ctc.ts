@@ -37,6 +37,8 @@ function logAdd(a: number, b: number): number {
   return m + Math.log1p(Math.exp(-Math.abs(a - b)));
 }
 
+const EMPTY_ROW = new Float64Array(0);
+
 export function ctcLoss(logProbs: FloatArray, maxTime: number, batch: number, classes: number,
   targets: Int32Array, targetOffsets: Int32Array, targetLengths: Int32Array, inputLengths: Int32Array,
   blank: number, zeroInfinity: boolean, nll: FloatArray, grad: FloatArray | null): void {
@@ -65,6 +67,8 @@ export function ctcLoss(logProbs: FloatArray, maxTime: number, batch: number, cl
           row[s] = prev === -Infinity ? -Infinity : prev + at(t, n, label(s));
         }
         alpha.push(row);
+        // Without a gradient only the previous row is read again: drop the rest (O(S) memory).
+        if (!grad && t >= 1) alpha[t - 1] = EMPTY_ROW;
       }
       const last = alpha[T - 1];
       logP = S >= 2 ? logAdd(last[S - 1], last[S - 2]) : last[S - 1];
