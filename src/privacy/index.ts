@@ -1,0 +1,12 @@
+/**
+ * privacy: differentially private training. Accountants (RDP and PRV) that turn DP-SGD
+ * steps into (ε, δ), per-sample gradients, ghost clipping and makePrivate.
+ * @example
+ * import { privacy } from 'lattice-ml';
+ * const acc = new privacy.RdpAccountant();
+ * acc.step({ noiseMultiplier: 1.1, sampleRate: 256 / 60000, steps: 14040 });
+ * acc.getEpsilon(1e-5); // ≈ 2.59 (Opacus's conversion)
+ */
+export { computeRdp, rdpToEpsilon, DEFAULT_ORDERS, type RdpConversion } from './rdp';
+export { prvEpsilon, type MechanismPhase } from './prv';
+export { RdpAccountant, PrvAccountant, createAccountant, noiseForTarget, type Accountant } from './accountant';
