@@ -67,4 +67,5 @@ export * as optim from './optim/index';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip';
 export * as data from './data/index';
 export * as train from './train/index';
+export * as privacy from './privacy/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';
