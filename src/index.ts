@@ -67,5 +67,6 @@ export * as optim from './optim/index';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip';
 export * as data from './data/index';
 export * as train from './train/index';
+export * as drift from './drift/index';
 export * as privacy from './privacy/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';

@@ -19,3 +19,4 @@ export { saveSafetensors, loadSafetensors, CheckpointError } from './safetensors
 export { writeReport, renderSvg, type ReportInput } from './report';
 export { diagnose, type Diagnosis, type LayerDiagnosis, type DiagnoseOptions } from './diagnose';
 export { lrFinder, type LrFinderOptions, type LrFinderResult } from './lr-finder';
+export { DriftMonitor, type DriftMonitorOptions, type DriftEvent, type DriftPolicy, type ShiftTestOptions } from './drift-monitor';
