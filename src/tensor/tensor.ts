@@ -147,11 +147,16 @@ export class Tensor {
     return `${this.dtype}[${this.shape.join(',')}]`;
   }
 
-  /** PyTorch-like printout. @example `console.log(String(tensor([1, 2])))  // tensor([1., 2.])` */
+  /**
+   * PyTorch-like printout, summarised past 1000 elements (first and last 3 per dimension around `...`).
+   * @example `console.log(String(tensor([1, 2])))  // tensor([1., 2.])`
+   */
   toString(): string {
-    return formatTensor(this.toArray(), this.shape, this.dtype, this.requiresGrad, this.gradFn?.name);
+    if (this._disposed) return `tensor(<disposed>, ${this.describe()})`;
+    return formatTensor(this.storage.data, this.shape, this.dtype, this.requiresGrad, this.gradFn?.name);
   }
 
+  /** What `console.log` and `util.inspect` print: the same bounded summary as toString(). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }

@@ -1,14 +1,22 @@
 /**
  * safetensors files: an 8-byte little-endian header length, a JSON header
  * {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__: {k: v}},
- * then the raw little-endian tensor bytes. Writes are atomic (temporary file,
- * fsync, rename), so a crash mid-save leaves the previous file intact.
+ * then the raw little-endian tensor bytes. Writes are atomic (see
+ * atomic-write.ts), so a crash mid-save leaves the previous file intact.
+ *
+ * Files of any size: the bytes move in slices of at most 1 GiB, both ways (one
+ * fs call takes at most 2 GiB), straight between the file and each tensor's
+ * buffer. Loading checks everything it can before reading any tensor: a regular
+ * file (not a FIFO or a device such as /dev/zero), the header's length and UTF-8,
+ * no repeated key, metadata of strings, shapes within 2^31-1 elements, offsets
+ * inside the file; bool bytes must be 0 or 1.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { ArgumentError } from '../errors';
 import type { DType } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
+import { fileError, ioChunk, writeFileAtomic } from './atomic-write';
+import { findDuplicateKey } from './json-duplicates';
 
 /** A safetensors file that cannot be read; the message names the file and what is wrong. */
 export class CheckpointError extends ArgumentError {}
@@ -16,73 +24,94 @@ export class CheckpointError extends ArgumentError {}
 const TO_FILE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
 const FILE_SIZES: Record<string, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, I64: 8, F16: 2, BF16: 2, U8: 1, I8: 1, I16: 2 };
 const MAX_HEADER = 100 * 1024 * 1024;
+const MAX_ELEMENTS = 2 ** 31 - 1;
+/** The header's key for string metadata; no tensor may take it. */
+const METADATA_KEY = '__metadata__';
+/** A key that plain JS objects treat as their prototype: refused as a tensor or metadata name. */
+const PROTO_KEY = '__proto__';
 
 /**
  * Writes tensors (and string metadata) to a safetensors file, atomically.
+ * The names `__metadata__` and `__proto__` are reserved and refused.
  * @example `saveSafetensors('model.safetensors', model.stateDict(), { epoch: '3' })`
  */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
-  if (typeof path !== 'string' || path === '') throw new ArgumentError('saveSafetensors: path must be a non-empty string');
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new ArgumentError(`saveSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
-    }
-    header.__metadata__ = metadata;
+  const op = 'saveSafetensors';
+  if (typeof path !== 'string' || path === '') throw new ArgumentError(`${op}: path must be a non-empty string`);
+  if (!tensors || typeof tensors !== 'object') throw new ArgumentError(`${op}: tensors must be an object of named tensors, got ${String(tensors)}`);
+  // `obj['__proto__'] = t` on a plain object sets its prototype instead of adding a key: say so instead of dropping t.
+  if (Object.getPrototypeOf(tensors) instanceof Tensor) {
+    throw new ArgumentError(`${op}: a tensor was assigned to '${PROTO_KEY}' of the tensors object, which became its prototype; '${PROTO_KEY}' is a reserved name`);
   }
+  if (!metadata || typeof metadata !== 'object') throw new ArgumentError(`${op}: metadata must be an object of strings, got ${String(metadata)}`);
+  // A null-prototype header: no name can reach Object.prototype's setters.
+  const header: Record<string, unknown> = Object.create(null);
+  const meta: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k === PROTO_KEY) throw new ArgumentError(`${op}: metadata key '${PROTO_KEY}' is reserved`);
+    if (typeof v !== 'string') throw new ArgumentError(`${op}: metadata '${k}' must be a string, got ${typeof v}`);
+    meta[k] = v;
+  }
+  if (Object.keys(meta).length) header[METADATA_KEY] = meta;
   const names = Object.keys(tensors).sort();
   let offset = 0;
   for (const name of names) {
+    if (name === METADATA_KEY || name === PROTO_KEY) {
+      throw new ArgumentError(`${op}: '${name}' is a reserved name in safetensors files; rename the tensor`);
+    }
     const t = tensors[name];
-    if (!(t instanceof Tensor)) throw new ArgumentError(`saveSafetensors: '${name}' is not a Tensor`);
+    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' is not a Tensor`);
+    if (t.isDisposed) throw new ArgumentError(`${op}: '${name}' (${t.describe()}) was disposed and cannot be saved`);
     const bytes = t.values.byteLength;
     header[name] = { dtype: TO_FILE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   // Pad the header with spaces to a multiple of 8 so the data is aligned (the format allows it).
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
   const headerBytes = Buffer.from(json, 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.length));
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, prefix);
-    writeSync(fd, headerBytes);
+  function* parts(): Generator<Uint8Array> {
+    yield prefix;
+    yield headerBytes;
     for (const name of names) {
       const v = tensors[name].values;
-      writeSync(fd, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      yield new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     }
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
-  try {
-    const dirFd = openSync(dirname(path), 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
+  writeFileAtomic(op, path, parts());
 }
 
 function fail(path: string, why: string): never {
   throw new CheckpointError(`loadSafetensors: ${path}: ${why}`);
 }
 
-function decode(path: string, name: string, dtype: string, bytes: Uint8Array, count: number): { data: Float32Array | Float64Array | Int32Array | Uint8Array; dtype: DType } {
-  const copy = new Uint8Array(bytes); // own ArrayBuffer, aligned for typed views
-  const dv = new DataView(copy.buffer);
+/** Fills `into` from the file at `position`, in slices; fails on a short read. */
+function readExactly(fd: number, path: string, into: Uint8Array, position: number): void {
+  for (let at = 0; at < into.byteLength;) {
+    const n = readSync(fd, into, at, Math.min(ioChunk(), into.byteLength - at), position + at);
+    if (n === 0) fail(path, `the file ended after ${position + at} bytes while reading ${into.byteLength} at offset ${position} (truncated or changed while loading?)`);
+    at += n;
+  }
+}
+
+type Entry = { name: string; dtype: string; shape: number[]; begin: number; end: number; count: number };
+
+/** The tensor of one checked entry, read straight into its buffer where the file's dtype is Lattice's. */
+function readTensor(fd: number, path: string, dataStart: number, e: Entry): { data: Float32Array | Float64Array | Int32Array | Uint8Array; dtype: DType } {
+  const raw = new Uint8Array(e.end - e.begin);
+  readExactly(fd, path, raw, dataStart + e.begin);
+  const { name, dtype, count } = e;
+  const dv = new DataView(raw.buffer);
   switch (dtype) {
-    case 'F32': return { data: new Float32Array(copy.buffer), dtype: 'float32' };
-    case 'F64': return { data: new Float64Array(copy.buffer), dtype: 'float64' };
-    case 'I32': return { data: new Int32Array(copy.buffer), dtype: 'int32' };
-    case 'BOOL': return { data: copy, dtype: 'bool' };
+    case 'F32': return { data: new Float32Array(raw.buffer), dtype: 'float32' };
+    case 'F64': return { data: new Float64Array(raw.buffer), dtype: 'float64' };
+    case 'I32': return { data: new Int32Array(raw.buffer), dtype: 'int32' };
+    case 'BOOL': {
+      for (let i = 0; i < count; i++) if (raw[i] > 1) fail(path, `tensor '${name}' (BOOL) holds the byte ${raw[i]} at element ${i}; bool bytes must be 0 or 1`);
+      return { data: raw, dtype: 'bool' };
+    }
     case 'U8': case 'I8': case 'I16': {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) out[i] = dtype === 'U8' ? dv.getUint8(i) : dtype === 'I8' ? dv.getInt8(i) : dv.getInt16(2 * i, true);
@@ -117,55 +146,104 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/**
- * Reads a safetensors file (Lattice's or PyTorch tooling's). A truncated or
- * corrupt file throws a CheckpointError naming the file and the problem.
- * @example `const { tensors, metadata } = loadSafetensors('model.safetensors')`
- */
-export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (typeof path !== 'string') throw new ArgumentError('loadSafetensors: path must be a string');
-  let file: Buffer;
+/** The header's entries, all checked against each other and the data's length before any tensor is read. */
+function parseHeader(path: string, text: string, dataLength: number): { entries: Entry[]; metadata: Record<string, string> } {
+  let header: unknown;
   try {
-    file = readFileSync(path);
-  } catch (e) {
-    throw new CheckpointError(`loadSafetensors: cannot read ${path}: ${(e as Error).message}`);
-  }
-  if (file.length < 8) fail(path, `${file.length} bytes is too short for a safetensors header`);
-  const headerLength = file.readBigUInt64LE(0);
-  if (headerLength > BigInt(Math.min(MAX_HEADER, file.length - 8))) fail(path, `header length ${headerLength} exceeds the file (${file.length} bytes): truncated or not safetensors`);
-  const hl = Number(headerLength);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
-  try {
-    header = JSON.parse(file.subarray(8, 8 + hl).toString('utf8'));
+    header = JSON.parse(text);
   } catch (e) {
     return fail(path, `the header is not valid JSON (${(e as Error).message})`);
   }
   if (!header || typeof header !== 'object' || Array.isArray(header)) fail(path, 'the header is not a JSON object');
-  const dataStart = 8 + hl;
-  const dataLength = file.length - dataStart;
-  const tensors: Record<string, Tensor> = {};
-  let metadata: Record<string, string> = {};
-  const spans: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') { metadata = entry as Record<string, string>; continue; }
-    const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (!e || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets)) fail(path, `entry '${name}' lacks dtype, shape or data_offsets`);
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) fail(path, `the header repeats the key '${duplicate.key}' in ${duplicate.within === 'header' ? 'its top level' : `'${duplicate.within}'`}`);
+  const metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === PROTO_KEY) fail(path, `the header names a tensor '${PROTO_KEY}', a reserved name`);
+    if (name === METADATA_KEY) {
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry)) fail(path, `${METADATA_KEY} must be an object of strings, got ${JSON.stringify(entry)}`);
+      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+        if (k === PROTO_KEY) fail(path, `${METADATA_KEY} has the reserved key '${PROTO_KEY}'`);
+        if (typeof v !== 'string') fail(path, `${METADATA_KEY} '${k}' must be a string, got ${JSON.stringify(v)}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!e || typeof e !== 'object' || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
+      fail(path, `entry '${name}' lacks dtype, shape or data_offsets [begin, end]`);
+    }
     const size = FILE_SIZES[e.dtype];
     if (!size) fail(path, `tensor '${name}' has unsupported dtype '${e.dtype}'`);
-    if (!e.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(path, `tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
-    const [begin, end] = e.data_offsets;
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataLength) {
-      fail(path, `tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes (truncated?)`);
+    const shape = e.shape as unknown[];
+    if (!shape.every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_ELEMENTS)) {
+      fail(path, `tensor '${name}' has an invalid shape ${JSON.stringify(shape)} (sizes are integers in [0, 2^31-1])`);
     }
-    if (end - begin !== count * size) fail(path, `tensor '${name}' is ${e.dtype} [${e.shape.join(',')}] = ${count * size} bytes but data_offsets span ${end - begin}`);
-    spans.push([begin, end, name]);
-    const { data, dtype } = decode(path, name, e.dtype, file.subarray(dataStart + begin, dataStart + end), count);
-    tensors[name] = Tensor.fromData(data, e.shape.slice(), dtype);
+    const dims = shape as number[];
+    const count = dims.reduce((a, b) => a * b, 1);
+    if (count > MAX_ELEMENTS) fail(path, `tensor '${name}' has shape [${dims.join(',')}] of ${count} elements, more than 2^31-1`);
+    const [begin, end] = e.data_offsets as unknown[];
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || (begin as number) < 0 || (end as number) < (begin as number) || (end as number) > dataLength) {
+      fail(path, `tensor '${name}' has data_offsets [${String(begin)}, ${String(end)}] outside the ${dataLength} data bytes (truncated?)`);
+    }
+    const b = begin as number, en = end as number;
+    if (en - b !== count * size) fail(path, `tensor '${name}' is ${e.dtype} [${dims.join(',')}] = ${count * size} bytes but data_offsets span ${en - b}`);
+    entries.push({ name, dtype: e.dtype, shape: dims.slice(), begin: b, end: en, count });
   }
-  spans.sort((a, b) => a[0] - b[0]);
+  const spans = entries.slice().sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) fail(path, `tensors '${spans[i - 1][2]}' and '${spans[i][2]}' overlap`);
+    if (spans[i].begin < spans[i - 1].end) fail(path, `tensors '${spans[i - 1].name}' and '${spans[i].name}' overlap`);
   }
-  return { tensors, metadata };
+  return { entries, metadata };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a safetensors file (Lattice's or PyTorch tooling's). A truncated or
+ * corrupt file, or a path that is not a regular file, throws a CheckpointError
+ * naming the file and the problem; no tensor is made unless all are valid.
+ * @example `const { tensors, metadata } = loadSafetensors('model.safetensors')`
+ */
+export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  if (typeof path !== 'string') throw new ArgumentError('loadSafetensors: path must be a string');
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    throw new CheckpointError(fileError('loadSafetensors', path, 'read', e).message);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() ? 'a character device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      fail(path, `is ${kind}, not a regular file`);
+    }
+    const fileLength = st.size;
+    if (fileLength < 8) fail(path, `${fileLength} bytes is too short for a safetensors header`);
+    const prefix = Buffer.alloc(8);
+    readExactly(fd, path, prefix, 0);
+    const headerLength = prefix.readBigUInt64LE(0);
+    if (headerLength > BigInt(MAX_HEADER)) fail(path, `header length ${headerLength} is more than the ${MAX_HEADER}-byte limit: corrupt or not safetensors`);
+    if (headerLength > BigInt(fileLength - 8)) fail(path, `header length ${headerLength} exceeds the file (${fileLength} bytes): truncated or not safetensors`);
+    const hl = Number(headerLength);
+    const headerBytes = Buffer.alloc(hl);
+    readExactly(fd, path, headerBytes, 8);
+    let text: string;
+    try {
+      text = utf8.decode(headerBytes);
+    } catch {
+      return fail(path, 'the header is not valid UTF-8');
+    }
+    const dataStart = 8 + hl;
+    const { entries, metadata } = parseHeader(path, text, fileLength - dataStart);
+    const read = entries.map((e) => ({ e, ...readTensor(fd, path, dataStart, e) }));
+    const tensors: Record<string, Tensor> = {};
+    for (const { e, data, dtype } of read) tensors[e.name] = Tensor.fromData(data, e.shape, dtype);
+    return { tensors, metadata };
+  } finally {
+    closeSync(fd);
+  }
 }

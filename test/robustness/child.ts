@@ -28,3 +28,22 @@ export function runChild(source: string, opts: { ext?: 'cjs' | 'ts'; limitKb?: n
     : spawnSync(process.execPath, nodeArgs, { cwd: ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 60_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
+
+let bundled: string | null = null;
+
+/**
+ * src/train/safetensors.ts and atomic-write.ts bundled once to CommonJS, for children and
+ * workers that must start in tens of milliseconds (20 kill -9 runs, worker threads).
+ */
+export function safetensorsBundle(): string {
+  if (bundled) return bundled;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-bundle-'));
+  const entry = join(dir, 'entry.ts');
+  writeFileSync(entry, `export * from ${JSON.stringify(join(ROOT, 'src/train/safetensors'))};\nexport * from ${JSON.stringify(join(ROOT, 'src/train/atomic-write'))};\nexport { Tensor } from ${JSON.stringify(join(ROOT, 'src/tensor/tensor'))};\n`);
+  const out = join(dir, 'safetensors.cjs');
+  esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'error' });
+  bundled = out;
+  return out;
+}
