@@ -10,3 +10,5 @@
 export { computeRdp, rdpToEpsilon, DEFAULT_ORDERS, type RdpConversion } from './rdp';
 export { prvEpsilon, type MechanismPhase } from './prv';
 export { RdpAccountant, PrvAccountant, createAccountant, noiseForTarget, type Accountant } from './accountant';
+export { perSampleGrads, GradSampleHooks, type LayerCall } from './grad-sample';
+export { clipAndSum, type ClipOptions, type ClipResult, type NormMode } from './clip';

@@ -1,0 +1,136 @@
+/**
+ * Per-sample clipping from recorded layer calls: per-sample norms (ghost or materialised,
+ * per layer), clip factors c_n = min(1, C/(‖∇_n‖ + 1e-6)) (Opacus's), and the clipped sum
+ * Σ_n c_n ∇_n per parameter. With per-layer clipping each layer l has its own bound C_l.
+ */
+import { mul } from '../ops/binary';
+import { clamp } from '../ops/unary';
+import { matmul } from '../ops/matmul';
+import { sum } from '../ops/reduce';
+import { reshape } from '../ops/shape';
+import { sqrt } from '../ops/unary';
+import { div } from '../ops/binary';
+import { add } from '../ops/binary';
+import type { AnyModule } from '../nn/module';
+import type { Parameter } from '../nn/parameter';
+import type { Tensor } from '../tensor/tensor';
+import { lossScale, type LayerCall } from './grad-sample';
+
+/** How a layer's per-sample norms are found: without forming per-sample gradients, or by forming them. */
+export type NormMode = 'ghost' | 'materialize';
+
+interface LayerWork {
+  module: AnyModule;
+  params: Parameter[];
+  calls: LayerCall[];
+  mode: NormMode;
+  /** Per-sample gradients when materialised, [N, ...]. */
+  grads?: Tensor[];
+  normSq: Tensor;
+}
+
+function materialize(calls: LayerCall[], scale: number): Tensor[] {
+  let acc: Tensor[] | null = null;
+  for (const c of calls) {
+    const ps = c.rule.perSample(c.module, c.input, scaled(c, scale), c.args);
+    acc = acc ? acc.map((t, k) => add(t, ps[k])) : ps;
+  }
+  return acc!;
+}
+
+function scaled(c: LayerCall, scale: number): Tensor {
+  return scale === 1 ? c.grad! : mul(c.grad!, scale);
+}
+
+function normSqOf(grads: Tensor[]): Tensor {
+  let total: Tensor | null = null;
+  for (const g of grads) {
+    const n = g.shape[0];
+    const s = sum(mul(g, g), 1 < g.ndim ? Array.from({ length: g.ndim - 1 }, (_, k) => k + 1) : [], {}).reshape([n]);
+    total = total ? add(total, s) : s;
+  }
+  return total!;
+}
+
+/** Groups the calls by layer and finds each layer's per-sample squared norms. */
+function layerNorms(calls: LayerCall[], modeOf: (m: AnyModule, canGhost: boolean) => NormMode, scale: number): LayerWork[] {
+  const byModule = new Map<AnyModule, LayerCall[]>();
+  for (const c of calls) {
+    if (!c.grad) continue;
+    const list = byModule.get(c.module) ?? [];
+    list.push(c);
+    byModule.set(c.module, list);
+  }
+  const out: LayerWork[] = [];
+  for (const [module, cs] of byModule) {
+    const rule = cs[0].rule;
+    // A layer called twice has cross terms between its calls: only materialised norms are exact.
+    const canGhost = cs.length === 1 && !!rule.ghostNormSq && !!rule.weightedSum;
+    const mode = canGhost ? modeOf(module, true) : 'materialize';
+    if (mode === 'ghost') {
+      out.push({ module, params: rule.params(module), calls: cs, mode, normSq: rule.ghostNormSq!(module, cs[0].input, scaled(cs[0], scale)) });
+    } else {
+      const grads = materialize(cs, scale);
+      out.push({ module, params: rule.params(module), calls: cs, mode, grads, normSq: normSqOf(grads) });
+    }
+  }
+  return out;
+}
+
+/** Σ_n c_n ∇_n for one layer. */
+function weightedSum(w: LayerWork, c: Tensor, scale: number): Tensor[] {
+  if (w.mode === 'ghost') {
+    const call = w.calls[0];
+    return call.rule.weightedSum!(w.module, call.input, scaled(call, scale), c);
+  }
+  const n = c.shape[0];
+  return w.grads!.map((g, k) => reshape(matmul(reshape(c, [1, n]), reshape(g, [n, -1])), w.params[k].shape));
+}
+
+export interface ClipOptions {
+  /** C: the bound on each sample's gradient norm (flat), or one bound per layer (per-layer clipping). */
+  maxGradNorm: number | number[];
+  lossReduction: 'sum' | 'mean';
+  /** Chooses ghost or materialised norms per layer. */
+  modeOf: (m: AnyModule, canGhost: boolean) => NormMode;
+}
+
+export interface ClipResult {
+  /** Σ_n c_n ∇_n per parameter. */
+  sums: Map<Parameter, Tensor>;
+  /** Each sample's gradient norm before clipping ([N]; per layer with per-layer clipping: [layers][N]). */
+  norms: Tensor[];
+  /** The layers and the norm mode each used. */
+  modes: Map<AnyModule, NormMode>;
+  batchSize: number;
+}
+
+const clipFactor = (norm: Tensor, bound: number): Tensor => clamp(div(bound, add(norm, 1e-6)), { max: 1 });
+
+/**
+ * Clips every sample's gradient and sums them, from the recorded calls of one batch.
+ * @example `const { sums } = clipAndSum(hooks.calls, { maxGradNorm: 1, lossReduction: 'mean', modeOf: () => 'ghost' })`
+ */
+export function clipAndSum(calls: LayerCall[], opts: ClipOptions): ClipResult {
+  const withGrad = calls.filter((c) => c.grad);
+  const scale = lossScale(withGrad, opts.lossReduction);
+  const work = layerNorms(withGrad, opts.modeOf, scale);
+  const sums = new Map<Parameter, Tensor>();
+  const modes = new Map<AnyModule, NormMode>(work.map((w) => [w.module, w.mode]));
+  const batchSize = work.length ? work[0].normSq.shape[0] : 0;
+  const add2 = (p: Parameter, t: Tensor): void => { const prev = sums.get(p); sums.set(p, prev ? add(prev, t) : t); };
+  if (Array.isArray(opts.maxGradNorm)) {
+    const bounds = opts.maxGradNorm;
+    if (bounds.length !== work.length) throw new RangeError(`clipAndSum: ${bounds.length} per-layer bounds for ${work.length} layers`);
+    const norms = work.map((w) => sqrt(w.normSq));
+    work.forEach((w, l) => weightedSum(w, clipFactor(norms[l], bounds[l]), scale).forEach((t, k) => add2(w.params[k], t)));
+    return { sums, norms, modes, batchSize };
+  }
+  let total: Tensor | null = null;
+  for (const w of work) total = total ? add(total, w.normSq) : w.normSq;
+  if (!total) return { sums, norms: [], modes, batchSize };
+  const norm = sqrt(total);
+  const c = clipFactor(norm, opts.maxGradNorm);
+  for (const w of work) weightedSum(w, c, scale).forEach((t, k) => add2(w.params[k], t));
+  return { sums, norms: [norm], modes, batchSize };
+}

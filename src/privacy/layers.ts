@@ -1,0 +1,201 @@
+/**
+ * Per-sample gradients of each supported layer from what backward already has: the
+ * layer's input a (saved by a forward hook) and the gradient g of the summed loss with
+ * respect to its output. Every rule is a batched product over the batch dim, never a
+ * loop over samples.
+ *
+ *   Linear      ∇W_n = Σ_t g_{n,t} a_{n,t}ᵀ,  ∇b_n = Σ_t g_{n,t}        (t: any extra dims)
+ *   Conv        the same on unfolded patches: a → [C·kh·kw, positions]
+ *   LayerNorm / GroupNorm   ∇γ_n = Σ g ⊙ x̂,  ∇β_n = Σ g  over the sample's positions
+ *   Embedding   ∇W_n = Σ_t onehot(i_{n,t}) g_{n,t}ᵀ (scatter-added per sample)
+ *
+ * Ghost norms (Li et al. 2021; Bu et al. 2022) give ‖∇W_n‖² without forming ∇W_n:
+ * ‖∇W_n‖² = Σ_{t,t'} (a_t·a_t')(g_t·g_t'), which for one position is ‖a‖²‖g‖².
+ */
+import { ArgumentError } from '../errors';
+import { conv1d, conv2d } from '../ops/conv';
+import { tensor } from '../ops/creation';
+import { mul } from '../ops/binary';
+import { indexAdd } from '../ops/indexing';
+import { matmulT } from '../ops/matmul';
+import { groupNorm, layerNorm } from '../ops/norm';
+import { sum } from '../ops/reduce';
+import { reshape } from '../ops/shape';
+import { zeros } from '../ops/creation';
+import type { AnyModule } from '../nn/module';
+import { Conv1d, Conv2d } from '../nn/layers/conv';
+import { Embedding } from '../nn/layers/embedding';
+import { Linear } from '../nn/layers/linear';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from '../nn/layers/normalization';
+import type { Parameter } from '../nn/parameter';
+import type { Tensor } from '../tensor/tensor';
+import type { DType } from '../tensor/dtype';
+
+/** What one layer contributes: its parameters, their per-sample gradients and (where it can) ghost norms. */
+export interface LayerRule {
+  /** The layer's trainable parameters, in the order perSample returns gradients. */
+  params(m: AnyModule): Parameter[];
+  /** Per-sample gradients [N, ...param.shape], one per parameter. */
+  perSample(m: AnyModule, a: Tensor, g: Tensor, args?: unknown[]): Tensor[];
+  /** Σ over the layer's parameters of ‖∇_n‖², [N], without materialising (Linear and Conv). */
+  ghostNormSq?(m: AnyModule, a: Tensor, g: Tensor): Tensor;
+  /** Σ_n c_n ∇_n per parameter, from a and g directly (book-keeping); with ghostNormSq. */
+  weightedSum?(m: AnyModule, a: Tensor, g: Tensor, c: Tensor): Tensor[];
+}
+
+const present = (...ps: (Parameter | null)[]): Parameter[] => ps.filter((p): p is Parameter => p !== null && p.requiresGrad);
+
+/** Σ_{t,t'} (AAᵀ)⊙(GGᵀ) per sample, for A [N, T, p] and G [N, T, q]; ‖A‖²‖G‖² when T = 1. */
+function gramNormSq(A: Tensor, G: Tensor): Tensor {
+  const [N, T] = A.shape;
+  if (T === 1) return mul(sum(mul(A, A), [1, 2]), sum(mul(G, G), [1, 2]));
+  return sum(mul(matmulT(A, A, false, true), matmulT(G, G, false, true)), [1, 2]).reshape([N]);
+}
+
+/** The linear rule on A [N, T, in], G [N, T, out]. */
+function linearPerSample(A: Tensor, G: Tensor, hasWeight: boolean, hasBias: boolean): Tensor[] {
+  const out: Tensor[] = [];
+  if (hasWeight) out.push(matmulT(G, A, true, false));
+  if (hasBias) out.push(sum(G, 1));
+  return out;
+}
+
+const linearRule: LayerRule = {
+  params: (m) => present((m as Linear).weight, (m as Linear).bias),
+  perSample(m, a, g) {
+    const l = m as Linear, N = a.shape[0];
+    return linearPerSample(reshape(a, [N, -1, l.inFeatures]), reshape(g, [N, -1, l.outFeatures]), l.weight.requiresGrad, !!l.bias?.requiresGrad);
+  },
+  ghostNormSq(m, a, g) {
+    const l = m as Linear, N = a.shape[0];
+    const A = reshape(a, [N, -1, l.inFeatures]), G = reshape(g, [N, -1, l.outFeatures]);
+    let n2 = gramNormSq(A, G);
+    if (l.bias?.requiresGrad) { const gb = sum(G, 1); n2 = n2.add(sum(mul(gb, gb), 1)); }
+    return n2;
+  },
+  weightedSum(m, a, g, c) {
+    // Σ_n c_n g_nᵀ a_n is one GEMM over all rows once g is scaled per sample.
+    const l = m as Linear, N = a.shape[0];
+    const Gc = mul(reshape(g, [N, -1, l.outFeatures]), reshape(c, [N, 1, 1]));
+    const rows = Gc.shape[0] * Gc.shape[1];
+    const G2 = reshape(Gc, [rows, l.outFeatures]);
+    const out: Tensor[] = [];
+    if (l.weight.requiresGrad) out.push(matmulT(G2, reshape(a, [rows, l.inFeatures]), true, false));
+    if (l.bias?.requiresGrad) out.push(sum(G2, 0));
+    return out;
+  },
+};
+
+/** One-hot kernels [C·K, 1, k...] whose grouped convolution copies each patch into channels (c, tap): im2col by conv. */
+const unfoldKernels = new Map<string, Tensor>();
+function unfoldKernel(C: number, kernel: number[], dtype: DType): Tensor {
+  const key = `${C}/${kernel.join('x')}/${dtype}`;
+  let k = unfoldKernels.get(key);
+  if (!k) {
+    const K = kernel.reduce((p, v) => p * v, 1);
+    const v = new Float64Array(C * K * K);
+    for (let i = 0; i < C * K; i++) v[i * K + (i % K)] = 1;
+    k = reshape(tensor(Array.from(v), { dtype }), [C * K, 1, ...kernel]);
+    k.kept = true;
+    unfoldKernels.set(key, k);
+  }
+  return k;
+}
+
+type ConvLike = Conv1d | Conv2d;
+function kernelOf(m: ConvLike): number[] {
+  return m instanceof Conv2d ? [...m.kernelSize] : [m.kernelSize as number];
+}
+
+/** Patches of the conv's input, [N, groups, C/groups·K, positions], matching weight [O, C/groups, k...]. */
+function unfoldFor(m: ConvLike, a: Tensor): Tensor {
+  const N = a.shape[0], C = m.inChannels, kernel = kernelOf(m);
+  const K = kernel.reduce((p, v) => p * v, 1);
+  const w = unfoldKernel(C, kernel, a.dtype as DType);
+  const opts = { stride: m.stride, padding: m.padding, dilation: m.dilation, groups: C } as never;
+  const patches = m instanceof Conv2d ? conv2d(a, w, null, opts) : conv1d(a, w, null, opts);
+  return reshape(patches, [N, m.groups, (C / m.groups) * K, -1]);
+}
+
+const convRule: LayerRule = {
+  params: (m) => present((m as ConvLike).weight, (m as ConvLike).bias),
+  perSample(m, a, g) {
+    const c = m as ConvLike, N = a.shape[0];
+    const G = reshape(g, [N, c.groups, c.outChannels / c.groups, -1]);
+    const out: Tensor[] = [];
+    if (c.weight.requiresGrad) out.push(reshape(matmulT(G, unfoldFor(c, a), false, true), [N, ...c.weight.shape]));
+    if (c.bias?.requiresGrad) out.push(reshape(sum(G, 3), [N, c.outChannels]));
+    return out;
+  },
+  ghostNormSq(m, a, g) {
+    const c = m as ConvLike, N = a.shape[0];
+    const A = unfoldFor(c, a), G = reshape(g, [N, c.groups, c.outChannels / c.groups, -1]);
+    // (AᵀA) ⊙ (GᵀG) over positions, per group, summed.
+    let n2 = sum(mul(matmulT(A, A, true, false), matmulT(G, G, true, false)), [1, 2, 3]);
+    if (c.bias?.requiresGrad) { const gb = sum(G, 3); n2 = n2.add(sum(mul(gb, gb), [1, 2])); }
+    return reshape(n2, [N]);
+  },
+};
+
+/** x̂ = (x - mean)/√(var + eps), recomputed without affine, for the norm layers' γ. */
+const layerNormRule: LayerRule = {
+  params: (m) => present((m as LayerNorm).weight, (m as LayerNorm).bias),
+  perSample(m, a, g) {
+    const l = m as LayerNorm, N = a.shape[0], D = l.normalizedShape.reduce((p, v) => p * v, 1);
+    const G = reshape(g, [N, -1, D]);
+    const out: Tensor[] = [];
+    if (l.weight?.requiresGrad) out.push(reshape(sum(mul(G, reshape(layerNorm(a, l.normalizedShape, null, null, { eps: l.eps }), [N, -1, D])), 1), [N, ...l.normalizedShape]));
+    if (l.bias?.requiresGrad) out.push(reshape(sum(G, 1), [N, ...l.normalizedShape]));
+    return out;
+  },
+};
+
+const groupNormRule: LayerRule = {
+  params: (m) => present((m as GroupNorm).weight, (m as GroupNorm).bias),
+  perSample(m, a, g) {
+    const l = m as GroupNorm, N = a.shape[0], C = l.numChannels;
+    const G = reshape(g, [N, C, -1]);
+    const out: Tensor[] = [];
+    if (l.weight?.requiresGrad) out.push(sum(mul(G, reshape(groupNorm(a, l.numGroups, null, null, { eps: l.eps }), [N, C, -1])), 2));
+    if (l.bias?.requiresGrad) out.push(sum(G, 2));
+    return out;
+  },
+};
+
+const embeddingRule: LayerRule = {
+  params: (m) => present((m as Embedding).weight),
+  perSample(m, a, g) {
+    const e = m as Embedding, N = a.shape[0], V = e.numEmbeddings, D = e.embeddingDim;
+    // Row n·V + i of a [N·V, D] table gathers sample n's gradient for embedding i.
+    const idx = a.values as Int32Array, T = idx.length / Math.max(N, 1);
+    const rows = new Int32Array(idx.length);
+    for (let k = 0; k < idx.length; k++) rows[k] = Math.floor(k / T) * V + idx[k];
+    let G = reshape(g, [idx.length, D]);
+    if (e.paddingIdx !== null) {
+      const keep = new Float64Array(idx.length);
+      for (let k = 0; k < idx.length; k++) keep[k] = idx[k] === e.paddingIdx ? 0 : 1;
+      G = mul(G, reshape(tensor(Array.from(keep), { dtype: g.dtype as DType }), [idx.length, 1]));
+    }
+    const table = indexAdd(zeros([N * V, D], { dtype: g.dtype as 'float32' | 'float64' }), 0, tensor(Array.from(rows), { dtype: 'int32' }), G);
+    return [reshape(table, [N, V, D])];
+  },
+};
+
+/**
+ * The rule for a module that owns parameters, or null for one that owns none.
+ * Throws for layers whose output mixes samples (BatchNorm) and for unknown layers with parameters.
+ */
+export function ruleFor(m: AnyModule): LayerRule | null {
+  const own = m.parameters({ recurse: false }).filter((p) => p.requiresGrad);
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d || /^BatchNorm/.test(m.constructor.name)) {
+    if (own.length === 0 && !(m as { training?: boolean }).training) return null;
+    throw new ArgumentError(`privacy: ${m.constructor.name} mixes the samples of a batch (its batch statistics make each output depend on every sample), so no per-sample gradient exists; use GroupNorm (nn.GroupNorm(groups, channels)) or LayerNorm instead`);
+  }
+  if (own.length === 0) return null;
+  if (m instanceof Linear) return linearRule;
+  if (m instanceof Conv2d || m instanceof Conv1d) return convRule;
+  if (m instanceof LayerNorm) return layerNormRule;
+  if (m instanceof GroupNorm) return groupNormRule;
+  if (m instanceof Embedding) return embeddingRule;
+  throw new ArgumentError(`privacy: per-sample gradients are not implemented for ${m.constructor.name} (it owns ${own.length} trainable parameter(s)); supported: Linear, Conv1d, Conv2d, LayerNorm, GroupNorm, Embedding, LSTM, GRU`);
+}
