@@ -1,62 +1,60 @@
 /**
- * `npm run bench [-- --only gemm,overhead] [--quick] [--reps N] [--render results/X.json] [--out /tmp/stem]`: runs each
- * workload on Lattice and on every peer present, in one run, and writes
- * bench/results/<date>.json and .md with min/median/max and ratios
- * (peer median / Lattice median: above 1 means Lattice is faster).
+ * `npm run bench [-- --quick] [--only gemm,conv] [--rounds 3] [--threads 1,2] [--out STEM] [--render X.json]`
+ *
+ * Runs the workloads of docs/bench-workloads.md on Lattice and on every peer present (PyTorch 2.x
+ * with and without torch.compile, TensorFlow, PyTorch 1.13, numpy/OpenBLAS, tfjs-node, tfjs-wasm),
+ * each a long-lived worker process pinned to N threads. Per row: warm-up, then R rounds in which
+ * every peer and Lattice run back to back in a shuffled order. Writes bench/results/<date>.json
+ * and .md and latest.json / latest.md (quick: quick-latest.*); the schema is in bench/README.md.
+ * Peers are set up by bench/setup/python-peers.sh and bench/setup/tfjs-node.sh (cached outside
+ * the repository); a missing peer is reported, never an error.
  */
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CACHE, fairEnv, peerSpecs, Worker, type PeerSpec } from './lib/pool';
+import { buildRows, renderMarkdown, SCHEMA, type Measured, type Meta, type Round } from './lib/report';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
 const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(name);
-const value = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const flag = (name: string): boolean => argv.includes(name);
+const value = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+
 const quick = flag('--quick');
-const reps = value('--reps') ?? '5';
+const rounds = Number(value('--rounds') ?? 3);
+const samplesPerRound = Number(value('--samples') ?? 3);
+const ALL = ['gemm', 'mlp', 'cnn', 'deep', 'ctc', 'conv', 'adam', 'norms', 'overhead'];
+const QUICK = ['gemm', 'mlp', 'cnn', 'overhead'];
+const workloads = value('--only')?.split(',') ?? (quick ? QUICK : ALL);
+const threadList = (value('--threads') ?? (quick ? '1' : '1,2')).split(',').map(Number);
+const peerFilter = value('--peers')?.split(',');
+// A guard, not a target: past it the remaining workloads are listed as not run.
+const budgetS = Number(value('--budget') ?? (quick ? 170 : 1150));
+const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
 
-interface Result { case: string; unit: string | null; min?: number; median?: number; max?: number; gflops?: { median: number }; unsupported?: boolean; skipped?: boolean; reason?: string; [k: string]: unknown }
-interface Run { peer: string; threads: number; workload: string; results: Result[]; error?: string; blas?: unknown }
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
 
-/** Each workload: the Lattice script and the peer commands, per thread count. */
-const WORKLOADS: Record<string, { lattice: string; threads: number[]; peers: (t: number) => [string, string[], NodeJS.ProcessEnv?][] }> = {
-  gemm: {
-    lattice: 'lattice/gemm.ts', threads: [1, 2],
-    peers: (t) => [
-      ['/usr/bin/python3', ['peers/torch_bench.py', 'gemm', '--threads', String(t)]],
-      ['python3', ['peers/numpy_gemm.py', 'gemm', '--threads', String(t)], { OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined }],
-      ...(t === 1 ? [['node', ['peers/tfjs_bench.mjs', 'gemm', '--backend', 'wasm']] as [string, string[]]] : []),
-    ],
-  },
-  overhead: {
-    lattice: 'lattice/overhead.ts', threads: [1],
-    peers: () => [['/usr/bin/python3', ['peers/torch_bench.py', 'overhead', '--threads', '1']], ['node', ['peers/tfjs_bench.mjs', 'overhead', '--backend', 'wasm']]],
-  },
-  conv: {
-    lattice: 'lattice/conv.ts', threads: [1, 2],
-    peers: (t) => [['/usr/bin/python3', ['peers/torch_bench.py', 'conv', '--threads', String(t)]], ...(t === 1 ? [['node', ['peers/tfjs_bench.mjs', 'conv', '--backend', 'wasm']] as [string, string[]]] : [])],
-  },
-  norms: { lattice: 'lattice/norms.ts', threads: [1, 2], peers: (t) => [['/usr/bin/python3', ['peers/torch_bench.py', 'norms', '--threads', String(t)]]] },
-  adam: { lattice: 'lattice/optim.ts', threads: [1, 2], peers: (t) => [['/usr/bin/python3', ['peers/torch_bench.py', 'adam', '--threads', String(t)]]] },
-  ctc: { lattice: 'lattice/ctc.ts', threads: [1, 2], peers: (t) => [['/usr/bin/python3', ['peers/torch_bench.py', 'ctc', '--threads', String(t)]]] },
-  mlp: { lattice: 'lattice/mlp.ts', threads: [1], peers: () => [['/usr/bin/python3', ['peers/torch_bench.py', 'mlp', '--threads', '1']], ['node', ['peers/tfjs_bench.mjs', 'mlp', '--backend', 'wasm', '--quick']]] },
-  cnn: { lattice: 'lattice/cnn.ts', threads: [1, 2], peers: (t) => [['/usr/bin/python3', ['peers/torch_bench.py', 'cnn', '--threads', String(t)]]] },
-  deep: { lattice: 'lattice/deep.ts', threads: [1], peers: () => [['/usr/bin/python3', ['peers/torch_bench.py', 'deep', '--threads', '1']]] },
-  memory: { lattice: 'lattice/memory.ts', threads: [1], peers: () => [['/usr/bin/python3', ['peers/torch_bench.py', 'memory', '--threads', '1']]] },
-};
-
-/**
- * The Lattice scripts run as plain JavaScript, as a user's compiled program would: running them through
- * the tsx loader adds ~130 MB of RSS and loader overhead that PyTorch's and tfjs's runs do not pay.
- */
-function compiled(script: string): string {
-  // Next to its source, so paths the script resolves from import.meta.url stay right.
-  const outfile = join(here, dirname(script), `.${basename(script, '.ts')}.build.mjs`);
+/** The Lattice worker runs as plain JavaScript over the built bundle, as a user's program would. */
+function compileLatticeWorker(): string {
+  const dist = join(root, 'dist', 'index.js');
+  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(root, 'src'))) {
+    log('building dist/ (npm run build:ts)');
+    spawnSync('npm', ['run', 'build:ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const outfile = join(here, 'lattice', '.worker.build.mjs');
   buildSync({
-    entryPoints: [join(here, script)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node18',
+    entryPoints: [join(here, 'lattice', 'worker.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node18',
     external: ['vega', 'vega-lite', 'node-gyp-build', 'cli-progress', 'commander'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'error',
@@ -64,75 +62,155 @@ function compiled(script: string): string {
   return outfile;
 }
 
-function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Run | { error: string } {
-  const fullEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const [k, v] of Object.entries(env ?? {})) if (v === undefined) delete fullEnv[k]; else fullEnv[k] = v;
-  const r = spawnSync(cmd, args, { cwd: here, env: fullEnv, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 30 * 60_000 });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) return { error: `${cmd} ${args.join(' ')}: exit ${r.status} ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
-  return JSON.parse(line) as Run;
+/** bench/probe/fma.c, built into the cache and run 3 times (the best run counts; each is checked). */
+function peakProbe(threads: number): Record<string, unknown> | null {
+  const bin = join(CACHE, 'fma-probe');
+  mkdirSync(CACHE, { recursive: true });
+  const src = join(here, 'probe', 'fma.c');
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    const cc = spawnSync('cc', ['-O2', '-pthread', '-o', bin, src, '-lm'], { encoding: 'utf8' });
+    if (cc.status !== 0) { log(`peak probe: cannot compile (${(cc.stderr || cc.error?.message || '').trim().split('\n')[0]})`); return null; }
+  }
+  type ProbeRun = Record<string, Record<string, number | string>> & { check?: string };
+  const runs: ProbeRun[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(bin, [String(threads)], { encoding: 'utf8', timeout: 120_000 });
+    try { runs.push(JSON.parse(r.stdout) as ProbeRun); } catch { /* a run that printed no JSON is left out */ }
+  }
+  if (runs.length === 0) return null;
+  const best = (isa: string, key: string): number => Math.max(...runs.map((r) => Number(r[isa]?.[key] ?? 0)));
+  const out: Record<string, unknown> = { runs: runs.length, check: runs.every((r) => r.check === 'pass') ? 'pass' : 'FAIL' };
+  for (const isa of ['avx2', 'avx512']) {
+    if (!runs[0][isa]) continue;
+    out[isa] = {
+      per_core: best(isa, 'per_core'), per_core_2t: best(isa, `per_core_${threads}t`), check: runs.every((r) => r[isa].check === 'pass') ? 'pass' : 'FAIL',
+      wrong_lanes: runs.reduce((s, r) => s + Number(r[isa].wrong_lanes), 0), all_runs_1t: runs.map((r) => r[isa].per_core),
+    };
+  }
+  // The machine's fp32 peak per core: the widest ISA whose result checked.
+  const widest = (['avx512', 'avx2'] as const).find((k) => (out[k] as { check?: string } | undefined)?.check === 'pass');
+  out.isa = widest ?? null;
+  out.per_core_gflops = widest ? (out[widest] as { per_core: number }).per_core : null;
+  return out;
 }
 
-// The Lattice scripts import the built bundle.
-if (!argv.includes('--render')) spawnSync('npm', ['run', 'build:ts'], { cwd: join(here, '..'), stdio: 'inherit' });
+function shuffle<T>(xs: T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(Math.random() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  return a;
+}
 
-const only = value('--only')?.split(',') ?? Object.keys(WORKLOADS);
-const saved = value('--render');
-const runs: Run[] = saved ? (JSON.parse(readFileSync(saved, 'utf8')) as { runs: Run[] }).runs : [];
-const errors: string[] = saved ? (JSON.parse(readFileSync(saved, 'utf8')) as { errors: string[] }).errors : [];
-for (const name of saved ? [] : only) {
-  const w = WORKLOADS[name];
-  if (!w) { errors.push(`unknown workload ${name}`); continue; }
-  if (!existsSync(join(here, w.lattice))) { errors.push(`${name}: ${w.lattice} not written yet`); continue; }
-  for (const t of w.threads) {
-    const extra = [...(quick ? ['--quick'] : []), '--reps', reps];
-    // Lattice runs, like numpy, with OpenBLAS choosing its own kernel (an addon built where
-    // OpenBLAS was found uses it for the shapes bench/blas-table.ts measured it faster).
-    const jobs: [string, string[], NodeJS.ProcessEnv?][] = [[process.execPath, [compiled(w.lattice), '--threads', String(t), ...extra], { OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined }], ...w.peers(t).map(([c, a, e]) => [c, [...a, ...extra], e] as [string, string[], NodeJS.ProcessEnv?])];
-    for (const [cmd, args, env] of jobs) {
-      process.stderr.write(`bench: ${name} ${t}T ${cmd} ${args.join(' ')}\n`);
-      const r = run(cmd, args, env);
-      if ('error' in r && !('results' in r)) errors.push(r.error as string);
-      else runs.push({ ...(r as Run), workload: name, threads: t });
+async function runThreads(threads: number, latticeWorker: string, meta: Meta, measured: Measured[], t0: number): Promise<void> {
+  const { specs, missing } = peerSpecs(threads, { quick, compile: !flag('--no-compile'), here, tfjs: !flag('--no-tfjs') });
+  for (const m of missing) if (!meta.missing.includes(m)) meta.missing.push(m);
+  const all: PeerSpec[] = [{ id: 'lattice', cmd: process.execPath, args: [latticeWorker, '--threads', String(threads)], malloc: 'default', family: 'lattice' },
+    ...specs.filter((s) => !peerFilter || peerFilter.includes(s.id))];
+  const logDir = mkdtempSync(join(tmpdir(), 'lattice-bench-'));
+  const workers: Worker[] = [];
+  for (const spec of all) {
+    // Started one at a time: start-up is not timed, but it should not overlap another's.
+    const w = new Worker(spec, threads, fairEnv(threads, spec.malloc), here, join(logDir, `${spec.id}-${threads}.log`));
+    try {
+      const info = await w.ready();
+      const name = `${String(info.peer ?? spec.id)}${spec.malloc === 'jemalloc' ? '+jemalloc' : ''}`;
+      meta.peers.push({ id: spec.id, threads, name, available: true, info });
+      workers.push(w);
+      log(`${threads}T ${name} ready`);
+    } catch (e) {
+      meta.peers.push({ id: spec.id, threads, name: spec.id, available: false, reason: (e as Error).message });
+      log(`${threads}T ${spec.id} unavailable: ${(e as Error).message}`);
+      await w.quit();
     }
   }
-}
-
-function fmt(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '—';
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2);
-}
-
-// Table: one row per (workload, threads, case); Lattice's median and each peer's with the ratio.
-const lines: string[] = [];
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-lines.push(`# Lattice bench, ${new Date().toISOString().slice(0, 10)}`, '', `Machine: ${cpu}, ${cpus().length} cores, Node ${process.version}. Medians of ${reps} runs after warm-up; ratio = peer median / Lattice median (above 1: Lattice faster; for GFLOP/s and accuracy, Lattice / peer).`, '');
-lines.push('| workload | threads | case | Lattice | peer | peer value | ratio |', '| --- | --- | --- | --- | --- | --- | --- |');
-for (const name of only) {
-  for (const lat of runs.filter((r) => r.workload === name && r.peer.startsWith('lattice'))) {
-    // Some Lattice scripts also time other thread counts or an inline peer: keep only their own rows for this run.
-    const own = lat.results.filter((res) => (res.peer === undefined || String(res.peer).startsWith('lattice')) && (res.threads === undefined || res.threads === lat.threads));
-    for (const res of own) {
-      const mine = res.gflops?.median ?? res.median;
-      const unit = res.gflops ? 'GFLOP/s' : res.unit ?? '';
-      const higherIsBetter = !!res.gflops || unit === '%';
-      const peers = runs.filter((r) => r.workload === name && r.threads === lat.threads && !r.peer.startsWith('lattice'));
-      if (peers.length === 0) lines.push(`| ${name} | ${lat.threads} | ${res.case} | ${fmt(mine)} ${unit} | — | — | — |`);
-      for (const p of peers) {
-        const theirs = p.results.find((x) => x.case === res.case);
-        const v = theirs?.gflops?.median ?? theirs?.median;
-        const ratio = v === undefined || mine === undefined ? undefined : higherIsBetter ? mine / v : v / mine;
-        const note = theirs?.unsupported ? 'unsupported' : theirs?.skipped ? 'skipped' : fmt(v);
-        lines.push(`| ${name} | ${lat.threads} | ${res.case} | ${fmt(mine)} ${unit} | ${p.peer} | ${note} | ${ratio === undefined ? '—' : fmt(ratio) + 'x'} |`);
+  if (!workers.some((w) => w.spec.id === 'lattice')) { meta.errors.push(`${threads}T: the Lattice worker did not start`); }
+  for (const workload of workloads) {
+    if ((performance.now() - t0) / 1000 > budgetS) { meta.errors.push(`${workload} ${threads}T: not run (past the --budget of ${budgetS} s)`); continue; }
+    const cases = new Map<string, Measured>();
+    const has = new Map<string, Worker[]>();
+    for (const w of workers) {
+      let ans: Record<string, unknown>;
+      try { ans = await w.request({ cmd: 'setup', workload, quick }, 300_000); } catch (e) { meta.errors.push(`${workload} ${threads}T ${w.spec.id}: ${(e as Error).message}`); continue; }
+      if (ans.error) { meta.errors.push(`${workload} ${threads}T ${w.spec.id}: setup: ${String(ans.error)}`); continue; }
+      for (const c of ans.cases as { case: string; unit: string; flops: number | null; per_call: number; note: string | null }[]) {
+        if (!cases.has(c.case)) cases.set(c.case, { workload, case: c.case, threads, unit: c.unit, flops: c.flops ?? null, perCall: c.per_call ?? 1, peers: {}, orders: [] });
+        cases.get(c.case)!.peers[w.spec.id] = { rounds: [], note: c.note };
+        has.set(c.case, [...(has.get(c.case) ?? []), w]);
+      }
+      for (const u of ans.unsupported as { case: string; reason: string }[]) {
+        if (!cases.has(u.case)) cases.set(u.case, { workload, case: u.case, threads, unit: 'ms', flops: null, perCall: 1, peers: {}, orders: [] });
+        cases.get(u.case)!.peers[w.spec.id] = { rounds: [], unsupported: u.reason };
       }
     }
+    for (const [name, m] of cases) {
+      let runners = has.get(name) ?? [];
+      if (!runners.some((w) => w.spec.id === 'lattice')) continue;  // a peer-only case has nothing to compare
+      // Warm-up: every participant, once, before any round.
+      for (const w of runners) {
+        const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: 1, warm: true }, w.spec.compile ? 900_000 : 300_000).catch((e: Error) => ({ error: e.message }));
+        if (ans.error) { m.peers[w.spec.id].error = String(ans.error); log(`${workload}/${name} ${threads}T ${w.spec.id}: ${String(ans.error)}`); }
+      }
+      runners = runners.filter((w) => !m.peers[w.spec.id].error);
+      for (let r = 0; r < rounds; r++) {
+        const order = shuffle(runners);
+        m.orders.push(order.map((w) => w.spec.id));
+        for (const w of order) {
+          const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: samplesPerRound }).catch((e: Error) => ({ error: e.message }));
+          if (ans.error) { m.peers[w.spec.id].error = String(ans.error); continue; }
+          const samples = (ans.samples as number[]).map((s) => s / m.perCall);
+          const round: Round = { ms: [...samples].sort((a, b) => a - b)[samples.length >> 1], cpu_s: Number(ans.cpu_s), wall_s: Number(ans.wall_s), samples, inner: Number(ans.inner) };
+          m.peers[w.spec.id].rounds.push(round);
+        }
+      }
+      const lat = m.peers.lattice?.rounds ?? [];
+      log(`${workload}/${name} ${threads}T: Lattice ${lat.length ? lat.map((x) => x.ms.toPrecision(3)).join(' ') : '—'} ms; ` +
+        runners.filter((w) => w.spec.id !== 'lattice').map((w) => `${w.spec.id} ${m.peers[w.spec.id].rounds.map((x) => x.ms.toPrecision(3)).join(' ')}`).join('; '));
+      measured.push(m);
+    }
+    for (const w of workers) await w.request({ cmd: 'teardown' }, 120_000).catch(() => undefined);
   }
+  for (const w of workers) await w.quit();
 }
-if (errors.length) lines.push('', 'Not run:', ...errors.map((e) => `- ${e}`));
-const stamp = new Date().toISOString().slice(0, 10);
-// --out STEM writes STEM.json and STEM.md instead (a partial run should not replace the day's full table).
-const outStem = value('--out') ?? join(here, 'results', stamp);
-mkdirSync(dirname(outStem), { recursive: true });
-writeFileSync(`${outStem}.json`, JSON.stringify({ date: stamp, machine: { cpu, cores: cpus().length, node: process.version }, runs, errors }, null, 1));
-writeFileSync(`${outStem}.md`, lines.join('\n') + '\n');
-console.log(lines.join('\n'));
+
+async function main(): Promise<void> {
+  const rendering = value('--render');
+  let measured: Measured[];
+  let meta: Meta;
+  const stamp = new Date().toISOString().slice(0, 10);
+  if (rendering) {
+    ({ measured, meta } = JSON.parse(readFileSync(rendering, 'utf8')) as { measured: Measured[]; meta: Meta });
+  } else {
+    const t0 = performance.now();
+    const load0 = loadavg();
+    const latticeWorker = compileLatticeWorker();
+    const maxT = Math.max(...threadList);
+    log('fp32 peak probe');
+    const peak = peakProbe(maxT);
+    meta = {
+      date: stamp, mode: quick ? 'quick' : 'full', rounds, duration_s: 0,
+      machine: { cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, node: process.version, cache: CACHE },
+      peak, peers: [], missing: [], errors: [], load: { start: load0, end: [] },
+    };
+    measured = [];
+    for (const t of threadList) await runThreads(t, latticeWorker, meta, measured, t0);
+    meta.load.end = loadavg();
+    meta.duration_s = (performance.now() - t0) / 1000;
+  }
+  const names: Record<string, string> = {};
+  const families: Record<string, string> = {};
+  for (const p of meta.peers) { names[p.id] = p.name; families[p.id] = p.id; }
+  const rows = buildRows(measured, names, families);
+  const md = renderMarkdown(rows, meta);
+  const stem = value('--out') ?? join(here, 'results', quick ? 'quick-latest' : stamp);
+  mkdirSync(dirname(stem), { recursive: true });
+  const json = JSON.stringify({ schema: SCHEMA, meta, rows, measured }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1);
+  writeFileSync(`${stem}.json`, json);
+  writeFileSync(`${stem}.md`, md);
+  if (!quick && !value('--out') && !rendering && !value('--only') && !peerFilter) {
+    writeFileSync(join(here, 'results', 'latest.json'), json);
+    writeFileSync(join(here, 'results', 'latest.md'), md);
+  }
+  console.log(quick ? md : md.split('\n## Every peer')[0]);
+  log(`wrote ${stem}.json and .md`);
+}
+
+await main();

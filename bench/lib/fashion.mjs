@@ -42,3 +42,18 @@ export function loadFashionMnist(dir = DEFAULT_DIR) {
     features: train.features,
   };
 }
+
+/**
+ * `count` batches of `batch` training images (Float32Array [batch*784], /255) and labels
+ * (Int32Array), in order from the start of the training set: the same images every peer's
+ * training step walks (bench/peers/_common.py fashion_batches).
+ */
+export function fashionBatches(batch, count = 16, dir = DEFAULT_DIR) {
+  const x = images(join(dir, 'train-images-idx3-ubyte.gz')).data;
+  const y = labels(join(dir, 'train-labels-idx1-ubyte.gz'));
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    out.push({ x: x.slice(i * batch * 784, (i + 1) * batch * 784), y: y.slice(i * batch, (i + 1) * batch) });
+  }
+  return out;
+}

@@ -300,3 +300,53 @@ GEMM_SHAPES = [
 
 def gemm_case(m, k, n):
     return f"{m}x{k}x{n}"
+
+
+def fashion_batches(batch, count=16):
+    """`count` batches of `batch` Fashion-MNIST training images (float32 [batch, 784], /255)
+    and labels (int64), taken in order from the start of the training set: every peer and
+    Lattice train on the same images (bench/lib/fashion.mjs fashionBatches)."""
+    import numpy as np
+
+    dims, raw = read_idx(os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz"))
+    n = batch * count
+    x = np.frombuffer(raw, dtype=np.uint8)[: n * 784].reshape(count, batch, 784).astype(np.float32) / 255.0
+    _, rawy = read_idx(os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
+    y = np.frombuffer(rawy, dtype=np.uint8)[:n].reshape(count, batch).astype(np.int64)
+    return x, y
+
+
+def seeded_normal(shape, seed, scale=1.0):
+    import numpy as np
+
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+class Cycle:
+    """Returns the next item of a list on each call (training steps walk pre-gathered batches)."""
+
+    def __init__(self, items):
+        self.items = items
+        self.i = -1
+
+    def __call__(self):
+        self.i = (self.i + 1) % len(self.items)
+        return self.items[self.i]
+
+
+# The workloads a worker serves (W1..W9), each built by `<name>_cases(quick)` in cases_<lib>.py.
+WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead"]
+
+
+# The workloads' case lists, shared by every worker (names join the rows of the table).
+def gemm_shapes(quick):
+    if quick:
+        return [(128, 128, 128), (1024, 1024, 1024), (128, 784, 256), (7744, 288, 64)]
+    return GEMM_SHAPES
+
+
+def add_chain(y, b, n=1000):
+    """W9: y + b, n times, each add a separate op (the per-op overhead under test)."""
+    for _ in range(n):
+        y = y + b
+    return y

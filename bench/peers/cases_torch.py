@@ -1,0 +1,222 @@
+"""PyTorch cases for bench/peers/worker.py (PyTorch 2.x from the bench venv, or Debian's 1.13).
+
+Every case returns what Lattice's side computes (output, loss). PyTorch 2.x runs its best CPU
+settings: oneDNN convolutions (the default), `fused=True` Adam/AdamW where the version has it
+(`foreach=True` otherwise), and with --compile the models go through `torch.compile`.
+"""
+
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from _common import WORKLOADS, add_chain, Cycle, fashion_batches, gemm_shapes, gemm_case, openblas_info, seeded_normal
+
+COMPILE = {"on": False}
+
+
+def info(args):
+    torch.set_num_threads(args.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    COMPILE["on"] = bool(args.compile)
+    if args.compile and not hasattr(torch, "compile"):
+        raise RuntimeError(f"torch {torch.__version__} has no torch.compile")
+    config = torch.__config__.show()
+    cap = next((l.split(":", 1)[1].strip() for l in config.splitlines() if "CPU capability" in l), None)
+    blas = openblas_info()
+    for key in ("BLAS_INFO", "USE_MKLDNN"):
+        i = config.find(key + "=")
+        if i >= 0:
+            blas["torch_" + key] = config[i + len(key) + 1:].split(",")[0].strip()
+    major = torch.__version__.split(".")[0]
+    name = f"pytorch-{'.'.join(torch.__version__.split('+')[0].split('.')[:2])}"
+    return {"peer": name + ("-compile" if args.compile else ""), "library": "PyTorch", "version": torch.__version__,
+            "family": "pytorch2" if major == "2" else "pytorch1", "cpu_capability": cap, "blas": blas,
+            "mkldnn": torch.backends.mkldnn.is_available(), "torch_threads": torch.get_num_threads()}
+
+
+def t(a):
+    return torch.from_numpy(a)
+
+
+def maybe_compile(model):
+    return torch.compile(model) if COMPILE["on"] else model
+
+
+def adam(params, cls=torch.optim.Adam, **kw):
+    """fused=True where this torch has it (2.x on CPU), else foreach."""
+    try:
+        return cls(params, lr=1e-3, fused=True, **kw), "fused"
+    except (TypeError, RuntimeError, ValueError):
+        return cls(params, lr=1e-3, foreach=True, **kw), "foreach"
+
+
+def train_step(model, batches, opt):
+    nxt = Cycle(batches)
+
+    def step():
+        x, y = nxt()
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    return step
+
+
+def mlp_cases(quick):
+    torch.manual_seed(0)
+    x, y = fashion_batches(128)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt, kind = adam(model.parameters())
+    step = train_step(maybe_compile(model), [(t(a), t(b)) for a, b in zip(x, y)], opt)
+    return {"step": {"fn": step, "note": f"Adam {kind}"}}
+
+
+def cnn_cases(quick):
+    torch.manual_seed(0)
+    x, y = fashion_batches(64)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    run = maybe_compile(model)
+    opt, kind = adam(model.parameters())
+    batches = [(t(a).view(64, 1, 28, 28), t(b)) for a, b in zip(x, y)]
+    x0 = batches[0][0]
+
+    def forward():
+        with torch.no_grad():
+            return run(x0)
+
+    return {"forward": {"fn": forward}, "step": {"fn": train_step(run, batches, opt), "note": f"NCHW, Adam {kind}"}}
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.LayerNorm(256)
+        self.linear = nn.Linear(256, 256)
+
+    def forward(self, x):
+        return x + self.linear(F.relu(self.norm(x)))
+
+
+def deep_cases(quick):
+    torch.manual_seed(0)
+    x, y = fashion_batches(128)
+    model = nn.Sequential(nn.Linear(784, 256), *[Block() for _ in range(62)], nn.LayerNorm(256), nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return {"c.step": {"fn": train_step(maybe_compile(model), [(t(a), t(b)) for a, b in zip(x, y)], opt)}}
+
+
+def gemm_cases(quick):
+    out = {}
+    for m, k, n in gemm_shapes(quick):
+        a, b = t(seeded_normal((m, k), 1)), t(seeded_normal((k, n), 2))
+        c = torch.empty(m, n)
+        out[gemm_case(m, k, n)] = {"fn": (lambda a=a, b=b, c=c: torch.mm(a, b, out=c)), "flops": 2 * m * k * n}
+    return out
+
+
+def ctc_cases(quick):
+    T, N, C, S = 100, 16, 28, 20
+    g = torch.Generator().manual_seed(0)
+    lp = torch.randn(T, N, C, generator=g).log_softmax(2).detach().requires_grad_()
+    tg = torch.randint(1, C, (N, S), generator=g)
+    il, tl = torch.full((N,), T, dtype=torch.long), torch.full((N,), S, dtype=torch.long)
+
+    def fwd_bwd():
+        lp.grad = None
+        loss = F.ctc_loss(lp, tg, il, tl, blank=0, reduction="mean")
+        loss.backward()
+        return loss.detach(), lp.grad
+
+    return {"forward_backward": {"fn": fwd_bwd}}
+
+
+def conv_cases(quick):
+    torch.manual_seed(0)
+    conv = nn.Conv2d(64, 64, 3, padding=1)
+    run = maybe_compile(conv)
+    x = t(seeded_normal((32, 64, 32, 32), 3))
+    xg = x.clone().requires_grad_()
+    gy = t(seeded_normal((32, 64, 32, 32), 5))
+    flops = 2 * 32 * 64 * 32 * 32 * 64 * 9
+
+    def fwd():
+        with torch.no_grad():
+            return run(x)
+
+    def fwd_bwd():
+        xg.grad = conv.weight.grad = conv.bias.grad = None
+        y = run(xg)
+        y.backward(gy)
+        return y.detach(), xg.grad, conv.weight.grad, conv.bias.grad
+
+    return {"forward": {"fn": fwd, "flops": flops, "note": "NCHW"},
+            "forward_backward": {"fn": fwd_bwd, "flops": 3 * flops, "note": "NCHW"}}
+
+
+def adam_cases(quick):
+    out = {}
+    for name, cls, kw in (("adam", torch.optim.Adam, {}), ("adamw", torch.optim.AdamW, {"weight_decay": 0.01})):
+        g = torch.Generator().manual_seed(0)
+        ps = [torch.randn(100_000, generator=g).requires_grad_() for _ in range(100)]
+        for q in ps:
+            q.grad = torch.randn(100_000, generator=g)
+        opt, kind = adam(ps, cls, **kw)
+        out[name] = {"fn": opt.step, "note": kind}
+    return out
+
+
+def norms_cases(quick):
+    torch.manual_seed(0)
+    out = {}
+    for name, mod, shape in (("layernorm", nn.LayerNorm(1024), (4096, 1024)),
+                             ("batchnorm2d", nn.BatchNorm2d(64), (32, 64, 32, 32))):
+        mod.train()
+        run = maybe_compile(mod)
+        x = torch.randn(*shape).requires_grad_()
+        gy = torch.randn(*shape)
+
+        def fwd_bwd(mod=mod, run=run, x=x, gy=gy):
+            x.grad = mod.weight.grad = mod.bias.grad = None
+            y = run(x)
+            y.backward(gy)
+            return y.detach(), x.grad, mod.weight.grad, mod.bias.grad
+
+        out[f"{name}.forward_backward"] = {"fn": fwd_bwd}
+    return out
+
+
+def overhead_cases(quick):
+    a, b = torch.randn(8), torch.randn(8)
+    ag, bg = torch.randn(8, requires_grad=True), torch.randn(8, requires_grad=True)
+    ones = torch.ones(8)
+
+    def chain_fwd():
+        return add_chain(ag, bg)
+
+    def chain_fwd_bwd():
+        ag.grad = bg.grad = None
+        y = chain_fwd()
+        y.backward(ones)
+        return y.detach(), bg.grad
+
+    return {"add_8": {"fn": lambda: a + b, "unit": "us"},
+            "chain1000_forward": {"fn": chain_fwd, "unit": "us", "per_call": 1000},
+            "chain1000_forward_backward": {"fn": chain_fwd_bwd, "unit": "us", "per_call": 1000}}
+
+
+MAKERS = {w: globals()[f"{w}_cases"] for w in WORKLOADS}
+
+
+def make_cases(workload, args, quick):
+    if args.compile and workload not in COMPILED:
+        return {}
+    return MAKERS[workload](quick)
