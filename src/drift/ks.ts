@@ -81,7 +81,7 @@ export function kolmogorovSurvival(lambda: number): number {
 
 /** p-value of a scaled statistic for sizes na, nb. */
 export function ksPValue(na: number, nb: number, scaled: number): number {
-  if (na * nb <= 10_000) return na === nb ? exactEqual(na, Math.round(scaled / na)) : exactPaths(na, nb, scaled);
+  if (na * nb <= 10_000) return na === nb ? exactEqual(na, Math.ceil(scaled / na)) : exactPaths(na, nb, scaled);
   const e = Math.sqrt(na * nb / (na + nb));
   return kolmogorovSurvival((e + 0.12 + 0.11 / e) * scaled / (na * nb));
 }

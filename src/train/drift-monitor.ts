@@ -29,8 +29,8 @@ import type { Callback, OptimizerLike, StepLogs, TrainContext } from './types';
 export type DriftPolicy = 'alert' | 'resetOptimizer' | 'retrain' | 'rollback';
 
 export interface DriftEvent {
-  /** 'drift' and 'warning' come from detectors, 'shift' from the embedding test. */
-  kind: 'drift' | 'warning' | 'shift';
+  /** 'drift' and 'warning' come from detectors, 'shift' from the embedding test, 'retrain' marks a deferred retrain (retrainAfter). */
+  kind: 'drift' | 'warning' | 'shift' | 'retrain';
   /** Values seen by the monitor when it happened (the stream position). */
   position: number;
   /** fit()'s global step, when running inside fit. */
@@ -77,8 +77,11 @@ export interface DriftMonitorOptions {
   /** Passes over the window per retrain (default 2) and its batch size (default 64). */
   retrainEpochs?: number;
   retrainBatchSize?: number;
-  /** Only retrain on samples observed after the detection minus this many (default: the whole window). */
-  retrainRecent?: number;
+  /**
+   * Labeled samples to wait for after a drift before retraining, on those samples only (default 0:
+   * retrain at once on the whole window, which then still holds mostly the old concept).
+   */
+  retrainAfter?: number;
   /** Values between "last good" snapshots for 'rollback', taken only while no detector warns (default 200). */
   snapshotEvery?: number;
   /** Where events are written: a MetricsLogger (its metrics.jsonl) or a JSONL path appended to. */
@@ -120,6 +123,8 @@ export class DriftMonitor implements Callback {
   private recent: Tensor[] = [];
   private recentRows = 0;
   private sinceTest = 0;
+  /** Position of the drift whose deferred retrain is pending, or null. */
+  private pendingRetrain: number | null = null;
 
   constructor(opts: DriftMonitorOptions) {
     if (!opts || !opts.detectors) throw new ArgumentError('DriftMonitor: options.detectors is required (a detector or { name: detector })');
@@ -134,6 +139,13 @@ export class DriftMonitor implements Callback {
     }
     if (opts.trigger !== undefined && !(opts.trigger in this.detectors)) throw new ArgumentError(`DriftMonitor: trigger '${opts.trigger}' is not one of the detectors (${Object.keys(this.detectors).join(', ')})`);
     if (this.policies.includes('retrain') && typeof opts.loss !== 'function') throw new ArgumentError("DriftMonitor: the 'retrain' policy needs options.loss");
+    if (opts.retrainAfter !== undefined && !(Number.isInteger(opts.retrainAfter) && opts.retrainAfter >= 0 && opts.retrainAfter <= (opts.windowSize ?? 1000))) {
+      throw new ArgumentError(`DriftMonitor: retrainAfter must be an integer in [0, windowSize = ${opts.windowSize ?? 1000}], got ${opts.retrainAfter}`);
+    }
+    const perms = opts.shiftTest?.numPermutations ?? 100, alpha = opts.shiftTest?.alpha ?? 0.01;
+    if ((opts.shiftTest?.test ?? 'mmd') === 'mmd' && 1 / (1 + perms) >= alpha) {
+      throw new ArgumentError(`DriftMonitor: with ${perms} permutations the smallest MMD p-value is 1/${perms + 1}, which never falls below alpha = ${alpha}; use more permutations`);
+    }
     this.opts = opts;
     this.model = opts.model;
     this.optimizer = opts.optimizer;
@@ -191,6 +203,15 @@ export class DriftMonitor implements Callback {
     const copy = (t: Tensor) => keep(Tensor.fromData(t.values.slice(), t.shape.slice(), t.dtype));
     this.window.push({ x: copy(x), y: copy(y), position: this.position });
     this.windowRows += x.shape[0];
+    if (this.pendingRetrain !== null) {
+      const fresh = this.window.filter((b) => b.position >= this.pendingRetrain!).reduce((n, b) => n + b.x.shape[0], 0);
+      if (fresh >= this.opts.retrainAfter!) {
+        const from = this.pendingRetrain;
+        this.pendingRetrain = null;
+        this.retrain(from);
+        this.emit({ ...this.makeEvent('retrain', 'monitor', { samples: fresh, since: from }), actions: ['retrain'] });
+      }
+    }
     const limit = this.opts.windowSize ?? 1000;
     while (this.window.length > 1 && this.windowRows - this.window[0].x.shape[0] >= limit) {
       const old = this.window.shift()!;
@@ -217,7 +238,11 @@ export class DriftMonitor implements Callback {
     }
     this.recent.push(keep(rows));
     this.recentRows += rows.shape[0];
-    while (this.recentRows - this.recent[0].shape[0] >= winSize) this.recentRows -= this.recent.shift()!.shape[0];
+    while (this.recentRows - this.recent[0].shape[0] >= winSize) {
+      const old = this.recent.shift()!;
+      this.recentRows -= old.shape[0];
+      old.dispose();
+    }
     this.sinceTest += rows.shape[0];
     if (this.recentRows < winSize || this.sinceTest < every) return [];
     this.sinceTest = 0;
@@ -267,16 +292,16 @@ export class DriftMonitor implements Callback {
         reset.call(this.optimizer);
         done.push(p);
       } else if (p === 'retrain') {
-        if (this.retrain()) done.push(p);
+        if (this.opts.retrainAfter) this.pendingRetrain = this.position;
+        else if (this.retrain(-Infinity)) done.push(p);
       }
     }
     return done;
   }
 
-  /** A few passes of the optimizer over the recent labeled window. */
-  private retrain(): boolean {
+  /** A few passes of the optimizer over the labeled window's batches observed at or after `since`. */
+  private retrain(since: number): boolean {
     if (!this.model || !this.optimizer) throw new ArgumentError("DriftMonitor: the 'retrain' policy needs a model and an optimizer (options, or run inside fit())");
-    const since = this.opts.retrainRecent === undefined ? -Infinity : this.position - this.opts.retrainRecent;
     const batches = this.window.filter((b) => b.position >= since);
     if (batches.length === 0) return false;
     const params = this.params();
