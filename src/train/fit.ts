@@ -11,7 +11,7 @@ import { clipGradNorm } from '../optim/clip';
 import { hasNonFinite } from '../ops/record';
 import { tidy } from '../tensor/tidy';
 import type { Tensor } from '../tensor/tensor';
-import { restoreSnapshot, takeSnapshot } from './state-copy';
+import { copyValues, restoreSnapshot, restoreValues, takeSnapshot } from './state-copy';
 import { releaseBatch } from '../data/loader';
 import { countCorrect, evaluate, unpack } from './evaluate';
 import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
@@ -37,9 +37,13 @@ export interface FitOptions {
   /**
    * What to do when the loss or a gradient is NaN/Inf: 'raise' (default) throws,
    * 'skip' drops the step, 'rollback' restores the last good weights and
-   * optimizer state and halves the learning rate.
+   * optimizer state and halves the learning rate (the halving outlives the
+   * restore). Either way the step leaves no trace: module buffers such as
+   * BatchNorm's running statistics are restored too.
    */
   nonFinite?: 'raise' | 'skip' | 'rollback';
+  /** 'rollback': rollbacks in a row (no good step between) after which fit throws a NonFiniteError (default 10). */
+  maxRollbacks?: number;
   /** Steps between the snapshots 'rollback' returns to (default 10). */
   snapshotEvery?: number;
 }
@@ -77,7 +81,12 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   const history: History = { epochs: [], nonFiniteSteps: 0, rollbacks: 0, aborted: false, stoppedEarly: false };
   const ctx: TrainContext = { model, optimizer: opts.optimizer, stopTraining: false, epoch: 0, step: 0, epochs, stepsPerEpoch: lengthOf(opts.trainData), history };
   const snapshotEvery = opts.snapshotEvery ?? 10;
-  let snapshot = mode === 'rollback' ? takeSnapshot(params, opts.optimizer) : null;
+  const maxRollbacks = opts.maxRollbacks ?? 10;
+  if (!Number.isInteger(maxRollbacks) || maxRollbacks < 1) throw new ArgumentError(`fit: maxRollbacks must be a positive integer, got ${String(maxRollbacks)}`);
+  // Running statistics change in the forward pass, before a step is known to be bad.
+  const buffers = mode === 'raise' ? [] : model.buffers();
+  let snapshot = mode === 'rollback' ? takeSnapshot(params, opts.optimizer, buffers) : null;
+  let rollbacksInARow = 0;
 
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   outer: for (let epoch = 0; epoch < epochs; epoch++) {
@@ -89,6 +98,7 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
     let batchIndex = 0;
     for await (const batch of opts.trainData as AsyncIterable<Batch>) {
       const [x, y] = unpack(batch);
+      const buffersBefore = mode === 'skip' ? copyValues(buffers) : null;
       const result = tidy(() => {
         for (const p of params) { p.grad?.dispose(); p.grad = null; }
         const out = model.call(x) as Tensor;
@@ -111,19 +121,26 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
       if (result.bad) {
         history.nonFiniteSteps++;
         if (mode === 'rollback' && snapshot) {
-          restoreSnapshot(snapshot, params, opts.optimizer);
-          for (const g of opts.optimizer.paramGroups) g.lr /= 2;
+          // The snapshot holds the learning rate of its time: halve the rate in force now, after the restore.
+          const lrs = opts.optimizer.paramGroups.map((g) => g.lr);
+          restoreSnapshot(snapshot, params, opts.optimizer, buffers);
+          opts.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i] / 2; });
           history.rollbacks++;
           nonFinite = 'rolledBack';
+          if (++rollbacksInARow >= maxRollbacks) {
+            throw new NonFiniteError(`fit: ${rollbacksInARow} rollbacks in a row (steps ${ctx.step - rollbacksInARow + 1} to ${ctx.step}, epoch ${epoch}): the learning rate was halved each time, to ${opts.optimizer.paramGroups[0]?.lr}, and the step still produced a ${Number.isFinite(result.loss) ? 'non-finite gradient' : `loss of ${result.loss}`}; lower the learning rate, clip gradients (clipGradNorm), or use detectAnomaly() to find the op (maxRollbacks: ${maxRollbacks})`);
+          }
         } else {
+          if (buffersBefore) restoreValues(buffersBefore, buffers);
           nonFinite = 'skipped';
         }
       } else {
+        rollbacksInARow = 0;
         lossSum += result.loss * n;
         samples += n;
         if (result.correct === undefined) accuracyKnown = false;
         else correct += result.correct;
-        if (snapshot && (ctx.step + 1) % snapshotEvery === 0) snapshot = takeSnapshot(params, opts.optimizer);
+        if (snapshot && (ctx.step + 1) % snapshotEvery === 0) snapshot = takeSnapshot(params, opts.optimizer, buffers);
       }
       if (opts.scheduler && interval === 'step') opts.scheduler.step();
       const seconds = (performance.now() - started) / 1000;

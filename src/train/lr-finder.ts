@@ -42,12 +42,24 @@ export interface LrFinderResult {
  * const { suggestion } = await lrFinder(model, loader, { optimizer, loss: crossEntropy });
  */
 export async function lrFinder(model: AnyModule, data: BatchSource, opts: LrFinderOptions): Promise<LrFinderResult> {
+  if (!model || typeof (model as { call?: unknown }).call !== 'function') throw new ArgumentError('lrFinder(model, data, options): model must be an nn.Module');
+  const iterable = (v: unknown): boolean => !!v && (typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' || typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function');
+  if (!iterable(data)) {
+    const looksLikeOptions = !!data && typeof data === 'object' && 'optimizer' in data && opts === undefined;
+    throw new ArgumentError(looksLikeOptions
+      ? 'lrFinder(model, data, options): the data argument is missing (the options came second); pass a DataLoader or an iterable of [x, y] batches before the options'
+      : `lrFinder(model, data, options): data must be a DataLoader or an (async) iterable of [x, y] batches, got ${data === null ? 'null' : typeof data}`);
+  }
+  if (!opts || typeof opts !== 'object' || typeof opts.optimizer?.step !== 'function' || typeof opts.loss !== 'function') {
+    throw new ArgumentError('lrFinder(model, data, options): options must hold an optimizer and a loss function');
+  }
   const start = opts.start ?? 1e-7, end = opts.end ?? 10, steps = opts.steps ?? 100;
   if (!(start > 0) || !(end > start)) throw new ArgumentError(`lrFinder: need 0 < start < end, got start ${start}, end ${end}`);
   if (!Number.isInteger(steps) || steps < 5) throw new ArgumentError(`lrFinder: steps must be an integer >= 5, got ${steps}`);
   const smoothing = opts.smoothing ?? 0.98, diverge = opts.divergeFactor ?? 4;
   const params = model.parameters();
-  const saved = takeSnapshot(params, opts.optimizer);
+  const buffers = model.buffers();  // BatchNorm's running statistics change during the test too
+  const saved = takeSnapshot(params, opts.optimizer, buffers);
   const savedLrs = opts.optimizer.paramGroups.map((g) => g.lr);
   const lrs: number[] = [], losses: number[] = [];
   let avg = 0, best = Infinity, k = 0;
@@ -79,7 +91,7 @@ export async function lrFinder(model: AnyModule, data: BatchSource, opts: LrFind
       if (!any) throw new ArgumentError('lrFinder: the data source yielded no batches');
     }
   } finally {
-    restoreSnapshot(saved, params, opts.optimizer);
+    restoreSnapshot(saved, params, opts.optimizer, buffers);
     opts.optimizer.paramGroups.forEach((g, i) => { g.lr = savedLrs[i]; });
   }
   // Steepest descent of the smoothed loss against log(lr), ignoring the noisy first 10% and the blow-up at the end.

@@ -226,8 +226,8 @@ export function loadSafetensors(path: string): { tensors: Record<string, Tensor>
     const prefix = Buffer.alloc(8);
     readExactly(fd, path, prefix, 0);
     const headerLength = prefix.readBigUInt64LE(0);
-    if (headerLength > BigInt(MAX_HEADER)) fail(path, `header length ${headerLength} is more than the ${MAX_HEADER}-byte limit: corrupt or not safetensors`);
     if (headerLength > BigInt(fileLength - 8)) fail(path, `header length ${headerLength} exceeds the file (${fileLength} bytes): truncated or not safetensors`);
+    if (headerLength > BigInt(MAX_HEADER)) fail(path, `header length ${headerLength} is more than the ${MAX_HEADER}-byte limit: corrupt or not safetensors`);
     const hl = Number(headerLength);
     const headerBytes = Buffer.alloc(hl);
     readExactly(fd, path, headerBytes, 8);

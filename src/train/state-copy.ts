@@ -1,4 +1,9 @@
-/** Deep copies of optimizer state dicts (tensors cloned), for snapshots that later steps cannot change. */
+/**
+ * Deep copies of optimizer state dicts (tensors cloned), parameters and module
+ * buffers (BatchNorm's running statistics), for snapshots that later steps
+ * cannot change: a skipped or rolled-back step must leave no trace in any of them.
+ */
+import type { TypedArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import type { OptimizerLike } from './types';
 
@@ -9,18 +14,33 @@ export function deepCopy(x: unknown): unknown {
   return x;
 }
 
-export interface Snapshot { params: (Float32Array | Float64Array)[]; optimizer: unknown }
+export interface Snapshot { params: (Float32Array | Float64Array)[]; optimizer: unknown; buffers: TypedArray[] }
 
-/** Copies parameter values and the optimizer's state. */
-export function takeSnapshot(params: Tensor[], optimizer: OptimizerLike): Snapshot {
-  return { params: params.map((p) => p.values.slice() as Float32Array), optimizer: optimizer.stateDict ? deepCopy(optimizer.stateDict()) : null };
+/** Copies of the tensors' values (module buffers: running means, variances, batch counts). */
+export function copyValues(tensors: Tensor[]): TypedArray[] {
+  return tensors.map((t) => t.values.slice());
+}
+
+/** Writes copies from copyValues back into the same tensors, bumping versions as any in-place write. */
+export function restoreValues(copies: TypedArray[], tensors: Tensor[]): void {
+  tensors.forEach((t, i) => {
+    t.values.set(copies[i]);
+    t.storage.version++;
+  });
+}
+
+/** Copies parameter values, the optimizer's state and (given) module buffers. */
+export function takeSnapshot(params: Tensor[], optimizer: OptimizerLike, buffers: Tensor[] = []): Snapshot {
+  return {
+    params: params.map((p) => p.values.slice() as Float32Array),
+    optimizer: optimizer.stateDict ? deepCopy(optimizer.stateDict()) : null,
+    buffers: copyValues(buffers),
+  };
 }
 
 /** Writes a snapshot back (bumping versions, as any in-place write). */
-export function restoreSnapshot(s: Snapshot, params: Tensor[], optimizer: OptimizerLike): void {
-  params.forEach((p, i) => {
-    p.values.set(s.params[i]);
-    p.storage.version++;
-  });
+export function restoreSnapshot(s: Snapshot, params: Tensor[], optimizer: OptimizerLike, buffers: Tensor[] = []): void {
+  restoreValues(s.params, params);
+  restoreValues(s.buffers, buffers.slice(0, s.buffers.length));
   if (s.optimizer && optimizer.loadStateDict) optimizer.loadStateDict(deepCopy(s.optimizer) as never);
 }
