@@ -69,5 +69,6 @@ export * as data from './data/index';
 export * as train from './train/index';
 export * as drift from './drift/index';
 export * as privacy from './privacy/index';
+export * as gan from './gan/index';
 export * as pinn from './pinn/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';

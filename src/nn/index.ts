@@ -21,3 +21,4 @@ export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dM
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
 export * as init from './init';
 export * as functional from './functional';
+export * as utils from './utils/index';

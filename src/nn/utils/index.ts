@@ -1,0 +1,7 @@
+/**
+ * nn.utils: helpers that modify existing layers (spectral normalisation).
+ * @example
+ * import { nn } from 'lattice-ml';
+ * const critic = new nn.Sequential(nn.utils.spectralNorm(new nn.Linear(2, 64)), new nn.LeakyReLU(0.2));
+ */
+export { spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './spectral-norm';
