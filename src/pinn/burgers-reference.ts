@@ -47,6 +47,17 @@ export function gaussHermite(n: number): { nodes: Float64Array; weights: Float64
   return { nodes, weights };
 }
 
+/** Rules by size, with log weights (a grid evaluation calls the reference once per row). */
+const rules = new Map<number, { nodes: Float64Array; logW: Float64Array }>();
+function cachedRule(n: number): { nodes: Float64Array; logW: Float64Array } {
+  let r = rules.get(n);
+  if (!r) {
+    const { nodes, weights } = gaussHermite(n);
+    rules.set(n, (r = { nodes, logW: weights.map(Math.log) }));
+  }
+  return r;
+}
+
 export interface BurgersReferenceOptions {
   /** Viscosity (default 0.01 / pi, the paper's). */
   nu?: number;
@@ -62,8 +73,7 @@ export function burgersReference(t: ArrayLike<number>, x: ArrayLike<number>, opt
   if (t.length !== x.length) throw new ArgumentError(`pinn.burgersReference: t has ${t.length} values and x has ${x.length}; pass one (t, x) pair per entry`);
   const nu = opts.nu ?? 0.01 / Math.PI;
   if (!(nu > 0)) throw new ArgumentError(`pinn.burgersReference: nu must be positive, got ${nu}`);
-  const { nodes, weights } = gaussHermite(opts.points ?? 200);
-  const logW = weights.map(Math.log);
+  const { nodes, logW } = cachedRule(opts.points ?? 200);
   const n = nodes.length;
   const expo = new Float64Array(n);
   const out = new Float64Array(t.length);

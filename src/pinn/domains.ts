@@ -125,7 +125,8 @@ export class Rectangle extends Domain {
       // The first unit coordinate picks the face (and, rescaled within the face's share, the
       // position along the face's first free axis), the others place the point on the face.
       const u0 = unit[i * d];
-      let face = this.faceCdf.findIndex((c) => u0 < c);
+      // In 1-D the boundary is two points: alternate them, so any n >= 2 holds both ends.
+      let face = d === 1 ? i % 2 : this.faceCdf.findIndex((c) => u0 < c);
       if (face < 0) face = this.faceCdf.length - 1;
       const lo = face === 0 ? 0 : this.faceCdf[face - 1];
       const within = Math.min(Math.max((u0 - lo) / (this.faceCdf[face] - lo), 0), 1 - 1e-16);
@@ -152,7 +153,7 @@ export class Rectangle extends Domain {
 }
 
 /**
- * The interval [a, b]; its boundary is the two end points (alternating when sampled).
+ * The interval [a, b]; its boundary is the two end points, a and b alternately when sampled.
  * @example `const space = new pinn.Interval(-1, 1)`
  */
 export class Interval extends Rectangle {
