@@ -9,6 +9,7 @@
  * PyTorch has one.
  */
 import { ArgumentError } from '../errors';
+import { checkSchedulerState } from './scheduler-state';
 import type { BaseOptions, Optimizer } from './optimizer';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -135,11 +136,11 @@ export abstract class LRScheduler {
 
   /** Restores a state from stateDict(). @example `sched.loadStateDict(saved)` */
   loadStateDict(sd: SchedulerStateDict): void {
-    if (sd === null || typeof sd !== 'object') throw new ArgumentError(`${this.name}.loadStateDict: expected an object from stateDict(), got ${String(sd)}`);
     const self = this as unknown as Record<string, unknown>;
+    // Every entry is checked before any is written: a bad state leaves the scheduler as it was.
+    checkSchedulerState(this.name, self, sd, ['optimizer', 'name', 'schedulers']);
     for (const [k, v] of Object.entries(sd)) {
       if (k === 'optimizer' || k === 'name') continue;
-      if (!(k in self)) throw new ArgumentError(`${this.name}.loadStateDict: unknown entry '${k}'`);
       self[k] = deepCopy(v);
     }
   }
@@ -533,10 +534,19 @@ export class SequentialLR extends LRScheduler {
   }
   override loadStateDict(sd: SchedulerStateDict): void {
     const { schedulers, ...rest } = sd ?? {};
-    super.loadStateDict(rest);
-    if (Array.isArray(schedulers)) {
-      if (schedulers.length !== this.schedulers.length) throw new ArgumentError(`SequentialLR.loadStateDict: ${schedulers.length} scheduler states for ${this.schedulers.length} schedulers`);
-      schedulers.forEach((s, i) => this.schedulers[i].loadStateDict(s as SchedulerStateDict));
+    if (schedulers !== undefined && (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length)) {
+      throw new ArgumentError(`SequentialLR.loadStateDict: ${Array.isArray(schedulers) ? schedulers.length : 'no list of'} scheduler states for ${this.schedulers.length} schedulers`);
+    }
+    // A child may refuse its state after others were written: put every part back, then rethrow.
+    const before = this.stateDict();
+    try {
+      super.loadStateDict(rest);
+      (schedulers as SchedulerStateDict[] | undefined)?.forEach((s, i) => this.schedulers[i].loadStateDict(s));
+    } catch (e) {
+      const { schedulers: saved, ...own } = before;
+      super.loadStateDict(own);
+      (saved as SchedulerStateDict[]).forEach((s, i) => this.schedulers[i].loadStateDict(s));
+      throw e;
     }
   }
 }
@@ -649,11 +659,10 @@ export class ReduceLROnPlateau {
 
   /** Restores a state from stateDict(); a best of null (Infinity through JSON) is read back as ±Infinity. */
   loadStateDict(sd: SchedulerStateDict): void {
-    if (sd === null || typeof sd !== 'object') throw new ArgumentError(`ReduceLROnPlateau.loadStateDict: expected an object from stateDict(), got ${String(sd)}`);
     const self = this as unknown as Record<string, unknown>;
+    checkSchedulerState('ReduceLROnPlateau', self, sd, ['optimizer'], ['best']);
     for (const [k, v] of Object.entries(sd)) {
       if (k === 'optimizer') continue;
-      if (!(k in self)) throw new ArgumentError(`ReduceLROnPlateau.loadStateDict: unknown entry '${k}'`);
       self[k] = deepCopy(v);
     }
     if ((this.best as number | null) === null) this.best = this.mode === 'min' ? Infinity : -Infinity;

@@ -8,6 +8,8 @@ import { getDefaultGenerator } from '../backend/philox';
 import { ArgumentError } from '../errors';
 import type { AnyModule } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
+import { dispose } from '../tensor/tidy';
+import { deepCopy } from './state-copy';
 import { CheckpointError, loadSafetensors, saveSafetensors } from './safetensors';
 import type { OptimizerLike, SchedulerLike } from './types';
 
@@ -92,13 +94,50 @@ export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): 
       throw new CheckpointError(`loadCheckpoint: ${path}: metadata '${key}' is not valid JSON (${(e as Error).message})`);
     }
   };
-  // Check everything before changing anything, so a bad file leaves the objects as they were.
+  // Check everything that can be checked here before changing anything...
   const optimizerState = into.optimizer && metadata.optimizer ? unflatten(parse('optimizer'), tensors, path) : undefined;
   const schedulerState = into.scheduler && metadata.scheduler ? unflatten(parse('scheduler'), tensors, path) : undefined;
   if (into.optimizer && !metadata.optimizer) throw new CheckpointError(`loadCheckpoint: ${path} holds no optimizer state`);
-  if (into.model) into.model.loadStateDict(modelState);
-  if (optimizerState !== undefined) into.optimizer!.loadStateDict!(optimizerState as never);
-  if (schedulerState !== undefined) into.scheduler!.loadStateDict?.(schedulerState as never);
-  if ((into.restoreRng ?? true) && metadata.rng) getDefaultGenerator().setState(parse('rng') as never);
-  return { extra: metadata.extra ? (parse('extra') as Record<string, unknown>) : {}, modelState };
+  const rngState = (into.restoreRng ?? true) && metadata.rng ? parse('rng') : undefined;
+  const extra = metadata.extra ? (parse('extra') as Record<string, unknown>) : {};
+  // ...then apply the parts as one transaction: the model, optimizer, scheduler and RNG each check
+  // their own part while loading it, so a part refused after others were written (Adam state into
+  // SGD, a scheduler of another kind, a bad RNG state) puts every written part back before rethrowing.
+  const undo: (() => void)[] = [];
+  const snapshots: unknown[] = [];
+  try {
+    if (into.model) {
+      const model = into.model;
+      const saved = deepCopy(model.stateDict()) as Record<string, Tensor>;
+      snapshots.push(saved);
+      undo.push(() => model.loadStateDict(saved));
+      model.loadStateDict(modelState);
+    }
+    if (optimizerState !== undefined) {
+      const optimizer = into.optimizer!;
+      const saved = optimizer.stateDict!();  // a copy; loadStateDict copies it again
+      snapshots.push(saved);
+      undo.push(() => optimizer.loadStateDict!(saved as never));
+      optimizer.loadStateDict!(optimizerState as never);
+    }
+    if (schedulerState !== undefined && into.scheduler?.loadStateDict) {
+      const scheduler = into.scheduler;
+      const saved = deepCopy(scheduler.stateDict!());
+      undo.push(() => scheduler.loadStateDict!(saved as never));
+      scheduler.loadStateDict!(schedulerState as never);
+    }
+    if (rngState !== undefined) {
+      const generator = getDefaultGenerator();
+      const saved = generator.getState();
+      undo.push(() => generator.setState(saved));
+      generator.setState(rngState as never);
+    }
+  } catch (e) {
+    for (const restore of undo.reverse()) restore();
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CheckpointError(`loadCheckpoint: ${path}: ${why}; nothing was changed (model, optimizer, scheduler and RNG are as before the call)`);
+  } finally {
+    dispose(snapshots);
+  }
+  return { extra, modelState };
 }
