@@ -1,5 +1,5 @@
 /** `lattice diagnose --model NAME`: diagnose() on one batch of Fashion-MNIST, as a table and a chart. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { manualSeed } from '../backend/philox';
 import { loadFashionMnist } from '../data/fashion-mnist';
@@ -10,6 +10,7 @@ import { diagnose, type Diagnosis } from '../train/diagnose';
 import { renderSvg } from '../train/report';
 import { buildModel, MODEL_NAMES } from './models';
 import { buildDeepModel, VARIANTS, type Variant } from './showcase';
+import { checkOutDir, checkPositiveInt, makeOutDir } from './validate';
 
 export const DIAGNOSE_MODELS = [...MODEL_NAMES, ...Object.keys(VARIANTS).map((v) => `deep-${v}`)];
 
@@ -35,16 +36,19 @@ export function diagnosisChart(d: Diagnosis): Record<string, unknown> {
 }
 
 export async function diagnoseCommand(opts: { model: string; seed?: number; batchSize?: number; out?: string }, log: (l: string) => void = (l) => console.log(l)): Promise<Diagnosis> {
+  const n = opts.batchSize ?? 128;
+  checkPositiveInt('lattice diagnose', '--batch-size', n);
+  const dir = resolve(opts.out ?? join('runs', `diagnose-${opts.model}`));
+  checkOutDir('lattice diagnose', '--out', dir);
   manualSeed(opts.seed ?? 0);
   const model = modelFor(opts.model);
   const { train } = loadFashionMnist();
-  const n = opts.batchSize ?? 128;
+  if (n > train.labels.size) throw new ArgumentError(`lattice diagnose: --batch-size ${n} is more than the ${train.labels.size} training images`);
   const batch: [typeof train.images, typeof train.labels] = [train.images.narrow(0, 0, n), train.labels.narrow(0, 0, n)];
   const d = diagnose(model, batch, (o, y) => crossEntropy(o, y));
   log(`diagnose ${opts.model} on ${n} Fashion-MNIST images`);
   log(d.toString());
-  const dir = resolve(opts.out ?? join('runs', `diagnose-${opts.model}`));
-  mkdirSync(dir, { recursive: true });
+  makeOutDir('lattice diagnose', '--out', dir);
   writeFileSync(join(dir, 'gradients.svg'), await renderSvg(diagnosisChart(d)));
   log(`chart: ${join(dir, 'gradients.svg')}`);
   return d;

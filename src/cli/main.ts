@@ -3,9 +3,10 @@
  * The `lattice` command. Argument parsing by commander (well kept, typed,
  * generates --help), the commands themselves in train.ts / evaluate.ts.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { version } from '../../package.json';
 import '../index';
-import { LatticeError } from '../errors';
+import { ArgumentError, LatticeError } from '../errors';
 import { evaluateCommand } from './evaluate';
 import { DIAGNOSE_MODELS, diagnoseCommand } from './diagnose';
 import { MODEL_NAMES } from './models';
@@ -29,7 +30,11 @@ function num(name: string) {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('lattice').description('Lattice: training for Node.js, with a training-stability toolkit').showHelpAfterError();
+  // exitOverride: commander throws instead of calling process.exit, so main() decides the exit code (2 for a usage error).
+  // Set before the subcommands are added, which inherit it.
+  const program = new Command('lattice').description('Lattice: training for Node.js, with a training-stability toolkit')
+    .version(version, '-V, --version', 'print the lattice-ml version')
+    .exitOverride();
   program.command('train')
     .description('train a model on Fashion-MNIST and write a run folder (metrics.jsonl, checkpoint.safetensors, report.html)')
     .option('--model <name>', `model: ${MODEL_NAMES.join(' | ')}`, TRAIN_DEFAULTS.model)
@@ -68,14 +73,14 @@ export function buildProgram(): Command {
       await diagnoseCommand(o);
     });
   program.command('showcase')
-    .description("the stability showcase: 'stability' trains the 64-layer MLP variants a-f of BENCH.md W4")
+    .description("the stability showcase: 'stability' trains the 64-layer MLP variants a-f of bench workload W4 (docs/bench-workloads.md)")
     .argument('<name>', 'stability')
     .option('--variants <list>', 'comma-separated subset of a,b,c,d,e,f', 'a,b,c,d,e,f')
     .option('--steps <n>', 'SGD steps per variant', int('--steps'), 300)
     .option('--seed <n>', 'random seed', int('--seed'), 0)
     .option('--out <dir>', 'report folder', 'runs/showcase-stability')
     .action(async (name: string, o) => {
-      if (name !== 'stability') throw new InvalidArgumentError(`unknown showcase '${name}' (only 'stability')`);
+      if (name !== 'stability') throw new ArgumentError(`lattice showcase: unknown showcase '${name}' (only 'stability')`);
       await runStabilityShowcase({ variants: o.variants.split(','), steps: o.steps, seed: o.seed, out: o.out });
     });
   return program;
@@ -86,6 +91,8 @@ export async function main(argv = process.argv): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (e) {
+    // --help and --version end here too, with commander's exit code 0; a usage error was already printed on one line.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof LatticeError) {
       console.error(`error: ${e.message}`);
       return 2;

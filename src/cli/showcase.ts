@@ -1,5 +1,5 @@
 /**
- * The deep-network stability showcase (BENCH.md W4): a 64-layer MLP of width
+ * The deep-network stability showcase (bench workload W4, docs/bench-workloads.md): a 64-layer MLP of width
  * 256 on Fashion-MNIST, trained 300 steps with SGD (lr 0.05, momentum 0.9,
  * batch 128, seed 0) in six variants that show what each tool of the stability
  * kit does: (a) sigmoid + default init vanishes; (b) ReLU + Kaiming starts
@@ -7,8 +7,7 @@
  * residual blocks with LayerNorm train; (d) (c) + clipGradNorm(1.0);
  * (e) (c) + stochastic depth 0.1; (f) (c) with BatchNorm.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { noGrad } from '../autograd/api';
 import { backendInfo } from '../backend/index';
 import { manualSeed, PhiloxStream } from '../backend/philox';
@@ -29,6 +28,7 @@ import { evaluate } from '../train/evaluate';
 import { fit } from '../train/fit';
 import { gradientHeatmapSpec, writeReport } from '../train/report';
 import type { Batch, Callback, StepLogs, TrainContext } from '../train/types';
+import { checkOutDir, checkPositiveInt, makeOutDir } from './validate';
 
 export type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 export const VARIANTS: Record<Variant, string> = {
@@ -121,6 +121,8 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
   const variants = opts.variants ?? (Object.keys(VARIANTS) as Variant[]);
   for (const v of variants) if (!(v in VARIANTS)) throw new ArgumentError(`showcase: unknown variant '${v}' (choose from a-f)`);
   const steps = opts.steps ?? 300;
+  checkPositiveInt('lattice showcase', '--steps', steps);
+  if (opts.out) checkOutDir('lattice showcase', '--out', opts.out);
   const seed = opts.seed ?? 0;
   const log = opts.log ?? ((l: string) => console.log(l));
   const { train, test } = loadFashionMnist();
@@ -183,8 +185,7 @@ export async function runStabilityShowcase(opts: ShowcaseOptions = {}): Promise<
     for (const f of row.findings) log(`      - ${f}`);
   }
   if (opts.out) {
-    const dir = resolve(opts.out);
-    mkdirSync(dir, { recursive: true });
+    const dir = makeOutDir('lattice showcase', '--out', opts.out);
     await writeReport(join(dir, 'report.html'), {
       title: `Lattice stability showcase: ${DEPTH}-layer MLP, width ${WIDTH}, ${steps} SGD steps`,
       facts: [['backend', `${backendInfo().backend} ${backendInfo().isa}, ${backendInfo().threads} threads`], ...results.map((r) => [`(${r.variant}) ${r.description}`, `test accuracy ${(100 * r.testAccuracy).toFixed(1)}%, loss ${r.loss0.toFixed(2)} → ${r.lossFinal.toFixed(2)}`] as [string, string])],

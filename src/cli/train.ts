@@ -1,6 +1,6 @@
 /** `lattice train`: trains a model on Fashion-MNIST and writes a run folder. */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { backendInfo, setNumThreads } from '../backend/index';
 import { manualSeed } from '../backend/philox';
 import { DataLoader, markLoaderOwned, releaseBatch } from '../data/loader';
@@ -17,10 +17,11 @@ import { MetricsLogger } from '../train/callbacks/metrics-logger';
 import { ProgressBar } from '../train/callbacks/progress';
 import { saveCheckpoint } from '../train/checkpoint';
 import { evaluate } from '../train/evaluate';
-import { fit } from '../train/fit';
+import { fit, NonFiniteError } from '../train/fit';
 import { writeReport } from '../train/report';
 import type { Batch, Callback, StepLogs, TrainContext } from '../train/types';
-import { buildModel } from './models';
+import { buildModel, MODEL_NAMES } from './models';
+import { checkChoice, checkOutDir, checkPositiveInt, checkPositiveNumber, makeOutDir } from './validate';
 
 export interface TrainOptions {
   model: string;
@@ -45,19 +46,18 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   model: 'cnn', epochs: 2, batchSize: 128, optimizer: 'adamw', augment: false, seed: 0, progress: true,
 };
 
+/** Every flag, before any side effect (banner, data load, run folder). */
 function check(opts: TrainOptions): void {
-  const positiveInt = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ArgumentError(`lattice train: --${name} must be a positive integer, got ${String(v)}`);
-  };
-  positiveInt('epochs', opts.epochs);
-  positiveInt('batch-size', opts.batchSize);
-  positiveInt('train-limit', opts.trainLimit);
-  positiveInt('test-limit', opts.testLimit);
-  positiveInt('threads', opts.threads);
-  if (!['adam', 'adamw', 'sgd'].includes(opts.optimizer)) throw new ArgumentError(`lattice train: --optimizer must be adam, adamw or sgd, got '${opts.optimizer}'`);
-  if (opts.lr !== undefined && !(opts.lr > 0)) throw new ArgumentError(`lattice train: --lr must be positive, got ${opts.lr}`);
-  if (opts.clipGradNorm !== undefined && !(opts.clipGradNorm > 0)) throw new ArgumentError(`lattice train: --clip-grad-norm must be positive, got ${opts.clipGradNorm}`);
-  if (!Number.isInteger(opts.seed)) throw new ArgumentError(`lattice train: --seed must be an integer, got ${opts.seed}`);
+  const cmd = 'lattice train';
+  if (!(MODEL_NAMES as readonly string[]).includes(opts.model)) throw new ArgumentError(`${cmd}: unknown model '${opts.model}' (choose ${MODEL_NAMES.join(', ')})`);
+  for (const [flag, v] of [['--epochs', opts.epochs], ['--batch-size', opts.batchSize], ['--train-limit', opts.trainLimit], ['--test-limit', opts.testLimit], ['--threads', opts.threads]] as const) checkPositiveInt(cmd, flag, v);
+  checkChoice(cmd, '--optimizer', opts.optimizer, ['adam', 'adamw', 'sgd']);
+  checkPositiveNumber(cmd, '--lr', opts.lr);
+  checkPositiveNumber(cmd, '--clip-grad-norm', opts.clipGradNorm);
+  if (opts.weightDecay !== undefined && !(Number.isFinite(opts.weightDecay) && opts.weightDecay >= 0)) throw new ArgumentError(`${cmd}: --weight-decay must be a non-negative number, got ${opts.weightDecay}`);
+  if (!Number.isInteger(opts.seed)) throw new ArgumentError(`${cmd}: --seed must be an integer, got ${opts.seed}`);
+  if (opts.dataDir !== undefined && !(existsSync(opts.dataDir) && statSync(opts.dataDir).isDirectory())) throw new ArgumentError(`${cmd}: --data-dir ${opts.dataDir} is not a folder`);
+  if (opts.out !== undefined) checkOutDir(cmd, '--out', opts.out);
 }
 
 function firstN(n: number | undefined, total: number): Int32Array {
@@ -99,10 +99,9 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const started = performance.now();
   if (opts.threads) setNumThreads(opts.threads);
   manualSeed(opts.seed);
-  const runDir = resolve(opts.out ?? join('runs', new Date().toISOString().replace(/[:.]/g, '-')));
-  mkdirSync(runDir, { recursive: true });
-
   const { train, test } = loadFashionMnist(opts.dataDir ? { dir: opts.dataDir } : {});
+  // Made only once the flags and the data are known good: a failed start leaves no empty run folder.
+  const runDir = makeOutDir('lattice train', '--out', opts.out ?? join('runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const trainSet = new Subset(new TensorDataset(train.images, train.labels), firstN(opts.trainLimit, train.labels.size));
   const testSet = new Subset(new TensorDataset(test.images, test.labels), firstN(opts.testLimit, test.labels.size));
   const trainLoader = new DataLoader(trainSet, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed });
@@ -121,16 +120,24 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const scheduler = new optim.OneCycleLR(optimizer, { maxLr: lr, totalSteps: opts.epochs * trainLoader.length });
   const monitor = new GradientMonitor({ every: 20 });
   const recorder = new StepRecorder();
-  const callbacks: Callback[] = [recorder, monitor, new MetricsLogger(join(runDir, 'metrics.jsonl'), { everySteps: 1 })];
+  const metrics = new MetricsLogger(join(runDir, 'metrics.jsonl'), { everySteps: 1 });
+  const callbacks: Callback[] = [recorder, monitor, metrics];
   if (opts.progress) callbacks.push(new ProgressBar());
 
   const trainData = opts.augment ? { [Symbol.asyncIterator]: () => augmented(trainLoader), length: trainLoader.length } : trainLoader;
   const history = await fit(model, {
     optimizer, loss: (out, y) => crossEntropy(out, y), trainData: trainData as AsyncIterable<Batch>, valData: testLoader, epochs: opts.epochs,
     scheduler, schedulerInterval: 'step', clipGradNorm: opts.clipGradNorm, callbacks,
+  }).catch((e: unknown) => {
+    // A diverged run stops with a NonFiniteError; the health summary up to that step says where it went.
+    if (e instanceof NonFiniteError) log(monitor.summary());
+    throw e;
   });
   const result = await evaluate(model, testLoader, (out, y) => crossEntropy(out, y));
   const seconds = (performance.now() - started) / 1000;
+  // The run's headline figures, read back by scripts/readme-figures.mjs (the README quotes no hand-typed figure).
+  metrics.log({ type: 'summary', model: opts.model, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, testAccuracy: result.accuracy, testLoss: result.loss, seconds, parameters: model.numParameters(), ...backendInfo() });
+  metrics.flush();
   saveCheckpoint(join(runDir, 'checkpoint.safetensors'), { model, optimizer, scheduler, extra: { model: opts.model, epochs: opts.epochs, seed: opts.seed, testAccuracy: result.accuracy } });
   const healthSummary = monitor.summary();
   const facts: [string, string][] = [

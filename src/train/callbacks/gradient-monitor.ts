@@ -37,6 +37,14 @@ export interface GradientMonitorOptions {
   vanishing?: number;
   /** Gradient norms above this count as exploding (default 1e3). */
   exploding?: number;
+  /**
+   * A training loss above this multiple of the first finite loss counts as a
+   * loss blow-up (default 10). Checked every step, not only on sampled ones:
+   * with normalisation layers the weight gradients can stay small while the
+   * loss diverges (a huge learning rate grows the weights, which BatchNorm's
+   * scale invariance hides from the gradient norms).
+   */
+  lossBlowup?: number;
   /** Share of dead units after a ReLU-family layer that triggers a warning (default 0.5). */
   deadThreshold?: number;
   /** Called with each new warning (default: collected in `warnings` only). */
@@ -84,6 +92,7 @@ export class GradientMonitor implements Callback {
   readonly vanishing: number;
   readonly exploding: number;
   readonly deadThreshold: number;
+  readonly lossBlowup: number;
   readonly records: MonitorRecord[] = [];
   readonly warnings: string[] = [];
   private readonly onWarning?: (m: string) => void;
@@ -93,12 +102,14 @@ export class GradientMonitor implements Callback {
   private sampling = false;
   private removeHooks: (() => void)[] = [];
   private warned = new Set<string>();
+  private firstLoss: number | undefined;
 
   constructor(opts: GradientMonitorOptions = {}) {
     this.every = opts.every ?? 10;
     this.vanishing = opts.vanishing ?? 1e-7;
     this.exploding = opts.exploding ?? 1e3;
     this.deadThreshold = opts.deadThreshold ?? 0.5;
+    this.lossBlowup = opts.lossBlowup ?? 10;
     this.onWarning = opts.onWarning;
   }
 
@@ -149,6 +160,7 @@ export class GradientMonitor implements Callback {
   }
 
   onBatchEnd(_ctx: TrainContext, logs: StepLogs): void {
+    this.checkLoss(logs);
     if (this.pending && this.before) {
       this.pending.layers.forEach((l, i) => {
         const w = this.layers[i][1].values, b = this.before![i];
@@ -169,6 +181,18 @@ export class GradientMonitor implements Callback {
     this.removeHooks = [];
   }
 
+  /** Every step: a non-finite loss, or one far above the first, is an exploding run even when the sampled gradient norms look tame. */
+  private checkLoss(logs: StepLogs): void {
+    if (!Number.isFinite(logs.loss)) {
+      this.warn('non-finite', 'loss', `step ${logs.step}: the training loss is ${logs.loss}${logs.nonFinite ? ` (step ${logs.nonFinite === 'skipped' ? 'skipped' : 'rolled back'})` : ''} (exploding or non-finite)`);
+      return;
+    }
+    if (this.firstLoss === undefined) { this.firstLoss = logs.loss; return; }
+    if (Math.abs(logs.loss) > this.lossBlowup * Math.abs(this.firstLoss) && Math.abs(logs.loss) > 0) {
+      this.warn('exploding', 'loss', `step ${logs.step}: the training loss ${logs.loss.toExponential(2)} is over ${this.lossBlowup}x the first loss ${this.firstLoss.toExponential(2)} (exploding): lower the learning rate or clip gradients (clipGradNorm)`);
+    }
+  }
+
   private warn(kind: string, layer: string, message: string): void {
     const key = `${kind}:${layer}`;
     if (this.warned.has(key)) return;
@@ -177,9 +201,15 @@ export class GradientMonitor implements Callback {
     this.onWarning?.(message);
   }
 
+  private warningLines(): string {
+    return this.warnings.length
+      ? `warnings (${this.warnings.length}):\n  ${this.warnings.slice(0, 10).join('\n  ')}`
+      : 'warnings: none (no vanishing, exploding or non-finite gradients, no loss blow-up)';
+  }
+
   /** A text table: per layer, the first and last sampled gradient norms and the last update ratio; dead ReLU fractions; warnings. */
   summary(): string {
-    if (this.records.length === 0) return 'gradient health: no steps sampled';
+    if (this.records.length === 0) return ['gradient health: no steps sampled', ...(this.warnings.length ? [this.warningLines()] : [])].join('\n');
     const first = this.records[0], last = this.records[this.records.length - 1];
     const rows = first.layers.map((l, i) => [l.name, l.gradNorm.toExponential(2), last.layers[i].gradNorm.toExponential(2), Number.isFinite(last.layers[i].updateRatio) ? last.layers[i].updateRatio.toExponential(2) : '-']);
     const header = ['layer', `grad norm @${first.step}`, `grad norm @${last.step}`, 'update/weight'];
@@ -188,7 +218,7 @@ export class GradientMonitor implements Callback {
     const out = ['gradient health', line(header), ...rows.map(line)];
     const dead = last.activations.filter((a) => a.deadFraction !== undefined);
     if (dead.length) out.push('dead ReLU units (last sample): ' + dead.map((a) => `${a.name} ${(100 * a.deadFraction!).toFixed(0)}%`).join(', '));
-    out.push(this.warnings.length ? `warnings (${this.warnings.length}):\n  ${this.warnings.slice(0, 10).join('\n  ')}` : 'warnings: none (no vanishing, exploding or non-finite gradients)');
+    out.push(this.warningLines());
     return out.join('\n');
   }
 }
