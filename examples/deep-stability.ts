@@ -1,4 +1,4 @@
-// The stability showcase (BENCH.md W4): a 64-layer MLP of width 256 on Fashion-MNIST,
+// The stability showcase (bench workload W4, docs/bench-workloads.md): a 64-layer MLP of width 256 on Fashion-MNIST,
 // 300 SGD steps (lr 0.05, momentum 0.9, batch 128, seed 0) in six variants.
 // Run: npx tsx examples/deep-stability.ts [--steps 300] [--variants a,b,c,d,e,f]
 // (the same as `lattice showcase stability`). Writes runs/showcase-stability/report.html.

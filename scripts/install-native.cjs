@@ -6,10 +6,11 @@
 // library then runs on the reference backend and says so once at first use. A
 // source build that was asked for and fails does fail, so the request is not lost.
 //
-// Ask for a source build with LATTICE_BUILD_FROM_SOURCE=1, or with
-// `npm rebuild lattice-ml --build-from-source` (npm passes it as
-// npm_config_build_from_source). npm shows an install script's output only with
-// --foreground-scripts.
+// Ask for a source build with `LATTICE_BUILD_FROM_SOURCE=1 npm rebuild lattice-ml
+// --foreground-scripts`. `npm rebuild lattice-ml --build-from-source` works too (npm
+// passes it as npm_config_build_from_source), but npm 11 warns that it will stop passing
+// unknown flags in its next major version. npm shows an install script's output only
+// with --foreground-scripts.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -74,7 +75,7 @@ if (process.env.LATTICE_SKIP_NATIVE_BUILD === '1') {
     if (!buildFromSource()) {
       console.warn('lattice: could not build the native addon (needs cmake and a C++17 compiler); ' +
         'the library will run on the slower reference backend. Retry once they are installed with ' +
-        '`npm rebuild lattice-ml --build-from-source --foreground-scripts`.');
+        '`LATTICE_BUILD_FROM_SOURCE=1 npm rebuild lattice-ml --foreground-scripts`.');
     }
   }
 }

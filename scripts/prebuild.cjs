@@ -26,9 +26,13 @@ const fail = (message) => {
 
 if (process.env.LATTICE_PREBUILD_SKIP_COMPILE !== '1') {
   const cmakeJs = path.join(path.dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
-  console.log(`prebuild: cmake-js compile --out ${outDir} --CDLATTICE_BLAS=OFF (incremental)`);
-  const result = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', outDir, '--CDLATTICE_BLAS=OFF'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) fail(`cmake-js exited with ${result.status}; a prebuild needs cmake and a C++17 compiler`);
+  console.log(`prebuild: cmake-js configure + build --out ${outDir} --CDLATTICE_BLAS=OFF (incremental)`);
+  const options = ['--out', outDir, '--CDLATTICE_BLAS=OFF'];
+  // configure every time (a few seconds), so that these options apply to an existing build folder; build is incremental.
+  for (const command of ['configure', 'build']) {
+    const result = spawnSync(process.execPath, [cmakeJs, command, ...options], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) fail(`cmake-js ${command} exited with ${result.status}; a prebuild needs cmake and a C++17 compiler`);
+  }
 }
 if (!fs.existsSync(built)) fail(`${built} does not exist`);
 
@@ -36,6 +40,12 @@ if (process.platform === 'linux') {
   const ldd = spawnSync('ldd', [built], { encoding: 'utf8' });
   const linked = (ldd.stdout || '').split('\n').filter((l) => /blas|lapack/i.test(l));
   if (linked.length) fail(`${built} links a system BLAS, which a prebuilt addon must not:\n${linked.join('\n')}`);
+  // The oldest glibc / libstdc++ the file runs on is the newest symbol version it needs. (Linking
+  // libstdc++ statically was tried: it pulls in glibc 2.36 symbols, which rules out more systems.)
+  const symbols = spawnSync('objdump', ['-T', built], { encoding: 'utf8' }).stdout || '';
+  const newest = (prefix) => [...new Set(symbols.match(new RegExp(`${prefix}_[0-9.]+`, 'g')) || [])]
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop() || 'unknown (no objdump)';
+  console.log(`prebuild: needs ${newest('GLIBC')} and ${newest('GLIBCXX')} (libstdc++) on the user's machine`);
 }
 
 // Load it before shipping it: a file that does not load here would ship a silent fallback.

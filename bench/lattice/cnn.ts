@@ -1,4 +1,4 @@
-// W3: the BENCH.md CNN on Fashion-MNIST, with the PyTorch peer's case names
+// W3: the CNN of docs/bench-workloads.md on Fashion-MNIST, with the PyTorch peer's case names
 // (bench/peers/torch_bench.py bench_cnn): forward (one batch of 64, no grad),
 // step, epoch (epoch_extrapolated with --quick), test_accuracy
 // (test_accuracy_partial), final_train_loss; plus fit.* when fit() is exported.

@@ -1,4 +1,4 @@
-"""PyTorch peer for Lattice's benchmark (../shared/BENCH.md, W1..W10).
+"""PyTorch peer for Lattice's benchmark (docs/bench-workloads.md, W1..W10).
 
     /usr/bin/python3 torch_bench.py <workload> [--threads N] [--reps R] [--quick] [--steps N]
 

@@ -24,7 +24,7 @@ let state: State | null = null;
 // Said to package users and to contributors alike: a package has no build:native script,
 // and a clone has no installed lattice-ml to rebuild, so the hint names both.
 const BUILD_HINT = 'To get the addon: reinstall lattice-ml (its install uses the prebuilt addon for linux-x64), '
-  + 'or build it from source with `npm rebuild lattice-ml --build-from-source --foreground-scripts` '
+  + 'or build it from source with `LATTICE_BUILD_FROM_SOURCE=1 npm rebuild lattice-ml --foreground-scripts` '
   + '(needs cmake and a C++17 compiler); in a clone of the repository, `npm run build:native`.';
 
 function envFlag(name: string): string | undefined {

@@ -51,6 +51,6 @@ describe('package entry points', () => {
     expect(strict.status).not.toBe(0);
     expect(strict.stderr).toMatch(/BackendError: lattice: the native addon did not load \(.+\); To get the addon: reinstall lattice-ml/);
     // The hint must name commands that exist where the user is: npm rebuild in a project, build:native in a clone.
-    expect(strict.stderr).toContain('npm rebuild lattice-ml --build-from-source --foreground-scripts');
+    expect(strict.stderr).toContain('LATTICE_BUILD_FROM_SOURCE=1 npm rebuild lattice-ml --foreground-scripts');
   });
 });
