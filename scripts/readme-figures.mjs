@@ -180,7 +180,7 @@ function benchBlock(benchFile) {
         const n = value(results, 'numpy', part, t);
         cells.lattice.push(l === null ? '–' : sig(l) + unit);
         cells.pytorch.push(p === null ? '–' : sig(p) + unit);
-        cells.numpy.push(n === null ? '' : sig(n));
+        cells.numpy.push(n === null ? null : sig(n));
         if (!part.noRatio && l !== null && p !== null && l > 0 && p > 0) {
           const ratio = part.higher ? l / p : p / l;
           cells.ratio.push(`${ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 ? ratio.toFixed(1) : ratio.toFixed(2)}x`);
@@ -188,7 +188,8 @@ function benchBlock(benchFile) {
         }
       }
     }
-    const join = (xs) => (xs.every((x) => x === '') ? '' : xs.join(' / '));
+    // A peer with no figure in the whole row gets an empty cell; a missing one beside others, a dash.
+    const join = (xs) => (xs.every((x) => x === null) ? '' : xs.map((x) => x ?? '–').join(' / '));
     lines.push(`| ${row.label} | ${row.threads.join(' / ')} | ${join(cells.lattice)} | ${join(cells.pytorch)} | ${join(cells.numpy)} | ${join(cells.ratio)} |`);
   }
   lines.push('');

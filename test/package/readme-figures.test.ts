@@ -1,0 +1,68 @@
+// scripts/readme-figures.mjs writes the README's figures from a bench results JSON and an
+// `npm start` run's metrics.jsonl summary, between marker comments, and --check catches a README
+// whose figures were edited by hand. Runs on small fixtures in a temp folder.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const script = join(__dirname, '..', '..', 'scripts', 'readme-figures.mjs');
+
+function fixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-figures-'));
+  const bench = join(dir, 'bench.json');
+  const gemm = (peer: string, threads: number, gflops: number) => ({
+    peer, threads, workload: 'gemm', quick: false,
+    results: [{ case: '1024x1024x1024', unit: 'ms', median: 2 * 1024 ** 3 / gflops / 1e6, gflops: { median: gflops } }],
+  });
+  writeFileSync(bench, JSON.stringify({
+    date: '2026-12-01', machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0' },
+    runs: [
+      gemm('lattice', 1, 180), gemm('pytorch', 1, 90), gemm('numpy', 1, 200), gemm('lattice', 2, 350), gemm('pytorch', 2, 175),
+      { peer: 'lattice', threads: 1, workload: 'mlp', quick: false, results: [{ case: 'step', unit: 'ms', median: 1.5 }, { case: 'epoch', unit: 's', median: 0.8 }] },
+      { peer: 'pytorch', version: '1.13.0', threads: 1, workload: 'mlp', quick: false, results: [{ case: 'step', unit: 'ms', median: 3 }, { case: 'epoch', unit: 's', median: 1.2 }] },
+    ],
+  }));
+  const run = join(dir, 'runs', '2026-12-01T10-00-00-000Z');
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(run, 'metrics.jsonl'), [
+    JSON.stringify({ type: 'epoch', epoch: 1, valAccuracy: 0.9 }),
+    JSON.stringify({ type: 'summary', model: 'cnn', epochs: 2, batchSize: 128, seed: 0, testAccuracy: 0.9071, testLoss: 0.26, seconds: 75.14, parameters: 421642, backend: 'native', isa: 'avx512', threads: 2 }),
+  ].join('\n') + '\n');
+  const readme = join(dir, 'README.md');
+  writeFileSync(readme, '# T\n\n<!-- figures:main-job -->\nold\n<!-- /figures:main-job -->\n\ntext\n\n<!-- figures:bench -->\n<!-- /figures:bench -->\n\nend\n');
+  const runScript = (...extra: string[]) => spawnSync(process.execPath, [script, '--bench', bench, '--run', run, '--readme', readme, ...extra], { encoding: 'utf8' });
+  return { readme, runScript };
+}
+
+describe('scripts/readme-figures.mjs', () => {
+  it('writes the main-job headline and the bench table between the markers, and nothing else', () => {
+    const { readme, runScript } = fixture();
+    const r = runScript();
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('**90.71% test accuracy in 75.1 s**');
+    expect(text).toContain('421,642 parameters');
+    expect(text).not.toContain('\nold\n');
+    expect(text).toMatch(/\| W1 SGEMM 1024³ \(GFLOP\/s\) \| 1 \/ 2 \| 180 \/ 350 \| 90\.0 \/ 175 \| 200 \/ – \| 2\.0x \/ 2\.0x \|/);
+    expect(text).toMatch(/\| W2 MLP step \/ epoch \| 1 \| 1\.50 ms \/ 0\.80 s \| 3\.00 ms \/ 1\.20 s \|  \| 2\.0x \/ 1\.5x \|/);
+    expect(text).toContain('Run of 2026-12-01');
+    expect(text.startsWith('# T\n\n<!-- figures:main-job -->\n')).toBe(true);
+    expect(text.endsWith('<!-- /figures:bench -->\n\nend\n')).toBe(true);
+    expect(runScript('--check').status).toBe(0);
+  });
+
+  it('--check fails on a hand-edited figure; a README without markers is refused', () => {
+    const { readme, runScript } = fixture();
+    runScript();
+    writeFileSync(readme, readFileSync(readme, 'utf8').replace('90.71%', '91.0%'));
+    const check = runScript('--check');
+    expect(check.status).toBe(1);
+    expect(check.stderr).toMatch(/README\.md differs from what the inputs give/);
+    writeFileSync(readme, '# no markers\n');
+    const refused = runScript();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/has no <!-- figures:main-job --> \.\.\. <!-- \/figures:main-job --> block/);
+  });
+});
