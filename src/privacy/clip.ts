@@ -42,11 +42,11 @@ function scaled(c: LayerCall, scale: number): Tensor {
   return scale === 1 ? c.grad! : mul(c.grad!, scale);
 }
 
-function normSqOf(grads: Tensor[]): Tensor {
+/** Σ over tensors of each sample's squared norm, [N], for per-sample gradients [N, ...]. */
+export function normSqOf(grads: Tensor[]): Tensor {
   let total: Tensor | null = null;
   for (const g of grads) {
-    const n = g.shape[0];
-    const s = sum(mul(g, g), 1 < g.ndim ? Array.from({ length: g.ndim - 1 }, (_, k) => k + 1) : [], {}).reshape([n]);
+    const s = sum(mul(g, g), Array.from({ length: g.ndim - 1 }, (_, k) => k + 1));
     total = total ? add(total, s) : s;
   }
   return total!;

@@ -9,7 +9,7 @@ import { mul } from '../ops/binary';
 import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import type { Tensor } from '../tensor/tensor';
-import { ruleFor, type LayerRule } from './layers';
+import { frozenParams, ruleFor, type LayerRule } from './layers';
 
 /** One call of a layer: its input, output, and (after backward) the output's gradient. */
 export interface LayerCall {
@@ -39,6 +39,7 @@ export class GradSampleHooks {
 
   constructor(readonly model: AnyModule) {
     const covered = new Set<Parameter>();
+    for (const p of model.parameters()) if (!p.requiresGrad) frozenParams.add(p);
     for (const m of model.modules()) {
       const rule = ruleFor(m);
       if (!rule) continue;

@@ -12,3 +12,7 @@ export { prvEpsilon, type MechanismPhase } from './prv';
 export { RdpAccountant, PrvAccountant, createAccountant, noiseForTarget, type Accountant } from './accountant';
 export { perSampleGrads, GradSampleHooks, type LayerCall } from './grad-sample';
 export { clipAndSum, type ClipOptions, type ClipResult, type NormMode } from './clip';
+export { makePrivate, DPOptimizer, type MakePrivateOptions, type PrivateTraining } from './engine';
+export { PoissonDataLoader, type PoissonOptions } from './poisson';
+export { NoiseSource } from './noise';
+export { measureModes } from './modes';

@@ -20,7 +20,7 @@ import { indexAdd } from '../ops/indexing';
 import { matmulT } from '../ops/matmul';
 import { groupNorm, layerNorm } from '../ops/norm';
 import { sum } from '../ops/reduce';
-import { reshape } from '../ops/shape';
+import { permute, reshape } from '../ops/shape';
 import { zeros } from '../ops/creation';
 import type { AnyModule } from '../nn/module';
 import { Conv1d, Conv2d } from '../nn/layers/conv';
@@ -43,7 +43,13 @@ export interface LayerRule {
   weightedSum?(m: AnyModule, a: Tensor, g: Tensor, c: Tensor): Tensor[];
 }
 
-const present = (...ps: (Parameter | null)[]): Parameter[] => ps.filter((p): p is Parameter => p !== null && p.requiresGrad);
+/**
+ * Parameters frozen when the hooks were attached. Trainability is read from this set, not
+ * from requiresGrad, because the fast DP step switches requiresGrad off during its pass.
+ */
+export const frozenParams = new WeakSet<Parameter>();
+const live = (p: Parameter | null | undefined): p is Parameter => !!p && !frozenParams.has(p);
+const present = (...ps: (Parameter | null)[]): Parameter[] => ps.filter(live);
 
 /** Σ_{t,t'} (AAᵀ)⊙(GGᵀ) per sample, for A [N, T, p] and G [N, T, q]; ‖A‖²‖G‖² when T = 1. */
 function gramNormSq(A: Tensor, G: Tensor): Tensor {
@@ -64,13 +70,13 @@ const linearRule: LayerRule = {
   params: (m) => present((m as Linear).weight, (m as Linear).bias),
   perSample(m, a, g) {
     const l = m as Linear, N = a.shape[0];
-    return linearPerSample(reshape(a, [N, -1, l.inFeatures]), reshape(g, [N, -1, l.outFeatures]), l.weight.requiresGrad, !!l.bias?.requiresGrad);
+    return linearPerSample(reshape(a, [N, -1, l.inFeatures]), reshape(g, [N, -1, l.outFeatures]), live(l.weight), live(l.bias));
   },
   ghostNormSq(m, a, g) {
     const l = m as Linear, N = a.shape[0];
     const A = reshape(a, [N, -1, l.inFeatures]), G = reshape(g, [N, -1, l.outFeatures]);
     let n2 = gramNormSq(A, G);
-    if (l.bias?.requiresGrad) { const gb = sum(G, 1); n2 = n2.add(sum(mul(gb, gb), 1)); }
+    if (live(l.bias)) { const gb = sum(G, 1); n2 = n2.add(sum(mul(gb, gb), 1)); }
     return n2;
   },
   weightedSum(m, a, g, c) {
@@ -80,8 +86,8 @@ const linearRule: LayerRule = {
     const rows = Gc.shape[0] * Gc.shape[1];
     const G2 = reshape(Gc, [rows, l.outFeatures]);
     const out: Tensor[] = [];
-    if (l.weight.requiresGrad) out.push(matmulT(G2, reshape(a, [rows, l.inFeatures]), true, false));
-    if (l.bias?.requiresGrad) out.push(sum(G2, 0));
+    if (live(l.weight)) out.push(matmulT(G2, reshape(a, [rows, l.inFeatures]), true, false));
+    if (live(l.bias)) out.push(sum(G2, 0));
     return out;
   },
 };
@@ -123,8 +129,8 @@ const convRule: LayerRule = {
     const c = m as ConvLike, N = a.shape[0];
     const G = reshape(g, [N, c.groups, c.outChannels / c.groups, -1]);
     const out: Tensor[] = [];
-    if (c.weight.requiresGrad) out.push(reshape(matmulT(G, unfoldFor(c, a), false, true), [N, ...c.weight.shape]));
-    if (c.bias?.requiresGrad) out.push(reshape(sum(G, 3), [N, c.outChannels]));
+    if (live(c.weight)) out.push(reshape(matmulT(G, unfoldFor(c, a), false, true), [N, ...c.weight.shape]));
+    if (live(c.bias)) out.push(reshape(sum(G, 3), [N, c.outChannels]));
     return out;
   },
   ghostNormSq(m, a, g) {
@@ -132,8 +138,18 @@ const convRule: LayerRule = {
     const A = unfoldFor(c, a), G = reshape(g, [N, c.groups, c.outChannels / c.groups, -1]);
     // (AᵀA) ⊙ (GᵀG) over positions, per group, summed.
     let n2 = sum(mul(matmulT(A, A, true, false), matmulT(G, G, true, false)), [1, 2, 3]);
-    if (c.bias?.requiresGrad) { const gb = sum(G, 3); n2 = n2.add(sum(mul(gb, gb), [1, 2])); }
+    if (live(c.bias)) { const gb = sum(G, 3); n2 = n2.add(sum(mul(gb, gb), [1, 2])); }
     return reshape(n2, [N]);
+  },
+  weightedSum(m, a, g, cn) {
+    // Samples and positions side by side ([groups, rows, N·T]) make Σ_n c_n G_n A_nᵀ one GEMM per group.
+    const c = m as ConvLike, N = a.shape[0];
+    const Gc = mul(reshape(g, [N, c.groups, c.outChannels / c.groups, -1]), reshape(cn, [N, 1, 1, 1]));
+    const side = (t: Tensor): Tensor => reshape(permute(t, [1, 2, 0, 3]), [t.shape[1], t.shape[2], -1]);
+    const out: Tensor[] = [];
+    if (live(c.weight)) out.push(reshape(matmulT(side(Gc), side(unfoldFor(c, a)), false, true), c.weight.shape));
+    if (live(c.bias)) out.push(reshape(sum(Gc, [0, 3]), [c.outChannels]));
+    return out;
   },
 };
 
@@ -144,8 +160,8 @@ const layerNormRule: LayerRule = {
     const l = m as LayerNorm, N = a.shape[0], D = l.normalizedShape.reduce((p, v) => p * v, 1);
     const G = reshape(g, [N, -1, D]);
     const out: Tensor[] = [];
-    if (l.weight?.requiresGrad) out.push(reshape(sum(mul(G, reshape(layerNorm(a, l.normalizedShape, null, null, { eps: l.eps }), [N, -1, D])), 1), [N, ...l.normalizedShape]));
-    if (l.bias?.requiresGrad) out.push(reshape(sum(G, 1), [N, ...l.normalizedShape]));
+    if (live(l.weight)) out.push(reshape(sum(mul(G, reshape(layerNorm(a, l.normalizedShape, null, null, { eps: l.eps }), [N, -1, D])), 1), [N, ...l.normalizedShape]));
+    if (live(l.bias)) out.push(reshape(sum(G, 1), [N, ...l.normalizedShape]));
     return out;
   },
 };
@@ -156,8 +172,8 @@ const groupNormRule: LayerRule = {
     const l = m as GroupNorm, N = a.shape[0], C = l.numChannels;
     const G = reshape(g, [N, C, -1]);
     const out: Tensor[] = [];
-    if (l.weight?.requiresGrad) out.push(sum(mul(G, reshape(groupNorm(a, l.numGroups, null, null, { eps: l.eps }), [N, C, -1])), 2));
-    if (l.bias?.requiresGrad) out.push(sum(G, 2));
+    if (live(l.weight)) out.push(sum(mul(G, reshape(groupNorm(a, l.numGroups, null, null, { eps: l.eps }), [N, C, -1])), 2));
+    if (live(l.bias)) out.push(sum(G, 2));
     return out;
   },
 };
@@ -186,7 +202,7 @@ const embeddingRule: LayerRule = {
  * Throws for layers whose output mixes samples (BatchNorm) and for unknown layers with parameters.
  */
 export function ruleFor(m: AnyModule): LayerRule | null {
-  const own = m.parameters({ recurse: false }).filter((p) => p.requiresGrad);
+  const own = m.parameters({ recurse: false }).filter(live);
   if (m instanceof BatchNorm1d || m instanceof BatchNorm2d || /^BatchNorm/.test(m.constructor.name)) {
     if (own.length === 0 && !(m as { training?: boolean }).training) return null;
     throw new ArgumentError(`privacy: ${m.constructor.name} mixes the samples of a batch (its batch statistics make each output depend on every sample), so no per-sample gradient exists; use GroupNorm (nn.GroupNorm(groups, channels)) or LayerNorm instead`);
