@@ -35,21 +35,48 @@ export interface ReportInput {
   extraCharts?: [string, Spec][];
 }
 
-function lossSpec(steps: StepLogs[], epochs: EpochLogs[]): Spec {
-  const rows = [
-    ...steps.filter((s) => Number.isFinite(s.loss)).map((s) => ({ step: s.step, value: s.loss, series: 'train loss (batch)' })),
-    ...epochs.filter((e) => e.valLoss !== undefined).map((e) => ({ step: (e.epoch + 1) * e.steps - 1, value: e.valLoss, series: 'validation loss' })),
-  ];
+type Point = { step: number; value: number; series: string };
+
+/**
+ * Train curve and validation points in one chart: the validation series is a
+ * second layer drawn on top with large filled points (one per epoch), so the
+ * dense train line cannot hide it; the legend sits below the plot, where long
+ * series names fit without being cut.
+ */
+function trainValSpec(train: Point[], val: Point[], yTitle: string, yScale: Spec = {}): Spec {
+  const x = { field: 'step', type: 'quantitative', title: 'step' };
+  const y = { field: 'value', type: 'quantitative', title: yTitle, scale: yScale };
+  const color = { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 } };
   return {
-    width: 520, height: 240, data: { values: rows }, mark: { type: 'line', point: false, strokeWidth: 1.5 },
-    encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'value', type: 'quantitative', title: 'loss' }, color: { field: 'series', type: 'nominal', title: null } },
+    width: 520, height: 240,
+    layer: [
+      { data: { values: train }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color } },
+      { data: { values: val }, mark: { type: 'line', strokeWidth: 2, point: { filled: true, size: 70, stroke: 'white', strokeWidth: 1 } }, encoding: { x, y, color } },
+    ],
   };
+}
+
+/** Validation rows sit at the last step of their epoch. */
+function validationPoints(epochs: EpochLogs[], key: 'valLoss' | 'valAccuracy', series: string): Point[] {
+  let before = 0;
+  const rows: Point[] = [];
+  for (const e of epochs) {
+    before += e.steps;
+    const v = e[key];
+    if (v !== undefined && Number.isFinite(v)) rows.push({ step: before - 1, value: v, series });
+  }
+  return rows;
+}
+
+function lossSpec(steps: StepLogs[], epochs: EpochLogs[]): Spec {
+  const train = steps.filter((s) => Number.isFinite(s.loss)).map((s) => ({ step: s.step, value: s.loss, series: 'train loss (batch)' }));
+  return trainValSpec(train, validationPoints(epochs, 'valLoss', 'validation loss'), 'loss');
 }
 
 function accuracySpec(steps: StepLogs[], epochs: EpochLogs[]): Spec {
   // Per-batch accuracy is noisy: show a moving average over 20 batches.
   const window = 20;
-  const rows: { step: number; value: number; series: string }[] = [];
+  const train: Point[] = [];
   let acc = 0;
   const buf: number[] = [];
   for (const s of steps) {
@@ -57,13 +84,9 @@ function accuracySpec(steps: StepLogs[], epochs: EpochLogs[]): Spec {
     buf.push(s.accuracy);
     acc += s.accuracy;
     if (buf.length > window) acc -= buf.shift()!;
-    rows.push({ step: s.step, value: acc / buf.length, series: 'train accuracy (20-batch mean)' });
+    train.push({ step: s.step, value: acc / buf.length, series: 'train accuracy (20-batch mean)' });
   }
-  for (const e of epochs) if (e.valAccuracy !== undefined) rows.push({ step: (e.epoch + 1) * e.steps - 1, value: e.valAccuracy, series: 'validation accuracy' });
-  return {
-    width: 520, height: 240, data: { values: rows }, mark: { type: 'line', point: true, strokeWidth: 1.5 },
-    encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: 'accuracy', scale: { zero: false } }, color: { field: 'series', type: 'nominal', title: null } },
-  };
+  return trainValSpec(train, validationPoints(epochs, 'valAccuracy', 'validation accuracy'), 'accuracy', { zero: false });
 }
 
 function gradNormSpec(monitor: MonitorRecord[]): Spec {
@@ -89,13 +112,25 @@ export function gradientHeatmapSpec(monitor: MonitorRecord[]): Spec {
   };
 }
 
+/**
+ * Activation std per hooked module at the last sample, on the x axis by the
+ * module's name in the model (its Sequential index path, e.g. "2" or
+ * "3.body.1"), the same names the Model section and the dead-ReLU line use.
+ */
 function activationSpec(monitor: MonitorRecord[]): Spec {
   const last = monitor[monitor.length - 1];
-  const rows = (last?.activations ?? []).map((a, i) => ({ index: i, layer: a.name, std: a.std, dead: a.deadFraction ?? null }));
+  const rows = (last?.activations ?? []).map((a) => ({ layer: a.name, std: a.std }));
   return {
     width: 520, height: 200, data: { values: rows },
     layer: [
-      { mark: { type: 'bar', opacity: 0.7 }, encoding: { x: { field: 'index', type: 'ordinal', title: 'module (forward order)', axis: { labels: rows.length < 25 } }, y: { field: 'std', type: 'quantitative', title: 'activation std (last sample)' }, tooltip: [{ field: 'layer' }] } },
+      {
+        mark: { type: 'bar', opacity: 0.7 },
+        encoding: {
+          x: { field: 'layer', type: 'ordinal', sort: null, title: 'module (index in the model, forward order)', axis: { labels: rows.length <= 40, labelAngle: -45, labelLimit: 140 } },
+          y: { field: 'std', type: 'quantitative', title: 'activation std (last sample)' },
+          tooltip: [{ field: 'layer' }, { field: 'std' }],
+        },
+      },
     ],
   };
 }
