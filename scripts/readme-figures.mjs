@@ -86,15 +86,22 @@ function latestStartRun() {
 
 // ---------- bench results ----------
 
-/** Every result with its peer, threads and workload resolved (a result may override its run's peer/threads). */
+/**
+ * Every result with its peer, threads and workload resolved (a result may override its run's
+ * peer/threads). A peer's figure from its own run wins over the same figure measured inside
+ * another peer's run (some Lattice scripts time PyTorch in-process for an A/B); then the first wins.
+ */
 function flatten(bench) {
   const out = new Map();
-  for (const run of bench.runs ?? []) {
-    for (const r of run.results ?? []) {
-      const peer = r.peer ?? run.peer;
-      const threads = r.threads ?? run.threads ?? 1;
-      const key = `${peer}|${run.workload}|${threads}|${r.case}`;
-      if (!out.has(key)) out.set(key, { ...r, peer, threads, workload: run.workload, quick: run.quick === true });
+  for (const ownRunOnly of [true, false]) {
+    for (const run of bench.runs ?? []) {
+      for (const r of run.results ?? []) {
+        const peer = r.peer ?? run.peer;
+        if (ownRunOnly !== (peer === run.peer)) continue;
+        const threads = r.threads ?? run.threads ?? 1;
+        const key = `${peer}|${run.workload}|${threads}|${r.case}`;
+        if (!out.has(key)) out.set(key, { ...r, peer, threads, workload: run.workload, quick: run.quick === true });
+      }
     }
   }
   return out;
@@ -218,9 +225,14 @@ function benchBlock(benchFile) {
 function mainJobBlock(runDir) {
   const s = summaryOf(runDir);
   const date = new Date(statSync(join(runDir, 'metrics.jsonl')).mtimeMs).toISOString().slice(0, 10);
-  return `On the development machine (${s.isa}, ${s.threads} threads; shared with other jobs while it ran) ` +
-    `\`npm start\` reached **${(100 * s.testAccuracy).toFixed(2)}% test accuracy in ${s.seconds.toFixed(1)} s**, data loading ` +
-    `included (run of ${date}, ${s.parameters.toLocaleString('en-US')} parameters, backend ${s.backend}).`;
+  const machine = [s.cpu, s.cores && `${s.cores} cores`, `${s.isa}`, `${s.threads} threads`].filter(Boolean).join(', ');
+  // Older summaries have no load figure; a busy machine stretches the time, so say how busy it was.
+  const load = typeof s.loadAverage === 'number'
+    ? ` The 1-minute load average was ${s.loadAverage.toFixed(1)} on ${s.cores} cores when it finished${s.loadAverage > s.cores ? ', so the time is longer than on an idle machine' : ''}.`
+    : '';
+  return `On the development machine (${machine}) \`npm start\` reached ` +
+    `**${(100 * s.testAccuracy).toFixed(2)}% test accuracy in ${s.seconds.toFixed(1)} s**, data loading ` +
+    `included (run of ${date}, ${s.parameters.toLocaleString('en-US')} parameters, backend ${s.backend}).${load}`;
 }
 
 // ---------- README ----------

@@ -1,5 +1,6 @@
 /** `lattice train`: trains a model on Fashion-MNIST and writes a run folder. */
 import { existsSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, setNumThreads } from '../backend/index';
 import { manualSeed } from '../backend/philox';
@@ -136,7 +137,9 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const result = await evaluate(model, testLoader, (out, y) => crossEntropy(out, y));
   const seconds = (performance.now() - started) / 1000;
   // The run's headline figures, read back by scripts/readme-figures.mjs (the README quotes no hand-typed figure).
-  metrics.log({ type: 'summary', model: opts.model, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, testAccuracy: result.accuracy, testLoss: result.loss, seconds, parameters: model.numParameters(), ...backendInfo() });
+  metrics.log({ type: 'summary', model: opts.model, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, testAccuracy: result.accuracy, testLoss: result.loss, seconds, parameters: model.numParameters(), ...backendInfo(),
+    // The machine's state, so that a time is read with its context (a busy shared machine doubles it).
+    cpu: cpus()[0]?.model.trim(), cores: cpus().length, loadAverage: loadavg()[0] });
   metrics.flush();
   saveCheckpoint(join(runDir, 'checkpoint.safetensors'), { model, optimizer, scheduler, extra: { model: opts.model, epochs: opts.epochs, seed: opts.seed, testAccuracy: result.accuracy } });
   const healthSummary = monitor.summary();

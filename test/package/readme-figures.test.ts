@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import '../../src/index';
+import { TRAIN_DEFAULTS, trainCommand } from '../../src/cli/train';
 
 const script = join(__dirname, '..', '..', 'scripts', 'readme-figures.mjs');
 
@@ -28,7 +30,7 @@ function fixture() {
   mkdirSync(run, { recursive: true });
   writeFileSync(join(run, 'metrics.jsonl'), [
     JSON.stringify({ type: 'epoch', epoch: 1, valAccuracy: 0.9 }),
-    JSON.stringify({ type: 'summary', model: 'cnn', epochs: 2, batchSize: 128, seed: 0, testAccuracy: 0.9071, testLoss: 0.26, seconds: 75.14, parameters: 421642, backend: 'native', isa: 'avx512', threads: 2 }),
+    JSON.stringify({ type: 'summary', model: 'cnn', epochs: 2, batchSize: 128, seed: 0, testAccuracy: 0.9071, testLoss: 0.26, seconds: 75.14, parameters: 421642, cpu: "Test CPU", cores: 2, loadAverage: 5.5, backend: 'native', isa: 'avx512', threads: 2 }),
   ].join('\n') + '\n');
   const readme = join(dir, 'README.md');
   writeFileSync(readme, '# T\n\n<!-- figures:main-job -->\nold\n<!-- /figures:main-job -->\n\ntext\n\n<!-- figures:bench -->\n<!-- /figures:bench -->\n\nend\n');
@@ -44,6 +46,8 @@ describe('scripts/readme-figures.mjs', () => {
     const text = readFileSync(readme, 'utf8');
     expect(text).toContain('**90.71% test accuracy in 75.1 s**');
     expect(text).toContain('421,642 parameters');
+    expect(text).toContain('(Test CPU, 2 cores, avx512, 2 threads)');
+    expect(text).toContain('The 1-minute load average was 5.5 on 2 cores when it finished, so the time is longer than on an idle machine.');
     expect(text).not.toContain('\nold\n');
     expect(text).toMatch(/\| W1 SGEMM 1024³ \(GFLOP\/s\) \| 1 \/ 2 \| 180 \/ 350 \| 90\.0 \/ 175 \| 200 \/ – \| 2\.0x \/ 2\.0x \|/);
     expect(text).toMatch(/\| W2 MLP step \/ epoch \| 1 \| 1\.50 ms \/ 0\.80 s \| 3\.00 ms \/ 1\.20 s \|  \| 2\.0x \/ 1\.5x \|/);
@@ -64,5 +68,15 @@ describe('scripts/readme-figures.mjs', () => {
     const refused = runScript();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/has no <!-- figures:main-job --> \.\.\. <!-- \/figures:main-job --> block/);
+  });
+
+  it('lattice train ends metrics.jsonl with the summary record the script reads', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lattice-summary-')), 'run');
+    const summary = await trainCommand({ ...TRAIN_DEFAULTS, model: 'mlp', epochs: 1, trainLimit: 256, testLimit: 100, out, progress: false }, () => {});
+    const last = JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').pop()!);
+    expect(last).toMatchObject({ type: 'summary', model: 'mlp', epochs: 1, batchSize: 128, seed: 0, testAccuracy: summary.testAccuracy, seconds: summary.seconds, backend: 'native' });
+    expect(last.parameters).toBeGreaterThan(0);
+    expect(last.cores).toBeGreaterThan(0);
+    expect(typeof last.loadAverage).toBe('number');
   });
 });
