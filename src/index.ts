@@ -70,5 +70,7 @@ export * as train from './train/index';
 export * as drift from './drift/index';
 export * as privacy from './privacy/index';
 export * as gan from './gan/index';
+export * as ood from './ood/index';
+export * as motifs from './motifs/index';
 export * as pinn from './pinn/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';

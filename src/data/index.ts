@@ -12,3 +12,4 @@ export * from './loader';
 export * from './fashion-mnist';
 export * from './augment';
 export * from './transforms';
+export * from './splits';
