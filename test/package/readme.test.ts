@@ -5,7 +5,8 @@
 // 2. install the tarball into a fresh `npm init -y` project with a PATH that holds only node, npm
 //    and sh: no cmake, c++, g++, make; the native backend must load from prebuilds/ with no compile;
 // 3. run every ```js block of README.md there, verbatim (a block with require() as index.js of
-//    the default CommonJS project, the others as index.mjs).
+//    the default CommonJS project, the others as index.mjs); only a block marked
+//    `<!-- not run: <why> -->` on the line above is left out.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,12 @@ function compilerFreePath(): string {
   return bin;
 }
 
-/** The ```js blocks of the README, in order. */
+/**
+ * The ```js blocks of the README, in order. A block that cannot run in a plain Node project (say,
+ * Electron's main process) is preceded by a line `<!-- not run: <why> -->` and left out here.
+ */
 function readmeJsBlocks(markdown: string): string[] {
-  return [...markdown.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  return [...markdown.matchAll(/^(<!-- not run: .+ -->\n)?```js\n([\s\S]*?)^```$/gm)].filter((m) => !m[1]).map((m) => m[2]);
 }
 
 let env: NodeJS.ProcessEnv;
