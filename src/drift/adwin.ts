@@ -139,6 +139,9 @@ export class ADWIN extends DetectorBase<Resolved> {
     while (shrink) {
       shrink = false;
       let n0 = 0, n1 = this.widthValue, u0 = 0, u1 = this.total;
+      // Constant over one scan: δ' and the window variance.
+      const deltaPrime = Math.log(2 * Math.log(this.widthValue) / o.delta);
+      const varianceW = this.variance / this.widthValue;
       scan: for (let i = this.rows.length - 1; i >= 0; i--) {
         const row = this.rows[i];
         const size = 2 ** i;
@@ -146,7 +149,7 @@ export class ADWIN extends DetectorBase<Resolved> {
           n0 += size; n1 -= size;
           u0 += row.sums[k]; u1 -= row.sums[k];
           if (i === 0 && k === row.count - 1) break scan;
-          if (n0 >= o.minWindowLength && n1 >= o.minWindowLength && this.cutHolds(n0, n1, u0 / n0 - u1 / n1)) {
+          if (n0 >= o.minWindowLength && n1 >= o.minWindowLength && this.cutHolds(n0, n1, u0 / n0 - u1 / n1, deltaPrime, varianceW)) {
             changed = true;
             shrink = this.widthValue > 0;
             if (shrink) this.deleteOldest();
@@ -159,12 +162,14 @@ export class ADWIN extends DetectorBase<Resolved> {
     return changed;
   }
 
-  private cutHolds(n0: number, n1: number, meanDifference: number): boolean {
-    const o = this.options;
-    const deltaPrime = Math.log(2 * Math.log(this.widthValue) / o.delta);
-    const m = 1 / (n0 - o.minWindowLength + 1) + 1 / (n1 - o.minWindowLength + 1);
-    const epsilon = Math.sqrt(2 * m * (this.variance / this.widthValue) * deltaPrime) + (2 / 3) * deltaPrime * m;
-    if (Math.abs(meanDifference) <= epsilon) return false;
+  private cutHolds(n0: number, n1: number, meanDifference: number, deltaPrime: number, varianceW: number): boolean {
+    const L = this.options.minWindowLength;
+    const m = 1 / (n0 - L + 1) + 1 / (n1 - L + 1);
+    const gap = Math.abs(meanDifference), linear = (2 / 3) * deltaPrime * m;
+    // Most cuts fail: skip the square root when the linear term alone already exceeds the gap.
+    if (gap <= linear) return false;
+    const epsilon = Math.sqrt(2 * m * varianceW * deltaPrime) + linear;
+    if (gap <= epsilon) return false;
     this.lastCut = { n0, n1, meanDifference, epsilon };
     return true;
   }

@@ -31,7 +31,7 @@ export type DriftPolicy = 'alert' | 'resetOptimizer' | 'retrain' | 'rollback';
 export interface DriftEvent {
   /** 'drift' and 'warning' come from detectors, 'shift' from the embedding test, 'retrain' marks a deferred retrain (retrainAfter). */
   kind: 'drift' | 'warning' | 'shift' | 'retrain';
-  /** Values seen by the monitor when it happened (the stream position). */
+  /** The stream position: values fed to update() so far, or for a 'shift' the embedding rows observed so far. */
   position: number;
   /** fit()'s global step, when running inside fit. */
   step?: number;
@@ -123,6 +123,7 @@ export class DriftMonitor implements Callback {
   private recent: Tensor[] = [];
   private recentRows = 0;
   private sinceTest = 0;
+  private embeddingRows = 0;
   /** Position of the drift whose deferred retrain is pending, or null. */
   private pendingRetrain: number | null = null;
 
@@ -230,6 +231,7 @@ export class DriftMonitor implements Callback {
     if (!(z instanceof Tensor) || z.shape.length !== 2) throw new ArgumentError(`DriftMonitor.observeEmbeddings: expected a 2-D tensor [N, D], got ${z instanceof Tensor ? z.describe() : String(z)}`);
     const refSize = cfg.referenceSize ?? 200, winSize = cfg.windowSize ?? 200, every = cfg.every ?? winSize;
     const rows = Tensor.fromData(Float32Array.from(z.values as ArrayLike<number>), z.shape.slice(), 'float32');
+    this.embeddingRows += rows.shape[0];
     if (this.reference === null || this.reference.shape[0] < refSize) {
       const merged = this.reference ? tidy(() => cat([this.reference!, rows], 0)) : rows;
       this.reference?.dispose();
@@ -249,11 +251,11 @@ export class DriftMonitor implements Callback {
     const recent = tidy(() => { const all = cat(this.recent, 0); return all.narrow(0, all.shape[0] - winSize, winSize).contiguous(); });
     const test = cfg.test ?? 'mmd';
     const r = test === 'mmd'
-      ? mmdPermutationTest(this.reference, recent, { alpha: cfg.alpha ?? 0.01, numPermutations: cfg.numPermutations ?? 100, seed: this.position })
+      ? mmdPermutationTest(this.reference, recent, { alpha: cfg.alpha ?? 0.01, numPermutations: cfg.numPermutations ?? 100, seed: this.embeddingRows })
       : ksPerFeature(this.reference, recent, { alpha: cfg.alpha ?? 0.01 });
     recent.dispose();
     if (!r.drift) return [];
-    return [this.emit(this.makeEvent('shift', test, { statistic: r.statistic, pValue: r.pValue }))];
+    return [this.emit({ ...this.makeEvent('shift', test, { statistic: r.statistic, pValue: r.pValue }), position: this.embeddingRows })];
   }
 
   private makeEvent(kind: DriftEvent['kind'], detector: string, evidence: Record<string, number>): DriftEvent {

@@ -114,6 +114,7 @@ describe('DriftMonitor by hand (a prequential loop)', () => {
     const shifted = monitor.observeEmbeddings(L.randn([50, 6]).add(1)).concat(monitor.observeEmbeddings(L.randn([50, 6]).add(1)));
     expect(shifted.map((e) => e.kind)).toEqual(['shift']);
     expect(shifted[0].evidence.pValue).toBeLessThan(0.01);
+    expect(shifted[0].position).toBe(300);
     monitor.dispose();
   });
 
