@@ -32,7 +32,7 @@ interface LayerWork {
 function materialize(calls: LayerCall[], scale: number): Tensor[] {
   let acc: Tensor[] | null = null;
   for (const c of calls) {
-    const ps = c.rule.perSample(c.module, c.input, scaled(c, scale), c.args);
+    const ps = c.rule.perSample(c.module, c.input, scaled(c, scale), { args: c.args, grads: scaledExtra(c, scale) });
     acc = acc ? acc.map((t, k) => add(t, ps[k])) : ps;
   }
   return acc!;
@@ -40,6 +40,10 @@ function materialize(calls: LayerCall[], scale: number): Tensor[] {
 
 function scaled(c: LayerCall, scale: number): Tensor {
   return scale === 1 ? c.grad! : mul(c.grad!, scale);
+}
+
+function scaledExtra(c: LayerCall, scale: number): (Tensor | null)[] {
+  return c.extraGrads.map((e) => (e && scale !== 1 ? mul(e, scale) : e));
 }
 
 /** Σ over tensors of each sample's squared norm, [N], for per-sample gradients [N, ...]. */

@@ -3,7 +3,6 @@
  * record layer inputs and output gradients), an optimizer (per-sample clipping, one
  * Gaussian noise draw σ·C per step, accounting) and a data source (Poisson sampling).
  */
-import { grad } from '../autograd/api';
 import { ArgumentError } from '../errors';
 import { add, div } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
@@ -17,7 +16,7 @@ import type { Tensor } from '../tensor/tensor';
 import type { OptimizerLike } from '../train/types';
 import { createAccountant, type Accountant } from './accountant';
 import { clipAndSum, type NormMode } from './clip';
-import { GradSampleHooks } from './grad-sample';
+import { captureGrads, GradSampleHooks } from './grad-sample';
 import { NoiseSource } from './noise';
 import { PoissonDataLoader } from './poisson';
 import { noiseForTarget } from './accountant';
@@ -214,9 +213,7 @@ export function makePrivate<T, B>(
     if (floatInput) for (const p of params) p.requiresGrad = false;
     try {
       const loss = lossFn(model.call(xin) as Tensor, y);
-      const calls = hooks.calls.filter((c) => c.output.requiresGrad);
-      const gs = grad(loss, calls.map((c) => c.output), { allowUnused: true });
-      calls.forEach((c, i) => { c.grad = gs[i]; });
+      captureGrads(loss, hooks.calls);
       const value = loss.item();
       dp.accumulate();
       return value;

@@ -10,6 +10,7 @@ import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import type { Tensor } from '../tensor/tensor';
 import { frozenParams, ruleFor, type LayerRule } from './layers';
+import { recurrentRule } from './rnn';
 
 /** One call of a layer: its input, output, and (after backward) the output's gradient. */
 export interface LayerCall {
@@ -20,6 +21,29 @@ export interface LayerCall {
   args: unknown[];
   output: Tensor;
   grad: Tensor | null;
+  /** Further tensor outputs (an RNN's final states) and their gradients. */
+  extraOutputs: Tensor[];
+  extraGrads: (Tensor | null)[];
+}
+
+/** Every tensor in a (nested) output. */
+function tensorsOf(x: unknown, out: Tensor[] = []): Tensor[] {
+  if (Array.isArray(x)) for (const v of x) tensorsOf(v, out);
+  else if (x && typeof x === 'object' && 'shape' in x) out.push(x as Tensor);
+  return out;
+}
+
+/** Runs grad() for the recorded calls' outputs and stores the gradients on each call. */
+export function captureGrads(loss: Tensor, calls: LayerCall[]): void {
+  const live = calls.filter((c) => c.output.requiresGrad);
+  const targets: Tensor[] = [];
+  for (const c of live) targets.push(c.output, ...c.extraOutputs.filter((t) => t.requiresGrad));
+  const gs = grad(loss, targets, { allowUnused: true });
+  let k = 0;
+  for (const c of live) {
+    c.grad = gs[k++];
+    c.extraGrads = c.extraOutputs.map((t) => (t.requiresGrad ? gs[k++] : null));
+  }
 }
 
 /**
@@ -41,16 +65,18 @@ export class GradSampleHooks {
     const covered = new Set<Parameter>();
     for (const p of model.parameters()) if (!p.requiresGrad) frozenParams.add(p);
     for (const m of model.modules()) {
-      const rule = ruleFor(m);
+      const rule = recurrentRule(m) ?? ruleFor(m);
       if (!rule) continue;
       for (const p of rule.params(m)) covered.add(p);
       this.layers.push({ module: m, rule });
       this.removers.push(m.registerForwardHook((mod: AnyModule, args: unknown[], out: unknown) => {
         if (!this.enabled) return;
-        const output = (Array.isArray(out) ? out[0] : out) as Tensor;
-        const call: LayerCall = { module: mod, rule, input: args[0] as Tensor, args: args.slice(1), output, grad: null };
+        const [output, ...extraOutputs] = tensorsOf(out);
+        const call: LayerCall = { module: mod, rule, input: args[0] as Tensor, args: args.slice(1), output, grad: null, extraOutputs, extraGrads: extraOutputs.map(() => null) };
         this.calls.push(call);
-        if (output.requiresGrad) output.registerHook((g) => { call.grad = g; });
+        if (!output.requiresGrad) return;
+        output.registerHook((g) => { call.grad = g; });
+        extraOutputs.forEach((t, k) => { if (t.requiresGrad) t.registerHook((g) => { call.extraGrads[k] = g; }); });
       }) as () => void);
     }
     for (const p of model.parameters()) {
@@ -94,10 +120,8 @@ export function perSampleGrads(model: AnyModule, lossFn: () => Tensor, opts: { l
   try {
     const loss = lossFn();
     if (loss.size !== 1) throw new ArgumentError(`perSampleGrads: the loss must be a single value, got ${loss.describe()}`);
-    const calls = hooks.calls.filter((c) => c.output.requiresGrad);
-    const gs = grad(loss, calls.map((c) => c.output), { allowUnused: true });
-    calls.forEach((c, i) => { c.grad = gs[i]; });
-    return perSampleFromCalls(calls, opts.lossReduction ?? 'mean');
+    captureGrads(loss, hooks.calls);
+    return perSampleFromCalls(hooks.calls, opts.lossReduction ?? 'mean');
   } finally {
     hooks.remove();
   }
@@ -115,7 +139,8 @@ export function perSampleFromCalls(calls: LayerCall[], reduction: 'sum' | 'mean'
   for (const c of calls) {
     if (!c.grad) continue;
     const g = scale === 1 ? c.grad : mul(c.grad, scale);
-    const ps = c.rule.perSample(c.module, c.input, g, c.args);
+    const extra = c.extraGrads.map((e) => (e && scale !== 1 ? mul(e, scale) : e));
+    const ps = c.rule.perSample(c.module, c.input, g, { args: c.args, grads: extra });
     c.rule.params(c.module).forEach((p, k) => {
       const prev = out.get(p);
       out.set(p, prev ? prev.add(ps[k]) : ps[k]);

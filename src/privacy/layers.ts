@@ -36,7 +36,7 @@ export interface LayerRule {
   /** The layer's trainable parameters, in the order perSample returns gradients. */
   params(m: AnyModule): Parameter[];
   /** Per-sample gradients [N, ...param.shape], one per parameter. */
-  perSample(m: AnyModule, a: Tensor, g: Tensor, args?: unknown[]): Tensor[];
+  perSample(m: AnyModule, a: Tensor, g: Tensor, extra?: { args: unknown[]; grads: (Tensor | null)[] }): Tensor[];
   /** Σ over the layer's parameters of ‖∇_n‖², [N], without materialising (Linear and Conv). */
   ghostNormSq?(m: AnyModule, a: Tensor, g: Tensor): Tensor;
   /** Σ_n c_n ∇_n per parameter, from a and g directly (book-keeping); with ghostNormSq. */

@@ -40,7 +40,7 @@ export function measureModes(calls: LayerCall[], reduction: 'sum' | 'mean'): Map
     const cw = ones([n], { dtype: g.dtype as 'float32' | 'float64' });
     const ghost = timed(() => { r.ghostNormSq!(c.module, c.input, g); r.weightedSum!(c.module, c.input, g, cw); });
     const mat = timed(() => {
-      const ps = r.perSample(c.module, c.input, g, c.args);
+      const ps = r.perSample(c.module, c.input, g, { args: c.args, grads: c.extraGrads.map((e) => (e && scale !== 1 ? mul(e, scale) : e)) });
       normSqOf(ps);
       for (const p of ps) matmul(reshape(cw, [1, n]), reshape(p, [n, -1]));
     });

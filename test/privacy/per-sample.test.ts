@@ -62,6 +62,41 @@ describe('per-sample gradients match a per-sample loop (float64, 1e-10)', () => 
     check(model, idx, sq);
   });
 
+  it('LSTM (batch first, loss on outputs and final states, given h0/c0) and GRU (2 layers, bidirectional, time-major)', () => {
+    L.manualSeed(6);
+    const lstm = new nn.LSTM(3, 4, { ...D, batchFirst: true });
+    const x = L.randn([3, 5, 3], D), h0 = L.randn([1, 3, 4], D), c0 = L.randn([1, 3, 4], D);
+    class Head extends nn.Module {
+      lstm = lstm;
+      forward(inp: L.Tensor): L.Tensor {
+        const [y, [h, c]] = this.lstm.call(inp, [h0, c0]);
+        return y.square().sum([1, 2]).add(h.sum([0, 2])).add(c.square().sum([0, 2]));
+      }
+    }
+    // Per-sample h0/c0 must follow the sample, so the loop feeds each sample's own slice.
+    const head = new Head();
+    const got = privacy.perSampleGrads(head, () => head.call(x).sum(), { lossReduction: 'sum' });
+    const params = lstm.parameters();
+    const want = params.map(() => [] as L.Tensor[]);
+    for (let n = 0; n < 3; n++) {
+      const [y, [h, c]] = lstm.call(x.narrow(0, n, 1), [h0.narrow(1, n, 1), c0.narrow(1, n, 1)]);
+      const gs = L.grad(y.square().sum().add(h.sum()).add(c.square().sum()), params);
+      gs.forEach((g, k) => want[k].push(g!));
+    }
+    params.forEach((p, k) => expectClose(got.get(p)!, want[k]));
+
+    const gru = new nn.GRU(3, 4, { ...D, numLayers: 2, bidirectional: true });
+    const xs = L.randn([6, 4, 3], D);
+    const gruGot = privacy.perSampleGrads(gru, () => { const [y, h] = gru.call(xs); return y.square().sum().add(h.sum()); }, { lossReduction: 'sum' });
+    const gp = gru.parameters();
+    const gw = gp.map(() => [] as L.Tensor[]);
+    for (let n = 0; n < 4; n++) {
+      const [y, h] = gru.call(xs.narrow(1, n, 1));
+      L.grad(y.square().sum().add(h.sum()), gp).forEach((g, k) => gw[k].push(g!));
+    }
+    gp.forEach((p, k) => expectClose(gruGot.get(p)!, gw[k]));
+  });
+
   it('a cross-entropy loss with mean reduction gives the per-sample gradients of the summed loss', () => {
     L.manualSeed(5);
     const model = new nn.Sequential(new nn.Linear(4, 5, D), new nn.Tanh(), new nn.Linear(5, 3, D));
