@@ -63,6 +63,12 @@ function decode(v: unknown): unknown {
  * Base class: option checks, the reset-after-drift rule, the signal
  * constants and the state round trip. A subclass implements `step(x)`,
  * `clear()`, `saveState()` and `restoreState()`.
+ * @example
+ * class Threshold extends drift.DetectorBase<{ limit: number }> {
+ *   constructor() { super('Threshold', { limit: 3 }); }
+ *   protected step(x: number) { this.drift = x > this.options.limit; }
+ *   // ... evidence, clear, saveState, restoreState
+ * }
  */
 export abstract class DetectorBase<O extends object> implements DriftDetector {
   readonly name: string;

@@ -21,7 +21,7 @@ const FACTORIES = {
 
 export type DetectorName = keyof typeof FACTORIES;
 
-/** Every detector's name, in a fixed order. */
+/** Every detector's name, in a fixed order. @example `for (const n of drift.DETECTOR_NAMES) console.log(n, drift.createDetector(n).stateDict().options)` */
 export const DETECTOR_NAMES = Object.keys(FACTORIES) as DetectorName[];
 
 /**
