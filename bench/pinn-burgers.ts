@@ -7,7 +7,7 @@
  * (peers/pinn_burgers_torch.py, torch.autograd.grad(create_graph=True)) with the same network,
  * points and dtype, in the same run: per thread count and round, both back to back in alternating
  * order. Wall and process-CPU milliseconds are both reported (on a shared machine the CPU time is
- * the steadier figure). Writes bench/results/pinn-burgers-<date>.json and .md.
+ * the steadier figure). Lattice runs with a 2 GiB buffer pool, as the examples. Writes bench/results/pinn-burgers-<date>.json and .md.
  * The PyTorch interpreter: --python, else $PINN_TORCH_PYTHON, else the bench venv (bench/lib/pool.ts), else python3.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backendInfo, manualSeed, optim, pinn, setNumThreads, tidy } from '../src/index';
+import { backendInfo, emptyCache, manualSeed, optim, pinn, setNumThreads, tidy } from '../src/index';
 import { VENV_PYTHON } from './lib/pool';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,6 +89,8 @@ const stats = (xs: number[]): { min: number; median: number; max: number } => {
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
 };
 
+// As the examples: a pool that keeps a whole step's intermediates (~700 MB at 10,000 float64 points).
+emptyCache({ limitBytes: 2 ** 31 });
 const info = backendInfo();
 process.stderr.write(`pinn-burgers bench: ${points} points, ${dtype}, ${rounds} rounds, Adam ${adamSteps} steps, L-BFGS ${lbfgsIters} iterations; load ${loadavg()[0].toFixed(1)}\n`);
 const results: Record<string, unknown>[] = [];
