@@ -1,7 +1,9 @@
 /** Element types. `bool` is stored as one byte per element (0 or 1). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** The typed arrays behind float tensors. @example `const v: FloatArray = x.values as FloatArray` */
 export type FloatArray = Float32Array | Float64Array;
+/** The typed array behind a tensor: Float32Array, Float64Array, Int32Array, or Uint8Array for bool. @example `const v: TypedArray = x.values` */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];

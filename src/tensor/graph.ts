@@ -70,6 +70,7 @@ export class GradNode {
 
 const mode = { enabled: true, anomaly: false, seq: 0 };
 
+/** Whether ops record the graph now (false inside `noGrad`). @example `noGrad(() => isGradEnabled()) // false` */
 export function isGradEnabled(): boolean {
   return mode.enabled;
 }

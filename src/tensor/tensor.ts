@@ -17,10 +17,19 @@ import type { BackwardOptions } from '../autograd/api';
 /** A hook receives the gradient and may return a replacement. */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
+/** Nested JS arrays of numbers or booleans, as `tensor()` takes and `toArray()` returns. @example `tensor([[1, 2], [3, 4]] as NestedArray)` */
 export type NestedArray = number | boolean | NestedArray[];
 
 let nextId = 1;
 
+/**
+ * An n-d array of one dtype (float32 by default) that records the ops applied to it
+ * when it requires a gradient. Make one with `tensor`, `zeros`, `randn` ...; ops are
+ * functions (`add(x, y)`) and methods (`x.add(y)`).
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.square().sum().backward(); // x.grad is 2 * x
+ */
 export class Tensor {
   readonly id: number;
   readonly shape: number[];
@@ -168,36 +177,183 @@ export class Tensor {
 // Type-only imports: nothing from the layers above runs from this file.
 type TL = TensorLike;
 export interface Tensor {
-    add(y: TL): Tensor; sub(y: TL): Tensor; mul(y: TL): Tensor; div(y: TL): Tensor; pow(y: TL): Tensor;
-    maximum(y: TL): Tensor; minimum(y: TL): Tensor;
-    eq(y: TL): Tensor; ne(y: TL): Tensor; lt(y: TL): Tensor; le(y: TL): Tensor; gt(y: TL): Tensor; ge(y: TL): Tensor;
-    logicalAnd(y: TL): Tensor; logicalOr(y: TL): Tensor; logicalNot(): Tensor;
-    neg(): Tensor; abs(): Tensor; sign(): Tensor; exp(): Tensor; expm1(): Tensor; log(): Tensor; log1p(): Tensor;
-    sqrt(): Tensor; rsqrt(): Tensor; square(): Tensor; reciprocal(): Tensor; sin(): Tensor; cos(): Tensor;
-    tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; erf(): Tensor; floor(): Tensor; ceil(): Tensor; round(): Tensor;
-    leakyRelu(negativeSlope?: number): Tensor; elu(alpha?: number): Tensor;
-    gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor; silu(): Tensor;
-    softplus(opts?: { beta?: number; threshold?: number }): Tensor; clamp(opts: { min?: number; max?: number }): Tensor;
-    sum(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; mean(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
-    prod(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; logsumexp(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
-    var(dim?: r.Dims, opts?: r.VarOptions): Tensor; std(dim?: r.Dims, opts?: r.VarOptions): Tensor;
-    max(): Tensor; max(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
-    min(): Tensor; min(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
-    amax(dim?: r.Dims, opts?: r.ReduceOptions): Tensor; amin(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
-    argmax(dim?: number, opts?: r.ReduceOptions): Tensor; argmin(dim?: number, opts?: r.ReduceOptions): Tensor;
+    /** Elementwise `this + y` with broadcasting (the function `add`). @example `x.add(1)` */
+    add(y: TL): Tensor;
+    /** Elementwise `this - y` with broadcasting. @example `x.sub(y)` */
+    sub(y: TL): Tensor;
+    /** Elementwise `this * y` with broadcasting. @example `x.mul(2)` */
+    mul(y: TL): Tensor;
+    /** Elementwise `this / y` with broadcasting. @example `x.div(y)` */
+    div(y: TL): Tensor;
+    /** Elementwise power `this ** y`. @example `x.pow(2)` */
+    pow(y: TL): Tensor;
+    /** Elementwise larger of `this` and `y`. @example `x.maximum(0)` */
+    maximum(y: TL): Tensor;
+    /** Elementwise smaller of `this` and `y`. @example `x.minimum(1)` */
+    minimum(y: TL): Tensor;
+    /** Elementwise `this == y`, a bool tensor. @example `x.eq(0)` */
+    eq(y: TL): Tensor;
+    /** Elementwise `this != y`, a bool tensor. @example `x.ne(0)` */
+    ne(y: TL): Tensor;
+    /** Elementwise `this < y`, a bool tensor. @example `x.lt(0)` */
+    lt(y: TL): Tensor;
+    /** Elementwise `this <= y`, a bool tensor. @example `x.le(0)` */
+    le(y: TL): Tensor;
+    /** Elementwise `this > y`, a bool tensor. @example `x.gt(0)` */
+    gt(y: TL): Tensor;
+    /** Elementwise `this >= y`, a bool tensor. @example `x.ge(0)` */
+    ge(y: TL): Tensor;
+    /** Elementwise logical AND of two bool tensors. @example `a.logicalAnd(b)` */
+    logicalAnd(y: TL): Tensor;
+    /** Elementwise logical OR of two bool tensors. @example `a.logicalOr(b)` */
+    logicalOr(y: TL): Tensor;
+    /** Elementwise logical NOT of a bool tensor. @example `mask.logicalNot()` */
+    logicalNot(): Tensor;
+    /** Elementwise `-this`. @example `x.neg()` */
+    neg(): Tensor;
+    /** Elementwise absolute value. @example `x.abs()` */
+    abs(): Tensor;
+    /** Elementwise sign: -1, 0 or 1. @example `x.sign()` */
+    sign(): Tensor;
+    /** Elementwise `e ** this`. @example `x.exp()` */
+    exp(): Tensor;
+    /** Elementwise `exp(this) - 1`, accurate near 0. @example `x.expm1()` */
+    expm1(): Tensor;
+    /** Elementwise natural logarithm. @example `x.log()` */
+    log(): Tensor;
+    /** Elementwise `log(1 + this)`, accurate near 0. @example `x.log1p()` */
+    log1p(): Tensor;
+    /** Elementwise square root. @example `x.sqrt()` */
+    sqrt(): Tensor;
+    /** Elementwise `1 / sqrt(this)`. @example `x.rsqrt()` */
+    rsqrt(): Tensor;
+    /** Elementwise `this * this`. @example `x.square().sum()` */
+    square(): Tensor;
+    /** Elementwise `1 / this`. @example `x.reciprocal()` */
+    reciprocal(): Tensor;
+    /** Elementwise sine. @example `x.sin()` */
+    sin(): Tensor;
+    /** Elementwise cosine. @example `x.cos()` */
+    cos(): Tensor;
+    /** Elementwise hyperbolic tangent. @example `x.tanh()` */
+    tanh(): Tensor;
+    /** Elementwise logistic sigmoid `1 / (1 + exp(-this))`. @example `logits.sigmoid()` */
+    sigmoid(): Tensor;
+    /** Elementwise `max(this, 0)`. @example `x.relu()` */
+    relu(): Tensor;
+    /** Elementwise Gauss error function. @example `x.erf()` */
+    erf(): Tensor;
+    /** Elementwise round down. @example `x.floor()` */
+    floor(): Tensor;
+    /** Elementwise round up. @example `x.ceil()` */
+    ceil(): Tensor;
+    /** Elementwise round to the nearest integer (halves to even, as PyTorch). @example `x.round()` */
+    round(): Tensor;
+    /** Elementwise leaky ReLU (negative slope 0.01 by default). @example `x.leakyRelu(0.1)` */
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** Elementwise ELU (alpha 1 by default). @example `x.elu()` */
+    elu(alpha?: number): Tensor;
+    /** Elementwise GELU, exact (erf) or the tanh approximation. @example `x.gelu({ approximate: 'tanh' })` */
+    gelu(opts?: { approximate?: 'none' | 'tanh' }): Tensor;
+    /** Elementwise SiLU (swish) `this * sigmoid(this)`. @example `x.silu()` */
+    silu(): Tensor;
+    /** Elementwise softplus `log(1 + exp(beta * this)) / beta`. @example `x.softplus({ beta: 2 })` */
+    softplus(opts?: { beta?: number; threshold?: number }): Tensor;
+    /** Elementwise clamp into `[min, max]`. @example `x.clamp({ min: -1, max: 1 })` */
+    clamp(opts: { min?: number; max?: number }): Tensor;
+    /** Sum over all elements, or over `dim`. @example `x.sum(1, { keepdim: true })` */
+    sum(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** Mean over all elements, or over `dim`. @example `x.mean(0)` */
+    mean(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** Product over all elements, or over `dim`. @example `x.prod(1)` */
+    prod(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** `log(sum(exp(this)))` over `dim`, computed without overflow. @example `logits.logsumexp(1)` */
+    logsumexp(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** Variance (Bessel-corrected by default, as PyTorch). @example `x.var(0, { correction: 0 })` */
+    var(dim?: r.Dims, opts?: r.VarOptions): Tensor;
+    /** Standard deviation (Bessel-corrected by default). @example `x.std(0)` */
+    std(dim?: r.Dims, opts?: r.VarOptions): Tensor;
+    /** The largest element (a 0-d tensor). @example `x.max().item()` */
+    max(): Tensor;
+    /** The largest values along `dim` and their indices. @example `const { values, indices } = x.max(1)` */
+    max(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    /** The smallest element (a 0-d tensor). @example `x.min().item()` */
+    min(): Tensor;
+    /** The smallest values along `dim` and their indices. @example `const { values, indices } = x.min(1)` */
+    min(dim: number, opts?: r.ReduceOptions): r.ValuesIndices;
+    /** The largest values over `dim` (no indices). @example `x.amax([1, 2])` */
+    amax(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** The smallest values over `dim` (no indices). @example `x.amin(1)` */
+    amin(dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
+    /** Index of the largest value (int32), over all elements or along `dim`. @example `logits.argmax(1)` */
+    argmax(dim?: number, opts?: r.ReduceOptions): Tensor;
+    /** Index of the smallest value (int32), over all elements or along `dim`. @example `x.argmin(1)` */
+    argmin(dim?: number, opts?: r.ReduceOptions): Tensor;
+    /** The p-norm (2 by default) over all elements or over `dim`. @example `g.norm()` */
     norm(p?: number, dim?: r.Dims, opts?: r.ReduceOptions): Tensor;
-    softmax(dim: number): Tensor; logSoftmax(dim: number): Tensor;
+    /** Softmax along `dim`. @example `logits.softmax(1)` */
+    softmax(dim: number): Tensor;
+    /** Log-softmax along `dim`, computed stably. @example `logits.logSoftmax(1)` */
+    logSoftmax(dim: number): Tensor;
+    /** Matrix product with batch broadcasting. @example `x.matmul(w)` */
     matmul(y: Tensor): Tensor;
-    reshape(shape: number[]): Tensor; view(shape: number[]): Tensor; flatten(startDim?: number, endDim?: number): Tensor;
-    squeeze(dim?: number): Tensor; unsqueeze(dim: number): Tensor; expand(shape: number[]): Tensor;
-    transpose(dim0?: number, dim1?: number): Tensor; permute(dims: number[]): Tensor; t(): Tensor;
-    narrow(dim: number, start: number, length: number): Tensor; contiguous(): Tensor; clone(): Tensor;
-    split(sizeOrSections: number | number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
-    to(dtype: DType): Tensor; float(): Tensor; double(): Tensor; int(): Tensor; bool(): Tensor;
-    indexSelect(dim: number, index: Tensor): Tensor; gather(dim: number, index: Tensor): Tensor;
-    add_(y: TL): Tensor; sub_(y: TL): Tensor; mul_(y: TL): Tensor; div_(y: TL): Tensor;
-    copy_(src: Tensor): Tensor; fill_(value: number): Tensor; zero_(): Tensor;
-  
+    /** The same elements in a new shape (shares storage; -1 infers one size). @example `x.reshape([2, -1])` */
+    reshape(shape: number[]): Tensor;
+    /** Alias of reshape: the same storage in a new shape. @example `x.view([-1])` */
+    view(shape: number[]): Tensor;
+    /** Merges dims `startDim..endDim` into one (all by default). @example `images.flatten(1)` */
+    flatten(startDim?: number, endDim?: number): Tensor;
+    /** Removes size-1 dims (or only `dim`). @example `x.squeeze(0)` */
+    squeeze(dim?: number): Tensor;
+    /** Inserts a size-1 dim at `dim`. @example `x.unsqueeze(0)` */
+    unsqueeze(dim: number): Tensor;
+    /** Broadcasts size-1 dims to `shape` (-1 keeps a size). @example `x.expand([4, -1])` */
+    expand(shape: number[]): Tensor;
+    /** Swaps two dims (0 and 1 by default). @example `x.transpose(0, 1)` */
+    transpose(dim0?: number, dim1?: number): Tensor;
+    /** Reorders the dims. @example `x.permute([0, 2, 3, 1])` */
+    permute(dims: number[]): Tensor;
+    /** Transpose of a matrix (swaps dims 0 and 1; a 0-d or 1-d tensor gives a copy). @example `w.t()` */
+    t(): Tensor;
+    /** `length` entries of `dim` from `start`, as a copy. @example `x.narrow(0, 0, 10)` */
+    narrow(dim: number, start: number, length: number): Tensor;
+    /** This tensor (storage is always row-major and contiguous); kept for PyTorch code. @example `x.contiguous()` */
+    contiguous(): Tensor;
+    /** A copy with its own storage, on the graph. @example `const y = x.clone()` */
+    clone(): Tensor;
+    /** Splits along `dim` into pieces of a size, or of the sizes listed. @example `const [a, b] = x.split([2, 3], 1)` */
+    split(sizeOrSections: number | number[], dim?: number): Tensor[];
+    /** Splits along `dim` into `chunks` nearly equal pieces. @example `const [q, k, v] = qkv.chunk(3, -1)` */
+    chunk(chunks: number, dim?: number): Tensor[];
+    /** A copy converted to `dtype`. @example `x.to('float64')` */
+    to(dtype: DType): Tensor;
+    /** `to('float32')`. @example `labels.float()` */
+    float(): Tensor;
+    /** `to('float64')`. @example `x.double()` */
+    double(): Tensor;
+    /** `to('int32')` (truncates toward zero). @example `x.int()` */
+    int(): Tensor;
+    /** `to('bool')` (non-zero is true). @example `x.bool()` */
+    bool(): Tensor;
+    /** The entries of `dim` listed in the int32 `index`. @example `x.indexSelect(0, tensor([2, 0], { dtype: 'int32' }))` */
+    indexSelect(dim: number, index: Tensor): Tensor;
+    /** Picks along `dim` the entries `index` names, per position. @example `logp.gather(1, y.unsqueeze(1))` */
+    gather(dim: number, index: Tensor): Tensor;
+    /** In place `this += y`; returns this. @example `w.add_(g.mul(-0.1))` */
+    add_(y: TL): Tensor;
+    /** In place `this -= y`; returns this. @example `w.sub_(step)` */
+    sub_(y: TL): Tensor;
+    /** In place `this *= y`; returns this. @example `w.mul_(0.99)` */
+    mul_(y: TL): Tensor;
+    /** In place `this /= y`; returns this. @example `x.div_(255)` */
+    div_(y: TL): Tensor;
+    /** In place copy of `src` (broadcast to this shape); returns this. @example `target.copy_(source)` */
+    copy_(src: Tensor): Tensor;
+    /** In place: every element set to `value`; returns this. @example `b.fill_(0.1)` */
+    fill_(value: number): Tensor;
+    /** In place: every element set to 0; returns this. @example `grad.zero_()` */
+    zero_(): Tensor;
+
     /** @example `loss.backward()` or `loss.backward({ retainGraph: true })` */
     backward(gradient?: Tensor | BackwardOptions, opts?: BackwardOptions): void;
     /** @example `const y = x.detach()` */

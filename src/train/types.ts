@@ -4,23 +4,32 @@ import type { Tensor } from '../tensor/tensor';
 
 /** What fit() needs of an optimizer (every optimizer in `optim` has it). */
 export interface OptimizerLike {
+  /** Applies one update from the parameters' `.grad`. @example `optimizer.step()` */
   step(): unknown;
+  /** Clears the gradients. @example `optimizer.zeroGrad()` */
   zeroGrad(opts?: { setToNone?: boolean }): void;
+  /** Hyper-parameters per group; fit reads and rollback halves `lr`. */
   paramGroups: { lr: number; [k: string]: unknown }[];
+  /** The state to save in a checkpoint. @example `const s = optimizer.stateDict()` */
   stateDict?(): unknown;
+  /** Restores a state from stateDict(). @example `optimizer.loadStateDict(s)` */
   loadStateDict?(state: never): void;
 }
 
 /** A learning-rate schedule stepped by fit(): per batch ('step') or per epoch. */
 export interface SchedulerLike {
+  /** Advances the schedule; a plateau schedule takes the monitored metric. @example `scheduler.step()` */
   step(metric?: number): void;
+  /** The state to save in a checkpoint. @example `const s = scheduler.stateDict()` */
   stateDict?(): unknown;
 }
 
 /** A batch: [inputs, targets] or { x, y }. */
 export type Batch = [Tensor, Tensor] | Tensor[] | { x: Tensor; y: Tensor };
+/** What fit() and evaluate() iterate: a DataLoader, an array of batches or any (async) iterable. @example `fit(model, { trainData: [[x, y]], ... })` */
 export type BatchSource = Iterable<Batch> | AsyncIterable<Batch>;
 
+/** What callbacks get after each training step. @example `onBatchEnd(ctx, logs) { console.log(logs.step, logs.loss) }` */
 export interface StepLogs {
   epoch: number;
   /** Step within the epoch (0-based). */
@@ -38,6 +47,7 @@ export interface StepLogs {
   nonFinite?: 'skipped' | 'rolledBack';
 }
 
+/** What callbacks get after each epoch (validation figures when fit has valData). @example `onEpochEnd(ctx, logs) { console.log(logs.valAccuracy) }` */
 export interface EpochLogs {
   epoch: number;
   loss: number;
@@ -49,6 +59,7 @@ export interface EpochLogs {
   steps: number;
 }
 
+/** The run as callbacks see it: model, optimizer, position, and a stop flag. @example `onEpochEnd(ctx) { if (done) ctx.stopTraining = true }` */
 export interface TrainContext {
   model: AnyModule;
   optimizer: OptimizerLike;
@@ -62,6 +73,7 @@ export interface TrainContext {
   history: History;
 }
 
+/** What fit() resolves with. @example `const { epochs, aborted } = await fit(model, opts)` */
 export interface History {
   epochs: EpochLogs[];
   /** Steps skipped ('skip') or rolled back ('rollback') because of non-finite loss or gradients. */
@@ -73,11 +85,16 @@ export interface History {
 
 /** Hooks called by fit(); all optional, may be async. */
 export interface Callback {
+  /** Before the first epoch. @example `onTrainBegin(ctx) { this.start = Date.now() }` */
   onTrainBegin?(ctx: TrainContext): void | Promise<void>;
+  /** Before each epoch (0-based). @example `onEpochBegin(ctx, epoch) { console.log('epoch', epoch) }` */
   onEpochBegin?(ctx: TrainContext, epoch: number): void | Promise<void>;
   /** After backward, before clipping and the optimizer step: gradients are in `.grad`. */
   onAfterBackward?(ctx: TrainContext, step: number): void;
+  /** After each step (loss, accuracy, lr, throughput). @example `onBatchEnd(ctx, logs) { bar.update(logs.step) }` */
   onBatchEnd?(ctx: TrainContext, logs: StepLogs): void | Promise<void>;
+  /** After each epoch, validation included. @example `onEpochEnd(ctx, logs) { console.log(logs.loss) }` */
   onEpochEnd?(ctx: TrainContext, logs: EpochLogs): void | Promise<void>;
+  /** After the last epoch, or after a stop. @example `onTrainEnd() { bar.stop() }` */
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
 }
