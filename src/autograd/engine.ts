@@ -290,7 +290,8 @@ function deliverGrad(t: Tensor, g: Tensor, createGraph: boolean, shared: Set<Ten
     next = shared.has(g) || g.storage.holders > 1 || g.kept ? clone(g) : g;
   }
   if (keep) next.kept = true;
-  t.grad = next;
+  // Not the public setter: the previous gradient may still be an input of next's graph (createGraph).
+  t._setGrad(next);
   return next;
 }
 

@@ -66,6 +66,7 @@ function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike,
   let [a, b] = operands(op, x, y);
   if (op === 'div' && !isFloat(a.dtype)) { a = castTo(a, 'float32'); b = castTo(b, 'float32'); }
   if (a.dtype === 'bool') { a = castTo(a, 'int32'); b = castTo(b, 'int32'); }
+  if (op === 'pow' && a.dtype === 'int32') refuseNegativeIntegerExponent(b);
   const out = launchBinary(op, a, b, a.dtype);
   return record(out, op, [a, b], (g) => {
     const need: Need = [a.requiresGrad, b.requiresGrad];
@@ -98,7 +99,17 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   ], true);
 }
 
-/** a ** b elementwise. @example `pow(x, 2)` */
+/** An integer to a negative integer power is a fraction, not an integer: PyTorch refuses it, and so does pow. */
+function refuseNegativeIntegerExponent(b: Tensor): void {
+  const v = b.values;
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] < 0) {
+      throw new ArgumentError(`pow: integers to negative integer powers are not allowed (int32 exponent ${b.size === 1 ? v[i] : `${b.describe()} holds ${v[i]} at element ${i}`}); cast the base to float first, e.g. pow(x.float(), ${v[i]})`);
+    }
+  }
+}
+
+/** a ** b elementwise; int32 ** a negative int32 throws, as in PyTorch. @example `pow(x, 2)` */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   // d/da = b a^(b-1); d/db = a^b log a, taken as 0 where a == 0 (PyTorch's convention).
   return arithmetic('pow', a, b, (g, x, y, out, need) => [

@@ -21,7 +21,7 @@ import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { assertFloat, assertTensor, emptyForOverwrite } from './util';
+import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
 
@@ -121,6 +121,7 @@ function convGeometry(op: string, x: Tensor, weight: Tensor, opts: Conv2dOptions
     oh = Math.floor((ph - ekh) / strideH) + 1;
     ow = Math.floor((pw - ekw) / strideW) + 1;
   }
+  checkOutputSize(op, oneD ? [n, o, ow] : [n, o, oh, ow], x.dtype, `x ${shown.x}, weight ${shown.weight}, padding ${fmt2(oneD, padH, padW)}, stride ${fmt2(oneD, strideH, strideW)}`);
   return { n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
 
@@ -259,6 +260,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     throw new ShapeError(`${op}: the output would be ${outH}x${outW} for x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])} and padding ${fmtShape([padH, padW])}`);
   }
   const o = og * groups;
+  checkOutputSize(op, [n, o, outH, outW], xb.dtype, `x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])}, padding ${fmtShape([padH, padW])}, dilation ${fmtShape([dilationH, dilationW])}`);
   const b = checkBias(op, bias, o);
   // The conv2d that this op is the input-gradient of: input [N, O, outH, outW] -> output x.
   const g: ConvGeometry = {

@@ -10,7 +10,7 @@
  */
 import { backend } from '../backend/index';
 import type { PoolGeometry } from '../backend/backend';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -19,7 +19,7 @@ import { gather } from './indexing';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { assertFloat, assertTensor, empty, emptyForOverwrite } from './util';
+import { assertFloat, assertTensor, checkOutputSize, empty, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
 
@@ -231,6 +231,7 @@ function adaptiveImpl(op: string, x: Tensor, outputSize: [number | null, number 
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${x.describe()} has an empty spatial dim`);
   const planes = sizeOf(x.shape.slice(0, x.ndim - (oneD ? 1 : 2)));
   const shape = oneD ? [...x.shape.slice(0, -1), ow] : [...x.shape.slice(0, -2), oh, ow];
+  checkOutputSize(op, shape, x.dtype, `x ${x.describe()} and outputSize ${oneD ? ow : fmtShape([oh, ow])}`);
   return adaptiveOp(x, { planes, h, w, oh, ow }, shape);
 }
 

@@ -40,7 +40,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 function reshapeNamed(op: string, x: Tensor, shape: number[]): Tensor {
   assertTensor(op, 'x', x);
   const s = inferShape(op, x, shape);
-  if (shapesEqual(s, x.shape)) return x;
+  // Even for the same shape a view is a new tensor over the storage: disposing it must not dispose x.
   return viewOf(x, s, 'reshape');
 }
 
@@ -65,8 +65,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   assertTensor('squeeze', 'x', x);
   if (dim === undefined) return reshape(x, x.shape.filter((s) => s !== 1));
   const d = normalizeDim('squeeze', dim, x.ndim);
-  if (x.ndim === 0 || x.shape[d] !== 1) return x;
-  return reshape(x, x.shape.filter((_, i) => i !== d));
+  return reshape(x, x.ndim === 0 || x.shape[d] !== 1 ? x.shape : x.shape.filter((_, i) => i !== d));
 }
 
 /** Inserts a size-1 dim at `dim`. @example `unsqueeze(x, 1)` */
@@ -97,7 +96,8 @@ export function expand(x: Tensor, shape: number[]): Tensor {
     const have = x.shape[i], want = target[i + lead];
     if (have !== want && have !== 1) throw new ShapeError(`expand: dim ${i} of ${x.describe()} has size ${have}, cannot expand to ${want} (target ${fmtShape(shape)})`);
   }
-  if (shapesEqual(target, x.shape)) return x;
+  // Documented as a copy: so is the identity (an in-place op or dispose() on it must not reach x).
+  if (shapesEqual(target, x.shape)) return clone(x);
   const out = empty(target, x.dtype);
   copyInto(x, 0, kernelInts(broadcastStrides(x.shape, target)), out, 0, kernelInts(stridesOf(target)), target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
@@ -109,7 +109,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (!Array.isArray(dims) || dims.length !== x.ndim) throw new ShapeError(`permute: dims ${JSON.stringify(dims)} must list all ${x.ndim} dims of ${x.describe()}`);
   const perm = dims.map((d) => normalizeDim('permute', d, x.ndim));
   if (new Set(perm).size !== perm.length) throw new ArgumentError(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
-  if (perm.every((p, i) => p === i)) return x;
+  if (perm.every((p, i) => p === i)) return clone(x);
   const shape = perm.map((p) => x.shape[p]);
   const xs = stridesOf(x.shape);
   const out = empty(shape, x.dtype);
@@ -122,7 +122,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 /** Swaps two dims (a copy). @example `transpose(x, 0, 1)` */
 export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
   assertTensor('transpose', 'x', x);
-  if (x.ndim < 2 && dim0 === 0 && dim1 === 1) return x;
+  if (x.ndim < 2 && dim0 === 0 && dim1 === 1) return clone(x);
   const a = normalizeDim('transpose', dim0, x.ndim, 'dim0'), b = normalizeDim('transpose', dim1, x.ndim, 'dim1');
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
@@ -138,7 +138,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (!Number.isInteger(start) || start < -size || start > size) throw new ArgumentError(`narrow: start ${start} is out of range for dim ${d} of ${x.describe()}`);
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(length) || length < 0 || s + length > size) throw new ArgumentError(`narrow: start ${s} + length ${length} exceeds size ${size} of dim ${d} in ${x.describe()}`);
-  if (s === 0 && length === size) return x;
+  if (s === 0 && length === size) return clone(x);
   const shape = x.shape.slice();
   shape[d] = length;
   const xs = stridesOf(x.shape);

@@ -1,6 +1,7 @@
 /** Argument checks and output allocation shared by the op files. */
-import { ArgumentError, DTypeError } from '../errors';
-import { allocate, type DType } from '../tensor/dtype';
+import { constants as bufferConstants } from 'node:buffer';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { allocate, bytesPerElement, type DType } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { acquireBuffer } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
@@ -15,6 +16,29 @@ export function assertTensor(op: string, arg: string, x: unknown): asserts x is 
 export function assertFloat(op: string, arg: string, x: Tensor): void {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') {
     throw new DTypeError(`${op}: ${arg} must be float32 or float64, got ${x.dtype} ${x.describe()}`);
+  }
+}
+
+/** The most elements a tensor may hold: kernels index with int32. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+/** The most bytes one ArrayBuffer may hold in this runtime. */
+const MAX_BUFFER_BYTES = bufferConstants.MAX_LENGTH;
+
+/**
+ * Checks an output shape before anything is allocated, so that sizes computed from
+ * arguments (a conv's padding, a transposed conv's stride, an adaptive pool's output
+ * size) fail with the op, the shape and the limit instead of a raw RangeError.
+ * `from` says which arguments gave the shape.
+ */
+export function checkOutputSize(op: string, shape: readonly number[], dtype: DType, from = ''): void {
+  const elements = sizeOf(shape);
+  const why = from ? ` (from ${from})` : '';
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    throw new ShapeError(`${op}: the output would be ${dtype} ${fmtShape(shape)} = ${elements} elements${why}, more than the limit of 2^31-1 elements per tensor`);
+  }
+  const bytes = elements * bytesPerElement(dtype);
+  if (bytes > MAX_BUFFER_BYTES) {
+    throw new ShapeError(`${op}: the output would be ${dtype} ${fmtShape(shape)} = ${bytes} bytes${why}, more than the ${MAX_BUFFER_BYTES} bytes one ArrayBuffer can hold here`);
   }
 }
 
@@ -33,6 +57,8 @@ export function emptyForOverwrite(shape: number[], dtype: DType): Tensor {
 
 /** A pooled buffer (zeroed if asked) or a new, zeroed one. */
 function fresh(shape: number[], dtype: DType, zero: boolean): Tensor {
+  // Ops check their output sizes with their own names first; this catches any other path.
+  checkOutputSize('allocate', shape, dtype);
   const n = sizeOf(shape);
   return Tensor.fromData(acquireBuffer(dtype, n, zero) ?? allocate(dtype, n), shape, dtype);
 }

@@ -186,7 +186,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (p.grad === null) continue;
         // Dispose before dropping: memory() counts tensors until they are disposed.
         if (setToNone) { p.grad.dispose(); p.grad = null; }
-        else noGrad(() => zero_(p.grad!.gradFn ? (p.grad = Tensor.fromData(p.grad!.values, p.grad!.shape.slice(), p.grad!.dtype)) : p.grad!));
+        // A graph-carrying gradient is swapped for a plain tensor over the same (counted) storage, then zeroed.
+        else noGrad(() => zero_(p.grad!.gradFn ? (p.grad = new Tensor(p.grad!.storage, p.grad!.shape.slice(), p.grad!.dtype)) : p.grad!));
       }
     }
   }

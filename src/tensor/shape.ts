@@ -28,7 +28,9 @@ export function checkShape(op: string, arg: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new ArgumentError(`${op}: ${arg} must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1) {
-      throw new ArgumentError(`${op}: ${arg} ${JSON.stringify(shape)} has an invalid size ${String(d)} (sizes are integers in [0, 2^31))`);
+      // String(), not JSON.stringify: a BigInt size must reach this message, not fail to serialise.
+      const kind = typeof d === 'number' ? '' : ` (a ${typeof d})`;
+      throw new ArgumentError(`${op}: ${arg} [${shape.map((x) => (typeof x === 'bigint' ? `${x}n` : String(x))).join(', ')}] has an invalid size ${typeof d === 'bigint' ? `${d}n` : String(d)}${kind} (sizes are integers in [0, 2^31))`);
     }
   }
   if (sizeOf(shape) > 2 ** 31 - 1) throw new ArgumentError(`${op}: ${arg} ${fmtShape(shape)} has more than 2^31-1 elements`);

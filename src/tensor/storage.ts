@@ -10,6 +10,7 @@
  * FinalizationRegistry would keep the count exact but costs ~1 µs per tensor,
  * more than the rest of a small op.)
  */
+import { ArgumentError } from '../errors';
 import { bytesPerElement, type DType, type TypedArray } from './dtype';
 
 export class Storage {
@@ -85,9 +86,14 @@ export function acquireBuffer(dtype: DType, length: number, zero = true): TypedA
  * @example `emptyCache({ limitBytes: 0 })  // no pooling`
  */
 export function emptyCache(opts?: { limitBytes?: number }): void {
+  const limit = opts?.limitBytes;
+  // NaN would pass every comparison with it as false: an unbounded pool. Checked before anything is freed.
+  if (limit !== undefined && (typeof limit !== 'number' || !(limit >= 0))) {
+    throw new ArgumentError(`emptyCache: limitBytes must be a number >= 0 (Infinity for no limit), got ${typeof limit === 'number' ? String(limit) : typeof limit}`);
+  }
   pool.clear();
   pooledBytes = 0;
-  if (opts?.limitBytes !== undefined) poolLimitBytes = Math.max(0, opts.limitBytes);
+  if (limit !== undefined) poolLimitBytes = limit;
 }
 
 export function trackTensor(s: Storage): void {

@@ -23,6 +23,13 @@ export type NestedArray = number | boolean | NestedArray[];
 let nextId = 1;
 
 /**
+ * The mark every Tensor carries, registered globally with Symbol.for: the ESM and the
+ * CommonJS builds (or two copies of the package) each define their own Tensor class, and
+ * `instanceof` goes by this mark so a tensor made by one is a Tensor to the other.
+ */
+const TENSOR_BRAND = Symbol.for('lattice.tensor');
+
+/**
  * An n-d array of one dtype (float32 by default) that records the ops applied to it
  * when it requires a gradient. Make one with `tensor`, `zeros`, `randn` ...; ops are
  * functions (`add(x, y)`) and methods (`x.add(y)`).
@@ -35,8 +42,9 @@ export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
   storage: Storage;
-  /** Accumulated gradient of a leaf (or of a tensor that called retainGrad). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  /** Whether _grad was made by backward() (the library's) rather than assigned by the caller. */
+  private _gradOwned = false;
   /** The node that produced this tensor, or null for a leaf. */
   gradFn: GradNode | null = null;
   private _requiresGrad = false;
@@ -44,6 +52,12 @@ export class Tensor {
   /** Survives every enclosing tidy() (see keep()). */
   kept = false;
   /** @internal */ _hooks: GradHook[] | null = null;
+
+  /** `x instanceof Tensor` is true for a tensor of any Lattice build (see TENSOR_BRAND); subclasses check as usual. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== Tensor) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TENSOR_BRAND] === true;
+  }
 
   /** @internal Use the creation functions (`tensor`, `zeros`, ...) instead. */
   constructor(storage: Storage, shape: number[], dtype: DType = storage.dtype) {
@@ -92,6 +106,41 @@ export class Tensor {
       throw new ArgumentError('requiresGrad: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
     }
     this._requiresGrad = on;
+  }
+
+  /**
+   * Accumulated gradient of a leaf (or of a tensor that called retainGrad).
+   *
+   * Ownership: a gradient that backward() (or grad() with accumulation) wrote here
+   * belongs to this tensor. Assigning `.grad` (null, as in PyTorch's `p.grad = None`,
+   * or another tensor) disposes that gradient, so the idiom frees it instead of
+   * leaking one tensor per step; `clone()` it first to keep it. A tensor you assign
+   * stays yours: replacing or clearing it later does not dispose it.
+   * @example `loss.backward(); console.log(w.grad!.data()); w.grad = null`
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    const prev = this._grad;
+    if (prev && prev !== g && this._gradOwned && !prev.isDisposed) prev.dispose();
+    this._grad = g;
+    this._gradOwned = false;
+  }
+
+  /** @internal The engine's write: the gradient becomes the tensor's own (see `grad`); nothing is disposed. */
+  _setGrad(g: Tensor | null, owned = true): void {
+    this._grad = g;
+    this._gradOwned = g !== null && owned;
+  }
+
+  /** @internal Takes the gradient out without disposing it; the caller owns it (put it back with _setGrad). */
+  _takeGrad(): Tensor | null {
+    const g = this._grad;
+    this._grad = null;
+    this._gradOwned = false;
+    return g;
   }
 
   /** @internal Set by ops when recording a node. */
@@ -170,6 +219,8 @@ export class Tensor {
     return this.toString();
   }
 }
+
+Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
 
 // The op and autograd methods, declared here (merged with the class) so that
 // the published typings carry them; src/ops/methods.ts and

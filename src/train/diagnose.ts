@@ -86,7 +86,8 @@ export function diagnose(model: AnyModule, sampleBatch: [Tensor, Tensor], lossFn
   const removers = named.map(([name, m]) => m.registerForwardHook((_m: AnyModule, _a: unknown[], out: unknown) => {
     if (out && (out as Tensor).values) activations.push(activationStats(`${name} (${m.constructor.name})`, out as Tensor, RELU_FAMILY.has(m.constructor.name)));
   }));
-  const savedGrads = model.parameters().map((p) => p.grad);
+  // Taken out, not cleared: clearing a gradient backward() made disposes it (see Tensor.grad).
+  const savedGrads = model.parameters().map((p) => p._takeGrad());
   const params = model.parameters();
   // diagnose() observes: BatchNorm running statistics and the random stream (dropout) are put back afterwards.
   const savedBuffers = model.namedBuffers().map(([, b]) => [b, b.values.slice()] as const);
@@ -109,7 +110,7 @@ export function diagnose(model: AnyModule, sampleBatch: [Tensor, Tensor], lossFn
     });
   } finally {
     for (const r of removers) r();
-    params.forEach((p, i) => { p.grad = savedGrads[i]; });
+    params.forEach((p, i) => { p.grad = null; p._setGrad(savedGrads[i]); });
     for (const [b, values] of savedBuffers) b.values.set(values);
     getDefaultGenerator().setState(savedRng);
   }

@@ -56,7 +56,7 @@ describe('loadCheckpoint changes nothing when a part is wrong', () => {
   for (const [what, into, message] of cases) {
     it(what, () => {
       const f = fixture();
-      const opts = into(f);
+      const opts = into(f)!;
       const optBefore = opts.optimizer ? JSON.stringify(opts.optimizer.paramGroups.map((g) => g.lr)) : '';
       const rng = getDefaultGenerator().getState();
       const count = memory().numTensors;

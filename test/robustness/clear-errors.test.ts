@@ -1,0 +1,57 @@
+/**
+ * Errors that used to be raw or misleading now name the op, the argument and the
+ * limit: output sizes past 2^31-1 elements or the ArrayBuffer limit (checked by one
+ * helper, checkOutputSize, before anything is allocated), a BigInt size, and a
+ * tensor from another build of Lattice (ESM vs CommonJS), which is now a Tensor.
+ */
+import { describe, expect, it } from 'vitest';
+import { adaptiveAvgPool2d, add, conv2d, convTranspose2d, Tensor, tensor, zeros } from '../../src/index';
+import { Parameter } from '../../src/nn/parameter';
+import { checkOutputSize } from '../../src/ops/util';
+import { safetensorsBundle } from './child';
+
+describe('output sizes are checked before allocating', () => {
+  it('conv2d with padding 1e5 names the op, the output shape and the arguments it came from', () => {
+    expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { padding: 1e5 }))
+      .toThrow('conv2d: the output would be float32 [1,1,200002,200002] = 40000800004 elements (from x float32[1,1,4,4], weight float32[1,1,3,3], padding 100000x100000, stride 1x1), more than the limit of 2^31-1 elements per tensor');
+  });
+
+  it('convTranspose2d with stride 1e5', () => {
+    expect(() => convTranspose2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { stride: 1e5 }))
+      .toThrow(/^convTranspose2d: the output would be float32 \[1,1,300003,300003\] = 90001800009 elements \(from x float32\[1,1,4,4\], weight float32\[1,1,3,3\], stride \[100000,100000\]/);
+  });
+
+  it('adaptiveAvgPool2d(1e6)', () => {
+    expect(() => adaptiveAvgPool2d(zeros([1, 1, 4, 4]), 1e6))
+      .toThrow('adaptiveAvgPool2d: the output would be float32 [1,1,1000000,1000000] = 1000000000000 elements (from x float32[1,1,4,4] and outputSize [1000000,1000000]), more than the limit');
+  });
+
+  it('the byte limit of one ArrayBuffer is named too (float64 under 2^31-1 elements can pass it)', () => {
+    expect(() => checkOutputSize('conv2d', [1, 1, 32768, 32768], 'float64', 'padding 16383'))
+      .toThrow(/^conv2d: the output would be float64 \[1,1,32768,32768\] = 8589934592 bytes \(from padding 16383\), more than the \d+ bytes one ArrayBuffer can hold here$/);
+  });
+
+  it('zeros([3n]) names the BigInt size instead of failing to serialise it', () => {
+    expect(() => zeros([3n as never])).toThrow('zeros: shape [3n] has an invalid size 3n (a bigint) (sizes are integers in [0, 2^31))');
+  });
+});
+
+describe('a tensor of another Lattice build is a Tensor', () => {
+  it('a tensor from a separately bundled copy of the Tensor class passes instanceof and works in ops', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const other = require(safetensorsBundle()) as { Tensor: typeof Tensor };
+    expect(other.Tensor).not.toBe(Tensor);
+    const foreign = other.Tensor.fromData(Float32Array.from([1, 2, 3]), [3], 'float32');
+    expect(foreign instanceof Tensor).toBe(true);
+    expect(add(foreign as Tensor, 1).toArray()).toEqual([2, 3, 4]);
+    expect(tensor([1]) instanceof other.Tensor).toBe(true);
+  });
+
+  it('subclasses keep the ordinary check: a plain tensor is not a Parameter', () => {
+    expect(tensor([1]) instanceof Parameter).toBe(false);
+    expect(new Parameter(tensor([1])) instanceof Parameter).toBe(true);
+    expect(new Parameter(tensor([1])) instanceof Tensor).toBe(true);
+    expect({} instanceof Tensor).toBe(false);
+    expect((null as unknown) instanceof Tensor).toBe(false);
+  });
+});
