@@ -91,6 +91,35 @@ describe('loadCheckpoint changes nothing when a part is wrong', () => {
     }
   });
 
+  it('single-bit flips across the header: every load either succeeds or changes nothing', () => {
+    const f = fixture();
+    const good = readFileSync(f.path);
+    const headerBits = 8 * (8 + Number(good.readBigUInt64LE(0)));
+    let refused = 0, loaded = 0;
+    // Every 37th bit of the length prefix and the header (a few hundred flips, deterministic).
+    for (let bit = 0; bit < headerBits; bit += 37) {
+      const bytes = Buffer.from(good);
+      bytes[bit >> 3] ^= 1 << (bit & 7);
+      writeFileSync(f.path, bytes);
+      manualSeed(2);
+      const model = new nn.Linear(3, 2);
+      const opt = new Adam(model.parameters(), { lr: 0.5 });
+      const sched = new StepLR(opt, { stepSize: 5 });
+      const before = [JSON.stringify(values(model)), JSON.stringify(opt.stateDict().paramGroups), JSON.stringify(sched.stateDict()), JSON.stringify(getDefaultGenerator().getState())];
+      try {
+        loadCheckpoint(f.path, { model, optimizer: opt, scheduler: sched });
+        loaded++;
+      } catch {
+        refused++;
+        const after = [JSON.stringify(values(model)), JSON.stringify(opt.stateDict().paramGroups), JSON.stringify(sched.stateDict()), JSON.stringify(getDefaultGenerator().getState())];
+        expect(after, `bit ${bit}`).toEqual(before);
+      }
+    }
+    console.log(`header bit flips: ${refused + loaded} flips, ${refused} refused with nothing changed, ${loaded} loaded`);
+    expect(refused).toBeGreaterThan(100);
+    expect(refused + loaded).toBe(Math.ceil(headerBits / 37));
+  });
+
   it('a good checkpoint still loads every part', () => {
     const f = fixture();
     const opt = new Adam(f.target.parameters(), { lr: 0.5 });
