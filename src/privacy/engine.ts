@@ -19,7 +19,7 @@ import { clipAndSum, type NormMode } from './clip';
 import { captureGrads, GradSampleHooks } from './grad-sample';
 import { NoiseSource } from './noise';
 import { PoissonDataLoader } from './poisson';
-import { noiseForTarget } from './accountant';
+import { noiseForTarget, RdpAccountant } from './accountant';
 import { measureModes } from './modes';
 
 export interface MakePrivateOptions {
@@ -47,6 +47,8 @@ export interface MakePrivateOptions {
   lossReduction?: 'mean' | 'sum';
   /** Reproducible noise and sampling for debugging; NOT private (warns). */
   seed?: number | bigint;
+  /** Refuse any step that would take ε (at delta) past this (default: targetEpsilon when given). */
+  maxEpsilon?: number;
 }
 
 /**
@@ -65,8 +67,27 @@ export class DPOptimizer implements OptimizerLike {
     readonly hooks: GradSampleHooks,
     readonly accountant: Accountant,
     readonly noise: NoiseSource,
-    readonly config: { noiseMultiplier: number; maxGradNorm: number; clipping: 'flat' | 'perLayer'; sampleRate: number; expectedBatchSize: number; normMode: 'auto' | NormMode; lossReduction: 'mean' | 'sum' },
+    readonly config: {
+      noiseMultiplier: number; maxGradNorm: number; clipping: 'flat' | 'perLayer'; sampleRate: number; expectedBatchSize: number;
+      normMode: 'auto' | NormMode; lossReduction: 'mean' | 'sum'; maxEpsilon?: number; delta: number;
+    },
   ) {}
+
+  /** Set once a step was refused because it would pass maxEpsilon. */
+  exhausted = false;
+
+  /**
+   * Whether one more step would take ε past maxEpsilon. Judged with the RDP bound (Opacus's
+   * conversion), which is never below the PRV estimate, so the guard is conservative for both.
+   */
+  nextStepExceedsBudget(): boolean {
+    const max = this.config.maxEpsilon;
+    if (max === undefined) return false;
+    const next = new RdpAccountant();
+    next.loadStateDict(this.accountant.stateDict());
+    next.step({ noiseMultiplier: this.config.noiseMultiplier, sampleRate: this.config.sampleRate });
+    return next.getEpsilon(this.config.delta) > max;
+  }
 
   get paramGroups(): { lr: number; [k: string]: unknown }[] {
     return this.inner.paramGroups;
@@ -103,6 +124,14 @@ export class DPOptimizer implements OptimizerLike {
 
   /** Noised, averaged gradients into p.grad, then the wrapped optimizer's step and the accountant's. */
   step(): void {
+    if (this.exhausted || this.nextStepExceedsBudget()) {
+      // The budget is spent: no update and nothing accounted; the recorded batch is dropped.
+      this.exhausted = true;
+      this.hooks.clear();
+      for (const s of this.summed.values()) s.dispose();
+      this.summed.clear();
+      return;
+    }
     this.accumulate();
     const { noiseMultiplier, maxGradNorm, expectedBatchSize } = this.config;
     tidy(() => {
@@ -155,6 +184,12 @@ export interface PrivateTraining<B> {
   step(x: Tensor, y: Tensor, loss: (out: Tensor, y: Tensor) => Tensor): number;
   /** Removes the hooks. */
   detach(): void;
+  /** Aborted by stop(): pass it to fit({ signal }) so training ends after the current step. */
+  signal: AbortSignal;
+  /** Ends a fit() that was given `signal`. */
+  stop(): void;
+  /** True once the next step would pass maxEpsilon (the optimizer then refuses to step). */
+  budgetExhausted(): boolean;
 }
 
 /**
@@ -202,7 +237,9 @@ export function makePrivate<T, B>(
   const dp = new DPOptimizer(optimizer, hooks, accountant, noise, {
     noiseMultiplier: sigma, maxGradNorm: opts.maxGradNorm, clipping: opts.clipping ?? 'flat', sampleRate,
     expectedBatchSize: sampleRate * dataset.length, normMode: opts.normMode ?? 'auto', lossReduction,
+    maxEpsilon: opts.maxEpsilon ?? opts.targetEpsilon, delta,
   });
+  const controller = new AbortController();
   const params = hooks.params();
 
   const physicalStep = (x: Tensor, y: Tensor, lossFn: (out: Tensor, y: Tensor) => Tensor): number => tidy(() => {
@@ -241,5 +278,8 @@ export function makePrivate<T, B>(
       return lossReduction === 'mean' ? (n ? lossSum / n : NaN) : lossSum;
     },
     detach: () => hooks.remove(),
+    signal: controller.signal,
+    stop: () => controller.abort(),
+    budgetExhausted: () => dp.exhausted || dp.nextStepExceedsBudget(),
   };
 }

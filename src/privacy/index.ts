@@ -16,3 +16,4 @@ export { makePrivate, DPOptimizer, type MakePrivateOptions, type PrivateTraining
 export { PoissonDataLoader, type PoissonOptions } from './poisson';
 export { NoiseSource } from './noise';
 export { measureModes } from './modes';
+export { PrivacyCallback } from './callback';

@@ -135,6 +135,15 @@ function activationSpec(monitor: MonitorRecord[]): Spec {
   };
 }
 
+/** ε spent per step, for differentially private runs. */
+function epsilonSpec(steps: StepLogs[]): Spec {
+  const values = steps.filter((s) => s.epsilon !== undefined).map((s) => ({ step: s.step, epsilon: s.epsilon }));
+  return {
+    width: 520, height: 200, data: { values }, mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'epsilon', type: 'quantitative', title: 'ε spent' } },
+  };
+}
+
 /**
  * Writes the report. Returns the HTML.
  * @example `await writeReport('runs/a/report.html', { title: 'Fashion-MNIST CNN', facts, steps, epochs, monitor: gm.records })`
@@ -148,6 +157,7 @@ export async function writeReport(path: string, input: ReportInput): Promise<str
     charts.push(['Gradient flow: layer × step heat map', gradientHeatmapSpec(input.monitor)]);
     charts.push(['Activation spread per module', activationSpec(input.monitor)]);
   }
+  if (input.steps.some((s) => s.epsilon !== undefined)) charts.push(['Privacy budget: ε spent over steps', epsilonSpec(input.steps)]);
   charts.push(...(input.extraCharts ?? []));
   const svgs = await Promise.all(charts.map(([, spec]) => renderSvg(spec)));
   const facts = input.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');

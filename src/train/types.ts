@@ -45,6 +45,8 @@ export interface StepLogs {
   samplesPerSecond: number;
   /** Set when the step was skipped or rolled back because of NaN/Inf. */
   nonFinite?: 'skipped' | 'rolledBack';
+  /** Privacy budget ε spent so far, when training is differentially private (privacy.PrivacyCallback). */
+  epsilon?: number;
 }
 
 /** What callbacks get after each epoch (validation figures when fit has valData). @example `onEpochEnd(ctx, logs) { console.log(logs.valAccuracy) }` */
@@ -57,6 +59,8 @@ export interface EpochLogs {
   lr: number;
   seconds: number;
   steps: number;
+  /** Privacy budget ε spent by the end of the epoch (privacy.PrivacyCallback). */
+  epsilon?: number;
 }
 
 /** The run as callbacks see it: model, optimizer, position, and a stop flag. @example `onEpochEnd(ctx) { if (done) ctx.stopTraining = true }` */

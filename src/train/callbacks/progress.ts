@@ -10,6 +10,8 @@ export interface ProgressBarOptions {
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
+/** The privacy budget spent, when a DP run puts it in the logs. */
+const epsText = (eps: number | undefined) => (eps === undefined ? '' : ` | ε ${eps.toFixed(2)}`);
 
 /**
  * Draws one bar per epoch. cli-progress is used because it handles terminal
@@ -34,14 +36,14 @@ export class ProgressBar implements Callback {
     this.accAvg = undefined;
     this.seen = 0;
     this.bar = new cliProgress.SingleBar({
-      format: `epoch ${epoch + 1}/${ctx.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
+      format: `epoch ${epoch + 1}/${ctx.epochs} {bar} {value}/{total} | loss {loss} | acc {acc} | {speed} samples/s{eps} | ETA {eta_formatted}`,
       stream: this.stream,
       fps: Math.max(1, Math.round(1000 / this.throttleMs)),
       hideCursor: false,
       clearOnComplete: false,
       etaBuffer: 50,
     }, cliProgress.Presets.shades_classic);
-    this.bar.start(ctx.stepsPerEpoch ?? 0, 0, { loss: '-', acc: '-', speed: '-' });
+    this.bar.start(ctx.stepsPerEpoch ?? 0, 0, { loss: '-', acc: '-', speed: '-', eps: '' });
   }
 
   onBatchEnd(_ctx: TrainContext, logs: StepLogs): void {
@@ -51,14 +53,14 @@ export class ProgressBar implements Callback {
       this.lossAvg += (logs.loss - this.lossAvg) / this.seen;
       if (logs.accuracy !== undefined) this.accAvg = (this.accAvg ?? 0) + (logs.accuracy - (this.accAvg ?? 0)) / this.seen;
     }
-    this.bar?.increment(1, { loss: this.lossAvg.toFixed(4), acc: pct(this.accAvg), speed: Math.round(logs.samplesPerSecond) });
+    this.bar?.increment(1, { loss: this.lossAvg.toFixed(4), acc: pct(this.accAvg), speed: Math.round(logs.samplesPerSecond), eps: epsText(logs.epsilon) });
   }
 
   onEpochEnd(_ctx: TrainContext, logs: EpochLogs): void {
     this.bar?.stop();
     this.bar = null;
     const val = logs.valLoss === undefined ? '' : ` | val loss ${logs.valLoss.toFixed(4)} | val acc ${pct(logs.valAccuracy)}`;
-    this.stream.write(`epoch ${logs.epoch + 1}: loss ${logs.loss.toFixed(4)} | acc ${pct(logs.accuracy)}${val} | ${logs.seconds.toFixed(1)} s\n`);
+    this.stream.write(`epoch ${logs.epoch + 1}: loss ${logs.loss.toFixed(4)} | acc ${pct(logs.accuracy)}${val}${epsText(logs.epsilon)} | ${logs.seconds.toFixed(1)} s\n`);
   }
 
   onTrainEnd(): void {
