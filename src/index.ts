@@ -1,5 +1,6 @@
 /**
  * Lattice: tensors, autograd and training for Node.js and Electron.
+ * @packageDocumentation
  * @example
  * import { tensor, randn, manualSeed, backendInfo } from 'lattice-ml';
  * manualSeed(0);
