@@ -10,6 +10,7 @@ export { Parameter, parameter } from './parameter';
 export { Sequential, ModuleList, ModuleDict, Residual, type TensorModule } from './containers';
 export type { FactoryOptions } from './layers/common';
 export { Linear, Identity } from './layers/linear';
+export { CtcHead, type CtcHeadOptions } from './layers/ctc-head';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax } from './layers/activation';
 export { Flatten, Unflatten } from './layers/shape';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';

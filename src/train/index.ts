@@ -14,6 +14,7 @@ export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-
 export { MetricsLogger } from './callbacks/metrics-logger';
 export { LRSchedulerCallback } from './callbacks/lr-scheduler';
 export { GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type LayerSample, type ActivationSample } from './callbacks/gradient-monitor';
+export { CtcBlankMonitor, type CtcBlankMonitorOptions, type CtcBlankRecord } from './callbacks/ctc-blank-monitor';
 export { saveCheckpoint, loadCheckpoint, type CheckpointParts, type LoadCheckpointOptions } from './checkpoint';
 export { saveSafetensors, loadSafetensors, CheckpointError } from './safetensors';
 export { writeReport, renderSvg, type ReportInput } from './report';
