@@ -29,6 +29,20 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
+/**
+ * Formats any argument for a message, as JSON where it can be: a BigInt (`3n`), a
+ * function or a cyclic object must reach the message instead of making JSON.stringify throw.
+ */
+export function fmtValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (Array.isArray(v)) return `[${v.map(fmtValue).join(',')}]`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
 /** detectAnomaly found a NaN or Inf; the message names the op and where it was called. */
 export class AnomalyError extends LatticeError {}
 

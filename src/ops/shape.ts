@@ -4,7 +4,7 @@
  * cat, stack, split, chunk, clone).
  */
 import { backend } from '../backend/index';
-import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
@@ -106,9 +106,9 @@ export function expand(x: Tensor, shape: number[]): Tensor {
 /** Reorders dims (a copy). @example `permute(x, [0, 2, 3, 1])` */
 export function permute(x: Tensor, dims: number[]): Tensor {
   assertTensor('permute', 'x', x);
-  if (!Array.isArray(dims) || dims.length !== x.ndim) throw new ShapeError(`permute: dims ${JSON.stringify(dims)} must list all ${x.ndim} dims of ${x.describe()}`);
+  if (!Array.isArray(dims) || dims.length !== x.ndim) throw new ShapeError(`permute: dims ${fmtValue(dims)} must list all ${x.ndim} dims of ${x.describe()}`);
   const perm = dims.map((d) => normalizeDim('permute', d, x.ndim));
-  if (new Set(perm).size !== perm.length) throw new ArgumentError(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
+  if (new Set(perm).size !== perm.length) throw new ArgumentError(`permute: dims ${fmtValue(dims)} repeat a dim`);
   if (perm.every((p, i) => p === i)) return clone(x);
   const shape = perm.map((p) => x.shape[p]);
   const xs = stridesOf(x.shape);
@@ -205,7 +205,7 @@ export function split(x: Tensor, splitSizeOrSections: number | number[], dim = 0
   if (Array.isArray(splitSizeOrSections)) {
     sizes = splitSizeOrSections;
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== size) {
-      throw new ShapeError(`split: sections ${JSON.stringify(sizes)} must be non-negative integers summing to ${size} (dim ${d} of ${x.describe()})`);
+      throw new ShapeError(`split: sections ${fmtValue(sizes)} must be non-negative integers summing to ${size} (dim ${d} of ${x.describe()})`);
     }
   } else {
     const s = splitSizeOrSections;

@@ -55,3 +55,11 @@ describe('a tensor of another Lattice build is a Tensor', () => {
     expect((null as unknown) instanceof Tensor).toBe(false);
   });
 });
+
+describe('arguments of any kind reach the message', () => {
+  it('a BigInt in a permute or split list is shown, not a serialisation failure', async () => {
+    const { permute, split } = await import('../../src/index');
+    expect(() => permute(zeros([2, 3]), [0n] as never)).toThrow('permute: dims [0n] must list all 2 dims');
+    expect(() => split(zeros([4]), [1n, 3n] as never)).toThrow(/split: sections \[1n,3n\]/);
+  });
+});

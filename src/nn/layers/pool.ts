@@ -1,5 +1,5 @@
 /** Pooling modules over the functional pools (src/ops/pool.ts). */
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtValue } from '../../errors';
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../ops/pool';
 import type { AvgPool1dOptions, AvgPool2dOptions, MaxPool1dOptions, MaxPool2dOptions } from '../../ops/pool';
 import type { Tensor } from '../../tensor/tensor';
@@ -10,7 +10,7 @@ type Pair = number | [number, number];
 function checkKernel(layer: string, k: unknown): void {
   const list = Array.isArray(k) ? k : [k];
   if (list.length === 0 || list.length > 2 || list.some((v) => !Number.isInteger(v) || (v as number) < 1)) {
-    throw new ArgumentError(`${layer}: kernelSize must be a positive integer or a pair of them, got ${JSON.stringify(k)}`);
+    throw new ArgumentError(`${layer}: kernelSize must be a positive integer or a pair of them, got ${fmtValue(k)}`);
   }
 }
 

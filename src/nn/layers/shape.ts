@@ -1,5 +1,5 @@
 /** Flatten and Unflatten. */
-import { ArgumentError, ShapeError, fmtShape } from '../../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
 import { flatten, reshape } from '../../ops/shape';
 import { assertTensor } from '../../ops/util';
 import { normalizeDim, sizeOf } from '../../tensor/shape';
@@ -39,7 +39,7 @@ export class Unflatten extends Module {
     super();
     if (!Number.isInteger(dim)) throw new ArgumentError(`Unflatten: dim must be an integer, got ${String(dim)}`);
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1)) || sizes.filter((s) => s === -1).length > 1) {
-      throw new ArgumentError(`Unflatten: sizes must be a non-empty list of sizes (at most one -1), got ${JSON.stringify(sizes)}`);
+      throw new ArgumentError(`Unflatten: sizes must be a non-empty list of sizes (at most one -1), got ${fmtValue(sizes)}`);
     }
     this.dim = dim;
     this.sizes = sizes.slice();
