@@ -28,7 +28,7 @@ const quick = flag('--quick');
 const rounds = Number(value('--rounds') ?? 3);
 const samplesPerRound = Number(value('--samples') ?? 3);
 const ALL = ['gemm', 'mlp', 'cnn', 'deep', 'ctc', 'conv', 'adam', 'norms', 'overhead'];
-const QUICK = ['gemm', 'mlp', 'cnn', 'overhead'];
+const QUICK = ['gemm', 'overhead', 'mlp', 'cnn'];  // cheap first: the --budget guard cuts the tail
 const workloads = value('--only')?.split(',') ?? (quick ? QUICK : ALL);
 const threadList = (value('--threads') ?? (quick ? '1' : '1,2')).split(',').map(Number);
 const peerFilter = value('--peers')?.split(',');
@@ -62,8 +62,12 @@ function compileLatticeWorker(): string {
   return outfile;
 }
 
-/** bench/probe/fma.c, built into the cache and run 3 times (the best run counts; each is checked). */
-function peakProbe(threads: number): Record<string, unknown> | null {
+/**
+ * bench/probe/fma.c, built into the cache and run 3 times (the best run counts; each is checked).
+ * `before` is an earlier probe of the same run: the run probes at its start and its end, and a
+ * burst of another job can only lower a figure, so the best of both is kept.
+ */
+function peakProbe(threads: number, before: Record<string, unknown> | null = null): Record<string, unknown> | null {
   const bin = join(CACHE, 'fma-probe');
   mkdirSync(CACHE, { recursive: true });
   const src = join(here, 'probe', 'fma.c');
@@ -72,14 +76,14 @@ function peakProbe(threads: number): Record<string, unknown> | null {
     if (cc.status !== 0) { log(`peak probe: cannot compile (${(cc.stderr || cc.error?.message || '').trim().split('\n')[0]})`); return null; }
   }
   type ProbeRun = Record<string, Record<string, number | string>> & { check?: string };
-  const runs: ProbeRun[] = [];
+  const runs: ProbeRun[] = ((before?.raw as ProbeRun[] | undefined) ?? []).slice();
   for (let i = 0; i < 3; i++) {
     const r = spawnSync(bin, [String(threads)], { encoding: 'utf8', timeout: 120_000 });
     try { runs.push(JSON.parse(r.stdout) as ProbeRun); } catch { /* a run that printed no JSON is left out */ }
   }
   if (runs.length === 0) return null;
   const best = (isa: string, key: string): number => Math.max(...runs.map((r) => Number(r[isa]?.[key] ?? 0)));
-  const out: Record<string, unknown> = { runs: runs.length, check: runs.every((r) => r.check === 'pass') ? 'pass' : 'FAIL' };
+  const out: Record<string, unknown> = { raw: runs, runs: runs.length, check: runs.every((r) => r.check === 'pass') ? 'pass' : 'FAIL' };
   for (const isa of ['avx2', 'avx512']) {
     if (!runs[0][isa]) continue;
     out[isa] = {
@@ -192,6 +196,8 @@ async function main(): Promise<void> {
     };
     measured = [];
     for (const t of threadList) await runThreads(t, latticeWorker, meta, measured, t0);
+    log('fp32 peak probe (again: the best of both counts)');
+    meta.peak = peakProbe(maxT, peak);
     meta.load.end = loadavg();
     meta.duration_s = (performance.now() - t0) / 1000;
   }

@@ -128,7 +128,9 @@ export interface Meta {
 function peakFraction(row: Row, peak: Meta['peak']): string {
   const perCore = Number((peak as { per_core_gflops?: number } | null)?.per_core_gflops);
   if (row.workload !== 'gemm' || !row.lattice || !Number.isFinite(perCore)) return '';
-  return ` · ${Math.round((100 * row.lattice.median) / (perCore * row.threads))}% of peak`;
+  const pct = Math.round((100 * row.lattice.median) / (perCore * row.threads));
+  // Above 100%: the probe ran while other jobs held the cores and under-measured the peak.
+  return ` · ${pct}% of peak${pct > 100 ? ' (peak under-measured)' : ''}`;
 }
 
 export function renderMarkdown(rows: Row[], meta: Meta): string {
@@ -137,6 +139,14 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
   const L: string[] = [];
   L.push(`# Lattice bench (${meta.mode}), ${meta.date}`, '');
   L.push(`Machine: ${m.cpu ?? '?'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}; load average ${meta.load.start.map(fmt).join(' / ')} at the start, ${meta.load.end.map(fmt).join(' / ')} at the end (a load above 0.5 per core means other jobs shared the CPUs: read ratios with their spread). Run time ${fmt(meta.duration_s)} s.`, '');
+  // How much of a core the 1-thread runs got: well below 1 means other jobs shared the CPUs.
+  const oneT = rows.filter((r) => r.threads === 1).flatMap((r) => [r.lattice, ...Object.values(r.peers)]).filter((x): x is Stat => !!x && 'cpu_wall' in x && Number.isFinite(x.cpu_wall)).map((x) => x.cpu_wall);
+  if (oneT.length) {
+    const share = median(oneT);
+    L.push(share < 0.8
+      ? `**The machine was loaded**: the median 1-thread run got ${fmt(share)} of a core (CPU time ÷ wall time). Absolute figures are low and spreads wide; ratios from the same rounds are what this run can say. Re-run on a quiet machine for the README.`
+      : `The 1-thread runs got ${fmt(share)} of a core (median CPU time ÷ wall time): the machine was quiet enough.`, '');
+  }
   L.push('**Method.** Every peer is a long-lived process. Per row: a warm-up of each peer, then ' +
     `${meta.rounds} rounds; in each round every peer and Lattice run the case back to back in a shuffled order (3 samples of ≥ 20 ms each; a round's figure is their median). ` +
     `Cells: median over rounds (min–max). ⚠ marks a spread above ${SPREAD_FLAG * 100}% or a 1-thread run whose CPU time ÷ wall time exceeds ${CPU_WALL_FLAG}. ` +
@@ -181,8 +191,12 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
   for (const p of meta.peers) {
     const i = p.info ?? {};
     const extra = ['version', 'backend', 'tensorflow', 'cpu_capability', 'isa'].filter((k) => i[k] !== undefined && i[k] !== null).map((k) => `${k} ${String(i[k])}`);
-    const blas = (i.blas as { corename?: string; version?: string; library?: string } | null | undefined);
-    if (blas?.corename) extra.push(`OpenBLAS ${blas.version ?? ''} kernel ${blas.corename}`);
+    const blas = (i.blas as { corename?: string; version?: string; torch_BLAS_INFO?: string } | null | undefined);
+    // PyTorch names its own BLAS (2.x wheels: MKL); an OpenBLAS mapped by numpy is not what torch.mm runs.
+    if (blas?.torch_BLAS_INFO && blas.torch_BLAS_INFO !== 'open') extra.push(`BLAS ${blas.torch_BLAS_INFO}`);
+    else if (blas?.corename) extra.push(`OpenBLAS ${blas.version ?? ''} kernel ${blas.corename}`);
+    if (i.onednn) extra.push(`oneDNN ${String(i.onednn)}`);
+    if (i.ld_preload) extra.push(`LD_PRELOAD ${String(i.ld_preload)}`);
     L.push(`- ${p.name} (${p.threads}T): ${p.available ? extra.join(', ') : `unavailable — ${p.reason}`}`);
   }
   for (const x of meta.missing) L.push(`- missing: ${x}`);

@@ -79,7 +79,7 @@ class Worker:
                         "per_call": c.get("per_call", 1), "note": c.get("note")})
         return {"cases": out, "unsupported": unsupported}
 
-    def teardown(self):
+    def teardown(self, req=None):
         self.cases.clear()
         self.inner.clear()
         import gc

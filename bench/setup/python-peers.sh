@@ -36,9 +36,9 @@ py=/usr/bin/python3
 [ -x "$py" ] && "$py" -c 'import venv, ensurepip' >/dev/null 2>&1 || py=python3
 rm -rf "$venv"
 "$py" -m venv "$venv" || { echo "python-peers: cannot create a venv with $py" >&2; exit 1; }
-"$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
+"$venv/bin/python" -m pip install --quiet --retries 1 --upgrade pip >/dev/null 2>&1 || true
 # torch: the CPU-only 2.x wheel; tensorflow-cpu 2.x. One resolver pass so numpy satisfies both.
-if ! "$venv/bin/python" -m pip install --quiet 'torch>=2.1' 'tensorflow-cpu>=2.16' numpy; then
+if ! "$venv/bin/python" -m pip install --quiet --retries 1 'torch>=2.1' 'tensorflow-cpu>=2.16' numpy; then
   echo "python-peers: pip install failed" >&2
   exit 1
 fi

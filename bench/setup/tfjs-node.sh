@@ -48,7 +48,7 @@ fi
 wheel=$(ls "$cache"/wheels/tensorflow_cpu-*.whl 2>/dev/null | tail -1)
 if [ -z "$wheel" ]; then
   py=$(command -v python3 || echo /usr/bin/python3)
-  "$py" -m pip download --quiet --no-deps --only-binary=:all: -d "$cache/wheels" tensorflow-cpu >&2 ||
+  "$py" -m pip download --quiet --retries 1 --no-deps --only-binary=:all: -d "$cache/wheels" tensorflow-cpu >&2 ||
     { say "pip download tensorflow-cpu failed (no wheel for this machine?)"; exit 1; }
   wheel=$(ls "$cache"/wheels/tensorflow_cpu-*.whl 2>/dev/null | tail -1)
 fi
