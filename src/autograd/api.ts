@@ -5,6 +5,7 @@ import { isGradEnabled, setGradEnabled } from '../tensor/graph';
 import { Tensor, type GradHook } from '../tensor/tensor';
 import { assertDifferentiable, runBackward } from './engine';
 
+/** Options of `backward()`. @example `loss.backward({ retainGraph: true })` */
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through this graph again. */
   retainGraph?: boolean;
@@ -28,6 +29,7 @@ export function backward(output: Tensor, gradient?: Tensor | BackwardOptions, op
   runBackward('backward', [output], [gradient], { retainGraph: opts?.retainGraph ?? createGraph, createGraph, capture: null });
 }
 
+/** Options of `grad()`. @example `const [g] = grad(y, [x], { createGraph: true })` */
 export interface GradOptions extends BackwardOptions {
   /** The vector in the vector-Jacobian product, one per output (default ones for one-element outputs). */
   gradOutputs?: (Tensor | undefined)[];

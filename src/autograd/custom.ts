@@ -7,6 +7,7 @@ import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { noGrad } from './api';
 
+/** A custom differentiable op: forward and backward written by hand. @example `const square = customOp({ forward: (x) => x.mul(x), backward: (g, [x]) => [g.mul(x).mul(2)] })` */
 export interface CustomOpSpec {
   /** Shown in errors and anomaly reports. */
   name?: string;

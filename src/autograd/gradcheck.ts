@@ -13,6 +13,7 @@ import { isFloat } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { enableGrad, grad, noGrad } from './api';
 
+/** Step and tolerances of `gradcheck` and `gradgradcheck`. @example `gradcheck((x) => x.tanh(), [x], { eps: 1e-6, atol: 1e-5 })` */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;

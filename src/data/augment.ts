@@ -119,6 +119,7 @@ export function hflip(x: Tensor): Tensor {
   return cropFlip('hflip', b, zeros, zeros, b.h, b.w, new Uint8Array(b.n).fill(1), 'constant', 0);
 }
 
+/** Padding of `randomCrop`. @example `randomCrop(x, 28, { padding: 4, paddingMode: 'reflect' })` */
 export interface CropOptions {
   /** What pixels outside the image read: `fill` (default 'constant') or the mirrored image ('reflect'). */
   paddingMode?: PaddingMode;
@@ -162,6 +163,7 @@ function rotateBatch(op: string, b: Batch, angles: Float64Array, fill: number): 
   return b.restore(out);
 }
 
+/** Fill value of `rotate`. @example `rotate(x, 15, { fill: 0 })` */
 export interface RotateOptions {
   /** The value of pixels rotated in from outside the image (default 0). */
   fill?: number;
@@ -187,6 +189,7 @@ export function rotate(x: Tensor, angle: number | ArrayLike<number>, opts: Rotat
   return rotateBatch(op, b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
 }
 
+/** What `erase` writes into the box. @example `erase(images, 4, 4, 8, 8, { value: 0.5 })` */
 export interface EraseOptions {
   /** The value written into the box: one for all channels or one per channel (default 0). */
   value?: number | number[];
@@ -519,6 +522,7 @@ export interface MixupOptions extends GeneratorOptions {
   numClasses?: number;
 }
 
+/** Mixed inputs and soft targets from mixup or cutmix. @example `const { x, y } = mixup(xb, yb, { numClasses: 10 })` */
 export interface MixupResult {
   /** lambda x + (1 - lambda) x[permutation]. */
   x: Tensor;
@@ -630,6 +634,7 @@ export class Compose {
     this.transforms = [...transforms];
   }
 
+  /** Runs the transforms in order on a batch. @example `const xb2 = train.apply(xb)` */
   apply(x: Tensor): Tensor {
     return augment(x, this.transforms);
   }

@@ -11,7 +11,9 @@ import type { Tensor } from '../tensor/tensor';
  */
 export interface Dataset<T> {
   readonly length: number;
+  /** Example `index`. @example `const [x, y] = dataset.get(0)` */
   get(index: number): T;
+  /** Several examples at once, stacked (faster than get per example). @example `const [xb, yb] = dataset.getBatch!(Int32Array.of(0, 1, 2))` */
   getBatch?(indices: Int32Array): T;
 }
 

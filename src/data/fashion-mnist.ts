@@ -7,6 +7,7 @@ import { ArgumentError, DatasetError } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { IdxFormatError, parseIdx } from './idx';
 
+/** Where `loadFashionMnist` reads the files and whether it verifies them. @example `loadFashionMnist({ dir: '/data/fashion-mnist' })` */
 export interface FashionMnistOptions {
   /** Folder with the four .gz files (default: data/fashion-mnist inside the installed package, which ships them). */
   dir?: string;
@@ -14,6 +15,7 @@ export interface FashionMnistOptions {
   verify?: boolean;
 }
 
+/** One split of an image dataset: images and their labels. @example `const { images, labels } = loadFashionMnist().train` */
 export interface ImageSplit {
   /** [N, 1, 28, 28] float32 in [0, 1]. */
   images: Tensor;
@@ -21,6 +23,7 @@ export interface ImageSplit {
   labels: Tensor;
 }
 
+/** Fashion-MNIST class names by label index. @example `FASHION_MNIST_CLASSES[9] // 'Ankle boot'` */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /** The default data folder shipped in the repository. */

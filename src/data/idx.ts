@@ -9,6 +9,7 @@ import { ArgumentError } from '../errors';
 /** The error thrown for a malformed IDX file; the message names the file. */
 export class IdxFormatError extends ArgumentError {}
 
+/** A parsed IDX file (the MNIST format): shape, type code and the values. @example `const { shape } = readIdx('train-images-idx3-ubyte.gz')` */
 export interface IdxArray {
   /** Sizes from the header, e.g. [60000, 28, 28]. */
   shape: number[];

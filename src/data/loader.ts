@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import type { Dataset } from './dataset';
 
+/** Batching, shuffling and collation of a DataLoader. @example `new DataLoader(ds, { batchSize: 128, shuffle: true, seed: 0 })` */
 export interface DataLoaderOptions<T, B> {
   /** Examples per batch (default 1). */
   batchSize?: number;
@@ -139,10 +140,12 @@ export class DataLoader<T, B = T> {
     return out;
   }
 
+  /** The batches of one epoch (reshuffled each time when `shuffle`). @example `for (const [x, y] of loader) { ... }` */
   *[Symbol.iterator](): Iterator<B> {
     for (const indices of this.batches()) yield this.batch(indices);
   }
 
+  /** The same batches for `for await` (fit uses this). @example `for await (const [x, y] of loader) { ... }` */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const plan = this.batches();
     if (!this.prefetch) {

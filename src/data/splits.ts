@@ -70,6 +70,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: number[], opts: { g
   });
 }
 
+/** Indices of the kept and the held-out classes. @example `const { kept, heldOut } = holdOutClasses(labels, [8, 9])` */
 export interface HoldOutSplit {
   /** Indices of examples whose label is not held out, in order. */
   kept: Int32Array;
@@ -95,6 +96,7 @@ export function holdOutClasses(labels: Labels, classes: number[]): HoldOutSplit 
   return { kept: Int32Array.from(kept), heldOut: Int32Array.from(heldOut) };
 }
 
+/** Train and test indices with whole groups on one side. @example `const { train, test } = groupSplit(writerIds, { testFraction: 0.2 })` */
 export interface GroupSplit {
   train: Int32Array;
   test: Int32Array;

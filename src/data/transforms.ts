@@ -36,6 +36,7 @@ function channelTensor(values: Float64Array, rank: number, dim: number, like: Te
   return Tensor.fromData(data, [values.length, ...new Array<number>(rank - dim - 1).fill(1)], like.dtype);
 }
 
+/** The channel dim of `normalize`. @example `normalize(x, [0.5], [0.5], { dim: 1 })` */
 export interface NormalizeOptions {
   /** The channel dim (default -3, as images [..., C, H, W]). */
   dim?: number;
@@ -120,6 +121,7 @@ export class Standardize {
   }
 }
 
+/** Regularisation and covariance estimate of the whitening transforms. @example `{ eps: 1e-5, unbiased: true }` */
 export interface WhiteningOptions {
   /** Added to every eigenvalue before the inverse square root (default 1e-6, as Keras and kornia). */
   eps?: number;
@@ -250,6 +252,7 @@ export class ZCAWhitening {
   }
 }
 
+/** Whitening options plus whether to scale the components. @example `{ whiten: false }` */
 export interface PCAWhiteningOptions extends WhiteningOptions {
   /** Divide each component by sqrt(λ + eps) (default true); false gives the plain PCA projection. */
   whiten?: boolean;

@@ -18,6 +18,7 @@ import { Tensor } from '../tensor/tensor';
 import { to } from '../ops/cast';
 import { constant, floatInput, reduce, reductionOf, sameShape, type ReductionOptions } from './reduction';
 
+/** Options of `crossEntropy` (weight, ignoreIndex, labelSmoothing, reduction). @example `crossEntropy(logits, y, { labelSmoothing: 0.1 })` */
 export interface CrossEntropyOptions extends SoftmaxCrossEntropyOptions {}
 
 /**

@@ -50,6 +50,7 @@ function frames(op: string, logProbs: Tensor, inputLengths: Tensor | readonly nu
   return { values: logProbs.values as FloatArray, maxTime, batch, classes, lengths, blank: b };
 }
 
+/** Blank index of the CTC decoders. @example `ctcGreedyDecode(logProbs, lengths, { blank: 0 })` */
 export interface CtcDecodeOptions {
   /** The blank class (default 0). */
   blank?: number;
@@ -78,6 +79,7 @@ export function ctcGreedyDecode(logProbs: Tensor, inputLengths?: Tensor | readon
   return out;
 }
 
+/** Beam width and the decoder options of `ctcBeamSearch`. @example `ctcBeamSearch(logProbs, { beamWidth: 8 })` */
 export interface CtcBeamSearchOptions extends CtcDecodeOptions {
   /** Prefixes kept per frame (default 10). */
   beamWidth?: number;

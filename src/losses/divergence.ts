@@ -8,6 +8,7 @@ import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 import { floatInput, reduce, reductionOf, sameShape } from './reduction';
 
+/** Options of `klDiv`. @example `klDiv(logQ, p, { reduction: 'batchmean' })` */
 export interface KlDivOptions {
   /** 'mean' (default, over all elements), 'batchmean' (sum / batch size: the true KL per sample), 'sum' or 'none'. */
   reduction?: 'mean' | 'batchmean' | 'sum' | 'none';

@@ -58,6 +58,7 @@ export class Sequential extends Module<[Tensor], Tensor> {
     return this;
   }
 
+  /** The child modules in order. @example `for (const layer of seq) console.log(layer.constructor.name)` */
   [Symbol.iterator](): Iterator<TensorModule> {
     return ([...this.childMap().values()].filter((m) => m !== null) as TensorModule[])[Symbol.iterator]();
   }
@@ -105,6 +106,7 @@ export class ModuleList<M extends AnyModule = AnyModule> extends Module<never[],
     return this;
   }
 
+  /** The modules in order. @example `for (const block of blocks) x = block.call(x)` */
   [Symbol.iterator](): Iterator<M> {
     return ([...this.childMap().values()] as M[])[Symbol.iterator]();
   }

@@ -19,6 +19,7 @@ export { softmax, logSoftmax } from '../ops/softmax';
 export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 
+/** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */
 export interface DropoutOptions {
   /** Apply the dropout (default true); false returns x unchanged, as in eval mode. */
   training?: boolean;
@@ -72,6 +73,7 @@ export function dropout2d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
   return maskedScale(x, p, [...x.shape.slice(0, x.ndim - 2), 1, 1], opts?.generator);
 }
 
+/** Stochastic depth drops each row ('row') or the whole batch ('batch'). @example `stochasticDepth(x, 0.1, 'row')` */
 export type StochasticDepthMode = 'row' | 'batch';
 
 /**

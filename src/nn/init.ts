@@ -16,12 +16,15 @@ import { sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 
+/** Activations `calculateGain` knows. @example `calculateGain('leakyRelu', 0.2)` */
 export type Nonlinearity =
   | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'convTranspose1d' | 'convTranspose2d' | 'convTranspose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
 
+/** Which fan the Kaiming initialisers preserve. @example `kaimingNormal(w, { mode: 'fanOut' })` */
 export type FanMode = 'fanIn' | 'fanOut';
 
+/** A Philox stream for the initialiser (default the global generator). @example `xavierUniform(w, { generator: new PhiloxStream(1) })` */
 export interface GeneratorOption {
   /** Draw from this stream instead of the global one. */
   generator?: PhiloxStream;
@@ -157,6 +160,7 @@ export function xavierNormal(t: Tensor, opts?: { gain?: number } & GeneratorOpti
   return normal(t, { std: gain * Math.sqrt(2 / (fanIn + fanOut)), generator: opts?.generator });
 }
 
+/** Slope, fan mode and nonlinearity of the Kaiming initialisers. @example `kaimingNormal(w, { mode: 'fanIn', nonlinearity: 'relu' })` */
 export interface KaimingOptions extends GeneratorOption {
   /** Negative slope of the leaky ReLU that follows (default 0). */
   a?: number;

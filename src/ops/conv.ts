@@ -25,6 +25,7 @@ import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from '.
 
 type Pair = number | [number, number];
 
+/** Stride, padding, dilation and groups of `conv2d`. @example `conv2d(x, w, b, { stride: 2, padding: 1 })` */
 export interface Conv2dOptions {
   /** Step between windows (default 1). */
   stride?: Pair;
@@ -36,6 +37,7 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/** Stride, padding, dilation and groups of `conv1d`. @example `conv1d(x, w, null, { padding: 2 })` */
 export interface Conv1dOptions {
   stride?: number;
   padding?: number | 'same' | 'valid';
@@ -43,6 +45,7 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
+/** Options of `convTranspose2d`. @example `convTranspose2d(x, w, null, { stride: 2 })` */
 export interface ConvTranspose2dOptions {
   stride?: Pair;
   /** PyTorch's `padding`: dilation*(k-1) - padding zeros are implied around the input on each side (default 0). */

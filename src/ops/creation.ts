@@ -7,6 +7,7 @@ import { checkShape, sizeOf } from '../tensor/shape';
 import { Tensor, type NestedArray } from '../tensor/tensor';
 import { assertNumber, assertTensor, empty, emptyForOverwrite } from './util';
 
+/** dtype and requiresGrad of a new tensor. @example `zeros([2, 3], { dtype: 'float64', requiresGrad: true })` */
 export interface CreateOptions {
   /** Element type; float32 unless the data says otherwise (booleans, typed arrays). */
   dtype?: DType;
@@ -173,6 +174,7 @@ export function eye(n: number, m: number = n, opts?: CreateOptions): Tensor {
   return finish(Tensor.fromData(arr, s, dtype), 'eye', opts);
 }
 
+/** Creation options plus the Philox stream to draw from. @example `randn([4], { generator: new PhiloxStream(7) })` */
 export interface RandomOptions extends CreateOptions {
   /** Draw from this generator instead of the global one. */
   generator?: PhiloxStream;

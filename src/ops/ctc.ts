@@ -19,6 +19,7 @@ import { reshape } from './shape';
 import { logSoftmax } from './softmax';
 import { assertTensor, empty } from './util';
 
+/** Blank index, reduction and zeroInfinity of `ctcLoss`. @example `ctcLoss(logProbs, targets, inLens, tgtLens, { blank: 0 })` */
 export interface CtcOptions {
   /** The blank class (default 0). */
   blank?: number;

@@ -89,6 +89,7 @@ function compositeGrads(g: Tensor, x: Tensor, weightB: Tensor | null, grouped: n
 
 // ---------------------------------------------------------------- LayerNorm
 
+/** eps of `layerNorm`. @example `layerNorm(x, [64], gamma, beta, { eps: 1e-6 })` */
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -133,6 +134,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
 
 // ---------------------------------------------------------------- BatchNorm
 
+/** Mode, momentum and eps of `batchNorm`. @example `batchNorm(x, runningMean, runningVar, gamma, beta, { training: true })` */
 export interface BatchNormOptions {
   /** Use (and update) batch statistics (default false: normalise with the running statistics). */
   training?: boolean;

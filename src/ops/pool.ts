@@ -23,6 +23,7 @@ import { assertFloat, assertTensor, checkOutputSize, empty, emptyForOverwrite } 
 
 type Pair = number | [number, number];
 
+/** Stride, padding, dilation and ceilMode of `maxPool2d`. @example `maxPool2d(x, 2, { stride: 2 })` */
 export interface MaxPool2dOptions {
   /** Step between windows (default: the kernel size). */
   stride?: Pair | null;
@@ -34,6 +35,7 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
+/** Stride, padding, ceilMode and countIncludePad of `avgPool2d`. @example `avgPool2d(x, 3, { stride: 1, padding: 1 })` */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   /** Implicit zero padding on each side, at most half the kernel (default 0). */
@@ -45,7 +47,9 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
+/** Options of `maxPool1d`. @example `maxPool1d(x, 2)` */
 export interface MaxPool1dOptions { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean }
+/** Options of `avgPool1d`. @example `avgPool1d(x, 3, { padding: 1 })` */
 export interface AvgPool1dOptions { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean }
 
 function pairArg(op: string, name: string, v: Pair | null | undefined, fallback: [number, number], min: number): [number, number] {

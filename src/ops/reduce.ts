@@ -16,6 +16,7 @@ import { abs, exp, sign, sqrt, square } from './unary';
 import { assertNumber, assertTensor, empty } from './util';
 import { pow, where } from './binary';
 
+/** keepdim of the reductions. @example `x.sum(1, { keepdim: true })` */
 export interface ReduceOptions {
   /** Keep reduced dims as size 1 (PyTorch's keepdim). */
   keepdim?: boolean;
@@ -134,6 +135,7 @@ function wholeExtremum(op: 'max' | 'min', x: Tensor, dim: Dims, opts?: ReduceOpt
   }, name);
 }
 
+/** The values and indices of `max`/`min` along a dim. @example `const { values, indices } = x.max(1)` */
 export interface ValuesIndices { values: Tensor; indices: Tensor }
 
 function extremumAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean, name?: string): ValuesIndices {
@@ -204,6 +206,7 @@ export function argmin(x: Tensor, dim?: number, opts?: ReduceOptions): Tensor {
   return argExtremum(false, x, dim, opts?.keepdim ?? false);
 }
 
+/** keepdim and the correction of `variance`/`std`. @example `x.std(0, { correction: 0 })` */
 export interface VarOptions extends ReduceOptions {
   /** Bessel's correction: divide by N - correction (default 1, unbiased). */
   correction?: number;

@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
 
+/** Adagrad's options. @example `new optim.Adagrad(params, { lr: 0.01 })` */
 export type AdagradOptions = BaseOptions & {
   /** Learning-rate decay per step (default 0). */
   lrDecay: number;

@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
 
+/** Adam's options (PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8). @example `new optim.Adam(params, { lr: 3e-4 })` */
 export type AdamOptions = BaseOptions & {
   /** Decay rates of the first and second moment estimates (default [0.9, 0.999]). */
   betas: [number, number];
@@ -84,6 +85,7 @@ export abstract class AdamFamily extends Optimizer<AdamOptions> {
   }
 }
 
+/** Adam (torch.optim.Adam): adaptive moments, L2 weight decay added to the gradient. @example `const opt = new optim.Adam(model.parameters(), { lr: 1e-3 })` */
 export class Adam extends AdamFamily {
   protected readonly decoupled = false;
 

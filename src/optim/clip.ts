@@ -11,6 +11,7 @@ import { clamp } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 
+/** Norm type and the non-finite check of `clipGradNorm`. @example `clipGradNorm(params, 1.0, { normType: 2 })` */
 export interface ClipGradNormOptions {
   /** The p of the norm: a positive number or Infinity (max |g|). Default 2. */
   normType?: number;

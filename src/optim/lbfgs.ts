@@ -19,6 +19,7 @@ import { Tensor } from '../tensor/tensor';
 import { keep, tidy } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type ParamGroupInput, type ParamState, type Params } from './optimizer';
 
+/** L-BFGS's options (history size, iterations, line search). @example `new optim.LBFGS(params, { lineSearchFn: 'strongWolfe' })` */
 export type LBFGSOptions = BaseOptions & {
   /** Iterations per step() (default 20). */
   maxIter: number;

@@ -333,6 +333,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of `OneCycleLR`. @example `new optim.OneCycleLR(opt, { maxLr: 0.01, totalSteps: 1000 })` */
 export interface OneCycleLROptions {
   /** Peak lr, one for all groups or one per group. */
   maxLr: number | number[];
@@ -551,6 +552,7 @@ export class SequentialLR extends LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau`. @example `new optim.ReduceLROnPlateau(opt, { factor: 0.5, patience: 2 })` */
 export interface ReduceLROnPlateauOptions {
   /** 'min': lower is better (a loss); 'max': higher is better (an accuracy). */
   mode?: 'min' | 'max';

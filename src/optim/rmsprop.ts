@@ -14,6 +14,7 @@ import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
 
+/** RMSprop's options. @example `new optim.RMSprop(params, { lr: 1e-3, alpha: 0.99 })` */
 export type RMSpropOptions = BaseOptions & {
   /** Smoothing constant of the squared-gradient average (default 0.99). */
   alpha: number;

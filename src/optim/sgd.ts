@@ -12,6 +12,7 @@ import { keep } from '../tensor/tidy';
 import { zerosLike } from '../ops/creation';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
 
+/** SGD's options (momentum, dampening, weight decay, Nesterov). @example `new optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true })` */
 export type SGDOptions = BaseOptions & {
   /** Momentum factor (default 0). */
   momentum: number;

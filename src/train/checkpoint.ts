@@ -43,6 +43,7 @@ function unflatten(value: unknown, tensors: Record<string, Tensor>, path: string
   return value;
 }
 
+/** What `saveCheckpoint` stores. @example `saveCheckpoint(path, { model, optimizer, scheduler, extra: { epoch } })` */
 export interface CheckpointParts {
   model: AnyModule;
   optimizer?: OptimizerLike;
@@ -69,6 +70,7 @@ export function saveCheckpoint(path: string, parts: CheckpointParts): void {
   saveSafetensors(path, tensors, metadata);
 }
 
+/** What `loadCheckpoint` restores into. @example `loadCheckpoint(path, { model, optimizer, restoreRng: false })` */
 export interface LoadCheckpointOptions {
   model?: AnyModule;
   optimizer?: OptimizerLike;

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import { activationStats, type ActivationSample } from './callbacks/gradient-monitor';
 
+/** One weight layer in a `diagnose()` result. @example `d.layers.filter((l) => l.gradNorm < 1e-7)` */
 export interface LayerDiagnosis {
   /** 1-based position among the weight layers (Linear/Conv), input side first. */
   index: number;
@@ -23,6 +24,7 @@ export interface LayerDiagnosis {
   activation?: ActivationSample;
 }
 
+/** What `diagnose()` found: per-layer statistics and findings in words. @example `console.log(diagnose(model, batch, crossEntropy).findings)` */
 export interface Diagnosis {
   loss: number;
   layers: LayerDiagnosis[];
@@ -32,6 +34,7 @@ export interface Diagnosis {
   toString(): string;
 }
 
+/** Thresholds of `diagnose()`. @example `diagnose(model, batch, crossEntropy, { vanishing: 1e-8 })` */
 export interface DiagnoseOptions {
   vanishing?: number;
   exploding?: number;

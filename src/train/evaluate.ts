@@ -22,6 +22,7 @@ export function countCorrect(output: Tensor, target: Tensor): number | undefined
   return eq(argmax(output, 1), target).to('int32').sum().item();
 }
 
+/** Mean loss, accuracy and sample count from `evaluate()`. @example `const { loss, accuracy } = await evaluate(model, testLoader, crossEntropy)` */
 export interface EvaluateResult {
   loss: number;
   accuracy?: number;

@@ -14,8 +14,10 @@ import { renderSvg } from './report';
 import { restoreSnapshot, takeSnapshot } from './state-copy';
 import type { Batch, BatchSource, OptimizerLike } from './types';
 
+/** Optimizer, loss, range and stopping rule of `lrFinder`. @example `lrFinder(model, loader, { optimizer, loss: crossEntropy, start: 1e-7, end: 10 })` */
 export interface LrFinderOptions {
   optimizer: OptimizerLike;
+  /** loss(output, target) as a 0-d tensor. @example `loss: (out, y) => crossEntropy(out, y)` */
   loss: (output: Tensor, target: Tensor) => Tensor;
   start?: number;
   end?: number;
@@ -26,6 +28,7 @@ export interface LrFinderOptions {
   divergeFactor?: number;
 }
 
+/** The learning rates tried, their smoothed losses and the suggestion. @example `const { suggestion } = await lrFinder(model, loader, opts)` */
 export interface LrFinderResult {
   lrs: number[];
   losses: number[];

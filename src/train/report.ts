@@ -22,6 +22,7 @@ export async function renderSvg(spec: Spec): Promise<string> {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+/** What `writeReport` draws: facts, step and epoch logs, monitor records, notes. @example `await writeReport('report.html', { title, facts, steps, epochs })` */
 export interface ReportInput {
   title: string;
   /** Key facts shown as a table at the top (model, epochs, accuracy, time, backend ...). */

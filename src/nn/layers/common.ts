@@ -4,6 +4,7 @@ import { ArgumentError, DTypeError, ShapeError } from '../../errors';
 import { assertTensor } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 
+/** dtype and generator of a layer's parameters. @example `new nn.Linear(4, 2, { dtype: 'float64' })` */
 export interface FactoryOptions {
   /** Parameter dtype (default float32); `model.to('float64')` converts later. */
   dtype?: 'float32' | 'float64';

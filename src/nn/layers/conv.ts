@@ -37,6 +37,7 @@ function checkChannels(layer: string, x: Tensor, ranks: [number, number], layout
   if (c !== inChannels) throw new ShapeError(`${layer}: x ${x.describe()} has ${c} channels but inChannels is ${inChannels}`);
 }
 
+/** Options of `nn.Conv2d` (PyTorch's, camelCase). @example `new nn.Conv2d(3, 16, 3, { stride: 2, padding: 1 })` */
 export interface Conv2dModuleOptions extends FactoryOptions {
   stride?: Pair;
   /** A size, a pair, 'valid' (0) or 'same' (output size = input size; stride 1 only). Default 0. */
@@ -101,6 +102,7 @@ export class Conv2d extends Module {
 
 const isOnes = (p: number[]): boolean => p.every((v) => v === 1);
 
+/** Options of `nn.Conv1d`. @example `new nn.Conv1d(8, 16, 5, { padding: 2 })` */
 export interface Conv1dModuleOptions extends FactoryOptions {
   stride?: number;
   padding?: number | 'same' | 'valid';
@@ -160,6 +162,7 @@ export class Conv1d extends Module {
   }
 }
 
+/** Options of `nn.ConvTranspose2d`. @example `new nn.ConvTranspose2d(16, 8, 2, { stride: 2 })` */
 export interface ConvTranspose2dModuleOptions extends FactoryOptions {
   stride?: Pair;
   padding?: Pair;

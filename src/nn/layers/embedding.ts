@@ -14,6 +14,7 @@ import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, positiveInt, type FactoryOptions } from './common';
 
+/** Options of `nn.Embedding`. @example `new nn.Embedding(1000, 64, { paddingIdx: 0 })` */
 export interface EmbeddingOptions extends FactoryOptions {
   /** This row starts at zero, and receives no gradient (for padding tokens). Negative counts from the end. */
   paddingIdx?: number;

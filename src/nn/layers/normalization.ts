@@ -10,6 +10,7 @@ import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, type FactoryOptions } from './common';
 
+/** Options of the BatchNorm modules. @example `new nn.BatchNorm2d(32, { momentum: 0.01 })` */
 export interface BatchNormModuleOptions extends FactoryOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -138,6 +139,7 @@ export class BatchNorm2d extends BatchNormBase {
   protected readonly layout = '[N, C, H, W]';
 }
 
+/** Options of `nn.LayerNorm`. @example `new nn.LayerNorm([256], { eps: 1e-6 })` */
 export interface LayerNormModuleOptions extends FactoryOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;

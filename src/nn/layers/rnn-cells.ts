@@ -91,6 +91,7 @@ function cellState(cell: string, name: string, s: Tensor | undefined, batch: num
   return batched ? s : unsqueeze(s, 0);
 }
 
+/** Options of the RNN cells. @example `new nn.LSTMCell(8, 16, { bias: true })` */
 export interface RNNCellOptions extends FactoryOptions {
   /** Learn bias_ih and bias_hh (default true). */
   bias?: boolean;

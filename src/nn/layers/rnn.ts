@@ -21,6 +21,7 @@ import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions } from './common';
 import { gruStep, inputProjection, lstmStep, resetRecurrent } from './rnn-cells';
 
+/** Options of `nn.RNN`, `nn.LSTM` and `nn.GRU`. @example `new nn.LSTM(8, 32, { numLayers: 2, bidirectional: true })` */
 export interface RNNOptions extends FactoryOptions {
   /** Stacked recurrent layers (default 1); layer k > 0 reads layer k-1's output. */
   numLayers?: number;

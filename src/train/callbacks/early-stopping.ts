@@ -2,6 +2,7 @@
 import { ArgumentError } from '../../errors';
 import type { Callback, EpochLogs, TrainContext } from '../types';
 
+/** What `EarlyStopping` watches and how long it waits. @example `new EarlyStopping({ monitor: 'valLoss', patience: 3 })` */
 export interface EarlyStoppingOptions {
   /** 'valLoss' (default), 'loss', 'valAccuracy' or 'accuracy'. */
   monitor?: 'valLoss' | 'loss' | 'valAccuracy' | 'accuracy';

@@ -8,6 +8,7 @@ import type { AnyModule } from '../../nn/module';
 import type { Tensor } from '../../tensor/tensor';
 import type { Callback, StepLogs, TrainContext } from '../types';
 
+/** One weight layer at one sampled step. @example `monitor.records[0].layers[0].gradNorm` */
 export interface LayerSample {
   name: string;
   gradNorm: number;
@@ -16,6 +17,7 @@ export interface LayerSample {
   updateRatio: number;
 }
 
+/** Activation statistics of one module at one sampled step. @example `monitor.records[0].activations[0].std` */
 export interface ActivationSample {
   name: string;
   mean: number;
@@ -24,12 +26,14 @@ export interface ActivationSample {
   deadFraction?: number;
 }
 
+/** Everything `GradientMonitor` sampled at one step. @example `for (const r of monitor.records) console.log(r.step)` */
 export interface MonitorRecord {
   step: number;
   layers: LayerSample[];
   activations: ActivationSample[];
 }
 
+/** Sampling interval and warning thresholds of `GradientMonitor`. @example `new GradientMonitor({ every: 20, exploding: 1e3, lossBlowup: 10 })` */
 export interface GradientMonitorOptions {
   /** Sample every this many steps (default 10). */
   every?: number;

@@ -33,6 +33,7 @@ export class MetricsLogger implements Callback {
     this.flush();
   }
 
+  /** Writes the buffered lines to the file now. @example `logger.flush()` */
   flush(): void {
     if (this.buffer.length === 0) return;
     appendFileSync(this.path, this.buffer.join('\n') + '\n');

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { saveCheckpoint } from '../checkpoint';
 import type { Callback, EpochLogs, SchedulerLike, TrainContext } from '../types';
 
+/** What `ModelCheckpoint` saves and when. @example `new ModelCheckpoint({ dir: 'runs/a', monitor: 'valLoss' })` */
 export interface ModelCheckpointOptions {
   /** Folder for `last.safetensors` and `best.safetensors`. */
   dir: string;

@@ -2,6 +2,7 @@
 import cliProgress from 'cli-progress';
 import type { Callback, EpochLogs, StepLogs, TrainContext } from '../types';
 
+/** Output stream of the progress bar. @example `new ProgressBar({ stream: process.stderr })` */
 export interface ProgressBarOptions {
   /** Where to draw (default process.stderr). */
   stream?: NodeJS.WritableStream;
