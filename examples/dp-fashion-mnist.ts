@@ -14,6 +14,8 @@ import { crossEntropy, data, manualSeed, nn, noGrad, optim, privacy, tidy, type 
 export interface DpExampleOptions {
   eps: number; delta: number; epochs: number; batch: number; lr: number; clip: number;
   baselineEpochs: number; budgetSeconds: number; subset?: number; log?: (line: string) => void;
+  /** Seeded noise and sampling, for tests only (NOT private; makePrivate warns). */
+  seed?: number;
 }
 
 /** Papernot et al.'s Fashion-MNIST CNN with tanh. */
@@ -77,7 +79,7 @@ export function runDpExample(o: DpExampleOptions): DpExampleResult {
   const model = temperedCnn();
   const opt = new optim.SGD(model.parameters(), { lr: o.lr, momentum: 0.9 });
   const priv = privacy.makePrivate(model, opt, new data.DataLoader(dataset, { batchSize: o.batch }), {
-    targetEpsilon: o.eps, delta: o.delta, epochs: o.epochs, maxGradNorm: o.clip,
+    targetEpsilon: o.eps, delta: o.delta, epochs: o.epochs, maxGradNorm: o.clip, seed: o.seed,
   });
   log(`DP-SGD: q = ${priv.sampleRate.toFixed(5)}, σ = ${priv.noiseMultiplier.toFixed(3)}, C = ${o.clip}, ${o.epochs} epochs planned for ε = ${o.eps} at δ = ${o.delta}`);
   t0 = performance.now();
