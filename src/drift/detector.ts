@@ -30,15 +30,19 @@ export interface DetectorState {
 export interface DriftDetector {
   /** Class name ('ADWIN'), used in messages and events. */
   readonly name: string;
+  /** Whether the last update signalled a drift. */
   readonly driftDetected: boolean;
+  /** Whether the last update is in the warning zone (detectors without one: always false). */
   readonly warningDetected: boolean;
-  /** Feeds one value (an error bit 0/1 for the binary detectors, any number for Page-Hinkley, ADWIN, KSWIN). */
+  /** Feeds one value (an error bit 0/1 for the binary detectors, any number for Page-Hinkley, ADWIN, KSWIN). @example `d.update(1).drift` */
   update(x: number): DriftSignal;
-  /** Forgets all data seen; options are kept. */
+  /** Forgets all data seen; options are kept. @example `d.reset()` */
   reset(): void;
+  /** Options and running state as JSON-safe data. @example `JSON.stringify(d.stateDict())` */
   stateDict(): DetectorState;
+  /** Restores a stateDict() of the same class and options. @example `d.loadStateDict(saved)` */
   loadStateDict(state: DetectorState): void;
-  /** The statistics behind the last decision (for alerts and logs). */
+  /** The statistics behind the last decision (for alerts and logs). @example `d.evidence()` */
   evidence(): Record<string, number>;
 }
 
@@ -81,7 +85,9 @@ export abstract class DetectorBase<O extends object> implements DriftDetector {
     this.options = Object.freeze({ ...options });
   }
 
+  /** Whether the last update signalled a drift. @example `if (ddm.driftDetected) ...` */
   get driftDetected(): boolean { return this.drift; }
+  /** Whether the last update is in the warning zone. @example `if (ddm.warningDetected) startBuffering()` */
   get warningDetected(): boolean { return this.warning; }
 
   /**

@@ -328,14 +328,14 @@ export class DriftMonitor implements Callback {
     return true;
   }
 
-  /** fit() hook: remembers the model and optimizer and takes the first good snapshot. */
+  /** fit() hook: remembers the model and optimizer and takes the first good snapshot. @example `await fit(model, { ..., callbacks: [monitor] })` */
   onTrainBegin(ctx: TrainContext): void {
     this.model ??= ctx.model;
     this.optimizer ??= ctx.optimizer;
     this.takeGoodSnapshot();
   }
 
-  /** fit() hook: feeds the step's signal. */
+  /** fit() hook: feeds the step's signal ('error', 'loss' or the signal function of the logs). @example `new DriftMonitor({ detectors, signal: 'loss' })` */
   onBatchEnd(ctx: TrainContext, logs: StepLogs): void {
     if (logs.nonFinite) return;
     const signal = this.opts.signal ?? 'error';
