@@ -7,8 +7,9 @@
 //
 //   node scripts/readme-figures.mjs [--bench <results.json>] [--run <run folder>] [--check]
 //
-// Defaults: the newest full bench results file (newest commit touching it; an uncommitted
-// file counts as newest) that has the workloads of the table, and the newest runs/<folder>
+// Defaults: bench/results/latest.json when it is a full run of schema lattice-bench/2, else the
+// newest full results file of the older schema (newest commit touching it; an uncommitted file
+// counts as newest) that has the workloads of the table; and the newest runs/<folder>
 // whose summary is the default `npm start` configuration. --check writes nothing and exits
 // with 1 when the README is not what the inputs give (the script's test uses it).
 import { execFileSync } from 'node:child_process';
@@ -50,6 +51,12 @@ const TABLE_WORKLOADS = ['gemm', 'mlp', 'cnn'];
 
 function latestBench() {
   const dir = join(root, 'bench', 'results');
+  // Schema lattice-bench/2 keeps the last full run in latest.json (bench/README.md, "Results").
+  const latest = join(dir, 'latest.json');
+  if (existsSync(latest)) {
+    const json = JSON.parse(readFileSync(latest, 'utf8'));
+    if (json.schema === 'lattice-bench/2' && json.meta?.mode === 'full') return latest;
+  }
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
   files.sort((a, b) => fileAge(b) - fileAge(a));
   for (const file of files) {
@@ -220,6 +227,36 @@ function benchBlock(benchFile) {
   return lines.join('\n');
 }
 
+// Schema lattice-bench/2: one row per (workload, case, threads) with Lattice's figure, the best
+// peer's and the ratio per round (best peer time / Lattice time; above 1, Lattice is faster).
+function benchBlockV2(benchFile) {
+  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
+  const meta = bench.meta ?? {};
+  const m = meta.machine ?? {};
+  const peers = [...new Set((meta.peers ?? []).filter((p) => p.available && p.id !== 'lattice').map((p) => p.name ?? p.id))];
+  const load = meta.load?.start && meta.load?.end
+    ? ` Load average ${sig(meta.load.start[0])} at the start and ${sig(meta.load.end[0])} at the end.` : '';
+  const peak = meta.peak?.per_core_gflops ? ` Measured fp32 peak: ${sig(meta.peak.per_core_gflops)} GFLOP/s per core (${meta.peak.isa}).` : '';
+  const fmt = (v, unit) => (typeof v === 'number' ? `${sig(v)} ${unit}` : '–');
+  const lines = [
+    `${meta.mode === 'full' ? 'Run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`, the full table in the \`.md\` beside it): ` +
+      `${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}, ${meta.rounds ?? '?'} interleaved rounds; peers ${peers.join(', ')}.${load}${peak} ` +
+      'Ratio: the best peer\'s time over Lattice\'s, median over rounds (above 1, Lattice is faster).',
+    '',
+    '| workload | case | threads | Lattice | best peer | its figure | ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const behind = [];
+  for (const r of bench.rows ?? []) {
+    const ratio = r.ratio?.median;
+    lines.push(`| ${r.id} ${r.workload} | ${r.case} | ${r.threads} | ${fmt(r.lattice?.median, r.unit)} | ${r.best?.name ?? '–'} | ` +
+      `${fmt(r.best?.median, r.unit)} | ${typeof ratio === 'number' ? `${ratio.toFixed(2)}x` : '–'} |`);
+    if (r.lattice_behind) behind.push(`${r.id} ${r.case} at ${r.threads} thread${r.threads > 1 ? 's' : ''} (${r.best?.name}: ${ratio.toFixed(2)}x)`);
+  }
+  lines.push('', behind.length ? `Where a peer is ahead in this run: ${behind.join('; ')}.` : 'In this run no peer is ahead of Lattice in any row.');
+  return lines.join('\n');
+}
+
 // ---------- the main job ----------
 
 function mainJobBlock(runDir) {
@@ -253,7 +290,8 @@ function main() {
   if (!summaryOf(runDir)) throw new Error(`readme-figures: ${join(runDir, 'metrics.jsonl')} has no summary record (written by \`lattice train\`)`);
   const before = readFileSync(args.readme, 'utf8');
   let after = replaceBlock(before, 'main-job', mainJobBlock(runDir));
-  after = replaceBlock(after, 'bench', benchBlock(benchFile));
+  const schema = JSON.parse(readFileSync(benchFile, 'utf8')).schema;
+  after = replaceBlock(after, 'bench', schema === 'lattice-bench/2' ? benchBlockV2(benchFile) : benchBlock(benchFile));
   console.log(`readme-figures: bench ${relative(root, benchFile)}, run ${relative(root, runDir)}`);
   if (args.check) {
     if (after !== before) {

@@ -70,6 +70,28 @@ describe('scripts/readme-figures.mjs', () => {
     expect(refused.stderr).toMatch(/has no <!-- figures:main-job --> \.\.\. <!-- \/figures:main-job --> block/);
   });
 
+  it('reads the bench schema lattice-bench/2 (rows with the best peer and per-round ratios)', () => {
+    const { readme, runScript } = fixture();
+    const v2 = join(mkdtempSync(join(tmpdir(), 'lattice-figures-v2-')), 'latest.json');
+    const stat = (median: number) => ({ median, min: median, max: median, spread: 0, values: [median] });
+    writeFileSync(v2, JSON.stringify({
+      schema: 'lattice-bench/2',
+      meta: { date: '2026-12-06', mode: 'full', rounds: 3, machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0' }, load: { start: [1.5, 1, 1], end: [2.5, 1, 1] },
+        peak: { isa: 'avx512', per_core_gflops: 115 }, peers: [{ id: 'pytorch2', threads: 1, name: 'pytorch-2.13', available: true }, { id: 'tf', threads: 1, name: 'tensorflow', available: false }] },
+      rows: [
+        { workload: 'gemm', id: 'W1', case: '1024x1024x1024', threads: 1, unit: 'GFLOP/s', better: 'higher', lattice: stat(110), best: { peer: 'pytorch2', name: 'pytorch-2.13', ...stat(100) }, ratio: { median: 1.1 }, lattice_behind: false },
+        { workload: 'cnn', id: 'W3', case: 'step', threads: 2, unit: 'ms', better: 'lower', lattice: stat(13), best: { peer: 'pytorch2', name: 'pytorch-2.13', ...stat(11.7) }, ratio: { median: 0.9 }, lattice_behind: true },
+      ],
+    }));
+    const r = runScript('--bench', v2); // a later --bench wins over the fixture's
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(readme, 'utf8')).toContain('| W1 gemm | 1024x1024x1024 | 1 | 110 GFLOP/s | pytorch-2.13 | 100 GFLOP/s | 1.10x |');
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('| W3 cnn | step | 2 | 13.0 ms | pytorch-2.13 | 11.7 ms | 0.90x |');
+    expect(text).toContain('peers pytorch-2.13. Load average 1.50 at the start and 2.50 at the end. Measured fp32 peak: 115 GFLOP/s per core (avx512).');
+    expect(text).toContain('Where a peer is ahead in this run: W3 step at 2 threads (pytorch-2.13: 0.90x).');
+  });
+
   it('lattice train ends metrics.jsonl with the summary record the script reads', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'lattice-summary-')), 'run');
     const summary = await trainCommand({ ...TRAIN_DEFAULTS, model: 'mlp', epochs: 1, trainLimit: 256, testLimit: 100, out, progress: false }, () => {});
