@@ -219,6 +219,7 @@ export class PhiloxStream {
     return this.blockOffset;
   }
 
+  /** Moves the stream to a block index (to skip ahead or replay). @example `stream.offset = 0` */
   set offset(value: number) {
     this.blockOffset = toOffset('PhiloxStream.offset', value);
   }

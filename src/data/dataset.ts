@@ -34,6 +34,7 @@ export class TensorDataset implements Dataset<Tensor[]> {
     this.tensors = tensors;
   }
 
+  /** Number of examples. @example `dataset.length` */
   get length(): number {
     return this.tensors[0].shape[0];
   }
@@ -67,6 +68,7 @@ export class Subset<T> implements Dataset<T> {
     if (inner) this.getBatch = (batch) => inner(batch.map((i) => this.indices[i]));
   }
 
+  /** Number of examples. @example `dataset.length` */
   get length(): number {
     return this.indices.length;
   }

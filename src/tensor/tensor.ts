@@ -89,6 +89,7 @@ export class Tensor {
     return sizeOf(this.shape);
   }
 
+  /** Whether dispose() has freed this tensor (using it then throws). @example `x.dispose(); x.isDisposed // true` */
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -98,6 +99,7 @@ export class Tensor {
     return this._requiresGrad;
   }
 
+  /** Turns recording on or off for this tensor (see the getter). @example `w.requiresGrad = false` */
   set requiresGrad(on: boolean) {
     if (on && !isFloat(this.dtype)) {
       throw new ArgumentError(`requiresGrad: only float tensors can require gradients, this one is ${this.dtype}`);
@@ -122,6 +124,7 @@ export class Tensor {
     return this._grad;
   }
 
+  /** Replaces or clears the gradient; one that backward() wrote is disposed (see the getter). @example `p.grad = null` */
   set grad(g: Tensor | null) {
     const prev = this._grad;
     if (prev && prev !== g && this._gradOwned && !prev.isDisposed) prev.dispose();
