@@ -12,7 +12,7 @@
  */
 import { backend } from '../backend/index';
 import type { ConvGeometry } from '../backend/backend';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { add } from './binary';
@@ -61,7 +61,7 @@ function pairArg(op: string, name: string, v: Pair | undefined, fallback: number
   const p: unknown[] = v === undefined ? [fallback, fallback] : Array.isArray(v) ? v : [v, v];
   if (p.length !== 2 || !p.every((e) => Number.isInteger(e) && (e as number) >= min)) {
     const what = min === 0 ? 'non-negative' : 'positive';
-    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${fmtValue(v)}`);
   }
   return p as [number, number];
 }
@@ -214,11 +214,11 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: C
   if (weight.ndim !== 3) throw new ShapeError(`conv1d: weight must be [O,C/groups,k], got ${weight.describe()}`);
   for (const key of ['stride', 'dilation'] as const) {
     const v = opts?.[key];
-    if (v !== undefined && typeof v !== 'number') throw new ArgumentError(`conv1d: ${key} must be a number, got ${JSON.stringify(v)}`);
+    if (v !== undefined && typeof v !== 'number') throw new ArgumentError(`conv1d: ${key} must be a number, got ${fmtValue(v)}`);
   }
   const pad = opts?.padding;
   if (pad !== undefined && typeof pad !== 'number' && pad !== 'same' && pad !== 'valid') {
-    throw new ArgumentError(`conv1d: padding must be a number, 'same' or 'valid', got ${JSON.stringify(pad)}`);
+    throw new ArgumentError(`conv1d: padding must be a number, 'same' or 'valid', got ${fmtValue(pad)}`);
   }
   const [n, c, l] = xb.shape;
   const opts2: Conv2dOptions = {

@@ -10,7 +10,7 @@
  *   dx = σ⁻¹ (g - mean(g) - x̂ · mean(g · x̂)),   dγ = Σ dy · x̂,   dβ = Σ dy.
  */
 import { backend } from '../backend/index';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import { shapesEqual, sizeOf } from '../tensor/shape';
@@ -106,7 +106,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   const dtype = checkFloatInput(op, x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new ArgumentError(`${op}: normalizedShape must be a positive size or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
+    throw new ArgumentError(`${op}: normalizedShape must be a positive size or a non-empty list of them, got ${fmtValue(normalizedShape)}`);
   }
   const k = shape.length;
   if (x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), shape)) {

@@ -10,7 +10,7 @@
  */
 import { backend } from '../backend/index';
 import type { PoolGeometry } from '../backend/backend';
-import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -56,7 +56,7 @@ function pairArg(op: string, name: string, v: Pair | null | undefined, fallback:
   const p: unknown[] = v === undefined || v === null ? fallback : Array.isArray(v) ? v : [v, v];
   if (p.length !== 2 || !p.every((e) => Number.isInteger(e) && (e as number) >= min)) {
     const what = min === 0 ? 'non-negative' : 'positive';
-    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ArgumentError(`${op}: ${name} must be a ${what} integer or a pair of them, got ${fmtValue(v)}`);
   }
   return p as [number, number];
 }
@@ -151,7 +151,7 @@ export function maxPool1d(x: Tensor, kernelSize: number, opts?: MaxPool1dOptions
     kernel: [1, kernelSize], stride: opts?.stride == null ? undefined : [1, opts.stride],
     padding: [0, opts?.padding ?? 0], dilation: [1, opts?.dilation ?? 1], ceilMode: opts?.ceilMode,
   };
-  if (typeof kernelSize !== 'number') throw new ArgumentError(`maxPool1d: kernelSize must be a number, got ${JSON.stringify(kernelSize)}`);
+  if (typeof kernelSize !== 'number') throw new ArgumentError(`maxPool1d: kernelSize must be a number, got ${fmtValue(kernelSize)}`);
   const g = poolGeometry('maxPool1d', x, spec, true);
   return maxPoolOp(x, g, pooledShape(x, g, true));
 }
@@ -194,7 +194,7 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, opts?: AvgPool2dOptions):
  * @example `avgPool1d(x, 3, { stride: 2 })`
  */
 export function avgPool1d(x: Tensor, kernelSize: number, opts?: AvgPool1dOptions): Tensor {
-  if (typeof kernelSize !== 'number') throw new ArgumentError(`avgPool1d: kernelSize must be a number, got ${JSON.stringify(kernelSize)}`);
+  if (typeof kernelSize !== 'number') throw new ArgumentError(`avgPool1d: kernelSize must be a number, got ${fmtValue(kernelSize)}`);
   const rule = avgRule('avgPool1d', opts?.countIncludePad, undefined);
   const spec: Spec = {
     kernel: [1, kernelSize], stride: opts?.stride == null ? undefined : [1, opts.stride],
@@ -230,7 +230,7 @@ function adaptiveImpl(op: string, x: Tensor, outputSize: [number | null, number 
   const h = oneD ? 1 : x.shape[x.ndim - 2], w = x.shape[x.ndim - 1];
   const oh = outputSize[0] ?? h, ow = outputSize[1] ?? w;
   if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) {
-    throw new ArgumentError(`${op}: outputSize must be positive integers, got ${JSON.stringify(oneD ? outputSize[1] : outputSize)}`);
+    throw new ArgumentError(`${op}: outputSize must be positive integers, got ${fmtValue(oneD ? outputSize[1] : outputSize)}`);
   }
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${x.describe()} has an empty spatial dim`);
   const planes = sizeOf(x.shape.slice(0, x.ndim - (oneD ? 1 : 2)));
@@ -245,7 +245,7 @@ function adaptiveImpl(op: string, x: Tensor, outputSize: [number | null, number 
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null, number | null]): Tensor {
   const size: [number | null, number | null] = Array.isArray(outputSize) ? outputSize : [outputSize, outputSize];
-  if (size.length !== 2) throw new ArgumentError(`adaptiveAvgPool2d: outputSize must be a number or a pair, got ${JSON.stringify(outputSize)}`);
+  if (size.length !== 2) throw new ArgumentError(`adaptiveAvgPool2d: outputSize must be a number or a pair, got ${fmtValue(outputSize)}`);
   return adaptiveImpl('adaptiveAvgPool2d', x, size, false);
 }
 

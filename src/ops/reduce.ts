@@ -1,7 +1,7 @@
 /** Reductions along dims (with keepdim) or over the whole tensor, and their gradients. */
 import { backend } from '../backend/index';
 import type { ReduceOp } from '../backend/opcodes';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtValue } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
 import { setGradEnabled } from '../tensor/graph';
 import { aroundDim, normalizeDim } from '../tensor/shape';
@@ -30,7 +30,7 @@ export function reduceDims(op: string, x: Tensor, dim: Dims): number[] {
   const list = Array.isArray(dim) ? dim : [dim];
   const dims = list.map((d) => normalizeDim(op, d, x.ndim));
   const sorted = [...new Set(dims)].sort((a, b) => a - b);
-  if (sorted.length !== dims.length) throw new ArgumentError(`${op}: dim ${JSON.stringify(list)} repeats a dimension`);
+  if (sorted.length !== dims.length) throw new ArgumentError(`${op}: dim ${fmtValue(list)} repeats a dimension`);
   return x.ndim === 0 ? [] : sorted;
 }
 

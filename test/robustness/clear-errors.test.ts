@@ -63,3 +63,12 @@ describe('arguments of any kind reach the message', () => {
     expect(() => split(zeros([4]), [1n, 3n] as never)).toThrow(/split: sections \[1n,3n\]/);
   });
 });
+
+describe('BigInt options of conv and pooling ops are shown', () => {
+  it('conv2d stride, maxPool1d kernelSize and adaptiveAvgPool2d outputSize', async () => {
+    const { adaptiveAvgPool2d: adaptive, maxPool1d } = await import('../../src/index');
+    expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { stride: 2n as never })).toThrow(/conv2d: stride must be a .*got 2n/);
+    expect(() => maxPool1d(zeros([1, 1, 4]), 2n as never)).toThrow('maxPool1d: kernelSize must be a number, got 2n');
+    expect(() => adaptive(zeros([1, 1, 4, 4]), [2n, 2] as never)).toThrow(/adaptiveAvgPool2d: outputSize must be positive integers, got \[2n,2\]/);
+  });
+});

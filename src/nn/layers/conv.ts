@@ -1,5 +1,5 @@
 /** Conv1d, Conv2d and ConvTranspose2d modules over the functional convolutions (src/ops/conv.ts). */
-import { ArgumentError, ShapeError } from '../../errors';
+import { ArgumentError, ShapeError, fmtValue } from '../../errors';
 import { conv1d, conv2d, convTranspose2d } from '../../ops/conv';
 import { empty } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
@@ -13,14 +13,14 @@ type Pair = number | [number, number];
 function pair(layer: string, name: string, v: Pair | undefined, fallback: number, min: number): [number, number] {
   const p = v === undefined ? [fallback, fallback] : Array.isArray(v) ? v : [v, v];
   if (p.length !== 2 || p.some((s) => !Number.isInteger(s) || s < min)) {
-    throw new ArgumentError(`${layer}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ArgumentError(`${layer}: ${name} must be an integer >= ${min} or a pair of them, got ${fmtValue(v)}`);
   }
   return [p[0], p[1]];
 }
 
 function single(layer: string, name: string, v: number | undefined, fallback: number, min: number): number {
   const s = v ?? fallback;
-  if (!Number.isInteger(s) || s < min) throw new ArgumentError(`${layer}: ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(s) || s < min) throw new ArgumentError(`${layer}: ${name} must be an integer >= ${min}, got ${fmtValue(v)}`);
   return s;
 }
 
