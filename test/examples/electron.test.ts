@@ -2,7 +2,7 @@
  * The Electron example (examples/electron/) without Electron, whose binary cannot
  * be downloaded here: its main-process training code runs under plain Node against
  * an IPC stub shaped like ipcMain/webContents, with progress messages and a stop
- * through the AbortSignal; and the addon loads in a worker_threads worker with
+ * through the AbortSignal; its utility-process entry with a process.parentPort stub; and the addon loads in a worker_threads worker with
  * resourceLimits (the "train in a worker" option of docs/electron.md).
  */
 import { spawnSync } from 'node:child_process';
@@ -34,13 +34,18 @@ const sender = { isDestroyed: () => false, send: (ch, m) => {
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/** The example as a user installs it: its files next to node_modules/lattice-ml (this package). */
+function exampleApp(files: string[]): string {
+  const app = mkdtempSync(join(tmpdir(), 'lattice-electron-'));
+  for (const f of files) copyFileSync(join(root, 'examples/electron', f), join(app, f));
+  mkdirSync(join(app, 'node_modules'));
+  symlinkSync(root, join(app, 'node_modules', 'lattice-ml'), 'dir');
+  return app;
+}
+
 describe('Electron example', () => {
   it("main-process training code: progress over IPC, a stop aborts after the current step", () => {
-    // The example as a user installs it: its files next to node_modules/lattice-ml (this package).
-    const app = mkdtempSync(join(tmpdir(), 'lattice-electron-'));
-    copyFileSync(join(root, 'examples/electron/training.js'), join(app, 'training.js'));
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(root, join(app, 'node_modules', 'lattice-ml'), 'dir');
+    const app = exampleApp(['training.js']);
     writeFileSync(join(app, 'stub.cjs'), STUB);
     const r = spawnSync(process.execPath, ['stub.cjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, LATTICE_NUM_THREADS: '1' }, timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -57,6 +62,28 @@ describe('Electron example', () => {
     // Stopped at step 2 of 30: fit ends after that step, resolves with aborted, no epoch summary.
     expect(out.stopped.aborted).toBe(true);
     expect(types(out.stoppedMessages)).toEqual(['start', 'step', 'step', 'step', 'done']);
+  });
+
+  it('utility-process entry: train and stop messages through process.parentPort', () => {
+    const app = exampleApp(['training.js', 'train-process.js']);
+    // Electron's process.parentPort, stubbed: 'message' events carry { data }, postMessage collects the progress.
+    writeFileSync(join(app, 'stub.cjs'), `
+      const { EventEmitter } = require('node:events');
+      const port = new EventEmitter(), out = [];
+      port.postMessage = (m) => {
+        out.push(m);
+        if (m.type === 'step' && m.step === 1) port.emit('message', { data: { type: 'stop' } });
+        if (m.type === 'done') console.log(JSON.stringify(out));
+      };
+      process.parentPort = port;
+      require('./train-process.js');
+      port.emit('message', { data: { type: 'train', options: { epochs: 2, trainLimit: 256, batchSize: 64 } } });
+    `);
+    const r = spawnSync(process.execPath, ['stub.cjs'], { cwd: app, encoding: 'utf8', env: { ...process.env, LATTICE_NUM_THREADS: '1' }, timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const messages = JSON.parse(r.stdout) as { type: string; aborted?: boolean }[];
+    expect(messages.map((m) => m.type)).toEqual(['start', 'step', 'step', 'done']);
+    expect(messages[3].aborted).toBe(true);
   });
 
   it('the addon loads and trains in a worker_threads worker with resourceLimits', async () => {
