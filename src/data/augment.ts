@@ -596,7 +596,10 @@ export function mixup(x: Tensor, y: Tensor, opts: MixupOptions = {}): MixupResul
 // ---------------------------------------------------------------------------
 
 /** A batch transform: a function, or an object with apply (Standardize, ZCAWhitening, Compose, ...). */
-export type Transform = ((x: Tensor) => Tensor) | { apply(x: Tensor): Tensor };
+export type Transform = ((x: Tensor) => Tensor) | {
+  /** Transforms a batch. @example `standardize.apply(xb)` */
+  apply(x: Tensor): Tensor;
+};
 
 function applyTransform(t: Transform, x: Tensor): Tensor {
   return typeof t === 'function' ? t(x) : t.apply(x);

@@ -74,7 +74,10 @@ export function saveCheckpoint(path: string, parts: CheckpointParts): void {
 export interface LoadCheckpointOptions {
   model?: AnyModule;
   optimizer?: OptimizerLike;
-  scheduler?: SchedulerLike & { loadStateDict?(s: never): void };
+  scheduler?: SchedulerLike & {
+    /** Restores the schedule's saved state. @example `scheduler.loadStateDict(state)` */
+    loadStateDict?(s: never): void;
+  };
   /** Restore the global RNG position, so the next steps repeat bitwise (default true). */
   restoreRng?: boolean;
 }
