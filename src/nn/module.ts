@@ -32,6 +32,12 @@ export type StateDict = Record<string, Tensor>;
 export interface LoadStateDictOptions {
   /** Throw on missing or unexpected keys (default true). Shape mismatches always throw. */
   strict?: boolean;
+  /**
+   * Renames the state dict's keys before matching (porting weights whose names differ):
+   * a map from given key to module key, or a function returning the module key, or null
+   * to drop the entry. Keys a map does not name keep their name.
+   */
+  nameMap?: Record<string, string> | ((key: string) => string | null);
 }
 
 export interface LoadStateDictResult {
@@ -44,6 +50,23 @@ export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, a
 function checkName(owner: string, kind: string, name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') throw new ArgumentError(`${owner}.register${kind}: name must be a non-empty string, got ${String(name)}`);
   if (name.includes('.')) throw new ArgumentError(`${owner}.register${kind}: name '${name}' must not contain '.'`);
+}
+
+/** Applies loadStateDict's nameMap; two keys renamed to one is an error. */
+function renameKeys(op: string, entries: [string, Tensor][], nameMap: NonNullable<LoadStateDictOptions['nameMap']>): Map<string, Tensor> {
+  const isFn = typeof nameMap === 'function';
+  if (!isFn && (nameMap === null || typeof nameMap !== 'object')) throw new ArgumentError(`${op}: nameMap must be an object or a function, got ${nameMap === null ? 'null' : typeof nameMap}`);
+  const out = new Map<string, Tensor>();
+  const from = new Map<string, string>();
+  for (const [key, t] of entries) {
+    const renamed = isFn ? nameMap(key) : (Object.prototype.hasOwnProperty.call(nameMap, key) ? nameMap[key] : key);
+    if (renamed === null) continue;
+    if (typeof renamed !== 'string' || renamed === '') throw new ArgumentError(`${op}: nameMap gave ${String(renamed)} for '${key}'; expected a non-empty key or null`);
+    if (from.has(renamed)) throw new ArgumentError(`${op}: nameMap maps both '${from.get(renamed)}' and '${key}' to '${renamed}'`);
+    from.set(renamed, key);
+    out.set(renamed, t);
+  }
+  return out;
 }
 
 function formatCount(n: number): string {
@@ -67,6 +90,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   private readonly _nonPersistent = new Set<string>();
   private readonly _modules = new Map<string, AnyModule | null>();
   private readonly _forwardHooks: ForwardHook<In, Out>[] = [];
+  /** Set by freeze() on layers with running statistics: train() leaves them in eval mode. */
+  private _evalWhileFrozen = false;
 
   /** The computation. Call it through `call()` from outside so that hooks run. */
   abstract forward(...args: In): Out;
@@ -302,8 +327,99 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new ArgumentError(`${this.typeName}.train: mode must be a boolean, got ${String(mode)}`);
-    for (const m of this.modules()) m.training = mode;
+    for (const m of this.modules()) m.training = mode && !m._evalWhileFrozen;
     return this;
+  }
+
+  /**
+   * True for layers whose running statistics should stop updating when frozen
+   * (BatchNorm overrides it): freeze() puts them in eval mode until unfreeze().
+   */
+  protected get hasRunningStats(): boolean {
+    return false;
+  }
+
+  /**
+   * Freezes this module for fine-tuning: every parameter stops requiring gradients and,
+   * unless `batchNormEval` is false, BatchNorm layers inside stay in eval mode (running
+   * statistics fixed) even when train() is called, until unfreeze(). Returns this.
+   * @example `model.freeze(); model.fc.unfreeze()`
+   */
+  freeze(opts?: { batchNormEval?: boolean }): this {
+    const batchNormEval = opts?.batchNormEval ?? true;
+    if (typeof batchNormEval !== 'boolean') throw new ArgumentError(`${this.typeName}.freeze: batchNormEval must be a boolean, got ${String(batchNormEval)}`);
+    this.requiresGrad_(false);
+    if (batchNormEval) {
+      for (const m of this.modules()) {
+        if (!m.hasRunningStats) continue;
+        m._evalWhileFrozen = true;
+        m.training = false;
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Undoes freeze(): parameters require gradients again and BatchNorm layers follow
+   * train()/eval() again (they take this module's current mode). Returns this.
+   * @example `model.layer4.unfreeze()`
+   */
+  unfreeze(): this {
+    this.requiresGrad_(true);
+    for (const m of this.modules()) {
+      if (!m._evalWhileFrozen) continue;
+      m._evalWhileFrozen = false;
+      m.training = this.training;
+    }
+    return this;
+  }
+
+  /** True when every parameter is frozen (and there is at least one). @example `model.layer1.isFrozen` */
+  get isFrozen(): boolean {
+    const ps = this.parameters();
+    return ps.length > 0 && ps.every((p) => !p.requiresGrad);
+  }
+
+  /**
+   * The descendant at a dotted path ('layer4.1.conv2'; '' is this module); throws
+   * an ArgumentError naming the first missing part.
+   * @example `const head = model.getSubmodule('classifier.1')`
+   */
+  getSubmodule(path: string): AnyModule {
+    if (typeof path !== 'string') throw new ArgumentError(`${this.typeName}.getSubmodule: path must be a string, got ${typeof path}`);
+    if (path === '') return this;
+    let m: AnyModule = this;
+    const parts = path.split('.');
+    parts.forEach((part, i) => {
+      m.syncFields();
+      const child = m._modules.get(part);
+      if (!child) {
+        const names = [...m._modules.keys()].map((k) => `'${k}'`).join(', ') || 'none';
+        throw new ArgumentError(`${this.typeName}.getSubmodule: '${path}': ${i === 0 ? 'this module' : `'${parts.slice(0, i).join('.')}'`} has no submodule '${part}' (it has ${names})`);
+      }
+      m = child;
+    });
+    return m;
+  }
+
+  /**
+   * Replaces the descendant at a dotted path with `module` (PyTorch's set_submodule): the
+   * parent's field and registration both change, so forward uses the new one. The parent
+   * must already have a submodule of that name. Returns the module it replaced.
+   * @example `model.setSubmodule('fc', new nn.Linear(512, 5))`
+   */
+  setSubmodule(path: string, module: AnyModule): AnyModule {
+    const op = `${this.typeName}.setSubmodule`;
+    if (typeof path !== 'string' || path === '') throw new ArgumentError(`${op}: path must be a non-empty dotted path, got ${typeof path === 'string' ? "''" : typeof path}`);
+    if (!(module instanceof Module)) throw new ArgumentError(`${op}: module must be a Module, got ${module === null ? 'null' : typeof module}`);
+    const cut = path.lastIndexOf('.');
+    const parent = this.getSubmodule(cut < 0 ? '' : path.slice(0, cut));
+    const name = path.slice(cut + 1);
+    parent.syncFields();
+    const old = parent._modules.get(name);
+    if (!old) throw new ArgumentError(`${op}: '${path}': there is no submodule '${name}' to replace (it has ${[...parent._modules.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`);
+    parent.registerModule(name, module);
+    return old;
   }
 
   /** Evaluation mode (dropout off, BatchNorm uses running statistics); returns this. @example `model.eval()` */
@@ -410,7 +526,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const op = `${this.typeName}.loadStateDict`;
     if (stateDict === null || typeof stateDict !== 'object') throw new ArgumentError(`${op}: stateDict must be an object or a Map of tensors, got ${stateDict === null ? 'null' : typeof stateDict}`);
     const strict = opts?.strict ?? true;
-    const given = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
+    const entries = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+    const given = opts?.nameMap === undefined ? new Map(entries) : renameKeys(op, entries, opts.nameMap);
     const targets = new Map<string, Tensor>();
     const visit = (m: AnyModule, p: string): void => {
       m.syncFields();

@@ -13,6 +13,7 @@ export { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stop
 export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint';
 export { MetricsLogger } from './callbacks/metrics-logger';
 export { LRSchedulerCallback } from './callbacks/lr-scheduler';
+export { GradualUnfreezing, type GradualUnfreezingOptions } from './callbacks/gradual-unfreezing';
 export { GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type LayerSample, type ActivationSample } from './callbacks/gradient-monitor';
 export { CtcBlankMonitor, type CtcBlankMonitorOptions, type CtcBlankRecord } from './callbacks/ctc-blank-monitor';
 export { saveCheckpoint, loadCheckpoint, type CheckpointParts, type LoadCheckpointOptions } from './checkpoint';

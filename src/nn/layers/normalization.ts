@@ -40,6 +40,11 @@ abstract class BatchNormBase extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
 
+  /** freeze() keeps BatchNorm in eval mode, so fine-tuning leaves its running statistics as pretrained. */
+  protected override get hasRunningStats(): boolean {
+    return true;
+  }
+
   /** The input ranks this layer accepts, and how to describe them. */
   protected abstract readonly ranks: number[];
   protected abstract readonly layout: string;
