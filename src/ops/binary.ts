@@ -11,7 +11,7 @@ import { sum } from './reduce';
 import { reshape } from './shape';
 import { castTo } from './cast';
 import { neg, log, square } from './unary';
-import { assertTensor, emptyForOverwrite, kernelInts } from './util';
+import { assertTensor, checkOutputSize, emptyForOverwrite, kernelInts } from './util';
 
 /** A tensor or a plain number (a number takes the tensor's dtype where it fits, as in PyTorch). */
 export type TensorLike = Tensor | number;
@@ -46,6 +46,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, opName: string = op): Tensor {
   const same = shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape.slice() : broadcastShapes(opName, a.shape, b.shape);
+  if (!same) checkOutputSize(opName, shape, outDtype, `broadcasting ${a.describe()} and ${b.describe()}`);
   const out = emptyForOverwrite(shape, outDtype);
   const aFits = a.size === 1 || shapesEqual(a.shape, shape);
   const bFits = b.size === 1 || shapesEqual(b.shape, shape);

@@ -12,7 +12,7 @@ import { sumToShape } from './binary';
 import { castTo } from './cast';
 import { record } from './record';
 import { reshape, transpose } from './shape';
-import { assertTensor, emptyForOverwrite } from './util';
+import { assertTensor, checkOutputSize, emptyForOverwrite } from './util';
 
 /**
  * The offsets of a single, unbatched product, shared by every call: a fresh small typed array
@@ -48,6 +48,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const K2 = b.shape[b.ndim - (transB ? 1 : 2)], N = b.shape[b.ndim - (transB ? 2 : 1)];
   if (K !== K2) throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${K} and ${K2} differ`);
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  checkOutputSize('matmul', [...batch, M, N], a.dtype, `a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
   const out = emptyForOverwrite([...batch, M, N], a.dtype);  // beta = 0: gemm writes every element
   const nBatch = sizeOf(batch);
   let aOffsets: Int32Array = NO_OFFSET, bOffsets: Int32Array = NO_OFFSET, cOffsets: Int32Array = NO_OFFSET;

@@ -9,7 +9,7 @@ import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stride
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
 import { record } from './record';
-import { assertTensor, empty, kernelInts } from './util';
+import { assertTensor, checkOutputSize, empty, kernelInts } from './util';
 
 function viewOf(x: Tensor, shape: number[], name: string): Tensor {
   const out = new Tensor(x.storage, shape, x.dtype);
@@ -169,6 +169,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   }
   const shape = first.shape.slice();
   shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
+  checkOutputSize('cat', shape, first.dtype, `${tensors.length} tensors along dim ${d}`);
   const out = empty(shape, first.dtype);
   const os = Int32Array.from(stridesOf(shape));  // kept across the loop's calls: not a ring view
   let at = 0;

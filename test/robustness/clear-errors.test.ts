@@ -72,3 +72,14 @@ describe('BigInt options of conv and pooling ops are shown', () => {
     expect(() => adaptive(zeros([1, 1, 4, 4]), [2n, 2] as never)).toThrow(/adaptiveAvgPool2d: outputSize must be positive integers, got \[2n,2\]/);
   });
 });
+
+describe('outputs that grow past the limits from several inputs name their op', () => {
+  it('matmul, a broadcasting add and cat', async () => {
+    const { matmul, cat } = await import('../../src/index');
+    expect(() => matmul(zeros([60000, 1]), zeros([1, 60000]))).toThrow('matmul: the output would be float32 [60000,60000] = 3600000000 elements (from a [60000,1] and b [1,60000]), more than the limit of 2^31-1 elements per tensor');
+    expect(() => add(zeros([60000, 1]), zeros([1, 60000]))).toThrow('add: the output would be float32 [60000,60000] = 3600000000 elements (from broadcasting float32[60000,1] and float32[1,60000])');
+    const half = zeros([2 ** 30]);
+    expect(() => cat([half, half], 0)).toThrow('cat: the output would be float32 [2147483648] = 2147483648 elements (from 2 tensors along dim 0)');
+    half.dispose();
+  });
+});
