@@ -8,12 +8,14 @@
 // --eps at δ = 1e-5 (RDP accountant, Opacus's conversion); ε is also reported by PRV.
 //
 //   LATTICE_NUM_THREADS=1 npx tsx examples/dp-fashion-mnist.ts [--eps 3] [--epochs 12] [--batch 1024]
-//        [--lr 3] [--clip 0.5] [--baseline-epochs 3] [--budget 600] [--subset N]
+//        [--lr 3] [--clip 0.5] [--baseline-epochs 3] [--budget 600] [--subset N] [--prv]
 import { crossEntropy, data, manualSeed, nn, noGrad, optim, privacy, tidy, type Tensor } from '../src/index';
 
 export interface DpExampleOptions {
   eps: number; delta: number; epochs: number; batch: number; lr: number; clip: number;
   baselineEpochs: number; budgetSeconds: number; subset?: number; log?: (line: string) => void;
+  /** Accountant that calibrates σ (default 'rdp'; 'prv' is tighter). */
+  accountant?: 'rdp' | 'prv';
   /** Seeded noise and sampling, for tests only (NOT private; makePrivate warns). */
   seed?: number;
 }
@@ -79,9 +81,9 @@ export function runDpExample(o: DpExampleOptions): DpExampleResult {
   const model = temperedCnn();
   const opt = new optim.SGD(model.parameters(), { lr: o.lr, momentum: 0.9 });
   const priv = privacy.makePrivate(model, opt, new data.DataLoader(dataset, { batchSize: o.batch }), {
-    targetEpsilon: o.eps, delta: o.delta, epochs: o.epochs, maxGradNorm: o.clip, seed: o.seed,
+    targetEpsilon: o.eps, delta: o.delta, epochs: o.epochs, maxGradNorm: o.clip, seed: o.seed, accountant: o.accountant,
   });
-  log(`DP-SGD: q = ${priv.sampleRate.toFixed(5)}, σ = ${priv.noiseMultiplier.toFixed(3)}, C = ${o.clip}, ${o.epochs} epochs planned for ε = ${o.eps} at δ = ${o.delta}`);
+  log(`DP-SGD: q = ${priv.sampleRate.toFixed(5)}, σ = ${priv.noiseMultiplier.toFixed(3)}, C = ${o.clip}, lr ${o.lr}, ${o.epochs} epochs planned for ε = ${o.eps} at δ = ${o.delta} (${priv.accountant.mechanism.toUpperCase()} accountant)`);
   t0 = performance.now();
   let steps = 0, epochsDone = 0;
   for (let e = 0; e < o.epochs; e++) {
@@ -98,10 +100,10 @@ export function runDpExample(o: DpExampleOptions): DpExampleResult {
       break;
     }
   }
-  const prv = new privacy.PrvAccountant();
-  for (const ph of priv.accountant.history) prv.step(ph);
+  const rdp = new privacy.RdpAccountant(), prv = new privacy.PrvAccountant();
+  for (const ph of priv.accountant.history) { rdp.step(ph); prv.step(ph); }
   const result = {
-    accuracy: accuracy(model, xTest, testY), epsilon: priv.getEpsilon(), epsilonPrv: prv.getEpsilon(o.delta),
+    accuracy: accuracy(model, xTest, testY), epsilon: rdp.getEpsilon(o.delta), epsilonPrv: prv.getEpsilon(o.delta),
     noiseMultiplier: priv.noiseMultiplier, seconds: (performance.now() - t0) / 1000, epochs: epochsDone, steps,
   };
   log(`private:     ${result.epochs} epochs (${steps} steps), test accuracy ${(100 * result.accuracy).toFixed(2)}%, ε = ${result.epsilon.toFixed(3)} (RDP) / ${result.epsilonPrv.toFixed(3)} (PRV) at δ = ${o.delta}, ${result.seconds.toFixed(0)} s`);
@@ -120,5 +122,6 @@ if (isMain) {
   runDpExample({
     eps: num('eps', 3), delta: 1e-5, epochs: num('epochs', 12), batch: num('batch', 1024), lr: num('lr', 3), clip: num('clip', 0.5),
     baselineEpochs: num('baseline-epochs', 3), budgetSeconds: num('budget', 600), subset: subset || undefined,
+    accountant: argv.includes('--prv') ? 'prv' : 'rdp',
   });
 }
