@@ -1,6 +1,6 @@
 /** BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm modules over the fused norm ops. */
 import { noGrad } from '../../autograd/api';
-import { ArgumentError, ShapeError, fmtShape } from '../../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
 import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
 import { batchNorm, groupNorm, layerNorm } from '../../ops/norm';
@@ -169,7 +169,7 @@ export class LayerNorm extends Module {
     super();
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
-      throw new ArgumentError(`LayerNorm: normalizedShape must be a positive size or a non-empty list of them, got ${JSON.stringify(normalizedShape)}`);
+      throw new ArgumentError(`LayerNorm: normalizedShape must be a positive size or a non-empty list of them, got ${fmtValue(normalizedShape)}`);
     }
     this.normalizedShape = shape.slice();
     this.eps = epsOption('LayerNorm', opts?.eps ?? 1e-5);
