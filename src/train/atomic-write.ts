@@ -50,7 +50,8 @@ export function fileError(op: string, path: string, what: string, e: unknown): A
   return new ArgumentError(`${op}: cannot ${what} ${path}: ${reason(e)}${code ? ` (${code})` : ''}`);
 }
 
-const TEMP_PATTERN = /^\.(.*)\.(\d+)\.(\d+)\.([0-9a-f]+)\.tmp$/;
+// `.<target>.<pid>.<threadId>.<random>.tmp`, and `.<target>.<pid>.<time>.tmp` of earlier versions.
+const TEMP_PATTERN = /^\.(.*)\.(\d+)\.(\d+)(?:\.([0-9a-f]+))?\.tmp$/;
 
 function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return true;

@@ -5,7 +5,7 @@
  * reserved names are refused, and a failed save names the target and the op and
  * leaves no temporary file behind.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,18 @@ describe('save', () => {
       // /sys refuses new files even to root, where a chmod-ed folder would not.
       expect(() => save('/sys/lattice.safetensors', { w: tensor([1]) })).toThrow('saveSafetensors: cannot save to /sys/lattice.safetensors: permission denied (EACCES)');
     }
+  });
+
+  it('the next save removes temporary files of that target left by dead processes (this and the earlier name format) and keeps live ones', () => {
+    const d = dir();
+    const path = join(d, 'm.safetensors');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const stale = [`.m.safetensors.${dead}.0.0123abcd.tmp`, `.m.safetensors.${dead}.1733500000000.tmp`];
+    const live = `.m.safetensors.${process.pid}.7.89abcdef.tmp`;  // a save in flight on another thread of this process
+    const other = `.other.safetensors.${dead}.0.0123abcd.tmp`;  // another target's: not this save's business
+    for (const f of [...stale, live, other]) writeFileSync(join(d, f), 'partial');
+    save(path, { w: tensor([1]) });
+    expect(readdirSync(d).sort()).toEqual([live, other, 'm.safetensors'].sort());
   });
 
   it('a disposed tensor is named before any file is made', () => {
