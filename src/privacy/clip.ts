@@ -3,14 +3,11 @@
  * per layer), clip factors c_n = min(1, C/(‖∇_n‖ + 1e-6)) (Opacus's), and the clipped sum
  * Σ_n c_n ∇_n per parameter. With per-layer clipping each layer l has its own bound C_l.
  */
-import { mul } from '../ops/binary';
-import { clamp } from '../ops/unary';
+import { add, div, mul } from '../ops/binary';
+import { clamp, sqrt } from '../ops/unary';
 import { matmul } from '../ops/matmul';
 import { sum } from '../ops/reduce';
 import { reshape } from '../ops/shape';
-import { sqrt } from '../ops/unary';
-import { div } from '../ops/binary';
-import { add } from '../ops/binary';
 import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
 import type { Tensor } from '../tensor/tensor';

@@ -14,12 +14,11 @@ import type { Parameter } from '../nn/parameter';
 import { tidy, keep } from '../tensor/tidy';
 import type { Tensor } from '../tensor/tensor';
 import type { OptimizerLike } from '../train/types';
-import { createAccountant, type Accountant } from './accountant';
+import { createAccountant, noiseForTarget, RdpAccountant, type Accountant } from './accountant';
 import { clipAndSum, type NormMode } from './clip';
 import { captureGrads, GradSampleHooks } from './grad-sample';
 import { NoiseSource } from './noise';
 import { PoissonDataLoader } from './poisson';
-import { noiseForTarget, RdpAccountant } from './accountant';
 import { measureModes } from './modes';
 
 export interface MakePrivateOptions {
@@ -229,7 +228,7 @@ export function makePrivate<T, B>(
   const noise = new NoiseSource({ seed: opts.seed });
   const poisson = opts.poissonSampling ?? true;
   const dataLoader = poisson
-    ? new PoissonDataLoader<T, B>(dataset, { sampleRate, noise, ...(base ? { prefetch: true } : {}) })
+    ? new PoissonDataLoader<T, B>(dataset, { sampleRate, noise })
     : (base ?? new DataLoader<T, B>(dataset, { batchSize }));
   const hooks = new GradSampleHooks(model);
   const accountant = createAccountant(mechanism);

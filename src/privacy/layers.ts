@@ -14,14 +14,13 @@
  */
 import { ArgumentError } from '../errors';
 import { conv1d, conv2d } from '../ops/conv';
-import { tensor } from '../ops/creation';
+import { tensor, zeros } from '../ops/creation';
 import { mul } from '../ops/binary';
 import { indexAdd } from '../ops/indexing';
 import { matmulT } from '../ops/matmul';
 import { groupNorm, layerNorm } from '../ops/norm';
 import { sum } from '../ops/reduce';
 import { permute, reshape } from '../ops/shape';
-import { zeros } from '../ops/creation';
 import type { AnyModule } from '../nn/module';
 import { Conv1d, Conv2d } from '../nn/layers/conv';
 import { Embedding } from '../nn/layers/embedding';

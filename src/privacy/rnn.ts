@@ -7,7 +7,7 @@
  *   ∇b_ih,n = Σ_t dxw_{t,n}              ∇b_hh,n = Σ_t dhw_{t,n}
  * (for LSTM dxw = dhw = the gate gradient; GRU keeps them apart since b_hn sits inside r ⊙ ·).
  */
-import { grad } from '../autograd/api';
+import { detach, grad } from '../autograd/api';
 import { ArgumentError } from '../errors';
 import { add, mul, sub } from '../ops/binary';
 import { zeros, zerosLike } from '../ops/creation';
@@ -15,7 +15,6 @@ import { matmulT } from '../ops/matmul';
 import { sum } from '../ops/reduce';
 import { cat, chunk, permute, reshape, split, stack, transpose } from '../ops/shape';
 import { sigmoid, tanh } from '../ops/unary';
-import { detach } from '../autograd/api';
 import type { AnyModule } from '../nn/module';
 import { GRU, LSTM } from '../nn/layers/rnn';
 import type { Parameter } from '../nn/parameter';
