@@ -5,6 +5,8 @@
  *   dice_c = 1 - (2 sum p t + s) / (sum p + sum t + s)
  *   iou_c  = 1 - (sum p t + s) / (sum p + sum t - sum p t + s)   (soft Jaccard)
  *
+ * With squaredDenominator (V-Net), sum p + sum t becomes sum p² + sum t² in both.
+ *
  * Sums run over the batch and spatial dims (perSample: spatial dims only, one
  * loss per sample and class). 'mean' averages the per-class losses, 'sum' adds
  * them, 'none' returns them ([C], or [N, C] with perSample).
@@ -23,6 +25,11 @@ export interface OverlapLossOptions extends ReductionOptions {
   smooth?: number;
   /** One loss per sample and class instead of sums over the batch (default false). */
   perSample?: boolean;
+  /**
+   * Sum squares in the denominator, sum p² + sum t² (V-Net, Milletari et al. 2016), instead
+   * of sum p + sum t (default false). Its gradient stays larger as p approaches a 0/1 target.
+   */
+  squaredDenominator?: boolean;
 }
 
 /** The target as probabilities shaped like input: same-shape float/int/bool, or int32 class indices [N, d1, ...]. */
@@ -56,12 +63,14 @@ function overlap(op: string, input: Tensor, target: Tensor, opts: OverlapLossOpt
   const reduction = reductionOf(op, opts);
   const s = opts?.smooth ?? 1;
   if (typeof s !== 'number' || !(s >= 0) || !Number.isFinite(s)) throw new ArgumentError(`${op}: smooth must be a non-negative finite number, got ${String(s)}`);
+  const squared = opts?.squaredDenominator ?? false;
+  if (typeof squared !== 'boolean') throw new ArgumentError(`${op}: squaredDenominator must be a boolean, got ${String(squared)}`);
   const t = probabilityTarget(op, x, target);
   const spatial = x.shape.map((_, i) => i).slice(2);
   const dims = opts?.perSample ? spatial : [0, ...spatial];
   const sumOver = (v: Tensor): Tensor => (dims.length ? sum(v, dims) : v);
   const inter = sumOver(mul(x, t));
-  const total = add(sumOver(x), sumOver(t));
+  const total = squared ? add(sumOver(mul(x, x)), sumOver(mul(t, t))) : add(sumOver(x), sumOver(t));
   const score = jaccard
     ? div(add(inter, s), add(sub(total, inter), s))
     : div(add(mul(inter, 2), s), add(total, s));
@@ -69,8 +78,9 @@ function overlap(op: string, input: Tensor, target: Tensor, opts: OverlapLossOpt
 }
 
 /**
- * Soft Dice loss per class: 1 - (2 sum p t + s) / (sum p + sum t + s).
- * @example `softDiceLoss(softmax(logits, 1), oneHotMasks, { smooth: 1 })`
+ * Soft Dice loss per class: 1 - (2 sum p t + s) / (sum p + sum t + s), or with
+ * `squaredDenominator` V-Net's 1 - (2 sum p t + s) / (sum p² + sum t² + s).
+ * @example `softDiceLoss(softmax(logits, 1), oneHotMasks, { smooth: 1, squaredDenominator: true })`
  */
 export function softDiceLoss(input: Tensor, target: Tensor, opts?: OverlapLossOptions): Tensor {
   return overlap('softDiceLoss', input, target, opts, false);

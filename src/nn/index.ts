@@ -15,11 +15,12 @@ export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, Log
 export { Flatten, Unflatten } from './layers/shape';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
 export { LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells';
-export { LSTM, GRU, type RNNOptions } from './layers/rnn';
+export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
 export { Dropout, Dropout2d, StochasticDepth, DropPath } from './layers/dropout';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions } from './layers/normalization';
-export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions } from './layers/conv';
+export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions, type ConvPaddingMode } from './layers/conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
+export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';
 export * as init from './init';
 export * as functional from './functional';
 export * as utils from './utils/index';

@@ -110,17 +110,21 @@ const vals = (t: Tensor): FloatArray => t.values as FloatArray;
 
 // ---------------------------------------------------------------- max
 
-function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[]): Tensor {
+function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[]): Tensor;
+function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices: true): [Tensor, Tensor];
+function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices = false): Tensor | [Tensor, Tensor] {
   // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
   // writes every output and index, so neither needs zeroing.
   const out = emptyForOverwrite(outShape, x.dtype);
   const index = emptyForOverwrite(outShape, 'int32');
   backend().maxPool2d(vals(x), vals(out), index.values as Int32Array, g);
   record(out, 'maxPool2d', [x], (gy) => [maxPoolBackwardOp(gy, index, g, x.shape)], [x]);
+  // The caller gets its own copy: disposing it must not break backward, which reads `index`.
+  const returned = returnIndices ? Tensor.fromData((index.values as Int32Array).slice(), outShape.slice(), 'int32') : null;
   // Without a gradient to come, nothing reads the indices again: give the buffer back now
   // (left to the garbage collector, the next call paid fresh-page faults: 1.4 MB, ~8 ms).
   if (!out.requiresGrad) index.dispose();
-  return out;
+  return returned ? [out, returned] : out;
 }
 
 /** Scatters gy to the recorded max positions; its adjoint gathers gg at them. */
@@ -134,12 +138,18 @@ function maxPoolBackwardOp(gy: Tensor, index: Tensor, g: PoolGeometry, inShape: 
 
 /**
  * 2-D max pooling over the last two dims of x [N, C, H, W] (or [C, H, W]).
- * A NaN in a window propagates, as in PyTorch.
- * @example `maxPool2d(x, 2)` or `maxPool2d(x, 3, { stride: 2, padding: 1 })`
+ * A NaN in a window propagates, as in PyTorch. With `returnIndices: true` it returns
+ * [output, indices]: int32, each the flat position h·W + w of its max within its plane
+ * (PyTorch's layout, what maxUnpool2d takes).
+ * @example `maxPool2d(x, 2)` or `const [y, idx] = maxPool2d(x, 2, { returnIndices: true })`
  */
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor {
-  const g = poolGeometry('maxPool2d', x, { kernel: kernelSize, ...opts }, false);
-  return maxPoolOp(x, g, pooledShape(x, g, false));
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor];
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions & { returnIndices?: boolean }): Tensor | [Tensor, Tensor] {
+  const { returnIndices, ...rest } = opts ?? {};
+  if (returnIndices !== undefined && typeof returnIndices !== 'boolean') throw new ArgumentError(`maxPool2d: returnIndices must be a boolean, got ${fmtValue(returnIndices)}`);
+  const g = poolGeometry('maxPool2d', x, { kernel: kernelSize, ...rest }, false);
+  return returnIndices ? maxPoolOp(x, g, pooledShape(x, g, false), true) : maxPoolOp(x, g, pooledShape(x, g, false));
 }
 
 /**
@@ -263,7 +273,7 @@ export function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor {
  * Distinct values 0.01 apart in a random order: no window max is near a tie, so
  * the finite differences of max pooling see no kink.
  */
-function spread(shape: number[], dt: SampleDType): Tensor {
+export function spread(shape: number[], dt: SampleDType): Tensor {
   const n = sizeOf(shape);
   const r = rand([n], { dtype: 'float64' }).values;
   const values = new Float64Array(n);

@@ -21,3 +21,4 @@ export {
   LRScheduler, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, OneCycleLR,
   SequentialLR, ReduceLROnPlateau, type OneCycleLROptions, type ReduceLROnPlateauOptions, type SchedulerStateDict,
 } from './lr_scheduler';
+export { ConstantLR, PolynomialLR } from './lr_scheduler_factor';

@@ -1,6 +1,7 @@
 /** Conv1d, Conv2d and ConvTranspose2d modules over the functional convolutions (src/ops/conv.ts). */
 import { ArgumentError, ShapeError, fmtValue } from '../../errors';
 import { conv1d, conv2d, convTranspose2d } from '../../ops/conv';
+import { pad } from '../../ops/pad';
 import { empty } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 import { Module, reprArgs } from '../module';
@@ -46,6 +47,8 @@ export interface Conv2dModuleOptions extends FactoryOptions {
   /** Channel groups; groups = inChannels is a depthwise convolution. Default 1. */
   groups?: number;
   bias?: boolean;
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: ConvPaddingMode;
 }
 
 /**
@@ -61,6 +64,7 @@ export class Conv2d extends Module {
   readonly padding: [number, number] | 'same' | 'valid';
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly paddingMode: ConvPaddingMode;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
@@ -76,6 +80,7 @@ export class Conv2d extends Module {
     if (p === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) throw new ArgumentError(`${L}: padding 'same' needs stride 1, got stride [${this.stride.join(', ')}]`);
     this.dilation = pair(L, 'dilation', opts?.dilation, 1, 1);
     this.groups = checkGroups(L, inChannels, outChannels, opts?.groups ?? 1);
+    this.paddingMode = paddingModeOption(L, opts?.paddingMode);
     const dtype = checkDtypeOption(L, opts?.dtype);
     this.weight = new Parameter(empty([outChannels, inChannels / this.groups, ...this.kernelSize], dtype));
     this.bias = opts?.bias === false ? null : new Parameter(empty([outChannels], dtype));
@@ -90,17 +95,49 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     checkInput('Conv2d', x, this.weight.dtype);
     checkChannels('Conv2d', x, [4, 3], '[N, C, H, W] or [C, H, W]', this.inChannels);
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const geometry = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros') return conv2d(x, this.weight, this.bias, { ...geometry, padding: this.padding });
+    const padded = padForMode(x, this.paddingMode, explicitPads(this.padding, this.kernelSize, this.dilation));
+    return conv2d(padded, this.weight, this.bias, { ...geometry, padding: 0 });
   }
 
   protected override extraRepr(): string {
     return reprArgs([['', this.inChannels], ['', this.outChannels], ['kernelSize', this.kernelSize], ['stride', this.stride],
       ['padding', this.padding], ['dilation', isOnes(this.dilation) ? undefined : this.dilation],
-      ['groups', this.groups === 1 ? undefined : this.groups], ['bias', this.bias ? undefined : false]]);
+      ['groups', this.groups === 1 ? undefined : this.groups], ['bias', this.bias ? undefined : false],
+      ['paddingMode', this.paddingMode === 'zeros' ? undefined : this.paddingMode]]);
   }
 }
 
 const isOnes = (p: number[]): boolean => p.every((v) => v === 1);
+
+/** How a conv module fills its padding (PyTorch's padding_mode). */
+export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+function paddingModeOption(layer: string, v: unknown): ConvPaddingMode {
+  const mode = v ?? 'zeros';
+  if (mode !== 'zeros' && mode !== 'reflect' && mode !== 'replicate' && mode !== 'circular') {
+    throw new ArgumentError(`${layer}: paddingMode must be 'zeros', 'reflect', 'replicate' or 'circular', got ${fmtValue(v)}`);
+  }
+  return mode;
+}
+
+/** (before, after) per spatial dim, as the conv would pad: 'same' puts the odd extra after, as PyTorch does. */
+function explicitPads(padding: number[] | 'same' | 'valid', kernel: number[], dilation: number[]): [number, number][] {
+  return kernel.map((k, i) => {
+    if (padding === 'valid') return [0, 0];
+    if (padding === 'same') {
+      const total = dilation[i] * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    }
+    return [padding[i], padding[i]];
+  });
+}
+
+/** Pads x with a non-zero paddingMode (F.pad's pair order: the last dim first). */
+function padForMode(x: Tensor, mode: Exclude<ConvPaddingMode, 'zeros'>, pads: [number, number][]): Tensor {
+  return pad(x, pads.slice().reverse().flat(), { mode });
+}
 
 /** Options of `nn.Conv1d`. @example `new nn.Conv1d(8, 16, 5, { padding: 2 })` */
 export interface Conv1dModuleOptions extends FactoryOptions {
@@ -109,6 +146,8 @@ export interface Conv1dModuleOptions extends FactoryOptions {
   dilation?: number;
   groups?: number;
   bias?: boolean;
+  /** How the padding is filled: 'zeros' (default), 'reflect', 'replicate' or 'circular'. */
+  paddingMode?: ConvPaddingMode;
 }
 
 /**
@@ -123,6 +162,7 @@ export class Conv1d extends Module {
   readonly padding: number | 'same' | 'valid';
   readonly dilation: number;
   readonly groups: number;
+  readonly paddingMode: ConvPaddingMode;
   readonly weight: Parameter;
   readonly bias: Parameter | null;
 
@@ -138,6 +178,7 @@ export class Conv1d extends Module {
     if (p === 'same' && this.stride !== 1) throw new ArgumentError(`${L}: padding 'same' needs stride 1, got stride ${this.stride}`);
     this.dilation = single(L, 'dilation', opts?.dilation, 1, 1);
     this.groups = checkGroups(L, inChannels, outChannels, opts?.groups ?? 1);
+    this.paddingMode = paddingModeOption(L, opts?.paddingMode);
     const dtype = checkDtypeOption(L, opts?.dtype);
     this.weight = new Parameter(empty([outChannels, inChannels / this.groups, this.kernelSize], dtype));
     this.bias = opts?.bias === false ? null : new Parameter(empty([outChannels], dtype));
@@ -152,13 +193,18 @@ export class Conv1d extends Module {
   forward(x: Tensor): Tensor {
     checkInput('Conv1d', x, this.weight.dtype);
     checkChannels('Conv1d', x, [3, 2], '[N, C, L] or [C, L]', this.inChannels);
-    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const geometry = { stride: this.stride, dilation: this.dilation, groups: this.groups };
+    if (this.paddingMode === 'zeros') return conv1d(x, this.weight, this.bias, { ...geometry, padding: this.padding });
+    const p = this.padding;
+    const padded = padForMode(x, this.paddingMode, explicitPads(typeof p === 'number' ? [p] : p, [this.kernelSize], [this.dilation]));
+    return conv1d(padded, this.weight, this.bias, { ...geometry, padding: 0 });
   }
 
   protected override extraRepr(): string {
     return reprArgs([['', this.inChannels], ['', this.outChannels], ['kernelSize', this.kernelSize], ['stride', this.stride],
       ['padding', this.padding], ['dilation', this.dilation === 1 ? undefined : this.dilation],
-      ['groups', this.groups === 1 ? undefined : this.groups], ['bias', this.bias ? undefined : false]]);
+      ['groups', this.groups === 1 ? undefined : this.groups], ['bias', this.bias ? undefined : false],
+      ['paddingMode', this.paddingMode === 'zeros' ? undefined : this.paddingMode]]);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Multi-layer, optionally bidirectional LSTM and GRU over whole sequences, with
- * PyTorch's parameter names (weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k},
- * bias_hh_l{k}, and the `_reverse` suffix for the backward direction), shapes
- * and defaults, so state dicts map one to one.
+ * Multi-layer, optionally bidirectional RNN (Elman), LSTM and GRU over whole
+ * sequences, with PyTorch's parameter names (weight_ih_l{k}, weight_hh_l{k},
+ * bias_ih_l{k}, bias_hh_l{k}, LSTM's weight_hr_l{k} with projSize, and the
+ * `_reverse` suffix for the backward direction), shapes and defaults, so state
+ * dicts map one to one.
  *
  * Per layer and direction the input projection X W_ihᵀ + b_ih for all T steps is
  * one GEMM over [T·B, I]; only h W_hhᵀ and the gate math run step by step (the
@@ -20,6 +21,8 @@ import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions } from './common';
 import { gruStep, inputProjection, lstmStep, resetRecurrent } from './rnn-cells';
+import { matmulT } from '../../ops/matmul';
+import { relu, tanh } from '../../ops/unary';
 
 /** Options of `nn.RNN`, `nn.LSTM` and `nn.GRU`. @example `new nn.LSTM(8, 32, { numLayers: 2, bidirectional: true })` */
 export interface RNNOptions extends FactoryOptions {
@@ -33,6 +36,13 @@ export interface RNNOptions extends FactoryOptions {
   dropout?: number;
   /** Run a second, time-reversed pass per layer and concatenate both outputs (default false). */
   bidirectional?: boolean;
+  /** nn.RNN only: the activation, 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+  /**
+   * nn.LSTM only: project each hidden state to this size with weight_hr [projSize, H]
+   * (LSTMP, Sak et al. 2014); outputs and h are projSize wide, c stays H. Default 0 (none).
+   */
+  projSize?: number;
 }
 
 /** The parameters of one layer and direction. */
@@ -41,9 +51,13 @@ interface LayerWeights {
   weightHh: Parameter;
   biasIh: Parameter | null;
   biasHh: Parameter | null;
+  /** LSTM's projection [projSize, H] (projSize > 0 only). */
+  weightHr: Parameter | null;
 }
 
-type Mode = 'LSTM' | 'GRU';
+type Mode = 'LSTM' | 'GRU' | 'RNN';
+
+const GATES: Record<Mode, number> = { LSTM: 4, GRU: 3, RNN: 1 };
 
 /** The common part of LSTM and GRU: parameters, checks, and the loop over layers, directions and time. */
 abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
@@ -55,6 +69,10 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** nn.RNN's activation. */
+  readonly nonlinearity: 'tanh' | 'relu';
+  /** LSTM's projection size (0: none). */
+  readonly projSize: number;
   private readonly _weights: LayerWeights[] = [];
 
   constructor(mode: Mode, inputSize: number, hiddenSize: number, opts?: RNNOptions) {
@@ -67,20 +85,31 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     this.batchFirst = flag(mode, 'batchFirst', opts?.batchFirst, false);
     this.bidirectional = flag(mode, 'bidirectional', opts?.bidirectional, false);
     this.dropout = probability(mode, 'dropout', opts?.dropout ?? 0);
+    const nonlinearity = opts?.nonlinearity ?? 'tanh';
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ArgumentError(`${mode}: nonlinearity must be 'tanh' or 'relu', got ${String(nonlinearity)}`);
+    if (mode !== 'RNN' && opts?.nonlinearity !== undefined) throw new ArgumentError(`${mode}: nonlinearity applies to nn.RNN only`);
+    this.nonlinearity = nonlinearity;
+    const projSize = opts?.projSize ?? 0;
+    if (!Number.isInteger(projSize) || projSize < 0) throw new ArgumentError(`${mode}: projSize must be an integer >= 0, got ${String(projSize)}`);
+    if (projSize > 0 && mode !== 'LSTM') throw new ArgumentError(`${mode}: projSize applies to nn.LSTM only`);
+    if (projSize >= hiddenSize) throw new ArgumentError(`${mode}: projSize (${projSize}) must be smaller than hiddenSize (${hiddenSize})`);
+    this.projSize = projSize;
     const dtype = checkDtypeOption(mode, opts?.dtype);
-    const gates = (mode === 'LSTM' ? 4 : 3) * hiddenSize;
+    const gates = GATES[mode] * hiddenSize;
     const directions = this.bidirectional ? 2 : 1;
-    // PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh.
+    const stateSize = this.outputSize;
+    // PyTorch's order: per layer, per direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr.
     for (let layer = 0; layer < this.numLayers; layer++) {
-      const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+      const layerInput = layer === 0 ? inputSize : stateSize * directions;
       for (let d = 0; d < directions; d++) {
         const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
         const make = (name: string, shape: number[]): Parameter => this.registerParameter(name + suffix, new Parameter(empty(shape, dtype)));
         const weightIh = make('weight_ih', [gates, layerInput]);
-        const weightHh = make('weight_hh', [gates, hiddenSize]);
+        const weightHh = make('weight_hh', [gates, stateSize]);
         const biasIh = this.bias ? make('bias_ih', [gates]) : null;
         const biasHh = this.bias ? make('bias_hh', [gates]) : null;
-        this._weights.push({ weightIh, weightHh, biasIh, biasHh });
+        const weightHr = projSize > 0 ? make('weight_hr', [projSize, hiddenSize]) : null;
+        this._weights.push({ weightIh, weightHh, biasIh, biasHh, weightHr });
       }
     }
     this.resetParameters(opts);
@@ -92,7 +121,12 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
    * @example `lstm.allWeights[0][0].shape  // weight_ih_l0`
    */
   get allWeights(): Parameter[][] {
-    return this._weights.map((w) => [w.weightIh, w.weightHh, ...(w.biasIh ? [w.biasIh] : []), ...(w.biasHh ? [w.biasHh] : [])]);
+    return this._weights.map((w) => [w.weightIh, w.weightHh, ...(w.biasIh ? [w.biasIh] : []), ...(w.biasHh ? [w.biasHh] : []), ...(w.weightHr ? [w.weightHr] : [])]);
+  }
+
+  /** The width of h and of each direction's output: projSize when set, else hiddenSize. */
+  get outputSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
   /** Re-draws the default init U(-1/√H, 1/√H) for every weight and bias. @example `lstm.resetParameters()` */
@@ -125,6 +159,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     const [T, B] = x.shape;
     if (T === 0) throw new ShapeError(`${op}: input ${input.describe()} has no time steps`);
     const D = this.directions, stateCount = this.mode === 'LSTM' ? 2 : 1;
+    const activation = this.nonlinearity === 'relu' ? relu : tanh;
     const initial = this.initialStates(hx, stateCount, batched, B, dtype);
 
     const finals: Tensor[][] = Array.from({ length: stateCount }, () => []);
@@ -134,16 +169,23 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       const outputs: Tensor[] = [];
       for (let d = 0; d < D; d++) {
         const w = this._weights[layer * D + d];
-        // LSTM adds b_hh outside any product, so it joins b_ih in the one projection GEMM.
-        const bias = this.mode === 'LSTM' && w.biasIh && w.biasHh ? add(w.biasIh, w.biasHh) : w.biasIh;
+        // LSTM and RNN add b_hh outside any product, so it joins b_ih in the one projection GEMM.
+        const bias = this.mode !== 'GRU' && w.biasIh && w.biasHh ? add(w.biasIh, w.biasHh) : w.biasIh;
         const steps = splitSteps(inputProjection(rows, w.weightIh, bias), T, B);
         let state = initial.map((s) => s[layer * D + d]);
         const hs = new Array<Tensor>(T);
         for (let k = 0; k < T; k++) {
           const t = d === 0 ? k : T - 1 - k;
-          state = this.mode === 'LSTM'
-            ? lstmStep(steps[t], state[0], state[1], w.weightHh)
-            : [gruStep(steps[t], state[0], w.weightHh, w.biasHh)];
+          if (this.mode === 'LSTM') {
+            state = lstmStep(steps[t], state[0], state[1], w.weightHh);
+            // LSTMP: the recurrent and output state is W_hr (o ⊙ tanh c); c keeps size H.
+            if (w.weightHr) state = [matmulT(state[0], w.weightHr, false, true), state[1]];
+          } else if (this.mode === 'GRU') {
+            state = [gruStep(steps[t], state[0], w.weightHh, w.biasHh)];
+          } else {
+            // Elman: h' = act(x W_ihᵀ + b_ih + b_hh + h W_hhᵀ).
+            state = [activation(add(steps[t], matmulT(state[0], w.weightHh, false, true)))];
+          }
           hs[t] = state[0];
         }
         outputs.push(stack(hs, 0));
@@ -165,18 +207,20 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
 
   /** Splits each initial state [L·D, B, H] into per-layer-direction [B, H] pieces (zeros when hx is null). */
   private initialStates(hx: Tensor[] | null, count: number, batched: boolean, B: number, dtype: string): Tensor[][] {
-    const op = this.mode, LD = this.numLayers * this.directions, H = this.hiddenSize;
+    const op = this.mode, LD = this.numLayers * this.directions;
+    // With projSize, h is projSize wide and c hiddenSize wide.
+    const sizes = count === 2 ? [this.outputSize, this.hiddenSize] : [this.hiddenSize];
     if (hx === null) {
-      const z = zeros([B, H], { dtype: dtype as 'float32' | 'float64' });
-      return Array.from({ length: count }, () => new Array<Tensor>(LD).fill(z));
+      return sizes.map((H) => new Array<Tensor>(LD).fill(zeros([B, H], { dtype: dtype as 'float32' | 'float64' })));
     }
     const names = count === 2 ? ['h0', 'c0'] : ['h0'];
-    const want = batched ? [LD, B, H] : [LD, H];
     return hx.map((s, i) => {
+      const H = sizes[i];
+      const want = batched ? [LD, B, H] : [LD, H];
       assertTensor(op, names[i], s);
       checkInput(`${op} (${names[i]})`, s, dtype);
       if (s.ndim !== want.length || s.shape.some((v, k) => v !== want[k])) {
-        throw new ShapeError(`${op}: ${names[i]} is ${s.describe()} but must be ${fmtShape(want)} ([numLayers·directions, ${batched ? 'batch, ' : ''}hiddenSize]) for input of ${batched ? `batch ${B}` : 'an unbatched sequence'}`);
+        throw new ShapeError(`${op}: ${names[i]} is ${s.describe()} but must be ${fmtShape(want)} ([numLayers·directions, ${batched ? 'batch, ' : ''}${i === 0 && this.projSize > 0 ? 'projSize' : 'hiddenSize'}]) for input of ${batched ? `batch ${B}` : 'an unbatched sequence'}`);
       }
       return split(batched ? s : unsqueeze(s, 1), 1, 0).map((p) => reshape(p, [B, H]));
     });
@@ -186,6 +230,8 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     return reprArgs([
       ['', this.inputSize], ['', this.hiddenSize],
       ['numLayers', this.numLayers > 1 ? this.numLayers : undefined],
+      ['nonlinearity', this.mode === 'RNN' && this.nonlinearity === 'relu' ? 'relu' : undefined],
+      ['projSize', this.projSize > 0 ? this.projSize : undefined],
       ['bias', this.bias ? undefined : false],
       ['batchFirst', this.batchFirst || undefined],
       ['dropout', this.dropout > 0 ? this.dropout : undefined],
@@ -213,7 +259,25 @@ function flag(layer: string, name: string, v: unknown, fallback: boolean): boole
 }
 
 /**
- * Multi-layer LSTM (gates i, f, g, o; see LSTMCell). forward(input, [h0, c0]?) with input
+ * Multi-layer Elman RNN: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu with
+ * `nonlinearity: 'relu'`). forward(input, h0?) with input [T, B, I] ([B, T, I] with batchFirst,
+ * or unbatched [T, I]) and h0 [L·D, B, H] (zeros when omitted) returns [output [T, B, D·H], hN].
+ * @example `const rnn = new nn.RNN(8, 16, { nonlinearity: 'relu', numLayers: 2 }); const [y, h] = rnn.call(x)`
+ */
+export class RNN extends RNNBase<[Tensor, Tensor?], [Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    super('RNN', inputSize, hiddenSize, opts);
+  }
+
+  forward(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
+    const { output, finals } = this.run(input, hx === undefined ? null : [hx]);
+    return [output, finals[0]];
+  }
+}
+
+/**
+ * Multi-layer LSTM (gates i, f, g, o; see LSTMCell); with `projSize` an LSTM with projection
+ * (h = W_hr h̃, output and h projSize wide). forward(input, [h0, c0]?) with input
  * [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]) and states [L·D, B, H]
  * (zeros when omitted) returns [output [T, B, D·H], [hN, cN]], D = 2 when bidirectional.
  * @example `const lstm = new nn.LSTM(16, 32, { numLayers: 2, bidirectional: true }); const [y, [h, c]] = lstm.call(x)`
