@@ -9,6 +9,7 @@
  * the same result for a seed. Augmentations are data preparation: they record
  * no autograd graph.
  */
+import { rotateHueInPlace } from './hue';
 import { backend } from '../backend/index';
 import { getDefaultGenerator, mulHi32, PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
@@ -328,6 +329,8 @@ export interface ColorJitterOptions extends GeneratorOptions {
   contrast?: number | [number, number];
   /** Saturation factor range, as brightness (default 0: off; needs 1 or 3 channels). */
   saturation?: number | [number, number];
+  /** Hue shift range in turns: h gives [-h, h] with h <= 0.5, or [min, max] in [-0.5, 0.5] (default 0: off; 1-channel images are unchanged). */
+  hue?: number | [number, number];
 }
 
 function factorRange(op: string, name: string, v: number | [number, number] | undefined): [number, number] | null {
@@ -342,32 +345,44 @@ function factorRange(op: string, name: string, v: number | [number, number] | un
   return v[0] === 1 && v[1] === 1 ? null : [v[0], v[1]];
 }
 
+function hueRange(op: string, v: number | [number, number] | undefined): [number, number] | null {
+  if (v === undefined || v === 0) return null;
+  const range = typeof v === 'number' ? [-v, v] : v;
+  if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || range[0] < -0.5 || range[1] > 0.5 || range[0] > range[1]) {
+    throw new ArgumentError(`${op}: hue must be a number in [0, 0.5] or [min, max] with -0.5 <= min <= max <= 0.5, got ${JSON.stringify(v)}`);
+  }
+  return range[0] === 0 && range[1] === 0 ? null : [range[0], range[1]];
+}
+
 const clampUnit = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 // ITU-R 601-2 luma, as torchvision's rgb_to_grayscale.
 const LUMA = [0.2989, 0.587, 0.114] as const;
 
 /**
- * Random brightness, contrast and saturation per image, applied in a random
- * order per image, for images in [0, 1] (torchvision's ColorJitter without hue).
+ * Random brightness, contrast, saturation and hue per image, applied in a random
+ * order per image, for images in [0, 1] (torchvision's ColorJitter).
  * With factor f drawn uniformly from each range:
  *   brightness: x' = clamp(f x, 0, 1)
  *   contrast:   x' = clamp(f x + (1 - f) m, 0, 1), m = the mean of the image's grayscale
  *   saturation: x' = clamp(f x + (1 - f) g, 0, 1), g = the pixel's grayscale
+ *   hue:        h' = (h + f) mod 1 in HSV (torchvision's adjust_hue; see hue.ts)
  * Grayscale is 0.2989 R + 0.587 G + 0.114 B (3 channels) or the image (1 channel).
  * An op whose strength is 0 is skipped (no clamping): all zero is the identity.
- * Draws 5 float64 uniforms per sample (3 factors, 2 for the order).
+ * Draws 5 float64 uniforms per sample (3 factors, 2 for the order), or with hue 7 (4 factors, 3 for the order).
  * @example const xb = colorJitter(images, { brightness: 0.4, contrast: 0.4 })
  */
 export function colorJitter(x: Tensor, opts: ColorJitterOptions = {}): Tensor {
   const op = 'colorJitter';
   const b = asBatch(op, x);
   const ranges = [factorRange(op, 'brightness', opts.brightness), factorRange(op, 'contrast', opts.contrast),
-    factorRange(op, 'saturation', opts.saturation)];
+    factorRange(op, 'saturation', opts.saturation), hueRange(op, opts.hue)];
   if ((ranges[1] || ranges[2]) && b.c !== 1 && b.c !== 3) {
     throw new ShapeError(`${op}: contrast and saturation need 1 or 3 channels (grayscale or RGB), x is ${b.x.describe()}`);
   }
-  const u = generatorOf(op, opts).uniform(5 * b.n, 'float64');
+  // Without hue the draws stay as before hue existed, so seeded pipelines keep their images.
+  const ops = ranges[3] ? 4 : 3, draws = 2 * ops - 1;
+  const u = generatorOf(op, opts).uniform(draws * b.n, 'float64');
   const src = b.x.values as FloatArray;
   const out = empty([b.n, b.c, b.h, b.w], b.x.dtype);
   const dst = out.values as FloatArray;
@@ -382,10 +397,10 @@ export function colorJitter(x: Tensor, opts: ColorJitterOptions = {}): Tensor {
     return gray;
   };
   for (let i = 0; i < b.n; i++) {
-    const r = u.subarray(5 * i, 5 * i + 5);
-    // Fisher–Yates on the three ops with r[3], r[4].
-    const order = [0, 1, 2];
-    for (let k = 2, t = 3; k > 0; k--, t++) {
+    const r = u.subarray(draws * i, draws * (i + 1));
+    // Fisher–Yates on the ops with the draws after the factors.
+    const order = ops === 4 ? [0, 1, 2, 3] : [0, 1, 2];
+    for (let k = ops - 1, t = ops; k > 0; k--, t++) {
       const j = Math.floor(r[t] * (k + 1));
       [order[k], order[j]] = [order[j], order[k]];
     }
@@ -402,6 +417,8 @@ export function colorJitter(x: Tensor, opts: ColorJitterOptions = {}): Tensor {
         for (let k = 0; k < plane; k++) sum += g[k];
         const mean = plane > 0 ? sum / plane : 0;
         for (let k = base; k < base + image; k++) dst[k] = clampUnit(f * dst[k] + (1 - f) * mean);
+      } else if (which === 3) {
+        if (b.c === 3) rotateHueInPlace(dst, base, plane, f);
       } else if (b.c === 3) {
         const g = Float64Array.from(grayOf(base));
         for (let ch = 0; ch < 3; ch++) {

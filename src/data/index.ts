@@ -11,5 +11,6 @@ export * from './dataset';
 export * from './loader';
 export * from './fashion-mnist';
 export * from './augment';
+export { adjustHue } from './hue';
 export * from './transforms';
 export * from './splits';
