@@ -10,8 +10,10 @@ import type { GanStepLogs } from './trainer';
 export interface GanMonitorOptions {
   /** Keep one record in this many steps (default 1). */
   every?: number;
-  /** A discriminator loss below this counts as the discriminator winning (default 0.01). */
+  /** A discriminator loss below this counts as the discriminator winning (default 0.01)... */
   dWinLoss?: number;
+  /** ...while the generator's gradient norm is below this (default 0.01): D wins and G learns nothing. */
+  dWinGradNorm?: number;
   /** A generator gradient norm below this counts as vanishing (default 1e-6). */
   vanishing?: number;
   /** Gradient norms above this count as exploding (default 1e3). */
@@ -33,6 +35,7 @@ export class GanMonitor {
   readonly warnings: string[] = [];
   private readonly every: number;
   private readonly dWinLoss: number;
+  private readonly dWinGradNorm: number;
   private readonly vanishing: number;
   private readonly exploding: number;
   private readonly patience: number;
@@ -43,6 +46,7 @@ export class GanMonitor {
   constructor(opts: GanMonitorOptions = {}) {
     this.every = opts.every ?? 1;
     this.dWinLoss = opts.dWinLoss ?? 0.01;
+    this.dWinGradNorm = opts.dWinGradNorm ?? 0.01;
     this.vanishing = opts.vanishing ?? 1e-6;
     this.exploding = opts.exploding ?? 1e3;
     this.patience = opts.patience ?? 50;
@@ -54,7 +58,7 @@ export class GanMonitor {
     if (logs.step % this.every === 0) this.records.push(logs);
     const values = [logs.dLoss, logs.gLoss, logs.dGradNorm, logs.gGradNorm];
     this.track('nonFinite', values.some((v) => !Number.isFinite(v)), 1, `step ${logs.step}: non-finite loss or gradient norm (dLoss ${logs.dLoss}, gLoss ${logs.gLoss}, dGradNorm ${logs.dGradNorm}, gGradNorm ${logs.gGradNorm})`);
-    this.track('dWins', logs.dLoss < this.dWinLoss && logs.gGradNorm < 1e-2, this.patience,
+    this.track('dWins', logs.dLoss < this.dWinLoss && logs.gGradNorm < this.dWinGradNorm, this.patience,
       `step ${logs.step}: the discriminator wins (loss ${logs.dLoss.toExponential(2)}) and the generator's gradient is ${logs.gGradNorm.toExponential(2)}: use the non-saturating or hinge loss, a gradient penalty or spectral normalisation`);
     this.track('gVanishing', logs.gGradNorm < this.vanishing, this.patience, `step ${logs.step}: the generator's gradient norm is ${logs.gGradNorm.toExponential(2)} (vanishing)`);
     this.track('exploding', Math.max(logs.dGradNorm, logs.gGradNorm) > this.exploding, this.patience,
