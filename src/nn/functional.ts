@@ -20,6 +20,7 @@ export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export { pad, type PadMode, type PadOptions } from '../ops/pad';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
+export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';
 
 /** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */
 export interface DropoutOptions {
