@@ -139,8 +139,8 @@ function maxPoolBackwardOp(gy: Tensor, index: Tensor, g: PoolGeometry, inShape: 
 /**
  * 2-D max pooling over the last two dims of x [N, C, H, W] (or [C, H, W]).
  * A NaN in a window propagates, as in PyTorch. With `returnIndices: true` it returns
- * [output, indices]: int32, each the flat position h·W + w of its max within its plane
- * (PyTorch's layout, what maxUnpool2d takes).
+ * the pair of output and indices, int32, each the flat position h·W + w of its max within
+ * its plane (PyTorch's layout, what maxUnpool2d takes).
  * @example `maxPool2d(x, 2)` or `const [y, idx] = maxPool2d(x, 2, { returnIndices: true })`
  */
 export function maxPool2d(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;

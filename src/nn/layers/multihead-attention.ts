@@ -38,7 +38,7 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
 
 /** Options of a MultiheadAttention call. @example `mha.call(x, x, x, { attnMask: mask, needWeights: false })` */
 export interface MultiheadAttentionCallOptions {
-  /** [N, S]: true (or a float added to the scores) marks keys to ignore, e.g. padding. */
+  /** Shape [N, S]; true (or a float added to the scores) marks keys to ignore, e.g. padding. */
   keyPaddingMask?: Tensor | null;
   /** Return the attention weights too (default true, as PyTorch). */
   needWeights?: boolean;

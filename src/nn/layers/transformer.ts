@@ -39,7 +39,7 @@ export interface TransformerEncoderLayerOptions extends FactoryOptions {
 export interface TransformerEncoderLayerCallOptions {
   /** [L, L] or [N·heads, L, L]: true (or −∞ added) where attention is not allowed. */
   srcMask?: Tensor | null;
-  /** [N, L]: true marks padding positions to ignore. */
+  /** Shape [N, L]; true marks padding positions to ignore. */
   srcKeyPaddingMask?: Tensor | null;
   /** A causal mask when srcMask is not given. */
   isCausal?: boolean;

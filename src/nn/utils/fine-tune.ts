@@ -30,12 +30,13 @@ export function replaceHead(model: AnyModule, newHead: AnyModule, opts?: { path?
   return model.setSubmodule(opts?.path ?? findHeadPath(model), newHead);
 }
 
-/** One parameter group as optimizers take it. */
+/** One parameter group as optimizers take it. @example `new optim.SGD([{ params: head.parameters(), lr: 0.1 }])` */
 export interface LrParamGroup {
   params: Parameter[];
   lr: number;
 }
 
+/** Options of `layerwiseLrGroups`. @example `{ lr: 1e-3, decay: 0.7 }` */
 export interface LayerwiseLrOptions {
   /** The last (output) layer's learning rate, or one rate per layer, input first. */
   lr: number | number[];

@@ -4,6 +4,7 @@ import { Module, type AnyModule } from '../../nn/module';
 import type { Tensor } from '../../tensor/tensor';
 import type { Callback, TrainContext } from '../types';
 
+/** Options of `GradualUnfreezing`. @example `new train.GradualUnfreezing(model, { every: 2, lr: 1e-4 })` */
 export interface GradualUnfreezingOptions {
   /** Epochs between two unfreezings (default 1). */
   every?: number;
