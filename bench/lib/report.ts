@@ -112,7 +112,7 @@ export function buildRows(measured: Measured[], names: Record<string, string>, f
 export function fmt(x: number | undefined | null): string {
   if (x === undefined || x === null || !Number.isFinite(x)) return '—';
   const a = Math.abs(x);
-  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toPrecision(2);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 0.095 ? x.toFixed(2) : x.toPrecision(2);
 }
 
 const range = (s: { min: number; max: number }): string => `${fmt(s.min)}–${fmt(s.max)}`;
@@ -129,8 +129,8 @@ function peakFraction(row: Row, peak: Meta['peak']): string {
   const perCore = Number((peak as { per_core_gflops?: number } | null)?.per_core_gflops);
   if (row.workload !== 'gemm' || !row.lattice || !Number.isFinite(perCore)) return '';
   const pct = Math.round((100 * row.lattice.median) / (perCore * row.threads));
-  // Above 100%: the probe ran while other jobs held the cores and under-measured the peak.
-  return ` · ${pct}% of peak${pct > 100 ? ' (peak under-measured)' : ''}`;
+  // Above 100% the probe under-measured the peak (it should not: its rate is per CPU-second).
+  return ` · ${pct}% of peak${pct > 100 ? ' (above the probe: check it)' : ''}`;
 }
 
 export function renderMarkdown(rows: Row[], meta: Meta): string {
@@ -155,10 +155,11 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
     'Threads pinned to N for every process (OpenMP, OpenBLAS, MKL, torch.set_num_threads, TensorFlow intra-op = N and inter-op = 1, tfjs-node through TF_NUM_INTRAOP_THREADS, Lattice setNumThreads); tfjs-wasm runs one thread. ' +
     '`OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` unset for every process. Python peers run with glibc malloc and with Debian\'s jemalloc preloaded (`+jemalloc`); the best of either is the "best peer". ' +
     'PyTorch 2.x: oneDNN, `fused=True` Adam/AdamW; `-compile` rows are `torch.compile`d models. TensorFlow: `tf.function`, NHWC. tfjs-node: TensorFlow\'s C API built offline (bench/setup/tfjs-node.sh).', '');
-  const pk = meta.peak as Record<string, { per_core?: number; per_core_2t?: number; check?: string; gflops_1t?: number; wrong_lanes?: number }> & { per_core_gflops?: number; check?: string; isa?: string } | null;
+  type IsaPeak = { per_cpu_second?: number; per_cpu_second_all?: number; per_core?: number; per_core_2t?: number; check?: string; wrong_lanes?: number };
+  const pk = meta.peak as Record<string, IsaPeak> & { per_core_gflops?: number; check?: string; isa?: string } | null;
   if (pk) {
-    const isas = ['avx2', 'avx512'].filter((k) => pk[k]).map((k) => `${k.toUpperCase()} ${fmt(pk[k].per_core)} GFLOP/s per core at 1 thread, ${fmt(pk[k].per_core_2t)} per core with every core busy (check: ${pk[k].check}, ${pk[k].wrong_lanes} wrong lanes)`);
-    L.push(`**fp32 peak** (bench/probe/fma.c: independent FMA chains, every lane checked against its exact closed form): ${isas.join('; ')}. GEMM rows give Lattice's share of ${fmt(pk.per_core_gflops)} GFLOP/s × threads.`, '');
+    const isas = ['avx2', 'avx512'].filter((k) => pk[k]).map((k) => `${k.toUpperCase()} ${fmt(pk[k].per_cpu_second)} GFLOP/s per core-second at 1 thread, ${fmt(pk[k].per_cpu_second_all)} with every core busy (wall-clock: ${fmt(pk[k].per_core)} and ${fmt(pk[k].per_core_2t)} per core; check: ${pk[k].check}, ${pk[k].wrong_lanes} wrong lanes)`);
+    L.push(`**fp32 peak** (bench/probe/fma.c: 12 independent FMA chains per thread, every lane checked against its exact closed form; the rate per CPU-second of the probe's own threads, which other jobs cannot lower): ${isas.join('; ')}. GEMM rows give Lattice's share of ${fmt(pk.per_core_gflops)} GFLOP/s × threads.`, '');
   }
   L.push('## Lattice against the best peer', '');
   L.push('| id | case | T | unit | Lattice | best peer | best peer value | ratio (best peer ÷ Lattice) | |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -78,7 +78,7 @@ describe('bench report rows', () => {
     const md = renderMarkdown(rows, meta);
     expect(md).toContain('**Where Lattice is behind** (every round slower than the best peer): W6 forward 1T (0.80x vs tensorflow-2.21)');
     expect(md).toContain('| W6 | forward | 1 | ms | 10.0 (10.0–10.0) | tensorflow-2.21 | 8.00 (8.00–8.00) | 0.80x (0.80–0.80) | **Lattice behind** |');
-    expect(md).toContain('107 (107–107) · 107% of peak (peak under-measured)');
+    expect(md).toContain('107 (107–107) · 107% of peak (above the probe: check it)');
     expect(md).toContain('the machine was quiet enough');
   });
 });
