@@ -66,6 +66,7 @@ export {
 export * as losses from './losses/index';
 
 export * as nn from './nn/index';
+export * as models from './models/index';
 export * as optim from './optim/index';
 export { clipGradNorm, clipGradValue, type ClipGradNormOptions } from './optim/clip';
 export * as data from './data/index';
