@@ -212,7 +212,8 @@ async function main(): Promise<void> {
   for (const p of meta.peers) { names[p.id] = p.name; families[p.id] = p.id; }
   const rows = buildRows(measured, names, families);
   const md = renderMarkdown(rows, meta);
-  const stem = value('--out') ?? join(here, 'results', quick ? 'quick-latest' : stamp);
+  // --render rewrites the rendered run's own files unless --out says otherwise.
+  const stem = value('--out') ?? (rendering ? rendering.replace(/\.json$/, '') : join(here, 'results', quick ? 'quick-latest' : stamp));
   mkdirSync(dirname(stem), { recursive: true });
   const json = JSON.stringify({ schema: SCHEMA, meta, rows, measured }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1);
   writeFileSync(`${stem}.json`, json);

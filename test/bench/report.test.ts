@@ -40,6 +40,7 @@ describe('bench report rows', () => {
     // default 9 ms vs jemalloc 12 ms: reported as a malloc difference
     expect(row.malloc).toHaveLength(1);
     expect(row.malloc[0].change).toBeCloseTo(12 / 9 - 1);
+    expect(row.malloc[0].separate).toBe(false);  // 8..16 and 12..24 overlap: noise, not malloc
   });
 
   it('flags a spread above 25% and a 1-thread run above 1.15 CPU/wall', () => {
