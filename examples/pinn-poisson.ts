@@ -3,7 +3,8 @@
 // the relative L2 error is measured on a 101 x 101 grid.
 // With --hard the boundary condition is built into the model, u = x (1 - x) y (1 - y) N(x, y)
 // (Lagaris et al. 1998), instead of a Dirichlet loss term with weight --boundary-weight.
-// Run: LATTICE_NUM_THREADS=1 npx tsx examples/pinn-poisson.ts [--points 2000] [--adam 500] [--lbfgs 8000] [--minutes 9.5] [--clock wall|cpu] [--hard] [--boundary-weight 10]
+// Run: LATTICE_NUM_THREADS=1 npx tsx examples/pinn-poisson.ts [--points 2000] [--adam 500] [--lbfgs 8000] [--minutes 9.5] [--clock wall|cpu]
+//      [--hard] [--boundary-weight 10]
 import { backendInfo, emptyCache, manualSeed, narrow, noGrad, pinn, Tensor } from '../src/index';
 
 const arg = (name: string, fallback: number | string): string => {
