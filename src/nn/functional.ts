@@ -18,6 +18,7 @@ export { relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus } from '../op
 export { softmax, logSoftmax } from '../ops/softmax';
 export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export { pad, type PadMode, type PadOptions } from '../ops/pad';
+export { interpolate, type InterpolateMode, type InterpolateOptions } from '../ops/interpolate';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';

@@ -222,3 +222,24 @@ describe('adaptiveMaxPool2d', () => {
     expect(() => L.adaptiveMaxPool2d(L.randn([1, 2, 3]), 0)).toThrow(/outputSize must be a positive integer/);
   });
 });
+
+describe('interpolate', () => {
+  it('matches F.interpolate (nearest, linear, bilinear, bicubic; alignCorners; size and scaleFactor): values and gradients', () => {
+    for (const c of fx.interpolate) {
+      const x = dec(c.input).requiresGrad_();
+      const y = L.interpolate(x, c.opts);
+      expectClose(y, c.output, `${JSON.stringify(c.opts)} output`, 1e-12);
+      y.mul(dec(c.v)).sum().backward();
+      expectClose(x.grad!, c.grad, `${JSON.stringify(c.opts)} grad`, 1e-12);
+    }
+  });
+  it('checks its arguments, naming the op', () => {
+    const x = L.randn([1, 1, 4, 4]);
+    expect(() => L.interpolate(x, { size: 3, scaleFactor: 2 })).toThrow(/interpolate: give exactly one of size and scaleFactor/);
+    expect(() => L.interpolate(x, { size: 3, mode: 'linear' })).toThrow(/mode 'linear' does not apply to 2-D input/);
+    expect(() => L.interpolate(x, { size: 3, alignCorners: true })).toThrow(/alignCorners applies to the linear and cubic modes/);
+    expect(() => L.interpolate(x, { size: [3] })).toThrow(/size must be a positive integer or a list of 2/);
+    expect(() => L.interpolate(L.randn([4, 4]), { size: 3 })).toThrow(/x must be \[N, C, L\] or \[N, C, H, W\]/);
+    expect(L.interpolate(x, { size: 4 }).shape).toEqual([1, 1, 4, 4]);
+  });
+});
