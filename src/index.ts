@@ -42,6 +42,7 @@ export { matmul } from './ops/matmul';
 export { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions } from './ops/conv';
 export { pad, type PadMode, type PadOptions } from './ops/pad';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './ops/interpolate';
+export { affineGrid, gridSample, type GridSampleOptions } from './ops/grid-sample';
 export {
   maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d,
   type MaxPool1dOptions, type MaxPool2dOptions, type AvgPool1dOptions, type AvgPool2dOptions,

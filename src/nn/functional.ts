@@ -19,6 +19,7 @@ export { softmax, logSoftmax } from '../ops/softmax';
 export { conv1d, conv2d, convTranspose2d } from '../ops/conv';
 export { pad, type PadMode, type PadOptions } from '../ops/pad';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from '../ops/interpolate';
+export { affineGrid, gridSample, type GridSampleOptions } from '../ops/grid-sample';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';

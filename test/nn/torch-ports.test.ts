@@ -243,3 +243,27 @@ describe('interpolate', () => {
     expect(L.interpolate(x, { size: 4 }).shape).toEqual([1, 1, 4, 4]);
   });
 });
+
+describe('affineGrid and gridSample', () => {
+  it('match F.affine_grid / F.grid_sample: grid, output, and gradients for x and theta', () => {
+    for (const c of fx.gridSample) {
+      const what = `${c.mode} ${c.paddingMode} alignCorners=${c.alignCorners}`;
+      const theta = dec(c.theta).requiresGrad_(), x = dec(c.input).requiresGrad_();
+      const grid = L.affineGrid(theta, c.size, { alignCorners: c.alignCorners });
+      expectClose(grid, c.grid, `${what} grid`, 1e-12);
+      const y = L.gridSample(x, grid, { mode: c.mode, paddingMode: c.paddingMode, alignCorners: c.alignCorners });
+      expectClose(y, c.output, `${what} output`, 1e-12);
+      y.mul(dec(c.v)).sum().backward();
+      expectClose(x.grad!, c.gradInput, `${what} grad x`, 1e-12);
+      // Nearest sampling is flat in the grid: torch's gradient is zeros, here none reaches theta.
+      expectClose(theta.grad ?? L.zeros([2, 2, 3], { dtype: 'float64' }), c.gradTheta, `${what} grad theta`, 1e-9);
+      if (c.mode === 'bilinear') expect(theta.grad).not.toBeNull();
+    }
+  });
+  it('checks its arguments, naming the op', () => {
+    const x = L.randn([1, 1, 4, 4]);
+    expect(() => L.gridSample(x, L.randn([2, 3, 3, 2]))).toThrow(/gridSample: grid must be \[1, Ho, Wo, 2\]/);
+    expect(() => L.gridSample(x, L.randn([1, 3, 3, 2]), { paddingMode: 'reflection' as never })).toThrow(/paddingMode must be 'zeros' or 'border'/);
+    expect(() => L.affineGrid(L.randn([1, 3, 3]), [1, 1, 4, 4])).toThrow(/affineGrid: theta must be \[1,2,3\]/);
+  });
+});
