@@ -12,5 +12,6 @@ export * from './loader';
 export * from './fashion-mnist';
 export * from './augment';
 export { adjustHue } from './hue';
+export { randomResizedCrop, randomZoom, type RandomResizedCropOptions, type RandomZoomOptions } from './resample-augment';
 export * from './transforms';
 export * from './splits';
