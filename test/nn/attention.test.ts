@@ -140,6 +140,25 @@ describe('nn.TransformerEncoderLayer', () => {
   });
 });
 
+describe('nn.TransformerEncoder', () => {
+  it("2 pre-norm layers and a final norm: torch's keys, output and gradients (causal)", () => {
+    const c = fx.encoder;
+    const proto = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, normFirst: true, batchFirst: true, dtype: 'float64' });
+    const stack = new nn.TransformerEncoder(proto, 2, { norm: new nn.LayerNorm(8, { dtype: 'float64' }) }).eval();
+    expect(Object.keys(stack.stateDict())).toEqual(Object.keys(c.state));
+    // Copies start from the given layer's weights, as PyTorch's deep copies do.
+    expect(Array.from(stack.layers.at(1).linear1.weight.values)).toEqual(Array.from(proto.linear1.weight.values));
+    stack.loadStateDict(stateOf(c.state));
+    const x = dec(c.input).requiresGrad_();
+    const y = stack.call(x, { isCausal: true });
+    expectClose(y, c.output, 'output');
+    y.mul(dec(c.v)).sum().backward();
+    expectClose(x.grad!, c.gradInput, 'grad input');
+    for (const [name, p] of stack.namedParameters()) expectClose(p.grad!, c.paramGrads[name], `grad ${name}`);
+    expect(() => new nn.TransformerEncoder(new nn.Linear(2, 2) as never, 2)).toThrow(/encoderLayer must be a TransformerEncoderLayer/);
+  });
+});
+
 describe('positional encodings', () => {
   it("matches the PyTorch tutorial's table, and PositionalEncoding adds it", () => {
     expectClose(nn.sinusoidalPositionalEncoding(7, 6, { dtype: 'float64' }), fx.positional, 'table', 1e-12);

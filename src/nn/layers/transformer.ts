@@ -16,6 +16,7 @@ import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { MultiheadAttention } from './multihead-attention';
 import { LayerNorm } from './normalization';
+import { ModuleList } from '../containers';
 
 /** Options of `nn.TransformerEncoderLayer` (PyTorch's defaults). @example `{ dimFeedforward: 256, dropout: 0.1, normFirst: true, batchFirst: true }` */
 export interface TransformerEncoderLayerOptions extends FactoryOptions {
@@ -64,9 +65,12 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   dropout1: Dropout;
   dropout2: Dropout;
   readonly activation: 'relu' | 'gelu';
+  /** The constructor's arguments, so TransformerEncoder can build copies. */
+  readonly config: { dModel: number; nhead: number; opts: TransformerEncoderLayerOptions };
 
   constructor(dModel: number, nhead: number, opts?: TransformerEncoderLayerOptions) {
     super();
+    this.config = { dModel, nhead, opts: { ...opts } };
     const T = 'TransformerEncoderLayer';
     positiveInt(T, 'dModel', dModel);
     const ff = positiveInt(T, 'dimFeedforward', opts?.dimFeedforward ?? 2048);
@@ -112,6 +116,44 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
 
   protected override extraRepr(): string {
     return reprArgs([['normFirst', this.normFirst || undefined], ['activation', this.activation === 'relu' ? undefined : this.activation]]);
+  }
+}
+
+/**
+ * A stack of `numLayers` copies of an encoder layer (each starts with the given layer's weights,
+ * as PyTorch's deep copies do), then an optional final `norm` (pre-norm stacks want one).
+ * State-dict keys are PyTorch's: layers.0.self_attn.in_proj_weight, ..., norm.weight.
+ * @example
+ * const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(64, 4, { normFirst: true, batchFirst: true }), 3, { norm: new nn.LayerNorm(64) });
+ * const h = enc.call(x, { isCausal: true });
+ */
+export class TransformerEncoder extends Module<[Tensor, TransformerEncoderLayerCallOptions?], Tensor> {
+  layers: ModuleList<TransformerEncoderLayer>;
+  norm: LayerNorm | null;
+  readonly numLayers: number;
+
+  constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, opts?: { norm?: LayerNorm | null }) {
+    super();
+    if (!(encoderLayer instanceof TransformerEncoderLayer)) throw new ArgumentError(`TransformerEncoder: encoderLayer must be a TransformerEncoderLayer, got ${encoderLayer === null ? 'null' : typeof encoderLayer}`);
+    this.numLayers = positiveInt('TransformerEncoder', 'numLayers', numLayers);
+    const weights = encoderLayer.stateDict();
+    const { dModel, nhead, opts: layerOpts } = encoderLayer.config;
+    this.layers = new ModuleList(Array.from({ length: numLayers }, () => {
+      const copy = new TransformerEncoderLayer(dModel, nhead, layerOpts);
+      copy.loadStateDict(weights);
+      return copy;
+    }));
+    this.norm = opts?.norm ?? null;
+  }
+
+  forward(src: Tensor, opts: TransformerEncoderLayerCallOptions = {}): Tensor {
+    let x = src;
+    for (const layer of this.layers) x = layer.call(x, opts);
+    return this.norm ? this.norm.call(x) : x;
+  }
+
+  protected override extraRepr(): string {
+    return reprArgs([['numLayers', this.numLayers]]);
   }
 }
 
