@@ -7,13 +7,15 @@
 // --clip, Gaussian noise σ·C once per step, σ chosen so that --epochs epochs spend exactly
 // --eps at δ = 1e-5 (RDP accountant, Opacus's conversion); ε is also reported by PRV.
 //
-//   LATTICE_NUM_THREADS=1 npx tsx examples/dp-fashion-mnist.ts [--eps 3] [--epochs 12] [--batch 1024]
-//        [--lr 3] [--clip 0.5] [--baseline-epochs 3] [--budget 600] [--subset N] [--prv]
+//   LATTICE_NUM_THREADS=1 npx tsx examples/dp-fashion-mnist.ts [--eps 3] [--epochs 8] [--batch 2048]
+//        [--lr 4] [--clip 0.5] [--baseline-epochs 2] [--budget 600] [--subset N] [--prv] [--cosine]
 import { crossEntropy, data, manualSeed, nn, noGrad, optim, privacy, tidy, type Tensor } from '../src/index';
 
 export interface DpExampleOptions {
   eps: number; delta: number; epochs: number; batch: number; lr: number; clip: number;
   baselineEpochs: number; budgetSeconds: number; subset?: number; log?: (line: string) => void;
+  /** Cosine decay of the learning rate to 0 over the planned steps (noise dominates late steps). */
+  cosine?: boolean;
   /** Accountant that calibrates σ (default 'rdp'; 'prv' is tighter). */
   accountant?: 'rdp' | 'prv';
   /** Seeded noise and sampling, for tests only (NOT private; makePrivate warns). */
@@ -88,6 +90,7 @@ export function runDpExample(o: DpExampleOptions): DpExampleResult {
   let steps = 0, epochsDone = 0;
   for (let e = 0; e < o.epochs; e++) {
     for (const [xb, yb] of priv.dataLoader as Iterable<Tensor[]>) {
+      if (o.cosine) opt.paramGroups[0].lr = o.lr * 0.5 * (1 + Math.cos((Math.PI * steps) / (o.epochs * priv.dataLoader.length)));
       priv.step(xb, yb, (out, y) => crossEntropy(out, y));
       xb.dispose(); yb.dispose();
       steps++;
@@ -120,8 +123,8 @@ if (isMain) {
   };
   const subset = num('subset', 0);
   runDpExample({
-    eps: num('eps', 3), delta: 1e-5, epochs: num('epochs', 12), batch: num('batch', 1024), lr: num('lr', 3), clip: num('clip', 0.5),
-    baselineEpochs: num('baseline-epochs', 3), budgetSeconds: num('budget', 600), subset: subset || undefined,
-    accountant: argv.includes('--prv') ? 'prv' : 'rdp',
+    eps: num('eps', 3), delta: 1e-5, epochs: num('epochs', 8), batch: num('batch', 2048), lr: num('lr', 4), clip: num('clip', 0.5),
+    baselineEpochs: num('baseline-epochs', 2), budgetSeconds: num('budget', 600), subset: subset || undefined,
+    accountant: argv.includes('--prv') ? 'prv' : 'rdp', cosine: argv.includes('--cosine'),
   });
 }

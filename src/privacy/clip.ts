@@ -26,21 +26,18 @@ interface LayerWork {
   normSq: Tensor;
 }
 
-function materialize(calls: LayerCall[], scale: number): Tensor[] {
+/**
+ * Per-sample gradients from the raw output gradients. Everything here is linear in g, so
+ * a mean loss's factor N is applied to the [N] norms and clip factors afterwards, never
+ * to the (large) activation gradients.
+ */
+function materialize(calls: LayerCall[]): Tensor[] {
   let acc: Tensor[] | null = null;
   for (const c of calls) {
-    const ps = c.rule.perSample(c.module, c.input, scaled(c, scale), { args: c.args, grads: scaledExtra(c, scale) });
+    const ps = c.rule.perSample(c.module, c.input, c.grad!, { args: c.args, grads: c.extraGrads });
     acc = acc ? acc.map((t, k) => add(t, ps[k])) : ps;
   }
   return acc!;
-}
-
-function scaled(c: LayerCall, scale: number): Tensor {
-  return scale === 1 ? c.grad! : mul(c.grad!, scale);
-}
-
-function scaledExtra(c: LayerCall, scale: number): (Tensor | null)[] {
-  return c.extraGrads.map((e) => (e && scale !== 1 ? mul(e, scale) : e));
 }
 
 /** Σ over tensors of each sample's squared norm, [N], for per-sample gradients [N, ...]. */
@@ -55,6 +52,7 @@ export function normSqOf(grads: Tensor[]): Tensor {
 
 /** Groups the calls by layer and finds each layer's per-sample squared norms. */
 function layerNorms(calls: LayerCall[], modeOf: (m: AnyModule, canGhost: boolean) => NormMode, scale: number): LayerWork[] {
+  const s2 = scale * scale;
   const byModule = new Map<AnyModule, LayerCall[]>();
   for (const c of calls) {
     if (!c.grad) continue;
@@ -69,20 +67,21 @@ function layerNorms(calls: LayerCall[], modeOf: (m: AnyModule, canGhost: boolean
     const canGhost = cs.length === 1 && !!rule.ghostNormSq && !!rule.weightedSum;
     const mode = canGhost ? modeOf(module, true) : 'materialize';
     if (mode === 'ghost') {
-      out.push({ module, params: rule.params(module), calls: cs, mode, normSq: rule.ghostNormSq!(module, cs[0].input, scaled(cs[0], scale)) });
+      out.push({ module, params: rule.params(module), calls: cs, mode, normSq: mul(rule.ghostNormSq!(module, cs[0].input, cs[0].grad!), s2) });
     } else {
-      const grads = materialize(cs, scale);
-      out.push({ module, params: rule.params(module), calls: cs, mode, grads, normSq: normSqOf(grads) });
+      const grads = materialize(cs);
+      out.push({ module, params: rule.params(module), calls: cs, mode, grads, normSq: mul(normSqOf(grads), s2) });
     }
   }
   return out;
 }
 
 /** Σ_n c_n ∇_n for one layer. */
-function weightedSum(w: LayerWork, c: Tensor, scale: number): Tensor[] {
+function weightedSum(w: LayerWork, clip: Tensor, scale: number): Tensor[] {
+  const c = scale === 1 ? clip : mul(clip, scale);
   if (w.mode === 'ghost') {
     const call = w.calls[0];
-    return call.rule.weightedSum!(w.module, call.input, scaled(call, scale), c);
+    return call.rule.weightedSum!(w.module, call.input, call.grad!, c);
   }
   const n = c.shape[0];
   return w.grads!.map((g, k) => reshape(matmul(reshape(c, [1, n]), reshape(g, [n, -1])), w.params[k].shape));

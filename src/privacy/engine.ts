@@ -107,7 +107,7 @@ export class DPOptimizer implements OptimizerLike {
     this.hooks.clear();
     if (calls.length === 0) return;
     if (this.config.normMode === 'auto' && calls.some((c) => !this.modes.has(c.module))) {
-      for (const [m, mode] of measureModes(calls, this.config.lossReduction)) this.modes.set(m, mode);
+      for (const [m, mode] of measureModes(calls)) this.modes.set(m, mode);
     }
     const layers = new Set(calls.map((c) => c.module)).size;
     const C = this.config.maxGradNorm;
