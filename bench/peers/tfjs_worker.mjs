@@ -25,7 +25,11 @@ const GEMM_QUICK = [[128, 128, 128], [1024, 1024, 1024], [128, 784, 256], [7744,
 
 function load(name) {
   const from = existsSync(join(cache, 'node_modules', name)) ? join(cache, 'package.json') : import.meta.url;
-  return createRequire(from)(name);
+  try {
+    return createRequire(from)(name);
+  } catch (err) {
+    throw new Error(`${String(err?.message ?? err).split('\n')[0]} (set it up: bash bench/setup/tfjs-node.sh)`);
+  }
 }
 
 let tf;
