@@ -2,20 +2,19 @@
 // Writes the README's figures from measurements, so that none is typed by hand:
 // - between <!-- figures:main-job --> and <!-- /figures:main-job -->: the `npm start` run
 //   (the `summary` record that `lattice train` appends to its metrics.jsonl);
-// - between <!-- figures:bench --> and <!-- /figures:bench -->: the latest bench results JSON
-//   (bench/results/*.json, written by `npm run bench`).
+// - between <!-- figures:bench --> and <!-- /figures:bench -->: bench/results/latest.json, the last
+//   full `npm run bench` (schema lattice-bench/2): per row Lattice against the best peer, the ratio
+//   with its min-max and the bench's own verdict (bench/lib/verdict.mjs), the run's load and peak.
 //
 //   node scripts/readme-figures.mjs [--bench <results.json>] [--run <run folder>] [--check]
 //
-// Defaults: bench/results/latest.json when it is a full run of schema lattice-bench/2, else the
-// newest full results file of the older schema (newest commit touching it; an uncommitted file
-// counts as newest) that has the workloads of the table; and the newest runs/<folder>
+// Defaults: bench/results/latest.json (an older schema is refused); and the newest runs/<folder>
 // whose summary is the default `npm start` configuration. --check writes nothing and exits
 // with 1 when the README is not what the inputs give (the script's test uses it).
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verdict } from '../bench/lib/verdict.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,37 +33,22 @@ function parseArgs(argv) {
 
 // ---------- inputs ----------
 
-/** Commit time of the last commit touching a file; files with uncommitted changes count as newest. */
-function fileAge(file) {
-  try {
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', file], { cwd: root, encoding: 'utf8' }).trim();
-    if (dirty) return Number.MAX_SAFE_INTEGER - 1 + statSync(file).mtimeMs / 1e15;
-    const t = execFileSync('git', ['log', '-1', '--format=%ct', '--', file], { cwd: root, encoding: 'utf8' }).trim();
-    if (t) return Number(t);
-  } catch {
-    // not a git checkout: fall back to the file time
-  }
-  return statSync(file).mtimeMs / 1000;
+const SCHEMA = 'lattice-bench/2';
+
+/** bench/results/latest.json: the last full run (bench/README.md, "Results"); nothing older is read. */
+function latestBench() {
+  const latest = join(root, 'bench', 'results', 'latest.json');
+  if (!existsSync(latest)) throw new Error(`readme-figures: ${relative(root, latest)} does not exist; run \`npm run bench\` (a full run writes it)`);
+  return latest;
 }
 
-const TABLE_WORKLOADS = ['gemm', 'mlp', 'cnn'];
-
-function latestBench() {
-  const dir = join(root, 'bench', 'results');
-  // Schema lattice-bench/2 keeps the last full run in latest.json (bench/README.md, "Results").
-  const latest = join(dir, 'latest.json');
-  if (existsSync(latest)) {
-    const json = JSON.parse(readFileSync(latest, 'utf8'));
-    if (json.schema === 'lattice-bench/2' && json.meta?.mode === 'full') return latest;
+function readBench(benchFile) {
+  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
+  if (bench.schema !== SCHEMA) {
+    throw new Error(`readme-figures: ${benchFile} has schema ${JSON.stringify(bench.schema ?? null)}, expected '${SCHEMA}' (written by \`npm run bench\`)`);
   }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
-  files.sort((a, b) => fileAge(b) - fileAge(a));
-  for (const file of files) {
-    const json = JSON.parse(readFileSync(file, 'utf8'));
-    const lattice = (json.runs ?? []).filter((r) => r.peer === 'lattice' && !r.quick);
-    if (TABLE_WORKLOADS.every((w) => lattice.some((r) => r.workload === w))) return file;
-  }
-  throw new Error(`readme-figures: no results file in ${dir} has full Lattice runs of ${TABLE_WORKLOADS.join(', ')}; run \`npm run bench\``);
+  if (!Array.isArray(bench.rows) || !bench.meta) throw new Error(`readme-figures: ${benchFile} has no meta or rows[]`);
+  return bench;
 }
 
 function summaryOf(runDir) {
@@ -91,169 +75,95 @@ function latestStartRun() {
   throw new Error(`readme-figures: no run folder in ${dir} has the summary of a default \`npm start\` run; run \`npm start\``);
 }
 
-// ---------- bench results ----------
+// ---------- bench results (schema lattice-bench/2) ----------
 
-/**
- * Every result with its peer, threads and workload resolved (a result may override its run's
- * peer/threads). A peer's figure from its own run wins over the same figure measured inside
- * another peer's run (some Lattice scripts time PyTorch in-process for an A/B); then the first wins.
- */
-function flatten(bench) {
-  const out = new Map();
-  for (const ownRunOnly of [true, false]) {
-    for (const run of bench.runs ?? []) {
-      for (const r of run.results ?? []) {
-        const peer = r.peer ?? run.peer;
-        if (ownRunOnly !== (peer === run.peer)) continue;
-        const threads = r.threads ?? run.threads ?? 1;
-        const key = `${peer}|${run.workload}|${threads}|${r.case}`;
-        if (!out.has(key)) out.set(key, { ...r, peer, threads, workload: run.workload, quick: run.quick === true });
-      }
-    }
-  }
-  return out;
-}
-
+// Numbers as bench/lib/report.ts prints them, so the README and latest.md agree digit for digit.
 function sig(x) {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '–';
   const a = Math.abs(x);
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(1);
-  if (a >= 1) return x.toFixed(2);
-  return x.toFixed(2);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 0.095 ? x.toFixed(2) : x.toPrecision(2);
 }
 
-const UNIT = { ms: ' ms', s: ' s', us: ' µs', MB: ' MB', '%': '%' };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 
-function value(results, peer, part, threads) {
-  const r = results.get(`${peer}|${part.workload}|${threads}|${part.case}`);
-  if (!r) return null;
-  if (part.metric === 'gflops') return r.gflops?.median ?? null;
-  return typeof r.median === 'number' ? r.median : null;
+/** A load average above this per core means other jobs shared the CPUs (bench/lib/report.ts says the same). */
+const LOADED_PER_CORE = 0.5;
+/** A median 1-thread CPU ÷ wall below this means the runs did not get a whole core. */
+const LOADED_CORE_SHARE = 0.8;
+
+/** The run's load caveat, from meta.load and the rows' CPU ÷ wall figures. */
+function loadLine(bench) {
+  const { meta } = bench;
+  const cores = meta.machine?.cores;
+  const start = meta.load?.start?.[0], end = meta.load?.end?.[0];
+  const oneT = bench.rows.filter((r) => r.threads === 1)
+    .flatMap((r) => [r.lattice, ...Object.values(r.peers ?? {})])
+    .map((s) => s?.cpu_wall).filter((x) => typeof x === 'number' && Number.isFinite(x));
+  const share = oneT.length ? median(oneT) : null;
+  const hasLoad = typeof start === 'number' && typeof end === 'number' && typeof cores === 'number';
+  const loadText = hasLoad ? `1-minute load average ${sig(start)} at the start and ${sig(end)} at the end on ${cores} cores` : 'no load average recorded';
+  const shareText = share === null ? '' : `; the median 1-thread run got ${sig(share)} of a core, CPU time ÷ wall time`;
+  const loaded = (hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE) || (share !== null && share < LOADED_CORE_SHARE);
+  return loaded
+    ? `**This run was made on a loaded machine** (${loadText}${shareText}): other jobs shared the CPUs, so absolute figures are low and ` +
+      'spreads wide; the ratios, paired per round, are what this run can say. Re-run `npm run bench` on a quiet machine before quoting absolute figures.'
+    : `The machine was quiet enough (${loadText}${shareText}).`;
 }
 
-// The table: each row is one or more parts (workload, case) at one or more thread counts.
-// higher: a larger value is better (GFLOP/s, accuracy); otherwise a smaller one (time, memory).
-const ROWS = [
-  { label: 'W1 SGEMM 1024³ (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '1024x1024x1024', metric: 'gflops', higher: true }] },
-  { label: 'W1 SGEMM 2048³ (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '2048x2048x2048', metric: 'gflops', higher: true }] },
-  { label: 'W1 (128x784)@(784x256) (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '128x784x256', metric: 'gflops', higher: true }] },
-  { label: 'W1 (128x256)@(256x10) (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '128x256x10', metric: 'gflops', higher: true }] },
-  { label: 'W1 (43264x9)@(9x32) (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '43264x9x32', metric: 'gflops', higher: true }] },
-  { label: 'W1 (7744x288)@(288x64) (GFLOP/s)', threads: [1, 2], parts: [{ workload: 'gemm', case: '7744x288x64', metric: 'gflops', higher: true }] },
-  { label: 'W2 MLP step / epoch', threads: [1], parts: [{ workload: 'mlp', case: 'step' }, { workload: 'mlp', case: 'epoch' }] },
-  { label: 'W2 test accuracy after 1 epoch', threads: [1], parts: [{ workload: 'mlp', case: 'test_accuracy', higher: true, noRatio: true }] },
-  { label: 'W3 CNN step / epoch', threads: [1], parts: [{ workload: 'cnn', case: 'step' }, { workload: 'cnn', case: 'epoch' }] },
-  { label: 'W3 CNN step / epoch', threads: [2], parts: [{ workload: 'cnn', case: 'step' }, { workload: 'cnn', case: 'epoch' }] },
-  { label: 'W3 test accuracy after 1 epoch', threads: [1], parts: [{ workload: 'cnn', case: 'test_accuracy', higher: true, noRatio: true }] },
-  { label: 'W5 CTC forward+backward', threads: [1, 2], parts: [{ workload: 'ctc', case: 'forward_backward' }] },
-  { label: 'W6 conv 64→64 fwd / fwd+bwd (GFLOP/s)', threads: [1], parts: [{ workload: 'conv', case: 'forward', metric: 'gflops', higher: true }, { workload: 'conv', case: 'forward_backward', metric: 'gflops', higher: true }] },
-  { label: 'W6 conv 64→64 fwd / fwd+bwd (GFLOP/s)', threads: [2], parts: [{ workload: 'conv', case: 'forward', metric: 'gflops', higher: true }, { workload: 'conv', case: 'forward_backward', metric: 'gflops', higher: true }] },
-  { label: 'W7 Adam / AdamW step, 10M params', threads: [1], parts: [{ workload: 'adam', case: 'adam' }, { workload: 'adam', case: 'adamw' }] },
-  { label: 'W8 LayerNorm fwd+bwd [4096,1024]', threads: [1, 2], parts: [{ workload: 'norms', case: 'layernorm.forward_backward' }] },
-  { label: 'W8 BatchNorm2d fwd+bwd [32,64,32,32]', threads: [1, 2], parts: [{ workload: 'norms', case: 'batchnorm2d.forward_backward' }] },
-  { label: 'W9 one add of [8] tensors', threads: [1], parts: [{ workload: 'overhead', case: 'add_8' }] },
-  { label: 'W9 chain of 1000 adds, per op fwd / bwd', threads: [1], parts: [{ workload: 'overhead', case: 'chain1000_forward' }, { workload: 'overhead', case: 'chain1000_backward' }] },
-  { label: 'W4 64-layer MLP ms/step: (c) pre-norm residual / (d) + clipping', threads: [1], parts: [{ workload: 'deep', case: 'c.step', bare: true }, { workload: 'deep', case: 'd.step', bare: true }] },
-  { label: 'W4 ms/step: (e) + stochastic depth / (f) BatchNorm1d', threads: [1], parts: [{ workload: 'deep', case: 'e.step', bare: true }, { workload: 'deep', case: 'f.step', bare: true }] },
-  { label: 'W10 peak RSS during W2\'s epoch', threads: [1], parts: [{ workload: 'memory', case: 'peak_rss' }] },
-];
-
-function unitOf(results, part, threads) {
-  if (part.metric === 'gflops' || part.bare) return '';
-  const r = results.get(`lattice|${part.workload}|${threads}|${part.case}`);
-  return UNIT[r?.unit] ?? (r?.unit ? ` ${r.unit}` : '');
+function peakLine(meta) {
+  const pk = meta.peak;
+  if (!pk || typeof pk.per_core_gflops !== 'number') return 'This run has no checked fp32 peak (bench/probe/fma.c did not run).';
+  return `Checked fp32 peak (bench/probe/fma.c, every lane checked against its closed form: ${pk.check ?? '?'}): ` +
+    `${sig(pk.per_core_gflops)} GFLOP/s per core-second (${pk.isa ?? '?'}); W1 rows give Lattice's share of it × threads.`;
 }
+
+const cell = (s) => (s && typeof s.median === 'number' ? `${sig(s.median)} (${sig(s.min)}–${sig(s.max)})${s.flags?.length ? ' ⚠' : ''}` : '–');
 
 function benchBlock(benchFile) {
-  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
-  const results = flatten(bench);
-  const peerMeta = (peer) => (bench.runs ?? []).find((r) => r.peer === peer);
-  const torch = peerMeta('pytorch'), numpy = peerMeta('numpy'), tfjs = peerMeta('tfjs-wasm');
-  const lines = [];
-  const m = bench.machine ?? {};
-  const peers = [
-    torch && `PyTorch ${torch.version}${torch.blas?.version ? ` (OpenBLAS ${torch.blas.version})` : ''}`,
-    numpy && `numpy ${numpy.version}${numpy.blas?.version ? ` (OpenBLAS ${numpy.blas.version})` : ''}`,
-    tfjs && `TensorFlow.js ${tfjs.version} (wasm)`,
-  ].filter(Boolean);
-  lines.push(`Run of ${bench.date} (\`${relative(root, benchFile)}\`, full table in the \`.md\` beside it): ${m.cpu ?? 'unknown CPU'}, ` +
-    `${m.cores ?? '?'} cores, Node ${m.node ?? '?'}; peers ${peers.join(', ')}, all in the same run. Medians of the repetitions; ` +
-    'ratios above 1 mean Lattice is faster (or, for GFLOP/s, higher). The machine is shared and noisy: only same-run ratios mean anything.');
-  lines.push('');
-  lines.push('| workload | threads | Lattice | PyTorch | numpy (OpenBLAS) | Lattice vs PyTorch |');
-  lines.push('| --- | --- | --- | --- | --- | --- |');
-  const levels = [];
-  for (const row of ROWS) {
-    const cells = { lattice: [], pytorch: [], numpy: [], ratio: [] };
-    for (const t of row.threads) {
-      for (const part of row.parts) {
-        const unit = unitOf(results, part, t);
-        const l = value(results, 'lattice', part, t);
-        const p = value(results, 'pytorch', part, t);
-        const n = value(results, 'numpy', part, t);
-        cells.lattice.push(l === null ? '–' : sig(l) + unit);
-        cells.pytorch.push(p === null ? '–' : sig(p) + unit);
-        cells.numpy.push(n === null ? null : sig(n));
-        if (!part.noRatio && l !== null && p !== null && l > 0 && p > 0) {
-          const ratio = part.higher ? l / p : p / l;
-          cells.ratio.push(`${ratio >= 10 ? ratio.toFixed(0) : ratio >= 1 ? ratio.toFixed(1) : ratio.toFixed(2)}x`);
-          if (ratio < 1.05) levels.push(`${row.label.replace(/ \(GFLOP\/s\)$/, '')} at ${t} thread${t > 1 ? 's' : ''}${row.parts.length > 1 ? ` (${part.case})` : ''}: ${ratio.toFixed(2)}x`);
-        }
-      }
-    }
-    // A peer with no figure in the whole row gets an empty cell; a missing one beside others, a dash.
-    const join = (xs) => (xs.every((x) => x === null) ? '' : xs.map((x) => x ?? '–').join(' / '));
-    lines.push(`| ${row.label} | ${row.threads.join(' / ')} | ${join(cells.lattice)} | ${join(cells.pytorch)} | ${join(cells.numpy)} | ${join(cells.ratio)} |`);
-  }
-  lines.push('');
-  lines.push(levels.length
-    ? `Where PyTorch is ahead or level (ratio below 1.05) in this run: ${levels.join('; ')}.`
-    : 'In this run PyTorch is not ahead or level (ratio below 1.05) in any row.');
-  const w4 = ['a', 'b', 'c', 'd', 'e', 'f'].map((v) => {
-    const l = value(results, 'lattice', { workload: 'deep', case: `${v}.test_accuracy` }, 1);
-    const p = value(results, 'pytorch', { workload: 'deep', case: `${v}.test_accuracy` }, 1);
-    return l === null ? null : `(${v}) ${sig(l)}%${p === null ? '' : ` (PyTorch ${sig(p)}%)`}`;
-  }).filter(Boolean);
-  if (w4.length) lines.push('', `W4 test accuracy after the 64-layer MLP's SGD steps, per variant: ${w4.join(', ')}.`);
-  if (tfjs) {
-    const g = value(results, 'tfjs-wasm', { workload: 'gemm', case: '1024x1024x1024', metric: 'gflops' }, 1);
-    const s = value(results, 'tfjs-wasm', { workload: 'mlp', case: 'step' }, 1);
-    const c = value(results, 'tfjs-wasm', { workload: 'conv', case: 'forward', metric: 'gflops' }, 1);
-    const a = value(results, 'tfjs-wasm', { workload: 'overhead', case: 'add_8' }, 1);
-    lines.push('', `tfjs-wasm (1 thread) in the same run: SGEMM 1024³ ${sig(g)} GFLOP/s, MLP step ${sig(s)} ms, ` +
-      `conv forward ${sig(c)} GFLOP/s, add of [8] tensors ${sig(a)} µs.`);
-  }
-  return lines.join('\n');
-}
-
-// Schema lattice-bench/2: one row per (workload, case, threads) with Lattice's figure, the best
-// peer's and the ratio per round (best peer time / Lattice time; above 1, Lattice is faster).
-function benchBlockV2(benchFile) {
-  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
-  const meta = bench.meta ?? {};
+  const bench = readBench(benchFile);
+  const { meta, rows } = bench;
   const m = meta.machine ?? {};
   const peers = [...new Set((meta.peers ?? []).filter((p) => p.available && p.id !== 'lattice').map((p) => p.name ?? p.id))];
-  const load = meta.load?.start && meta.load?.end
-    ? ` Load average ${sig(meta.load.start[0])} at the start and ${sig(meta.load.end[0])} at the end.` : '';
-  const peak = meta.peak?.per_core_gflops ? ` Measured fp32 peak: ${sig(meta.peak.per_core_gflops)} GFLOP/s per core (${meta.peak.isa}).` : '';
-  const fmt = (v, unit) => (typeof v === 'number' ? `${sig(v)} ${unit}` : '–');
   const lines = [
-    `${meta.mode === 'full' ? 'Run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`, the full table in the \`.md\` beside it): ` +
-      `${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}, ${meta.rounds ?? '?'} interleaved rounds; peers ${peers.join(', ')}.${load}${peak} ` +
-      'Ratio: the best peer\'s time over Lattice\'s, median over rounds (above 1, Lattice is faster).',
+    `${meta.mode === 'full' ? 'Full run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`; every peer's figures, flags and settings ` +
+      `in the \`.md\` beside it): ${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}, ${meta.rounds ?? '?'} interleaved rounds, ` +
+      `${sig(meta.duration_s)} s. Peers: ${peers.join(', ') || 'none'}.` +
+      (meta.missing?.length ? ` Not installed: ${meta.missing.join('; ')}.` : ''),
     '',
-    '| workload | case | threads | Lattice | best peer | its figure | ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    loadLine(bench),
+    '',
+    `${peakLine(meta)} Each row: Lattice against the best peer of that row (the fastest median of any peer), median over rounds (min–max); ` +
+      '⚠ marks a spread above 25% or a 1-thread run above 1.15 CPU ÷ wall. Ratio: the best peer\'s time ÷ Lattice\'s in the same round ' +
+      '(above 1, Lattice is faster), median (min–max). Verdict: "Lattice behind" when every round says so, "Lattice ahead" when every round says so, ' +
+      'else "level (within spread)".',
+    '',
+    '| workload | case | threads | unit | Lattice | best peer | best peer\'s figure | ratio (min–max) | verdict |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const behind = [];
-  for (const r of bench.rows ?? []) {
-    const ratio = r.ratio?.median;
-    lines.push(`| ${r.id} ${r.workload} | ${r.case} | ${r.threads} | ${fmt(r.lattice?.median, r.unit)} | ${r.best?.name ?? '–'} | ` +
-      `${fmt(r.best?.median, r.unit)} | ${typeof ratio === 'number' ? `${ratio.toFixed(2)}x` : '–'} |`);
-    if (r.lattice_behind) behind.push(`${r.id} ${r.case} at ${r.threads} thread${r.threads > 1 ? 's' : ''} (${r.best?.name}: ${ratio.toFixed(2)}x)`);
+  const perCore = meta.peak?.per_core_gflops;
+  const count = { 'Lattice behind': [], 'level (within spread)': [], 'Lattice ahead': [] };
+  for (const r of rows) {
+    const v = verdict(r);
+    const ratio = r.ratio ? `${sig(r.ratio.median)}x (${sig(r.ratio.min)}–${sig(r.ratio.max)})` : '–';
+    const share = r.workload === 'gemm' && r.lattice && typeof perCore === 'number'
+      ? ` · ${Math.round((100 * r.lattice.median) / (perCore * r.threads))}% of peak` : '';
+    lines.push(`| ${r.id} ${r.workload} | ${r.case} | ${r.threads} | ${r.unit} | ${cell(r.lattice)}${share} | ${r.best?.name ?? '–'} | ` +
+      `${cell(r.best)} | ${ratio} | ${v === 'Lattice behind' ? `**${v}**` : v ?? 'no ratio'} |`);
+    if (v) count[v].push(`${r.id} ${r.case} ${r.threads}T (${sig(r.ratio.median)}x vs ${r.best?.name})`);
   }
-  lines.push('', behind.length ? `Where a peer is ahead in this run: ${behind.join('; ')}.` : 'In this run no peer is ahead of Lattice in any row.');
+  const rated = Object.values(count).reduce((n, xs) => n + xs.length, 0);
+  lines.push('');
+  lines.push(count['Lattice behind'].length
+    ? `**Lattice behind** in ${count['Lattice behind'].length} of ${rated} rows: ${count['Lattice behind'].join('; ')}.`
+    : `Lattice is behind the best peer in every round on none of the ${rated} rows.`);
+  lines.push('');
+  lines.push(count['Lattice ahead'].length
+    ? `Lattice ahead in ${count['Lattice ahead'].length} of ${rated} rows: ${count['Lattice ahead'].join('; ')}. Level within spread: ${count['level (within spread)'].length}.`
+    : `Lattice is ahead in every round on none of the ${rated} rows. Level within spread: ${count['level (within spread)'].length}.`);
   return lines.join('\n');
 }
 
@@ -290,8 +200,7 @@ function main() {
   if (!summaryOf(runDir)) throw new Error(`readme-figures: ${join(runDir, 'metrics.jsonl')} has no summary record (written by \`lattice train\`)`);
   const before = readFileSync(args.readme, 'utf8');
   let after = replaceBlock(before, 'main-job', mainJobBlock(runDir));
-  const schema = JSON.parse(readFileSync(benchFile, 'utf8')).schema;
-  after = replaceBlock(after, 'bench', schema === 'lattice-bench/2' ? benchBlockV2(benchFile) : benchBlock(benchFile));
+  after = replaceBlock(after, 'bench', benchBlock(benchFile));
   console.log(`readme-figures: bench ${relative(root, benchFile)}, run ${relative(root, runDir)}`);
   if (args.check) {
     if (after !== before) {

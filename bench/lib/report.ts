@@ -4,6 +4,8 @@
  * schema it writes is described in bench/README.md ("Results").
  */
 
+import { verdict } from './verdict.mjs';
+
 export const SCHEMA = 'lattice-bench/2';
 /** A row whose round-to-round spread (max − min) / median exceeds this is flagged. */
 export const SPREAD_FLAG = 0.25;
@@ -171,8 +173,8 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
   L.push('| id | case | T | unit | Lattice | best peer | best peer value | ratio (best peer ÷ Lattice) | |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const ratio = r.ratio ? `${fmt(r.ratio.median)}x (${fmt(r.ratio.min)}–${fmt(r.ratio.max)})` : '—';
-    const verdict = r.lattice_behind === null ? '' : r.lattice_behind ? (r.ratio!.max >= 1 ? 'level (within spread)' : '**Lattice behind**') : r.ratio!.min <= 1 ? 'level (within spread)' : 'Lattice ahead';
-    L.push(`| ${r.id} | ${r.case} | ${r.threads} | ${r.unit} | ${r.lattice ? cell(r.lattice) + peakFraction(r, meta.peak) : '—'} | ${r.best?.name ?? '—'} | ${r.best ? cell(r.best) : '—'} | ${ratio} | ${verdict} |`);
+    const v = verdict(r);
+    L.push(`| ${r.id} | ${r.case} | ${r.threads} | ${r.unit} | ${r.lattice ? cell(r.lattice) + peakFraction(r, meta.peak) : '—'} | ${r.best?.name ?? '—'} | ${r.best ? cell(r.best) : '—'} | ${ratio} | ${v === 'Lattice behind' ? `**${v}**` : v ?? ''} |`);
   }
   const behind = rows.filter((r) => r.ratio && r.ratio.max < 1);
   L.push('');
