@@ -50,7 +50,7 @@ for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
   grid[2 * (i * n + j) + 1] = i / (n - 1);
 }
 const gridTensor = Tensor.fromData(grid, [n * n, 2], 'float64');
-const pred = noGrad(() => (hard ? model(gridTensor) : net.call(gridTensor)).values);
+const pred = noGrad(() => pinn.evaluate(model, gridTensor).values);
 let num = 0, den = 0;
 for (let k = 0; k < n * n; k++) {
   const exact = Math.sin(Math.PI * grid[2 * k]) * Math.sin(Math.PI * grid[2 * k + 1]);
