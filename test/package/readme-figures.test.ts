@@ -1,6 +1,6 @@
-// scripts/readme-figures.mjs writes the README's figures from a bench results JSON and an
-// `npm start` run's metrics.jsonl summary, between marker comments, and --check catches a README
-// whose figures were edited by hand. Runs on small fixtures in a temp folder.
+// scripts/readme-figures.mjs writes the README's figures from a bench results JSON (schema
+// lattice-bench/2) and an `npm start` run's metrics.jsonl summary, between marker comments, and
+// --check catches a README whose figures were edited by hand. Runs on small inline fixtures in a temp folder.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,24 +8,50 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import '../../src/index';
 import { TRAIN_DEFAULTS, trainCommand } from '../../src/cli/train';
+import { verdict } from '../../bench/lib/verdict.mjs';
 
 const script = join(__dirname, '..', '..', 'scripts', 'readme-figures.mjs');
 
-function fixture() {
-  const dir = mkdtempSync(join(tmpdir(), 'lattice-figures-'));
-  const bench = join(dir, 'bench.json');
-  const gemm = (peer: string, threads: number, gflops: number) => ({
-    peer, threads, workload: 'gemm', quick: false,
-    results: [{ case: '1024x1024x1024', unit: 'ms', median: 2 * 1024 ** 3 / gflops / 1e6, gflops: { median: gflops } }],
-  });
-  writeFileSync(bench, JSON.stringify({
-    date: '2026-12-01', machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0' },
-    runs: [
-      gemm('lattice', 1, 180), gemm('pytorch', 1, 90), gemm('numpy', 1, 200), gemm('lattice', 2, 350), gemm('pytorch', 2, 175),
-      { peer: 'lattice', threads: 1, workload: 'mlp', quick: false, results: [{ case: 'step', unit: 'ms', median: 1.5 }, { case: 'epoch', unit: 's', median: 0.8 }] },
-      { peer: 'pytorch', version: '1.13.0', threads: 1, workload: 'mlp', quick: false, results: [{ case: 'step', unit: 'ms', median: 3 }, { case: 'epoch', unit: 's', median: 1.2 }] },
+type Stat = { median: number; min: number; max: number; spread: number; values: number[]; cpu_wall: number; flags: string[] };
+const stat = (median: number, min = median, max = median, cpuWall = 1, flags: string[] = []): Stat =>
+  ({ median, min, max, spread: (max - min) / median, values: [min, median, max], cpu_wall: cpuWall, flags });
+
+/** A small lattice-bench/2 run: one row per verdict, on a machine as loaded as `load` says. */
+function benchV2(load: { start: number[]; end: number[] }, cpuWall: number, peak: object | null) {
+  const best = (peer: string, name: string, s: Stat) => ({ peer, name, ...s });
+  return {
+    schema: 'lattice-bench/2',
+    meta: {
+      date: '2026-12-06', mode: 'full', rounds: 3, duration_s: 1069.2, machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0' }, load, peak,
+      peers: [
+        { id: 'tensorflow', threads: 1, name: 'tensorflow-2.21', available: true },
+        { id: 'pytorch2', threads: 1, name: 'pytorch-2.13', available: true },
+        { id: 'pytorch2', threads: 2, name: 'pytorch-2.13', available: true },
+        { id: 'tfjs-node', threads: 1, name: 'tfjs-node', available: false, reason: 'not set up' },
+      ],
+      missing: [], errors: [],
+    },
+    rows: [
+      { workload: 'cnn', id: 'W3', case: 'step', threads: 1, unit: 'ms', better: 'lower', lattice: stat(41.4, 40.9, 44.8, cpuWall),
+        peers: { tensorflow: stat(27.6, 25.9, 32.1, cpuWall) }, best: best('tensorflow', 'tensorflow-2.21', stat(27.6, 25.9, 32.1, cpuWall)),
+        ratio: { median: 0.67, min: 0.63, max: 0.72 }, lattice_behind: true, flags: [], malloc: [] },
+      { workload: 'gemm', id: 'W1', case: '1024x1024x1024', threads: 2, unit: 'GFLOP/s', better: 'higher', lattice: stat(62, 61.6, 68.4, 1.8),
+        peers: { pytorch2: stat(65.4, 51.6, 66.4, 1.9, ['spread 23%']) }, best: best('pytorch2', 'pytorch-2.13', stat(65.4, 51.6, 66.4, 1.9, ['spread 23%'])),
+        ratio: { median: 0.95, min: 0.9, max: 1.19 }, lattice_behind: true, flags: [], malloc: [] },
+      { workload: 'overhead', id: 'W9', case: 'add_8', threads: 1, unit: 'µs', better: 'lower', lattice: stat(0.47, 0.46, 0.57, cpuWall),
+        peers: { pytorch2: stat(1.3, 1.25, 2.14, cpuWall) }, best: best('pytorch2', 'pytorch-2.13', stat(1.3, 1.25, 2.14, cpuWall)),
+        ratio: { median: 2.69, min: 2.29, max: 4.52 }, lattice_behind: false, flags: [], malloc: [] },
     ],
-  }));
+  };
+}
+
+const LOADED = { start: [11.22, 11.7, 13.9], end: [9.39, 10.5, 11.4] };
+const PEAK = { isa: 'avx2', per_core_gflops: 116.8, check: 'pass' };
+
+function fixture(bench: object = benchV2(LOADED, 0.54, PEAK)) {
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-figures-'));
+  const benchFile = join(dir, 'latest.json');
+  writeFileSync(benchFile, JSON.stringify(bench));
   const run = join(dir, 'runs', '2026-12-01T10-00-00-000Z');
   mkdirSync(run, { recursive: true });
   writeFileSync(join(run, 'metrics.jsonl'), [
@@ -34,12 +60,12 @@ function fixture() {
   ].join('\n') + '\n');
   const readme = join(dir, 'README.md');
   writeFileSync(readme, '# T\n\n<!-- figures:main-job -->\nold\n<!-- /figures:main-job -->\n\ntext\n\n<!-- figures:bench -->\n<!-- /figures:bench -->\n\nend\n');
-  const runScript = (...extra: string[]) => spawnSync(process.execPath, [script, '--bench', bench, '--run', run, '--readme', readme, ...extra], { encoding: 'utf8' });
+  const runScript = (...extra: string[]) => spawnSync(process.execPath, [script, '--bench', benchFile, '--run', run, '--readme', readme, ...extra], { encoding: 'utf8' });
   return { readme, runScript };
 }
 
 describe('scripts/readme-figures.mjs', () => {
-  it('writes the main-job headline and the bench table between the markers, and nothing else', () => {
+  it('writes the main-job headline and the bench table (best peer per row, ratio min-max, verdict) between the markers, and nothing else', () => {
     const { readme, runScript } = fixture();
     const r = runScript();
     expect(r.status, r.stderr).toBe(0);
@@ -49,18 +75,39 @@ describe('scripts/readme-figures.mjs', () => {
     expect(text).toContain('(Test CPU, 2 cores, avx512, 2 threads)');
     expect(text).toContain('The 1-minute load average was 5.5 on 2 cores when it finished, so the time is longer than on an idle machine.');
     expect(text).not.toContain('\nold\n');
-    expect(text).toMatch(/\| W1 SGEMM 1024³ \(GFLOP\/s\) \| 1 \/ 2 \| 180 \/ 350 \| 90\.0 \/ 175 \| 200 \/ – \| 2\.0x \/ 2\.0x \|/);
-    expect(text).toMatch(/\| W2 MLP step \/ epoch \| 1 \| 1\.50 ms \/ 0\.80 s \| 3\.00 ms \/ 1\.20 s \|  \| 2\.0x \/ 1\.5x \|/);
-    expect(text).toContain('Run of 2026-12-01');
+    expect(text).toContain('Full run of 2026-12-06 (`');
+    expect(text).toContain('Test CPU, 2 cores, Node v20.0.0, 3 interleaved rounds, 1069 s. Peers: tensorflow-2.21, pytorch-2.13.');
+    expect(text).toContain('| W3 cnn | step | 1 | ms | 41.4 (40.9–44.8) | tensorflow-2.21 | 27.6 (25.9–32.1) | 0.67x (0.63–0.72) | **Lattice behind** |');
+    // behind by the median but not in every round: level; a flagged peer figure carries ⚠; W1 gives the share of peak × threads
+    expect(text).toContain('| W1 gemm | 1024x1024x1024 | 2 | GFLOP/s | 62.0 (61.6–68.4) · 27% of peak | pytorch-2.13 | 65.4 (51.6–66.4) ⚠ | 0.95x (0.90–1.19) | level (within spread) |');
+    expect(text).toContain('| W9 overhead | add_8 | 1 | µs | 0.47 (0.46–0.57) | pytorch-2.13 | 1.30 (1.25–2.14) | 2.69x (2.29–4.52) | Lattice ahead |');
+    expect(text).toContain('**Lattice behind** in 1 of 3 rows: W3 step 1T (0.67x vs tensorflow-2.21).');
+    expect(text).toContain('Lattice ahead in 1 of 3 rows: W9 add_8 1T (2.69x vs pytorch-2.13). Level within spread: 1.');
+    expect(text).toContain('Checked fp32 peak (bench/probe/fma.c, every lane checked against its closed form: pass): 117 GFLOP/s per core-second (avx2)');
+    // the load caveat comes from the run's meta (load averages) and its rows (CPU ÷ wall), not from the script
+    expect(text).toContain('**This run was made on a loaded machine** (1-minute load average 11.2 at the start and 9.39 at the end on 2 cores; ' +
+      'the median 1-thread run got 0.54 of a core, CPU time ÷ wall time)');
+    expect(text).not.toMatch(/1\.13|PyTorch 1/);
     expect(text.startsWith('# T\n\n<!-- figures:main-job -->\n')).toBe(true);
     expect(text.endsWith('<!-- /figures:bench -->\n\nend\n')).toBe(true);
     expect(runScript('--check').status).toBe(0);
   });
 
-  it('--check fails on a hand-edited figure; a README without markers is refused', () => {
+  it('says the machine was quiet when the meta and the rows say so, and when the run has no checked peak', () => {
+    const { readme, runScript } = fixture(benchV2({ start: [0.4, 0.3, 0.2], end: [0.6, 0.4, 0.3] }, 0.99, null));
+    const r = runScript();
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('The machine was quiet enough (1-minute load average 0.40 at the start and 0.60 at the end on 2 cores; the median 1-thread run got 0.99 of a core, CPU time ÷ wall time).');
+    expect(text).not.toContain('loaded machine');
+    expect(text).toContain('This run has no checked fp32 peak');
+    expect(text).not.toContain('% of peak');
+  });
+
+  it('--check fails on a hand-edited figure; a README without markers and an older bench schema are refused', () => {
     const { readme, runScript } = fixture();
     runScript();
-    writeFileSync(readme, readFileSync(readme, 'utf8').replace('90.71%', '91.0%'));
+    writeFileSync(readme, readFileSync(readme, 'utf8').replace('0.67x (0.63–0.72)', '1.80x (0.63–0.72)'));
     const check = runScript('--check');
     expect(check.status).toBe(1);
     expect(check.stderr).toMatch(/README\.md differs from what the inputs give/);
@@ -68,28 +115,25 @@ describe('scripts/readme-figures.mjs', () => {
     const refused = runScript();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/has no <!-- figures:main-job --> \.\.\. <!-- \/figures:main-job --> block/);
+    const old = fixture({ date: '2026-11-27', runs: [{ peer: 'pytorch', version: '1.13.0', workload: 'gemm', results: [] }] });
+    const r = old.runScript();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/has schema null, expected 'lattice-bench\/2'/);
   });
 
-  it('reads the bench schema lattice-bench/2 (rows with the best peer and per-round ratios)', () => {
-    const { readme, runScript } = fixture();
-    const v2 = join(mkdtempSync(join(tmpdir(), 'lattice-figures-v2-')), 'latest.json');
-    const stat = (median: number) => ({ median, min: median, max: median, spread: 0, values: [median] });
-    writeFileSync(v2, JSON.stringify({
-      schema: 'lattice-bench/2',
-      meta: { date: '2026-12-06', mode: 'full', rounds: 3, machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0' }, load: { start: [1.5, 1, 1], end: [2.5, 1, 1] },
-        peak: { isa: 'avx512', per_core_gflops: 115 }, peers: [{ id: 'pytorch2', threads: 1, name: 'pytorch-2.13', available: true }, { id: 'tf', threads: 1, name: 'tensorflow', available: false }] },
-      rows: [
-        { workload: 'gemm', id: 'W1', case: '1024x1024x1024', threads: 1, unit: 'GFLOP/s', better: 'higher', lattice: stat(110), best: { peer: 'pytorch2', name: 'pytorch-2.13', ...stat(100) }, ratio: { median: 1.1 }, lattice_behind: false },
-        { workload: 'cnn', id: 'W3', case: 'step', threads: 2, unit: 'ms', better: 'lower', lattice: stat(13), best: { peer: 'pytorch2', name: 'pytorch-2.13', ...stat(11.7) }, ratio: { median: 0.9 }, lattice_behind: true },
-      ],
-    }));
-    const r = runScript('--bench', v2); // a later --bench wins over the fixture's
-    expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(readme, 'utf8')).toContain('| W1 gemm | 1024x1024x1024 | 1 | 110 GFLOP/s | pytorch-2.13 | 100 GFLOP/s | 1.10x |');
-    const text = readFileSync(readme, 'utf8');
-    expect(text).toContain('| W3 cnn | step | 2 | 13.0 ms | pytorch-2.13 | 11.7 ms | 0.90x |');
-    expect(text).toContain('peers pytorch-2.13. Load average 1.50 at the start and 2.50 at the end. Measured fp32 peak: 115 GFLOP/s per core (avx512).');
-    expect(text).toContain('Where a peer is ahead in this run: W3 step at 2 threads (pytorch-2.13: 0.90x).');
+  it('the verdict is the bench\'s own: bench/lib/verdict.mjs gives the verdict column of bench/results/latest.md for every row of latest.json', () => {
+    expect(verdict({ lattice_behind: true, ratio: { median: 0.9, min: 0.8, max: 0.99 } })).toBe('Lattice behind');
+    expect(verdict({ lattice_behind: true, ratio: { median: 0.9, min: 0.8, max: 1 } })).toBe('level (within spread)');
+    expect(verdict({ lattice_behind: false, ratio: { median: 1.2, min: 1, max: 1.3 } })).toBe('level (within spread)');
+    expect(verdict({ lattice_behind: false, ratio: { median: 1.2, min: 1.01, max: 1.3 } })).toBe('Lattice ahead');
+    expect(verdict({ lattice_behind: null, ratio: null })).toBeNull();
+    const results = join(__dirname, '..', '..', 'bench', 'results');
+    const latest = JSON.parse(readFileSync(join(results, 'latest.json'), 'utf8')) as { rows: Parameters<typeof verdict>[0][] };
+    const md = readFileSync(join(results, 'latest.md'), 'utf8');
+    const table = md.slice(md.indexOf('## Lattice against the best peer'), md.indexOf('## Every peer'));
+    const column = table.split('\n').filter((l) => /^\| W\d/.test(l)).map((l) => l.split(' | ').pop()!.replace(/ \|$/, '').replace(/\*\*/g, '').trim());
+    expect(column.length).toBe(latest.rows.length);
+    expect(latest.rows.map((r) => verdict(r) ?? '')).toEqual(column);
   });
 
   it('lattice train ends metrics.jsonl with the summary record the script reads', async () => {
