@@ -1,6 +1,6 @@
 /** Tensor creation: from data, constant fills, ranges, identity and random draws. */
 import { backend } from '../backend/index';
-import { getDefaultGenerator, PhiloxStream } from '../backend/philox';
+import { boxMuller, getDefaultGenerator, PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { allocate, dtypeOfArray, isDType, isFloat, type DType, type TypedArray } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
@@ -211,7 +211,13 @@ export function randn(shape: number[], opts?: RandomOptions): Tensor {
   const s = checkShape('randn', 'shape', shape);
   const dtype = floatDtype('randn', opts);
   const g = generatorOf('randn', opts);
-  const arr = dtype === 'float64' ? g.normal(sizeOf(s), 'float64') : g.normal(sizeOf(s), 'float32');
+  const n = sizeOf(s);
+  // The same draw as g.normal(n, dtype): the uniforms come from the native Philox kernel (as in
+  // rand), the stream advances past the words normal would have used, then Box–Muller in place.
+  const units = allocate(dtype, 2 * Math.ceil(n / 2)) as Float32Array | Float64Array;
+  const start = g.reserve(dtype === 'float64' ? 2 * units.length : units.length);
+  backend().philoxUniform(g.seed, BigInt(start), units);
+  const arr = boxMuller(units, allocate(dtype, n) as Float32Array | Float64Array);
   return finish(Tensor.fromData(arr, s, dtype), 'randn', opts);
 }
 

@@ -44,7 +44,9 @@ function materialize(calls: LayerCall[]): Tensor[] {
 export function normSqOf(grads: Tensor[]): Tensor {
   let total: Tensor | null = null;
   for (const g of grads) {
-    const s = sum(mul(g, g), Array.from({ length: g.ndim - 1 }, (_, k) => k + 1));
+    // One reduced dim: a sum over several dims runs one reduction pass per dim.
+    const flat = reshape(g, [g.shape[0], -1]);
+    const s = sum(mul(flat, flat), 1);
     total = total ? add(total, s) : s;
   }
   return total!;

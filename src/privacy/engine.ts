@@ -3,6 +3,7 @@
  * record layer inputs and output gradients), an optimizer (per-sample clipping, one
  * Gaussian noise draw σ·C per step, accounting) and a data source (Poisson sampling).
  */
+import { noGrad } from '../autograd/api';
 import { ArgumentError } from '../errors';
 import { add, div } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
@@ -106,13 +107,16 @@ export class DPOptimizer implements OptimizerLike {
     const calls = this.hooks.calls.filter((c) => c.grad);
     this.hooks.clear();
     if (calls.length === 0) return;
-    if (this.config.normMode === 'auto' && calls.some((c) => !this.modes.has(c.module))) {
-      for (const [m, mode] of measureModes(calls)) this.modes.set(m, mode);
-    }
     const layers = new Set(calls.map((c) => c.module)).size;
     const C = this.config.maxGradNorm;
     const bound = this.config.clipping === 'perLayer' ? Array.from({ length: layers }, () => C / Math.sqrt(layers)) : C;
-    const r = clipAndSum(calls, { maxGradNorm: bound, lossReduction: this.config.lossReduction, modeOf: this.modeOf });
+    // Nothing differentiates through clipping: without a graph, conv patches are a plain strided copy.
+    const r = noGrad(() => {
+      if (this.config.normMode === 'auto' && calls.some((c) => !this.modes.has(c.module))) {
+        for (const [m, mode] of measureModes(calls)) this.modes.set(m, mode);
+      }
+      return clipAndSum(calls, { maxGradNorm: bound, lossReduction: this.config.lossReduction, modeOf: this.modeOf });
+    });
     for (const [p, s] of r.sums) {
       const prev = this.summed.get(p);
       const next = keep(prev ? add(prev, s) : s);
