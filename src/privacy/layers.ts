@@ -32,7 +32,7 @@ import { Linear } from '../nn/layers/linear';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from '../nn/layers/normalization';
 import type { Parameter } from '../nn/parameter';
 import type { Tensor } from '../tensor/tensor';
-import type { DType } from '../tensor/dtype';
+import type { DType, FloatArray } from '../tensor/dtype';
 
 /** What one layer contributes: its parameters, their per-sample gradients and (where it can) ghost norms. */
 export interface LayerRule {
@@ -156,13 +156,39 @@ function unfoldFor(m: ConvLike, a: Tensor): Tensor {
   return reshape(patches, [N, m.groups, (C / m.groups) * K, -1]);
 }
 
+/**
+ * Per-sample weight gradients [N, O, C/groups, k...] by the native conv weight-gradient kernel
+ * in one call: sample n's channels become groups of their own (x as [1, N·C, ...], g as
+ * [1, N·O, ...], groups N·groups), so the kernel's per-group product is sample n's gradient.
+ * The kernel does its own im2col, faster than unfoldFor's copy plus a batched GEMM. Null
+ * while the graph would have to record the result (the kernel call is not recorded).
+ */
+function convWeightPerSample(m: ConvLike, a: Tensor, g: Tensor): Tensor | null {
+  if (isGradEnabled() && (a.requiresGrad || g.requiresGrad)) return null;
+  const two = m instanceof Conv2d, N = a.shape[0];
+  const [kh, kw] = two ? (m as Conv2d).kernelSize : [1, (m as Conv1d).kernelSize];
+  const [strideH, strideW] = two ? (m as Conv2d).stride : [1, (m as Conv1d).stride];
+  const [dilationH, dilationW] = two ? (m as Conv2d).dilation : [1, (m as Conv1d).dilation];
+  const [h, w] = two ? [a.shape[2], a.shape[3]] : [1, a.shape[2]];
+  const [oh, ow] = two ? [g.shape[2], g.shape[3]] : [1, g.shape[2]];
+  // 'same' pads d·(k-1) in all, the odd one after (as conv2d); the output size fixes the rest.
+  const padding = m.padding === 'same' ? [Math.floor((dilationH * (kh - 1)) / 2), Math.floor((dilationW * (kw - 1)) / 2)]
+    : m.padding === 'valid' ? [0, 0] : two ? (m as Conv2d).padding as [number, number] : [0, (m as Conv1d).padding as number];
+  const gw = emptyForOverwrite([N, ...m.weight.shape], a.dtype as DType);
+  backend().conv2dBackwardWeight(a.values as FloatArray, g.values as FloatArray, gw.values as FloatArray, {
+    n: 1, c: N * m.inChannels, h, w, o: N * m.outChannels, oh, ow, kh, kw, strideH, strideW,
+    padH: padding[0], padW: padding[1], dilationH, dilationW, groups: N * m.groups,
+  });
+  return gw;
+}
+
 const convRule: LayerRule = {
   params: (m) => present((m as ConvLike).weight, (m as ConvLike).bias),
   perSample(m, a, g) {
     const c = m as ConvLike, N = a.shape[0];
     const G = reshape(g, [N, c.groups, c.outChannels / c.groups, -1]);
     const out: Tensor[] = [];
-    if (live(c.weight)) out.push(reshape(matmulT(G, unfoldFor(c, a), false, true), [N, ...c.weight.shape]));
+    if (live(c.weight)) out.push(convWeightPerSample(c, a, g) ?? reshape(matmulT(G, unfoldFor(c, a), false, true), [N, ...c.weight.shape]));
     if (live(c.bias)) out.push(reshape(sum(G, 3), [N, c.outChannels]));
     return out;
   },
