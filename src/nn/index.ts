@@ -21,6 +21,7 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOpt
 export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions, type ConvPaddingMode } from './layers/conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
 export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';
+export { ReLU6 } from './layers/relu6';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './layers/multihead-attention';
 export { TransformerEncoderLayer, TransformerEncoder, PositionalEncoding, sinusoidalPositionalEncoding, type TransformerEncoderLayerOptions, type TransformerEncoderLayerCallOptions } from './layers/transformer';
 export * as init from './init';

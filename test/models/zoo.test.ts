@@ -1,5 +1,5 @@
 /**
- * models.resnet18/34/50 against a torchvision-layout ResNet in PyTorch 1.13
+ * models.resnet18/34/50 and models.mobilenetV2 against torchvision-layout models in PyTorch 1.13
  * (test/fixtures/resnet_torch.json, written by test/fixtures/generators/resnet_torch.py):
  * the same state-dict keys and shapes (so torchvision weights load unchanged), and the same
  * output and input gradient in eval mode with weights filled by a shared formula.
@@ -40,9 +40,9 @@ function relError(a: ArrayLike<number>, b: number[]): number {
   return diff / scale;
 }
 
-const FACTORIES = { resnet18: models.resnet18, resnet34: models.resnet34, resnet50: models.resnet50 };
+const FACTORIES = { resnet18: models.resnet18, resnet34: models.resnet34, resnet50: models.resnet50, mobilenet_v2: models.mobilenetV2 };
 
-describe('models.resnet', () => {
+describe('models zoo', () => {
   for (const [name, make] of Object.entries(FACTORIES)) {
     it(`${name}: torchvision's keys and shapes, output and input gradient (float32, 1e-5 relative)`, () => {
       const c = fx[name];
@@ -58,9 +58,23 @@ describe('models.resnet', () => {
       expect(y.shape).toEqual(c.output.shape);
       expect(relError(y.values, c.output.values)).toBeLessThan(1e-5);
       y.mul(dec(c.v, 'float32')).sum().backward();
-      expect(relError(x.grad!.values, c.gradInput.values)).toBeLessThan(1e-5);
+      // MobileNetV2's input gradient crosses 52 layers of depthwise convs and BatchNorm: 3.6e-5 in float32
+      // (float64 agrees to 1e-13, below), so its float32 bound is looser.
+      expect(relError(x.grad!.values, c.gradInput.values)).toBeLessThan(name === 'mobilenet_v2' ? 1e-4 : 1e-5);
     });
   }
+
+  it('mobilenet_v2 in float64: output and input gradient within 1e-12 relative', () => {
+    const c = fx.mobilenet_v2;
+    const net = models.mobilenetV2({ numClasses: 10, dtype: 'float64' });
+    net.loadStateDict(formulaStateDict(c.keys, c.shapes, 'float64'));
+    net.eval();
+    const x = dec(c.input, 'float64').requiresGrad_();
+    const y = net.call(x);
+    expect(relError(y.values, c.output.values)).toBeLessThan(1e-12);
+    y.mul(dec(c.v, 'float64')).sum().backward();
+    expect(relError(x.grad!.values, c.gradInput.values)).toBeLessThan(1e-12);
+  });
 
   it('fine-tunes: replaceHead swaps fc, freeze holds the backbone; factory options are checked', () => {
     L.manualSeed(0);
@@ -77,5 +91,11 @@ describe('models.resnet', () => {
     const zero = models.resnet18({ numClasses: 2, zeroInitResidual: true });
     expect(Array.from(zero.layer1.at(0).getSubmodule('bn2').getParameter('weight')!.values).every((v) => v === 0)).toBe(true);
     expect(() => models.resnet18({ numClasses: 0 })).toThrow(/ResNet: numClasses must be a positive integer, got 0/);
+    // torchvision's MobileNetV2 has 3,504,872 parameters at 1000 classes; its head is classifier.1.
+    const mobile = models.mobilenetV2();
+    expect(mobile.numParameters()).toBe(3504872);
+    const oldHead = mobile.classifier.at(1);
+    expect(nn.utils.replaceHead(mobile, new nn.Linear(1280, 4))).toBe(oldHead);
+    expect(mobile.eval().call(L.randn([1, 3, 32, 32])).shape).toEqual([1, 4]);
   });
 });
