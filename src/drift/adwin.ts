@@ -17,6 +17,7 @@
 import { ArgumentError } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** ADWIN's options (Bifet & Gavaldà 2007), river's defaults: confidence δ, check period, histogram buckets per row, smallest cut, grace period. @example `new drift.ADWIN({ delta: 0.01, clock: 16 })` */
 export interface ADWINOptions {
   /** Confidence δ (default 0.002). */
   delta?: number;

@@ -9,6 +9,7 @@
 import { ArgumentError } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** DDM's options (Gama et al. 2004): values before the test runs and the warning/drift levels in standard deviations (driftThreshold >= warningThreshold). @example `new drift.DDM({ warmStart: 50, driftThreshold: 3 })` */
 export interface DDMOptions {
   /** Values before the test runs (default 30). */
   warmStart?: number;

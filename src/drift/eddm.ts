@@ -11,6 +11,7 @@
 import { ArgumentError } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** EDDM's options (Baena-García et al. 2006): values/errors needed before the test, and the warning (alpha) and drift (beta <= alpha) levels of the distance ratio. @example `new drift.EDDM({ alpha: 0.95, beta: 0.9 })` */
 export interface EDDMOptions {
   /** Values (for the maximum) and errors (for the test) needed first (default 30). */
   warmStart?: number;

@@ -11,6 +11,7 @@
  */
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** HDDM_A's options (Frías-Blanco et al. 2015): δ of the drift and warning Hoeffding tests and whether a fall of the mean also counts. @example `new drift.HDDM_A({ driftConfidence: 1e-4, twoSidedTest: true })` */
 export interface HDDMAOptions {
   /** δ of the drift test (default 0.001). */
   driftConfidence?: number;

@@ -12,6 +12,7 @@
 import { ArgumentError } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** HDDM_W's options (Frías-Blanco et al. 2015): δ of the drift and warning McDiarmid tests, the EWMA weight λ, and whether a fall of the mean also counts. @example `new drift.HDDM_W({ lambdaVal: 0.1, driftConfidence: 1e-3 })` */
 export interface HDDMWOptions {
   /** δ of the drift test (default 0.001). */
   driftConfidence?: number;

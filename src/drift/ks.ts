@@ -13,6 +13,7 @@
  */
 import { ArgumentError } from '../errors';
 
+/** The result of `ks2Samp`: the KS statistic D and its two-sided p-value (exact for n_a · n_b <= 10,000, asymptotic above). @example `const { statistic, pValue } = drift.ks2Samp([0.1, 0.4, 0.7], [0.5, 0.9, 1.2])` */
 export interface KsResult {
   /** D, the largest gap between the two empirical CDFs. */
   statistic: number;

@@ -11,6 +11,7 @@ import { PhiloxStream } from '../backend/philox';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 import { ksPValue, ksStatisticScaled } from './ks';
 
+/** KSWIN's options (Raab et al. 2020): KS significance, sliding-window length, size of the recent and drawn reference samples (windowSize >= 2 · statSize), and the seed of the draws. @example `new drift.KSWIN({ alpha: 0.001, windowSize: 200, statSize: 50, seed: 1 })` */
 export interface KSWINOptions {
   /** Significance of the KS test (default 0.005). */
   alpha?: number;

@@ -10,6 +10,7 @@
 import { ArgumentError } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
+/** Page-Hinkley's options (Page 1954): values before the test, tolerated change δ, threshold λ, forgetting factor α, and which direction of change counts. @example `new drift.PageHinkley({ threshold: 20, mode: 'up' })` */
 export interface PageHinkleyOptions {
   /** Values before the test runs (default 30). */
   minInstances?: number;

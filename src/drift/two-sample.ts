@@ -36,11 +36,13 @@ function checkPair(op: string, a: Matrix, b: Matrix, minRows: number): void {
   for (const m of [a, b]) for (const v of m.data) if (!Number.isFinite(v)) throw new ArgumentError(`${op}: the samples contain a non-finite value (${v})`);
 }
 
+/** Options of `ksPerFeature`: the family-wise significance alpha, split over the features by Bonferroni. @example `drift.ksPerFeature(ref, recent, { alpha: 0.01 })` */
 export interface KsPerFeatureOptions {
   /** Family-wise significance (default 0.05). */
   alpha?: number;
 }
 
+/** What a two-sample shift test returns: the decision at alpha, the p-value it rests on, and the statistic. @example `const { drift: shifted, pValue } = drift.mmdPermutationTest(ref, recent)` */
 export interface ShiftTestResult {
   /** Whether the test rejects "same distribution" at alpha. */
   drift: boolean;
@@ -50,6 +52,7 @@ export interface ShiftTestResult {
   statistic: number;
 }
 
+/** The result of `ksPerFeature`: the Bonferroni-adjusted decision, plus each feature's D (`statistics`) and raw p-value (`pValues`) and the most shifted feature. @example `const r = drift.ksPerFeature(ref, recent); console.log(r.feature, r.pValues[r.feature])` */
 export interface KsPerFeatureResult extends ShiftTestResult {
   /** D and raw p-value per feature. */
   statistics: number[];
@@ -83,6 +86,7 @@ export function ksPerFeature(reference: SampleMatrix, recent: SampleMatrix, opts
   return { drift: pValue < alpha, pValue, statistic: Math.max(...statistics), statistics, pValues, feature };
 }
 
+/** Options of `mmdPermutationTest`: significance, number of permutations, RBF bandwidth σ (default: median pairwise distance of the pooled sample) and the permutations' seed. @example `drift.mmdPermutationTest(ref, recent, { numPermutations: 500, seed: 3 })` */
 export interface MmdOptions {
   /** Significance (default 0.05). */
   alpha?: number;
@@ -94,6 +98,7 @@ export interface MmdOptions {
   seed?: number;
 }
 
+/** The result of `mmdPermutationTest`: decision, permutation p-value and MMD², plus the bandwidth σ used and the number of permutations. @example `const r = drift.mmdPermutationTest(ref, recent); console.log(r.statistic, r.bandwidth)` */
 export interface MmdResult extends ShiftTestResult {
   bandwidth: number;
   numPermutations: number;

@@ -17,6 +17,7 @@ import { ArgumentError, ShapeError } from '../errors';
 import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
+/** The Gaussian fitted to a feature set by `featureStatistics`: feature dimension, mean [dim] and unbiased covariance [dim, dim] row-major; `frechetDistance` compares two of them (FID's formula, Heusel et al. 2017). @example `const d2 = gan.frechetDistance(gan.featureStatistics(realFeats), gan.featureStatistics(fakeFeats))` */
 export interface FeatureStatistics {
   /** Feature dimension. */
   dim: number;

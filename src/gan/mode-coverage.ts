@@ -12,6 +12,7 @@ import { tensor } from '../ops/creation';
 import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
+/** Options of `ringOfGaussians`: number of modes, circle radius, each Gaussian's standard deviation (0.02, as VEEGAN) and the random generator. @example `gan.ringOfGaussians(512, { modes: 8, radius: 2, std: 0.02 })` */
 export interface RingOptions {
   /** Number of Gaussians on the circle (default 8). */
   modes?: number;
@@ -51,6 +52,7 @@ export function ringOfGaussians(n: number, opts: RingOptions = {}): Tensor {
   return tensor(out).reshape([n, 2]);
 }
 
+/** Options of `modeCoverage` (Srivastava et al. 2017, VEEGAN): the mixture's standard deviation, how many of them count as high quality (default 3), and the high-quality samples a mode needs to be covered (default 1). @example `gan.modeCoverage(samples, gan.ringCenters(), { std: 0.02, minSamples: 5 })` */
 export interface ModeCoverageOptions {
   /** The mixture's standard deviation (default 0.02). */
   std?: number;
@@ -60,6 +62,7 @@ export interface ModeCoverageOptions {
   minSamples?: number;
 }
 
+/** The result of `modeCoverage`: modes covered, the fraction of high-quality samples, and high-quality samples per mode. @example `const { modesCovered, perMode } = gan.modeCoverage(samples, gan.ringCenters())` */
 export interface ModeCoverage {
   /** Modes with at least minSamples high-quality samples. */
   modesCovered: number;

@@ -7,6 +7,7 @@
  */
 import type { GanStepLogs } from './trainer';
 
+/** GanMonitor's options: how often it records, the thresholds of its warnings (discriminator winning, vanishing or exploding gradient norms), how many consecutive steps a sign must last before it warns, and a warning callback. @example `new gan.GanMonitor({ every: 10, patience: 20, onWarning: console.warn })` */
 export interface GanMonitorOptions {
   /** Keep one record in this many steps (default 1). */
   every?: number;
@@ -25,6 +26,7 @@ export interface GanMonitorOptions {
 }
 
 /**
+ * Records GAN training steps and warns about a winning discriminator, vanishing or exploding gradients and non-finite values.
  * @example
  * const monitor = new gan.GanMonitor({ every: 10 });
  * const trainer = new gan.GanTrainer({ ...parts, monitor });

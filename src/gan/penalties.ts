@@ -19,6 +19,7 @@ import { tidy } from '../tensor/tidy';
 /** Anything that maps a batch to outputs: a module's `call`, or a closure. */
 export type Critic = (x: Tensor) => Tensor;
 
+/** Options of `gradientPenalty` (WGAN-GP, Gulrajani et al. 2017): the target gradient norm (default 1), fixed interpolation weights alpha [N], or the generator they are drawn from. @example `gan.gradientPenalty((x) => D.call(x), real, fake, { target: 1 })` */
 export interface GradientPenaltyOptions {
   /** The target gradient norm (default 1, WGAN-GP's). */
   target?: number;

@@ -26,6 +26,7 @@ import { checkLossKind, discriminatorLoss, generatorLoss, type GanLossKind } fro
 import type { GanMonitor } from './monitor';
 import { clipWeights, gradientPenalty, r1Penalty } from './penalties';
 
+/** GanTrainer's options: the two players and their optimizers, samplers of real batches and latent codes, the batch size and loss ('nonSaturating' by default), D and G updates per step (TTUR/n_critic), the regularisers (WGAN weight clip, WGAN-GP λ, R1 γ, gradient-norm clipping), a generator EMA decay and a monitor. @example `new gan.GanTrainer({ generator: G, discriminator: D, gOptimizer, dOptimizer, sampleReal, sampleLatent, batchSize: 64, loss: 'wasserstein', dSteps: 5, gradientPenalty: 10 })` */
 export interface GanTrainerOptions {
   generator: AnyModule;
   discriminator: AnyModule;
@@ -58,6 +59,7 @@ export interface GanTrainerOptions {
   monitor?: GanMonitor;
 }
 
+/** What one GanTrainer step (and each GanMonitor record) holds: the step number, both players' last losses and pre-clipping gradient norms, the weighted penalty, and the mean D output on the real and the generated batch. @example `const { dLoss, gLoss, realScore, fakeScore } = trainer.step()` */
 export interface GanStepLogs {
   step: number;
   /** The last D update's loss, penalties included. */
@@ -92,6 +94,7 @@ function gradNorm(params: Tensor[], maxNorm: number | undefined): number {
 }
 
 /**
+ * The alternating generator/discriminator training loop, with the penalties, clipping and EMA of its options.
  * @example
  * const trainer = new gan.GanTrainer({ generator: G, discriminator: D, gOptimizer, dOptimizer,
  *   sampleReal: (n) => gan.ringOfGaussians(n), sampleLatent: (n) => randn([n, 2]), batchSize: 256, loss: 'hinge' });

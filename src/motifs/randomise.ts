@@ -10,6 +10,7 @@ import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
 import { ArgumentError } from '../errors';
 import type { DirectedGraph } from './graph';
 
+/** Options of `randomiseGraph` (Maslov & Sneppen 2002 edge switching): accepted switches per edge (default 10) and the random generator (default: the global one). @example `motifs.randomiseGraph(g, { swapsPerEdge: 10 })` */
 export interface RandomiseOptions {
   swapsPerEdge?: number;
   generator?: PhiloxStream;

@@ -11,7 +11,9 @@
  */
 import type { DirectedGraph } from './graph';
 
+/** The 16 triad classes of the triad census in M-A-N notation (Holland & Leinhardt), the three unconnected ones ('003', '012', '102') first; the keys of `triadCensus`. @example `for (const t of motifs.TRIAD_NAMES) console.log(t, motifs.TRIAD_DESCRIPTIONS[t])` */
 export const TRIAD_NAMES = ['003', '012', '102', '021D', '021U', '021C', '111D', '111U', '030T', '030C', '201', '120D', '120U', '120C', '210', '300'] as const;
+/** The name of one triad class, e.g. '030T' (the feed-forward loop) or '030C' (the 3-cycle). @example `const ffl: motifs.TriadName = '030T'` */
 export type TriadName = typeof TRIAD_NAMES[number];
 
 /** The 13 connected triads: the 3-node motifs. */

@@ -10,6 +10,7 @@ import type { DirectedGraph } from './graph';
 import { randomiseGraph } from './randomise';
 import { MOTIF_NAMES, triadCensus, type TriadName } from './triads';
 
+/** One motif's row of `motifZScores` (Milo et al. 2002): the triad class, its count in the real graph, the mean and standard deviation of its count over the randomised graphs, and the z-score. @example `for (const s of motifs.motifZScores(g)) console.log(s.motif, s.count, s.z.toFixed(1))` */
 export interface MotifStatistic {
   motif: TriadName;
   count: number;
@@ -19,6 +20,7 @@ export interface MotifStatistic {
   z: number;
 }
 
+/** Options of `motifZScores`: how many degree-preserving randomised graphs (>= 2, default 100), the accepted edge switches per edge of each (default 10), and the seed. @example `motifs.motifZScores(g, { randomisations: 200, swapsPerEdge: 20, seed: 1 })` */
 export interface MotifZScoreOptions {
   /** Randomised graphs (default 100). */
   randomisations?: number;

@@ -87,6 +87,7 @@ export function fprAtTpr(inScores: Scores, outScores: Scores, tpr = 0.95): numbe
   return accepted / neg.length;
 }
 
+/** The result of `detectionMetrics`: AUROC, AUPR with in-distribution and with OOD inputs as positives, and the FPR at 95% TPR. @example `const { auroc, auprIn, auprOut, fpr95 } = ood.detectionMetrics(idScores, oodScores)` */
 export interface OodReport {
   auroc: number;
   auprIn: number;
@@ -107,6 +108,7 @@ export function detectionMetrics(inScores: Scores, outScores: Scores): OodReport
   };
 }
 
+/** One bin (lower, upper] of a reliability diagram: its bounds, how many predictions fell in it, and their mean confidence and accuracy (NaN when empty). @example `for (const b of ood.expectedCalibrationError(conf, correct).bins) console.log(b.upper, b.accuracy - b.confidence)` */
 export interface ReliabilityBin {
   lower: number;
   upper: number;
@@ -116,6 +118,7 @@ export interface ReliabilityBin {
   accuracy: number;
 }
 
+/** The result of `expectedCalibrationError`: ECE (the count-weighted mean |accuracy − confidence| over bins), MCE (the largest gap) and the bins of the reliability diagram. @example `const { ece, mce } = ood.expectedCalibrationError(ood.mspScore(logits), correct, { bins: 15 })` */
 export interface CalibrationReport {
   ece: number;
   /** The largest |accuracy − confidence| over non-empty bins. */

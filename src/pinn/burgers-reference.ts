@@ -58,6 +58,7 @@ function cachedRule(n: number): { nodes: Float64Array; logW: Float64Array } {
   return r;
 }
 
+/** Options of `burgersReference` (the Cole-Hopf solution of Raissi et al.'s Burgers problem by Gauss-Hermite quadrature): the viscosity ν (default 0.01/π) and the number of quadrature points (default 200). @example `pinn.burgersReference(t, x, { nu: 0.01 / Math.PI, points: 100 })` */
 export interface BurgersReferenceOptions {
   /** Viscosity (default 0.01 / pi, the paper's). */
   nu?: number;

@@ -14,7 +14,10 @@ import { keep } from '../tensor/tidy';
 import { partial } from './derivatives';
 
 /** A network: a function of the points [N, d] giving [N, m] (a Module or a plain function). */
-export type Field = ((x: Tensor) => Tensor) | { call(x: Tensor): Tensor };
+export type Field = ((x: Tensor) => Tensor) | {
+  /** The network's output [N, m] at the points x [N, d], as `Module.call` gives it. @example `const u = net.call(x)` */
+  call(x: Tensor): Tensor;
+};
 
 /** A target: a constant, a tensor [N] or [N, 1], or a function of the points evaluated once. */
 export type Target = number | Tensor | ((x: Tensor) => Tensor);
@@ -76,6 +79,11 @@ const mse = (a: Tensor, b: Tensor): Tensor => a.sub(b).square().mean();
 export class ResidualTerm implements Term {
   readonly name: string;
   points: Tensor;
+  /**
+   * The PDE residual as a function of the network's output u [N, m] and the points x [N, d] (which require grad, so
+   * `pinn.partial(u, x, ...)` differentiates): a residual [N, 1] or [N], or a list of them for a system.
+   * @example `term.fn(net.call(x), x)`
+   */
   readonly fn: (u: Tensor, x: Tensor) => Tensor | Tensor[];
 
   constructor(points: Tensor, fn: (u: Tensor, x: Tensor) => Tensor | Tensor[], name = 'residual') {

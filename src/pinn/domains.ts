@@ -9,6 +9,7 @@ import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { unitCubePoints, type SampleOptions } from './sampling';
 
+/** How a domain samples points: a `SampleOptions` method, generator or seed, plus the tensor dtype (default float64) and whether the points require grad (default true inside, where derivatives are taken). @example `domain.sampleInterior(10000, { method: 'latinHypercube', seed: 0 })` */
 export interface PointOptions extends SampleOptions {
   /** Tensor dtype (default float64: PINN residuals want the precision). */
   dtype?: 'float32' | 'float64';

@@ -43,6 +43,7 @@ export class InputNormalization extends Module {
   }
 }
 
+/** Options of `pinn.mlp`: the smooth hidden activation ('tanh' default, 'sigmoid', 'silu'), the parameter dtype (default float64), and a domain or box whose bounds an input normalisation maps onto [-1, 1]. @example `pinn.mlp([2, 20, 20, 1], { activation: 'tanh', normalize: domain })` */
 export interface MlpOptions {
   /** Hidden activation (default 'tanh'; PDE residuals need smooth ones). */
   activation?: 'tanh' | 'sigmoid' | 'silu';

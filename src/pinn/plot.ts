@@ -4,6 +4,7 @@
  */
 import { ArgumentError } from '../errors';
 
+/** Options of `heatmapSvg`: title, axis labels and ranges, colour-scale limits (default the data's min and max) and the pixel size of a cell. @example `pinn.heatmapSvg(u, 256, 100, { title: 'u(t, x)', xRange: [-1, 1], yRange: [0, 1] })` */
 export interface HeatmapOptions {
   /** Title above the map. */
   title?: string;

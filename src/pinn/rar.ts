@@ -10,6 +10,7 @@ import { Tensor } from '../tensor/tensor';
 import { keep, tidy } from '../tensor/tidy';
 import type { Field, ResidualTerm } from './conditions';
 
+/** Options of `pinn.rar` (residual-based adaptive refinement, Lu et al. 2021, DeepXDE): how many candidates with the largest residual to add (default 10). @example `pinn.rar(pde, net, candidates, { add: 20 })` */
 export interface RarOptions {
   /** How many candidate points to add (default 10). */
   add?: number;

@@ -6,8 +6,10 @@
 import { getDefaultGenerator, PhiloxStream } from '../backend/philox';
 import { ArgumentError } from '../errors';
 
+/** How unit-cube points are drawn: 'uniform' (pseudo-random, Philox), 'latinHypercube' (one point per stratum of each axis) or 'sobol' (a low-discrepancy sequence). @example `const method: pinn.SamplingMethod = 'sobol'` */
 export type SamplingMethod = 'uniform' | 'latinHypercube' | 'sobol';
 
+/** Options of the unit-cube samplers: the method (default 'uniform'), the generator or a seed for a private one (ignored by Sobol), and the Sobol points skipped (default 1, the origin). @example `pinn.unitCubePoints(1000, 2, { method: 'sobol', skip: 1 })` */
 export interface SampleOptions {
   /** 'uniform' (default), 'latinHypercube' or 'sobol'. */
   method?: SamplingMethod;

@@ -13,6 +13,7 @@ import { tidy } from '../tensor/tidy';
 import type { Field, Term } from './conditions';
 import { AnnealedWeights, weightOf, type LossWeights } from './weights';
 
+/** The Adam phase of `pinn.train`: number of steps, learning rate (default 1e-3) and betas (default [0.9, 0.999]). @example `pinn.train(net, terms, { adam: { steps: 5000, lr: 1e-3 }, lbfgs: false })` */
 export interface AdamPhase {
   /** Number of Adam steps. */
   steps: number;
@@ -22,6 +23,7 @@ export interface AdamPhase {
   betas?: [number, number];
 }
 
+/** The full-batch L-BFGS phase of `pinn.train` (strong-Wolfe line search, PyTorch's defaults): iteration and evaluation budgets, history size, gradient and change tolerances, and lr. @example `pinn.train(net, terms, { adam: { steps: 2000 }, lbfgs: { maxIter: 5000, historySize: 50 } })` */
 export interface LbfgsPhase {
   /** Most L-BFGS iterations in all. */
   maxIter: number;
@@ -52,6 +54,7 @@ export interface TrainLogEntry {
   seconds: number;
 }
 
+/** Options of `pinn.train`: the trainable tensors (and extra ones such as an inverse problem's unknown coefficients), the Adam and L-BFGS phases (false skips one), the term weights (fixed or `AnnealedWeights`), logging, and a time limit on the wall or CPU clock. @example `pinn.train(net, [pde, ic, bc], { adam: { steps: 5000 }, lbfgs: { maxIter: 10000 }, logEvery: 500, onLog: (e) => console.log(e.phase, e.iteration, e.loss) })` */
 export interface TrainOptions {
   /** Trainable tensors (default: the model's parameters when it is a Module) ... */
   params?: Tensor[];
@@ -76,6 +79,7 @@ export interface TrainOptions {
   clock?: 'wall' | 'cpu';
 }
 
+/** What `pinn.train` returns: the log history, the Adam steps and L-BFGS iterations/evaluations done, the time in each phase, the final weighted loss and weights, and why L-BFGS stopped. @example `const r = pinn.train(net, terms, opts); console.log(r.loss, r.lbfgsStop, r.adamSeconds + r.lbfgsSeconds)` */
 export interface TrainResult {
   history: TrainLogEntry[];
   adamSteps: number;

@@ -16,6 +16,7 @@ import { ArgumentError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 
+/** Options of `AnnealedWeights` (learning-rate annealing, Wang, Teng & Perdikaris 2021, Algorithm 1): the reference term (default 'residual'), the moving-average factor alpha in (0, 1] (default 0.9), the update period in Adam steps (default 10) and the starting weights. @example `new pinn.AnnealedWeights({ reference: 'residual', alpha: 0.9, every: 10, initial: { ic: 10 } })` */
 export interface AnnealingOptions {
   /** The term whose gradients set the scale (default 'residual'; its weight stays 1). */
   reference?: string;

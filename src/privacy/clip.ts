@@ -89,6 +89,7 @@ function weightedSum(w: LayerWork, clip: Tensor, scale: number): Tensor[] {
   return w.grads!.map((g, k) => reshape(matmul(reshape(c, [1, n]), reshape(g, [n, -1])), w.params[k].shape));
 }
 
+/** Options of `clipAndSum`: the per-sample norm bound C (one for all parameters, or one per layer for per-layer clipping), whether the loss was a sum or a mean of per-sample losses, and which norm method (ghost or materialised) each layer uses. @example `privacy.clipAndSum(hooks.calls, { maxGradNorm: [0.5, 0.5], lossReduction: 'mean', modeOf: (m, canGhost) => (canGhost ? 'ghost' : 'materialize') })` */
 export interface ClipOptions {
   /** C: the bound on each sample's gradient norm (flat), or one bound per layer (per-layer clipping). */
   maxGradNorm: number | number[];
@@ -97,6 +98,7 @@ export interface ClipOptions {
   modeOf: (m: AnyModule, canGhost: boolean) => NormMode;
 }
 
+/** What `clipAndSum` returns: the clipped sum Σ_n c_n ∇_n for each parameter, each sample's gradient norm before clipping (per layer with per-layer clipping), the norm mode of each layer, and the batch size. @example `const { sums, norms, batchSize } = privacy.clipAndSum(hooks.calls, opts)` */
 export interface ClipResult {
   /** Σ_n c_n ∇_n per parameter. */
   sums: Map<Parameter, Tensor>;

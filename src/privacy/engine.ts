@@ -22,6 +22,7 @@ import { NoiseSource } from './noise';
 import { PoissonDataLoader } from './poisson';
 import { measureModes } from './modes';
 
+/** Options of `makePrivate` (DP-SGD, Abadi et al. 2016, as Opacus's PrivacyEngine): the noise multiplier σ or a target ε over planned epochs, δ, the clipping bound C (flat or per layer), the accountant ('rdp' or 'prv'), Poisson sampling, virtual steps over physical batches, the norm method, the loss reduction, a debugging seed (not private) and an ε ceiling. @example `privacy.makePrivate(model, optimizer, loader, { targetEpsilon: 3, delta: 1e-5, epochs: 10, maxGradNorm: 1 })` */
 export interface MakePrivateOptions {
   /** σ: noise std in units of maxGradNorm. Give this or targetEpsilon. */
   noiseMultiplier?: number;

@@ -8,6 +8,7 @@ import { DataLoader, type DataLoaderOptions } from '../data/loader';
 import type { Dataset } from '../data/dataset';
 import { NoiseSource } from './noise';
 
+/** Options of `PoissonDataLoader`: a DataLoader's options without batchSize/shuffle/dropLast, plus the sampling rate q (each example joins each batch with probability q), the batches per epoch (default round(1/q)) and the source of the draws. @example `new privacy.PoissonDataLoader(dataset, { sampleRate: 0.01, steps: 100 })` */
 export interface PoissonOptions<T, B> extends Omit<DataLoaderOptions<T, B>, 'batchSize' | 'shuffle' | 'dropLast'> {
   /** q: the probability that a given example joins a given batch. */
   sampleRate: number;

@@ -28,6 +28,7 @@ import type { Callback, OptimizerLike, StepLogs, TrainContext } from './types';
 /** What to do when the trigger detector signals a drift. */
 export type DriftPolicy = 'alert' | 'resetOptimizer' | 'retrain' | 'rollback';
 
+/** One DriftMonitor event (also a metrics.jsonl line): its kind (detector drift or warning, embedding shift, deferred retrain), stream position, fit step, the detector or test that fired, its evidence, and the policies run. @example `new train.DriftMonitor({ detectors: new drift.ADWIN(), onEvent: (e) => console.log(e.kind, e.position, e.detector, e.actions) })` */
 export interface DriftEvent {
   /** 'drift' and 'warning' come from detectors, 'shift' from the embedding test, 'retrain' marks a deferred retrain (retrainAfter). */
   kind: 'drift' | 'warning' | 'shift' | 'retrain';
@@ -43,6 +44,7 @@ export interface DriftEvent {
   actions: DriftPolicy[];
 }
 
+/** DriftMonitor's shift test on embeddings (Rabanser et al. 2019, "Failing Loudly"): 'mmd' (permutation test, default) or 'ks' (per feature, Bonferroni), the reference and recent window sizes, how often it tests, the significance, and the MMD permutations. @example `new train.DriftMonitor({ detectors: new drift.ADWIN(), shiftTest: { test: 'mmd', referenceSize: 500, windowSize: 200, alpha: 0.01 } })` */
 export interface ShiftTestOptions {
   /** 'mmd' (default; for embeddings) or 'ks' (per feature, Bonferroni). */
   test?: 'mmd' | 'ks';
@@ -58,6 +60,7 @@ export interface ShiftTestOptions {
   numPermutations?: number;
 }
 
+/** DriftMonitor's options: the detectors and the signal fed to them inside fit(), the policies ('alert', 'resetOptimizer', 'retrain', 'rollback') and which detector triggers them, the model/optimizer/loss used outside fit(), the retrain window and schedule, the rollback snapshot period, where events are logged, an event callback, and an optional shift test on embeddings. @example `new train.DriftMonitor({ detectors: { ddm: new drift.DDM() }, signal: 'error', policies: ['alert', 'retrain'], loss, windowSize: 2000 })` */
 export interface DriftMonitorOptions {
   /** One detector, or several by name. Each sees every value. */
   detectors: DriftDetector | Record<string, DriftDetector>;

@@ -14,6 +14,7 @@ import { ctcGreedyDecode } from '../../losses/ctc';
 import { assertTensor } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 
+/** CtcBlankMonitor's options: the blank class (default 0), the blank rate that counts as a stalled update (default 1, only blanks), the consecutive stalled updates before it warns (default 50), and a warning callback. @example `new train.CtcBlankMonitor({ blank: 0, threshold: 0.99, patience: 100, onWarning: console.warn })` */
 export interface CtcBlankMonitorOptions {
   /** The blank class (default 0). */
   blank?: number;
@@ -25,6 +26,7 @@ export interface CtcBlankMonitorOptions {
   onWarning?: (message: string) => void;
 }
 
+/** One CtcBlankMonitor update: the step, the share of valid frames whose argmax is the blank, the mean greedy-decode length, and the loss when given. @example `const last = monitor.records.at(-1); console.log(last?.blankRate, last?.meanOutputLength)` */
 export interface CtcBlankRecord {
   step: number;
   /** Share of valid frames whose most likely class is the blank. */
@@ -36,6 +38,7 @@ export interface CtcBlankRecord {
 }
 
 /**
+ * Watches a CTC model's log-probabilities for the blank stall and warns when it persists.
  * @example
  * const monitor = new train.CtcBlankMonitor({ patience: 100 });
  * // in the training loop, after the forward pass:
