@@ -19,7 +19,7 @@ const FACTORIES = {
   KSWIN: (o: object) => new KSWIN(o),
 } as const;
 
-/** The class name of a drift detector ('PageHinkley', 'ADWIN', 'DDM', 'EDDM', 'HDDM_A', 'HDDM_W' or 'KSWIN'), as `createDetector` and the DriftMonitor take it. @example `const name: drift.DetectorName = 'ADWIN'` */
+/** The class name of a drift detector ('PageHinkley', 'ADWIN', 'DDM', 'EDDM', 'HDDM_A', 'HDDM_W' or 'KSWIN'), as `createDetector` takes it. @example `const name: drift.DetectorName = 'ADWIN'` */
 export type DetectorName = keyof typeof FACTORIES;
 
 /** Every detector's name, in a fixed order. @example `for (const n of drift.DETECTOR_NAMES) console.log(n, drift.createDetector(n).stateDict().options)` */

@@ -23,7 +23,7 @@ export interface AdamPhase {
   betas?: [number, number];
 }
 
-/** The full-batch L-BFGS phase of `pinn.train` (strong-Wolfe line search, PyTorch's defaults): iteration and evaluation budgets, history size, gradient and change tolerances, and lr. @example `pinn.train(net, terms, { adam: { steps: 2000 }, lbfgs: { maxIter: 5000, historySize: 50 } })` */
+/** The full-batch L-BFGS phase of `pinn.train` (strong-Wolfe line search): iteration and evaluation budgets (maxEval default 1.25 maxIter, as PyTorch), history size, gradient and change tolerances, and lr. @example `pinn.train(net, terms, { adam: { steps: 2000 }, lbfgs: { maxIter: 5000, historySize: 50 } })` */
 export interface LbfgsPhase {
   /** Most L-BFGS iterations in all. */
   maxIter: number;
