@@ -92,7 +92,7 @@ const median = (xs) => {
 
 /** A load average above this per core means other jobs shared the CPUs (bench/lib/report.ts says the same). */
 const LOADED_PER_CORE = 0.5;
-/** A median 1-thread CPU ÷ wall below this means the runs did not get a whole core. */
+/** A median 1-thread CPU ÷ wall below this means the runs did not get a whole core (bench/lib/report.ts uses the same rule). */
 const LOADED_CORE_SHARE = 0.8;
 
 /** The run's load caveat, from meta.load and the rows' CPU ÷ wall figures. */
@@ -107,7 +107,9 @@ function loadLine(bench) {
   const hasLoad = typeof start === 'number' && typeof end === 'number' && typeof cores === 'number';
   const loadText = hasLoad ? `1-minute load average ${sig(start)} at the start and ${sig(end)} at the end on ${cores} cores` : 'no load average recorded';
   const shareText = share === null ? '' : `; the median 1-thread run got ${sig(share)} of a core, CPU time ÷ wall time`;
-  const loaded = (hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE) || (share !== null && share < LOADED_CORE_SHARE);
+  // The CPU share decides where the rows have it: the load average counts the bench's own
+  // processes (and the minute before it started), so it reads high on a quiet machine too.
+  const loaded = share !== null ? share < LOADED_CORE_SHARE : hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE;
   return loaded
     ? `**This run was made on a loaded machine** (${loadText}${shareText}): other jobs shared the CPUs, so absolute figures are low and ` +
       'spreads wide; the ratios, paired per round, are what this run can say. Re-run `npm run bench` on a quiet machine before quoting absolute figures.'
