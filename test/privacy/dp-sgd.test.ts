@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { captureGrads } from '../../src/privacy/grad-sample';
 import * as L from '../../src/index';
 import { data, nn, optim, privacy } from '../../src/index';
 
@@ -16,11 +17,9 @@ function smallCnn(): L.nn.Sequential {
 function record(model: L.nn.Module, x: L.Tensor, y: L.Tensor): privacy.LayerCall[] {
   const hooks = new privacy.GradSampleHooks(model);
   const loss = L.crossEntropy(model.call(x) as L.Tensor, y, { reduction: 'sum' });
-  const calls = hooks.calls;
-  const gs = L.grad(loss, calls.map((c) => c.output));
-  calls.forEach((c, i) => { c.grad = gs[i]; });
+  captureGrads(loss, hooks.calls);
   hooks.remove();
-  return calls;
+  return hooks.calls;
 }
 
 describe('ghost clipping', () => {

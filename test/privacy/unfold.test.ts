@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { captureGrads } from '../../src/privacy/grad-sample';
 import * as L from '../../src/index';
 import { nn, privacy } from '../../src/index';
 
@@ -9,11 +10,9 @@ function record(model: L.nn.Module, x: L.Tensor): privacy.LayerCall[] {
   const hooks = new privacy.GradSampleHooks(model);
   const out = model.call(x.detach().requiresGrad_()) as L.Tensor;
   const loss = L.sum(L.mul(out, out));
-  const calls = hooks.calls;
-  const gs = L.grad(loss, calls.map((c) => c.output));
-  calls.forEach((c, i) => { c.grad = gs[i]; });
+  captureGrads(loss, hooks.calls);
   hooks.remove();
-  return calls;
+  return hooks.calls;
 }
 
 describe('conv per-sample work without a graph (patches by strided copy, weight gradients by the native kernel)', () => {
