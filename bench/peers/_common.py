@@ -190,22 +190,6 @@ def value_result(case, value, unit, **extra):
     return r
 
 
-def rate(flops, ms):
-    return flops / (ms * 1e-3) / 1e9
-
-
-def gflops_extra(flops, samples):
-    """GFLOP/s derived from the ms samples (best = from the min time)."""
-    return {
-        "flops": flops,
-        "gflops": {
-            "min": rate(flops, max(samples)),
-            "median": rate(flops, statistics.median(samples)),
-            "max": rate(flops, min(samples)),
-        },
-    }
-
-
 def read_idx(path):
     with gzip.open(path, "rb") as f:
         data = f.read()

@@ -1,8 +1,9 @@
-"""PyTorch peer for Lattice's benchmark (docs/bench-workloads.md, W1..W10).
+"""PyTorch peer for Lattice's benchmark (docs/bench-workloads.md: W2, W3, W4, W10).
 
     /usr/bin/python3 torch_bench.py <workload> [--threads N] [--reps R] [--quick] [--steps N]
 
-workloads: gemm mlp cnn deep ctc conv adam norms overhead memory
+workloads: mlp cnn deep memory (the quality and memory figures; the timed rows of every
+workload run in bench/peers/worker.py's interleaved rounds)
 Prints exactly one JSON object on stdout; progress goes to stderr.
 Run it with Debian's python3 (the one that has python3-torch), not pyenv's.
 """
@@ -14,10 +15,7 @@ import sys
 import time
 
 from _common import (
-    GEMM_SHAPES,
     emit,
-    gemm_case,
-    gflops_extra,
     load_fashion_mnist,
     log,
     machine_info,
@@ -29,7 +27,7 @@ from _common import (
     value_result,
 )
 
-WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead", "memory"]
+WORKLOADS = ["mlp", "cnn", "deep", "memory"]
 
 # Thread counts are read by OpenMP/OpenBLAS when torch loads, so the CLI is
 # parsed before the import.
@@ -138,26 +136,6 @@ def train_report(name, model, lr, batch, args, quick_steps, images_2d):
         results.append(value_result("test_accuracy_partial", acc, "%", after=f"{steps} steps"))
     results.append(value_result("final_train_loss", last_loss, "nats"))
     log(f"{name}: step {results[0]['median']:.2f} ms, acc {acc:.2f}%")
-    return results
-
-
-# ---------------------------------------------------------------- W1
-
-def bench_gemm(args):
-    g = torch.Generator().manual_seed(0)
-    results = []
-    for m, k, n in GEMM_SHAPES:
-        if args.quick and m * k * n > 1024 ** 3:
-            continue
-        a = torch.randn(m, k, generator=g)
-        b = torch.randn(k, n, generator=g)
-        out = torch.empty(m, n)
-        samples, inner = time_ms(lambda: torch.mm(a, b, out=out), args.reps)
-        case = gemm_case(m, k, n)
-        res = timing_result(case, samples, inner=inner, shape={"M": m, "K": k, "N": n})
-        res.update(gflops_extra(2 * m * n * k, samples))
-        log(f"torch {case}: {res['median']:.3f} ms {res['gflops']['median']:.1f} GFLOP/s")
-        results.append(res)
     return results
 
 
@@ -373,176 +351,8 @@ def bench_deep(args):
     return results
 
 
-# ---------------------------------------------------------------- W5
-
-def bench_ctc(args):
-    T, N, C, S = 100, 16, 28, 20
-    g = torch.Generator().manual_seed(0)
-    log_probs = torch.randn(T, N, C, generator=g).log_softmax(2).detach().requires_grad_()
-    targets = torch.randint(1, C, (N, S), generator=g)
-    in_len = torch.full((N,), T, dtype=torch.long)
-    tg_len = torch.full((N,), S, dtype=torch.long)
-
-    def fwd():
-        with torch.no_grad():
-            F.ctc_loss(log_probs, targets, in_len, tg_len, blank=0, reduction="mean")
-
-    def fwd_bwd():
-        log_probs.grad = None
-        F.ctc_loss(log_probs, targets, in_len, tg_len, blank=0, reduction="mean").backward()
-
-    shape = {"T": T, "N": N, "C": C, "S": S, "blank": 0, "reduction": "mean"}
-    s1, i1 = time_ms(fwd, args.reps)
-    s2, i2 = time_ms(fwd_bwd, args.reps)
-    log(f"ctc fwd {timing_result('', s1)['median']:.3f} ms, fwd+bwd {timing_result('', s2)['median']:.3f} ms")
-    return [
-        timing_result("forward", s1, inner=i1, shape=shape),
-        timing_result("forward_backward", s2, inner=i2, shape=shape,
-                      note="input: log_probs leaf (already log-softmaxed); grad w.r.t. log_probs"),
-    ]
-
-
-# ---------------------------------------------------------------- W6
-
-def bench_conv(args):
-    N, Cin, Cout, H, W, K = 32, 64, 64, 32, 32, 3
-    torch.manual_seed(0)
-    conv = nn.Conv2d(Cin, Cout, K, padding=1)
-    x = torch.randn(N, Cin, H, W)
-    xg = x.clone().requires_grad_()
-    gy = torch.randn(N, Cout, H, W)
-    flops = 2 * N * Cout * H * W * Cin * K * K
-
-    def fwd():
-        with torch.no_grad():
-            conv(x)
-
-    def fwd_bwd():
-        xg.grad = None
-        conv.weight.grad = None
-        conv.bias.grad = None
-        conv(xg).backward(gy)
-
-    shape = {"N": N, "Cin": Cin, "Cout": Cout, "H": H, "W": W, "K": K, "padding": 1, "layout": "NCHW", "bias": True}
-    try:  # which convolution implementation torch dispatches to (oneDNN expected)
-        shape["torch_conv_backend"] = str(torch._C._select_conv_backend(
-            x, conv.weight, conv.bias, (1, 1), (1, 1), (1, 1), False, (0, 0), 1)).split(".")[-1]
-    except Exception:
-        pass
-    s1, i1 = time_ms(fwd, args.reps)
-    s2, i2 = time_ms(fwd_bwd, args.reps)
-    r1 = timing_result("forward", s1, inner=i1, shape=shape)
-    r1.update(gflops_extra(flops, s1))
-    r2 = timing_result("forward_backward", s2, inner=i2, shape=shape,
-                       note="grads for input, weight and bias; flops counted as 3x forward")
-    r2.update(gflops_extra(3 * flops, s2))
-    log(f"conv fwd {r1['median']:.2f} ms ({r1['gflops']['median']:.1f} GFLOP/s), fwd+bwd {r2['median']:.2f} ms")
-    return [r1, r2]
-
-
-# ---------------------------------------------------------------- W7
-
-def bench_adam(args):
-    g = torch.Generator().manual_seed(0)
-    results = []
-    for name, cls, kw in (
-        ("adam", torch.optim.Adam, {}),
-        ("adamw", torch.optim.AdamW, {"weight_decay": 0.01}),
-    ):
-        params = [torch.randn(100_000, generator=g).requires_grad_() for _ in range(100)]
-        for p in params:
-            p.grad = torch.randn(100_000, generator=g)
-        opt = cls(params, lr=1e-3, foreach=True, **kw)
-        samples, inner = time_ms(opt.step, args.reps, warmup=3)
-        results.append(timing_result(name, samples, inner=inner, params=10_000_000, tensors=100,
-                                     foreach=True, options={"lr": 1e-3, **kw}))
-        log(f"{name}: {results[-1]['median']:.2f} ms/step")
-    return results
-
-
-# ---------------------------------------------------------------- W8
-
-def bench_norms(args):
-    torch.manual_seed(0)
-    results = []
-    cases = (
-        ("layernorm", nn.LayerNorm(1024), (4096, 1024)),
-        ("batchnorm2d", nn.BatchNorm2d(64), (32, 64, 32, 32)),
-    )
-    for name, mod, shape in cases:
-        mod.train()
-        x = torch.randn(*shape).requires_grad_()
-        gy = torch.randn(*shape)
-
-        def fwd():
-            with torch.no_grad():
-                mod(x)
-
-        def fwd_bwd():
-            x.grad = None
-            mod.weight.grad = None
-            mod.bias.grad = None
-            mod(x).backward(gy)
-
-        s1, i1 = time_ms(fwd, args.reps)
-        s2, i2 = time_ms(fwd_bwd, args.reps)
-        results.append(timing_result(f"{name}.forward", s1, inner=i1, shape=list(shape)))
-        results.append(timing_result(f"{name}.forward_backward", s2, inner=i2, shape=list(shape),
-                                     note="training mode; grads for input, weight, bias"))
-        log(f"{name}: fwd {results[-2]['median']:.2f} ms, fwd+bwd {results[-1]['median']:.2f} ms")
-    return results
-
-
-# ---------------------------------------------------------------- W9
-
-def bench_overhead(args):
-    a = torch.randn(8)
-    b = torch.randn(8)
-    s_add, i_add = time_ms(lambda: a + b, args.reps)
-    us = lambda xs: [x * 1e3 for x in xs]  # noqa: E731  ms -> µs
-
-    ag = torch.randn(8, requires_grad=True)
-    bg = torch.randn(8, requires_grad=True)
-
-    def add_sum_backward():
-        ag.grad = None
-        bg.grad = None
-        (ag + bg).sum().backward()
-
-    s_asb, i_asb = time_ms(add_sum_backward, args.reps)
-
-    chain = 1000
-    ones = torch.ones(8)
-    fwd_samples, bwd_samples = [], []
-    reps = max(args.reps, 10)
-    for r in range(reps + 3):
-        ag.grad = None
-        bg.grad = None
-        t0 = time.perf_counter()
-        y = ag
-        for _ in range(chain):
-            y = y + bg
-        t1 = time.perf_counter()
-        y.backward(ones)
-        t2 = time.perf_counter()
-        if r >= 3:  # first 3 chains are warm-up
-            fwd_samples.append((t1 - t0) * 1e6 / chain)
-            bwd_samples.append((t2 - t1) * 1e6 / chain)
-    results = [
-        timing_result("add_8", us(s_add), "us", inner=i_add, note="a + b, [8] float32, no grad"),
-        timing_result("add_sum_backward_8", us(s_asb), "us", inner=i_asb,
-                      note="(a + b).sum().backward(), a and b require grad; per iteration"),
-        timing_result("chain1000_forward", fwd_samples, "us", note="y = y + b, 1000 times, [8], requires grad; per op"),
-        timing_result("chain1000_backward", bwd_samples, "us", note="y.backward(ones) over that chain; per op"),
-    ]
-    log("overhead: " + ", ".join(f"{r['case']} {r['median']:.2f} us" for r in results))
-    return results
-
-
 BENCHES = {
-    "gemm": bench_gemm, "mlp": bench_mlp, "cnn": bench_cnn, "deep": bench_deep, "ctc": bench_ctc,
-    "conv": bench_conv, "adam": bench_adam, "norms": bench_norms, "overhead": bench_overhead,
-    "memory": bench_memory,
+    "mlp": bench_mlp, "cnn": bench_cnn, "deep": bench_deep, "memory": bench_memory,
 }
 
 
