@@ -69,6 +69,13 @@ export interface MobileNetV2Options extends FactoryOptions {
   widthMult?: number;
   /** Dropout before the classifier (default 0.2). */
   dropout?: number;
+  /**
+   * The stages as torchvision's `inverted_residual_setting`: rows [t, c, n, s] (expansion, channels,
+   * repeats, first stride); default the paper's table 2 (seven rows, 16 to 320 channels).
+   */
+  invertedResidualSetting?: number[][];
+  /** Channel counts are rounded to multiples of this (torchvision's `round_nearest`, default 8). */
+  roundNearest?: number;
 }
 
 /**
@@ -86,12 +93,17 @@ export class MobileNetV2 extends Module {
     if (!(typeof widthMult === 'number' && widthMult > 0)) throw new ArgumentError(`MobileNetV2: widthMult must be a positive number, got ${String(widthMult)}`);
     const factory: FactoryOptions = { dtype: opts.dtype, generator: opts.generator };
     // t (expansion), c (channels), n (repeats), s (first stride): the paper's table 2.
-    const setting = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
-    let input = makeDivisible(32 * widthMult, 8);
-    const last = makeDivisible(1280 * Math.max(1, widthMult), 8);
+    const setting = opts.invertedResidualSetting ?? [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+    if (!Array.isArray(setting) || setting.length === 0 || setting.some((row) => !Array.isArray(row) || row.length !== 4 || row.some((v) => !(typeof v === 'number' && v > 0)))) {
+      throw new ArgumentError(`MobileNetV2: invertedResidualSetting must be a non-empty list of [t, c, n, s] rows of positive numbers, got ${JSON.stringify(setting)}`);
+    }
+    const divisor = opts.roundNearest ?? 8;
+    if (!Number.isInteger(divisor) || divisor < 1) throw new ArgumentError(`MobileNetV2: roundNearest must be a positive integer, got ${String(divisor)}`);
+    let input = makeDivisible(32 * widthMult, divisor);
+    const last = makeDivisible(1280 * Math.max(1, widthMult), divisor);
     const layers: Module[] = [convBnRelu6(3, input, 3, 2, 1, factory)];
     for (const [t, c, n, s] of setting) {
-      const output = makeDivisible(c * widthMult, 8);
+      const output = makeDivisible(c * widthMult, divisor);
       for (let i = 0; i < n; i++) {
         layers.push(new InvertedResidual(input, output, i === 0 ? s : 1, t, factory));
         input = output;

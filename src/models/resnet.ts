@@ -25,6 +25,11 @@ export interface ResNetOptions extends FactoryOptions {
   numClasses?: number;
   /** Start each block's last BatchNorm at weight 0, so blocks begin as identities (default false). */
   zeroInitResidual?: boolean;
+  /**
+   * Planes of the four stages (default torchvision's [64, 128, 256, 512]; the stem has widths[0] channels).
+   * Narrower stages make small models for small data; a state dict from torchvision needs the default.
+   */
+  widths?: [number, number, number, number];
 }
 
 type Block = BasicBlock | Bottleneck;
@@ -88,7 +93,7 @@ export class Bottleneck extends Module {
 
 /**
  * The ResNet trunk: a 7x7 stride-2 stem and max pool, four stages of blocks (64, 128, 256, 512
- * planes; stages 2–4 halve the resolution), global average pooling and `fc`. Input
+ * planes unless `widths` says otherwise; stages 2–4 halve the resolution), global average pooling and `fc`. Input
  * [N, 3, H, W] (any H, W >= 32), output [N, numClasses]. Use the factories.
  * @example const net = models.resnet18({ numClasses: 5 }); const logits = net.call(images)
  */
@@ -108,9 +113,13 @@ export class ResNet extends Module {
     super();
     const numClasses = opts?.numClasses ?? 1000;
     if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`ResNet: numClasses must be a positive integer, got ${String(numClasses)}`);
+    const widths = opts?.widths ?? [64, 128, 256, 512];
+    if (!Array.isArray(widths) || widths.length !== 4 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
+      throw new ArgumentError(`ResNet: widths must be 4 positive integers (the stages' planes), got ${JSON.stringify(widths)}`);
+    }
     const factory: FactoryOptions = { dtype: opts?.dtype, generator: opts?.generator };
     const expansion = block === 'basic' ? BasicBlock.expansion : Bottleneck.expansion;
-    let inplanes = 64;
+    let inplanes = widths[0];
     const stage = (planes: number, blocks: number, stride: number): Sequential => {
       let downsample: Sequential | null = null;
       if (stride !== 1 || inplanes !== planes * expansion) {
@@ -123,13 +132,13 @@ export class ResNet extends Module {
       for (let i = 1; i < blocks; i++) list.push(make(inplanes, 1, null));
       return new Sequential(...list);
     };
-    this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false, ...factory });
-    this.bn1 = new BatchNorm2d(64, { dtype: opts?.dtype });
-    this.layer1 = stage(64, layers[0], 1);
-    this.layer2 = stage(128, layers[1], 2);
-    this.layer3 = stage(256, layers[2], 2);
-    this.layer4 = stage(512, layers[3], 2);
-    this.fc = new Linear(512 * expansion, numClasses, factory);
+    this.conv1 = new Conv2d(3, widths[0], 7, { stride: 2, padding: 3, bias: false, ...factory });
+    this.bn1 = new BatchNorm2d(widths[0], { dtype: opts?.dtype });
+    this.layer1 = stage(widths[0], layers[0], 1);
+    this.layer2 = stage(widths[1], layers[1], 2);
+    this.layer3 = stage(widths[2], layers[2], 2);
+    this.layer4 = stage(widths[3], layers[3], 2);
+    this.fc = new Linear(widths[3] * expansion, numClasses, factory);
     // torchvision's init: Kaiming-normal (fan out, relu) convolutions; BatchNorm weight 1, bias 0.
     for (const m of this.modules() as AnyModule[]) {
       if (m instanceof Conv2d) init.kaimingNormal(m.weight, { mode: 'fanOut', nonlinearity: 'relu', generator: opts?.generator });
