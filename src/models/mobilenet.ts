@@ -94,8 +94,10 @@ export class MobileNetV2 extends Module {
     const factory: FactoryOptions = { dtype: opts.dtype, generator: opts.generator };
     // t (expansion), c (channels), n (repeats), s (first stride): the paper's table 2.
     const setting = opts.invertedResidualSetting ?? [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
-    if (!Array.isArray(setting) || setting.length === 0 || setting.some((row) => !Array.isArray(row) || row.length !== 4 || row.some((v) => !(typeof v === 'number' && v > 0)))) {
-      throw new ArgumentError(`MobileNetV2: invertedResidualSetting must be a non-empty list of [t, c, n, s] rows of positive numbers, got ${JSON.stringify(setting)}`);
+    // t may be fractional (hidden width = round(inp * t)); c and n are counts; InvertedResidual checks s.
+    const badRow = (row: unknown): boolean => !Array.isArray(row) || row.length !== 4 || !(typeof row[0] === 'number' && row[0] > 0) || !row.slice(1, 3).every((v) => Number.isInteger(v) && v > 0);
+    if (!Array.isArray(setting) || setting.length === 0 || setting.some(badRow)) {
+      throw new ArgumentError(`MobileNetV2: invertedResidualSetting must be a non-empty list of [t, c, n, s] rows (t > 0, c and n positive integers), got ${JSON.stringify(setting)}`);
     }
     const divisor = opts.roundNearest ?? 8;
     if (!Number.isInteger(divisor) || divisor < 1) throw new ArgumentError(`MobileNetV2: roundNearest must be a positive integer, got ${String(divisor)}`);
