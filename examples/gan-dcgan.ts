@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   console.log(`\n${steps} steps per variant, total ${((performance.now() - started) / 1000).toFixed(0)} s; sample grids in ${out}/samples-*.pgm`);
   record.save({ steps, seed, classifierAccuracy: classifier.accuracy, floor, variants },
     `${steps} steps per variant, batch 64; the feature classifier reached ${(100 * classifier.accuracy).toFixed(2)}% test accuracy. ` +
-    'stabilised: spectral norm on the discriminator, TTUR (D 4e-4, G 2e-4) and generator EMA 0.99.\n\n' + table);
+    'The stabilised variant adds spectral norm on the discriminator, TTUR (D 4e-4, G 2e-4) and generator EMA 0.99.\n\n' + table);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
