@@ -5,10 +5,13 @@
 // first batch), Gaussian noise, accounting.
 //
 //   LATTICE_NUM_THREADS=1 npx tsx bench/dp-step.ts [--reps R] [--batch B] [--mode auto|ghost|materialize] [--json out.json]
+// Writes bench/results/figures/dp-step.json (the README's figures).
 import { writeFileSync } from 'node:fs';
+import { startRecord } from './lib/record';
 import { crossEntropy, manualSeed, nn, optim, privacy, rand, randint, tidy, backendInfo } from '../src/index';
 import { data } from '../src/index';
 
+const record = startRecord('dp-step');
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string): string => {
   const i = argv.indexOf(`--${name}`);
@@ -65,3 +68,13 @@ console.log(JSON.stringify(result, null, 1));
 console.log(`| W3 DP-SGD step (batch ${batch}, ${mode}: ${modes}) | plain ${result.plainMs.median.toFixed(1)} ms | DP ${result.dpMs.median.toFixed(1)} ms | ratio ${result.ratio.toFixed(2)}x (minima ${result.ratioOfMinima.toFixed(2)}x) |`);
 const out = arg('json', '');
 if (out) writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
+const ms = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+record.save(result, [
+  `Batch ${batch}, Adam, ${reps} alternating reps after 3 warm-up steps; norms chosen per layer (${mode}): ${modes}.`,
+  '',
+  '| step | ms, median (min–max) |',
+  '| --- | --- |',
+  `| plain | ${ms(result.plainMs)} |`,
+  `| DP-SGD | ${ms(result.dpMs)} |`,
+  `| **DP ÷ plain** | **${result.ratio.toFixed(2)}x** of the medians, ${result.ratioOfMinima.toFixed(2)}x of the minima |`,
+].join('\n'));

@@ -1,10 +1,13 @@
 // Updates per second of every drift detector on a seeded Bernoulli(0.1) error
 // stream (10^6 values; KSWIN, which runs a KS test per update, 10^5).
 // Best of 5 runs after a warm-up; numbers depend on machine load. Run: npx tsx bench/drift-throughput.ts [--json out.json]
+// Writes bench/results/figures/drift-throughput.json (the README's figures).
 import { writeFileSync } from 'node:fs';
+import { startRecord } from './lib/record';
 import { createDetector, DETECTOR_NAMES, type DetectorName } from '../src/drift/index';
 import { bernoulliStream } from './drift-delay';
 
+const record = startRecord('drift-throughput');
 const rows: { detector: string; updatesPerSecond: number; values: number }[] = [];
 // ADWIN also with clock 1 (a cut check after every value): its worst case.
 const cases: [DetectorName, object, string][] = DETECTOR_NAMES.map((n) => [n, {}, n]);
@@ -24,8 +27,8 @@ for (const [name, options, label] of cases) {
   // drifts is read so the loop cannot be dropped as dead code.
   if (drifts < 0) console.log(drifts);
 }
-console.log('| detector | updates/s (best of 5) |');
-console.log('| --- | --- |');
-for (const r of rows) console.log(`| ${r.detector} | ${(r.updatesPerSecond / 1e6).toFixed(2)} M |`);
+const table = ['| detector | updates/s (best of 5) |', '| --- | --- |', ...rows.map((r) => `| ${r.detector} | ${(r.updatesPerSecond / 1e6).toFixed(2)} M |`)].join('\n');
+console.log(table);
+record.save(rows, table);
 const i = process.argv.indexOf('--json');
 if (i > 0) writeFileSync(process.argv[i + 1], JSON.stringify(rows, null, 2));

@@ -9,11 +9,13 @@
 // blank); the model a unidirectional LSTM (32 units) + CtcHead, Adam lr 0.02, batches of 32.
 //
 // Run: LATTICE_NUM_THREADS=1 npx tsx examples/ctc-blank-stall.ts [--steps 150] [--seeds 3] [--out runs/ctc-blank-stall]
+// Writes <out>/report.html and bench/results/figures/ctc-blank-stall.json (the README's figures).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ctcLoss, manualSeed, nn, optim, tidy, train, type Tensor } from '../src/index';
 import { CtcTask } from './ctc-sequences';
+import { startRecord } from '../bench/lib/record';
 
 export interface StallArm {
   name: string;
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const arg = (name: string, fallback: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
   const steps = Number(arg('steps', '150')), seeds = Number(arg('seeds', '3')), out = arg('out', 'runs/ctc-blank-stall');
+  const record = startRecord('ctc-blank-stall');
   const started = performance.now();
   const results: StallRunResult[] = [];
   for (const arm of STALL_ARMS) {
@@ -124,6 +127,8 @@ async function main(): Promise<void> {
     extraCharts: [chart('loss', 'CTC loss (seed 0)', true), chart('blankRate', 'blank-emission rate (seed 0)'), chart('meanOutputLength', 'greedy output length (seed 0)')],
   });
   console.log(`report: ${join(out, 'report.html')}`);
+  const figures = results.map((r) => ({ arm: r.arm, seed: r.seed, blankOnlySteps: r.blankOnlySteps, firstOutputStep: r.firstOutputStep, warned: r.warned, loss45to55: meanLoss(r, 45, 55), seconds: r.seconds }));
+  record.save({ steps, seeds, results: figures }, `${steps} steps per run, ${seeds} seeds per arm.\n\n${table.join('\n')}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

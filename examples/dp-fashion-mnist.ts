@@ -9,7 +9,10 @@
 //
 //   LATTICE_NUM_THREADS=1 npx tsx examples/dp-fashion-mnist.ts [--eps 3] [--epochs 8] [--batch 2048]
 //        [--lr 4] [--clip 0.5] [--baseline-epochs 2] [--budget 600] [--subset N] [--prv] [--cosine]
+//
+// A full run (no --subset) writes bench/results/figures/dp-fashion-mnist.json, the README's figures.
 import { crossEntropy, data, manualSeed, nn, noGrad, optim, privacy, tidy, type Tensor } from '../src/index';
+import { startRecord } from '../bench/lib/record';
 
 export interface DpExampleOptions {
   eps: number; delta: number; epochs: number; batch: number; lr: number; clip: number;
@@ -47,7 +50,7 @@ function accuracy(model: nn.Module, images: Tensor, labels: Tensor): number {
 }
 
 export interface DpExampleResult {
-  private: { accuracy: number; epsilon: number; epsilonPrv: number; noiseMultiplier: number; seconds: number; epochs: number; steps: number };
+  private: { accuracy: number; epsilon: number; epsilonPrv: number; noiseMultiplier: number; sampleRate: number; seconds: number; epochs: number; steps: number };
   baseline: { accuracy: number; seconds: number; epochs: number };
 }
 
@@ -107,7 +110,7 @@ export function runDpExample(o: DpExampleOptions): DpExampleResult {
   for (const ph of priv.accountant.history) { rdp.step(ph); prv.step(ph); }
   const result = {
     accuracy: accuracy(model, xTest, testY), epsilon: rdp.getEpsilon(o.delta), epsilonPrv: prv.getEpsilon(o.delta),
-    noiseMultiplier: priv.noiseMultiplier, seconds: (performance.now() - t0) / 1000, epochs: epochsDone, steps,
+    noiseMultiplier: priv.noiseMultiplier, sampleRate: priv.sampleRate, seconds: (performance.now() - t0) / 1000, epochs: epochsDone, steps,
   };
   log(`private:     ${result.epochs} epochs (${steps} steps), test accuracy ${(100 * result.accuracy).toFixed(2)}%, ε = ${result.epsilon.toFixed(3)} (RDP) / ${result.epsilonPrv.toFixed(3)} (PRV) at δ = ${o.delta}, ${result.seconds.toFixed(0)} s`);
   priv.detach();
@@ -122,9 +125,25 @@ if (isMain) {
     return i >= 0 ? Number(argv[i + 1]) : fallback;
   };
   const subset = num('subset', 0);
-  runDpExample({
+  const record = startRecord('dp-fashion-mnist');
+  const options: DpExampleOptions = {
     eps: num('eps', 3), delta: 1e-5, epochs: num('epochs', 8), batch: num('batch', 2048), lr: num('lr', 4), clip: num('clip', 0.5),
     baselineEpochs: num('baseline-epochs', 2), budgetSeconds: num('budget', 600), subset: subset || undefined,
     accountant: argv.includes('--prv') ? 'prv' : 'rdp', cosine: argv.includes('--cosine'),
-  });
+  };
+  const result = runDpExample(options);
+  // A subset run is a quick trial: its figures are not the README's.
+  if (!subset) record.save({ options, ...result }, dpMarkdown(options, result));
+}
+
+/** The README's table of a run: the non-private baseline and DP-SGD, with the settings that made them. */
+export function dpMarkdown(o: DpExampleOptions, r: DpExampleResult): string {
+  const p = r.private, pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+  return [
+    `| model | optimizer, batch | epochs (steps) | test accuracy | ε at δ = ${o.delta.toExponential(0)} (RDP / PRV) | seconds |`,
+    '| --- | --- | --- | --- | --- | --- |',
+    `| non-private | SGD lr 0.05, momentum 0.9, batches of 256 | ${r.baseline.epochs} | ${pct(r.baseline.accuracy)} | — | ${r.baseline.seconds.toFixed(0)} |`,
+    `| DP-SGD (σ = ${p.noiseMultiplier.toFixed(3)}, C = ${o.clip}${o.cosine ? ', cosine lr' : ''}) | SGD lr ${o.lr}, momentum 0.9, Poisson batches of ${o.batch} expected (q = ${p.sampleRate.toFixed(4)}) | ` +
+      `${p.epochs} (${p.steps}) | **${pct(p.accuracy)}** | **${p.epsilon.toFixed(2)} / ${p.epsilonPrv.toFixed(2)}** | ${p.seconds.toFixed(0)} |`,
+  ].join('\n');
 }

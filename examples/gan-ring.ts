@@ -12,10 +12,12 @@
 // mode; a mode is covered by at least one high-quality sample.
 //
 // Run: LATTICE_NUM_THREADS=1 npx tsx examples/gan-ring.ts [--steps 2000] [--seeds 5] [--variants plain,wgangp,sn] [--out runs/gan-ring]
+// Writes <out>/report.html and bench/results/figures/gan-ring.json (the README's figures).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gan, manualSeed, nn, noGrad, optim, randn, train } from '../src/index';
+import { startRecord } from '../bench/lib/record';
 
 export type RingVariant = 'plain' | 'wgangp' | 'sn';
 export const RING_VARIANTS: readonly RingVariant[] = ['plain', 'wgangp', 'sn'];
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps', '2000')), seeds = Number(arg('seeds', '5'));
   const variants = arg('variants', RING_VARIANTS.join(',')).split(',') as RingVariant[];
   const out = arg('out', 'runs/gan-ring');
+  const record = startRecord('gan-ring');
   const started = performance.now();
   const results: RingRunResult[] = [];
   for (const variant of variants) {
@@ -119,12 +122,13 @@ async function main(): Promise<void> {
       console.log(`${variant.padEnd(7)} seed ${seed}: ${r.modesCovered}/8 modes, ${(100 * r.highQualityFraction).toFixed(1)}% high quality (${r.seconds.toFixed(1)} s)`);
     }
   }
+  const label: Record<RingVariant, string> = { plain: 'plain (non-saturating)', wgangp: 'WGAN-GP (λ 0.1, 2 critic steps)', sn: 'spectral norm' };
   const table = ['| variant | seeds with 8/8 modes and >= 80% HQ | modes covered (per seed) | high-quality % (per seed) | mean HQ % |', '| --- | --- | --- | --- | --- |'];
   for (const variant of variants) {
     const rs = results.filter((r) => r.variant === variant);
     const ok = rs.filter((r) => r.modesCovered === 8 && r.highQualityFraction >= 0.8).length;
     const meanHq = rs.reduce((s, r) => s + r.highQualityFraction, 0) / rs.length;
-    table.push(`| ${variant} | ${ok}/${rs.length} | ${rs.map((r) => r.modesCovered).join(', ')} | ${rs.map((r) => (100 * r.highQualityFraction).toFixed(1)).join(', ')} | ${(100 * meanHq).toFixed(1)} |`);
+    table.push(`| ${label[variant]} | ${ok}/${rs.length} | ${rs.map((r) => r.modesCovered).join(', ')} | ${rs.map((r) => (100 * r.highQualityFraction).toFixed(1)).join(', ')} | ${(100 * meanHq).toFixed(1)} |`);
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`\n${table.join('\n')}\n\n${steps} steps per run, total ${seconds.toFixed(0)} s`);
@@ -137,6 +141,8 @@ async function main(): Promise<void> {
     extraCharts: [['Samples of each variant, seed 0 (red crosses: the modes)', scatterSpec(firstSeed)], ['Losses, seed 0', lossSpec(firstSeed)], ['Gradient norms, seed 0', gradSpec(firstSeed)]],
   });
   console.log(`report: ${join(out, 'report.html')}`);
+  const figures = results.map((r) => ({ variant: r.variant, seed: r.seed, modesCovered: r.modesCovered, highQualityFraction: r.highQualityFraction, seconds: r.seconds }));
+  record.save({ steps, seeds, results: figures }, `${steps} steps per run, ${seeds} seeds per variant; HQ: high-quality samples (within 3 std of a mode).\n\n${table.join('\n')}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

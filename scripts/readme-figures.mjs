@@ -4,13 +4,17 @@
 //   (the `summary` record that `lattice train` appends to its metrics.jsonl);
 // - between <!-- figures:bench --> and <!-- /figures:bench -->: bench/results/latest.json, the last
 //   full `npm run bench` (schema lattice-bench/2): per row Lattice against the best peer, the ratio
-//   with its min-max and the bench's own verdict (bench/lib/verdict.mjs), the run's load and peak.
+//   with its min-max and the bench's own verdict (bench/lib/verdict.mjs), the run's load and peak;
+// - between <!-- figures:NAME --> and <!-- /figures:NAME --> for any other NAME: the record
+//   bench/results/figures/NAME.json (schema lattice-figures/1) that an example or a bench wrote
+//   through bench/lib/record.ts: a provenance line (command, date, machine, threads, load, CPU and
+//   wall seconds) and the record's own Markdown. A block whose record is missing is an error.
 //
-//   node scripts/readme-figures.mjs [--bench <results.json>] [--run <run folder>] [--check]
+//   node scripts/readme-figures.mjs [--bench <results.json>] [--run <run folder>] [--figures <dir>] [--check]
 //
-// Defaults: bench/results/latest.json (an older schema is refused); and the newest runs/<folder>
-// whose summary is the default `npm start` configuration. --check writes nothing and exits
-// with 1 when the README is not what the inputs give (the script's test uses it).
+// Defaults: bench/results/latest.json (an older schema is refused); the newest runs/<folder>
+// whose summary is the default `npm start` configuration; bench/results/figures. --check writes
+// nothing and exits with 1 when the README is not what the inputs give (the script's test uses it).
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +23,14 @@ import { verdict } from '../bench/lib/verdict.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function parseArgs(argv) {
-  const args = { check: false, bench: undefined, run: undefined, readme: join(root, 'README.md') };
+  const args = { check: false, bench: undefined, run: undefined, figures: join(root, 'bench', 'results', 'figures'), readme: join(root, 'README.md') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') args.check = true;
-    else if (a === '--bench' || a === '--run' || a === '--readme') {
+    else if (a === '--bench' || a === '--run' || a === '--readme' || a === '--figures') {
       if (argv[i + 1] === undefined) throw new Error(`readme-figures: ${a} needs a path`);
       args[a.slice(2)] = argv[++i];
-    } else throw new Error(`readme-figures: unknown argument '${a}' (expected --bench <json>, --run <dir>, --readme <file>, --check)`);
+    } else throw new Error(`readme-figures: unknown argument '${a}' (expected --bench <json>, --run <dir>, --figures <dir>, --readme <file>, --check)`);
   }
   return args;
 }
@@ -95,25 +99,35 @@ const LOADED_PER_CORE = 0.5;
 /** A median 1-thread CPU ÷ wall below this means the runs did not get a whole core (bench/lib/report.ts uses the same rule). */
 const LOADED_CORE_SHARE = 0.8;
 
+/**
+ * Whether a run shared its CPUs, and the words for it: `share` is CPU time ÷ wall time of 1-thread
+ * work (null when there is none), `start`/`end` the 1-minute load averages, `shareOf` what the share
+ * was measured on.
+ */
+function loadCaveat({ start, end, cores, share, shareOf }) {
+  const hasLoad = typeof start === 'number' && typeof end === 'number' && typeof cores === 'number';
+  const loadText = hasLoad ? `1-minute load average ${sig(start)} at the start and ${sig(end)} at the end on ${cores} cores` : 'no load average recorded';
+  const shareText = share === null ? '' : `; ${shareOf} got ${sig(share)} of a core, CPU time ÷ wall time`;
+  // The CPU share decides where there is one: the load average counts the run's own
+  // processes (and the minute before it started), so it reads high on a quiet machine too.
+  const loaded = share !== null ? share < LOADED_CORE_SHARE : hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE;
+  return { loaded, text: `${loadText}${shareText}` };
+}
+
 /** The run's load caveat, from meta.load and the rows' CPU ÷ wall figures. */
 function loadLine(bench) {
   const { meta } = bench;
-  const cores = meta.machine?.cores;
-  const start = meta.load?.start?.[0], end = meta.load?.end?.[0];
   const oneT = bench.rows.filter((r) => r.threads === 1)
     .flatMap((r) => [r.lattice, ...Object.values(r.peers ?? {})])
     .map((s) => s?.cpu_wall).filter((x) => typeof x === 'number' && Number.isFinite(x));
-  const share = oneT.length ? median(oneT) : null;
-  const hasLoad = typeof start === 'number' && typeof end === 'number' && typeof cores === 'number';
-  const loadText = hasLoad ? `1-minute load average ${sig(start)} at the start and ${sig(end)} at the end on ${cores} cores` : 'no load average recorded';
-  const shareText = share === null ? '' : `; the median 1-thread run got ${sig(share)} of a core, CPU time ÷ wall time`;
-  // The CPU share decides where the rows have it: the load average counts the bench's own
-  // processes (and the minute before it started), so it reads high on a quiet machine too.
-  const loaded = share !== null ? share < LOADED_CORE_SHARE : hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE;
+  const { loaded, text } = loadCaveat({
+    start: meta.load?.start?.[0], end: meta.load?.end?.[0], cores: meta.machine?.cores,
+    share: oneT.length ? median(oneT) : null, shareOf: 'the median 1-thread run',
+  });
   return loaded
-    ? `**This run was made on a loaded machine** (${loadText}${shareText}): other jobs shared the CPUs, so absolute figures are low and ` +
+    ? `**This run was made on a loaded machine** (${text}): other jobs shared the CPUs, so absolute figures are low and ` +
       'spreads wide; the ratios, paired per round, are what this run can say. Re-run `npm run bench` on a quiet machine before quoting absolute figures.'
-    : `The machine was quiet enough (${loadText}${shareText}).`;
+    : `The machine was quiet enough (${text}).`;
 }
 
 function peakLine(meta) {
@@ -184,6 +198,47 @@ function mainJobBlock(runDir) {
     `included (run of ${date}, ${s.parameters.toLocaleString('en-US')} parameters, backend ${s.backend}).${load}`;
 }
 
+// ---------- example and bench records (schema lattice-figures/1, bench/lib/record.ts) ----------
+
+const RECORD_SCHEMA = 'lattice-figures/1';
+/** Blocks this script fills from other inputs; every other figures block is a record's. */
+const OWN_BLOCKS = new Set(['main-job', 'bench']);
+
+/** The names of the README's figures blocks, in order. */
+function blockNames(text) {
+  return [...text.matchAll(/<!-- figures:([a-z0-9-]+) -->/g)].map((m) => m[1]);
+}
+
+function readRecord(dir, name) {
+  const file = join(dir, `${name}.json`);
+  if (!existsSync(file)) {
+    throw new Error(`readme-figures: README.md has a <!-- figures:${name} --> block but its record ${relative(root, file)} does not exist; ` +
+      `run the example or bench that writes it (its header names ${name}.json; bench/lib/record.ts writes it)`);
+  }
+  const record = JSON.parse(readFileSync(file, 'utf8'));
+  if (record.schema !== RECORD_SCHEMA || record.name !== name || typeof record.markdown !== 'string') {
+    throw new Error(`readme-figures: ${relative(root, file)} is not a ${RECORD_SCHEMA} record named '${name}' with its markdown (written by bench/lib/record.ts)`);
+  }
+  return { record, file };
+}
+
+/** The provenance line of a record, then its Markdown. */
+function recordBlock(dir, name) {
+  const { record: r, file } = readRecord(dir, name);
+  const m = r.machine ?? {};
+  const seconds = (x) => (typeof x === 'number' ? `${sig(x)} s` : '? s');
+  // CPU ÷ wall says how much of a core a 1-thread run got; with more threads it says nothing alone.
+  const share = r.threads === 1 && r.wallSeconds > 0 ? r.cpuSeconds / r.wallSeconds : null;
+  const { loaded, text } = loadCaveat({ start: r.load?.start?.[0], end: r.load?.end?.[0], cores: m.cores, share, shareOf: 'the run' });
+  const provenance = `\`${r.command}\`, run of ${r.date.slice(0, 10)} (\`${relative(root, file)}\`): ${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, ` +
+    `Node ${m.node ?? '?'}, ${m.backend ?? '?'} backend (${m.isa ?? '?'}), ${r.threads} thread${r.threads === 1 ? '' : 's'}; ` +
+    `${seconds(r.wallSeconds)} wall, ${seconds(r.cpuSeconds)} CPU. ` +
+    (loaded
+      ? `**Made on a loaded machine** (${text}): other jobs shared the CPUs, so its times are longer than on a quiet machine.`
+      : `The machine was quiet enough (${text}).`);
+  return `${provenance}\n\n${r.markdown}`;
+}
+
 // ---------- README ----------
 
 function replaceBlock(text, name, body) {
@@ -203,7 +258,14 @@ function main() {
   const before = readFileSync(args.readme, 'utf8');
   let after = replaceBlock(before, 'main-job', mainJobBlock(runDir));
   after = replaceBlock(after, 'bench', benchBlock(benchFile));
-  console.log(`readme-figures: bench ${relative(root, benchFile)}, run ${relative(root, runDir)}`);
+  const records = blockNames(before).filter((n) => !OWN_BLOCKS.has(n));
+  for (const name of records) after = replaceBlock(after, name, recordBlock(args.figures, name));
+  console.log(`readme-figures: bench ${relative(root, benchFile)}, run ${relative(root, runDir)}, records: ${records.join(', ') || 'none'}`);
+  // A record the README does not show is not an error (a new script may not have its section yet), but say so.
+  const unused = existsSync(args.figures)
+    ? readdirSync(args.figures).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter((n) => !records.includes(n))
+    : [];
+  if (unused.length) console.log(`readme-figures: records with no block in README.md: ${unused.join(', ')} (add <!-- figures:NAME --><!-- /figures:NAME --> where they belong)`);
   if (args.check) {
     if (after !== before) {
       console.error('readme-figures: README.md differs from what the inputs give; run `node scripts/readme-figures.mjs`');

@@ -1,6 +1,8 @@
 // scripts/readme-figures.mjs writes the README's figures from a bench results JSON (schema
 // lattice-bench/2) and an `npm start` run's metrics.jsonl summary, between marker comments, and
-// --check catches a README whose figures were edited by hand. Runs on small inline fixtures in a temp folder.
+// --check catches a README whose figures were edited by hand. The examples' and benches' records
+// (bench/lib/record.ts, schema lattice-figures/1) fill the other blocks, each under its provenance line.
+// Runs on small inline fixtures in a temp folder.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import '../../src/index';
 import { TRAIN_DEFAULTS, trainCommand } from '../../src/cli/train';
 import { verdict } from '../../bench/lib/verdict.mjs';
+import { startRecord } from '../../bench/lib/record';
 
 const script = join(__dirname, '..', '..', 'scripts', 'readme-figures.mjs');
 
@@ -48,8 +51,10 @@ function benchV2(load: { start: number[]; end: number[] }, cpuWall: number, peak
 const LOADED = { start: [11.22, 11.7, 13.9], end: [9.39, 10.5, 11.4] };
 const PEAK = { isa: 'avx2', per_core_gflops: 116.8, check: 'pass' };
 
-function fixture(bench: object = benchV2(LOADED, 0.54, PEAK)) {
+function fixture(bench: object = benchV2(LOADED, 0.54, PEAK), extraBlocks = '') {
   const dir = mkdtempSync(join(tmpdir(), 'lattice-figures-'));
+  const figures = join(dir, 'figures');
+  mkdirSync(figures);
   const benchFile = join(dir, 'latest.json');
   writeFileSync(benchFile, JSON.stringify(bench));
   const run = join(dir, 'runs', '2026-12-01T10-00-00-000Z');
@@ -59,9 +64,9 @@ function fixture(bench: object = benchV2(LOADED, 0.54, PEAK)) {
     JSON.stringify({ type: 'summary', model: 'cnn', epochs: 2, batchSize: 128, seed: 0, testAccuracy: 0.9071, testLoss: 0.26, seconds: 75.14, parameters: 421642, cpu: "Test CPU", cores: 2, loadAverage: 5.5, backend: 'native', isa: 'avx512', threads: 2 }),
   ].join('\n') + '\n');
   const readme = join(dir, 'README.md');
-  writeFileSync(readme, '# T\n\n<!-- figures:main-job -->\nold\n<!-- /figures:main-job -->\n\ntext\n\n<!-- figures:bench -->\n<!-- /figures:bench -->\n\nend\n');
-  const runScript = (...extra: string[]) => spawnSync(process.execPath, [script, '--bench', benchFile, '--run', run, '--readme', readme, ...extra], { encoding: 'utf8' });
-  return { readme, runScript };
+  writeFileSync(readme, `# T\n\n<!-- figures:main-job -->\nold\n<!-- /figures:main-job -->\n\ntext\n\n<!-- figures:bench -->\n<!-- /figures:bench -->\n${extraBlocks}\nend\n`);
+  const runScript = (...extra: string[]) => spawnSync(process.execPath, [script, '--bench', benchFile, '--run', run, '--readme', readme, '--figures', figures, ...extra], { encoding: 'utf8' });
+  return { readme, runScript, figures };
 }
 
 describe('scripts/readme-figures.mjs', () => {
@@ -134,6 +139,60 @@ describe('scripts/readme-figures.mjs', () => {
     const column = table.split('\n').filter((l) => /^\| W\d/.test(l)).map((l) => l.split(' | ').pop()!.replace(/ \|$/, '').replace(/\*\*/g, '').trim());
     expect(column.length).toBe(latest.rows.length);
     expect(latest.rows.map((r) => verdict(r) ?? '')).toEqual(column);
+  });
+
+  it('fills a block per record under its provenance line, says when the run shared its CPUs, and refuses a block without its record', () => {
+    const blocks = '\n<!-- figures:demo -->\nhand-typed 42\n<!-- /figures:demo -->\n\n<!-- figures:busy -->\n<!-- /figures:busy -->\n';
+    const { readme, runScript, figures } = fixture(undefined, blocks);
+    const record = (name: string, cpuSeconds: number, load: number[]) => writeFileSync(join(figures, `${name}.json`), JSON.stringify({
+      schema: 'lattice-figures/1', name, command: `LATTICE_NUM_THREADS=1 npx tsx examples/${name}.ts`, date: '2026-12-06T23:00:00.000Z',
+      machine: { cpu: 'Test CPU', cores: 2, node: 'v20.0.0', backend: 'native', isa: 'avx512' }, threads: 1,
+      load: { start: load, end: load }, cpuSeconds, wallSeconds: 100, figures: { x: 1 }, markdown: `| a | b |\n| --- | --- |\n| ${name} | 1 |`,
+    }));
+    record('demo', 97, [0.3, 0.3, 0.3]);
+    const missing = runScript();
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/has a <!-- figures:busy --> block but its record .*busy\.json does not exist/);
+    record('busy', 31, [6, 5, 4]);
+    record('unshown', 50, [1, 1, 1]);
+    const r = runScript();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('records with no block in README.md: unshown');
+    const text = readFileSync(readme, 'utf8');
+    expect(text).not.toContain('hand-typed 42');
+    expect(text).toContain('<!-- figures:demo -->\n`LATTICE_NUM_THREADS=1 npx tsx examples/demo.ts`, run of 2026-12-06 (`');
+    expect(text).toContain('): Test CPU, 2 cores, Node v20.0.0, native backend (avx512), 1 thread; 100 s wall, 97.0 s CPU. ' +
+      'The machine was quiet enough (1-minute load average 0.30 at the start and 0.30 at the end on 2 cores; the run got 0.97 of a core, CPU time ÷ wall time).\n\n| a | b |\n| --- | --- |\n| demo | 1 |\n<!-- /figures:demo -->');
+    expect(text).toContain('31.0 s CPU. **Made on a loaded machine** (1-minute load average 6.00 at the start and 6.00 at the end on 2 cores; the run got 0.31 of a core');
+    expect(runScript('--check').status).toBe(0);
+    writeFileSync(readme, text.replace('| demo | 1 |', '| demo | 2 |'));
+    expect(runScript('--check').status).toBe(1);
+  });
+
+  it('bench/lib/record.ts writes the record the script reads: command, clocks, load, machine, figures and Markdown', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-record-'));
+    const before = process.env.LATTICE_FIGURES_DIR;
+    process.env.LATTICE_FIGURES_DIR = dir;
+    try {
+      const run = startRecord('unit-test');
+      let x = 0;
+      for (let i = 0; i < 1e6; i++) x += Math.sqrt(i);
+      const file = run.save({ x }, '| a |\n| --- |\n| 1 |\n');
+      expect(file).toBe(join(dir, 'unit-test.json'));
+      const r = JSON.parse(readFileSync(file, 'utf8'));
+      expect(r).toMatchObject({ schema: 'lattice-figures/1', name: 'unit-test', figures: { x }, markdown: '| a |\n| --- |\n| 1 |', machine: { backend: 'native' } });
+      expect(r.command).toMatch(/^(LATTICE_NUM_THREADS=\S+ )?npx tsx /);
+      expect(Number.isNaN(Date.parse(r.date))).toBe(false);
+      expect(r.load.start).toHaveLength(3);
+      expect(r.load.end).toHaveLength(3);
+      expect(r.cpuSeconds).toBeGreaterThan(0);
+      expect(r.wallSeconds).toBeGreaterThan(0);
+      expect(r.threads).toBeGreaterThan(0);
+      expect(r.machine.cores).toBeGreaterThan(0);
+    } finally {
+      if (before === undefined) delete process.env.LATTICE_FIGURES_DIR; else process.env.LATTICE_FIGURES_DIR = before;
+    }
+    expect(() => startRecord('Bad Name')).toThrow(/must be lowercase letters, digits and '-'/);
   });
 
   it('lattice train ends metrics.jsonl with the summary record the script reads', async () => {
