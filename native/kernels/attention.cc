@@ -15,7 +15,7 @@
 namespace lattice {
 namespace {
 
-constexpr int64_t kBlockQ = 32;
+constexpr int64_t kBlockQ = 64;
 constexpr int64_t kBlockK = 64;
 
 template <typename T>
@@ -54,51 +54,57 @@ void scaleAndMask(T* s, int64_t n, T scale, const AttentionMask& mask, int64_t b
 }
 
 // Forward of the query block [q0, q1) of batch-head b (online softmax over key tiles).
+// Scratch: kt [E][kBlockK], s [kBlockQ][kBlockK], rowMax and rowSum [kBlockQ].
 template <typename T>
 void forwardBlock(const simd::AttentionLoops<T>& f, const T* q, const T* k, const T* v, const AttentionMask& mask, T* out,
                   double* lse, const AttentionShape& sh, int64_t b, int64_t q0, int64_t q1, T* kt, T* s, T* rowMax,
                   T* rowSum) {
-  const int64_t L = sh.L, S = sh.S, E = sh.E, Ev = sh.Ev;
+  const int64_t L = sh.L, S = sh.S, E = sh.E, Ev = sh.Ev, bq = q1 - q0;
   const T scale = static_cast<T>(sh.scale);
   const T* qb = q + b * L * E;
   const T* kb = k + b * S * E;
   const T* vb = v + b * S * Ev;
   T* ob = out + b * L * Ev;
-  for (int64_t i = q0; i < q1; ++i) {
-    rowMax[i - q0] = kNegInf<T>;
-    rowSum[i - q0] = 0;
-    std::fill(ob + i * Ev, ob + (i + 1) * Ev, T(0));
+  for (int64_t r = 0; r < bq; ++r) {
+    rowMax[r] = kNegInf<T>;
+    rowSum[r] = 0;
   }
+  std::fill(ob + q0 * Ev, ob + q1 * Ev, T(0));
   // With causal, query q1 - 1 sees keys up to q1 - 1: later tiles are skipped whole.
   const int64_t keyEnd = sh.causal ? std::min(S, q1) : S;
   for (int64_t k0 = 0; k0 < keyEnd; k0 += kBlockK) {
     const int64_t bk = std::min(kBlockK, keyEnd - k0);
+    // The last query of the block sees the most keys of this tile.
+    const int64_t nMax = visibleKeys(sh, q1 - 1, k0, bk);
     packTransposed(kb, E, k0, bk, kt);
-    for (int64_t i = q0; i < q1; ++i) {
-      const int64_t n = visibleKeys(sh, i, k0, bk);
-      if (n == 0) continue;
-      f.combineRows(qb + i * E, kt, bk, E, n, s, false);
-      scaleAndMask(s, n, scale, mask, b, i, k0);
-      T& m = rowMax[i - q0];
-      const T mNew = std::max(m, f.maxOf(s, n));
-      if (mNew == kNegInf<T>) continue;  // every key so far masked
+    f.combineRows(qb + q0 * E, E, bq, kt, bk, E, nMax, s, bk, false);
+    for (int64_t r = 0; r < bq; ++r) {
+      T* sr = s + r * bk;
+      const int64_t n = visibleKeys(sh, q0 + r, k0, bk);
+      scaleAndMask(sr, n, scale, mask, b, q0 + r, k0);
+      T& m = rowMax[r];
+      const T mNew = n > 0 ? std::max(m, f.maxOf(sr, n)) : kNegInf<T>;
+      if (mNew == kNegInf<T>) {  // every key so far masked: this tile adds nothing
+        std::fill(sr, sr + nMax, T(0));
+        continue;
+      }
       const T alpha = std::exp(m - mNew);  // 0 on the first visible tile
-      rowSum[i - q0] = rowSum[i - q0] * alpha + f.expShiftSum(s, n, mNew);
+      rowSum[r] = rowSum[r] * alpha + f.expShiftSum(sr, n, mNew);
+      std::fill(sr + n, sr + nMax, T(0));
       m = mNew;
-      T* o = ob + i * Ev;
-      if (alpha != T(1)) f.scale(o, Ev, alpha);
-      f.combineRows(s, vb + k0 * Ev, Ev, n, Ev, o, true);
+      if (alpha != T(1)) f.scale(ob + (q0 + r) * Ev, Ev, alpha);
     }
+    f.combineRows(s, bk, bq, vb + k0 * Ev, Ev, nMax, Ev, ob + q0 * Ev, Ev, true);
   }
-  for (int64_t i = q0; i < q1; ++i) {
-    const T l = rowSum[i - q0];
-    T* o = ob + i * Ev;
+  for (int64_t r = 0; r < bq; ++r) {
+    const T l = rowSum[r];
+    T* o = ob + (q0 + r) * Ev;
     if (l > T(0)) {
       f.scale(o, Ev, T(1) / l);
-      lse[b * L + i] = static_cast<double>(rowMax[i - q0]) + std::log(static_cast<double>(l));
+      lse[b * L + q0 + r] = static_cast<double>(rowMax[r]) + std::log(static_cast<double>(l));
     } else {
       std::fill(o, o + Ev, std::numeric_limits<T>::quiet_NaN());
-      lse[b * L + i] = std::numeric_limits<double>::quiet_NaN();
+      lse[b * L + q0 + r] = std::numeric_limits<double>::quiet_NaN();
     }
   }
 }
@@ -126,10 +132,10 @@ void backwardHead(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
   T* D = work.data();
   T* kt = D + L;
   T* vt = kt + E * kBlockK;
-  T* p = vt + Ev * kBlockK;       // [bq][bk]
-  T* ds = p + kBlockQ * kBlockK;  // [bq][bk]
-  T* pt = ds + kBlockQ * kBlockK; // [bk][bq]
-  T* dst = pt + kBlockQ * kBlockK;
+  T* p = vt + Ev * kBlockK;        // [bq][bk]
+  T* ds = p + kBlockQ * kBlockK;   // [bq][bk]
+  T* pt = ds + kBlockQ * kBlockK;  // [bk][bq]
+  T* dst = pt + kBlockQ * kBlockK; // [bk][bq]
   for (int64_t i = 0; i < L; ++i) D[i] = f.dot(gb + i * Ev, ob + i * Ev, Ev);
   for (int64_t k0 = 0; k0 < S; k0 += kBlockK) {
     const int64_t bk = std::min(kBlockK, S - k0);
@@ -138,32 +144,29 @@ void backwardHead(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
     // With causal, queries before k0 see none of these keys.
     for (int64_t q0 = sh.causal ? std::min(k0, L) : 0; q0 < L; q0 += kBlockQ) {
       const int64_t bq = std::min(kBlockQ, L - q0);
+      const int64_t nMax = visibleKeys(sh, q0 + bq - 1, k0, bk);
+      f.combineRows(qb + q0 * E, E, bq, kt, bk, E, nMax, p, bk, false);   // scores
+      f.combineRows(gb + q0 * Ev, Ev, bq, vt, bk, Ev, nMax, ds, bk, false); // dP
       for (int64_t r = 0; r < bq; ++r) {
-        const int64_t i = q0 + r;
+        const int64_t i = q0 + r, n = visibleKeys(sh, i, k0, bk);
         T* pr = p + r * bk;
         T* dsr = ds + r * bk;
-        const int64_t n = visibleKeys(sh, i, k0, bk);
-        std::fill(pr + n, pr + bk, T(0));
-        std::fill(dsr + n, dsr + bk, T(0));
-        if (n == 0) continue;
-        f.combineRows(qb + i * E, kt, bk, E, n, pr, false);
         scaleAndMask(pr, n, scale, mask, b, i, k0);
-        if (std::isnan(lb[i])) std::fill(pr, pr + n, std::numeric_limits<T>::quiet_NaN());  // a row with no visible key
+        if (std::isnan(lb[i])) std::fill(pr, pr + n, std::numeric_limits<T>::quiet_NaN());  // no visible key
         else f.expShiftSum(pr, n, static_cast<T>(lb[i]));
-        f.combineRows(gb + i * Ev, vt, bk, Ev, n, dsr, false);
         const T di = D[i];
         for (int64_t j = 0; j < n; ++j) dsr[j] = pr[j] * (dsr[j] - di) * scale;
-        f.combineRows(dsr, kb + k0 * E, E, n, E, dqb + i * E, true);
+        std::fill(pr + n, pr + bk, T(0));
+        std::fill(dsr + n, dsr + bk, T(0));
       }
+      f.combineRows(ds, bk, bq, kb + k0 * E, E, nMax, E, dqb + q0 * E, E, true);
       for (int64_t r = 0; r < bq; ++r)
-        for (int64_t j = 0; j < bk; ++j) {
+        for (int64_t j = 0; j < nMax; ++j) {
           pt[j * bq + r] = p[r * bk + j];
           dst[j * bq + r] = ds[r * bk + j];
         }
-      for (int64_t j = 0; j < bk; ++j) {
-        f.combineRows(pt + j * bq, gb + q0 * Ev, Ev, bq, Ev, dvb + (k0 + j) * Ev, true);
-        f.combineRows(dst + j * bq, qb + q0 * E, E, bq, E, dkb + (k0 + j) * E, true);
-      }
+      f.combineRows(pt, bq, nMax, gb + q0 * Ev, Ev, bq, Ev, dvb + k0 * Ev, Ev, true);
+      f.combineRows(dst, bq, nMax, qb + q0 * E, E, bq, E, dkb + k0 * E, E, true);
     }
   }
 }
@@ -182,10 +185,10 @@ void attentionForward(Context& ctx, const T* q, const T* k, const T* v, const At
   if (tasks == 0) return;
   const int64_t work = std::min(sh.L, kBlockQ) * std::max<int64_t>(1, sh.S) * (sh.E + sh.Ev + 1);
   ctx.pool.parallelFor(0, tasks, grainFor(work), [&](int64_t t0, int64_t t1) {
-    std::vector<T> scratch(static_cast<size_t>(sh.E * kBlockK + kBlockK + 2 * kBlockQ));
+    std::vector<T> scratch(static_cast<size_t>(sh.E * kBlockK + kBlockQ * kBlockK + 2 * kBlockQ));
     T* kt = scratch.data();
     T* s = kt + sh.E * kBlockK;
-    T* rowMax = s + kBlockK;
+    T* rowMax = s + kBlockQ * kBlockK;
     T* rowSum = rowMax + kBlockQ;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t b = t / blocks, q0 = (t % blocks) * kBlockQ;

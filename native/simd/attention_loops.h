@@ -15,8 +15,11 @@ namespace simd {
 
 template <typename T>
 struct AttentionLoops {
-  // out[0..n) (+)= sum_r c[r] * rows[r * ld + 0..n)   (accumulate: add to out, else overwrite)
-  void (*combineRows)(const T* c, const T* rows, int64_t ld, int64_t m, int64_t n, T* out, bool accumulate);
+  // For each t < count: out[t * outStride + 0..n) (+)= sum_{r<m} c[t * cStride + r] * rows[r * ld + 0..n)
+  // (accumulate: add to out, else overwrite). Outputs go four at a time, so each loaded
+  // vector of rows feeds four FMAs: one load per FMA would bound the loop by the loads.
+  void (*combineRows)(const T* c, int64_t cStride, int64_t count, const T* rows, int64_t ld, int64_t m, int64_t n,
+                      T* out, int64_t outStride, bool accumulate);
   // max over x[0..n) (-inf for n == 0; NaN entries are skipped)
   T (*maxOf)(const T* x, int64_t n);
   // x = exp(x - shift) in place (exp(-inf) = 0); returns sum(x)

@@ -1,6 +1,7 @@
 // The loop bodies of the AttentionLoops table (see attention_loops.h), written once over a
 // vector trait V:
-//   V::T; V::R; V::kWidth; zero(); set1(T); load(const T*); store(T*, R); add, sub, mul;
+//   V::T; V::R; V::kWidth; V::kChunk (vectors per output kept in registers: 4 x kChunk
+//   accumulators plus kChunk loaded vectors must fit the register file); zero(); set1(T); load(const T*); store(T*, R); add, sub, mul;
 //   fma(a, b, c) = a*b + c; max(a, b) (b where either is NaN); hsum(R), hmax(R) -> T;
 //   exp(R): e^x lane-wise, 0 for x = -inf, NaN kept.
 // Ends of a run that fill no whole vector go through the scalar lane (std::exp).
@@ -32,47 +33,55 @@ inline typename V::R expByTaylor(typename V::R x) {
   return V::zeroWhereBelow(V::pow2Scale(p, n), x, lo);
 }
 
-template <typename V, int K>
-inline void combineChunk(const typename V::T* c, const typename V::T* rows, int64_t ld, int64_t m, typename V::T* out,
-                         bool accumulate) {
-  using R = typename V::R;
+// Outputs [0, R) x vectors [0, K) of one column chunk, accumulated in registers over r.
+template <typename V, int R, int K>
+inline void combineTile(const typename V::T* c, int64_t cs, const typename V::T* rows, int64_t ld, int64_t m,
+                        typename V::T* out, int64_t os, bool accumulate) {
+  using Reg = typename V::R;
   constexpr int W = V::kWidth;
-  // Two sets of accumulators (even and odd r) keep 2K FMA chains in flight.
-  R a[K], b[K];
-  for (int k = 0; k < K; ++k) {
-    a[k] = accumulate ? V::load(out + k * W) : V::zero();
-    b[k] = V::zero();
-  }
-  int64_t r = 0;
-  for (; r + 1 < m; r += 2) {
-    const R c0 = V::set1(c[r]), c1 = V::set1(c[r + 1]);
-    const typename V::T* r0 = rows + r * ld;
-    const typename V::T* r1 = r0 + ld;
-    for (int k = 0; k < K; ++k) {
-      a[k] = V::fma(c0, V::load(r0 + k * W), a[k]);
-      b[k] = V::fma(c1, V::load(r1 + k * W), b[k]);
+  Reg a[R][K];
+  for (int t = 0; t < R; ++t)
+    for (int k = 0; k < K; ++k) a[t][k] = accumulate ? V::load(out + t * os + k * W) : V::zero();
+  for (int64_t r = 0; r < m; ++r) {
+    const typename V::T* row = rows + r * ld;
+    Reg x[K];
+    for (int k = 0; k < K; ++k) x[k] = V::load(row + k * W);
+    for (int t = 0; t < R; ++t) {
+      const Reg ct = V::set1(c[t * cs + r]);
+      for (int k = 0; k < K; ++k) a[t][k] = V::fma(ct, x[k], a[t][k]);
     }
   }
-  if (r < m) {
-    const R c0 = V::set1(c[r]);
-    const typename V::T* r0 = rows + r * ld;
-    for (int k = 0; k < K; ++k) a[k] = V::fma(c0, V::load(r0 + k * W), a[k]);
-  }
-  for (int k = 0; k < K; ++k) V::store(out + k * W, V::add(a[k], b[k]));
+  for (int t = 0; t < R; ++t)
+    for (int k = 0; k < K; ++k) V::store(out + t * os + k * W, a[t][k]);
+}
+
+// R outputs over all n columns: chunks of V::kChunk vectors, then single vectors, then a scalar tail.
+template <typename V, int R>
+void combineRowGroup(const typename V::T* c, int64_t cs, const typename V::T* rows, int64_t ld, int64_t m, int64_t n,
+                     typename V::T* out, int64_t os, bool accumulate) {
+  using T = typename V::T;
+  constexpr int W = V::kWidth, K = V::kChunk;
+  int64_t j = 0;
+  for (; j + K * W <= n; j += K * W) combineTile<V, R, K>(c, cs, rows + j, ld, m, out + j, os, accumulate);
+  for (; j + W <= n; j += W) combineTile<V, R, 1>(c, cs, rows + j, ld, m, out + j, os, accumulate);
+  for (; j < n; ++j)
+    for (int t = 0; t < R; ++t) {
+      T s = accumulate ? out[t * os + j] : T(0);
+      for (int64_t r = 0; r < m; ++r) s += c[t * cs + r] * rows[r * ld + j];
+      out[t * os + j] = s;
+    }
 }
 
 template <typename V>
-void combineRowsImpl(const typename V::T* c, const typename V::T* rows, int64_t ld, int64_t m, int64_t n,
-                     typename V::T* out, bool accumulate) {
-  using T = typename V::T;
-  constexpr int W = V::kWidth;
-  int64_t j = 0;
-  for (; j + 4 * W <= n; j += 4 * W) combineChunk<V, 4>(c, rows + j, ld, m, out + j, accumulate);
-  for (; j + W <= n; j += W) combineChunk<V, 1>(c, rows + j, ld, m, out + j, accumulate);
-  for (; j < n; ++j) {
-    T s = accumulate ? out[j] : T(0);
-    for (int64_t r = 0; r < m; ++r) s += c[r] * rows[r * ld + j];
-    out[j] = s;
+void combineRowsImpl(const typename V::T* c, int64_t cs, int64_t count, const typename V::T* rows, int64_t ld, int64_t m,
+                     int64_t n, typename V::T* out, int64_t os, bool accumulate) {
+  int64_t t = 0;
+  for (; t + 4 <= count; t += 4) combineRowGroup<V, 4>(c + t * cs, cs, rows, ld, m, n, out + t * os, os, accumulate);
+  switch (count - t) {
+    case 3: combineRowGroup<V, 3>(c + t * cs, cs, rows, ld, m, n, out + t * os, os, accumulate); break;
+    case 2: combineRowGroup<V, 2>(c + t * cs, cs, rows, ld, m, n, out + t * os, os, accumulate); break;
+    case 1: combineRowGroup<V, 1>(c + t * cs, cs, rows, ld, m, n, out + t * os, os, accumulate); break;
+    default: break;
   }
 }
 

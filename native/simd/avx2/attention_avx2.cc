@@ -16,6 +16,7 @@ namespace avx2 {
 struct AttnVec8f {
   using T = float;
   using R = __m256;
+  static constexpr int kChunk = 2;
   static constexpr int kWidth = 8;
   static R zero() { return _mm256_setzero_ps(); }
   static R set1(float v) { return _mm256_set1_ps(v); }
@@ -50,6 +51,7 @@ struct AttnVec8f {
 struct AttnVec4d {
   using T = double;
   using R = __m256d;
+  static constexpr int kChunk = 2;
   static constexpr int kWidth = 4;
   static R zero() { return _mm256_setzero_pd(); }
   static R set1(double v) { return _mm256_set1_pd(v); }

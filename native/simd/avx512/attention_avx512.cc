@@ -16,6 +16,7 @@ namespace avx512 {
 struct AttnVec16f {
   using T = float;
   using R = __m512;
+  static constexpr int kChunk = 4;
   static constexpr int kWidth = 16;
   static R zero() { return _mm512_setzero_ps(); }
   static R set1(float v) { return _mm512_set1_ps(v); }
@@ -40,6 +41,7 @@ struct AttnVec16f {
 struct AttnVec8d {
   using T = double;
   using R = __m512d;
+  static constexpr int kChunk = 4;
   static constexpr int kWidth = 8;
   static R zero() { return _mm512_setzero_pd(); }
   static R set1(double v) { return _mm512_set1_pd(v); }

@@ -15,6 +15,7 @@ template <typename TT>
 struct AttentionLane {
   using T = TT;
   using R = TT;
+  static constexpr int kChunk = 4;
   static constexpr int kWidth = 1;
   static R zero() { return R(0); }
   static R set1(T v) { return v; }
