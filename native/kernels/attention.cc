@@ -36,29 +36,35 @@ inline int64_t visibleKeys(const AttentionShape& sh, int64_t i, int64_t k0, int6
   return std::max<int64_t>(0, std::min<int64_t>(bk, i - k0 + 1));
 }
 
-// s[0..n) = scale * s + mask for batch-head b, query i, keys k0.. .
+// s[0..n) += mask for batch-head b, query i, keys k0.. (the scale is already in s: the query tile
+// is scaled once, see scaledRows).
 template <typename T>
-void scaleAndMask(T* s, int64_t n, T scale, const AttentionMask& mask, int64_t b, int64_t i, int64_t k0) {
-  if (mask.kind == AttentionMaskKind::None) {
-    for (int64_t j = 0; j < n; ++j) s[j] *= scale;
-    return;
-  }
+void applyMask(T* s, int64_t n, const AttentionMask& mask, int64_t b, int64_t i, int64_t k0) {
+  if (mask.kind == AttentionMaskKind::None) return;
   const int64_t base = mask.offsets[b] + i * mask.rowStride + k0 * mask.colStride, cs = mask.colStride;
   if (mask.kind == AttentionMaskKind::Bool) {
     const auto* m = static_cast<const uint8_t*>(mask.values) + base;
-    for (int64_t j = 0; j < n; ++j) s[j] = m[j * cs] ? s[j] * scale : kNegInf<T>;
+    for (int64_t j = 0; j < n; ++j)
+      if (!m[j * cs]) s[j] = kNegInf<T>;
   } else {
     const T* m = static_cast<const T*>(mask.values) + base;
-    for (int64_t j = 0; j < n; ++j) s[j] = s[j] * scale + m[j * cs];
+    for (int64_t j = 0; j < n; ++j) s[j] += m[j * cs];
   }
 }
 
+// dst [rows][width] = scale * src rows: the scores of a scaled query tile need no pass of their own.
+template <typename T>
+const T* scaledRows(const T* src, int64_t rows, int64_t width, T scale, T* dst) {
+  for (int64_t i = 0; i < rows * width; ++i) dst[i] = src[i] * scale;
+  return dst;
+}
+
 // Forward of the query block [q0, q1) of batch-head b (online softmax over key tiles).
-// Scratch: kt [E][kBlockK], s [kBlockQ][kBlockK], rowMax and rowSum [kBlockQ].
+// Scratch: kt [E][kBlockK], qs [kBlockQ][E], s [kBlockQ][kBlockK], rowMax and rowSum [kBlockQ].
 template <typename T>
 void forwardBlock(const simd::AttentionLoops<T>& f, const T* q, const T* k, const T* v, const AttentionMask& mask, T* out,
-                  double* lse, const AttentionShape& sh, int64_t b, int64_t q0, int64_t q1, T* kt, T* s, T* rowMax,
-                  T* rowSum) {
+                  double* lse, const AttentionShape& sh, int64_t b, int64_t q0, int64_t q1, T* kt, T* qs, T* s,
+                  T* rowMax, T* rowSum) {
   const int64_t L = sh.L, S = sh.S, E = sh.E, Ev = sh.Ev, bq = q1 - q0;
   const T scale = static_cast<T>(sh.scale);
   const T* qb = q + b * L * E;
@@ -70,6 +76,7 @@ void forwardBlock(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
     rowSum[r] = 0;
   }
   std::fill(ob + q0 * Ev, ob + q1 * Ev, T(0));
+  const T* qTile = scaledRows(qb + q0 * E, bq, E, scale, qs);
   // With causal, query q1 - 1 sees keys up to q1 - 1: later tiles are skipped whole.
   const int64_t keyEnd = sh.causal ? std::min(S, q1) : S;
   for (int64_t k0 = 0; k0 < keyEnd; k0 += kBlockK) {
@@ -77,11 +84,11 @@ void forwardBlock(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
     // The last query of the block sees the most keys of this tile.
     const int64_t nMax = visibleKeys(sh, q1 - 1, k0, bk);
     packTransposed(kb, E, k0, bk, kt);
-    f.combineRows(qb + q0 * E, E, bq, kt, bk, E, nMax, s, bk, false);
+    f.combineRows(qTile, E, bq, kt, bk, E, nMax, s, bk, false);
     for (int64_t r = 0; r < bq; ++r) {
       T* sr = s + r * bk;
       const int64_t n = visibleKeys(sh, q0 + r, k0, bk);
-      scaleAndMask(sr, n, scale, mask, b, q0 + r, k0);
+      applyMask(sr, n, mask, b, q0 + r, k0);
       T& m = rowMax[r];
       const T mNew = n > 0 ? std::max(m, f.maxOf(sr, n)) : kNegInf<T>;
       if (mNew == kNegInf<T>) {  // every key so far masked: this tile adds nothing
@@ -128,9 +135,10 @@ void backwardHead(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
   std::fill(dqb, dqb + L * E, T(0));
   std::fill(dkb, dkb + S * E, T(0));
   std::fill(dvb, dvb + S * Ev, T(0));
-  work.resize(static_cast<size_t>(L + (E + Ev) * kBlockK + 4 * kBlockQ * kBlockK));
+  work.resize(static_cast<size_t>(L + (E + Ev) * kBlockK + 4 * kBlockQ * kBlockK + kBlockQ * E));
   T* D = work.data();
-  T* kt = D + L;
+  T* qs = D + L;  // [bq][E], the scaled query tile
+  T* kt = qs + kBlockQ * E;
   T* vt = kt + E * kBlockK;
   T* p = vt + Ev * kBlockK;        // [bq][bk]
   T* ds = p + kBlockQ * kBlockK;   // [bq][bk]
@@ -145,13 +153,13 @@ void backwardHead(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
     for (int64_t q0 = sh.causal ? std::min(k0, L) : 0; q0 < L; q0 += kBlockQ) {
       const int64_t bq = std::min(kBlockQ, L - q0);
       const int64_t nMax = visibleKeys(sh, q0 + bq - 1, k0, bk);
-      f.combineRows(qb + q0 * E, E, bq, kt, bk, E, nMax, p, bk, false);   // scores
+      f.combineRows(scaledRows(qb + q0 * E, bq, E, scale, qs), E, bq, kt, bk, E, nMax, p, bk, false);  // scores
       f.combineRows(gb + q0 * Ev, Ev, bq, vt, bk, Ev, nMax, ds, bk, false); // dP
       for (int64_t r = 0; r < bq; ++r) {
         const int64_t i = q0 + r, n = visibleKeys(sh, i, k0, bk);
         T* pr = p + r * bk;
         T* dsr = ds + r * bk;
-        scaleAndMask(pr, n, scale, mask, b, i, k0);
+        applyMask(pr, n, mask, b, i, k0);
         if (std::isnan(lb[i])) std::fill(pr, pr + n, std::numeric_limits<T>::quiet_NaN());  // no visible key
         else f.expShiftSum(pr, n, static_cast<T>(lb[i]));
         const T di = D[i];
@@ -185,14 +193,15 @@ void attentionForward(Context& ctx, const T* q, const T* k, const T* v, const At
   if (tasks == 0) return;
   const int64_t work = std::min(sh.L, kBlockQ) * std::max<int64_t>(1, sh.S) * (sh.E + sh.Ev + 1);
   ctx.pool.parallelFor(0, tasks, grainFor(work), [&](int64_t t0, int64_t t1) {
-    std::vector<T> scratch(static_cast<size_t>(sh.E * kBlockK + kBlockQ * kBlockK + 2 * kBlockQ));
+    std::vector<T> scratch(static_cast<size_t>(sh.E * kBlockK + kBlockQ * sh.E + kBlockQ * kBlockK + 2 * kBlockQ));
     T* kt = scratch.data();
-    T* s = kt + sh.E * kBlockK;
+    T* qs = kt + sh.E * kBlockK;
+    T* s = qs + kBlockQ * sh.E;
     T* rowMax = s + kBlockQ * kBlockK;
     T* rowSum = rowMax + kBlockQ;
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t b = t / blocks, q0 = (t % blocks) * kBlockQ;
-      forwardBlock(f, q, k, v, mask, out, lse, sh, b, q0, std::min(sh.L, q0 + kBlockQ), kt, s, rowMax, rowSum);
+      forwardBlock(f, q, k, v, mask, out, lse, sh, b, q0, std::min(sh.L, q0 + kBlockQ), kt, qs, s, rowMax, rowSum);
     }
   });
 }
