@@ -116,68 +116,120 @@ void forwardBlock(const simd::AttentionLoops<T>& f, const T* q, const T* k, cons
   }
 }
 
-// Backward of batch-head b: key tiles outer (their dk, dv rows stay in cache), query tiles inner.
+// Scratch of the backward: the scaled query tile, packed Kᵀ and Vᵀ tiles, P and dS and their transposes.
 template <typename T>
-void backwardHead(const simd::AttentionLoops<T>& f, const T* q, const T* k, const T* v, const T* out, const T* dout,
-                  const double* lse, const AttentionMask& mask, T* dq, T* dk, T* dv, const AttentionShape& sh, int64_t b,
-                  std::vector<T>& work) {
-  const int64_t L = sh.L, S = sh.S, E = sh.E, Ev = sh.Ev;
-  const T scale = static_cast<T>(sh.scale);
-  const T* qb = q + b * L * E;
-  const T* kb = k + b * S * E;
-  const T* vb = v + b * S * Ev;
-  const T* ob = out + b * L * Ev;
-  const T* gb = dout + b * L * Ev;
-  const double* lb = lse + b * L;
-  T* dqb = dq + b * L * E;
-  T* dkb = dk + b * S * E;
-  T* dvb = dv + b * S * Ev;
-  std::fill(dqb, dqb + L * E, T(0));
-  std::fill(dkb, dkb + S * E, T(0));
-  std::fill(dvb, dvb + S * Ev, T(0));
-  work.resize(static_cast<size_t>(L + (E + Ev) * kBlockK + 4 * kBlockQ * kBlockK + kBlockQ * E));
-  T* D = work.data();
-  T* qs = D + L;  // [bq][E], the scaled query tile
-  T* kt = qs + kBlockQ * E;
-  T* vt = kt + E * kBlockK;
-  T* p = vt + Ev * kBlockK;        // [bq][bk]
-  T* ds = p + kBlockQ * kBlockK;   // [bq][bk]
-  T* pt = ds + kBlockQ * kBlockK;  // [bk][bq]
-  T* dst = pt + kBlockQ * kBlockK; // [bk][bq]
-  for (int64_t i = 0; i < L; ++i) D[i] = f.dot(gb + i * Ev, ob + i * Ev, Ev);
-  for (int64_t k0 = 0; k0 < S; k0 += kBlockK) {
-    const int64_t bk = std::min(kBlockK, S - k0);
-    packTransposed(kb, E, k0, bk, kt);
-    packTransposed(vb, Ev, k0, bk, vt);
-    // With causal, queries before k0 see none of these keys.
-    for (int64_t q0 = sh.causal ? std::min(k0, L) : 0; q0 < L; q0 += kBlockQ) {
-      const int64_t bq = std::min(kBlockQ, L - q0);
-      const int64_t nMax = visibleKeys(sh, q0 + bq - 1, k0, bk);
-      f.combineRows(scaledRows(qb + q0 * E, bq, E, scale, qs), E, bq, kt, bk, E, nMax, p, bk, false);  // scores
-      f.combineRows(gb + q0 * Ev, Ev, bq, vt, bk, Ev, nMax, ds, bk, false); // dP
-      for (int64_t r = 0; r < bq; ++r) {
-        const int64_t i = q0 + r, n = visibleKeys(sh, i, k0, bk);
-        T* pr = p + r * bk;
-        T* dsr = ds + r * bk;
-        applyMask(pr, n, mask, b, i, k0);
-        if (std::isnan(lb[i])) std::fill(pr, pr + n, std::numeric_limits<T>::quiet_NaN());  // no visible key
-        else f.expShiftSum(pr, n, static_cast<T>(lb[i]));
-        const T di = D[i];
-        for (int64_t j = 0; j < n; ++j) dsr[j] = pr[j] * (dsr[j] - di) * scale;
-        std::fill(pr + n, pr + bk, T(0));
-        std::fill(dsr + n, dsr + bk, T(0));
+struct BackwardScratch {
+  std::vector<T> buf;
+  T *qs, *kt, *vt, *p, *ds, *pt, *dst;
+  BackwardScratch(int64_t E, int64_t Ev) : buf(static_cast<size_t>(kBlockQ * E + (E + Ev) * kBlockK + 4 * kBlockQ * kBlockK)) {
+    qs = buf.data();                // [bq][E]
+    kt = qs + kBlockQ * E;          // [E][bk]
+    vt = kt + E * kBlockK;          // [Ev][bk]
+    p = vt + Ev * kBlockK;          // [bq][bk]
+    ds = p + kBlockQ * kBlockK;     // [bq][bk]
+    pt = ds + kBlockQ * kBlockK;    // [bk][bq]
+    dst = pt + kBlockQ * kBlockK;   // [bk][bq]
+  }
+};
+
+// The backward's view of one batch-head b.
+template <typename T>
+struct HeadGrads {
+  const simd::AttentionLoops<T>& f;
+  const AttentionShape& sh;
+  const AttentionMask& mask;
+  int64_t b;
+  const T *qb, *kb, *vb, *gb, *D;
+  const double* lb;
+  T *dqb, *dkb, *dvb;
+
+  // The first query tile that sees key tile k0 (causal: queries before k0 see none of it). Tiles
+  // of both kinds are 64 wide, so query tiles always start at multiples of 64.
+  int64_t firstQueryTile(int64_t k0) const { return sh.causal ? std::min(k0, sh.L) : 0; }
+
+  void packKeys(int64_t k0, int64_t bk, BackwardScratch<T>& w) const {
+    packTransposed(kb, sh.E, k0, bk, w.kt);
+    packTransposed(vb, sh.Ev, k0, bk, w.vt);
+  }
+
+  // P and dS of the tile (queries [q0, q0 + bq), keys [k0, k0 + bk), keys packed in w); returns
+  // how many keys any of its queries sees. The same calls whichever pass asks, so every pass
+  // gets the same bits.
+  int64_t tile(int64_t q0, int64_t bq, int64_t k0, int64_t bk, BackwardScratch<T>& w) const {
+    const int64_t E = sh.E, Ev = sh.Ev;
+    const T scale = static_cast<T>(sh.scale);
+    const int64_t nMax = visibleKeys(sh, q0 + bq - 1, k0, bk);
+    f.combineRows(scaledRows(qb + q0 * E, bq, E, scale, w.qs), E, bq, w.kt, bk, E, nMax, w.p, bk, false);  // scores
+    f.combineRows(gb + q0 * Ev, Ev, bq, w.vt, bk, Ev, nMax, w.ds, bk, false);                               // dP
+    for (int64_t r = 0; r < bq; ++r) {
+      const int64_t i = q0 + r, n = visibleKeys(sh, i, k0, bk);
+      T* pr = w.p + r * bk;
+      T* dsr = w.ds + r * bk;
+      applyMask(pr, n, mask, b, i, k0);
+      if (std::isnan(lb[i])) std::fill(pr, pr + n, std::numeric_limits<T>::quiet_NaN());  // no visible key
+      else f.expShiftSum(pr, n, static_cast<T>(lb[i]));
+      const T di = D[i];
+      for (int64_t j = 0; j < n; ++j) dsr[j] = pr[j] * (dsr[j] - di) * scale;
+      std::fill(pr + n, pr + bk, T(0));
+      std::fill(dsr + n, dsr + bk, T(0));
+    }
+    return nMax;
+  }
+
+  void accumulateDq(int64_t q0, int64_t bq, int64_t k0, int64_t nMax, int64_t bk, const BackwardScratch<T>& w) const {
+    f.combineRows(w.ds, bk, bq, kb + k0 * sh.E, sh.E, nMax, sh.E, dqb + q0 * sh.E, sh.E, true);
+  }
+
+  void accumulateDkDv(int64_t q0, int64_t bq, int64_t k0, int64_t nMax, int64_t bk, BackwardScratch<T>& w) const {
+    for (int64_t r = 0; r < bq; ++r)
+      for (int64_t j = 0; j < nMax; ++j) {
+        w.pt[j * bq + r] = w.p[r * bk + j];
+        w.dst[j * bq + r] = w.ds[r * bk + j];
       }
-      f.combineRows(ds, bk, bq, kb + k0 * E, E, nMax, E, dqb + q0 * E, E, true);
-      for (int64_t r = 0; r < bq; ++r)
-        for (int64_t j = 0; j < nMax; ++j) {
-          pt[j * bq + r] = p[r * bk + j];
-          dst[j * bq + r] = ds[r * bk + j];
-        }
-      f.combineRows(pt, bq, nMax, gb + q0 * Ev, Ev, bq, Ev, dvb + k0 * Ev, Ev, true);
-      f.combineRows(dst, bq, nMax, qb + q0 * E, E, bq, E, dkb + k0 * E, E, true);
+    f.combineRows(w.pt, bq, nMax, gb + q0 * sh.Ev, sh.Ev, bq, sh.Ev, dvb + k0 * sh.Ev, sh.Ev, true);
+    f.combineRows(w.dst, bq, nMax, qb + q0 * sh.E, sh.E, bq, sh.E, dkb + k0 * sh.E, sh.E, true);
+  }
+
+  // The whole head in one pass: key tiles outer (their dk, dv rows stay in cache), query tiles inner.
+  void all(BackwardScratch<T>& w) const {
+    std::fill(dqb, dqb + sh.L * sh.E, T(0));
+    std::fill(dkb, dkb + sh.S * sh.E, T(0));
+    std::fill(dvb, dvb + sh.S * sh.Ev, T(0));
+    for (int64_t k0 = 0; k0 < sh.S; k0 += kBlockK) {
+      const int64_t bk = std::min(kBlockK, sh.S - k0);
+      packKeys(k0, bk, w);
+      for (int64_t q0 = firstQueryTile(k0); q0 < sh.L; q0 += kBlockQ) {
+        const int64_t bq = std::min(kBlockQ, sh.L - q0);
+        const int64_t nMax = tile(q0, bq, k0, bk, w);
+        accumulateDq(q0, bq, k0, nMax, bk, w);
+        accumulateDkDv(q0, bq, k0, nMax, bk, w);
+      }
     }
   }
-}
+
+  // dk, dv of key tile k0 alone (query tiles in the order all() visits them).
+  void keyTile(int64_t k0, BackwardScratch<T>& w) const {
+    const int64_t bk = std::min(kBlockK, sh.S - k0);
+    std::fill(dkb + k0 * sh.E, dkb + (k0 + bk) * sh.E, T(0));
+    std::fill(dvb + k0 * sh.Ev, dvb + (k0 + bk) * sh.Ev, T(0));
+    packKeys(k0, bk, w);
+    for (int64_t q0 = firstQueryTile(k0); q0 < sh.L; q0 += kBlockQ) {
+      const int64_t bq = std::min(kBlockQ, sh.L - q0);
+      accumulateDkDv(q0, bq, k0, tile(q0, bq, k0, bk, w), bk, w);
+    }
+  }
+
+  // dq of query tile q0 alone (key tiles in the order all() visits them).
+  void queryTile(int64_t q0, BackwardScratch<T>& w) const {
+    const int64_t bq = std::min(kBlockQ, sh.L - q0);
+    std::fill(dqb + q0 * sh.E, dqb + (q0 + bq) * sh.E, T(0));
+    for (int64_t k0 = 0; k0 < sh.S && firstQueryTile(k0) <= q0; k0 += kBlockK) {
+      const int64_t bk = std::min(kBlockK, sh.S - k0);
+      packKeys(k0, bk, w);
+      accumulateDq(q0, bq, k0, tile(q0, bq, k0, bk, w), bk, w);
+    }
+  }
+};
 
 // Items per pool chunk: enough work that a chunk is worth a thread wake-up.
 int64_t grainFor(int64_t workPerItem) { return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, workPerItem)); }
@@ -206,15 +258,41 @@ void attentionForward(Context& ctx, const T* q, const T* k, const T* v, const At
   });
 }
 
+// With at least as many heads as threads, each head runs in one pass (all()). With fewer, the
+// work splits into a pass over (head, key tile) for dk, dv and one over (head, query tile) for
+// dq, which recomputes P and dS once more but keeps every thread busy. Both visit the tiles in
+// the same order with the same calls, so the results are the same bits whichever runs.
 template <typename T>
 void attentionBackward(Context& ctx, const T* q, const T* k, const T* v, const T* out, const T* dout, const double* lse,
                        const AttentionMask& mask, T* dq, T* dk, T* dv, const AttentionShape& sh) {
   const auto& f = simd::attentionLoopsFor<T>(ctx.isa);
   if (sh.batch == 0) return;
-  const int64_t work = std::max<int64_t>(1, sh.L) * std::max<int64_t>(1, sh.S) * (sh.E + sh.Ev + 1) * 2;
-  ctx.pool.parallelFor(0, sh.batch, grainFor(work), [&](int64_t b0, int64_t b1) {
-    std::vector<T> work;
-    for (int64_t b = b0; b < b1; ++b) backwardHead(f, q, k, v, out, dout, lse, mask, dq, dk, dv, sh, b, work);
+  const int64_t L = sh.L, S = sh.S, E = sh.E, Ev = sh.Ev;
+  // D_i = dout_i . out_i for every row.
+  std::vector<T> D(static_cast<size_t>(sh.batch * L));
+  ctx.pool.parallelFor(0, sh.batch * L, grainFor(Ev + 1), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) D[r] = f.dot(dout + r * Ev, out + r * Ev, Ev);
+  });
+  auto head = [&](int64_t b) {
+    return HeadGrads<T>{f, sh, mask, b, q + b * L * E, k + b * S * E, v + b * S * Ev, dout + b * L * Ev, D.data() + b * L,
+                        lse + b * L, dq + b * L * E, dk + b * S * E, dv + b * S * Ev};
+  };
+  if (sh.batch >= ctx.pool.size()) {
+    const int64_t work = std::max<int64_t>(1, L) * std::max<int64_t>(1, S) * (E + Ev + 1) * 2;
+    ctx.pool.parallelFor(0, sh.batch, grainFor(work), [&](int64_t b0, int64_t b1) {
+      BackwardScratch<T> w(E, Ev);
+      for (int64_t b = b0; b < b1; ++b) head(b).all(w);
+    });
+    return;
+  }
+  const int64_t keyTiles = (S + kBlockK - 1) / kBlockK, queryTiles = (L + kBlockQ - 1) / kBlockQ;
+  ctx.pool.parallelFor(0, sh.batch * keyTiles, 1, [&](int64_t t0, int64_t t1) {
+    BackwardScratch<T> w(E, Ev);
+    for (int64_t t = t0; t < t1; ++t) head(t / keyTiles).keyTile((t % keyTiles) * kBlockK, w);
+  });
+  ctx.pool.parallelFor(0, sh.batch * queryTiles, 1, [&](int64_t t0, int64_t t1) {
+    BackwardScratch<T> w(E, Ev);
+    for (int64_t t = t0; t < t1; ++t) head(t / queryTiles).queryTile((t % queryTiles) * kBlockQ, w);
   });
 }
 
