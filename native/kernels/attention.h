@@ -9,8 +9,9 @@
 //   D_i = dout_i . out_i,  dP_ij = dout_i . v_j,  dS_ij = P_ij (dP_ij - D_i)
 //   dv_j = sum_i P_ij dout_i,  dq_i = scale sum_j dS_ij k_j,  dk_j = scale sum_i dS_ij q_i
 // A row that may attend to nothing gives NaN (out and lse), as the composite softmax does.
-// Threads: the forward splits (batch-head, query block) tasks, the backward batch-heads; each
-// task sums in a fixed order, so results do not depend on the thread count.
+// Threads: the forward splits (batch-head, query block) tasks; the backward splits batch-heads, or
+// with fewer heads than threads key tiles (dk, dv) then query tiles (dq) with the same tile code in
+// the same order. Each task sums in a fixed order, so results do not depend on the thread count.
 #pragma once
 
 #include <cstdint>
