@@ -1,6 +1,7 @@
 // Inner loops of the fused attention kernel (kernels/attention.cc), compiled per ISA:
 // simd/<isa>/attention_<isa>.cc defines a vector trait (AVX-512: 16 floats / 8 doubles,
-// AVX2: 8 / 4, scalar: 1) and builds the tables from attention_loops_impl.h. Every product
+// AVX2: 8 / 4, "scalar": 16-byte GCC vectors, or 1 element under MSVC) and builds the
+// tables from attention_loops_impl.h. Every product
 // of the kernel (scores Q Kᵀ, dO Vᵀ, P V, dS K, dSᵀ Q, Pᵀ dO) is one combineRows call on a
 // packed tile, so one well-vectorised loop carries the flops. kernels/attention.cc owns the
 // tiling, masking and threading and picks the table that ctx.isa allows.
