@@ -27,6 +27,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerConvBindings(env, exports);
   registerPoolBindings(env, exports);
   registerAugmentBindings(env, exports);
+  registerAttentionBindings(env, exports);
   return exports;
 }
 

@@ -34,6 +34,17 @@ export interface AdamKernelOptions { beta1: number; beta2: number; eps: number; 
 export interface RmspropKernelOptions { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; maximize: boolean }
 /** Image-batch augmentation geometry: x [n, c, h, w] -> out [n, c, oh, ow] (see reference/augment.ts). */
 export interface CropGeometry { n: number; c: number; h: number; w: number; oh: number; ow: number }
+/**
+ * Fused attention over `batch` independent heads: q [batch, L, E], k [batch, S, E], v [batch, S, Ev],
+ * out [batch, L, Ev]; causal hides keys j > i from query i (formulas in reference/attention.ts).
+ */
+export interface AttentionGeometry { batch: number; L: number; S: number; E: number; Ev: number; scale: number; causal: boolean }
+/**
+ * A mask read in place: the element of (head b, query i, key j) is
+ * values[offsets[b] + i * rowStride + j * colStride] (0 strides broadcast); bool (Uint8Array, nonzero =
+ * may attend) or additive (the data's float type).
+ */
+export interface AttentionMaskArg { values: FloatArray | Uint8Array; offsets: Int32Array; rowStride: number; colStride: number }
 
 export interface Backend {
   readonly name: 'native' | 'reference';
@@ -172,6 +183,16 @@ export interface Backend {
     mean: Float64Array, rstd: Float64Array, N: number, C: number, S: number, groups: number, eps: number): void;
   groupNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
     dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, groups: number): void;
+
+  /**
+   * Fused scaled dot-product attention (online softmax; reference/attention.ts): writes out and the
+   * per-row log-sum-exp lse [batch * L] (NaN for a row that may attend to nothing, whose out is NaN).
+   */
+  attentionForward(q: FloatArray, k: FloatArray, v: FloatArray, mask: AttentionMaskArg | null, out: FloatArray,
+    lse: Float64Array, g: AttentionGeometry): void;
+  /** Its backward from q, k, v, out, dout and lse (the weights are recomputed); writes every element of dq, dk, dv. */
+  attentionBackward(q: FloatArray, k: FloatArray, v: FloatArray, out: FloatArray, dout: FloatArray, lse: Float64Array,
+    mask: AttentionMaskArg | null, dq: FloatArray, dk: FloatArray, dv: FloatArray, g: AttentionGeometry): void;
 
   /** Philox4x32-10 uniforms in [0,1) from (seed, offset in 128-bit blocks). */
   philoxUniform(seed: bigint, offset: bigint, out: FloatArray): void;

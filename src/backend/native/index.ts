@@ -2,6 +2,7 @@
 import type { Backend } from '../backend';
 import { binaryCode, reduceCode, unaryCode } from '../opcodes';
 import type { NativeBinding } from './binding';
+import { attentionKernels } from './attention';
 import { augmentKernels } from './augment';
 import { convPoolKernels } from './conv';
 import { normKernels } from './norm';
@@ -34,6 +35,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
       addon.ctcLoss(lp, maxTime, batch, classes, targets, offsets, targetLengths, inputLengths, blank, zeroInfinity, nll, grad),
     ...convPoolKernels(addon),
     ...augmentKernels(addon),
+    ...attentionKernels(addon),
     ...normKernels(addon),
     ...optimKernels(addon),
     philoxUniform: (seed, offset, out) =>

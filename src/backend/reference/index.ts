@@ -1,6 +1,7 @@
 /** The reference backend: plain TypeScript loops that define what each kernel computes. */
 import type { Backend } from '../backend';
 import { PhiloxStream } from '../philox';
+import { attentionBackward, attentionForward } from './attention';
 import { cropFlip2d, erase2d, rotate2d } from './augment';
 import { binary, where } from './binary';
 import { cast, copyStrided } from './copy';
@@ -54,6 +55,8 @@ export const referenceBackend: Backend = {
   cropFlip2d,
   rotate2d,
   erase2d,
+  attentionForward,
+  attentionBackward,
   philoxUniform(seed, offset, out) {
     const stream = new PhiloxStream(seed);
     stream.offset = Number(offset);

@@ -141,11 +141,15 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     const qh = heads(this.project(q, 0), L), kh = heads(this.project(k, 1), S), vh = heads(this.project(v, 2), S);
     const mask = this.combinedMask(opts, N, L, S, dtype, batched);
     const p = this.training ? this.dropout : 0;
-    const [ctx, weights] = scaledDotProductAttention(qh, kh, vh, { attnMask: mask, dropoutP: p, returnWeights: true });
+    // Without needWeights the weights are not asked for, so the fused kernel can run (see nn/attention.ts).
+    const needWeights = opts.needWeights ?? true;
+    const [ctx, weights] = needWeights
+      ? scaledDotProductAttention(qh, kh, vh, { attnMask: mask, dropoutP: p, returnWeights: true })
+      : [scaledDotProductAttention(qh, kh, vh, { attnMask: mask, dropoutP: p }), null];
     const merged = reshape(transpose(ctx, 1, 2), [N * L, E]);
     let out = reshape(this.out_proj.call(merged), [N, L, E]);
     out = !batched ? reshape(out, [L, E]) : this.batchFirst ? out : transpose(out, 0, 1);
-    if (!(opts.needWeights ?? true)) return [out, null];
+    if (!weights) return [out, null];
     let w = (opts.averageAttnWeights ?? true) ? mean(weights, 1) : weights;
     if (!batched) w = reshape(w, w.shape.slice(1));
     return [out, w];
