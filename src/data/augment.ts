@@ -5,7 +5,7 @@
  * front from a Philox stream (`generator`, default the global one) in a fixed
  * amount per sample, and is the identity at zero strength. The per-sample
  * parameters (offsets, flags, angles, boxes) are computed here and handed to
- * the backend's cropFlip2d / rotate2d / erase2d kernels, so both backends give
+ * the backend's cropFlip2d / affine2d / erase2d kernels, so both backends give
  * the same result for a seed. Augmentations are data preparation: they record
  * no autograd graph.
  */
@@ -29,7 +29,8 @@ export interface GeneratorOptions {
 /** Constant fill or mirror padding ('reflect': PyTorch's, without repeating the edge pixel). */
 export type PaddingMode = 'constant' | 'reflect';
 
-interface Batch {
+/** An image batch as [N, C, H, W] with a way back to the caller's rank. */
+export interface Batch {
   x: Tensor;
   n: number;
   c: number;
@@ -39,7 +40,7 @@ interface Batch {
   restore(out: Tensor): Tensor;
 }
 
-function asBatch(op: string, x: unknown): Batch {
+export function asBatch(op: string, x: unknown): Batch {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: x must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   if (x.isDisposed) throw new ArgumentError(`${op}: x (${x.describe()}) was disposed`);
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
@@ -51,7 +52,7 @@ function asBatch(op: string, x: unknown): Batch {
   throw new ShapeError(`${op}: x must be an image batch [N, C, H, W] or an image [C, H, W], got ${x.describe()}`);
 }
 
-function generatorOf(op: string, opts: GeneratorOptions): PhiloxStream {
+export function generatorOf(op: string, opts: GeneratorOptions): PhiloxStream {
   const gen = opts.generator ?? getDefaultGenerator();
   if (typeof (gen as PhiloxStream | undefined)?.uniform !== 'function') throw new ArgumentError(`${op}: generator must be a PhiloxStream`);
   return gen;
@@ -62,7 +63,7 @@ function checkProbability(op: string, name: string, p: unknown): number {
   return p;
 }
 
-function checkFinite(op: string, name: string, v: unknown): number {
+export function checkFinite(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${String(v)}`);
   return v;
 }
@@ -89,7 +90,7 @@ function checkSize(op: string, name: string, v: unknown): number {
 }
 
 /** Per-channel fill values: one number for all channels or one per channel. */
-function channelValues(op: string, name: string, value: number | readonly number[], c: number): Float64Array {
+export function channelValues(op: string, name: string, value: number | readonly number[], c: number): Float64Array {
   if (typeof value === 'number') return new Float64Array(c).fill(checkFinite(op, name, value));
   if (!Array.isArray(value)) throw new ArgumentError(`${op}: ${name} must be a number or one number per channel`);
   if (value.length !== c) throw new ShapeError(`${op}: ${name} has ${value.length} values for ${c} channels`);
@@ -156,11 +157,23 @@ function cosSinDegrees(degrees: number): [number, number] {
   return [Math.cos(radians), Math.sin(radians)];
 }
 
-function rotateBatch(op: string, b: Batch, angles: Float64Array, fill: number): Tensor {
-  const cosSin = new Float64Array(2 * b.n);
-  for (let i = 0; i < b.n; i++) [cosSin[2 * i], cosSin[2 * i + 1]] = cosSinDegrees(angles[i]);
+function rotateBatch(b: Batch, angles: Float64Array, fill: number): Tensor {
+  // Counter-clockwise on screen: the output pixel reads the input rotated back, [cos -sin; sin cos].
+  const matrices = new Float64Array(6 * b.n);
+  for (let i = 0; i < b.n; i++) {
+    const [cos, sin] = cosSinDegrees(angles[i]);
+    matrices.set([cos, -sin, 0, sin, cos, 0], 6 * i);
+  }
+  return affineBatch(b, matrices, false, new Float64Array(b.c).fill(fill));
+}
+
+/**
+ * Runs the backend's affine2d on a batch: matrices [6N] are the per-sample inverse maps about the
+ * image centre (see backend/reference/augment.ts), fill one value per channel.
+ */
+export function affineBatch(b: Batch, matrices: Float64Array, nearest: boolean, fill: Float64Array): Tensor {
   const out = empty([b.n, b.c, b.h, b.w], b.x.dtype);
-  backend().rotate2d(b.x.values as FloatArray, out.values as FloatArray, b.n, b.c, b.h, b.w, cosSin, fill);
+  backend().affine2d(b.x.values as FloatArray, out.values as FloatArray, b.n, b.c, b.h, b.w, matrices, nearest, fill);
   return b.restore(out);
 }
 
@@ -187,7 +200,7 @@ export function rotate(x: Tensor, angle: number | ArrayLike<number>, opts: Rotat
     }
     for (let i = 0; i < b.n; i++) angles[i] = checkFinite(op, `angle[${i}]`, angle[i]);
   }
-  return rotateBatch(op, b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
+  return rotateBatch(b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
 }
 
 /** What `erase` writes into the box. @example `erase(images, 4, 4, 8, 8, { value: 0.5 })` */
@@ -319,7 +332,7 @@ export function randomRotation(x: Tensor, degrees: number | [number, number], op
   const u = generatorOf(op, opts).uniform(b.n, 'float64');
   const angles = new Float64Array(b.n);
   for (let i = 0; i < b.n; i++) angles[i] = lo + (hi - lo) * u[i];
-  return rotateBatch(op, b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
+  return rotateBatch(b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
 }
 
 export interface ColorJitterOptions extends GeneratorOptions {
@@ -675,7 +688,8 @@ function images(shape: number[], dt: SampleDType): Tensor {
   return x;
 }
 const stream = (seed: number): { generator: PhiloxStream } => ({ generator: new PhiloxStream(seed) });
-const IMAGE_SAMPLES = [
+/** Registry samples of the image augmentations (also affine.ts's). */
+export const IMAGE_SAMPLES = [
   { label: 'rgb batch [3,3,5,7]', inputs: (dt: SampleDType) => [images([3, 3, 5, 7], dt)] },
   { label: 'one image [2,4,3]', inputs: (dt: SampleDType) => [images([2, 4, 3], dt)] },
 ];
@@ -687,7 +701,7 @@ registerOp({
   samples: IMAGE_SAMPLES,
 });
 registerOp({
-  name: 'rotate', kernels: ['rotate2d'], differentiable: false,
+  name: 'rotate', kernels: ['affine2d'], differentiable: false,
   run: (x) => [rotate(x, 90), rotate(x, -33.5, { fill: 0.25 })],
   samples: IMAGE_SAMPLES,
 });
@@ -707,7 +721,7 @@ registerOp({
   samples: IMAGE_SAMPLES,
 });
 registerOp({
-  name: 'randomRotation', kernels: ['rotate2d'], differentiable: false,
+  name: 'randomRotation', kernels: ['affine2d'], differentiable: false,
   run: (x) => randomRotation(x, [-200, 200], { fill: 0.5, ...stream(4) }),
   samples: IMAGE_SAMPLES,
 });

@@ -3,6 +3,7 @@ import type { Backend } from '../backend';
 import { binaryCode, reduceCode, unaryCode } from '../opcodes';
 import type { NativeBinding } from './binding';
 import { augmentKernels } from './augment';
+import { resampleKernels } from './resample';
 import { convPoolKernels } from './conv';
 import { normKernels } from './norm';
 import { optimKernels } from './optim';
@@ -34,6 +35,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
       addon.ctcLoss(lp, maxTime, batch, classes, targets, offsets, targetLengths, inputLengths, blank, zeroInfinity, nll, grad),
     ...convPoolKernels(addon),
     ...augmentKernels(addon),
+    ...resampleKernels(addon),
     ...normKernels(addon),
     ...optimKernels(addon),
     philoxUniform: (seed, offset, out) =>
