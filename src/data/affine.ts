@@ -49,7 +49,13 @@ export function inverseAffineMatrix(angle: number, translate: [number, number], 
 export interface AffineOptions {
   /** 'nearest' (default, as torchvision) or 'bilinear'. */
   interpolation?: AffineInterpolation;
-  /** The value of pixels from outside the image: one for all channels or one per channel (default 0). */
+  /**
+   * The value of pixels from outside the image: one for all channels or one per channel (default 0).
+   * It pads the image, so a bilinear pixel reading partly outside is s + (1 − m)·fill (s: its in-image
+   * taps, m: their weight). torchvision blends that pixel once more, s·m + (1 − m)·fill, which darkens
+   * the edge row and turns a constant image with the same fill non-constant; elsewhere the two agree
+   * (checked against torchvision's code path in test/data/affine.test.ts).
+   */
   fill?: number | number[];
   /** The centre of rotation, scale and shear in pixel coordinates [x, y] (default: the image centre). */
   center?: [number, number];
