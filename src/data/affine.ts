@@ -11,7 +11,7 @@ import { PhiloxStream } from '../backend/philox';
 import { roundHalfEven } from '../backend/reference/math';
 import { registerOp } from '../ops/registry';
 import type { Tensor } from '../tensor/tensor';
-import { IMAGE_SAMPLES, affineBatch, asBatch, channelValues, checkFinite, generatorOf, type Batch, type GeneratorOptions } from './augment';
+import { IMAGE_SAMPLES, affineBatch, asBatch, channelValues, checkFinite, generatorOf, type Batch, type GeneratorOptions } from './augment-batch';
 
 /** How `affine` reads between pixels (torchvision's InterpolationMode.NEAREST / BILINEAR). */
 export type AffineInterpolation = 'nearest' | 'bilinear';
