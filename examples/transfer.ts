@@ -7,7 +7,8 @@
 // (nn.utils.replaceHead), the rest frozen (BatchNorm held in eval, so it normalises with the
 // pretrained running statistics) for the first third of the steps, then everything trains with
 // layer-wise learning rates (nn.utils.layerwiseLrGroups: the new head 1e-2, each earlier layer 0.3x)
-// and BatchNorm in train mode. Scratch: the same network from a random start, Adam at 1e-3.
+// and BatchNorm in train mode. Fine-tune: the same without the frozen phase (everything trains from
+// step 1). Scratch: the same network from a random start, Adam at 1e-3.
 // Both arms get the same steps, the same batches in the same order and the same augmentation
 // (data.randomAffine: ±10°, ±10% shift, 0.9-1.1 scale, from one seeded stream), so the only
 // difference is the starting point. The subset is stratified: the same number of images per class.
@@ -17,7 +18,7 @@
 //
 // Run: LATTICE_NUM_THREADS=1 npx tsx examples/transfer.ts [--pretrain-epochs 1] [--steps 150] [--fractions 0.01,0.1] [--seed 0]
 // (default fractions 0.001,0.01,0.1; --no-augment trains both arms without augmentation; --head-lr 0.01;
-// --freeze-fraction 0.333 of the steps train the head alone, 0 fine-tunes everything from the start;
+// --freeze-fraction 0.333 of the transfer arm's steps train the head alone;
 // --pretrained <file.safetensors> loads the pretrained weights if the file exists, else saves them there)
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +32,7 @@ export interface TransferOptions {
   fractions?: number[];
   /** The same random affine augmentation for both arms (default true). */
   augment?: boolean;
-  /** Share of the steps the transferred model trains only its new head (default 1/3; 0: full fine-tuning from the start). */
+  /** Share of the steps the 'transfer' arm trains only its new head (default 1/3; the 'finetune' arm uses 0). */
   freezeFraction?: number;
   /** The new head's learning rate in the transferred model (default 1e-2; earlier layers get 0.3x per layer). */
   headLr?: number;
@@ -48,10 +49,14 @@ export interface TransferOptions {
   log?: (line: string) => void;
 }
 
+/** The arms of the comparison. */
+export type TransferMethod = 'scratch' | 'transfer' | 'finetune';
+
 export interface TransferRow {
   fraction: number;
   images: number;
-  method: 'transfer' | 'scratch';
+  /** scratch; transfer (freeze-then-unfreeze); finetune (the pretrained model, everything trained from step 1). */
+  method: TransferMethod;
   /** Mean test accuracy of the last 3 evaluations (one evaluation of 2,000 images moves by ~1 point). */
   finalAccuracy: number;
   trainSeconds: number;
@@ -129,7 +134,7 @@ function classSubset(labels: Tensor, classes: number[]): { idx: Int32Array; labe
 }
 
 /**
- * Pretrains on classes 0-4, then for each fraction trains 'transfer' and 'scratch' on classes 5-9.
+ * Pretrains on classes 0-4, then for each fraction trains 'scratch', 'transfer' and 'finetune' on classes 5-9.
  * @example `const { rows } = runTransferExample({ steps: 60, fractions: [0.01] })`
  */
 export function runTransferExample(opts: TransferOptions = {}): TransferResult {
@@ -179,12 +184,12 @@ export function runTransferExample(opts: TransferOptions = {}): TransferResult {
     const x = take(fm.train.images, Int32Array.from(pick, (i) => tgt.idx[i]));
     const y = tensor(Int32Array.from(pick, (i) => tgt.labels[i]));
     const byMethod: Record<string, TransferRow> = {};
-    for (const method of ['scratch', 'transfer'] as const) {
+    for (const method of ['scratch', 'transfer', 'finetune'] as const) {
       manualSeed(seed + 3);
       const model = makeNet();
       let opt: optim.Adam;
-      const unfreezeAt = Math.floor(steps * (opts.freezeFraction ?? 1 / 3));
-      if (method === 'transfer') {
+      const unfreezeAt = method === 'transfer' ? Math.floor(steps * (opts.freezeFraction ?? 1 / 3)) : 0;
+      if (method !== 'scratch') {
         model.loadStateDict(pretrainedState);
         nn.utils.replaceHead(model, new nn.Linear(128, 5));
         if (unfreezeAt > 0) {
@@ -232,7 +237,7 @@ export function runTransferExample(opts: TransferOptions = {}): TransferResult {
       log(`${percent(fraction)} (${n} images) ${method}: ${(100 * final).toFixed(1)}% (mean of the last 3 evaluations) after ${steps} steps, ${(trainMs / 1000).toFixed(1)} s (${trainCpu.toFixed(1)} s CPU)`);
     }
     const target = byMethod.scratch.finalAccuracy;
-    for (const r of [byMethod.scratch, byMethod.transfer]) {
+    for (const r of [byMethod.scratch, byMethod.transfer, byMethod.finetune]) {
       const reached = r.curve.find((p) => p.accuracy >= target);
       r.secondsToScratchFinal = reached?.seconds ?? null;
       r.cpuSecondsToScratchFinal = reached?.cpuSeconds ?? null;
@@ -272,13 +277,14 @@ export function transferTable(r: TransferResult): string {
 export function transferCurves(r: TransferResult): string {
   const out: string[] = [];
   for (const fraction of [...new Set(r.rows.map((row) => row.fraction))]) {
-    const [scratch, transfer] = (['scratch', 'transfer'] as const).map((m) => r.rows.find((row) => row.fraction === fraction && row.method === m)!);
-    out.push(`\n${percent(fraction)} (${scratch.images} images): accuracy by step (training seconds)`, '| step | scratch | transfer |', '| --- | --- | --- |');
-    scratch.curve.forEach((p, i) => {
-      const q = transfer.curve[i];
-      out.push(`| ${p.step} | ${pct(p.accuracy)} (${p.seconds.toFixed(1)} s) | ${pct(q.accuracy)} (${q.seconds.toFixed(1)} s) |`);
-    });
-    out.push(`gap at the end: ${((transfer.finalAccuracy - scratch.finalAccuracy) * 100).toFixed(1)} points`);
+    const arms = r.rows.filter((row) => row.fraction === fraction);
+    const scratch = arms.find((row) => row.method === 'scratch')!;
+    out.push(`\n${percent(fraction)} (${scratch.images} images): accuracy by step (training seconds)`,
+      `| step | ${arms.map((a) => a.method).join(' | ')} |`, `| --- |${' --- |'.repeat(arms.length)}`);
+    scratch.curve.forEach((p, i) => out.push(`| ${p.step} | ${arms.map((a) => `${pct(a.curve[i].accuracy)} (${a.curve[i].seconds.toFixed(1)} s)`).join(' | ')} |`));
+    for (const a of arms.filter((row) => row.method !== 'scratch')) {
+      out.push(`${a.method} - scratch at the end: ${((a.finalAccuracy - scratch.finalAccuracy) * 100).toFixed(1)} points`);
+    }
   }
   return out.join('\n');
 }
