@@ -28,6 +28,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerPoolBindings(env, exports);
   registerAugmentBindings(env, exports);
   registerAttentionBindings(env, exports);
+  registerResampleBindings(env, exports);
   return exports;
 }
 

@@ -1,7 +1,7 @@
 // Bindings of the image-batch augmentation kernels (native/kernels/augment.h):
 //   cropFlip2d(x, out, geometry [n, c, h, w, oh, ow] Int32Array, top Int32Array[n], left Int32Array[n],
 //              flip Uint8Array[n] | null, reflect, fill)
-//   rotate2d(x, out, n, c, h, w, cosSin Float64Array[2n], fill)
+//   affine2d(x, out, n, c, h, w, matrices Float64Array[6n], nearest, fill Float64Array[c])
 //   erase2d(x, out, n, c, h, w, boxes Int32Array[4n], values Float64Array[c])
 #include <string>
 
@@ -68,25 +68,28 @@ void CropFlip2d(const Napi::CallbackInfo& info) {
     cropFlip2d(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), g, t, l, f, reflect, fill);
 }
 
-void Rotate2d(const Napi::CallbackInfo& info) {
-  const char* fn = "rotate2d";
+void Affine2d(const Napi::CallbackInfo& info) {
+  const char* fn = "affine2d";
   Napi::Env env = info.Env();
   ArrayArg x = arrayArg(info, 0, fn, "x"), out = arrayArg(info, 1, fn, "out");
   const Sizes s = sizesArg(info, 2, fn);
-  ArrayArg cosSin = arrayArgOf(info, 6, fn, "cosSin", ElemType::F64);
-  const double fill = numberArg(info, 7, fn, "fill");
+  ArrayArg matrices = arrayArgOf(info, 6, fn, "matrices", ElemType::F64);
+  const bool nearest = boolArg(info, 7, fn, "nearest");
+  ArrayArg fill = arrayArgOf(info, 8, fn, "fill", ElemType::F64);
   requireFloatPair(env, x, out, fn);
   const int64_t total = checkedProduct(env, {s.n, s.c, s.h, s.w}, fn, "x");
   requireLength(env, x, total, fn, "x");
   requireLength(env, out, total, fn, "out");
-  requireLength(env, cosSin, 2 * s.n, fn, "cosSin");
+  requireLength(env, matrices, checkedProduct(env, {s.n, 6}, fn, "matrices"), fn, "matrices");
+  requireLength(env, fill, s.c, fn, "fill");
   requireDisjoint(env, out, x, fn);
   Context& ctx = ctxOf(info);
-  const auto* cs = static_cast<const double*>(cosSin.data);
+  const auto* m = static_cast<const double*>(matrices.data);
+  const auto* f = static_cast<const double*>(fill.data);
   if (x.type == ElemType::F32)
-    rotate2d(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), s.n, s.c, s.h, s.w, cs, fill);
+    affine2d(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), s.n, s.c, s.h, s.w, m, nearest, f);
   else
-    rotate2d(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), s.n, s.c, s.h, s.w, cs, fill);
+    affine2d(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), s.n, s.c, s.h, s.w, m, nearest, f);
 }
 
 void Erase2d(const Napi::CallbackInfo& info) {
@@ -121,7 +124,7 @@ void Erase2d(const Napi::CallbackInfo& info) {
 
 void registerAugmentBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "cropFlip2d", CropFlip2d);
-  exportBinding(env, exports, "rotate2d", Rotate2d);
+  exportBinding(env, exports, "affine2d", Affine2d);
   exportBinding(env, exports, "erase2d", Erase2d);
 }
 

@@ -49,5 +49,6 @@ void registerConvBindings(Napi::Env env, Napi::Object exports);
 void registerPoolBindings(Napi::Env env, Napi::Object exports);
 void registerAugmentBindings(Napi::Env env, Napi::Object exports);
 void registerAttentionBindings(Napi::Env env, Napi::Object exports);
+void registerResampleBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

@@ -56,33 +56,39 @@ void cropFlip2d(Context& ctx, const T* x, T* out, const CropGeometry& g, const i
 }
 
 template <typename T>
-void rotate2d(Context& ctx, const T* x, T* out, int64_t n, int64_t c, int64_t h, int64_t w, const double* cosSin,
-              double fill) {
+void affine2d(Context& ctx, const T* x, T* out, int64_t n, int64_t c, int64_t h, int64_t w, const double* matrices,
+              bool nearest, const double* fill) {
   const int64_t hw = h * w;
   const double cx = static_cast<double>(w - 1) / 2, cy = static_cast<double>(h - 1) / 2;
   const double wd = static_cast<double>(w), hd = static_cast<double>(h);
-  const T fillValue = static_cast<T>(fill);
   ctx.pool.parallelFor(0, n * c, planeGrain(4 * hw), [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe; ++p) {
       const int64_t b = p / c;
-      const double cosA = cosSin[2 * b], sinA = cosSin[2 * b + 1];
+      const double* m = matrices + 6 * b;
+      const double fillValue = fill[p % c];
       const T* src = x + p * hw;
       T* dst = out + p * hw;
       // A tap outside the image reads fill (the image is padded with fill).
       auto tap = [&](int64_t iy, int64_t ix) -> double {
-        return iy >= 0 && iy < h && ix >= 0 && ix < w ? static_cast<double>(src[iy * w + ix]) : fill;
+        return iy >= 0 && iy < h && ix >= 0 && ix < w ? static_cast<double>(src[iy * w + ix]) : fillValue;
       };
       for (int64_t y = 0; y < h; ++y) {
         const double dy = static_cast<double>(y) - cy;
         for (int64_t xo = 0; xo < w; ++xo) {
           const double dx = static_cast<double>(xo) - cx;
-          // Inverse rotation of the output pixel: where in the input it comes from.
-          const double sx = cx + (dx * cosA - dy * sinA);
-          const double sy = cy + (dx * sinA + dy * cosA);
-          // Outside (-1, w) x (-1, h) all non-zero taps are outside; this also rejects NaN
-          // and keeps the int conversion below in range.
+          // Where in the input the output pixel comes from (the inverse map, about the centre).
+          const double sx = cx + (m[0] * dx + m[1] * dy + m[2]);
+          const double sy = cy + (m[3] * dx + m[4] * dy + m[5]);
+          // Outside (-1, w) x (-1, h) every tap (and every rounded position) is outside; this also
+          // rejects NaN and keeps the int conversions below in range.
           if (!(sx > -1 && sx < wd && sy > -1 && sy < hd)) {
-            dst[y * w + xo] = fillValue;
+            dst[y * w + xo] = static_cast<T>(fillValue);
+            continue;
+          }
+          if (nearest) {
+            // Round half to even (the default rounding mode), as grid_sample's nearbyint.
+            const int64_t ix = static_cast<int64_t>(std::nearbyint(sx)), iy = static_cast<int64_t>(std::nearbyint(sy));
+            dst[y * w + xo] = static_cast<T>(tap(iy, ix));
             continue;
           }
           const double fx0 = std::floor(sx), fy0 = std::floor(sy);
@@ -123,8 +129,10 @@ template void cropFlip2d<float>(Context&, const float*, float*, const CropGeomet
                                 const uint8_t*, bool, double);
 template void cropFlip2d<double>(Context&, const double*, double*, const CropGeometry&, const int32_t*, const int32_t*,
                                  const uint8_t*, bool, double);
-template void rotate2d<float>(Context&, const float*, float*, int64_t, int64_t, int64_t, int64_t, const double*, double);
-template void rotate2d<double>(Context&, const double*, double*, int64_t, int64_t, int64_t, int64_t, const double*, double);
+template void affine2d<float>(Context&, const float*, float*, int64_t, int64_t, int64_t, int64_t, const double*, bool,
+                              const double*);
+template void affine2d<double>(Context&, const double*, double*, int64_t, int64_t, int64_t, int64_t, const double*, bool,
+                               const double*);
 template void erase2d<float>(Context&, const float*, float*, int64_t, int64_t, int64_t, int64_t, const int32_t*, const double*);
 template void erase2d<double>(Context&, const double*, double*, int64_t, int64_t, int64_t, int64_t, const int32_t*,
                               const double*);

@@ -46,6 +46,15 @@ export interface AttentionGeometry { batch: number; L: number; S: number; E: num
  */
 export interface AttentionMaskArg { values: FloatArray | Uint8Array; offsets: Int32Array; rowStride: number; colStride: number }
 
+/** Taps of resample2d along one dim: `taps` per output position o at index/weight[o·taps + t]. */
+export interface ResampleTaps { taps: number; index: Int32Array; weight: Float64Array }
+
+/** gridSample2d: x [n, c, h, w] sampled at grid [n, oh, ow, 2]; mode, padding and corner convention. */
+export interface GridSampleGeometry {
+  n: number; c: number; h: number; w: number; oh: number; ow: number;
+  nearest: boolean; border: boolean; alignCorners: boolean;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
 
@@ -200,11 +209,26 @@ export interface Backend {
   /**
    * Image-batch augmentation kernels (formulas in reference/augment.ts); per-sample parameters are arrays
    * drawn by the caller. cropFlip2d: out[b,ch,y,x] = x[b,ch,top[b]+y,left[b]+(flip[b] ? ow-1-x : x)], outside
-   * pixels read fill (or mirror with reflect). rotate2d: bilinear rotation about the centre, cosSin [2n].
+   * pixels read fill (or mirror with reflect). affine2d: the inverse affine maps matrices [6n] about the centre,
+   * bilinear or nearest, outside taps read fill[ch].
    * erase2d: out = x with boxes [4n] (top, left, height, width) set to values[ch].
    */
   cropFlip2d(x: FloatArray, out: FloatArray, g: CropGeometry, top: Int32Array, left: Int32Array, flip: Uint8Array | null,
     reflect: boolean, fill: number): void;
-  rotate2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number, cosSin: Float64Array, fill: number): void;
+  affine2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number, matrices: Float64Array, nearest: boolean,
+    fill: Float64Array): void;
   erase2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number, boxes: Int32Array, values: Float64Array): void;
+
+  /**
+   * Resampling kernels (formulas in reference/resample.ts). resample2d: separable taps along rows and
+   * columns of planes [planes, h, w] -> [planes, oh, ow] (interpolate); resample2dBackward its adjoint.
+   * gridSample2d: PyTorch's grid_sample; its backward writes gradX and/or gradGrid (either may be null).
+   */
+  resample2d(x: FloatArray, out: FloatArray, planes: number, h: number, w: number, oh: number, ow: number,
+    rows: ResampleTaps, cols: ResampleTaps): void;
+  resample2dBackward(gradOut: FloatArray, gradIn: FloatArray, planes: number, h: number, w: number, oh: number, ow: number,
+    rows: ResampleTaps, cols: ResampleTaps): void;
+  gridSample2d(x: FloatArray, grid: FloatArray, out: FloatArray, g: GridSampleGeometry): void;
+  gridSample2dBackward(gradOut: FloatArray, x: FloatArray, grid: FloatArray, gradX: FloatArray | null, gradGrid: FloatArray | null,
+    g: GridSampleGeometry): void;
 }

@@ -5,66 +5,28 @@
  * front from a Philox stream (`generator`, default the global one) in a fixed
  * amount per sample, and is the identity at zero strength. The per-sample
  * parameters (offsets, flags, angles, boxes) are computed here and handed to
- * the backend's cropFlip2d / rotate2d / erase2d kernels, so both backends give
+ * the backend's cropFlip2d / affine2d / erase2d kernels, so both backends give
  * the same result for a seed. Augmentations are data preparation: they record
  * no autograd graph.
  */
 import { rotateHueInPlace } from './hue';
+import { IMAGE_SAMPLES, affineBatch, asBatch, channelValues, checkFinite, generatorOf, type Batch, type GeneratorOptions } from './augment-batch';
 import { backend } from '../backend/index';
 import { getDefaultGenerator, mulHi32, PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
-import { randn } from '../ops/creation';
-import { registerOp, type SampleDType } from '../ops/registry';
-import { reshape } from '../ops/shape';
+import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { registerOp } from '../ops/registry';
 import { empty } from '../ops/util';
 import type { FloatArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 
-/** Where an augmentation draws its random numbers. */
-export interface GeneratorOptions {
-  /** The Philox stream to draw from (default: the global generator, see `manualSeed`). */
-  generator?: PhiloxStream;
-}
+export type { GeneratorOptions } from './augment-batch';
 
 /** Constant fill or mirror padding ('reflect': PyTorch's, without repeating the edge pixel). */
 export type PaddingMode = 'constant' | 'reflect';
 
-interface Batch {
-  x: Tensor;
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  /** Gives an output [N, C, oh, ow] the rank of the input. */
-  restore(out: Tensor): Tensor;
-}
-
-function asBatch(op: string, x: unknown): Batch {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: x must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  if (x.isDisposed) throw new ArgumentError(`${op}: x (${x.describe()}) was disposed`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
-  if (x.ndim === 4) return { x, n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], restore: (out) => out };
-  if (x.ndim === 3) {
-    const one = reshape(x, [1, ...x.shape]);
-    return { x: one, n: 1, c: x.shape[0], h: x.shape[1], w: x.shape[2], restore: (out) => reshape(out, out.shape.slice(1)) };
-  }
-  throw new ShapeError(`${op}: x must be an image batch [N, C, H, W] or an image [C, H, W], got ${x.describe()}`);
-}
-
-function generatorOf(op: string, opts: GeneratorOptions): PhiloxStream {
-  const gen = opts.generator ?? getDefaultGenerator();
-  if (typeof (gen as PhiloxStream | undefined)?.uniform !== 'function') throw new ArgumentError(`${op}: generator must be a PhiloxStream`);
-  return gen;
-}
-
 function checkProbability(op: string, name: string, p: unknown): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: ${name} must be a probability in [0, 1], got ${String(p)}`);
   return p;
-}
-
-function checkFinite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${String(v)}`);
-  return v;
 }
 
 /** A per-sample integer parameter: one number for every sample, or one per sample. */
@@ -86,14 +48,6 @@ function perSampleInts(op: string, name: string, v: number | ArrayLike<number>, 
 function checkSize(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 30) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
   return v;
-}
-
-/** Per-channel fill values: one number for all channels or one per channel. */
-function channelValues(op: string, name: string, value: number | readonly number[], c: number): Float64Array {
-  if (typeof value === 'number') return new Float64Array(c).fill(checkFinite(op, name, value));
-  if (!Array.isArray(value)) throw new ArgumentError(`${op}: ${name} must be a number or one number per channel`);
-  if (value.length !== c) throw new ShapeError(`${op}: ${name} has ${value.length} values for ${c} channels`);
-  return Float64Array.from(value, (v, i) => checkFinite(op, `${name}[${i}]`, v));
 }
 
 // ---------------------------------------------------------------------------
@@ -156,12 +110,14 @@ function cosSinDegrees(degrees: number): [number, number] {
   return [Math.cos(radians), Math.sin(radians)];
 }
 
-function rotateBatch(op: string, b: Batch, angles: Float64Array, fill: number): Tensor {
-  const cosSin = new Float64Array(2 * b.n);
-  for (let i = 0; i < b.n; i++) [cosSin[2 * i], cosSin[2 * i + 1]] = cosSinDegrees(angles[i]);
-  const out = empty([b.n, b.c, b.h, b.w], b.x.dtype);
-  backend().rotate2d(b.x.values as FloatArray, out.values as FloatArray, b.n, b.c, b.h, b.w, cosSin, fill);
-  return b.restore(out);
+function rotateBatch(b: Batch, angles: Float64Array, fill: number): Tensor {
+  // Counter-clockwise on screen: the output pixel reads the input rotated back, [cos -sin; sin cos].
+  const matrices = new Float64Array(6 * b.n);
+  for (let i = 0; i < b.n; i++) {
+    const [cos, sin] = cosSinDegrees(angles[i]);
+    matrices.set([cos, -sin, 0, sin, cos, 0], 6 * i);
+  }
+  return affineBatch(b, matrices, false, new Float64Array(b.c).fill(fill));
 }
 
 /** Fill value of `rotate`. @example `rotate(x, 15, { fill: 0 })` */
@@ -187,7 +143,7 @@ export function rotate(x: Tensor, angle: number | ArrayLike<number>, opts: Rotat
     }
     for (let i = 0; i < b.n; i++) angles[i] = checkFinite(op, `angle[${i}]`, angle[i]);
   }
-  return rotateBatch(op, b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
+  return rotateBatch(b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
 }
 
 /** What `erase` writes into the box. @example `erase(images, 4, 4, 8, 8, { value: 0.5 })` */
@@ -319,7 +275,7 @@ export function randomRotation(x: Tensor, degrees: number | [number, number], op
   const u = generatorOf(op, opts).uniform(b.n, 'float64');
   const angles = new Float64Array(b.n);
   for (let i = 0; i < b.n; i++) angles[i] = lo + (hi - lo) * u[i];
-  return rotateBatch(op, b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
+  return rotateBatch(b, angles, checkFinite(op, 'fill', opts.fill ?? 0));
 }
 
 export interface ColorJitterOptions extends GeneratorOptions {
@@ -668,18 +624,7 @@ export class Compose {
 // from a stream made inside run, so both backends see the same parameters.
 // ---------------------------------------------------------------------------
 
-/** Images with a NaN, which must travel the same way on both backends. */
-function images(shape: number[], dt: SampleDType): Tensor {
-  const x = randn(shape, { dtype: dt });
-  x.values[3] = NaN;
-  return x;
-}
 const stream = (seed: number): { generator: PhiloxStream } => ({ generator: new PhiloxStream(seed) });
-const IMAGE_SAMPLES = [
-  { label: 'rgb batch [3,3,5,7]', inputs: (dt: SampleDType) => [images([3, 3, 5, 7], dt)] },
-  { label: 'one image [2,4,3]', inputs: (dt: SampleDType) => [images([2, 4, 3], dt)] },
-];
-
 registerOp({ name: 'hflip', kernels: ['cropFlip2d'], differentiable: false, run: (x) => hflip(x), samples: IMAGE_SAMPLES });
 registerOp({
   name: 'crop', kernels: ['cropFlip2d'], differentiable: false,
@@ -687,7 +632,7 @@ registerOp({
   samples: IMAGE_SAMPLES,
 });
 registerOp({
-  name: 'rotate', kernels: ['rotate2d'], differentiable: false,
+  name: 'rotate', kernels: ['affine2d'], differentiable: false,
   run: (x) => [rotate(x, 90), rotate(x, -33.5, { fill: 0.25 })],
   samples: IMAGE_SAMPLES,
 });
@@ -707,7 +652,7 @@ registerOp({
   samples: IMAGE_SAMPLES,
 });
 registerOp({
-  name: 'randomRotation', kernels: ['rotate2d'], differentiable: false,
+  name: 'randomRotation', kernels: ['affine2d'], differentiable: false,
   run: (x) => randomRotation(x, [-200, 200], { fill: 0.5, ...stream(4) }),
   samples: IMAGE_SAMPLES,
 });

@@ -11,6 +11,7 @@ export * from './dataset';
 export * from './loader';
 export * from './fashion-mnist';
 export * from './augment';
+export { affine, inverseAffineMatrix, randomAffine, type AffineInterpolation, type AffineOptions, type RandomAffineOptions } from './affine';
 export { adjustHue } from './hue';
 export { randomResizedCrop, randomZoom, type RandomResizedCropOptions, type RandomZoomOptions } from './resample-augment';
 export * from './transforms';

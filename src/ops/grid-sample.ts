@@ -3,20 +3,22 @@
  * sampling positions from an affine map, and bilinear or nearest sampling of x at a grid
  * of normalised positions (−1 … 1 spans the image), with zero or border padding.
  *
- * Written with ops: the corner pixels are read with gather (its adjoint, scatterAdd,
- * gives the gradient for x), and the bilinear weights are ops of the grid, so the
- * gradient for the grid (spatial transformer networks) comes out too.
+ * affineGrid is written with ops (a matmul), so it is differentiable in theta. gridSample runs
+ * the backend's gridSample2d kernel; gridSample2dBackward gives the gradients for x and for the
+ * grid (spatial transformer networks). Like PyTorch's grid_sampler, it is differentiable once:
+ * a second derivative throws.
  */
-import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { backend } from '../backend/index';
+import type { GridSampleGeometry } from '../backend/backend';
+import { ArgumentError, AutogradError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import type { FloatArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
-import { add, mul, sub } from './binary';
 import { randn } from './creation';
-import { gather } from './indexing';
 import { matmul } from './matmul';
+import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
-import { narrow, reshape, transpose } from './shape';
-import { clamp } from './unary';
-import { assertTensor } from './util';
+import { reshape, transpose } from './shape';
+import { assertTensor, empty } from './util';
 
 /** Normalised coordinates of the pixel centres along a dim of `n` pixels. */
 function baseCoordinates(n: number, alignCorners: boolean): number[] {
@@ -72,57 +74,32 @@ export function gridSample(x: Tensor, grid: Tensor, opts: GridSampleOptions = {}
   if (mode !== 'bilinear' && mode !== 'nearest') throw new ArgumentError(`${op}: mode must be 'bilinear' or 'nearest', got ${fmtValue(mode)}`);
   if (padding !== 'zeros' && padding !== 'border') throw new ArgumentError(`${op}: paddingMode must be 'zeros' or 'border', got ${fmtValue(padding)}`);
   if (typeof alignCorners !== 'boolean') throw new ArgumentError(`${op}: alignCorners must be a boolean, got ${fmtValue(alignCorners)}`);
-  const [Ho, Wo] = [grid.shape[1], grid.shape[2]], P = Ho * Wo;
-  // Pixel coordinates (PyTorch's grid_sampler_unnormalize), then border clipping.
-  const unnormalize = (g: Tensor, size: number): Tensor => {
-    const c = alignCorners ? mul(add(g, 1), (size - 1) / 2) : mul(sub(mul(add(g, 1), size), 1), 0.5);
-    return padding === 'border' ? clamp(c, { min: 0, max: size - 1 }) : c;
+  const g: GridSampleGeometry = {
+    n: N, c: C, h: H, w: W, oh: grid.shape[1], ow: grid.shape[2],
+    nearest: mode === 'nearest', border: padding === 'border', alignCorners,
   };
-  const ix = unnormalize(reshape(narrow(grid, 3, 0, 1), [N, P]), W);
-  const iy = unnormalize(reshape(narrow(grid, 3, 1, 1), [N, P]), H);
-  const flatX = reshape(x, [N, C, H * W]);
-  const xv = ix.values, yv = iy.values;
-  /** Reads x at integer corners (cx, cy) per output point; out-of-image corners read 0 via a zero weight mask. */
-  const corner = (cx: Int32Array, cy: Int32Array): { values: Tensor; inside: Float64Array } => {
-    const index = new Int32Array(N * C * P), inside = new Float64Array(N * P);
-    for (let n = 0; n < N; n++) {
-      for (let p = 0; p < P; p++) {
-        const k = n * P + p;
-        const ok = cx[k] >= 0 && cx[k] < W && cy[k] >= 0 && cy[k] < H;
-        inside[k] = ok ? 1 : 0;
-        const flat = ok ? cy[k] * W + cx[k] : 0;
-        for (let c = 0; c < C; c++) index[(n * C + c) * P + p] = flat;
-      }
-    }
-    return { values: gather(flatX, 2, Tensor.fromData(index, [N, C, P], 'int32')), inside };
+  const out = empty([N, C, g.oh, g.ow], x.dtype);
+  backend().gridSample2d(vals(x), vals(grid), vals(out), g);
+  return record(out, op, [x, grid], (gy) => gridSampleBackward(gy, x, grid, g), [x, grid]);
+}
+
+const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+
+function gridSampleBackward(gy: Tensor, x: Tensor, grid: Tensor, g: GridSampleGeometry): (Tensor | null)[] {
+  const gx = x.requiresGrad ? empty(x.shape.slice(), x.dtype) : null;
+  const gg = grid.requiresGrad ? empty(grid.shape.slice(), grid.dtype) : null;
+  backend().gridSample2dBackward(vals(gy), vals(x), vals(grid), gx ? vals(gx) : null, gg ? vals(gg) : null, g);
+  // Under createGraph, differentiating these again reports that instead of a wrong second derivative.
+  const firstOrderOnly = (): never => {
+    throw new AutogradError('gridSample: second derivatives are not implemented (the gridSample gradient is first order only, as in PyTorch)');
   };
-  const asTensor = (a: Float64Array): Tensor => Tensor.fromData(x.dtype === 'float64' ? a : Float32Array.from(a), [N, 1, P], x.dtype);
-  let out: Tensor;
-  if (mode === 'nearest') {
-    // Round half to even, as PyTorch's nearbyint.
-    const roundEven = (v: number): number => { const r = Math.round(v); return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
-    const { values, inside } = corner(Int32Array.from(xv, roundEven), Int32Array.from(yv, roundEven));
-    out = mul(values, asTensor(inside));
-  } else {
-    const x0 = Int32Array.from(xv, Math.floor), y0 = Int32Array.from(yv, Math.floor);
-    const x1 = x0.map((v) => v + 1), y1 = y0.map((v) => v + 1);
-    // Weights as ops of the grid: d(out)/d(grid) flows through them.
-    const fx = reshape(sub(ix, Tensor.fromData(x.dtype === 'float64' ? Float64Array.from(x0) : Float32Array.from(x0), [N, P], x.dtype)), [N, 1, P]);
-    const fy = reshape(sub(iy, Tensor.fromData(x.dtype === 'float64' ? Float64Array.from(y0) : Float32Array.from(y0), [N, P], x.dtype)), [N, 1, P]);
-    const gx = sub(1, fx), gy = sub(1, fy);
-    const terms: [Int32Array, Int32Array, Tensor][] = [[x0, y0, mul(gx, gy)], [x1, y0, mul(fx, gy)], [x0, y1, mul(gx, fy)], [x1, y1, mul(fx, fy)]];
-    out = terms.map(([cx, cy, w]) => {
-      const { values, inside } = corner(cx, cy);
-      return mul(values, mul(w, asTensor(inside)));
-    }).reduce((a, b) => add(a, b));
-  }
-  return reshape(out, [N, C, Ho, Wo]);
+  return [gx, gg].map((t) => t && record(t, 'gridSampleBackward', [gy, x, grid], firstOrderOnly));
 }
 
 const f = (shape: number[], dt: SampleDType, scale = 1): Tensor => randn(shape, { dtype: dt }).mul(scale);
 
 registerOp({
-  name: 'gridSample(bilinear)', kernels: ['gather', 'scatterAdd'], differentiable: true,
+  name: 'gridSample(bilinear)', kernels: ['gridSample2d', 'gridSample2dBackward'], differentiable: true,
   run: (x, g) => gridSample(x, g, { paddingMode: 'zeros' }),
   samples: [{ label: '[1,2,4,5] at a [1,3,2,2] grid', inputs: (dt) => [f([1, 2, 4, 5], dt), f([1, 3, 2, 2], dt, 0.6)] }],
 });
@@ -130,4 +107,15 @@ registerOp({
   name: 'affineGrid', kernels: [], differentiable: true,
   run: (theta) => affineGrid(theta, [2, 1, 3, 4], { alignCorners: true }),
   samples: [{ label: 'theta [2,2,3] -> [2,3,4,2]', inputs: (dt) => [f([2, 2, 3], dt)] }],
+});
+registerOp({
+  name: 'gridSample(bilinear,border,alignCorners)', kernels: ['gridSample2d', 'gridSample2dBackward'], differentiable: true,
+  run: (x, g) => gridSample(x, g, { paddingMode: 'border', alignCorners: true }),
+  samples: [{ label: '[2,3,3,4] at a [2,2,3,2] grid reaching past the border', inputs: (dt) => [f([2, 3, 3, 4], dt), f([2, 2, 3, 2], dt, 0.9)] }],
+});
+registerOp({
+  name: 'gridSample(nearest)', kernels: ['gridSample2d', 'gridSample2dBackward'], differentiable: true,
+  run: (x, g) => gridSample(x, g, { mode: 'nearest' }),
+  // The grid's gradient is zero almost everywhere (rounding is locally constant): checked for x only.
+  samples: [{ label: '[1,2,4,5] at a [1,3,3,2] grid', inputs: (dt) => [f([1, 2, 4, 5], dt), f([1, 3, 3, 2], dt, 0.7)], wrt: [0] }],
 });

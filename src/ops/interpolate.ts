@@ -2,17 +2,21 @@
  * interpolate (PyTorch's F.interpolate) for [N, C, L] and [N, C, H, W]: 'nearest',
  * 'linear' / 'bilinear' and 'bicubic' (cubic convolution, A = −0.75), with
  * alignCorners and size or scaleFactor. Resampling is separable: along each spatial
- * dim the output is Σ_t w_t · x[idx_t], written with indexSelect, mul and add, so the
- * gradient (and a second derivative) come from those ops on every backend.
+ * dim the output is Σ_t w_t · x[idx_t]. The taps (indices and weights, PyTorch's coordinate
+ * rules) are worked out here once; the backend's resample2d kernel applies them, and its
+ * adjoint resample2dBackward gives the gradient. Each is linear, so the gradient of one is
+ * the other and second derivatives are exact.
  */
+import { backend } from '../backend/index';
+import type { ResampleTaps } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtValue } from '../errors';
-import { Tensor } from '../tensor/tensor';
-import { add, mul } from './binary';
+import type { FloatArray } from '../tensor/dtype';
+import { sizeOf } from '../tensor/shape';
+import type { Tensor } from '../tensor/tensor';
 import { randn } from './creation';
-import { indexSelect } from './indexing';
+import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
-import { clone } from './shape';
-import { assertTensor } from './util';
+import { assertTensor, empty } from './util';
 
 /** How interpolate reads between pixels. */
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'bicubic';
@@ -32,8 +36,6 @@ export interface InterpolateOptions {
   alignCorners?: boolean;
 }
 
-interface Taps { index: Int32Array[]; weight: Float64Array[] }
-
 /** Cubic convolution weights (Keys, A = −0.75, as PyTorch) for the 4 taps around offset t in [0, 1). */
 function cubicWeights(t: number): [number, number, number, number] {
   const A = -0.75;
@@ -43,19 +45,19 @@ function cubicWeights(t: number): [number, number, number, number] {
 }
 
 /** The source positions and weights of every output position along one dim (PyTorch's coordinate rules). */
-function tapsFor(mode: InterpolateMode, inSize: number, outSize: number, factor: number | null, alignCorners: boolean): Taps {
-  const nTaps = mode === 'nearest' ? 1 : mode === 'bicubic' ? 4 : 2;
-  const index = Array.from({ length: nTaps }, () => new Int32Array(outSize));
-  const weight = Array.from({ length: nTaps }, () => new Float64Array(outSize));
+function tapsFor(mode: InterpolateMode, inSize: number, outSize: number, factor: number | null, alignCorners: boolean): ResampleTaps {
+  const taps = mode === 'nearest' ? 1 : mode === 'bicubic' ? 4 : 2;
+  const index = new Int32Array(outSize * taps), weight = new Float64Array(outSize * taps);
   // PyTorch's area_pixel_compute_scale: a given factor is used as is (1/factor), else in/out.
   const scale = alignCorners && mode !== 'nearest'
     ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0)
     : (factor !== null ? 1 / factor : inSize / outSize);
   const clampIndex = (i: number): number => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
+    const at = o * taps;
     if (mode === 'nearest') {
-      index[0][o] = Math.min(Math.floor(o * scale), inSize - 1);
-      weight[0][o] = 1;
+      index[at] = Math.min(Math.floor(o * scale), inSize - 1);
+      weight[at] = 1;
       continue;
     }
     let src = alignCorners ? o * scale : (o + 0.5) * scale - 0.5;
@@ -64,31 +66,41 @@ function tapsFor(mode: InterpolateMode, inSize: number, outSize: number, factor:
     const t = src - i0;
     if (mode === 'bicubic') {
       const w = cubicWeights(t);
-      for (let k = 0; k < 4; k++) { index[k][o] = clampIndex(i0 - 1 + k); weight[k][o] = w[k]; }
+      for (let k = 0; k < 4; k++) { index[at + k] = clampIndex(i0 - 1 + k); weight[at + k] = w[k]; }
     } else {
-      index[0][o] = clampIndex(i0);
-      index[1][o] = clampIndex(i0 + 1);
-      weight[0][o] = 1 - t;
-      weight[1][o] = t;
+      index[at] = clampIndex(i0);
+      index[at + 1] = clampIndex(i0 + 1);
+      weight[at] = 1 - t;
+      weight[at + 1] = t;
     }
   }
-  return { index, weight };
+  return { taps, index, weight };
 }
 
-/** Resamples x along `dim` with the given taps. */
-function resampleDim(x: Tensor, dim: number, taps: Taps): Tensor {
-  const outSize = taps.index[0].length;
-  // The weights vary along `dim` only: shape [outSize, 1, ...] with one 1 per later dim.
-  const wShape = [outSize, ...Array<number>(x.ndim - 1 - dim).fill(1)];
-  let out: Tensor | null = null;
-  taps.index.forEach((idx, t) => {
-    const picked = indexSelect(x, dim, Tensor.fromData(idx, [outSize], 'int32'));
-    const w = taps.weight[t];
-    const term = w.every((v) => v === 1) ? picked : mul(picked, Tensor.fromData(x.dtype === 'float64' ? w : Float32Array.from(w), wShape, x.dtype));
-    out = out ? add(out, term) : term;
-  });
-  return out!;
+/** What resample2d needs: planes of [h, w] to [oh, ow], the taps per dim, and the tensors' shapes. */
+interface ResamplePlan {
+  planes: number; h: number; w: number; oh: number; ow: number;
+  rows: ResampleTaps; cols: ResampleTaps;
+  inShape: number[]; outShape: number[];
 }
+
+const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+
+function resampleOp(x: Tensor, p: ResamplePlan): Tensor {
+  const out = empty(p.outShape, x.dtype);
+  backend().resample2d(vals(x), vals(out), p.planes, p.h, p.w, p.oh, p.ow, p.rows, p.cols);
+  return record(out, 'interpolate', [x], (gy) => [resampleBackwardOp(gy, p)]);
+}
+
+/** The adjoint of resampleOp; its own adjoint is resampleOp again. */
+function resampleBackwardOp(gy: Tensor, p: ResamplePlan): Tensor {
+  const gx = empty(p.inShape, gy.dtype);
+  backend().resample2dBackward(vals(gy), vals(gx), p.planes, p.h, p.w, p.oh, p.ow, p.rows, p.cols);
+  return record(gx, 'interpolateBackward', [gy], (gg) => [resampleOp(gg, p)]);
+}
+
+/** One tap of weight 1 at index 0: the height dim of a 1-D signal. */
+const SINGLE_ROW: ResampleTaps = { taps: 1, index: Int32Array.of(0), weight: Float64Array.of(1) };
 
 function perDim(op: string, name: string, v: number | number[], dims: number, integer: boolean): number[] {
   const list = Array.isArray(v) ? v : Array<number>(dims).fill(v);
@@ -122,28 +134,31 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const factors = opts.scaleFactor === undefined ? null : perDim(op, 'scaleFactor', opts.scaleFactor, dims, false);
   const outSizes = factors ? inSizes.map((s, i) => Math.floor(s * factors[i])) : perDim(op, 'size', opts.size!, dims, true);
   if (outSizes.some((s) => s < 1)) throw new ShapeError(`${op}: the output size ${fmtValue(outSizes)} of ${x.describe()} is empty`);
-  let out = x;
-  inSizes.forEach((inSize, i) => {
-    if (inSize === outSizes[i] && factors === null && mode === 'nearest') return;
-    out = resampleDim(out, 2 + i, tapsFor(mode, inSize, outSizes[i], factors ? factors[i] : null, alignCorners));
-  });
-  return out === x ? clone(x) : out;
+  if (inSizes.some((s) => s === 0)) throw new ShapeError(`${op}: cannot resize the empty spatial dims of ${x.describe()}`);
+  const taps = inSizes.map((inSize, i) => tapsFor(mode, inSize, outSizes[i], factors ? factors[i] : null, alignCorners));
+  const [h, oh] = dims === 2 ? [inSizes[0], outSizes[0]] : [1, 1];
+  const plan: ResamplePlan = {
+    planes: sizeOf(x.shape.slice(0, 2)), h, w: inSizes[dims - 1], oh, ow: outSizes[dims - 1],
+    rows: dims === 2 ? taps[0] : SINGLE_ROW, cols: taps[dims - 1],
+    inShape: x.shape.slice(), outShape: [...x.shape.slice(0, 2), ...outSizes],
+  };
+  return resampleOp(x, plan);
 }
 
 const f = (shape: number[], dt: SampleDType): Tensor => randn(shape, { dtype: dt });
 
 registerOp({
-  name: 'interpolate(bilinear)', kernels: ['indexSelect', 'indexAdd'], differentiable: true,
+  name: 'interpolate(bilinear)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
   run: (x) => interpolate(x, { size: [5, 3], mode: 'bilinear' }),
   samples: [{ label: '[1,2,3,4] -> [5,3]', inputs: (dt) => [f([1, 2, 3, 4], dt)] }],
 });
 registerOp({
-  name: 'interpolate(bicubic,alignCorners)', kernels: ['indexSelect', 'indexAdd'], differentiable: true,
+  name: 'interpolate(bicubic,alignCorners)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
   run: (x) => interpolate(x, { scaleFactor: 1.5, mode: 'bicubic', alignCorners: true }),
   samples: [{ label: '[1,1,4,3] x1.5', inputs: (dt) => [f([1, 1, 4, 3], dt)] }],
 });
 registerOp({
-  name: 'interpolate(nearest)', kernels: ['indexSelect', 'indexAdd'], differentiable: true,
+  name: 'interpolate(nearest)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
   run: (x) => interpolate(x, { scaleFactor: 2 }),
   samples: [{ label: '[2,2,5] x2', inputs: (dt) => [f([2, 2, 5], dt)] }],
 });

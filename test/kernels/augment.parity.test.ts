@@ -39,6 +39,9 @@ function augmentations(x: L.Tensor): L.Tensor[] {
     data.randomRotation(x, 180, { fill: 0.25, generator: g(4) }),
     data.randomRotation(x, [-725, 725], { generator: g(5) }),
     data.rotate(x, 90),
+    data.randomAffine(x, 40, { translate: [0.2, 0.1], scale: [0.6, 1.4], shear: [-20, 20, -10, 10], generator: g(8) }),
+    data.randomAffine(x, [-200, 200], { scale: [0.9, 1.1], shear: 30, interpolation: 'bilinear', fill: 0.75, generator: g(9) }),
+    data.affine(x, 45, [1, 2], 1.25, [10, -5], { interpolation: 'bilinear', center: [0, 0], fill: Array(x.shape[1]).fill(0).map((_, i) => i - 1) }),
     data.randomErasing(x, { p: 0.8, value: 3, generator: g(6) }),
     data.erase(x, -2, 1, h, w + 3, { value: -1 }),
   ];
@@ -97,9 +100,11 @@ describe.skipIf(!nativeAddon())('augmentation kernels: native vs reference', () 
     expect(() => addon.cropFlip2d(x, out, geometry, zeros, zeros, new Uint8Array(3), false, 0)).toThrow(/flip has 3 elements/);
     expect(() => addon.cropFlip2d(x, x, geometry, zeros, zeros, null, false, 0)).toThrow(/must not share memory/);
     expect(() => addon.cropFlip2d(new Float32Array(0), out, Int32Array.of(2, 1, 0, 4, 3, 4), zeros, zeros, null, true, 0)).toThrow(/empty image/);
-    expect(() => addon.rotate2d(x, out, 2, 1, 3, 4, new Float64Array(3), 0)).toThrow(/cosSin has 3 elements/);
-    expect(() => addon.rotate2d(x, out, 2, 1, 3, 4, new Float32Array(4), 0)).toThrow(/cosSin must be a Float64Array/);
-    expect(() => addon.rotate2d(x, out, -1, 1, 3, 4, new Float64Array(4), 0)).toThrow(/n must be an integer/);
+    const fill = new Float64Array(1);
+    expect(() => addon.affine2d(x, out, 2, 1, 3, 4, new Float64Array(11), false, fill)).toThrow(/matrices has 11 elements/);
+    expect(() => addon.affine2d(x, out, 2, 1, 3, 4, new Float32Array(12), false, fill)).toThrow(/matrices must be a Float64Array/);
+    expect(() => addon.affine2d(x, out, 2, 1, 3, 4, new Float64Array(12), false, new Float64Array(2))).toThrow(/fill has 2 elements/);
+    expect(() => addon.affine2d(x, out, -1, 1, 3, 4, new Float64Array(12), true, fill)).toThrow(/n must be an integer/);
     expect(() => addon.erase2d(x, out, 2, 1, 3, 4, Int32Array.of(0, 0, -1, 2, 0, 0, 1, 1), Float64Array.of(0))).toThrow(/box 0 has a negative size/);
     expect(() => addon.erase2d(x, out, 2, 1, 3, 4, new Int32Array(8), new Float64Array(2))).toThrow(/values has 2 elements/);
     expect(() => addon.erase2d(new Int32Array(24), out, 2, 1, 3, 4, new Int32Array(8), new Float64Array(1))).toThrow(/x must be a Float32Array or Float64Array/);
@@ -108,7 +113,10 @@ describe.skipIf(!nativeAddon())('augmentation kernels: native vs reference', () 
     expect(Array.from(out).every((v) => v === 7)).toBe(true);
     addon.cropFlip2d(x, out, geometry, Int32Array.of(-1e9, 1e9), Int32Array.of(1e9, -1e9), Uint8Array.of(1, 0), false, 4);
     expect(Array.from(out).every((v) => v === 4)).toBe(true);
-    addon.rotate2d(x, out, 2, 1, 3, 4, Float64Array.of(NaN, 0, 1e300, 1e300), 5);
-    expect(Array.from(out).every((v) => v === 5)).toBe(true);
+    for (const nearest of [false, true]) {
+      out.fill(0);
+      addon.affine2d(x, out, 2, 1, 3, 4, Float64Array.of(NaN, 0, 0, 0, 1, 0, 1e300, 0, 0, 0, 1e300, -1e300), nearest, Float64Array.of(5));
+      expect(Array.from(out).every((v) => v === 5)).toBe(true);
+    }
   });
 });

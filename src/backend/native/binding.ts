@@ -60,6 +60,13 @@ export interface NativeBinding {
   adaptiveAvgPool2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;
   adaptiveAvgPool2dBackward(gradOut: unknown, gradInput: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;
   cropFlip2d(x: unknown, out: unknown, geometry: Int32Array, top: unknown, left: unknown, flip: unknown, reflect: boolean, fill: number): void;
-  rotate2d(x: unknown, out: unknown, n: number, c: number, h: number, w: number, cosSin: unknown, fill: number): void;
+  affine2d(x: unknown, out: unknown, n: number, c: number, h: number, w: number, matrices: unknown, nearest: boolean, fill: unknown): void;
   erase2d(x: unknown, out: unknown, n: number, c: number, h: number, w: number, boxes: unknown, values: unknown): void;
+  resample2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number,
+    rowIndex: unknown, rowWeight: unknown, ky: number, colIndex: unknown, colWeight: unknown, kx: number): void;
+  resample2dBackward(gradOut: unknown, gradIn: unknown, planes: number, h: number, w: number, oh: number, ow: number,
+    rowIndex: unknown, rowWeight: unknown, ky: number, colIndex: unknown, colWeight: unknown, kx: number): void;
+  gridSample2d(x: unknown, grid: unknown, out: unknown, geometry: Int32Array, nearest: boolean, border: boolean, alignCorners: boolean): void;
+  gridSample2dBackward(gradOut: unknown, x: unknown, grid: unknown, gradX: unknown, gradGrid: unknown, geometry: Int32Array,
+    nearest: boolean, border: boolean, alignCorners: boolean): void;
 }

@@ -4,6 +4,7 @@ import { binaryCode, reduceCode, unaryCode } from '../opcodes';
 import type { NativeBinding } from './binding';
 import { attentionKernels } from './attention';
 import { augmentKernels } from './augment';
+import { resampleKernels } from './resample';
 import { convPoolKernels } from './conv';
 import { normKernels } from './norm';
 import { optimKernels } from './optim';
@@ -36,6 +37,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
     ...convPoolKernels(addon),
     ...augmentKernels(addon),
     ...attentionKernels(addon),
+    ...resampleKernels(addon),
     ...normKernels(addon),
     ...optimKernels(addon),
     philoxUniform: (seed, offset, out) =>

@@ -6,6 +6,7 @@
  */
 import type { CropGeometry } from '../backend';
 import type { FloatArray } from '../../tensor/dtype';
+import { roundHalfEven } from './math';
 
 /**
  * Index i of a line of n pixels extended by mirroring about the edge pixels
@@ -58,38 +59,43 @@ export function cropFlip2d(x: FloatArray, out: FloatArray, g: CropGeometry, top:
 }
 
 /**
- * Per-sample rotation about the image centre (cx, cy) = ((w-1)/2, (h-1)/2),
- * counter-clockwise on screen by angle a_b, with cosSin[2b] = cos a_b and
- * cosSin[2b+1] = sin a_b. Rows grow downwards, so the output pixel (x, y) reads
- * the input at the inversely rotated point
- *   sx = cx + (dx cos a - dy sin a),   sy = cy + (dx sin a + dy cos a),   dx = x - cx, dy = y - cy,
- * by bilinear interpolation: with x0 = floor(sx), fx = sx - x0 (same for y),
+ * Per-sample affine warp about the image centre (cx, cy) = ((w-1)/2, (h-1)/2). matrices[6b..6b+5]
+ * is the row-major 2x3 inverse map M_b (torchvision's `_get_inverse_affine_matrix` convention):
+ * the output pixel (x, y) reads the input at
+ *   sx = cx + (m0 dx + m1 dy + m2),   sy = cy + (m3 dx + m4 dy + m5),   dx = x - cx, dy = y - cy.
+ * Bilinear: with x0 = floor(sx), fx = sx - x0 (same for y),
  *   out = (1-fx)(1-fy) v(y0, x0) + fx(1-fy) v(y0, x0+1) + (1-fx)fy v(y0+1, x0) + fx fy v(y0+1, x0+1),
- * summed in double in that order. Taps outside the image read `fill`; taps of
- * weight exactly 0 are skipped, so a 0° or 90° rotation copies pixels exactly.
+ * summed in double in that order, taps of weight exactly 0 skipped (so whole-pixel moves copy
+ * exactly). Nearest: v(round(sy), round(sx)), rounding half to even. Taps outside the image read
+ * fill[ch], which is torchvision's `img * mask + (1 - mask) * fill`.
  */
-export function rotate2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number,
-  cosSin: Float64Array, fill: number): void {
+export function affine2d(x: FloatArray, out: FloatArray, n: number, c: number, h: number, w: number,
+  matrices: Float64Array, nearest: boolean, fill: Float64Array): void {
   const cx = (w - 1) / 2, cy = (h - 1) / 2;
   for (let b = 0; b < n; b++) {
-    const cos = cosSin[2 * b], sin = cosSin[2 * b + 1];
+    const [m0, m1, m2, m3, m4, m5] = matrices.subarray(6 * b, 6 * b + 6);
     for (let ch = 0; ch < c; ch++) {
       const base = (b * c + ch) * h * w;
+      const fillValue = fill[ch];
+      const tap = (iy: number, ix: number): number => (iy >= 0 && iy < h && ix >= 0 && ix < w ? x[base + iy * w + ix] : fillValue);
       for (let y = 0; y < h; y++) {
         const dy = y - cy;
         for (let xo = 0; xo < w; xo++) {
           const dx = xo - cx;
-          const sx = cx + (dx * cos - dy * sin);
-          const sy = cy + (dx * sin + dy * cos);
+          const sx = cx + (m0 * dx + m1 * dy + m2);
+          const sy = cy + (m3 * dx + m4 * dy + m5);
           const at = base + y * w + xo;
-          // Outside (-1, w) x (-1, h) every tap of non-zero weight is outside; also catches NaN.
+          // Outside (-1, w) x (-1, h) every tap (and every rounded position) is outside; also catches NaN.
           if (!(sx > -1 && sx < w && sy > -1 && sy < h)) {
-            out[at] = fill;
+            out[at] = fillValue;
+            continue;
+          }
+          if (nearest) {
+            out[at] = tap(roundHalfEven(sy), roundHalfEven(sx));
             continue;
           }
           const x0 = Math.floor(sx), y0 = Math.floor(sy);
           const fx = sx - x0, fy = sy - y0;
-          const tap = (iy: number, ix: number): number => (iy >= 0 && iy < h && ix >= 0 && ix < w ? x[base + iy * w + ix] : fill);
           const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
           let acc = 0;
           if (w00 !== 0) acc += w00 * tap(y0, x0);

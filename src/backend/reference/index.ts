@@ -2,7 +2,8 @@
 import type { Backend } from '../backend';
 import { PhiloxStream } from '../philox';
 import { attentionBackward, attentionForward } from './attention';
-import { cropFlip2d, erase2d, rotate2d } from './augment';
+import { affine2d, cropFlip2d, erase2d } from './augment';
+import { gridSample2d, gridSample2dBackward, resample2d, resample2dBackward } from './resample';
 import { binary, where } from './binary';
 import { cast, copyStrided } from './copy';
 import { ctcLoss } from './ctc';
@@ -53,10 +54,14 @@ export const referenceBackend: Backend = {
   groupNormForward,
   groupNormBackward,
   cropFlip2d,
-  rotate2d,
+  affine2d,
   erase2d,
   attentionForward,
   attentionBackward,
+  resample2d,
+  resample2dBackward,
+  gridSample2d,
+  gridSample2dBackward,
   philoxUniform(seed, offset, out) {
     const stream = new PhiloxStream(seed);
     stream.offset = Number(offset);
