@@ -48,6 +48,11 @@ export interface NativeBinding {
   conv2d(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
   conv2dBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
+  conv2dWinogradFilter(weight: unknown, U: unknown, geometry: Int32Array, transposed: boolean): void;
+  conv2dWinograd(x: unknown, U: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
+  conv2dWinogradBackwardInput(gradOut: unknown, Ut: unknown, gradInput: unknown, geometry: Int32Array): void;
+  conv2dWinogradBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
+  conv2dWinogradPreferred(geometry: Int32Array): boolean;
   maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array): void;
   maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
   avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
