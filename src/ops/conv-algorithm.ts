@@ -21,7 +21,17 @@ import type { Tensor } from '../tensor/tensor';
 /** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
 export type ConvAlgorithmMode = 'direct' | 'winograd' | 'auto';
 
-let mode: ConvAlgorithmMode = 'auto';
+/** The starting policy: LATTICE_CONV_ALGORITHM if set (like LATTICE_ISA, for runs that cannot call setConvAlgorithm), else 'auto'. */
+function initialMode(): ConvAlgorithmMode {
+  const v = typeof process !== 'undefined' ? process.env.LATTICE_CONV_ALGORITHM : undefined;
+  if (v === undefined || v === '') return 'auto';
+  if (v !== 'auto' && v !== 'direct' && v !== 'winograd') {
+    throw new ArgumentError(`LATTICE_CONV_ALGORITHM must be 'auto', 'direct' or 'winograd', got '${v}'`);
+  }
+  return v;
+}
+
+let mode: ConvAlgorithmMode = initialMode();
 
 /**
  * Chooses the algorithm behind conv2d (and conv1d, convTranspose2d and their gradients) on
@@ -31,6 +41,8 @@ let mode: ConvAlgorithmMode = 'auto';
  *   faster; the direct algorithm elsewhere. Nothing is timed at run time.
  * - 'winograd': Winograd wherever it applies, whatever the table says.
  * - 'direct': never Winograd (bitwise the results of earlier versions).
+ *
+ * The environment variable LATTICE_CONV_ALGORITHM sets the starting policy the same way.
  *
  * Winograd applies to float32 convolutions with a 3x3 kernel, stride 1, dilation 1 and
  * groups 1. 'winograd' is a preference, like PyTorch's backend flags, not a demand: the
