@@ -120,10 +120,11 @@ void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float
   }
 }
 
-// V[xi][t][c] for the tiles t of tile rows [q0, q1) (t = (q - q0)*tW + tx).
+// V[xi][t][c] for the tiles t of tile rows [q0, q1) (t = (q - q0)*tW + tx), V holding
+// pointRows tile rows per point.
 void inputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q0, int64_t q1, const float* band,
-                     float* V) {
-  const int64_t rs = k.bandRowStride(), xiStride = k.tilePad * k.cinPad;
+                     float* V, int64_t pointRows) {
+  const int64_t rs = k.bandRowStride(), xiStride = pointRows * k.cinPad;
   for (int64_t q = q0; q < q1; ++q) {
     for (int64_t tx = 0; tx < k.tW; ++tx) {
       const float* src = band + (q - q0) * 6 * rs + 4 * tx * k.cinPad;
@@ -240,7 +241,7 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
     for (int64_t blk = b; blk < e; ++blk) {
       const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
       fillInputBand(in, k, q0, q1, band.get());
-      inputTransforms(loops, k, q0, q1, band.get(), V.get());
+      inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
       products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
       outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), out);
     }
@@ -290,69 +291,88 @@ bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, 
   return correlate(ctx, gradOut, Ut, nullptr, gradInput, k);
 }
 
+namespace {
+
+// dM[xi][t][o] = (A gradY A^T)[xi] for the tiles of rows [q0, q1), dM holding pointRows tile rows per point.
+// goBand: scratch of rowsPerBlock * 4 * (4*tW) * coutPad floats.
+void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float* gradOut, int64_t q0, int64_t q1,
+                    float* goBand, float* dM, int64_t pointRows) {
+  const int64_t rs = 4 * k.tW * k.coutPad;
+  // goBand[q][r][x][o] = gradOut[s, o, 4ty + r, x], 0 past the output's edge.
+  std::fill(goBand, goBand + (q1 - q0) * 4 * rs, 0.0f);
+  for (int64_t q = q0; q < q1; ++q) {
+    const int64_t s = q / k.tH, ty = q % k.tH;
+    float* band = goBand + (q - q0) * 4 * rs;
+    for (int64_t r = 0; r < 4 && 4 * ty + r < k.oh; ++r) {
+      for (int64_t o = 0; o < k.cout; ++o) {
+        const float* src = gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow;
+        float* dst = band + r * rs + o;
+        for (int64_t x = 0; x < k.ow; ++x) dst[x * k.coutPad] = src[x];
+      }
+    }
+    for (int64_t tx = 0; tx < k.tW; ++tx) {
+      float* dst = dM + ((q - q0) * k.tW + tx) * k.coutPad;
+      for (int64_t o = 0; o < k.coutPad; o += kLanes)
+        loops.gradTile(band + 4 * tx * k.coutPad + o, rs, k.coutPad, dst + o, pointRows * k.coutPad);
+    }
+  }
+}
+
+// Tile rows the weight gradient transforms at once: V and dM of the whole chunk take about
+// this many bytes (1..8 MiB measured alike on W6 and on 384 channels at 24x24).
+constexpr int64_t kWeightChunkBytes = int64_t(4) << 20;
+
+}  // namespace
+
 bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight, const ConvGeometry& g) {
+  // In chunks of whole blocks: transform every tile of the chunk (threads split the blocks),
+  // then S[xi] += V[xi]^T @ dM[xi] over the chunk's tiles (threads split the 36 points; each
+  // point's GEMM runs on one thread, K = the chunk's tiles). Every S[xi] adds the chunks in
+  // order, whatever thread computes it; and a long K keeps the GEMM compute-bound where
+  // per-block products of [C x tiles] @ [tiles x O] would re-read the C x O sums each time.
   const Core k = forwardCore(g);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
+  const int64_t perTile = kPoints * int64_t(sizeof(float)) * (k.cinPad + k.coutPad);
+  const int64_t blocksPerChunk = std::clamp<int64_t>(kWeightChunkBytes / (perTile * k.rowsPerBlock * k.tW), 1, k.blocks);
+  const int64_t chunkRows = blocksPerChunk * k.rowsPerBlock;
+  const int64_t pointRows = roundUp(std::min(chunkRows, k.tileRows()) * k.tW, kRowQuantum);
   const int64_t uSize = kPoints * g.c * g.o;
-  // Fixed groups of blocks, each summed into its own accumulator (at most 64 MiB of them).
-  int64_t groups = std::min<int64_t>(k.blocks, 8);
-  while (groups > 1 && groups * uSize * int64_t(sizeof(float)) > (int64_t(64) << 20)) --groups;
-  Buffer acc = allocate(groups * uSize);
-  if (!acc) return false;
-  const int64_t gradW = 4 * k.tW, gradRowStride = gradW * k.coutPad;
+  Buffer sum = allocate(uSize), V = allocate(kPoints * pointRows * k.cinPad), dM = allocate(kPoints * pointRows * k.coutPad);
+  if (!sum || !V || !dM) return false;
   std::atomic<bool> ok{true};
-  ctx.pool.parallelFor(0, groups, 1, [&](int64_t b, int64_t e) {
-    Buffer band = allocate(k.bandSize()), V = allocate(kPoints * k.tilePad * k.cinPad),
-           goBand = allocate(k.rowsPerBlock * 4 * gradRowStride), dM = allocate(kPoints * k.tilePad * k.coutPad);
-    if (!band || !V || !goBand || !dM) {
-      ok = false;
-      return;
-    }
-    for (int64_t grp = b; grp < e; ++grp) {
-      float* sum = acc.get() + grp * uSize;
-      std::fill(sum, sum + uSize, 0.0f);
-      for (int64_t blk = grp * k.blocks / groups; blk < (grp + 1) * k.blocks / groups; ++blk) {
-        const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
-        const int64_t tiles = (q1 - q0) * k.tW;
-        fillInputBand(x, k, q0, q1, band.get());
-        inputTransforms(loops, k, q0, q1, band.get(), V.get());
-        // goBand[q][r][x][o] = gradOut[s, o, 4ty + r, x], 0 past the output's edge.
-        std::fill(goBand.get(), goBand.get() + (q1 - q0) * 4 * gradRowStride, 0.0f);
-        for (int64_t q = q0; q < q1; ++q) {
-          const int64_t s = q / k.tH, ty = q % k.tH;
-          for (int64_t r = 0; r < 4 && 4 * ty + r < g.oh; ++r) {
-            float* row = goBand.get() + ((q - q0) * 4 + r) * gradRowStride;
-            for (int64_t o = 0; o < g.o; ++o) {
-              const float* src = gradOut + ((s * g.o + o) * g.oh + 4 * ty + r) * g.ow;
-              for (int64_t xx = 0; xx < g.ow; ++xx) row[xx * k.coutPad + o] = src[xx];
-            }
-          }
-          for (int64_t tx = 0; tx < k.tW; ++tx) {
-            const float* src = goBand.get() + (q - q0) * 4 * gradRowStride + 4 * tx * k.coutPad;
-            float* dst = dM.get() + ((q - q0) * k.tW + tx) * k.coutPad;
-            for (int64_t o = 0; o < k.coutPad; o += kLanes)
-              loops.gradTile(src + o, gradRowStride, k.coutPad, dst + o, k.tilePad * k.coutPad);
-          }
-        }
-        // sum[xi] (c x o) += V[xi]^T @ dM[xi] over this block's tiles.
-        for (int64_t xi = 0; xi < kPoints; ++xi) {
-          sgemm(ctx, true, false, g.c, g.o, tiles, 1.0f, V.get() + xi * k.tilePad * k.cinPad, k.cinPad,
-                dM.get() + xi * k.tilePad * k.coutPad, k.coutPad, 1.0f, sum + xi * g.c * g.o, g.o);
-        }
+  for (int64_t c0 = 0; c0 < k.tileRows() && ok; c0 += chunkRows) {
+    const int64_t c1 = std::min(c0 + chunkRows, k.tileRows()), tiles = (c1 - c0) * k.tW;
+    const int64_t blocks = ceilDiv(c1 - c0, k.rowsPerBlock);
+    ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
+      Buffer band = allocate(k.bandSize()), goBand = allocate(k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
+      if (!band || !goBand) {
+        ok = false;
+        return;
       }
-    }
-  });
+      for (int64_t blk = b; blk < e; ++blk) {
+        const int64_t q0 = c0 + blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, c1);
+        const int64_t t0 = (q0 - c0) * k.tW;
+        fillInputBand(x, k, q0, q1, band.get());
+        inputTransforms(loops, k, q0, q1, band.get(), V.get() + t0 * k.cinPad, pointRows);
+        gradTransforms(loops, k, gradOut, q0, q1, goBand.get(), dM.get() + t0 * k.coutPad, pointRows);
+      }
+    });
+    if (!ok) break;
+    ctx.pool.parallelFor(0, kPoints, 1, [&](int64_t b, int64_t e) {
+      for (int64_t xi = b; xi < e; ++xi) {
+        sgemm(ctx, true, false, g.c, g.o, tiles, 1.0f, V.get() + xi * pointRows * k.cinPad, k.cinPad,
+              dM.get() + xi * pointRows * k.coutPad, k.coutPad, c0 == 0 ? 0.0f : 1.0f, sum.get() + xi * g.c * g.o, g.o);
+      }
+    });
+  }
   if (!ok) return false;
-  // gradW[o, c] = G^T (sum of the groups, in order) G, in double.
+  // gradW[o, c] = G^T S G, in double.
+  // i = c*o + o: consecutive i read consecutive floats of each S[xi].
   ctx.pool.parallelFor(0, g.o * g.c, 64, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      const int64_t o = i / g.c, c = i % g.c;
+      const int64_t c = i / g.o, o = i % g.o;
       double s[6][6];
-      for (int64_t xi = 0; xi < kPoints; ++xi) {
-        double v = 0;
-        for (int64_t grp = 0; grp < groups; ++grp) v += acc[grp * uSize + (xi * g.c + c) * g.o + o];
-        s[xi / 6][xi % 6] = v;
-      }
+      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum[(xi * g.c + c) * g.o + o];
       double t[3][6];
       for (int a = 0; a < 3; ++a)
         for (int j = 0; j < 6; ++j) {
@@ -360,7 +380,7 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
           for (int ii = 0; ii < 6; ++ii) v += kG[ii][a] * s[ii][j];
           t[a][j] = v;
         }
-      float* dst = gradWeight + i * 9;
+      float* dst = gradWeight + (o * g.c + c) * 9;
       for (int a = 0; a < 3; ++a)
         for (int bb = 0; bb < 3; ++bb) {
           double v = 0;
