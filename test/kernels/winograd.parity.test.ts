@@ -84,6 +84,20 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
     }));
   }
 
+  it('runs convTranspose2d (stride 1, 3x3) through the Winograd input gradient, and its gradients', () => {
+    L.setConvAlgorithm('winograd');
+    L.manualSeed(17);
+    const x = L.randn([2, 6, 7, 5], { requiresGrad: true }), w = L.randn([6, 5, 3, 3], { requiresGrad: true });
+    const gy = L.randn([2, 5, 7, 5]);
+    const f = (x: L.Tensor, w: L.Tensor, gy: L.Tensor): L.Tensor[] => {
+      const y = L.convTranspose2d(x, w, null, { padding: 1 });
+      return [y, ...L.grad(y, [x, w], { gradOutputs: [gy] }).map((g) => g!)];
+    };
+    const got = onBackend('native', () => f(x, w, gy));
+    const exact = onBackend('reference', () => f(f64(x)!, f64(w)!, f64(gy)!));
+    got.forEach((t, i) => expect(relErr(t.values, exact[i].values), `tensor ${i}`).toBeLessThan(BOUND));
+  });
+
   it('differs from the direct algorithm only by rounding, and the direct policy is the old kernel', () => {
     const c = CASES[5];
     const { x, w, b, gy } = inputs(c, 7);
