@@ -191,6 +191,26 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
       .toMatchObject({ algorithm: 'direct', reason: 'forced' });
   });
 
+  it('conv2dRelu fuses the ReLU: same values and gradients as relu(conv2d), on both algorithms; gradcheck in float64', () => {
+    L.manualSeed(23);
+    const x = L.randn([2, 20, 9, 7], { requiresGrad: true }), w = L.randn([18, 20, 3, 3], { requiresGrad: true });
+    const b = L.randn([18], { requiresGrad: true }), gy = L.randn([2, 18, 9, 7]);
+    for (const algorithm of ['direct', 'winograd'] as const) {
+      L.setConvAlgorithm(algorithm);
+      const fused = L.conv2dRelu(x, w, b, { padding: 1 });
+      const plain = L.relu(L.conv2d(x, w, b, { padding: 1 }));
+      expect(Array.from(fused.values), algorithm).toEqual(Array.from(plain.values));
+      expect(Array.from(fused.values).some((v) => v === 0), algorithm).toBe(true);
+      const gf = L.grad(fused, [x, w, b], { gradOutputs: [gy] }), gp = L.grad(plain, [x, w, b], { gradOutputs: [gy] });
+      gf.forEach((t, i) => expect(Array.from(t!.values), `${algorithm} grad ${i}`).toEqual(Array.from(gp[i]!.values)));
+    }
+    L.manualSeed(24);
+    const xd = L.randn([2, 3, 5, 4], { dtype: 'float64', requiresGrad: true }), wd = L.randn([4, 3, 3, 3], { dtype: 'float64', requiresGrad: true });
+    const bd = L.randn([4], { dtype: 'float64', requiresGrad: true });
+    expectBoth((x, w, b) => L.conv2dRelu(x, w, b, { padding: 1 }), [xd, wd, bd]);
+    expect(() => L.conv2dRelu(xd, L.randn([4, 2, 3, 3], { dtype: 'float64' }))).toThrow(/conv2dRelu: weight float64\[4,2,3,3\] with groups=1 expects 2 input channels/);
+  });
+
   it('rejects bad arguments with the op, the argument and the values', () => {
     expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct' or 'winograd', got "fast"/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4], weight: [4, 3, 3] } as never)).toThrow(/convAlgorithm: weight must be a shape/);
