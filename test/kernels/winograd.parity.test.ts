@@ -211,6 +211,35 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
     expect(() => L.conv2dRelu(xd, L.randn([4, 2, 3, 3], { dtype: 'float64' }))).toThrow(/conv2dRelu: weight float64\[4,2,3,3\] with groups=1 expects 2 input channels/);
   });
 
+  it('nn.Sequential runs Conv2d + ReLU as conv2dRelu: same values and gradients as the modules one by one; hooks and other padding modes opt out', () => {
+    L.manualSeed(25);
+    const conv = new L.nn.Conv2d(20, 24, 3, { padding: 1 }), relu = new L.nn.ReLU();
+    const seq = new L.nn.Sequential(conv, relu, new L.nn.Conv2d(24, 8, 3), new L.nn.Conv2d(8, 4, 1));
+    const x = L.randn([2, 20, 10, 9], { requiresGrad: true });
+    const byHand = (): L.Tensor => seq.at(3).call(seq.at(2).call(relu.call(conv.call(x))));
+    for (const algorithm of ['direct', 'winograd'] as const) {
+      L.setConvAlgorithm(algorithm);
+      const fused = seq.call(x), plain = byHand();
+      expect(fused.gradFn?.name).toBe('conv2d');
+      expect(Array.from(fused.values), algorithm).toEqual(Array.from(plain.values));
+      const params = [x, ...seq.parameters()];
+      const gf = L.grad(L.sum(fused), params), gp = L.grad(L.sum(plain), params);
+      gf.forEach((t, i) => expect(Array.from(t!.values), `${algorithm} grad ${i}`).toEqual(Array.from(gp[i]!.values)));
+    }
+    // The fused op is what ran: a Conv2d, ReLU pair's output node is conv2dRelu.
+    expect(new L.nn.Sequential(conv, relu).call(x).gradFn?.name).toBe('conv2dRelu');
+    const seen: number[] = [];
+    const remove = relu.registerForwardHook((_m, _args, y) => { seen.push(y.size); });
+    seq.call(x);
+    remove();
+    expect(seen).toEqual([2 * 24 * 10 * 9]);  // with a hook on the ReLU the modules run one by one
+    relu.registerForwardHook(() => undefined);
+    expect(new L.nn.Sequential(conv, relu).call(x).gradFn?.name).toBe('relu');
+    const reflect = new L.nn.Sequential(new L.nn.Conv2d(3, 4, 3, { padding: 1, paddingMode: 'reflect' }), new L.nn.ReLU());
+    const xr = L.randn([1, 3, 6, 6]);
+    expect(Array.from(reflect.call(xr).values)).toEqual(Array.from(L.relu(reflect.at(0).call(xr)).values));
+  });
+
   it('rejects bad arguments with the op, the argument and the values', () => {
     expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct' or 'winograd', got "fast"/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4], weight: [4, 3, 3] } as never)).toThrow(/convAlgorithm: weight must be a shape/);
