@@ -5,6 +5,7 @@
 
 #include "../args.h"
 #include "../kernels/conv.h"
+#include "../kernels/winograd.h"
 #include "bindings.h"
 
 namespace lattice {
@@ -46,10 +47,15 @@ ConvLengths lengthsOf(Napi::Env env, const ConvGeometry& g, const char* fn) {
 }
 
 [[noreturn]] void outOfMemory(Napi::Env env, const char* fn) {
-  throwRange(env, std::string(fn) + ": could not allocate the im2col scratch buffer");
+  throwRange(env, std::string(fn) + ": could not allocate the convolution's scratch buffers");
 }
 
-// conv2d(x, weight, bias | null, out, geometry)
+// Optional trailing `relu` flag at position i (absent or null: false).
+bool reluArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  return info.Length() > i && !isNullish(info, i) && boolArg(info, i, fn, "relu");
+}
+
+// conv2d(x, weight, bias | null, out, geometry[, relu])
 void Conv2d(const Napi::CallbackInfo& info) {
   const char* fn = "conv2d";
   Napi::Env env = info.Env();
@@ -74,11 +80,12 @@ void Conv2d(const Napi::CallbackInfo& info) {
   requireDisjoint(env, out, x, fn, "out", "x");
   requireDisjoint(env, out, w, fn, "out", "weight");
   Context& ctx = ctxOf(info);
+  const bool relu = reluArg(info, 5, fn);
   const bool ok = x.type == ElemType::F32
       ? conv2dForward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(w.data),
-                      hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g)
+                      hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g, relu)
       : conv2dForward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(w.data),
-                      hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data), g);
+                      hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data), g, relu);
   if (!ok) outOfMemory(env, fn);
 }
 
@@ -126,12 +133,120 @@ void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   if (!ok) outOfMemory(env, fn);
 }
 
+// ---------------------------------------------------------------- Winograd F(4x4, 3x3), float32
+
+// The geometry, checked to be one the Winograd kernels take.
+ConvGeometry winogradGeometryArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  const ConvGeometry g = geometryArg(info, i, fn);
+  if (!winogradApplies(g))
+    throwRange(info.Env(), std::string(fn) + ": Winograd needs a 3x3 kernel, stride 1, dilation 1, groups 1 and a non-empty batch, "
+                               "channels and output; got kernel " + std::to_string(g.kh) + "x" + std::to_string(g.kw) +
+                               ", stride " + std::to_string(g.strideH) + "x" + std::to_string(g.strideW) + ", dilation " +
+                               std::to_string(g.dilationH) + "x" + std::to_string(g.dilationW) + ", groups " +
+                               std::to_string(g.groups) + ", n=" + std::to_string(g.n) + ", c=" + std::to_string(g.c) +
+                               ", o=" + std::to_string(g.o) + ", output " + std::to_string(g.oh) + "x" + std::to_string(g.ow));
+  return g;
+}
+
+ArrayArg f32Arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  return arrayArgOf(info, i, fn, name, ElemType::F32);
+}
+
+// conv2dWinogradFilter(weight, U, geometry, transposed): U = G w G^T (see kernels/winograd.h).
+void Conv2dWinogradFilter(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dWinogradFilter";
+  Napi::Env env = info.Env();
+  ArrayArg w = f32Arg(info, 0, fn, "weight"), u = f32Arg(info, 1, fn, "U");
+  const ConvGeometry g = winogradGeometryArg(info, 2, fn);
+  const bool transposed = boolArg(info, 3, fn, "transposed");
+  requireLength(env, w, lengthsOf(env, g, fn).weight, fn, "weight");
+  requireLength(env, u, elementCount(env, {36, g.c, g.o}, fn, "U"), fn, "U");
+  requireDisjoint(env, u, w, fn, "U", "weight");
+  winogradFilter(static_cast<const float*>(w.data), g, transposed, static_cast<float*>(u.data));
+}
+
+// conv2dWinograd(x, U, bias | null, out, geometry[, relu])
+void Conv2dWinograd(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dWinograd";
+  Napi::Env env = info.Env();
+  ArrayArg x = f32Arg(info, 0, fn, "x"), u = f32Arg(info, 1, fn, "U");
+  const bool hasBias = !isNullish(info, 2);
+  ArrayArg bias;
+  if (hasBias) bias = f32Arg(info, 2, fn, "bias");
+  ArrayArg out = f32Arg(info, 3, fn, "out");
+  const ConvGeometry g = winogradGeometryArg(info, 4, fn);
+  const ConvLengths n = lengthsOf(env, g, fn);
+  requireLength(env, x, n.x, fn, "x");
+  requireLength(env, u, winogradFilterSize(g), fn, "U");
+  requireLength(env, out, n.out, fn, "out");
+  if (hasBias) {
+    requireLength(env, bias, g.o, fn, "bias");
+    requireDisjoint(env, out, bias, fn, "out", "bias");
+  }
+  requireDisjoint(env, out, x, fn, "out", "x");
+  requireDisjoint(env, out, u, fn, "out", "U");
+  if (!winogradForward(ctxOf(info), static_cast<const float*>(x.data), static_cast<const float*>(u.data),
+                       hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g,
+                       reluArg(info, 5, fn)))
+    outOfMemory(env, fn);
+}
+
+// Arguments 0..2 of a gradient binding: two float32 inputs and a float32 output of the given
+// lengths, the output disjoint from both.
+struct Operands { ArrayArg a, b, out; };
+Operands gradientOperands(const Napi::CallbackInfo& info, const char* fn, const char* const names[3], const int64_t lengths[3]) {
+  Napi::Env env = info.Env();
+  Operands r{f32Arg(info, 0, fn, names[0]), f32Arg(info, 1, fn, names[1]), f32Arg(info, 2, fn, names[2])};
+  requireLength(env, r.a, lengths[0], fn, names[0]);
+  requireLength(env, r.b, lengths[1], fn, names[1]);
+  requireLength(env, r.out, lengths[2], fn, names[2]);
+  requireDisjoint(env, r.out, r.a, fn, names[2], names[0]);
+  requireDisjoint(env, r.out, r.b, fn, names[2], names[1]);
+  return r;
+}
+
+// conv2dWinogradBackwardInput(gradOut, Ut, gradInput, geometry); Ut from conv2dWinogradFilter(..., true)
+void Conv2dWinogradBackwardInput(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dWinogradBackwardInput";
+  static const char* const names[3] = {"gradOut", "Ut", "gradInput"};
+  const ConvGeometry g = winogradGeometryArg(info, 3, fn);
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t lengths[3] = {n.out, winogradFilterSize(g), n.x};
+  const Operands a = gradientOperands(info, fn, names, lengths);
+  if (!winogradBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
+                             static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
+// conv2dWinogradBackwardWeight(x, gradOut, gradWeight, geometry)
+void Conv2dWinogradBackwardWeight(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dWinogradBackwardWeight";
+  static const char* const names[3] = {"x", "gradOut", "gradWeight"};
+  const ConvGeometry g = winogradGeometryArg(info, 3, fn);
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t lengths[3] = {n.x, n.out, n.weight};
+  const Operands a = gradientOperands(info, fn, names, lengths);
+  if (!winogradBackwardWeight(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
+                              static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
+// conv2dWinogradPreferred(geometry) -> boolean: the compiled-in table's choice (false where Winograd does not apply).
+Napi::Value Conv2dWinogradPreferred(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), winogradPreferred(geometryArg(info, 0, "conv2dWinogradPreferred")));
+}
+
 }  // namespace
 
 void registerConvBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "conv2d", Conv2d);
   exportBinding(env, exports, "conv2dBackwardInput", Conv2dBackwardInput);
   exportBinding(env, exports, "conv2dBackwardWeight", Conv2dBackwardWeight);
+  exportBinding(env, exports, "conv2dWinogradFilter", Conv2dWinogradFilter);
+  exportBinding(env, exports, "conv2dWinograd", Conv2dWinograd);
+  exportBinding(env, exports, "conv2dWinogradBackwardInput", Conv2dWinogradBackwardInput);
+  exportBinding(env, exports, "conv2dWinogradBackwardWeight", Conv2dWinogradBackwardWeight);
+  exportBinding(env, exports, "conv2dWinogradPreferred", Conv2dWinogradPreferred);
 }
 
 }  // namespace lattice

@@ -55,6 +55,21 @@ export interface GridSampleGeometry {
   nearest: boolean; border: boolean; alignCorners: boolean;
 }
 
+/**
+ * Winograd F(4x4, 3x3) kernels (float32; 3x3, stride 1, dilation 1, groups 1): see
+ * native/kernels/winograd.h. U is the transformed filter [36, c, o] (transposed: [36, o, c]
+ * of the flipped filter, for the input gradient), computed by filter() and kept by the caller.
+ */
+export interface WinogradKernels {
+  filter(weight: Float32Array, U: Float32Array, g: ConvGeometry, transposed: boolean): void;
+  /** relu: out = max(conv + bias, 0), fused into the output transform. */
+  forward(x: Float32Array, U: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
+  backwardInput(gradOut: Float32Array, Ut: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
+  backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
+  /** The compiled-in per-shape table's choice (native/kernels/conv_algo_table.h). */
+  preferred(g: ConvGeometry): boolean;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
 
@@ -84,12 +99,14 @@ export interface Backend {
   /** Softmax or log-softmax along len, numerically stable (subtracts the max). */
   softmax(log: boolean, x: FloatArray, out: FloatArray, outer: number, len: number, inner: number): void;
 
-  /** out = conv2d(x, weight) + bias (bias may be null); see ConvGeometry. out is overwritten. */
-  conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry): void;
+  /** out = conv2d(x, weight) + bias (bias may be null); see ConvGeometry. out is overwritten. relu: then max(out, 0). */
+  conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry, relu?: boolean): void;
   /** gradInput[n, c, h, w] = the adjoint of conv2d in x applied to gradOut [n, o, oh, ow] (overwritten). */
   conv2dBackwardInput(gradOut: FloatArray, weight: FloatArray, gradInput: FloatArray, g: ConvGeometry): void;
   /** gradWeight[o, c/groups, kh, kw] = the adjoint of conv2d in weight: sum over the batch of gradOut x input taps (overwritten). */
   conv2dBackwardWeight(x: FloatArray, gradOut: FloatArray, gradWeight: FloatArray, g: ConvGeometry): void;
+  /** Winograd convolution kernels; absent on backends that have only the direct algorithm. */
+  readonly winograd?: WinogradKernels;
 
   /** Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties). */
   maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void;

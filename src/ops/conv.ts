@@ -13,14 +13,15 @@
 import { backend } from '../backend/index';
 import type { ConvGeometry } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
-import type { FloatArray } from '../tensor/dtype';
+import type { DType, FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { add } from './binary';
+import { add, gt, where } from './binary';
 import { randn } from './creation';
 import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
+import { chooseConvAlgorithm, winogradFilter, winogradRefusal, type ConvAlgorithmReason } from './conv-algorithm';
 import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
@@ -93,9 +94,13 @@ function fmt2(oneD: boolean, a: number, b: number): string {
 
 /** Geometry of conv2d(x [N,C,H,W], weight [O,C/groups,kH,kW]) with PyTorch's checks and output size. */
 function convGeometry(op: string, x: Tensor, weight: Tensor, opts: Conv2dOptions | undefined, shown: Shown): ConvGeometry {
+  return convGeometryOf(op, x.shape, weight.shape, x.dtype, opts, shown);
+}
+
+function convGeometryOf(op: string, xShape: number[], wShape: number[], dtype: DType, opts: Conv2dOptions | undefined, shown: Shown): ConvGeometry {
   const oneD = shown.oneD;
-  const [n, c, h, w] = x.shape;
-  const [o, cg, kh, kw] = weight.shape;
+  const [n, c, h, w] = xShape;
+  const [o, cg, kh, kw] = wShape;
   const groups = groupsArg(op, opts?.groups);
   const [strideH, strideW] = pairArg(op, 'stride', opts?.stride, 1, 1);
   const [dilationH, dilationW] = pairArg(op, 'dilation', opts?.dilation, 1, 1);
@@ -124,7 +129,7 @@ function convGeometry(op: string, x: Tensor, weight: Tensor, opts: Conv2dOptions
     oh = Math.floor((ph - ekh) / strideH) + 1;
     ow = Math.floor((pw - ekw) / strideW) + 1;
   }
-  checkOutputSize(op, oneD ? [n, o, ow] : [n, o, oh, ow], x.dtype, `x ${shown.x}, weight ${shown.weight}, padding ${fmt2(oneD, padH, padW)}, stride ${fmt2(oneD, strideH, strideW)}`);
+  checkOutputSize(op, oneD ? [n, o, ow] : [n, o, oh, ow], dtype, `x ${shown.x}, weight ${shown.weight}, padding ${fmt2(oneD, padH, padW)}, stride ${fmt2(oneD, strideH, strideW)}`);
   return { n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
 
@@ -137,17 +142,28 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
 }
 
 const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
 
-/** The conv2d op: out = conv(x, w) + bias, recorded. */
-function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+/**
+ * The conv2d op: out = conv(x, w) + bias, recorded; with relu, out = max(that, 0) in the
+ * same kernel (the epilogue), and the backward first zeroes gy where out is 0.
+ */
+function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
   const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
-  backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
+  if (chooseConvAlgorithm(g, x.dtype)[0]) {
+    backend().winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
+  } else {
+    backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
+  }
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'conv2d', inputs, (gy) => [
-    x.requiresGrad ? conv2dBackwardInputOp(gy, weight, g) : null,
-    weight.requiresGrad ? conv2dBackwardWeightOp(x, gy, g) : null,
-    ...(bias ? [bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : []),
-  ], [x, weight]);
+  return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy) => {
+    const gz = relu ? where(gt(out, 0), gy, 0) : gy;
+    return [
+      x.requiresGrad ? conv2dBackwardInputOp(gz, weight, g) : null,
+      weight.requiresGrad ? conv2dBackwardWeightOp(x, gz, g) : null,
+      ...(bias ? [bias.requiresGrad ? sum(gz, [0, 2, 3]) : null] : []),
+    ];
+  }, relu ? [x, weight, out] : [x, weight]);
 }
 
 /**
@@ -157,7 +173,11 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
   const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
-  backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
+  if (chooseConvAlgorithm(g, gy.dtype)[0]) {
+    backend().winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
+  } else {
+    backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
+  }
   return record(gx, name, [gy, weight], (gg) => [
     gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
     weight.requiresGrad ? conv2dBackwardWeightOp(gg, gy, g) : null,
@@ -171,7 +191,8 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
-  backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
+  if (chooseConvAlgorithm(g, x.dtype)[0]) backend().winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  else backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
     gy.requiresGrad ? conv2dOp(x, gg, null, g) : null,
@@ -185,9 +206,9 @@ function batched(op: string, x: Tensor, rank: number, layout: string): [Tensor, 
   throw new ShapeError(`${op}: x must be ${layout} (or unbatched without N), got ${x.describe()}`);
 }
 
-function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, shown: Shown): Tensor {
+function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, shown: Shown, relu = false): Tensor {
   const g = convGeometry(op, x, weight, opts, shown);
-  return conv2dOp(x, weight, checkBias(op, bias, g.o), g);
+  return conv2dOp(x, weight, checkBias(op, bias, g.o), g, relu);
 }
 
 /**
@@ -196,11 +217,77 @@ function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
  * @example `conv2d(x, w, b, { stride: 2, padding: 1 })`
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
-  checkOperands('conv2d', x, weight, bias);
-  const [xb, unbatched] = batched('conv2d', x, 4, '[N,C,H,W]');
-  if (weight.ndim !== 4) throw new ShapeError(`conv2d: weight must be [O,C/groups,kH,kW], got ${weight.describe()}`);
-  const out = conv2dImpl('conv2d', xb, weight, bias, opts, { oneD: false, x: x.describe(), weight: weight.describe() });
+  return conv2dWith('conv2d', x, weight, bias, opts, false);
+}
+
+function conv2dWith(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu: boolean): Tensor {
+  checkOperands(op, x, weight, bias);
+  const [xb, unbatched] = batched(op, x, 4, '[N,C,H,W]');
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [O,C/groups,kH,kW], got ${weight.describe()}`);
+  const out = conv2dImpl(op, xb, weight, bias, opts, { oneD: false, x: x.describe(), weight: weight.describe() }, relu);
   return unbatched ? reshape(out, out.shape.slice(1)) : out;
+}
+
+/**
+ * relu(conv2d(x, weight, bias, opts)) in one kernel: the ReLU runs in the convolution's
+ * epilogue (the Winograd output transform, or the direct kernel's bias pass) instead of
+ * as a separate pass over the output. Same arguments, results and gradients as
+ * `relu(conv2d(...))` (the gradient is 0 where the output is 0).
+ * @example `const h = conv2dRelu(x, w, b, { padding: 1 })`
+ */
+export function conv2dRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
+  return conv2dWith('conv2dRelu', x, weight, bias, opts, true);
+}
+
+/** A convolution's shapes, options and dtype, for {@link convAlgorithm}. @example `{ input: [32, 64, 32, 32], weight: [64, 64, 3, 3], padding: 1 }` */
+export interface ConvAlgorithmQuery extends Conv2dOptions {
+  /** x's shape: [N, C, H, W], or [C, H, W]. */
+  input: number[];
+  /** weight's shape: [O, C/groups, kH, kW]. */
+  weight: number[];
+  /** The operands' dtype (default 'float32'). */
+  dtype?: 'float32' | 'float64';
+}
+
+/** The algorithm a convolution gets and why: see {@link convAlgorithm}. @example `{ algorithm: 'winograd', reason: 'table', detail: '...' }` */
+export interface ConvAlgorithmChoice {
+  algorithm: 'direct' | 'winograd';
+  /** 'backend' (no Winograd kernels), 'dtype' (float64), 'geometry' (not 3x3 / stride 1 / dilation 1 / groups 1), 'forced' (setConvAlgorithm), 'table' (the measured choice). */
+  reason: ConvAlgorithmReason;
+  /** The reason in words. */
+  detail: string;
+}
+
+/**
+ * Which algorithm conv2d would run for these shapes and options under the current
+ * {@link setConvAlgorithm} policy and backend, and why. The same choice covers the
+ * convolution's two gradients. Throws what conv2d would throw for invalid shapes.
+ * @example
+ * ```ts
+ * convAlgorithm({ input: [32, 64, 32, 32], weight: [64, 64, 3, 3], padding: 1 });
+ * // { algorithm: 'winograd', reason: 'table', detail: 'the compiled-in table measured Winograd faster for this shape class' }
+ * convAlgorithm({ input: [32, 64, 32, 32], weight: [128, 64, 3, 3], stride: 2, padding: 1 }).algorithm;  // 'direct'
+ * ```
+ */
+export function convAlgorithm(query: ConvAlgorithmQuery): ConvAlgorithmChoice {
+  const op = 'convAlgorithm';
+  const isShape = (s: unknown, n: number[]): s is number[] =>
+    Array.isArray(s) && n.includes(s.length) && s.every((d) => Number.isInteger(d) && d >= 0);
+  if (!isShape(query?.input, [3, 4])) throw new ArgumentError(`${op}: input must be a shape [N,C,H,W] or [C,H,W] of non-negative integers, got ${fmtValue(query?.input)}`);
+  if (!isShape(query.weight, [4])) throw new ArgumentError(`${op}: weight must be a shape [O,C/groups,kH,kW] of non-negative integers, got ${fmtValue(query.weight)}`);
+  const dtype = query.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new ArgumentError(`${op}: dtype must be 'float32' or 'float64', got ${fmtValue(dtype)}`);
+  const x = query.input.length === 3 ? [1, ...query.input] : query.input;
+  const g = convGeometryOf(op, x, query.weight, dtype, query, { oneD: false, x: fmtShape(query.input), weight: fmtShape(query.weight) });
+  const [winograd, reason] = chooseConvAlgorithm(g, dtype);
+  const detail = {
+    backend: 'the reference backend has only the direct algorithm',
+    dtype: `${dtype} always takes the exact direct algorithm`,
+    geometry: `Winograd F(4x4,3x3) needs a 3x3 kernel, stride 1, dilation 1 and groups 1; this convolution has ${winogradRefusal(g)}`,
+    forced: `setConvAlgorithm('${winograd ? 'winograd' : 'direct'}')`,
+    table: `the compiled-in table measured ${winograd ? 'Winograd' : 'the direct algorithm'} faster for this shape class`,
+  }[reason];
+  return { algorithm: winograd ? 'winograd' : 'direct', reason, detail };
 }
 
 /**
@@ -292,6 +379,11 @@ registerOp({
   name: 'conv2d(stride,dilation,groups)', kernels: CONV_KERNELS, differentiable: true,
   run: (x, w) => conv2d(x, w, null, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
   samples: [{ label: 'groups 2, stride [2,1], dilation [1,2]', inputs: (dt) => [f([1, 4, 6, 5], dt), f([6, 2, 3, 2], dt)] }],
+});
+registerOp({
+  name: 'conv2dRelu', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w, b) => conv2dRelu(x, w, b, { padding: 1 }),
+  samples: [{ label: 'padded 3x3 with bias', inputs: (dt) => [f([2, 3, 5, 4], dt), f([4, 3, 3, 3], dt), f([4], dt)] }],
 });
 registerOp({
   name: 'conv1d', kernels: CONV_KERNELS, differentiable: true,

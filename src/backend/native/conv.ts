@@ -1,9 +1,9 @@
 /** Native convolution and pooling kernels: thin wrappers that flatten the geometry into the Int32Array the addon reads. */
-import type { Backend, ConvGeometry, PoolGeometry } from '../backend';
+import type { Backend, ConvGeometry, PoolGeometry, WinogradKernels } from '../backend';
 import type { NativeBinding } from './binding';
 
 type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward'
-  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'>;
+  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels };
 
 /** ConvGeometry in native/bindings/conv.cc's order. */
 function convGeometry(g: ConvGeometry): Int32Array {
@@ -17,9 +17,16 @@ function poolGeometry(g: PoolGeometry): Int32Array {
 
 export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
   return {
-    conv2d: (x, w, bias, out, g) => addon.conv2d(x, w, bias, out, convGeometry(g)),
+    conv2d: (x, w, bias, out, g, relu) => addon.conv2d(x, w, bias, out, convGeometry(g), relu === true),
     conv2dBackwardInput: (gy, w, gx, g) => addon.conv2dBackwardInput(gy, w, gx, convGeometry(g)),
     conv2dBackwardWeight: (x, gy, gw, g) => addon.conv2dBackwardWeight(x, gy, gw, convGeometry(g)),
+    winograd: {
+      filter: (w, U, g, transposed) => addon.conv2dWinogradFilter(w, U, convGeometry(g), transposed),
+      forward: (x, U, bias, out, g, relu) => addon.conv2dWinograd(x, U, bias, out, convGeometry(g), relu === true),
+      backwardInput: (gy, Ut, gx, g) => addon.conv2dWinogradBackwardInput(gy, Ut, gx, convGeometry(g)),
+      backwardWeight: (x, gy, gw, g) => addon.conv2dWinogradBackwardWeight(x, gy, gw, convGeometry(g)),
+      preferred: (g) => addon.conv2dWinogradPreferred(convGeometry(g)),
+    },
     maxPool2d: (x, out, indices, g) => addon.maxPool2d(x, out, indices, poolGeometry(g)),
     maxPool2dBackward: (gy, indices, gx, g) => addon.maxPool2dBackward(gy, indices, gx, poolGeometry(g)),
     avgPool2d: (x, out, g, countIncludePad, divisor) => addon.avgPool2d(x, out, poolGeometry(g), countIncludePad, divisor),

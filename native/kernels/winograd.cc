@@ -1,0 +1,404 @@
+// Winograd F(4x4, 3x3) convolution (see winograd.h for the math).
+//
+// Work is split into blocks of whole tile rows (a tile row: 4 output rows of one sample,
+// all its tiles across the width), a few per block so that a block's transformed tiles
+// stay in L2. Per block:
+//   1. band:      the block's input rows copied channel-innermost ([tile row][6 rows][x][C],
+//                 zeros where the taps fall outside the input), so that the transforms read
+//                 16 channels as one contiguous vector and need no bounds checks;
+//   2. V:         B^T d B per tile and 16 channels: V[xi][tile][C];
+//   3. products:  per point xi, M[xi] = V[xi] @ U[xi] ([tiles x C] @ [C x O]) with the GEMM
+//                 micro-kernels of simd/gemm_kernels.h on U packed once per call;
+//   4. output:    A^T M A (+ bias) per tile and 16 output channels, stored to NCHW.
+// The weight gradient builds V the same way and A gradY A^T from the output gradient, and
+// adds V[xi]^T @ dM[xi] over the tiles with sgemm.
+//
+// Threads split the blocks. Each output element is computed by one fixed sequence of
+// operations whichever thread runs its block, and the weight gradient sums a fixed number
+// of block groups (a function of the shapes) in order, so results do not depend on the
+// thread count.
+#include "winograd.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "../simd/gemm_kernels.h"
+#include "../simd/winograd_loops.h"
+#include "conv_algo_table.h"
+#include "gemm.h"
+
+namespace lattice {
+namespace {
+
+constexpr int64_t kLanes = simd::kWinogradLanes;
+constexpr int64_t kPoints = 36;
+// V and M of one block together take about this many bytes (half of a 1 MiB L2, leaving
+// room for the band and the packed filter panel the micro-kernel streams).
+constexpr int64_t kBlockBytes = 512 * 1024;
+// Tile rows of V and M are padded to a multiple of every micro-kernel's MR (12, 6, 4).
+constexpr int64_t kRowQuantum = 12;
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// G of F(4x4, 3x3): U = G w G^T.
+constexpr double kG[6][3] = {{1.0 / 4, 0, 0},
+                             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                             {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                             {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                             {0, 0, 1}};
+
+struct AlignedFree {
+  void operator()(float* p) const { ::operator delete(p, std::align_val_t(64)); }
+};
+using Buffer = std::unique_ptr<float[], AlignedFree>;
+
+// 64-byte aligned scratch of `count` floats (zeroed if asked), or null when it cannot be had.
+Buffer allocate(int64_t count, bool zero = false) {
+  if (count < 0 || count > (int64_t(1) << 34)) return nullptr;
+  const size_t bytes = size_t(std::max<int64_t>(count, 1)) * sizeof(float);
+  auto* p = static_cast<float*>(::operator new(bytes, std::align_val_t(64), std::nothrow));
+  if (p && zero) std::memset(p, 0, bytes);
+  return Buffer(p);
+}
+
+// The correlation all three kernels reduce to: a 3x3 filter over in [n, cin, h, w] giving
+// [n, cout, oh, ow], output (y, x) reading input rows y - padH + 0..2 (padH of any sign).
+struct Core {
+  int64_t n, cin, cout, h, w, oh, ow, padH, padW;
+  int64_t tH, tW;            // tiles per sample, down and across
+  int64_t bandW;             // columns of a band row: 4*tW + 2
+  int64_t cinPad, coutPad;   // channels rounded up to whole vectors
+  int64_t rowsPerBlock, blocks, tilePad;
+  int64_t tileRows() const { return n * tH; }
+  int64_t bandRowStride() const { return bandW * cinPad; }
+  int64_t bandSize() const { return rowsPerBlock * 6 * bandRowStride(); }
+};
+
+Core makeCore(int64_t n, int64_t cin, int64_t cout, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t padH,
+              int64_t padW) {
+  Core k{n, cin, cout, h, w, oh, ow, padH, padW, ceilDiv(oh, 4), ceilDiv(ow, 4), 0, roundUp(cin, kLanes),
+         roundUp(cout, kLanes), 0, 0, 0};
+  k.bandW = 4 * k.tW + 2;
+  const int64_t tiles = std::clamp<int64_t>(kBlockBytes / (kPoints * 4 * (k.cinPad + k.coutPad)), kRowQuantum, 512);
+  k.rowsPerBlock = std::clamp<int64_t>(tiles / k.tW, 1, k.tileRows());
+  k.blocks = ceilDiv(k.tileRows(), k.rowsPerBlock);
+  k.tilePad = roundUp(k.rowsPerBlock * k.tW, kRowQuantum);
+  return k;
+}
+
+// band[q][r][x][c] = in[sample, c, 4*ty - padH + r, x - padW] (0 outside the input) for the
+// tile rows q in [q0, q1), sample = q / tH, ty = q % tH; channels past cin are 0.
+void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float* band) {
+  const int64_t rs = k.bandRowStride();
+  // Band columns x with x - padW inside [0, w).
+  const int64_t xlo = std::clamp<int64_t>(k.padW, 0, k.bandW), xhi = std::clamp<int64_t>(k.padW + k.w, xlo, k.bandW);
+  for (int64_t q = q0; q < q1; ++q) {
+    const int64_t s = q / k.tH, ty = q % k.tH;
+    for (int64_t r = 0; r < 6; ++r) {
+      float* row = band + ((q - q0) * 6 + r) * rs;
+      const int64_t iy = 4 * ty + r - k.padH;
+      if (iy < 0 || iy >= k.h) {
+        std::fill(row, row + rs, 0.0f);
+        continue;
+      }
+      for (int64_t c = 0; c < k.cin; ++c) {
+        const float* src = in + ((s * k.cin + c) * k.h + iy) * k.w - k.padW;
+        float* dst = row + c;
+        for (int64_t x = 0; x < xlo; ++x) dst[x * k.cinPad] = 0.0f;
+        for (int64_t x = xlo; x < xhi; ++x) dst[x * k.cinPad] = src[x];
+        for (int64_t x = xhi; x < k.bandW; ++x) dst[x * k.cinPad] = 0.0f;
+      }
+      if (k.cinPad > k.cin) {
+        for (int64_t x = 0; x < k.bandW; ++x) std::fill(row + x * k.cinPad + k.cin, row + (x + 1) * k.cinPad, 0.0f);
+      }
+    }
+  }
+}
+
+// V[xi][t][c] for the tiles t of tile rows [q0, q1) (t = (q - q0)*tW + tx), V holding
+// pointRows tile rows per point.
+void inputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q0, int64_t q1, const float* band,
+                     float* V, int64_t pointRows) {
+  const int64_t rs = k.bandRowStride(), xiStride = pointRows * k.cinPad;
+  for (int64_t q = q0; q < q1; ++q) {
+    for (int64_t tx = 0; tx < k.tW; ++tx) {
+      const float* src = band + (q - q0) * 6 * rs + 4 * tx * k.cinPad;
+      float* dst = V + ((q - q0) * k.tW + tx) * k.cinPad;
+      for (int64_t c = 0; c < k.cinPad; c += kLanes) loops.inputTile(src + c, rs, k.cinPad, dst + c, xiStride);
+    }
+  }
+}
+
+// The micro-kernel the products use: A read in place (AVX-512) or packed first (the others).
+struct TileGemm {
+  int mr, nr;
+  simd::GemmMicroKernelRowsA<float> rows;
+  simd::GemmMicroKernel<float> packed;
+};
+
+TileGemm tileGemmFor(Isa isa) {
+#if defined(LATTICE_X86)
+  if (isa == Isa::Avx512) return {simd::kSgemmAvx512Mr, simd::kSgemmAvx512Nr, simd::sgemmMicroRowsAvx512, nullptr};
+  if (isa == Isa::Avx2) return {simd::kSgemmAvx2Mr, simd::kSgemmAvx2Nr, nullptr, simd::sgemmMicroAvx2};
+#endif
+  (void)isa;
+  return {simd::kSgemmScalarMr, simd::kSgemmScalarNr, nullptr, simd::sgemmMicroScalar};
+}
+
+// U[xi][c][o] packed into the micro-kernel's B panels: Up[xi][p][c][j] = U[xi][c][p*nr + j], 0 past cout.
+Buffer packFilter(Context& ctx, const float* U, const Core& k, int nr) {
+  const int64_t panels = ceilDiv(k.cout, nr), panelSize = k.cin * nr;
+  Buffer up = allocate(kPoints * panels * panelSize);
+  if (!up) return up;
+  ctx.pool.parallelFor(0, kPoints * panels, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t xi = i / panels, p = i % panels, live = std::min<int64_t>(nr, k.cout - p * nr);
+      float* dst = up.get() + i * panelSize;
+      for (int64_t c = 0; c < k.cin; ++c) {
+        const float* src = U + (xi * k.cin + c) * k.cout + p * nr;
+        std::copy(src, src + live, dst + c * nr);
+        std::fill(dst + c * nr + live, dst + (c + 1) * nr, 0.0f);
+      }
+    }
+  });
+  return up;
+}
+
+// M[xi] = V[xi] @ U[xi] for the first `tiles` rows.
+void products(const TileGemm& tg, const Core& k, int64_t tiles, const float* V, const float* Up, float* M,
+              float* apanel) {
+  const int64_t panels = ceilDiv(k.cout, tg.nr), panelSize = k.cin * tg.nr;
+  for (int64_t xi = 0; xi < kPoints; ++xi) {
+    const float* a = V + xi * k.tilePad * k.cinPad;
+    float* m = M + xi * k.tilePad * k.coutPad;
+    const float* b = Up + xi * panels * panelSize;
+    for (int64_t i = 0; i < tiles; i += tg.mr) {
+      const int mr = int(std::min<int64_t>(tg.mr, tiles - i));
+      if (!tg.rows) {
+        // Packed A panel: apanel[c*MR + r] = V row i + r (rows past `tiles` are dropped by mr).
+        for (int64_t c = 0; c < k.cin; ++c)
+          for (int r = 0; r < tg.mr; ++r) apanel[c * tg.mr + r] = a[(i + r) * k.cinPad + c];
+      }
+      for (int64_t p = 0; p < panels; ++p) {
+        const int nr = int(std::min<int64_t>(tg.nr, k.cout - p * tg.nr));
+        float* c = m + i * k.coutPad + p * tg.nr;
+        if (tg.rows) tg.rows(k.cin, a + i * k.cinPad, k.cinPad, b + p * panelSize, c, k.coutPad, 1, 1.0f, 0.0f, mr, nr);
+        else tg.packed(k.cin, apanel, b + p * panelSize, c, k.coutPad, 1, 1.0f, 0.0f, mr, nr);
+      }
+    }
+  }
+}
+
+// out[s, o, 4ty + y, 4tx + x] = (A^T M A)[y][x] + bias for the tiles of rows [q0, q1).
+void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q0, int64_t q1, const float* M,
+                      const float* biasPad, bool relu, float* out) {
+  alignas(64) float tile[16 * kLanes];
+  const int64_t xiStride = k.tilePad * k.coutPad, plane = k.oh * k.ow;
+  for (int64_t q = q0; q < q1; ++q) {
+    const int64_t s = q / k.tH, ty = q % k.tH, ys = std::min<int64_t>(4, k.oh - 4 * ty);
+    for (int64_t tx = 0; tx < k.tW; ++tx) {
+      const int64_t xs = std::min<int64_t>(4, k.ow - 4 * tx);
+      const float* src = M + ((q - q0) * k.tW + tx) * k.coutPad;
+      for (int64_t o0 = 0; o0 < k.cout; o0 += kLanes) {
+        loops.outputTile(src + o0, xiStride, biasPad ? biasPad + o0 : nullptr, relu, tile);
+        const int64_t lanes = std::min<int64_t>(kLanes, k.cout - o0);
+        float* dst = out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx;
+        for (int64_t l = 0; l < lanes; ++l, dst += plane) {
+          for (int64_t y = 0; y < ys; ++y)
+            for (int64_t x = 0; x < xs; ++x) dst[y * k.ow + x] = tile[(4 * y + x) * kLanes + l];
+        }
+      }
+    }
+  }
+}
+
+// The whole correlation: out = conv(in, U) + bias (then max(., 0) if relu).
+bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
+  const TileGemm tg = tileGemmFor(ctx.isa);
+  const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
+  Buffer up = packFilter(ctx, U, k, tg.nr);
+  if (!up) return false;
+  Buffer biasPad;
+  if (bias) {
+    biasPad = allocate(k.coutPad, true);
+    if (!biasPad) return false;
+    std::copy(bias, bias + k.cout, biasPad.get());
+  }
+  std::atomic<bool> ok{true};
+  ctx.pool.parallelFor(0, k.blocks, 1, [&](int64_t b, int64_t e) {
+    // V is zeroed once: its padding rows then hold zeros or an earlier block's finite values.
+    Buffer band = allocate(k.bandSize()), V = allocate(kPoints * k.tilePad * k.cinPad, true),
+           M = allocate(kPoints * k.tilePad * k.coutPad), apanel = allocate(tg.rows ? 0 : k.cin * tg.mr);
+    if (!band || !V || !M || !apanel) {
+      ok = false;
+      return;
+    }
+    for (int64_t blk = b; blk < e; ++blk) {
+      const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
+      fillInputBand(in, k, q0, q1, band.get());
+      inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
+      products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
+      outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), relu, out);
+    }
+  });
+  return ok;
+}
+
+Core forwardCore(const ConvGeometry& g) { return makeCore(g.n, g.c, g.o, g.h, g.w, g.oh, g.ow, g.padH, g.padW); }
+
+}  // namespace
+
+bool winogradApplies(const ConvGeometry& g) {
+  return g.kh == 3 && g.kw == 3 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 &&
+         g.groups == 1 && g.n > 0 && g.c > 0 && g.o > 0 && g.oh > 0 && g.ow > 0 && g.h > 0 && g.w > 0;
+}
+
+int64_t winogradFilterSize(const ConvGeometry& g) { return kPoints * g.c * g.o; }
+
+void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U) {
+  for (int64_t o = 0; o < g.o; ++o) {
+    for (int64_t c = 0; c < g.c; ++c) {
+      const float* w9 = weight + (o * g.c + c) * 9;
+      double f[3][3], t[6][3];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) f[a][b] = transposed ? w9[(2 - a) * 3 + (2 - b)] : w9[a * 3 + b];
+      for (int i = 0; i < 6; ++i)
+        for (int b = 0; b < 3; ++b) t[i][b] = kG[i][0] * f[0][b] + kG[i][1] * f[1][b] + kG[i][2] * f[2][b];
+      for (int i = 0; i < 6; ++i) {
+        for (int j = 0; j < 6; ++j) {
+          const double u = t[i][0] * kG[j][0] + t[i][1] * kG[j][1] + t[i][2] * kG[j][2];
+          const int64_t xi = 6 * i + j;
+          U[transposed ? (xi * g.o + o) * g.c + c : (xi * g.c + c) * g.o + o] = float(u);
+        }
+      }
+    }
+  }
+}
+
+bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,
+                     bool relu) {
+  return correlate(ctx, x, U, bias, relu, out, forwardCore(g));
+}
+
+bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, float* gradInput, const ConvGeometry& g) {
+  // gradIn[c, iy, ix] = sum gradOut[o, iy + padH - ky, ...] w[o, c, ky, kx]: a correlation of
+  // gradOut with the flipped filter, whose top/left padding is 2 - padH (negative: a crop).
+  const Core k = makeCore(g.n, g.o, g.c, g.oh, g.ow, g.h, g.w, 2 - g.padH, 2 - g.padW);
+  return correlate(ctx, gradOut, Ut, nullptr, false, gradInput, k);
+}
+
+namespace {
+
+// dM[xi][t][o] = (A gradY A^T)[xi] for the tiles of rows [q0, q1), dM holding pointRows tile rows per point.
+// goBand: scratch of rowsPerBlock * 4 * (4*tW) * coutPad floats.
+void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float* gradOut, int64_t q0, int64_t q1,
+                    float* goBand, float* dM, int64_t pointRows) {
+  const int64_t rs = 4 * k.tW * k.coutPad;
+  // goBand[q][r][x][o] = gradOut[s, o, 4ty + r, x], 0 past the output's edge.
+  std::fill(goBand, goBand + (q1 - q0) * 4 * rs, 0.0f);
+  for (int64_t q = q0; q < q1; ++q) {
+    const int64_t s = q / k.tH, ty = q % k.tH;
+    float* band = goBand + (q - q0) * 4 * rs;
+    for (int64_t r = 0; r < 4 && 4 * ty + r < k.oh; ++r) {
+      for (int64_t o = 0; o < k.cout; ++o) {
+        const float* src = gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow;
+        float* dst = band + r * rs + o;
+        for (int64_t x = 0; x < k.ow; ++x) dst[x * k.coutPad] = src[x];
+      }
+    }
+    for (int64_t tx = 0; tx < k.tW; ++tx) {
+      float* dst = dM + ((q - q0) * k.tW + tx) * k.coutPad;
+      for (int64_t o = 0; o < k.coutPad; o += kLanes)
+        loops.gradTile(band + 4 * tx * k.coutPad + o, rs, k.coutPad, dst + o, pointRows * k.coutPad);
+    }
+  }
+}
+
+// Tile rows the weight gradient transforms at once: V and dM of the whole chunk take about
+// this many bytes (1..8 MiB measured alike on W6 and on 384 channels at 24x24).
+constexpr int64_t kWeightChunkBytes = int64_t(4) << 20;
+
+}  // namespace
+
+bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight, const ConvGeometry& g) {
+  // In chunks of whole blocks: transform every tile of the chunk (threads split the blocks),
+  // then S[xi] += V[xi]^T @ dM[xi] over the chunk's tiles (threads split the 36 points; each
+  // point's GEMM runs on one thread, K = the chunk's tiles). Every S[xi] adds the chunks in
+  // order, whatever thread computes it; and a long K keeps the GEMM compute-bound where
+  // per-block products of [C x tiles] @ [tiles x O] would re-read the C x O sums each time.
+  const Core k = forwardCore(g);
+  const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
+  const int64_t perTile = kPoints * int64_t(sizeof(float)) * (k.cinPad + k.coutPad);
+  const int64_t blocksPerChunk = std::clamp<int64_t>(kWeightChunkBytes / (perTile * k.rowsPerBlock * k.tW), 1, k.blocks);
+  const int64_t chunkRows = blocksPerChunk * k.rowsPerBlock;
+  const int64_t pointRows = roundUp(std::min(chunkRows, k.tileRows()) * k.tW, kRowQuantum);
+  const int64_t uSize = kPoints * g.c * g.o;
+  Buffer sum = allocate(uSize), V = allocate(kPoints * pointRows * k.cinPad), dM = allocate(kPoints * pointRows * k.coutPad);
+  if (!sum || !V || !dM) return false;
+  std::atomic<bool> ok{true};
+  for (int64_t c0 = 0; c0 < k.tileRows() && ok; c0 += chunkRows) {
+    const int64_t c1 = std::min(c0 + chunkRows, k.tileRows()), tiles = (c1 - c0) * k.tW;
+    const int64_t blocks = ceilDiv(c1 - c0, k.rowsPerBlock);
+    ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
+      Buffer band = allocate(k.bandSize()), goBand = allocate(k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
+      if (!band || !goBand) {
+        ok = false;
+        return;
+      }
+      for (int64_t blk = b; blk < e; ++blk) {
+        const int64_t q0 = c0 + blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, c1);
+        const int64_t t0 = (q0 - c0) * k.tW;
+        fillInputBand(x, k, q0, q1, band.get());
+        inputTransforms(loops, k, q0, q1, band.get(), V.get() + t0 * k.cinPad, pointRows);
+        gradTransforms(loops, k, gradOut, q0, q1, goBand.get(), dM.get() + t0 * k.coutPad, pointRows);
+      }
+    });
+    if (!ok) break;
+    ctx.pool.parallelFor(0, kPoints, 1, [&](int64_t b, int64_t e) {
+      for (int64_t xi = b; xi < e; ++xi) {
+        sgemm(ctx, true, false, g.c, g.o, tiles, 1.0f, V.get() + xi * pointRows * k.cinPad, k.cinPad,
+              dM.get() + xi * pointRows * k.coutPad, k.coutPad, c0 == 0 ? 0.0f : 1.0f, sum.get() + xi * g.c * g.o, g.o);
+      }
+    });
+  }
+  if (!ok) return false;
+  // gradW[o, c] = G^T S G, in double.
+  // i = c*o + o: consecutive i read consecutive floats of each S[xi].
+  ctx.pool.parallelFor(0, g.o * g.c, 64, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t c = i / g.o, o = i % g.o;
+      double s[6][6];
+      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum[(xi * g.c + c) * g.o + o];
+      double t[3][6];
+      for (int a = 0; a < 3; ++a)
+        for (int j = 0; j < 6; ++j) {
+          double v = 0;
+          for (int ii = 0; ii < 6; ++ii) v += kG[ii][a] * s[ii][j];
+          t[a][j] = v;
+        }
+      float* dst = gradWeight + (o * g.c + c) * 9;
+      for (int a = 0; a < 3; ++a)
+        for (int bb = 0; bb < 3; ++bb) {
+          double v = 0;
+          for (int j = 0; j < 6; ++j) v += t[a][j] * kG[j][bb];
+          dst[a * 3 + bb] = float(v);
+        }
+    }
+  });
+  return true;
+}
+
+int convChannelClass(int64_t channels) { return channels <= 16 ? 0 : channels <= 64 ? 1 : channels <= 256 ? 2 : 3; }
+int convSpatialClass(int64_t side) { return side <= 8 ? 0 : side <= 16 ? 1 : side <= 32 ? 2 : 3; }
+
+bool winogradPreferred(const ConvGeometry& g) {
+  if (!winogradApplies(g)) return false;
+  return kConvWinogradWins[convChannelClass(g.c)][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+}
+
+}  // namespace lattice

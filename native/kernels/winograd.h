@@ -1,0 +1,57 @@
+// Winograd F(4x4, 3x3) convolution, float32, NCHW: the 3x3, stride 1, dilation 1,
+// groups 1 case of conv.h, with 36 multiplies per 4x4 output tile and channel pair
+// instead of 144 (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks").
+//
+//   forward:          out = A^T [ U (.) V ] A + bias,  U = G w G^T (per filter),  V = B^T d B (per input tile)
+//   backward input:   the same algorithm on gradOut, with the filter flipped and its
+//                     channel axes swapped and the padding 2 - pad (a "full" correlation)
+//   backward weight:  gradW = G^T [ sum over tiles of V (.) (A gradY A^T) ] G
+// The element-wise products over channels are, per Winograd point xi (36 of them), GEMMs
+//   [tiles x C] @ [C x O]  (forward)        [C x tiles] @ [tiles x O]  (weight gradient).
+//
+// The filter transform U is a separate step (winogradFilter) so that the caller can keep
+// it while the weight is unchanged. Its layout, [36][inChannels][outChannels] float32, is
+// the same for every ISA.
+//
+// Accuracy: U and the final weight-gradient transform are computed in double; the rest in
+// float32. F(4x4, 3x3) loses about one decimal digit against the direct algorithm (the
+// transforms have entries up to 8 and 1/24); test/kernels/winograd.test.ts measures it.
+//
+// Results do not depend on the thread count: outputs are computed tile by tile with a
+// fixed arithmetic, and the weight gradient sums fixed groups of tiles in a fixed order.
+// The functions never throw; they return false only if scratch memory could not be had.
+#pragma once
+
+#include <cstdint>
+
+#include "../context.h"
+#include "conv.h"
+
+namespace lattice {
+
+// Whether the Winograd kernels take this geometry (3x3, stride 1, dilation 1, groups 1, padding <= 2).
+bool winogradApplies(const ConvGeometry& g);
+
+// Number of floats of a transformed filter: 36 * c * o.
+int64_t winogradFilterSize(const ConvGeometry& g);
+
+// U = G w G^T for weight [o, c, 3, 3]. transposed = false: U[xi][c][o] for the forward;
+// true: U[xi][o][c] of the flipped filter, for the input gradient.
+void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U);
+
+// relu: out = max(conv + bias, 0), applied in the output transform (conv + bias + ReLU fused).
+bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,
+                     bool relu = false);
+// Ut: winogradFilter(..., transposed = true).
+bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, float* gradInput, const ConvGeometry& g);
+bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight, const ConvGeometry& g);
+
+// Size classes of the algorithm table (conv_algo_table.h): channels <= 16, <= 64, <= 256,
+// larger; the output's smaller side <= 8, <= 16, <= 32, larger.
+int convChannelClass(int64_t channels);
+int convSpatialClass(int64_t side);
+
+// Whether the compiled-in table (conv_algo_table.h) prefers Winograd for this geometry at one thread.
+bool winogradPreferred(const ConvGeometry& g);
+
+}  // namespace lattice

@@ -1,0 +1,122 @@
+// Bodies of the Winograd F(4x4, 3x3) tile transforms (see winograd_loops.h). Included
+// inside namespace lattice::simd::<isa> by each ISA's translation unit, so that every
+// function here is compiled with that unit's -m flags and has its own symbol: the plain
+// fixed-length loops over L lanes are what the compiler turns into that ISA's vectors.
+//
+// Matrices (Lavin & Gray, interpolation points 0, 1, -1, 2, -2, infinity):
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+// (G is applied once per filter, in kernels/winograd.cc.)
+
+namespace {
+
+constexpr int L = kWinogradLanes;
+using Line = float[L];
+
+// Loads and stores of one point's L lanes. The transforms below work on local arrays
+// only, so the compiler sees no aliasing and keeps each line in vector registers.
+inline void load(Line& v, const float* p) {
+  for (int l = 0; l < L; ++l) v[l] = p[l];
+}
+inline void store(float* p, const Line& v) {
+  for (int l = 0; l < L; ++l) p[l] = v[l];
+}
+
+// r = B^T d over one line of 6 points.
+inline void bt6(const Line (&d)[6], Line (&r)[6]) {
+  for (int l = 0; l < L; ++l) {
+    const float d0 = d[0][l], d1 = d[1][l], d2 = d[2][l], d3 = d[3][l], d4 = d[4][l], d5 = d[5][l];
+    r[0][l] = 4.0f * d0 - 5.0f * d2 + d4;
+    r[1][l] = (d3 + d4) - 4.0f * (d1 + d2);
+    r[2][l] = (d4 - d3) + 4.0f * (d1 - d2);
+    r[3][l] = (d4 - d2) + 2.0f * (d3 - d1);
+    r[4][l] = (d4 - d2) - 2.0f * (d3 - d1);
+    r[5][l] = 4.0f * d1 - 5.0f * d3 + d5;
+  }
+}
+
+// y = A^T m over one line of 6 points (4 results).
+inline void at6(const Line (&m)[6], Line (&y)[4]) {
+  for (int l = 0; l < L; ++l) {
+    const float m0 = m[0][l], m1 = m[1][l], m2 = m[2][l], m3 = m[3][l], m4 = m[4][l], m5 = m[5][l];
+    const float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+    y[0][l] = m0 + s12 + s34;
+    y[1][l] = d12 + 2.0f * d34;
+    y[2][l] = s12 + 4.0f * s34;
+    y[3][l] = d12 + 8.0f * d34 + m5;
+  }
+}
+
+// r = A y over one line of 4 points (6 results): the transpose of at6.
+inline void a4(const Line (&y)[4], Line (&r)[6]) {
+  for (int l = 0; l < L; ++l) {
+    const float y0 = y[0][l], y1 = y[1][l], y2 = y[2][l], y3 = y[3][l];
+    const float s02 = y0 + y2, s13 = y1 + y3, f02 = y0 + 4.0f * y2, f13 = 2.0f * y1 + 8.0f * y3;
+    r[0][l] = y0;
+    r[1][l] = s02 + s13;
+    r[2][l] = s02 - s13;
+    r[3][l] = f02 + f13;
+    r[4][l] = f02 - f13;
+    r[5][l] = y3;
+  }
+}
+
+void inputTile(const float* src, int64_t rowStride, int64_t colStride, float* dst, int64_t xiStride) {
+  alignas(64) Line t[6][6];  // t[x][i] = (B^T d)[i][x]: column x of the row transform
+  for (int x = 0; x < 6; ++x) {
+    alignas(64) Line d[6];
+    for (int j = 0; j < 6; ++j) load(d[j], src + j * rowStride + x * colStride);
+    bt6(d, t[x]);
+  }
+  for (int i = 0; i < 6; ++i) {
+    alignas(64) Line d[6], r[6];
+    for (int x = 0; x < 6; ++x) std::memcpy(d[x], t[x][i], sizeof(Line));
+    bt6(d, r);
+    for (int j = 0; j < 6; ++j) store(dst + (6 * i + j) * xiStride, r[j]);
+  }
+}
+
+void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
+  alignas(64) Line t[6][4];  // t[j][y] = (A^T m)[y][j]
+  for (int j = 0; j < 6; ++j) {
+    alignas(64) Line m[6];
+    for (int i = 0; i < 6; ++i) load(m[i], src + (6 * i + j) * xiStride);
+    at6(m, t[j]);
+  }
+  alignas(64) Line b;
+  if (bias) load(b, bias);
+  for (int r = 0; r < 4; ++r) {
+    alignas(64) Line m[6], y[4];
+    for (int j = 0; j < 6; ++j) std::memcpy(m[j], t[j][r], sizeof(Line));
+    at6(m, y);
+    for (int x = 0; x < 4; ++x) {
+      if (bias)
+        for (int l = 0; l < L; ++l) y[x][l] += b[l];
+      if (relu)
+        for (int l = 0; l < L; ++l) y[x][l] = y[x][l] > 0.0f ? y[x][l] : 0.0f;
+      store(out + (4 * r + x) * L, y[x]);
+    }
+  }
+}
+
+void gradTile(const float* src, int64_t rowStride, int64_t colStride, float* dst, int64_t xiStride) {
+  alignas(64) Line t[4][6];  // t[x][i] = (A dy)[i][x]
+  for (int x = 0; x < 4; ++x) {
+    alignas(64) Line y[4];
+    for (int a = 0; a < 4; ++a) load(y[a], src + a * rowStride + x * colStride);
+    a4(y, t[x]);
+  }
+  for (int i = 0; i < 6; ++i) {
+    alignas(64) Line y[4], r[6];
+    for (int x = 0; x < 4; ++x) std::memcpy(y[x], t[x][i], sizeof(Line));
+    a4(y, r);
+    for (int j = 0; j < 6; ++j) store(dst + (6 * i + j) * xiStride, r[j]);
+  }
+}
+
+}  // namespace
+
+const WinogradLoops& winogradLoops() {
+  static const WinogradLoops loops{inputTile, outputTile, gradTile};
+  return loops;
+}

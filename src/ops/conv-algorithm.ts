@@ -1,0 +1,129 @@
+/**
+ * Which algorithm runs a conv2d, and the Winograd filter cache.
+ *
+ * The native backend has two: the direct one (im2col + GEMM, every geometry and dtype,
+ * exact to float rounding) and Winograd F(4x4, 3x3) (float32 3x3 convolutions with stride
+ * 1, dilation 1 and groups 1; 36 multiplies per 4x4 output tile instead of 144, about one
+ * decimal digit less accurate). float64 always takes the direct algorithm, so gradcheck and
+ * other float64 checks see the exact one.
+ *
+ * The transformed filter U = G w G^T (4x the weight's size) is kept per weight storage and
+ * reused until the storage's version counter moves (every in-place update, optimizer steps
+ * included, bumps it), so inference and repeated calls with one weight transform it once.
+ */
+import { backend } from '../backend/index';
+import type { ConvGeometry } from '../backend/backend';
+import { ArgumentError } from '../errors';
+import type { DType } from '../tensor/dtype';
+import type { Storage } from '../tensor/storage';
+import type { Tensor } from '../tensor/tensor';
+
+/** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
+export type ConvAlgorithmMode = 'direct' | 'winograd' | 'auto';
+
+/** The starting policy: LATTICE_CONV_ALGORITHM if set (like LATTICE_ISA, for runs that cannot call setConvAlgorithm), else 'auto'. */
+function initialMode(): ConvAlgorithmMode {
+  const v = typeof process !== 'undefined' ? process.env.LATTICE_CONV_ALGORITHM : undefined;
+  if (v === undefined || v === '') return 'auto';
+  if (v !== 'auto' && v !== 'direct' && v !== 'winograd') {
+    throw new ArgumentError(`LATTICE_CONV_ALGORITHM must be 'auto', 'direct' or 'winograd', got '${v}'`);
+  }
+  return v;
+}
+
+let mode: ConvAlgorithmMode = initialMode();
+
+/**
+ * Chooses the algorithm behind conv2d (and conv1d, convTranspose2d and their gradients) on
+ * the native backend.
+ * - 'auto' (the default): Winograd F(4x4, 3x3) where it applies and a table measured per
+ *   shape class at build time (`bench/conv-table.ts`, compiled into the addon) says it is
+ *   faster; the direct algorithm elsewhere. Nothing is timed at run time.
+ * - 'winograd': Winograd wherever it applies, whatever the table says.
+ * - 'direct': never Winograd (bitwise the results of earlier versions).
+ *
+ * The environment variable LATTICE_CONV_ALGORITHM sets the starting policy the same way.
+ *
+ * Winograd applies to float32 convolutions with a 3x3 kernel, stride 1, dilation 1 and
+ * groups 1. 'winograd' is a preference, like PyTorch's backend flags, not a demand: the
+ * convolutions it cannot take (a stride-2 downsampling layer, a 1x1 projection, float64)
+ * silently run the direct algorithm, so one setting can cover a whole model.
+ * {@link convAlgorithm} says which algorithm a given convolution gets, and why.
+ * Winograd's results differ from the exact ones by more rounding than the direct algorithm's:
+ * at most 3.4e-6 relative (2-norm over the tensor) on random normal float32 data, against
+ * 4.8e-7 for the direct algorithm (test/kernels/winograd.parity.test.ts); data with a wide
+ * dynamic range within a tile can lose more.
+ * @example
+ * ```ts
+ * setConvAlgorithm('direct');    // exact im2col + GEMM everywhere
+ * setConvAlgorithm('auto');      // back to the measured choice
+ * ```
+ */
+export function setConvAlgorithm(algorithm: ConvAlgorithmMode): void {
+  if (algorithm !== 'auto' && algorithm !== 'direct' && algorithm !== 'winograd') {
+    throw new ArgumentError(`setConvAlgorithm: algorithm must be 'auto', 'direct' or 'winograd', got ${JSON.stringify(algorithm)}`);
+  }
+  mode = algorithm;
+}
+
+/** The current policy set by {@link setConvAlgorithm}. @example `getConvAlgorithm() // 'auto'` */
+export function getConvAlgorithm(): ConvAlgorithmMode {
+  return mode;
+}
+
+/** Why a convolution got its algorithm (see {@link convAlgorithm}). */
+export type ConvAlgorithmReason = 'backend' | 'dtype' | 'geometry' | 'forced' | 'table';
+
+/** Why Winograd cannot take g, or null when it can. */
+export function winogradRefusal(g: ConvGeometry): string | null {
+  const bad: string[] = [];
+  if (g.kh !== 3 || g.kw !== 3) bad.push(`kernel ${g.kh}x${g.kw}`);
+  if (g.strideH !== 1 || g.strideW !== 1) bad.push(`stride ${g.strideH}x${g.strideW}`);
+  if (g.dilationH !== 1 || g.dilationW !== 1) bad.push(`dilation ${g.dilationH}x${g.dilationW}`);
+  if (g.groups !== 1) bad.push(`groups ${g.groups}`);
+  if (g.n * g.c * g.o * g.oh * g.ow === 0) bad.push('an empty batch, channel axis or output');
+  return bad.length ? bad.join(', ') : null;
+}
+
+/** The choice for one convolution: whether Winograd runs it, and the reason. */
+export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType): [boolean, ConvAlgorithmReason] {
+  const b = backend();
+  if (!b.winograd) return [false, 'backend'];
+  if (dtype !== 'float32') return [false, 'dtype'];
+  if (mode === 'direct') return [false, 'forced'];
+  if (winogradRefusal(g) !== null) return [false, 'geometry'];
+  if (mode === 'winograd') return [true, 'forced'];
+  return [b.winograd.preferred(g), 'table'];
+}
+
+interface FilterEntry {
+  version: number;
+  data: unknown;
+  o: number;
+  c: number;
+  forward?: Float32Array;
+  transposed?: Float32Array;
+}
+
+const filters = new WeakMap<Storage, FilterEntry>();
+
+/**
+ * The Winograd transform of weight [o, c, 3, 3] for g (transposed: of the flipped filter,
+ * for the input gradient), from the cache while the weight's storage is unchanged.
+ */
+export function winogradFilter(weight: Tensor, g: ConvGeometry, transposed: boolean): Float32Array {
+  const s = weight.storage;
+  let e = filters.get(s);
+  if (!e || e.version !== s.version || e.data !== s.data || e.o !== g.o || e.c !== g.c) {
+    e = { version: s.version, data: s.data, o: g.o, c: g.c };
+    filters.set(s, e);
+  }
+  const key = transposed ? 'transposed' : 'forward';
+  let u = e[key];
+  if (!u) {
+    u = new Float32Array(36 * g.c * g.o);
+    backend().winograd!.filter(weight.values as Float32Array, u, g, transposed);
+    e[key] = u;
+  }
+  return u;
+}
