@@ -49,6 +49,19 @@ export interface WinogradKernels {
   preferred(g: ConvGeometry): boolean;
 }
 
+/**
+ * Direct convolution kernels for 1..4 input channels and groups 1 (float32; any kernel size,
+ * stride, padding and dilation): see native/kernels/conv_direct.h. Same arguments as
+ * conv2d / conv2dBackwardInput / conv2dBackwardWeight.
+ */
+export interface DirectSmallCKernels {
+  forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry): void;
+  backwardInput(gradOut: Float32Array, weight: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
+  backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
+  /** The compiled-in per-shape table's choice over im2col + GEMM (native/kernels/conv_direct_table.h). */
+  preferred(g: ConvGeometry): boolean;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
 
@@ -86,6 +99,8 @@ export interface Backend {
   conv2dBackwardWeight(x: FloatArray, gradOut: FloatArray, gradWeight: FloatArray, g: ConvGeometry): void;
   /** Winograd convolution kernels; absent on backends that have only the direct algorithm. */
   readonly winograd?: WinogradKernels;
+  /** Direct convolution kernels for few input channels; absent on backends without them. */
+  readonly directSmallC?: DirectSmallCKernels;
 
   /** Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties). */
   maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void;
