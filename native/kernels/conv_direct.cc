@@ -4,8 +4,13 @@
 // with value in[c, r - padH, q*sW + ph - padW] (zero outside the input), hp rows and wq
 // columns per phase. Output (y, x) under tap (c, ky, kx) reads row y*sH + ky*dH and padded
 // column x*sW + kx*dW = (x + kx*dW / sW)*sW + kx*dW % sW: phase kx*dW % sW, column
-// x + kx*dW / sW, so consecutive x read consecutive floats for every stride. wq leaves room
-// for a whole kDirectChunk of pixels past the last output column, so no read is checked.
+// x + kx*dW / sW, so consecutive x read consecutive floats for every stride.
+//
+// With stride 1 the rows follow each other at wq floats, so the loops run one stream over
+// the whole padded plane (output (y, x) is stream pixel y*wq + x; the wq - ow pixels past
+// each row's end are computed and dropped): no vector is cut short at each row's end, which
+// for a 28-wide image (26 outputs a row) would cost a fifth of the work. Strided convolutions
+// run one stream row per output row. The copy ends with room for one chunk of overrun.
 #include "conv_direct.h"
 
 #include <algorithm>
@@ -22,7 +27,6 @@
 namespace lattice {
 namespace {
 
-int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Scratch of `count` floats (zeroed if asked), or null when it cannot be had.
@@ -35,23 +39,35 @@ std::unique_ptr<float[]> scratch(int64_t count, bool zero = false) {
 
 struct Padded {
   int64_t hp, wq, sW, channelStride, size;
+  int64_t wideSize;                // floats of the loops' widened-gradient scratch
   std::vector<int64_t> tapOffset;  // per tap (c, ky, kx) in weight order
+  std::vector<uint32_t> laneMask;
   simd::DirectRows rows;
 };
 
-Padded paddedLayout(const ConvGeometry& g) {
+// The layout for g and the loops' vectors of `lanes` floats.
+Padded paddedLayout(const ConvGeometry& g, int lanes) {
   Padded p;
   p.sW = g.strideW;
   p.hp = (g.oh - 1) * g.strideH + (g.kh - 1) * g.dilationH + 1;
-  p.wq = roundUp(g.ow, simd::kDirectChunk) + (g.kw - 1) * g.dilationW / g.strideW;
+  p.wq = g.ow + (g.kw - 1) * g.dilationW / g.strideW;
   p.channelStride = p.hp * p.sW * p.wq;
-  p.size = g.c * p.channelStride;
+  p.size = g.c * p.channelStride + simd::kDirectChunk + (g.kw - 1) * g.dilationW;
   for (int64_t c = 0; c < g.c; ++c)
     for (int64_t ky = 0; ky < g.kh; ++ky)
       for (int64_t kx = 0; kx < g.kw; ++kx)
         p.tapOffset.push_back(((c * p.hp + ky * g.dilationH) * p.sW + kx * g.dilationW % p.sW) * p.wq +
                               kx * g.dilationW / p.sW);
-  p.rows = {p.tapOffset.data(), int64_t(p.tapOffset.size()), g.strideH * p.sW * p.wq, g.oh, g.ow};
+  const bool stream = g.strideH == 1 && g.strideW == 1;
+  const int64_t period = stream ? p.wq : g.ow;
+  p.laneMask.assign(size_t(period), 0u);
+  for (int64_t x = 0; x < period; ++x)
+    for (int l = 0; l < lanes; ++l)
+      if ((x + l) % period < g.ow) p.laneMask[size_t(x)] |= 1u << l;
+  const int64_t count = stream ? g.oh * p.wq : g.ow;
+  p.rows = {p.tapOffset.data(), int64_t(p.tapOffset.size()), stream ? 1 : g.oh, g.strideH * p.sW * p.wq, count, period,
+            ceilDiv(count, simd::kDirectChunk) * simd::kDirectChunk, g.ow, p.laneMask.data()};
+  p.wideSize = simd::kDirectMaxBlock * p.rows.rows * p.rows.countPad;
   return p;
 }
 
@@ -73,7 +89,7 @@ void fillPadded(const float* xs, const ConvGeometry& g, const Padded& p, float* 
         }
       }
     }
-  }
+  }  std::fill(buf + g.c * p.channelStride, buf + p.size, 0.0f);
 }
 
 // The adjoint of fillPadded: gi [c, h, w] = the padded gradient at each input position (0 where no tap reaches).
@@ -108,7 +124,10 @@ bool directSmallCApplies(const ConvGeometry& g) {
 }
 
 bool directSmallCPreferred(const ConvGeometry& g) {
-  if (!directSmallCApplies(g)) return false;
+  // The table measured 3x3 stride-1 undilated convolutions only.
+  if (!directSmallCApplies(g) || g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 ||
+      g.dilationW != 1)
+    return false;
   return kConvDirectSmallCWins[g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
 }
 
@@ -139,7 +158,7 @@ struct Blocked {
   std::unique_ptr<float[]> packed;
 
   Blocked(Context& ctx, const float* weight, const ConvGeometry& g)
-      : loops(simd::convDirectLoopsFor(ctx.isa)), p(paddedLayout(g)), o(g.o), blocks(ceilDiv(g.o, loops.forwardBlock)),
+      : loops(simd::convDirectLoopsFor(ctx.isa)), p(paddedLayout(g, loops.lanes)), o(g.o), blocks(ceilDiv(g.o, loops.forwardBlock)),
         plane(g.oh * g.ow), packed(packWeight(weight, g.o, p.rows.taps, loops.forwardBlock)) {}
   int64_t first(int64_t blk) const { return blk * loops.forwardBlock; }
   const float* weights(int64_t blk) const { return packed.get() + blk * p.rows.taps * loops.forwardBlock; }
@@ -167,12 +186,12 @@ bool directSmallCBackwardInput(Context& ctx, const float* gradOut, const float* 
                                const ConvGeometry& g) {
   const Blocked k(ctx, weight, g);
   if (!k.packed) return false;
-  return forChunks(ctx, g.n, k.p.size, [&](int64_t b, int64_t e, float* buf) {
+  return forChunks(ctx, g.n, k.p.size + k.p.wideSize, [&](int64_t b, int64_t e, float* buf) {
     for (int64_t s = b; s < e; ++s) {
       std::fill(buf, buf + k.p.size, 0.0f);
       for (int64_t blk = 0; blk < k.blocks; ++blk)
         k.loops.backwardInput(k.p.rows, buf, k.weights(blk), k.channels(blk), gradOut + (s * g.o + k.first(blk)) * k.plane,
-                              k.plane);
+                              k.plane, buf + k.p.size);
       extractPadded(buf, g, k.p, gradInput + s * g.c * g.h * g.w);
     }
   });
@@ -181,24 +200,39 @@ bool directSmallCBackwardInput(Context& ctx, const float* gradOut, const float* 
 bool directSmallCBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight,
                                 const ConvGeometry& g) {
   const simd::ConvDirectLoops& loops = simd::convDirectLoopsFor(ctx.isa);
-  const Padded p = paddedLayout(g);
+  const Padded p = paddedLayout(g, loops.lanes);
   const int64_t taps = p.rows.taps, plane = g.oh * g.ow, wb = loops.weightBlock, blocks = ceilDiv(g.o, wb);
-  std::unique_ptr<double[]> total(new (std::nothrow) double[size_t(g.o * taps)]());
+  const int64_t lanes = loops.lanes, perBlock = wb * taps * lanes;
+  // Per weight element, one float per lane summing kSamplesPerFlush samples, added into one double per
+  // lane; the lanes are added in order at the end.
+  constexpr int64_t kSamplesPerFlush = 8;
+  std::unique_ptr<double[]> total(new (std::nothrow) double[size_t(blocks * perBlock)]());
   if (!total) return false;
   // Threads split the channel blocks; each block sums the samples in order, so the split does not matter.
-  const bool ok = forChunks(ctx, blocks, p.size + wb * taps, [&](int64_t b, int64_t e, float* buf) {
-    float* sums = buf + p.size;
+  const bool ok = forChunks(ctx, blocks, p.size + p.wideSize + blocks * perBlock, [&](int64_t b, int64_t e, float* buf) {
+    float* wide = buf + p.size;
+    float* partial = wide + p.wideSize;
+    const auto flush = [&] {
+      for (int64_t i = b * perBlock; i < e * perBlock; ++i) total[i] += partial[i], partial[i] = 0.0f;
+    };
+    std::fill(partial + b * perBlock, partial + e * perBlock, 0.0f);
     for (int64_t s = 0; s < g.n; ++s) {
       fillPadded(x + s * g.c * g.h * g.w, g, p, buf);
-      for (int64_t blk = b; blk < e; ++blk) {
-        const int64_t oc0 = blk * wb, nOc = std::min<int64_t>(wb, g.o - oc0);
-        loops.backwardWeight(p.rows, buf, gradOut + (s * g.o + oc0) * plane, plane, int(nOc), sums);
-        for (int64_t i = 0; i < nOc * taps; ++i) total[oc0 * taps + i] += sums[i];
-      }
+      for (int64_t blk = b; blk < e; ++blk)
+        loops.backwardWeight(p.rows, buf, gradOut + (s * g.o + blk * wb) * plane, plane,
+                             int(std::min<int64_t>(wb, g.o - blk * wb)), partial + blk * perBlock, wide);
+      if ((s + 1) % kSamplesPerFlush == 0 || s + 1 == g.n) flush();
     }
   });
   if (!ok) return false;
-  for (int64_t i = 0; i < g.o * taps; ++i) gradWeight[i] = float(total[i]);
+  for (int64_t oc = 0; oc < g.o; ++oc) {
+    for (int64_t t = 0; t < taps; ++t) {
+      const double* lane = total.get() + (oc / wb) * perBlock + ((oc % wb) * taps + t) * lanes;
+      double sum = 0;
+      for (int64_t l = 0; l < lanes; ++l) sum += lane[l];
+      gradWeight[oc * taps + t] = float(sum);
+    }
+  }
   return true;
 }
 

@@ -12,6 +12,7 @@ namespace {
 
 struct Vec {
   using R = __m256;
+  static constexpr bool kLaneOps = false;
   static constexpr int kLanes = 8;
   static R zero() { return _mm256_setzero_ps(); }
   static R load(const float* p) { return _mm256_loadu_ps(p); }

@@ -13,6 +13,7 @@ struct Vec {
   struct R {
     float v[4];
   };
+  static constexpr bool kLaneOps = false;
   static constexpr int kLanes = 4;
   static R zero() { return R{{0, 0, 0, 0}}; }
   static R load(const float* p) { return R{{p[0], p[1], p[2], p[3]}}; }
