@@ -293,9 +293,12 @@ void Conv2dDirectSmallCBackwardWeight(const Napi::CallbackInfo& info) {
     outOfMemory(info.Env(), fn);
 }
 
-// conv2dDirectSmallCPreferred(geometry) -> boolean: the compiled-in table's choice (false where the kernels do not apply).
+// conv2dDirectSmallCPreferred(geometry, pass) -> boolean: the compiled-in table's choice for pass 0 (forward),
+// 1 (input gradient) or 2 (weight gradient); false where the kernels do not apply.
 Napi::Value Conv2dDirectSmallCPreferred(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), directSmallCPreferred(geometryArg(info, 0, "conv2dDirectSmallCPreferred")));
+  const char* fn = "conv2dDirectSmallCPreferred";
+  const ConvGeometry g = geometryArg(info, 0, fn);
+  return Napi::Boolean::New(info.Env(), directSmallCPreferred(g, ConvPass(intArg(info, 1, fn, "pass", 0, 2))));
 }
 
 }  // namespace

@@ -123,12 +123,12 @@ bool directSmallCApplies(const ConvGeometry& g) {
          g.kh > 0 && g.kw > 0 && g.strideH > 0 && g.strideW > 0 && g.dilationH > 0 && g.dilationW > 0;
 }
 
-bool directSmallCPreferred(const ConvGeometry& g) {
+bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass) {
   // The table measured 3x3 stride-1 undilated convolutions only.
   if (!directSmallCApplies(g) || g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 ||
       g.dilationW != 1)
     return false;
-  return kConvDirectSmallCWins[g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+  return kConvDirectSmallCWins[int(pass)][g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
 }
 
 namespace {

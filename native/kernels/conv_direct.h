@@ -30,8 +30,12 @@ constexpr int64_t kDirectSmallCMaxChannels = 4;
 // Whether the direct small-channel kernels take this geometry (groups 1, 1..4 input channels, non-empty).
 bool directSmallCApplies(const ConvGeometry& g);
 
-// Whether the compiled-in table (conv_direct_table.h) prefers them to im2col + GEMM.
-bool directSmallCPreferred(const ConvGeometry& g);
+// The three passes of a convolution, which the table (conv_direct_table.h) measures separately:
+// both algorithms are exact, so each pass may take the faster one.
+enum class ConvPass : int { Forward = 0, BackwardInput = 1, BackwardWeight = 2 };
+
+// Whether the compiled-in table (conv_direct_table.h) prefers them to im2col + GEMM for this pass.
+bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass);
 
 bool directSmallCForward(Context& ctx, const float* x, const float* weight, const float* bias, float* out,
                          const ConvGeometry& g);

@@ -49,6 +49,9 @@ export interface WinogradKernels {
   preferred(g: ConvGeometry): boolean;
 }
 
+/** A convolution's three passes: each may run a different exact algorithm. @example `'backwardWeight'` */
+export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
+
 /**
  * Direct convolution kernels for 1..4 input channels and groups 1 (float32; any kernel size,
  * stride, padding and dilation): see native/kernels/conv_direct.h. Same arguments as
@@ -58,8 +61,8 @@ export interface DirectSmallCKernels {
   forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry): void;
   backwardInput(gradOut: Float32Array, weight: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
   backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
-  /** The compiled-in per-shape table's choice over im2col + GEMM (native/kernels/conv_direct_table.h). */
-  preferred(g: ConvGeometry): boolean;
+  /** The compiled-in per-shape table's choice over im2col + GEMM for one pass (native/kernels/conv_direct_table.h). */
+  preferred(g: ConvGeometry, pass: ConvPass): boolean;
 }
 
 export interface Backend {

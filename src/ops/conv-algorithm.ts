@@ -14,7 +14,9 @@
  * included, bumps it), so inference and repeated calls with one weight transform it once.
  */
 import { backend } from '../backend/index';
-import type { ConvGeometry } from '../backend/backend';
+import type { ConvGeometry, ConvPass } from '../backend/backend';
+
+export type { ConvPass };
 import { ArgumentError } from '../errors';
 import type { DType } from '../tensor/dtype';
 import type { Storage } from '../tensor/storage';
@@ -23,7 +25,7 @@ import type { Tensor } from '../tensor/tensor';
 /** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
 export type ConvAlgorithmMode = 'direct' | 'winograd' | 'direct-small-c' | 'auto';
 
-/** The algorithms a conv2d can run (see {@link setConvAlgorithm}). */
+/** The algorithms a conv2d can run (see {@link setConvAlgorithm}). @example `convAlgorithm({ input: [8, 1, 28, 28], weight: [32, 1, 3, 3] }).algorithm // 'direct'` */
 export type ConvAlgorithmName = 'direct' | 'winograd' | 'direct-small-c';
 
 const MODES: readonly ConvAlgorithmMode[] = ['auto', 'direct', 'winograd', 'direct-small-c'];
@@ -99,8 +101,12 @@ export function directSmallCRefusal(g: ConvGeometry): string | null {
   return bad.length ? bad.join(', ') : null;
 }
 
-/** The choice for one convolution: the algorithm that runs it, and the reason. */
-export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType): [ConvAlgorithmName, ConvAlgorithmReason] {
+/**
+ * The choice for one pass of a convolution: the algorithm that runs it, and the reason. Winograd
+ * runs all three passes or none (its filter transform is shared); 'direct-small-c' and im2col + GEMM
+ * are both exact, so 'auto' takes each pass from the faster one by the table.
+ */
+export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPass = 'forward'): [ConvAlgorithmName, ConvAlgorithmReason] {
   const b = backend();
   if (!b.winograd) return ['direct', 'backend'];
   if (dtype !== 'float32') return ['direct', 'dtype'];
@@ -110,7 +116,7 @@ export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType): [ConvAlgorit
   if (mode === 'winograd') return winogradFits ? ['winograd', 'forced'] : ['direct', 'geometry'];
   if (mode === 'direct-small-c') return smallFits ? ['direct-small-c', 'forced'] : ['direct', 'geometry'];
   if (winogradFits && b.winograd.preferred(g)) return ['winograd', 'table'];
-  if (smallFits && b.directSmallC!.preferred(g)) return ['direct-small-c', 'table'];
+  if (smallFits && b.directSmallC!.preferred(g, pass)) return ['direct-small-c', 'table'];
   return ['direct', winogradFits || smallFits ? 'table' : 'geometry'];
 }
 

@@ -11,7 +11,7 @@
  * convTranspose2d is conv2dBackwardInput with the roles of the shapes swapped.
  */
 import { backend } from '../backend/index';
-import type { ConvGeometry } from '../backend/backend';
+import type { ConvGeometry, ConvPass } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
@@ -170,7 +170,7 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
   const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
-  const algorithm = chooseConvAlgorithm(g, gy.dtype)[0];
+  const algorithm = chooseConvAlgorithm(g, gy.dtype, 'backwardInput')[0];
   if (algorithm === 'winograd') {
     backend().winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
   } else if (algorithm === 'direct-small-c') {
@@ -191,7 +191,7 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
-  const algorithm = chooseConvAlgorithm(g, x.dtype)[0];
+  const algorithm = chooseConvAlgorithm(g, x.dtype, 'backwardWeight')[0];
   if (algorithm === 'winograd') backend().winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else if (algorithm === 'direct-small-c') backend().directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
@@ -238,7 +238,10 @@ export interface ConvAlgorithmQuery extends Conv2dOptions {
 
 /** The algorithm a convolution gets and why: see {@link convAlgorithm}. @example `{ algorithm: 'winograd', reason: 'table', detail: '...' }` */
 export interface ConvAlgorithmChoice {
+  /** The forward pass's algorithm. */
   algorithm: ConvAlgorithmName;
+  /** Each pass's algorithm: with 'auto', 'direct-small-c' and im2col + GEMM ('direct') are chosen per pass by the table. */
+  passes: Record<ConvPass, ConvAlgorithmName>;
   /** 'backend' (no Winograd kernels), 'dtype' (float64), 'geometry' (the forced or every faster algorithm refuses the shape), 'forced' (setConvAlgorithm), 'table' (the measured choice). */
   reason: ConvAlgorithmReason;
   /** The reason in words. */
@@ -267,6 +270,11 @@ export function convAlgorithm(query: ConvAlgorithmQuery): ConvAlgorithmChoice {
   const x = query.input.length === 3 ? [1, ...query.input] : query.input;
   const g = convGeometryOf(op, x, query.weight, dtype, query, { oneD: false, x: fmtShape(query.input), weight: fmtShape(query.weight) });
   const [algorithm, reason] = chooseConvAlgorithm(g, dtype);
+  const passes = {
+    forward: algorithm,
+    backwardInput: chooseConvAlgorithm(g, dtype, 'backwardInput')[0],
+    backwardWeight: chooseConvAlgorithm(g, dtype, 'backwardWeight')[0],
+  };
   const names = { direct: 'the direct algorithm', winograd: 'Winograd', 'direct-small-c': 'the direct small-channel kernels' };
   const refusals = [
     `Winograd F(4x4,3x3) needs a 3x3 kernel, stride 1, dilation 1 and groups 1; this convolution has ${winogradRefusal(g)}`,
@@ -279,7 +287,7 @@ export function convAlgorithm(query: ConvAlgorithmQuery): ConvAlgorithmChoice {
     forced: `setConvAlgorithm('${algorithm}')`,
     table: `the compiled-in tables measured ${names[algorithm]} faster for this shape class`,
   }[reason];
-  return { algorithm, reason, detail };
+  return { algorithm, passes, reason, detail };
 }
 
 /**

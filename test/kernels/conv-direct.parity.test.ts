@@ -50,7 +50,10 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
       L.setConvAlgorithm('direct-small-c');
       CASES.forEach((c, k) => {
         const { x, w, b, gy } = inputs(c, 400 + k);
-        expect(L.convAlgorithm({ input: c.x, weight: c.w, ...c.opts }), c.name).toMatchObject({ algorithm: 'direct-small-c', reason: 'forced' });
+        expect(L.convAlgorithm({ input: c.x, weight: c.w, ...c.opts }), c.name).toMatchObject({
+          algorithm: 'direct-small-c', reason: 'forced',
+          passes: { forward: 'direct-small-c', backwardInput: 'direct-small-c', backwardWeight: 'direct-small-c' },
+        });
         const got = onBackend('native', () => run(x, w, b, gy, c.opts));
         const exact = onBackend('reference', () => run(f64(x)!, f64(w)!, f64(b), f64(gy)!, c.opts));
         got.forEach((t, i) => {
@@ -89,6 +92,26 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
       const direct = run(x, w, null, gy, r.opts).map((t) => Array.from(t.values));
       forced.forEach((v, i) => expect(v, `${r.name} tensor ${i}`).toEqual(direct[i]));
     }
+  });
+
+  it("'auto' takes each pass from the compiled-in table; what the table did not measure stays im2col + GEMM", () => {
+    L.setConvAlgorithm('auto');
+    const native = nativeAddon()!;
+    const passes = ['forward', 'backwardInput', 'backwardWeight'] as const;
+    for (const q of [
+      { input: [64, 1, 28, 28], weight: [32, 1, 3, 3] },
+      { input: [64, 3, 10, 10], weight: [8, 3, 3, 3], padding: 1 },
+      { input: [64, 4, 20, 20], weight: [16, 4, 3, 3], padding: 1 },
+    ]) {
+      const choice = L.convAlgorithm(q);
+      expect(choice.reason).toBe('table');
+      const geometry = L.noGrad(() => L.conv2d(L.zeros(q.input), L.zeros(q.weight), null, q)).shape;
+      const g = new Int32Array([q.input[0], q.input[1], q.input[2], q.input[3], q.weight[0], geometry[2], geometry[3], 3, 3, 1, 1, q.padding ?? 0, q.padding ?? 0, 1, 1, 1]);
+      passes.forEach((p, i) => expect(choice.passes[p]).toBe(native.conv2dDirectSmallCPreferred(g, i) ? 'direct-small-c' : 'direct'));
+    }
+    // Not 3x3 stride 1: never routed by the table.
+    expect(L.convAlgorithm({ input: [8, 3, 112, 112], weight: [64, 3, 7, 7], stride: 2, padding: 3 }).passes)
+      .toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
   });
 
   it('gives bitwise the same results at 1 and 2 threads', () => {
