@@ -9,9 +9,9 @@
  *
  *   npm run build:native && npm run build:ts && npx tsx bench/conv-table.ts [--dry-run]
  *
- * Times are the median CPU time (user + system) of the process over a few runs, which a
- * loaded machine disturbs less than wall time at one thread; still, run it on a quiet
- * machine. The table is the only place the 'auto' choice comes from: conv2d never times
+ * Times are the median CPU time (user + system) of the process over 7 runs of each
+ * algorithm, alternating, which a loaded machine disturbs less than wall time at one
+ * thread; still, run it on a quiet machine. The table is the only place the 'auto' choice comes from: conv2d never times
  * anything at run time.
  */
 import { writeFileSync } from 'node:fs';
@@ -36,25 +36,30 @@ if (info.backend !== 'native') {
 L.setNumThreads(1);
 L.manualSeed(0);
 
-/** Median CPU ms of one forward + backward with the given algorithm; a sample is >= ~0.2 s of work. */
-function timeAlgorithm(algorithm: 'direct' | 'winograd', x: InstanceType<typeof L.Tensor>, w: InstanceType<typeof L.Tensor>,
-  gy: InstanceType<typeof L.Tensor>, inner: number): number {
-  L.setConvAlgorithm(algorithm);
+/**
+ * Median CPU ms of one forward + backward with each algorithm; samples of the two alternate
+ * (7 each, every sample >= ~0.2 s of work), so that a burst of load elsewhere hits both.
+ */
+function timeBoth(x: InstanceType<typeof L.Tensor>, w: InstanceType<typeof L.Tensor>, gy: InstanceType<typeof L.Tensor>,
+  inner: number): { direct: number; winograd: number } {
   const once = (): void => {
     for (const t of [x, w]) { t.grad?.dispose(); t.grad = null; }
     const y = L.conv2d(x, w, null, { padding: 1 });
     L.backward(y, gy);
     y.dispose();
   };
-  once();
-  const samples: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < inner; i++) once();
-    const d = process.cpuUsage(t0);
-    samples.push((d.user + d.system) / 1000 / inner);
+  const samples = { direct: [] as number[], winograd: [] as number[] };
+  for (let r = -1; r < 7; r++) {
+    for (const algorithm of ['direct', 'winograd'] as const) {
+      L.setConvAlgorithm(algorithm);
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < inner; i++) once();
+      const d = process.cpuUsage(t0);
+      if (r >= 0) samples[algorithm].push((d.user + d.system) / 1000 / inner);  // r = -1 warms up
+    }
   }
-  return samples.sort((a, b) => a - b)[2];
+  const median = (v: number[]): number => v.sort((a, b) => a - b)[v.length >> 1];
+  return { direct: median(samples.direct), winograd: median(samples.winograd) };
 }
 
 const rows: string[] = [];
@@ -66,7 +71,7 @@ function winogradWins(c: number, o: number, side: number): boolean {
   const inner = Math.max(1, Math.round(2e8 / (perSample * n)));
   const x = L.randn([n, c, side, side]).requiresGrad_(), w = L.detach(L.randn([o, c, 3, 3]).mul(1 / Math.sqrt(9 * c))).requiresGrad_();
   const gy = L.randn([n, o, side, side]);
-  const direct = timeAlgorithm('direct', x, w, gy, inner), winograd = timeAlgorithm('winograd', x, w, gy, inner);
+  const { direct, winograd } = timeBoth(x, w, gy, inner);
   L.dispose([x, w, gy]);
   const win = direct > winograd * MARGIN;
   const gf = (ms: number): string => (perSample * n / ms / 1e6).toFixed(1);

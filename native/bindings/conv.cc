@@ -51,7 +51,12 @@ ConvLengths lengthsOf(Napi::Env env, const ConvGeometry& g, const char* fn) {
   throwRange(env, std::string(fn) + ": could not allocate the convolution's scratch buffers");
 }
 
-// conv2d(x, weight, bias | null, out, geometry)
+// Optional trailing `relu` flag at position i (absent or null: false).
+bool reluArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  return info.Length() > i && !isNullish(info, i) && boolArg(info, i, fn, "relu");
+}
+
+// conv2d(x, weight, bias | null, out, geometry[, relu])
 void Conv2d(const Napi::CallbackInfo& info) {
   const char* fn = "conv2d";
   Napi::Env env = info.Env();
@@ -76,11 +81,12 @@ void Conv2d(const Napi::CallbackInfo& info) {
   requireDisjoint(env, out, x, fn, "out", "x");
   requireDisjoint(env, out, w, fn, "out", "weight");
   Context& ctx = ctxOf(info);
+  const bool relu = reluArg(info, 5, fn);
   const bool ok = x.type == ElemType::F32
       ? conv2dForward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(w.data),
-                      hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g)
+                      hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g, relu)
       : conv2dForward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(w.data),
-                      hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data), g);
+                      hasBias ? static_cast<const double*>(bias.data) : nullptr, static_cast<double*>(out.data), g, relu);
   if (!ok) outOfMemory(env, fn);
 }
 
@@ -160,7 +166,7 @@ void Conv2dWinogradFilter(const Napi::CallbackInfo& info) {
   winogradFilter(static_cast<const float*>(w.data), g, transposed, static_cast<float*>(u.data));
 }
 
-// conv2dWinograd(x, U, bias | null, out, geometry)
+// conv2dWinograd(x, U, bias | null, out, geometry[, relu])
 void Conv2dWinograd(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dWinograd";
   Napi::Env env = info.Env();
@@ -181,7 +187,8 @@ void Conv2dWinograd(const Napi::CallbackInfo& info) {
   requireDisjoint(env, out, x, fn, "out", "x");
   requireDisjoint(env, out, u, fn, "out", "U");
   if (!winogradForward(ctxOf(info), static_cast<const float*>(x.data), static_cast<const float*>(u.data),
-                       hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g))
+                       hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g,
+                       reluArg(info, 5, fn)))
     outOfMemory(env, fn);
 }
 
@@ -243,7 +250,7 @@ ConvGeometry directSmallCGeometryArg(const Napi::CallbackInfo& info, size_t i, c
   return g;
 }
 
-// conv2dDirectSmallC(x, weight, bias | null, out, geometry)
+// conv2dDirectSmallC(x, weight, bias | null, out, geometry[, relu])
 void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dDirectSmallC";
   Napi::Env env = info.Env();
@@ -263,7 +270,8 @@ void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
     requireDisjoint(env, out, bias, fn, "out", "bias");
   }
   if (!directSmallCForward(ctxOf(info), static_cast<const float*>(x.data), static_cast<const float*>(w.data),
-                           hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g))
+                           hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g,
+                           reluArg(info, 5, fn)))
     outOfMemory(env, fn);
 }
 

@@ -245,8 +245,14 @@ double directTapDot(const T* in, const T* gradOut, const ConvGeometry& g, int64_
 
 // ---------------------------------------------------------------- forward
 
+// out = max(out, 0) over n elements.
 template <typename T>
-bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g) {
+void reluInPlace(T* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = out[i] > T(0) ? out[i] : T(0);
+}
+
+template <typename T>
+bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g, bool relu) {
   const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw;
   const int64_t L = g.oh * g.ow, inPlane = g.h * g.w;
   if (g.n == 0 || g.o == 0 || L == 0) return true;
@@ -256,6 +262,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
         const int64_t s = p / g.o, oc = p % g.o;
         directForwardPlane(x + (s * g.c + oc / og) * inPlane, weight + oc * g.kh * g.kw, bias ? bias[oc] : T(0),
                            out + p * L, g);
+        if (relu) reluInPlace(out + p * L, L);
       }
     });
     return true;
@@ -286,6 +293,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
           for (int64_t i = 0; i < L; ++i) o[i] += bv;
         }
       }
+      if (relu) reluInPlace(out + s * g.o * L, g.o * L);
     }
   });
 }
@@ -410,8 +418,8 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
   return true;
 }
 
-template bool conv2dForward<float>(Context&, const float*, const float*, const float*, float*, const ConvGeometry&);
-template bool conv2dForward<double>(Context&, const double*, const double*, const double*, double*, const ConvGeometry&);
+template bool conv2dForward<float>(Context&, const float*, const float*, const float*, float*, const ConvGeometry&, bool);
+template bool conv2dForward<double>(Context&, const double*, const double*, const double*, double*, const ConvGeometry&, bool);
 template bool conv2dBackwardInput<float>(Context&, const float*, const float*, float*, const ConvGeometry&);
 template bool conv2dBackwardInput<double>(Context&, const double*, const double*, double*, const ConvGeometry&);
 template bool conv2dBackwardWeight<float>(Context&, const float*, const float*, float*, const ConvGeometry&);

@@ -24,8 +24,9 @@ struct ConvGeometry {
   int64_t n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups;
 };
 
+// relu: out = max(conv + bias, 0), applied per sample while its output is still in cache.
 template <typename T>
-bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g);
+bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g, bool relu = false);
 
 template <typename T>
 bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gradInput, const ConvGeometry& g);

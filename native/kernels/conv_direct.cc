@@ -168,7 +168,7 @@ struct Blocked {
 }  // namespace
 
 bool directSmallCForward(Context& ctx, const float* x, const float* weight, const float* bias, float* out,
-                         const ConvGeometry& g) {
+                         const ConvGeometry& g, bool relu) {
   const Blocked k(ctx, weight, g);
   if (!k.packed) return false;
   // Items are (sample, channel block), sample-major, so a thread refills its copy once per sample.
@@ -177,7 +177,7 @@ bool directSmallCForward(Context& ctx, const float* x, const float* weight, cons
       const int64_t s = item / k.blocks, blk = item % k.blocks, oc0 = k.first(blk);
       if (s != filled) fillPadded(x + s * g.c * g.h * g.w, g, k.p, buf), filled = s;
       k.loops.forward(k.p.rows, buf, k.weights(blk), k.channels(blk), bias ? bias + oc0 : nullptr,
-                      out + (s * g.o + oc0) * k.plane, k.plane);
+                      out + (s * g.o + oc0) * k.plane, k.plane, relu);
     }
   });
 }

@@ -37,8 +37,9 @@ enum class ConvPass : int { Forward = 0, BackwardInput = 1, BackwardWeight = 2 }
 // Whether the compiled-in table (conv_direct_table.h) prefers them to im2col + GEMM for this pass.
 bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass);
 
+// relu: out = max(conv + bias, 0).
 bool directSmallCForward(Context& ctx, const float* x, const float* weight, const float* bias, float* out,
-                         const ConvGeometry& g);
+                         const ConvGeometry& g, bool relu = false);
 bool directSmallCBackwardInput(Context& ctx, const float* gradOut, const float* weight, float* gradInput,
                                const ConvGeometry& g);
 bool directSmallCBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight,

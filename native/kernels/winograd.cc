@@ -196,7 +196,7 @@ void products(const TileGemm& tg, const Core& k, int64_t tiles, const float* V, 
 
 // out[s, o, 4ty + y, 4tx + x] = (A^T M A)[y][x] + bias for the tiles of rows [q0, q1).
 void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q0, int64_t q1, const float* M,
-                      const float* biasPad, float* out) {
+                      const float* biasPad, bool relu, float* out) {
   alignas(64) float tile[16 * kLanes];
   const int64_t xiStride = k.tilePad * k.coutPad, plane = k.oh * k.ow;
   for (int64_t q = q0; q < q1; ++q) {
@@ -205,7 +205,7 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
       const int64_t xs = std::min<int64_t>(4, k.ow - 4 * tx);
       const float* src = M + ((q - q0) * k.tW + tx) * k.coutPad;
       for (int64_t o0 = 0; o0 < k.cout; o0 += kLanes) {
-        loops.outputTile(src + o0, xiStride, biasPad ? biasPad + o0 : nullptr, tile);
+        loops.outputTile(src + o0, xiStride, biasPad ? biasPad + o0 : nullptr, relu, tile);
         const int64_t lanes = std::min<int64_t>(kLanes, k.cout - o0);
         float* dst = out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx;
         for (int64_t l = 0; l < lanes; ++l, dst += plane) {
@@ -217,8 +217,8 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
   }
 }
 
-// The whole correlation: out = conv(in, U) + bias.
-bool correlate(Context& ctx, const float* in, const float* U, const float* bias, float* out, const Core& k) {
+// The whole correlation: out = conv(in, U) + bias (then max(., 0) if relu).
+bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
   const TileGemm tg = tileGemmFor(ctx.isa);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
   Buffer up = packFilter(ctx, U, k, tg.nr);
@@ -243,7 +243,7 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
       fillInputBand(in, k, q0, q1, band.get());
       inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
       products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
-      outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), out);
+      outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), relu, out);
     }
   });
   return ok;
@@ -280,15 +280,16 @@ void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed,
   }
 }
 
-bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g) {
-  return correlate(ctx, x, U, bias, out, forwardCore(g));
+bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,
+                     bool relu) {
+  return correlate(ctx, x, U, bias, relu, out, forwardCore(g));
 }
 
 bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, float* gradInput, const ConvGeometry& g) {
   // gradIn[c, iy, ix] = sum gradOut[o, iy + padH - ky, ...] w[o, c, ky, kx]: a correlation of
   // gradOut with the flipped filter, whose top/left padding is 2 - padH (negative: a crop).
   const Core k = makeCore(g.n, g.o, g.c, g.oh, g.ow, g.h, g.w, 2 - g.padH, 2 - g.padW);
-  return correlate(ctx, gradOut, Ut, nullptr, gradInput, k);
+  return correlate(ctx, gradOut, Ut, nullptr, false, gradInput, k);
 }
 
 namespace {

@@ -39,7 +39,9 @@ int64_t winogradFilterSize(const ConvGeometry& g);
 // true: U[xi][o][c] of the flipped filter, for the input gradient.
 void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U);
 
-bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g);
+// relu: out = max(conv + bias, 0), applied in the output transform (conv + bias + ReLU fused).
+bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,
+                     bool relu = false);
 // Ut: winogradFilter(..., transposed = true).
 bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, float* gradInput, const ConvGeometry& g);
 bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight, const ConvGeometry& g);

@@ -43,9 +43,9 @@ struct ConvDirectLoops {
   int forwardBlock;   // output channels per forward / input-gradient call (<= kDirectMaxBlock)
   int weightBlock;    // output channels per weight-gradient call
   // out[j][y*ow + x] = bias[j] + sum_t w[t*forwardBlock + j] * (the tap's input value of output (y, x))
-  // for the nOc <= forwardBlock channels j (planes outPlane apart); bias may be null.
+  // for the nOc <= forwardBlock channels j (planes outPlane apart); bias may be null; relu: then max(out, 0).
   void (*forward)(const DirectRows& r, const float* padded, const float* w, int nOc, const float* bias, float* out,
-                  int64_t outPlane);
+                  int64_t outPlane, bool relu);
   // padded[the tap's input of output (y, x)] += sum_j w[t*forwardBlock + j] * gradOut[j][y*ow + x]: the adjoint of forward.
   // wide: scratch of kDirectMaxBlock * rows * countPad floats.
   void (*backwardInput)(const DirectRows& r, float* padded, const float* w, int nOc, const float* gradOut,

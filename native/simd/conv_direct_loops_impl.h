@@ -1,6 +1,6 @@
 // Bodies of the direct small-channel convolution loops (see conv_direct_loops.h). Included
 // inside namespace lattice::simd::<isa> by each ISA's translation unit after it defines
-//   struct Vec { using R; static constexpr int kLanes; zero, load, store, set1, fma(a, b, c) = a*b + c,
+//   struct Vec { using R; static constexpr int kLanes; zero, load, store, set1, fma(a, b, c) = a*b + c, max,
 //                kLaneOps: whether it has storeLanes(dst, v, mask) (the lanes set in mask, in order, to
 //                dst[0..popcount)) and loadLanes(src, mask) (src[0..popcount) into the lanes set in mask,
 //                zeros elsewhere); without them the loops go through memory lane by lane }
@@ -73,7 +73,7 @@ inline R loadOut(const float* src, uint32_t mask) {
 }
 
 void forward(const DirectRows& r, const float* padded, const float* w, int nOc, const float* bias, float* out,
-             int64_t outPlane) {
+             int64_t outPlane, bool relu) {
   for (int64_t row = 0; row < r.rows; ++row) {
     const float* in = padded + row * r.rowStride;
     Cursor at(r, row);
@@ -93,6 +93,9 @@ void forward(const DirectRows& r, const float* padded, const float* w, int nOc, 
           for (int p = 0; p < kForwardVectors; ++p) acc[j][p] = Vec::fma(b, v[p], acc[j][p]);
         }
       }
+      if (relu)
+        for (int j = 0; j < kForwardBlock; ++j)
+          for (int p = 0; p < kForwardVectors; ++p) acc[j][p] = Vec::max(acc[j][p], Vec::zero());
       for (int p = 0; p < kForwardVectors; ++p, at.advance(r, kL)) {
         const Lanes ln = at.lanes(r);
         if (ln.mask)

@@ -23,8 +23,9 @@ constexpr int kWinogradLanes = 16;
 struct WinogradLoops {
   // dst[xi] = (B^T d B)[i][j] for the 6x6 input tile d.
   void (*inputTile)(const float* src, int64_t rowStride, int64_t colStride, float* dst, int64_t xiStride);
-  // out[(4*y + x)*16 + lane] = (A^T m A)[y][x] + bias[lane] for the 36 points m (bias may be null).
-  void (*outputTile)(const float* src, int64_t xiStride, const float* bias, float* out);
+  // out[(4*y + x)*16 + lane] = (A^T m A)[y][x] + bias[lane] for the 36 points m (bias may be null),
+  // then max(., 0) if relu (the fused conv + bias + ReLU epilogue).
+  void (*outputTile)(const float* src, int64_t xiStride, const float* bias, bool relu, float* out);
   // dst[xi] = (A dy A^T)[i][j] for the 4x4 output-gradient tile dy: the adjoint of outputTile,
   // which the weight gradient needs.
   void (*gradTile)(const float* src, int64_t rowStride, int64_t colStride, float* dst, int64_t xiStride);

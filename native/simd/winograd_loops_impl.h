@@ -76,7 +76,7 @@ void inputTile(const float* src, int64_t rowStride, int64_t colStride, float* ds
   }
 }
 
-void outputTile(const float* src, int64_t xiStride, const float* bias, float* out) {
+void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
   alignas(64) Line t[6][4];  // t[j][y] = (A^T m)[y][j]
   for (int j = 0; j < 6; ++j) {
     alignas(64) Line m[6];
@@ -92,6 +92,8 @@ void outputTile(const float* src, int64_t xiStride, const float* bias, float* ou
     for (int x = 0; x < 4; ++x) {
       if (bias)
         for (int l = 0; l < L; ++l) y[x][l] += b[l];
+      if (relu)
+        for (int l = 0; l < L; ++l) y[x][l] = y[x][l] > 0.0f ? y[x][l] : 0.0f;
       store(out + (4 * r + x) * L, y[x]);
     }
   }

@@ -42,7 +42,8 @@ export interface CropGeometry { n: number; c: number; h: number; w: number; oh: 
  */
 export interface WinogradKernels {
   filter(weight: Float32Array, U: Float32Array, g: ConvGeometry, transposed: boolean): void;
-  forward(x: Float32Array, U: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry): void;
+  /** relu: out = max(conv + bias, 0), fused into the output transform. */
+  forward(x: Float32Array, U: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
   backwardInput(gradOut: Float32Array, Ut: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
   backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
   /** The compiled-in per-shape table's choice (native/kernels/conv_algo_table.h). */
@@ -58,7 +59,8 @@ export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
  * conv2d / conv2dBackwardInput / conv2dBackwardWeight.
  */
 export interface DirectSmallCKernels {
-  forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry): void;
+  /** relu: out = max(conv + bias, 0), applied as each output vector is stored. */
+  forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
   backwardInput(gradOut: Float32Array, weight: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
   backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
   /** The compiled-in per-shape table's choice over im2col + GEMM for one pass (native/kernels/conv_direct_table.h). */
@@ -94,8 +96,8 @@ export interface Backend {
   /** Softmax or log-softmax along len, numerically stable (subtracts the max). */
   softmax(log: boolean, x: FloatArray, out: FloatArray, outer: number, len: number, inner: number): void;
 
-  /** out = conv2d(x, weight) + bias (bias may be null); see ConvGeometry. out is overwritten. */
-  conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry): void;
+  /** out = conv2d(x, weight) + bias (bias may be null); see ConvGeometry. out is overwritten. relu: then max(out, 0). */
+  conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry, relu?: boolean): void;
   /** gradInput[n, c, h, w] = the adjoint of conv2d in x applied to gradOut [n, o, oh, ow] (overwritten). */
   conv2dBackwardInput(gradOut: FloatArray, weight: FloatArray, gradInput: FloatArray, g: ConvGeometry): void;
   /** gradWeight[o, c/groups, kh, kw] = the adjoint of conv2d in weight: sum over the batch of gradOut x input taps (overwritten). */

@@ -125,6 +125,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     };
   }
 
+  /** @internal Whether forward hooks are registered (a container must then call the module, not fuse it). */
+  get hasForwardHooks(): boolean {
+    return this._forwardHooks.length > 0;
+  }
+
   /** The class name shown in messages and in toString(). */
   get typeName(): string {
     return this.constructor.name;

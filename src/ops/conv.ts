@@ -15,7 +15,7 @@ import type { ConvGeometry, ConvPass } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { add } from './binary';
+import { add, gt, where } from './binary';
 import { randn } from './creation';
 import { record } from './record';
 import { sum } from './reduce';
@@ -144,23 +144,29 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
 const vals = (t: Tensor): FloatArray => t.values as FloatArray;
 const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
 
-/** The conv2d op: out = conv(x, w) + bias, recorded. */
-function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
+/**
+ * The conv2d op: out = conv(x, w) + bias, recorded; with relu, out = max(that, 0) in the
+ * same kernel (the epilogue), and the backward first zeroes gy where out is 0.
+ */
+function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
   const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
   const algorithm = chooseConvAlgorithm(g, x.dtype)[0];
   if (algorithm === 'winograd') {
-    backend().winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g);
+    backend().winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
   } else if (algorithm === 'direct-small-c') {
-    backend().directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g);
+    backend().directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
   } else {
-    backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
+    backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, 'conv2d', inputs, (gy) => [
-    x.requiresGrad ? conv2dBackwardInputOp(gy, weight, g) : null,
-    weight.requiresGrad ? conv2dBackwardWeightOp(x, gy, g) : null,
-    ...(bias ? [bias.requiresGrad ? sum(gy, [0, 2, 3]) : null] : []),
-  ], [x, weight]);
+  return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy) => {
+    const gz = relu ? where(gt(out, 0), gy, 0) : gy;
+    return [
+      x.requiresGrad ? conv2dBackwardInputOp(gz, weight, g) : null,
+      weight.requiresGrad ? conv2dBackwardWeightOp(x, gz, g) : null,
+      ...(bias ? [bias.requiresGrad ? sum(gz, [0, 2, 3]) : null] : []),
+    ];
+  }, relu ? [x, weight, out] : [x, weight]);
 }
 
 /**
@@ -208,9 +214,9 @@ function batched(op: string, x: Tensor, rank: number, layout: string): [Tensor, 
   throw new ShapeError(`${op}: x must be ${layout} (or unbatched without N), got ${x.describe()}`);
 }
 
-function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, shown: Shown): Tensor {
+function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, shown: Shown, relu = false): Tensor {
   const g = convGeometry(op, x, weight, opts, shown);
-  return conv2dOp(x, weight, checkBias(op, bias, g.o), g);
+  return conv2dOp(x, weight, checkBias(op, bias, g.o), g, relu);
 }
 
 /**
@@ -219,11 +225,26 @@ function conv2dImpl(op: string, x: Tensor, weight: Tensor, bias: Tensor | null |
  * @example `conv2d(x, w, b, { stride: 2, padding: 1 })`
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
-  checkOperands('conv2d', x, weight, bias);
-  const [xb, unbatched] = batched('conv2d', x, 4, '[N,C,H,W]');
-  if (weight.ndim !== 4) throw new ShapeError(`conv2d: weight must be [O,C/groups,kH,kW], got ${weight.describe()}`);
-  const out = conv2dImpl('conv2d', xb, weight, bias, opts, { oneD: false, x: x.describe(), weight: weight.describe() });
+  return conv2dWith('conv2d', x, weight, bias, opts, false);
+}
+
+function conv2dWith(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions | undefined, relu: boolean): Tensor {
+  checkOperands(op, x, weight, bias);
+  const [xb, unbatched] = batched(op, x, 4, '[N,C,H,W]');
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: weight must be [O,C/groups,kH,kW], got ${weight.describe()}`);
+  const out = conv2dImpl(op, xb, weight, bias, opts, { oneD: false, x: x.describe(), weight: weight.describe() }, relu);
   return unbatched ? reshape(out, out.shape.slice(1)) : out;
+}
+
+/**
+ * relu(conv2d(x, weight, bias, opts)) in one kernel: the ReLU runs in the convolution's
+ * epilogue (the Winograd output transform, or the direct kernel's bias pass) instead of
+ * as a separate pass over the output. Same arguments, results and gradients as
+ * `relu(conv2d(...))` (the gradient is 0 where the output is 0).
+ * @example `const h = conv2dRelu(x, w, b, { padding: 1 })`
+ */
+export function conv2dRelu(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor {
+  return conv2dWith('conv2dRelu', x, weight, bias, opts, true);
 }
 
 /** A convolution's shapes, options and dtype, for {@link convAlgorithm}. @example `{ input: [32, 64, 32, 32], weight: [64, 64, 3, 3], padding: 1 }` */
@@ -379,6 +400,11 @@ registerOp({
   name: 'conv2d(stride,dilation,groups)', kernels: CONV_KERNELS, differentiable: true,
   run: (x, w) => conv2d(x, w, null, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
   samples: [{ label: 'groups 2, stride [2,1], dilation [1,2]', inputs: (dt) => [f([1, 4, 6, 5], dt), f([6, 2, 3, 2], dt)] }],
+});
+registerOp({
+  name: 'conv2dRelu', kernels: CONV_KERNELS, differentiable: true,
+  run: (x, w, b) => conv2dRelu(x, w, b, { padding: 1 }),
+  samples: [{ label: 'padded 3x3 with bias', inputs: (dt) => [f([2, 3, 5, 4], dt), f([4, 3, 3, 3], dt), f([4], dt)] }],
 });
 registerOp({
   name: 'conv1d', kernels: CONV_KERNELS, differentiable: true,

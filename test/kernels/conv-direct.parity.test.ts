@@ -114,6 +114,16 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
       .toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
   });
 
+  it('fuses the ReLU of conv2dRelu into its store: bitwise relu(conv2d)', () => {
+    L.setConvAlgorithm('direct-small-c');
+    const c = CASES[0];
+    const { x, w, b } = inputs(c, 12);
+    const fused = L.noGrad(() => L.conv2dRelu(x, w, b, c.opts));
+    const plain = L.noGrad(() => L.relu(L.conv2d(x, w, b, c.opts)));
+    expect(Array.from(fused.values)).toEqual(Array.from(plain.values));
+    expect(Array.from(fused.values).some((v) => v === 0)).toBe(true);
+  });
+
   it('gives bitwise the same results at 1 and 2 threads', () => {
     const before = L.getNumThreads();
     try {

@@ -7,8 +7,9 @@
  *
  * Error measure: ||winograd - exact|| / ||exact|| (2-norm over the whole tensor) against
  * the float64 reference on the same float32 inputs. Measured 2026-12-06 on random normal
- * inputs: at most 2.0e-6 over these cases and the three tensors (the direct float32
- * algorithm: 3e-7); asserted below 2e-5. PyTorch and oneDNN accept about 1e-3 for F(4,3).
+ * inputs, scalar/AVX2/AVX-512: at most 3.4e-6 over these cases plus 64- and 256-channel ones
+ * and the three tensors (the direct float32 algorithm: 4.8e-7); asserted below 2e-5.
+ * PyTorch and oneDNN accept about 1e-3 for F(4,3).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
@@ -66,6 +67,20 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
       expect(worst).toBeGreaterThan(0);  // Winograd really ran: it rounds differently from the exact result
     }));
   }
+
+  it('runs convTranspose2d (stride 1, 3x3) through the Winograd input gradient, and its gradients', () => {
+    L.setConvAlgorithm('winograd');
+    L.manualSeed(17);
+    const x = L.randn([2, 6, 7, 5], { requiresGrad: true }), w = L.randn([6, 5, 3, 3], { requiresGrad: true });
+    const gy = L.randn([2, 5, 7, 5]);
+    const f = (x: L.Tensor, w: L.Tensor, gy: L.Tensor): L.Tensor[] => {
+      const y = L.convTranspose2d(x, w, null, { padding: 1 });
+      return [y, ...L.grad(y, [x, w], { gradOutputs: [gy] }).map((g) => g!)];
+    };
+    const got = onBackend('native', () => f(x, w, gy));
+    const exact = onBackend('reference', () => f(f64(x)!, f64(w)!, f64(gy)!));
+    got.forEach((t, i) => expect(relErr(t.values, exact[i].values), `tensor ${i}`).toBeLessThan(BOUND));
+  });
 
   it('differs from the direct algorithm only by rounding, and the direct policy is the old kernel', () => {
     const c = CASES[5];
@@ -157,6 +172,55 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
     L.setConvAlgorithm('direct');
     expect(L.convAlgorithm({ input: [64, 64, 32, 32], weight: [64, 64, 3, 3], padding: 1 }))
       .toMatchObject({ algorithm: 'direct', reason: 'forced' });
+  });
+
+  it('conv2dRelu fuses the ReLU: same values and gradients as relu(conv2d), on both algorithms; gradcheck in float64', () => {
+    L.manualSeed(23);
+    const x = L.randn([2, 20, 9, 7], { requiresGrad: true }), w = L.randn([18, 20, 3, 3], { requiresGrad: true });
+    const b = L.randn([18], { requiresGrad: true }), gy = L.randn([2, 18, 9, 7]);
+    for (const algorithm of ['direct', 'winograd'] as const) {
+      L.setConvAlgorithm(algorithm);
+      const fused = L.conv2dRelu(x, w, b, { padding: 1 });
+      const plain = L.relu(L.conv2d(x, w, b, { padding: 1 }));
+      expect(Array.from(fused.values), algorithm).toEqual(Array.from(plain.values));
+      expect(Array.from(fused.values).some((v) => v === 0), algorithm).toBe(true);
+      const gf = L.grad(fused, [x, w, b], { gradOutputs: [gy] }), gp = L.grad(plain, [x, w, b], { gradOutputs: [gy] });
+      gf.forEach((t, i) => expect(Array.from(t!.values), `${algorithm} grad ${i}`).toEqual(Array.from(gp[i]!.values)));
+    }
+    L.manualSeed(24);
+    const xd = L.randn([2, 3, 5, 4], { dtype: 'float64', requiresGrad: true }), wd = L.randn([4, 3, 3, 3], { dtype: 'float64', requiresGrad: true });
+    const bd = L.randn([4], { dtype: 'float64', requiresGrad: true });
+    expectBoth((x, w, b) => L.conv2dRelu(x, w, b, { padding: 1 }), [xd, wd, bd]);
+    expect(() => L.conv2dRelu(xd, L.randn([4, 2, 3, 3], { dtype: 'float64' }))).toThrow(/conv2dRelu: weight float64\[4,2,3,3\] with groups=1 expects 2 input channels/);
+  });
+
+  it('nn.Sequential runs Conv2d + ReLU as conv2dRelu: same values and gradients as the modules one by one; hooks and other padding modes opt out', () => {
+    L.manualSeed(25);
+    const conv = new L.nn.Conv2d(20, 24, 3, { padding: 1 }), relu = new L.nn.ReLU();
+    const seq = new L.nn.Sequential(conv, relu, new L.nn.Conv2d(24, 8, 3), new L.nn.Conv2d(8, 4, 1));
+    const x = L.randn([2, 20, 10, 9], { requiresGrad: true });
+    const byHand = (): L.Tensor => seq.at(3).call(seq.at(2).call(relu.call(conv.call(x))));
+    for (const algorithm of ['direct', 'winograd'] as const) {
+      L.setConvAlgorithm(algorithm);
+      const fused = seq.call(x), plain = byHand();
+      expect(fused.gradFn?.name).toBe('conv2d');
+      expect(Array.from(fused.values), algorithm).toEqual(Array.from(plain.values));
+      const params = [x, ...seq.parameters()];
+      const gf = L.grad(L.sum(fused), params), gp = L.grad(L.sum(plain), params);
+      gf.forEach((t, i) => expect(Array.from(t!.values), `${algorithm} grad ${i}`).toEqual(Array.from(gp[i]!.values)));
+    }
+    // The fused op is what ran: a Conv2d, ReLU pair's output node is conv2dRelu.
+    expect(new L.nn.Sequential(conv, relu).call(x).gradFn?.name).toBe('conv2dRelu');
+    const seen: number[] = [];
+    const remove = relu.registerForwardHook((_m, _args, y) => { seen.push(y.size); });
+    seq.call(x);
+    remove();
+    expect(seen).toEqual([2 * 24 * 10 * 9]);  // with a hook on the ReLU the modules run one by one
+    relu.registerForwardHook(() => undefined);
+    expect(new L.nn.Sequential(conv, relu).call(x).gradFn?.name).toBe('relu');
+    const reflect = new L.nn.Sequential(new L.nn.Conv2d(3, 4, 3, { padding: 1, paddingMode: 'reflect' }), new L.nn.ReLU());
+    const xr = L.randn([1, 3, 6, 6]);
+    expect(Array.from(reflect.call(xr).values)).toEqual(Array.from(L.relu(reflect.at(0).call(xr)).values));
   });
 
   it('rejects bad arguments with the op, the argument and the values', () => {

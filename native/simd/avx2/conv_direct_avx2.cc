@@ -19,6 +19,7 @@ struct Vec {
   static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
   static R set1(float f) { return _mm256_set1_ps(f); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static R max(R a, R b) { return _mm256_max_ps(a, b); }
 };
 // 16 ymm registers: 4 channels x 2 vectors accumulate; 2 x 6 for the weight gradient.
 constexpr int kForwardVectors = 2, kForwardBlock = 4, kWeightBlock = 2, kWeightTaps = 6;

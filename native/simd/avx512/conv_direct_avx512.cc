@@ -17,6 +17,7 @@ struct Vec {
   static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
   static R set1(float f) { return _mm512_set1_ps(f); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R max(R a, R b) { return _mm512_max_ps(a, b); }
   // Compress / expand in registers and a masked contiguous store / load (the memory forms of
   // vcompressps are slow on some cores).
   static constexpr bool kLaneOps = true;

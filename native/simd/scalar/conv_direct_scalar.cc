@@ -21,6 +21,11 @@ struct Vec {
     for (int l = 0; l < 4; ++l) p[l] = a.v[l];
   }
   static R set1(float f) { return R{{f, f, f, f}}; }
+  static R max(R a, R b) {
+    R r;
+    for (int l = 0; l < 4; ++l) r.v[l] = a.v[l] > b.v[l] ? a.v[l] : b.v[l];
+    return r;
+  }
   static R fma(R a, R b, R c) {
     R r;
     for (int l = 0; l < 4; ++l) r.v[l] = a.v[l] * b.v[l] + c.v[l];

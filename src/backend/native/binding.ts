@@ -45,15 +45,15 @@ export interface NativeBinding {
     bias2Sqrt: unknown, beta1: number, beta2: number, eps: number, weightDecay: number, decay: number, maximize: boolean): void;
   rmspropStep(params: unknown, grads: unknown, squareAvg: unknown, gradAvg: unknown, momentumBuffers: unknown, lr: number,
     alpha: number, eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
-  conv2d(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
+  conv2d(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu?: boolean): void;
   conv2dBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dWinogradFilter(weight: unknown, U: unknown, geometry: Int32Array, transposed: boolean): void;
-  conv2dWinograd(x: unknown, U: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
+  conv2dWinograd(x: unknown, U: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu?: boolean): void;
   conv2dWinogradBackwardInput(gradOut: unknown, Ut: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dWinogradBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dWinogradPreferred(geometry: Int32Array): boolean;
-  conv2dDirectSmallC(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array): void;
+  conv2dDirectSmallC(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu: boolean): void;
   conv2dDirectSmallCBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCPreferred(geometry: Int32Array, pass: number): boolean;

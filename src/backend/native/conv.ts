@@ -20,18 +20,18 @@ function poolGeometry(g: PoolGeometry): Int32Array {
 
 export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
   return {
-    conv2d: (x, w, bias, out, g) => addon.conv2d(x, w, bias, out, convGeometry(g)),
+    conv2d: (x, w, bias, out, g, relu) => addon.conv2d(x, w, bias, out, convGeometry(g), relu === true),
     conv2dBackwardInput: (gy, w, gx, g) => addon.conv2dBackwardInput(gy, w, gx, convGeometry(g)),
     conv2dBackwardWeight: (x, gy, gw, g) => addon.conv2dBackwardWeight(x, gy, gw, convGeometry(g)),
     winograd: {
       filter: (w, U, g, transposed) => addon.conv2dWinogradFilter(w, U, convGeometry(g), transposed),
-      forward: (x, U, bias, out, g) => addon.conv2dWinograd(x, U, bias, out, convGeometry(g)),
+      forward: (x, U, bias, out, g, relu) => addon.conv2dWinograd(x, U, bias, out, convGeometry(g), relu === true),
       backwardInput: (gy, Ut, gx, g) => addon.conv2dWinogradBackwardInput(gy, Ut, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dWinogradBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g) => addon.conv2dWinogradPreferred(convGeometry(g)),
     },
     directSmallC: {
-      forward: (x, w, bias, out, g) => addon.conv2dDirectSmallC(x, w, bias, out, convGeometry(g)),
+      forward: (x, w, bias, out, g, relu) => addon.conv2dDirectSmallC(x, w, bias, out, convGeometry(g), relu === true),
       backwardInput: (gy, w, gx, g) => addon.conv2dDirectSmallCBackwardInput(gy, w, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dDirectSmallCBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g, pass) => addon.conv2dDirectSmallCPreferred(convGeometry(g), PASSES.indexOf(pass)),

@@ -40,12 +40,13 @@ function forEachTap(g: ConvGeometry, visit: (xi: number, wi: number, oi: number)
   }
 }
 
-export function conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry): void {
+export function conv2d(x: FloatArray, weight: FloatArray, bias: FloatArray | null, out: FloatArray, g: ConvGeometry, relu = false): void {
   // Accumulate in a float64 scratch so float32 results are rounded once.
   const acc = new Float64Array(out.length);
   forEachTap(g, (xi, wi, oi) => { acc[oi] += x[xi] * weight[wi]; });
   const plane = g.oh * g.ow;
   for (let i = 0; i < out.length; i++) out[i] = acc[i] + (bias ? bias[Math.floor(i / plane) % g.o] : 0);
+  if (relu) for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
 }
 
 export function conv2dBackwardInput(gradOut: FloatArray, weight: FloatArray, gradInput: FloatArray, g: ConvGeometry): void {

@@ -1,6 +1,6 @@
 /** Conv1d, Conv2d and ConvTranspose2d modules over the functional convolutions (src/ops/conv.ts). */
 import { ArgumentError, ShapeError, fmtValue } from '../../errors';
-import { conv1d, conv2d, convTranspose2d } from '../../ops/conv';
+import { conv1d, conv2d, conv2dRelu, convTranspose2d } from '../../ops/conv';
 import { pad } from '../../ops/pad';
 import { empty } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
@@ -99,6 +99,17 @@ export class Conv2d extends Module {
     if (this.paddingMode === 'zeros') return conv2d(x, this.weight, this.bias, { ...geometry, padding: this.padding });
     const padded = padForMode(x, this.paddingMode, explicitPads(this.padding, this.kernelSize, this.dilation));
     return conv2d(padded, this.weight, this.bias, { ...geometry, padding: 0 });
+  }
+
+  /**
+   * @internal relu(forward(x)) with the ReLU fused into the convolution's epilogue, or null
+   * where it cannot be (a padding mode other than 'zeros'); Sequential uses it for Conv2d, ReLU.
+   */
+  forwardRelu(x: Tensor): Tensor | null {
+    if (this.paddingMode !== 'zeros') return null;
+    checkInput('Conv2d', x, this.weight.dtype);
+    checkChannels('Conv2d', x, [4, 3], '[N, C, H, W] or [C, H, W]', this.inChannels);
+    return conv2dRelu(x, this.weight, this.bias, { stride: this.stride, dilation: this.dilation, groups: this.groups, padding: this.padding });
   }
 
   protected override extraRepr(): string {
