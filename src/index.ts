@@ -41,7 +41,7 @@ export { softmax, logSoftmax } from './ops/softmax';
 export { matmul } from './ops/matmul';
 export { conv1d, conv2d, convTranspose2d, type Conv1dOptions, type Conv2dOptions, type ConvTranspose2dOptions } from './ops/conv';
 export { convAlgorithm, conv2dRelu, type ConvAlgorithmChoice, type ConvAlgorithmQuery } from './ops/conv';
-export { getConvAlgorithm, setConvAlgorithm, type ConvAlgorithmMode, type ConvAlgorithmReason } from './ops/conv-algorithm';
+export { getConvAlgorithm, setConvAlgorithm, type ConvAlgorithmMode, type ConvAlgorithmName, type ConvAlgorithmReason, type ConvPass } from './ops/conv-algorithm';
 export { pad, type PadMode, type PadOptions } from './ops/pad';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './ops/interpolate';
 export { affineGrid, gridSample, type GridSampleOptions } from './ops/grid-sample';

@@ -5,6 +5,7 @@
 
 #include "../args.h"
 #include "../kernels/conv.h"
+#include "../kernels/conv_direct.h"
 #include "../kernels/winograd.h"
 #include "bindings.h"
 
@@ -236,6 +237,78 @@ Napi::Value Conv2dWinogradPreferred(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), winogradPreferred(geometryArg(info, 0, "conv2dWinogradPreferred")));
 }
 
+// ---------------------------------------------------------------- direct, few input channels, float32
+
+// The geometry, checked to be one the direct small-channel kernels take.
+ConvGeometry directSmallCGeometryArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  const ConvGeometry g = geometryArg(info, i, fn);
+  if (!directSmallCApplies(g))
+    throwRange(info.Env(), std::string(fn) + ": the direct small-channel kernels need groups 1, 1.." +
+                               std::to_string(kDirectSmallCMaxChannels) + " input channels and a non-empty batch and output; got groups " +
+                               std::to_string(g.groups) + ", c=" + std::to_string(g.c) + ", n=" + std::to_string(g.n) +
+                               ", o=" + std::to_string(g.o) + ", output " + std::to_string(g.oh) + "x" + std::to_string(g.ow));
+  return g;
+}
+
+// conv2dDirectSmallC(x, weight, bias | null, out, geometry[, relu])
+void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dDirectSmallC";
+  Napi::Env env = info.Env();
+  const ConvGeometry g = directSmallCGeometryArg(info, 4, fn);
+  const ConvLengths n = lengthsOf(env, g, fn);
+  const ArrayArg x = f32Arg(info, 0, fn, "x"), w = f32Arg(info, 1, fn, "weight"), out = f32Arg(info, 3, fn, "out");
+  requireLength(env, x, n.x, fn, "x");
+  requireLength(env, w, n.weight, fn, "weight");
+  requireLength(env, out, n.out, fn, "out");
+  requireDisjoint(env, out, x, fn, "out", "x");
+  requireDisjoint(env, out, w, fn, "out", "weight");
+  const bool hasBias = !isNullish(info, 2);
+  ArrayArg bias;
+  if (hasBias) {
+    bias = f32Arg(info, 2, fn, "bias");
+    requireLength(env, bias, g.o, fn, "bias");
+    requireDisjoint(env, out, bias, fn, "out", "bias");
+  }
+  if (!directSmallCForward(ctxOf(info), static_cast<const float*>(x.data), static_cast<const float*>(w.data),
+                           hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g,
+                           reluArg(info, 5, fn)))
+    outOfMemory(env, fn);
+}
+
+// conv2dDirectSmallCBackwardInput(gradOut, weight, gradInput, geometry)
+void Conv2dDirectSmallCBackwardInput(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dDirectSmallCBackwardInput";
+  static const char* const names[3] = {"gradOut", "weight", "gradInput"};
+  const ConvGeometry g = directSmallCGeometryArg(info, 3, fn);
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t lengths[3] = {n.out, n.weight, n.x};
+  const Operands a = gradientOperands(info, fn, names, lengths);
+  if (!directSmallCBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
+                                 static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
+// conv2dDirectSmallCBackwardWeight(x, gradOut, gradWeight, geometry)
+void Conv2dDirectSmallCBackwardWeight(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dDirectSmallCBackwardWeight";
+  static const char* const names[3] = {"x", "gradOut", "gradWeight"};
+  const ConvGeometry g = directSmallCGeometryArg(info, 3, fn);
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t lengths[3] = {n.x, n.out, n.weight};
+  const Operands a = gradientOperands(info, fn, names, lengths);
+  if (!directSmallCBackwardWeight(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
+                                  static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
+// conv2dDirectSmallCPreferred(geometry, pass) -> boolean: the compiled-in table's choice for pass 0 (forward),
+// 1 (input gradient) or 2 (weight gradient); false where the kernels do not apply.
+Napi::Value Conv2dDirectSmallCPreferred(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dDirectSmallCPreferred";
+  const ConvGeometry g = geometryArg(info, 0, fn);
+  return Napi::Boolean::New(info.Env(), directSmallCPreferred(g, ConvPass(intArg(info, 1, fn, "pass", 0, 2))));
+}
+
 }  // namespace
 
 void registerConvBindings(Napi::Env env, Napi::Object exports) {
@@ -247,6 +320,10 @@ void registerConvBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "conv2dWinogradBackwardInput", Conv2dWinogradBackwardInput);
   exportBinding(env, exports, "conv2dWinogradBackwardWeight", Conv2dWinogradBackwardWeight);
   exportBinding(env, exports, "conv2dWinogradPreferred", Conv2dWinogradPreferred);
+  exportBinding(env, exports, "conv2dDirectSmallC", Conv2dDirectSmallC);
+  exportBinding(env, exports, "conv2dDirectSmallCBackwardInput", Conv2dDirectSmallCBackwardInput);
+  exportBinding(env, exports, "conv2dDirectSmallCBackwardWeight", Conv2dDirectSmallCBackwardWeight);
+  exportBinding(env, exports, "conv2dDirectSmallCPreferred", Conv2dDirectSmallCPreferred);
 }
 
 }  // namespace lattice

@@ -70,6 +70,23 @@ export interface WinogradKernels {
   preferred(g: ConvGeometry): boolean;
 }
 
+/** A convolution's three passes: each may run a different exact algorithm. @example `'backwardWeight'` */
+export type ConvPass = 'forward' | 'backwardInput' | 'backwardWeight';
+
+/**
+ * Direct convolution kernels for 1..4 input channels and groups 1 (float32; any kernel size,
+ * stride, padding and dilation): see native/kernels/conv_direct.h. Same arguments as
+ * conv2d / conv2dBackwardInput / conv2dBackwardWeight.
+ */
+export interface DirectSmallCKernels {
+  /** relu: out = max(conv + bias, 0), applied as each output vector is stored. */
+  forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
+  backwardInput(gradOut: Float32Array, weight: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
+  backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
+  /** The compiled-in per-shape table's choice over im2col + GEMM for one pass (native/kernels/conv_direct_table.h). */
+  preferred(g: ConvGeometry, pass: ConvPass): boolean;
+}
+
 export interface Backend {
   readonly name: 'native' | 'reference';
 
@@ -107,6 +124,8 @@ export interface Backend {
   conv2dBackwardWeight(x: FloatArray, gradOut: FloatArray, gradWeight: FloatArray, g: ConvGeometry): void;
   /** Winograd convolution kernels; absent on backends that have only the direct algorithm. */
   readonly winograd?: WinogradKernels;
+  /** Direct convolution kernels for few input channels; absent on backends without them. */
+  readonly directSmallC?: DirectSmallCKernels;
 
   /** Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties). */
   maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void;

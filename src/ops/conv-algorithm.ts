@@ -1,10 +1,12 @@
 /**
  * Which algorithm runs a conv2d, and the Winograd filter cache.
  *
- * The native backend has two: the direct one (im2col + GEMM, every geometry and dtype,
- * exact to float rounding) and Winograd F(4x4, 3x3) (float32 3x3 convolutions with stride
+ * The native backend has three: the direct one (im2col + GEMM, every geometry and dtype,
+ * exact to float rounding), Winograd F(4x4, 3x3) (float32 3x3 convolutions with stride
  * 1, dilation 1 and groups 1; 36 multiplies per 4x4 output tile instead of 144, about one
- * decimal digit less accurate). float64 always takes the direct algorithm, so gradcheck and
+ * decimal digit less accurate) and 'direct-small-c' (float32, groups 1, 1..4 input channels:
+ * the first layer of an image network, where im2col + GEMM has a tiny K; no im2col buffer,
+ * exact to float rounding). float64 always takes the direct algorithm, so gradcheck and
  * other float64 checks see the exact one.
  *
  * The transformed filter U = G w G^T (4x the weight's size) is kept per weight storage and
@@ -12,23 +14,29 @@
  * included, bumps it), so inference and repeated calls with one weight transform it once.
  */
 import { backend } from '../backend/index';
-import type { ConvGeometry } from '../backend/backend';
+import type { ConvGeometry, ConvPass } from '../backend/backend';
+
+export type { ConvPass };
 import { ArgumentError } from '../errors';
 import type { DType } from '../tensor/dtype';
 import type { Storage } from '../tensor/storage';
 import type { Tensor } from '../tensor/tensor';
 
 /** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
-export type ConvAlgorithmMode = 'direct' | 'winograd' | 'auto';
+export type ConvAlgorithmMode = 'direct' | 'winograd' | 'direct-small-c' | 'auto';
+
+/** The algorithms a conv2d can run (see {@link setConvAlgorithm}). @example `convAlgorithm({ input: [8, 1, 28, 28], weight: [32, 1, 3, 3] }).algorithm // 'direct'` */
+export type ConvAlgorithmName = 'direct' | 'winograd' | 'direct-small-c';
+
+const MODES: readonly ConvAlgorithmMode[] = ['auto', 'direct', 'winograd', 'direct-small-c'];
+const MODE_LIST = "'auto', 'direct', 'winograd' or 'direct-small-c'";
 
 /** The starting policy: LATTICE_CONV_ALGORITHM if set (like LATTICE_ISA, for runs that cannot call setConvAlgorithm), else 'auto'. */
 function initialMode(): ConvAlgorithmMode {
   const v = typeof process !== 'undefined' ? process.env.LATTICE_CONV_ALGORITHM : undefined;
   if (v === undefined || v === '') return 'auto';
-  if (v !== 'auto' && v !== 'direct' && v !== 'winograd') {
-    throw new ArgumentError(`LATTICE_CONV_ALGORITHM must be 'auto', 'direct' or 'winograd', got '${v}'`);
-  }
-  return v;
+  if (!MODES.includes(v as ConvAlgorithmMode)) throw new ArgumentError(`LATTICE_CONV_ALGORITHM must be ${MODE_LIST}, got '${v}'`);
+  return v as ConvAlgorithmMode;
 }
 
 let mode: ConvAlgorithmMode = initialMode();
@@ -38,14 +46,17 @@ let mode: ConvAlgorithmMode = initialMode();
  * the native backend.
  * - 'auto' (the default): Winograd F(4x4, 3x3) where it applies and a table measured per
  *   shape class at build time (`bench/conv-table.ts`, compiled into the addon) says it is
- *   faster; the direct algorithm elsewhere. Nothing is timed at run time.
- * - 'winograd': Winograd wherever it applies, whatever the table says.
- * - 'direct': never Winograd (bitwise the results of earlier versions).
+ *   faster; else 'direct-small-c' where it applies and its table (`bench/conv-algos.ts`)
+ *   says it is faster; the direct algorithm elsewhere. Nothing is timed at run time.
+ * - 'winograd': Winograd wherever it applies, whatever the table says; direct elsewhere.
+ * - 'direct-small-c': the direct kernels for 1..4 input channels wherever they apply
+ *   (groups 1, float32; any kernel, stride, padding, dilation); direct elsewhere.
+ * - 'direct': never Winograd nor 'direct-small-c' (bitwise the results of earlier versions).
  *
  * The environment variable LATTICE_CONV_ALGORITHM sets the starting policy the same way.
  *
  * Winograd applies to float32 convolutions with a 3x3 kernel, stride 1, dilation 1 and
- * groups 1. 'winograd' is a preference, like PyTorch's backend flags, not a demand: the
+ * groups 1. 'winograd' (like 'direct-small-c') is a preference, like PyTorch's backend flags, not a demand: the
  * convolutions it cannot take (a stride-2 downsampling layer, a 1x1 projection, float64)
  * silently run the direct algorithm, so one setting can cover a whole model.
  * {@link convAlgorithm} says which algorithm a given convolution gets, and why.
@@ -60,9 +71,7 @@ let mode: ConvAlgorithmMode = initialMode();
  * ```
  */
 export function setConvAlgorithm(algorithm: ConvAlgorithmMode): void {
-  if (algorithm !== 'auto' && algorithm !== 'direct' && algorithm !== 'winograd') {
-    throw new ArgumentError(`setConvAlgorithm: algorithm must be 'auto', 'direct' or 'winograd', got ${JSON.stringify(algorithm)}`);
-  }
+  if (!MODES.includes(algorithm)) throw new ArgumentError(`setConvAlgorithm: algorithm must be ${MODE_LIST}, got ${JSON.stringify(algorithm)}`);
   mode = algorithm;
 }
 
@@ -85,15 +94,32 @@ export function winogradRefusal(g: ConvGeometry): string | null {
   return bad.length ? bad.join(', ') : null;
 }
 
-/** The choice for one convolution: whether Winograd runs it, and the reason. */
-export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType): [boolean, ConvAlgorithmReason] {
+/** Why the direct small-channel kernels cannot take g, or null when they can. */
+export function directSmallCRefusal(g: ConvGeometry): string | null {
+  const bad: string[] = [];
+  if (g.groups !== 1) bad.push(`groups ${g.groups}`);
+  if (g.c < 1 || g.c > 4) bad.push(`${g.c} input channels`);
+  if (g.n * g.o * g.oh * g.ow === 0) bad.push('an empty batch, channel axis or output');
+  return bad.length ? bad.join(', ') : null;
+}
+
+/**
+ * The choice for one pass of a convolution: the algorithm that runs it, and the reason. Winograd
+ * runs all three passes or none (its filter transform is shared); 'direct-small-c' and im2col + GEMM
+ * are both exact, so 'auto' takes each pass from the faster one by the table.
+ */
+export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPass = 'forward'): [ConvAlgorithmName, ConvAlgorithmReason] {
   const b = backend();
-  if (!b.winograd) return [false, 'backend'];
-  if (dtype !== 'float32') return [false, 'dtype'];
-  if (mode === 'direct') return [false, 'forced'];
-  if (winogradRefusal(g) !== null) return [false, 'geometry'];
-  if (mode === 'winograd') return [true, 'forced'];
-  return [b.winograd.preferred(g), 'table'];
+  if (!b.winograd) return ['direct', 'backend'];
+  if (dtype !== 'float32') return ['direct', 'dtype'];
+  if (mode === 'direct') return ['direct', 'forced'];
+  const winogradFits = winogradRefusal(g) === null;
+  const smallFits = b.directSmallC !== undefined && directSmallCRefusal(g) === null;
+  if (mode === 'winograd') return winogradFits ? ['winograd', 'forced'] : ['direct', 'geometry'];
+  if (mode === 'direct-small-c') return smallFits ? ['direct-small-c', 'forced'] : ['direct', 'geometry'];
+  if (winogradFits && b.winograd.preferred(g)) return ['winograd', 'table'];
+  if (smallFits && b.directSmallC!.preferred(g, pass)) return ['direct-small-c', 'table'];
+  return ['direct', winogradFits || smallFits ? 'table' : 'geometry'];
 }
 
 interface FilterEntry {

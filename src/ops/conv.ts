@@ -11,7 +11,7 @@
  * convTranspose2d is conv2dBackwardInput with the roles of the shapes swapped.
  */
 import { backend } from '../backend/index';
-import type { ConvGeometry } from '../backend/backend';
+import type { ConvGeometry, ConvPass } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
@@ -21,7 +21,7 @@ import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { chooseConvAlgorithm, winogradFilter, winogradRefusal, type ConvAlgorithmReason } from './conv-algorithm';
+import { chooseConvAlgorithm, directSmallCRefusal, getConvAlgorithm, winogradFilter, winogradRefusal, type ConvAlgorithmName, type ConvAlgorithmReason } from './conv-algorithm';
 import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
@@ -150,8 +150,11 @@ const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
  */
 function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
   const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
-  if (chooseConvAlgorithm(g, x.dtype)[0]) {
+  const algorithm = chooseConvAlgorithm(g, x.dtype)[0];
+  if (algorithm === 'winograd') {
     backend().winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
+  } else if (algorithm === 'direct-small-c') {
+    backend().directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
   } else {
     backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
   }
@@ -173,8 +176,11 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
   const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
-  if (chooseConvAlgorithm(g, gy.dtype)[0]) {
+  const algorithm = chooseConvAlgorithm(g, gy.dtype, 'backwardInput')[0];
+  if (algorithm === 'winograd') {
     backend().winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
+  } else if (algorithm === 'direct-small-c') {
+    backend().directSmallC!.backwardInput(f32(gy), f32(weight), f32(gx), g);
   } else {
     backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   }
@@ -191,7 +197,9 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
-  if (chooseConvAlgorithm(g, x.dtype)[0]) backend().winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  const algorithm = chooseConvAlgorithm(g, x.dtype, 'backwardWeight')[0];
+  if (algorithm === 'winograd') backend().winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  else if (algorithm === 'direct-small-c') backend().directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
@@ -251,8 +259,11 @@ export interface ConvAlgorithmQuery extends Conv2dOptions {
 
 /** The algorithm a convolution gets and why: see {@link convAlgorithm}. @example `{ algorithm: 'winograd', reason: 'table', detail: '...' }` */
 export interface ConvAlgorithmChoice {
-  algorithm: 'direct' | 'winograd';
-  /** 'backend' (no Winograd kernels), 'dtype' (float64), 'geometry' (not 3x3 / stride 1 / dilation 1 / groups 1), 'forced' (setConvAlgorithm), 'table' (the measured choice). */
+  /** The forward pass's algorithm. */
+  algorithm: ConvAlgorithmName;
+  /** Each pass's algorithm: with 'auto', 'direct-small-c' and im2col + GEMM ('direct') are chosen per pass by the table. */
+  passes: Record<ConvPass, ConvAlgorithmName>;
+  /** 'backend' (no Winograd kernels), 'dtype' (float64), 'geometry' (the forced or every faster algorithm refuses the shape), 'forced' (setConvAlgorithm), 'table' (the measured choice). */
   reason: ConvAlgorithmReason;
   /** The reason in words. */
   detail: string;
@@ -279,15 +290,25 @@ export function convAlgorithm(query: ConvAlgorithmQuery): ConvAlgorithmChoice {
   if (dtype !== 'float32' && dtype !== 'float64') throw new ArgumentError(`${op}: dtype must be 'float32' or 'float64', got ${fmtValue(dtype)}`);
   const x = query.input.length === 3 ? [1, ...query.input] : query.input;
   const g = convGeometryOf(op, x, query.weight, dtype, query, { oneD: false, x: fmtShape(query.input), weight: fmtShape(query.weight) });
-  const [winograd, reason] = chooseConvAlgorithm(g, dtype);
+  const [algorithm, reason] = chooseConvAlgorithm(g, dtype);
+  const passes = {
+    forward: algorithm,
+    backwardInput: chooseConvAlgorithm(g, dtype, 'backwardInput')[0],
+    backwardWeight: chooseConvAlgorithm(g, dtype, 'backwardWeight')[0],
+  };
+  const names = { direct: 'the direct algorithm', winograd: 'Winograd', 'direct-small-c': 'the direct small-channel kernels' };
+  const refusals = [
+    `Winograd F(4x4,3x3) needs a 3x3 kernel, stride 1, dilation 1 and groups 1; this convolution has ${winogradRefusal(g)}`,
+    `direct-small-c needs groups 1 and 1..4 input channels; this convolution has ${directSmallCRefusal(g)}`,
+  ];
   const detail = {
     backend: 'the reference backend has only the direct algorithm',
     dtype: `${dtype} always takes the exact direct algorithm`,
-    geometry: `Winograd F(4x4,3x3) needs a 3x3 kernel, stride 1, dilation 1 and groups 1; this convolution has ${winogradRefusal(g)}`,
-    forced: `setConvAlgorithm('${winograd ? 'winograd' : 'direct'}')`,
-    table: `the compiled-in table measured ${winograd ? 'Winograd' : 'the direct algorithm'} faster for this shape class`,
+    geometry: getConvAlgorithm() === 'direct-small-c' ? refusals[1] : getConvAlgorithm() === 'winograd' ? refusals[0] : refusals.join('; '),
+    forced: `setConvAlgorithm('${algorithm}')`,
+    table: `the compiled-in tables measured ${names[algorithm]} faster for this shape class`,
   }[reason];
-  return { algorithm: winograd ? 'winograd' : 'direct', reason, detail };
+  return { algorithm, passes, reason, detail };
 }
 
 /**

@@ -16,6 +16,7 @@ import * as L from '../../src/index';
 import { nativeAddon } from '../../src/backend/index';
 import { availableIsas, onBackend, withIsa } from '../helpers/backends';
 import { expectBoth } from '../helpers/gradcheck';
+import { f64, relErr, runConv as run } from '../helpers/conv';
 
 const BOUND = 2e-5;
 
@@ -31,22 +32,6 @@ const CASES: Case[] = [
   { name: 'one pixel', x: [2, 2, 1, 1], o: 3, padding: 1, bias: true },
 ];
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
-}
-
-/** out, gradX, gradWeight (and gradBias) of conv2d with output gradient gy, on the current backend and policy. */
-function run(x: L.Tensor, w: L.Tensor, b: L.Tensor | null, gy: L.Tensor, opts: L.Conv2dOptions): L.Tensor[] {
-  const y = L.conv2d(x, w, b, opts);
-  const grads = L.grad(y, b ? [x, w, b] : [x, w], { gradOutputs: [gy] });
-  return [y, ...grads.map((g) => g!)];
-}
-
 function inputs(c: Case, seed: number): { x: L.Tensor; w: L.Tensor; b: L.Tensor | null; gy: L.Tensor } {
   L.manualSeed(seed);
   const [n, ch, h, wd] = c.x;
@@ -58,8 +43,6 @@ function inputs(c: Case, seed: number): { x: L.Tensor; w: L.Tensor; b: L.Tensor 
     gy: L.randn([n, c.o, oh, ow]),
   };
 }
-
-const f64 = (t: L.Tensor | null): L.Tensor | null => (t ? L.detach(t.double()).requiresGrad_() : null);
 
 afterEach(() => L.setConvAlgorithm('auto'));
 
@@ -241,7 +224,7 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
   });
 
   it('rejects bad arguments with the op, the argument and the values', () => {
-    expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct' or 'winograd', got "fast"/);
+    expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct', 'winograd' or 'direct-small-c', got "fast"/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4], weight: [4, 3, 3] } as never)).toThrow(/convAlgorithm: weight must be a shape/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4, 4], weight: [4, 2, 3, 3] })).toThrow(/convAlgorithm: weight \[4,2,3,3\] with groups=1 expects 2 input channels/);
     const addon = nativeAddon()!;

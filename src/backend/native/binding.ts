@@ -58,6 +58,10 @@ export interface NativeBinding {
   conv2dWinogradBackwardInput(gradOut: unknown, Ut: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dWinogradBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dWinogradPreferred(geometry: Int32Array): boolean;
+  conv2dDirectSmallC(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu: boolean): void;
+  conv2dDirectSmallCBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
+  conv2dDirectSmallCBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
+  conv2dDirectSmallCPreferred(geometry: Int32Array, pass: number): boolean;
   maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array): void;
   maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
   avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;

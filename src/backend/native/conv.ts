@@ -1,9 +1,12 @@
 /** Native convolution and pooling kernels: thin wrappers that flatten the geometry into the Int32Array the addon reads. */
-import type { Backend, ConvGeometry, PoolGeometry, WinogradKernels } from '../backend';
+import type { Backend, ConvGeometry, ConvPass, DirectSmallCKernels, PoolGeometry, WinogradKernels } from '../backend';
 import type { NativeBinding } from './binding';
 
 type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward'
-  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels };
+  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels; directSmallC: DirectSmallCKernels };
+
+/** ConvPass in native/kernels/conv_direct.h's order. */
+const PASSES: readonly ConvPass[] = ['forward', 'backwardInput', 'backwardWeight'];
 
 /** ConvGeometry in native/bindings/conv.cc's order. */
 function convGeometry(g: ConvGeometry): Int32Array {
@@ -26,6 +29,12 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
       backwardInput: (gy, Ut, gx, g) => addon.conv2dWinogradBackwardInput(gy, Ut, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dWinogradBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g) => addon.conv2dWinogradPreferred(convGeometry(g)),
+    },
+    directSmallC: {
+      forward: (x, w, bias, out, g, relu) => addon.conv2dDirectSmallC(x, w, bias, out, convGeometry(g), relu === true),
+      backwardInput: (gy, w, gx, g) => addon.conv2dDirectSmallCBackwardInput(gy, w, gx, convGeometry(g)),
+      backwardWeight: (x, gy, gw, g) => addon.conv2dDirectSmallCBackwardWeight(x, gy, gw, convGeometry(g)),
+      preferred: (g, pass) => addon.conv2dDirectSmallCPreferred(convGeometry(g), PASSES.indexOf(pass)),
     },
     maxPool2d: (x, out, indices, g) => addon.maxPool2d(x, out, indices, poolGeometry(g)),
     maxPool2dBackward: (gy, indices, gx, g) => addon.maxPool2dBackward(gy, indices, gx, poolGeometry(g)),
