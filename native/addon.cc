@@ -5,6 +5,9 @@
 #include <thread>
 
 #include "bindings/bindings.h"
+#ifdef LATTICE_HAVE_CUDA
+#include "cuda/bindings.h"
+#endif
 #include "context.h"
 #include "cpu.h"
 
@@ -27,6 +30,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerConvBindings(env, exports);
   registerPoolBindings(env, exports);
   registerAugmentBindings(env, exports);
+#ifdef LATTICE_HAVE_CUDA
+  registerCudaBindings(env, exports);
+#endif
   return exports;
 }
 
