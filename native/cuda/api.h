@@ -84,6 +84,23 @@ void adamStep(DType t, void* p, const void* g, void* m, void* v, void* vmax, int
 struct SgdScalars { double lr, momentum, dampening, weightDecay; bool nesterov, maximize, fresh; };
 void sgdStep(DType t, void* p, const void* g, void* buf, int64_t n, const SgdScalars& s);
 
+// 2-D convolution, NCHW, as Backend.conv2d (ConvGeometry in src/backend/backend.ts): im2col
+// into a stream-ordered scratch buffer, then the batched GEMM; the backward passes are a GEMM
+// and col2im (input) and per-sample GEMMs summed over the batch (weight).
+struct ConvShape {
+  int64_t n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups;
+};
+void conv2d(DType t, const void* x, const void* weight, const void* bias, void* out, const ConvShape& g);
+void conv2dBackwardInput(DType t, const void* gradOut, const void* weight, void* gradInput, const ConvShape& g);
+void conv2dBackwardWeight(DType t, const void* x, const void* gradOut, void* gradWeight, const ConvShape& g);
+
+// 2-D pooling over planes [h, w] -> [oh, ow], as Backend.maxPool2d / avgPool2d (PoolGeometry).
+struct PoolShape { int64_t planes, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW; };
+void maxPool2d(DType t, const void* x, void* out, int32_t* indices, const PoolShape& g);
+void maxPool2dBackward(DType t, const void* gradOut, const int32_t* indices, void* gradInput, const PoolShape& g);
+void avgPool2d(DType t, const void* x, void* out, const PoolShape& g, bool countIncludePad, int64_t divisor);
+void avgPool2dBackward(DType t, const void* gradOut, void* gradInput, const PoolShape& g, bool countIncludePad, int64_t divisor);
+
 // Philox4x32-10 uniforms, the same stream as kernels/philox.cc (counter = block index, key = seed).
 void philoxUniform(DType t, uint64_t seed, uint64_t offset, void* out, int64_t n);
 

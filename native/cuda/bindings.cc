@@ -570,6 +570,140 @@ void SgdStep(const Napi::CallbackInfo& info) {
   }
 }
 
+// An integer field of a geometry object, in [lo, INT32_MAX].
+int64_t fieldArg(Napi::Object o, const char* key, const char* fn, int64_t lo) {
+  Napi::Value v = o.Get(key);
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.0;
+  if (!v.IsNumber() || !(d >= static_cast<double>(lo) && d <= static_cast<double>(INT32_MAX)) || d != static_cast<double>(static_cast<int64_t>(d)))
+    throw Napi::RangeError::New(o.Env(), std::string(fn) + ": geometry." + key + " must be an integer >= " + std::to_string(lo));
+  return static_cast<int64_t>(d);
+}
+
+Napi::Object geometryArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (i >= info.Length() || !info[i].IsObject()) throwType(info.Env(), std::string(fn) + ": geometry must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+cuda::ConvShape convShapeArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  Napi::Object o = geometryArg(info, i, fn);
+  cuda::ConvShape g{fieldArg(o, "n", fn, 0), fieldArg(o, "c", fn, 1), fieldArg(o, "h", fn, 0), fieldArg(o, "w", fn, 0),
+                    fieldArg(o, "o", fn, 1), fieldArg(o, "oh", fn, 0), fieldArg(o, "ow", fn, 0), fieldArg(o, "kh", fn, 1),
+                    fieldArg(o, "kw", fn, 1), fieldArg(o, "strideH", fn, 1), fieldArg(o, "strideW", fn, 1), fieldArg(o, "padH", fn, 0),
+                    fieldArg(o, "padW", fn, 0), fieldArg(o, "dilationH", fn, 1), fieldArg(o, "dilationW", fn, 1),
+                    fieldArg(o, "groups", fn, 1)};
+  if (g.c % g.groups || g.o % g.groups) throwRange(info.Env(), std::string(fn) + ": groups must divide c and o");
+  checkedProduct(info.Env(), {g.n, g.c, g.h, g.w}, fn, "x");
+  checkedProduct(info.Env(), {g.n, g.o, g.oh, g.ow}, fn, "out");
+  checkedProduct(info.Env(), {g.n, g.c, g.kh * g.kw, g.oh * g.ow}, fn, "the im2col matrix");
+  return g;
+}
+
+// The buffers of a convolution: x-like [n,c,h,w], weight [o, c/groups, kh, kw], out-like [n,o,oh,ow].
+void checkConvBuffers(Napi::Env env, const cuda::ConvShape& g, const DeviceBuffer* x, const DeviceBuffer& w, const DeviceBuffer* y,
+                      const char* fn, cuda::DType t) {
+  needType(env, w, t, fn, "weight");
+  need(env, w, g.o * (g.c / g.groups) * g.kh * g.kw, fn, "weight");
+  if (x) { needType(env, *x, t, fn, "input"); need(env, *x, g.n * g.c * g.h * g.w, fn, "input"); }
+  if (y) { needType(env, *y, t, fn, "output"); need(env, *y, g.n * g.o * g.oh * g.ow, fn, "output"); }
+}
+
+void Conv2d(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaConv2d";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  DeviceBuffer& w = handleArg(info, 1, fn, "weight");
+  DeviceBuffer* bias = optionalHandle(info, 2, fn, "bias");
+  DeviceBuffer& out = handleArg(info, 3, fn, "out");
+  const cuda::ConvShape g = convShapeArg(info, 4, fn);
+  needFloat(info.Env(), x, fn, "x");
+  checkConvBuffers(info.Env(), g, &x, w, &out, fn, x.type);
+  if (bias) { needType(info.Env(), *bias, x.type, fn, "bias"); need(info.Env(), *bias, g.o, fn, "bias"); }
+  cuda::conv2d(x.type, x.ptr, w.ptr, bias ? bias->ptr : nullptr, out.ptr, g);
+}
+
+void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaConv2dBackwardInput";
+  DeviceBuffer& gy = handleArg(info, 0, fn, "gradOut");
+  DeviceBuffer& w = handleArg(info, 1, fn, "weight");
+  DeviceBuffer& gx = handleArg(info, 2, fn, "gradInput");
+  const cuda::ConvShape g = convShapeArg(info, 3, fn);
+  needFloat(info.Env(), gy, fn, "gradOut");
+  checkConvBuffers(info.Env(), g, &gx, w, &gy, fn, gy.type);
+  cuda::conv2dBackwardInput(gy.type, gy.ptr, w.ptr, gx.ptr, g);
+}
+
+void Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaConv2dBackwardWeight";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  DeviceBuffer& gy = handleArg(info, 1, fn, "gradOut");
+  DeviceBuffer& gw = handleArg(info, 2, fn, "gradWeight");
+  const cuda::ConvShape g = convShapeArg(info, 3, fn);
+  needFloat(info.Env(), x, fn, "x");
+  checkConvBuffers(info.Env(), g, &x, gw, &gy, fn, x.type);
+  cuda::conv2dBackwardWeight(x.type, x.ptr, gy.ptr, gw.ptr, g);
+}
+
+cuda::PoolShape poolShapeArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  Napi::Object o = geometryArg(info, i, fn);
+  cuda::PoolShape g{fieldArg(o, "planes", fn, 0), fieldArg(o, "h", fn, 0), fieldArg(o, "w", fn, 0), fieldArg(o, "oh", fn, 0),
+                    fieldArg(o, "ow", fn, 0), fieldArg(o, "kh", fn, 1), fieldArg(o, "kw", fn, 1), fieldArg(o, "strideH", fn, 1),
+                    fieldArg(o, "strideW", fn, 1), fieldArg(o, "padH", fn, 0), fieldArg(o, "padW", fn, 0),
+                    fieldArg(o, "dilationH", fn, 1), fieldArg(o, "dilationW", fn, 1)};
+  checkedProduct(info.Env(), {g.planes, g.h, g.w}, fn, "the input");
+  checkedProduct(info.Env(), {g.planes, g.oh, g.ow}, fn, "the output");
+  // A window that starts past the input reads nothing there; one wholly in the padding is refused.
+  if (g.padH >= g.kh * g.dilationH || g.padW >= g.kw * g.dilationW) throwRange(info.Env(), std::string(fn) + ": padding must be smaller than the window");
+  return g;
+}
+
+void checkPoolBuffers(Napi::Env env, const cuda::PoolShape& g, const DeviceBuffer& in, const DeviceBuffer& out, const char* fn) {
+  needFloat(env, in, fn, "input");
+  needType(env, out, in.type, fn, "output");
+  need(env, in, g.planes * g.h * g.w, fn, "input");
+  need(env, out, g.planes * g.oh * g.ow, fn, "output");
+}
+
+void MaxPool2d(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaMaxPool2d";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  DeviceBuffer& out = handleArg(info, 1, fn, "out");
+  DeviceBuffer& idx = handleArg(info, 2, fn, "indices");
+  const cuda::PoolShape g = poolShapeArg(info, 3, fn);
+  checkPoolBuffers(info.Env(), g, x, out, fn);
+  needType(info.Env(), idx, cuda::DType::I32, fn, "indices");
+  need(info.Env(), idx, g.planes * g.oh * g.ow, fn, "indices");
+  cuda::maxPool2d(x.type, x.ptr, out.ptr, static_cast<int32_t*>(idx.ptr), g);
+}
+
+void MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaMaxPool2dBackward";
+  DeviceBuffer& gy = handleArg(info, 0, fn, "gradOut");
+  DeviceBuffer& idx = handleArg(info, 1, fn, "indices");
+  DeviceBuffer& gx = handleArg(info, 2, fn, "gradInput");
+  const cuda::PoolShape g = poolShapeArg(info, 3, fn);
+  checkPoolBuffers(info.Env(), g, gx, gy, fn);
+  needType(info.Env(), idx, cuda::DType::I32, fn, "indices");
+  need(info.Env(), idx, g.planes * g.oh * g.ow, fn, "indices");
+  cuda::maxPool2dBackward(gy.type, gy.ptr, static_cast<const int32_t*>(idx.ptr), gx.ptr, g);
+}
+
+void AvgPool2d(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaAvgPool2d";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  DeviceBuffer& out = handleArg(info, 1, fn, "out");
+  const cuda::PoolShape g = poolShapeArg(info, 2, fn);
+  checkPoolBuffers(info.Env(), g, x, out, fn);
+  cuda::avgPool2d(x.type, x.ptr, out.ptr, g, boolArg(info, 3, fn, "countIncludePad"), intArg(info, 4, fn, "divisor"));
+}
+
+void AvgPool2dBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaAvgPool2dBackward";
+  DeviceBuffer& gy = handleArg(info, 0, fn, "gradOut");
+  DeviceBuffer& gx = handleArg(info, 1, fn, "gradInput");
+  const cuda::PoolShape g = poolShapeArg(info, 2, fn);
+  checkPoolBuffers(info.Env(), g, gx, gy, fn);
+  cuda::avgPool2dBackward(gy.type, gy.ptr, gx.ptr, g, boolArg(info, 3, fn, "countIncludePad"), intArg(info, 4, fn, "divisor"));
+}
+
 void PhiloxUniform(const Napi::CallbackInfo& info) {
   const char* fn = "cudaPhiloxUniform";
   const uint64_t seed = static_cast<uint64_t>(intArg(info, 0, fn, "seedLo", 0, UINT32_MAX)) |
@@ -616,6 +750,13 @@ void registerCudaBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "cudaAdamStep", AdamStep);
   exportBinding(env, exports, "cudaSgdStep", SgdStep);
   exportBinding(env, exports, "cudaPhiloxUniform", PhiloxUniform);
+  exportBinding(env, exports, "cudaConv2d", Conv2d);
+  exportBinding(env, exports, "cudaConv2dBackwardInput", Conv2dBackwardInput);
+  exportBinding(env, exports, "cudaConv2dBackwardWeight", Conv2dBackwardWeight);
+  exportBinding(env, exports, "cudaMaxPool2d", MaxPool2d);
+  exportBinding(env, exports, "cudaMaxPool2dBackward", MaxPool2dBackward);
+  exportBinding(env, exports, "cudaAvgPool2d", AvgPool2d);
+  exportBinding(env, exports, "cudaAvgPool2dBackward", AvgPool2dBackward);
 }
 
 }  // namespace lattice

@@ -100,7 +100,10 @@ void release(void* p) {
   if (p) check(cudaFreeAsync(p, stream()), "cudaFreeAsync");
 }
 
+// Without a usable device there is nothing to trim, wait for or count: these three return
+// at once instead of failing (the allocating and copying calls do fail, with the reason).
 void trimCache() {
+  if (!probe().available) return;
   stream();
   check(cudaStreamSynchronize(theStream), "cudaStreamSynchronize");
   check(cudaMemPoolTrimTo(thePool, 0), "cudaMemPoolTrimTo");
@@ -108,6 +111,7 @@ void trimCache() {
 
 PoolStats poolStats() {
   PoolStats s;
+  if (!probe().available) return s;
   stream();
   uint64_t v = 0;
   if (cudaMemPoolGetAttribute(thePool, cudaMemPoolAttrReservedMemCurrent, &v) == cudaSuccess) s.reservedBytes = v;
@@ -135,7 +139,9 @@ void copyDeviceToDevice(void* dst, const void* src, size_t bytes) {
   if (bytes) check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream()), "copy on cuda");
 }
 
-void synchronize() { check(cudaStreamSynchronize(stream()), "synchronize"); }
+void synchronize() {
+  if (probe().available) check(cudaStreamSynchronize(stream()), "synchronize");
+}
 
 }  // namespace cuda
 }  // namespace lattice

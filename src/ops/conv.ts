@@ -10,7 +10,7 @@
  * of the other two (see the record calls), so second derivatives come for free.
  * convTranspose2d is conv2dBackwardInput with the roles of the shapes swapped.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { ConvGeometry } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
@@ -21,7 +21,7 @@ import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from './util';
+import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite, sameDevice } from './util';
 
 type Pair = number | [number, number];
 
@@ -136,12 +136,13 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
   return bias;
 }
 
-const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
 
 /** The conv2d op: out = conv(x, w) + bias, recorded. */
 function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): Tensor {
-  const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
-  backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
+  const device = sameDevice('conv2d', ['x', x], ['weight', weight], ['bias', bias]);
+  const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype, device);
+  backendFor(device).conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, 'conv2d', inputs, (gy) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, weight, g) : null,
@@ -156,8 +157,8 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  * for an incoming gradient gx' is (conv2d(gx', w), BW(gx', gy)).
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
-  const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
-  backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
+  const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype, gy.device);  // the kernels zero it themselves
+  backendFor(gy.device).conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   return record(gx, name, [gy, weight], (gg) => [
     gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
     weight.requiresGrad ? conv2dBackwardWeightOp(gg, gy, g) : null,
@@ -170,8 +171,8 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  * (BI(gy, gw'), conv2d(x, gw')).
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
-  const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
-  backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
+  const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype, x.device);  // likewise
+  backendFor(x.device).conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
     gy.requiresGrad ? conv2dOp(x, gg, null, g) : null,

@@ -7,14 +7,14 @@
  * every machine.
  */
 import {
-  type Device, type Tensor, abs, add, amax, argmax, argmin, cat, ceil, clamp, clone, cos, crossEntropy, div, elu, eq, erf, exp,
+  type Device, type Tensor, abs, add, amax, argmax, argmin, avgPool2d, cat, ceil, clamp, clone, conv2d, cos, crossEntropy, div, elu, eq, erf, exp,
   expand, expm1, floor, gather, gradcheck, ge, gelu, gt, indexAdd, indexSelect, le, leakyRelu, log, log1p, logSoftmax, logicalAnd,
-  logicalNot, logicalOr, logsumexp, lt, manualSeed, matmul, max, maximum, mean, min, minimum, mul, narrow, ne, neg, nn,
+  logicalNot, logicalOr, logsumexp, lt, manualSeed, matmul, max, maxPool2d, maximum, mean, min, minimum, mul, narrow, ne, neg, nn,
   norm, optim, permute, pow, prod, rand, randn, randint, reciprocal, relu, round, rsqrt, scatterAdd, sigmoid,
   sign, silu, sin, softmax, softplus, sqrt, square, std, sub, sum, tanh, tensor, tidy, transpose, variance, where,
 } from '../../src/index';
 
-export type Family = 'elementwise' | 'reduction' | 'softmax' | 'crossEntropy' | 'gemm' | 'copy' | 'indexing' | 'optimizer' | 'philox' | 'training';
+export type Family = 'elementwise' | 'reduction' | 'softmax' | 'crossEntropy' | 'gemm' | 'conv' | 'pool' | 'copy' | 'indexing' | 'optimizer' | 'philox' | 'training';
 
 export interface ParityCase {
   family: Family;
@@ -26,7 +26,7 @@ export interface ParityCase {
 
 /** The tolerance per family (float32). Copies, indexing and Philox must agree bit for bit. */
 export const TOLERANCE: Record<Family, number> = {
-  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, copy: 0, indexing: 0,
+  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, conv: 1e-4, pool: 1e-5, copy: 0, indexing: 0,
   optimizer: 1e-5, philox: 0, training: 1e-3,
 };
 
@@ -172,6 +172,37 @@ export const CASES: ParityCase[] = [
     family: 'gemm', name: 'float64 matmul 100x200 @ 200x50', tol: 1e-12,
     run: (device) => tidy(() => [host(matmul(input(device, [100, 200], 20, { dtype: 'float64' }), input(device, [200, 50], 21, { dtype: 'float64' })))]),
   },
+  ...([
+    ['3x3 padding 1', [4, 6, 12, 11], [8, 6, 3, 3], { padding: 1 }],
+    ['5x3 stride 2, dilation 2, no bias', [3, 4, 17, 15], [5, 4, 5, 3], { stride: 2, dilation: 2, bias: false }],
+    ['grouped (2 groups), stride 2', [2, 8, 9, 9], [6, 4, 3, 3], { stride: 2, groups: 2 }],
+    ['depthwise 3x3', [2, 6, 10, 10], [6, 1, 3, 3], { padding: 1, groups: 6 }],
+    ['1x1 on 64 channels', [8, 64, 8, 8], [32, 64, 1, 1], {}],
+  ] as const).map(([name, xs, ws, o]): ParityCase => ({
+    family: 'conv', name: `conv2d ${name}, with gradients of x, weight and bias`, tol: TOLERANCE.conv,
+    run: (device) => tidy(() => {
+      const x = input(device, [...xs], 31, { grad: true }), w = input(device, [...ws], 32, { grad: true });
+      const b = 'bias' in o ? undefined : input(device, [ws[0]], 33, { grad: true });
+      const y = conv2d(x, w, b, { stride: 'stride' in o ? o.stride : 1, padding: 'padding' in o ? o.padding : 0,
+        dilation: 'dilation' in o ? o.dilation : 1, groups: 'groups' in o ? o.groups : 1 });
+      sum(mul(y, input(device, y.shape, 34))).backward();
+      return [y, x.grad!, w.grad!, ...(b ? [b.grad!] : [])].map(host);
+    }),
+  })),
+  ...([
+    ['maxPool2d 2x2', (x: Tensor) => maxPool2d(x, 2)],
+    ['maxPool2d 3x3 stride 2 padding 1', (x: Tensor) => maxPool2d(x, 3, { stride: 2, padding: 1 })],
+    ['avgPool2d 3x3 stride 2 padding 1', (x: Tensor) => avgPool2d(x, 3, { stride: 2, padding: 1 })],
+    ['avgPool2d 2x2 countIncludePad false, ceilMode', (x: Tensor) => avgPool2d(x, 2, { padding: 1, countIncludePad: false, ceilMode: true })],
+  ] as const).map(([name, f]): ParityCase => ({
+    family: 'pool', name: `${name}, with the gradient`, tol: TOLERANCE.pool,
+    run: (device) => tidy(() => {
+      const x = input(device, [3, 5, 13, 12], 35, { grad: true });
+      const y = f(x);
+      sum(mul(y, input(device, y.shape, 36))).backward();
+      return [host(y), host(x.grad!)];
+    }),
+  })),
   {
     family: 'copy', name: 'permute, transpose, expand, narrow, cat, clone, casts', tol: 0,
     run: (device) => tidy(() => {
@@ -223,6 +254,10 @@ export const CASES: ParityCase[] = [
     family: 'training', name: 'MLP, crossEntropy, Adam: 30 steps of loss', tol: TOLERANCE.training,
     run: (device) => trainingCurve(device, 30),
   },
+  {
+    family: 'training', name: 'W3-like CNN (conv, relu, maxpool, linear), Adam: 5 steps of loss', tol: TOLERANCE.training,
+    run: (device) => cnnCurve(device, 5),
+  },
 ];
 
 /** Losses of a small MLP trained on fixed random data; the curve on cuda must follow the cpu's. */
@@ -232,6 +267,29 @@ export function trainingCurve(device: Device, steps: number): Float64Array[] {
   const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
   const x = randn([128, 32]).to(device);
   const y = randint(0, 10, [128]).to(device);
+  const losses = new Float64Array(steps);
+  for (let s = 0; s < steps; s++) {
+    losses[s] = tidy(() => {
+      opt.zeroGrad();
+      const loss = crossEntropy(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
+  }
+  return [losses];
+}
+
+/** The CNN of bench workload W3 on 8 random 28x28 images: the loss per Adam step. */
+export function cnnCurve(device: Device, steps: number): Float64Array[] {
+  manualSeed(37);
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(1600, 128), new nn.ReLU(), new nn.Linear(128, 10),
+  ).to(device);
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const x = rand([8, 1, 28, 28]).to(device);
+  const y = randint(0, 10, [8]).to(device);
   const losses = new Float64Array(steps);
   for (let s = 0; s < steps; s++) {
     losses[s] = tidy(() => {

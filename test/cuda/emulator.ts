@@ -73,6 +73,13 @@ export function emulatedCuda(): Emulation {
     cudaAdamStep: (p, g, m, v, vmax, step, bias2, o) =>
       k.adamStep(p.map(f), g.map(f), m.map(f), v.map(f), vmax ? vmax.map(f) : null, step, bias2, o as never),
     cudaSgdStep: (p, g, bufs, fresh, o) => k.sgdStep(p.map(f), g.map(f), bufs ? bufs.map(f) : null, fresh, o as never),
+    cudaConv2d: (x, w, bias, out, g) => k.conv2d(f(x), f(w), opt(bias, f), f(out), g),
+    cudaConv2dBackwardInput: (gy, w, gx, g) => k.conv2dBackwardInput(f(gy), f(w), f(gx), g),
+    cudaConv2dBackwardWeight: (x, gy, gw, g) => k.conv2dBackwardWeight(f(x), f(gy), f(gw), g),
+    cudaMaxPool2d: (x, out, idx, g) => k.maxPool2d(f(x), f(out), i32(idx), g),
+    cudaMaxPool2dBackward: (gy, idx, gx, g) => k.maxPool2dBackward(f(gy), i32(idx), f(gx), g),
+    cudaAvgPool2d: (x, out, g, cip, d) => k.avgPool2d(f(x), f(out), g, cip, d),
+    cudaAvgPool2dBackward: (gy, gx, g, cip, d) => k.avgPool2dBackward(f(gy), f(gx), g, cip, d),
     cudaPhiloxUniform: (sl, sh, ol, oh, out) =>
       k.philoxUniform(BigInt(sl) | (BigInt(sh) << 32n), BigInt(ol) | (BigInt(oh) << 32n), f(out)),
   };

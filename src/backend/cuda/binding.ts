@@ -14,6 +14,8 @@ export interface CudaMemoryInfo {
   liveBytes: number; buffers: number; reservedBytes: number; usedBytes: number; freeDeviceBytes: number; totalDeviceBytes: number;
 }
 
+import type { ConvGeometry, PoolGeometry } from '../backend';
+
 type H = number;
 type Ints = Int32Array;
 
@@ -51,4 +53,11 @@ export interface CudaBinding {
     bias2Sqrt: Float64Array, o: object): void;
   cudaSgdStep(params: H[], grads: H[], momentumBuffers: H[] | null, fresh: Uint8Array | null, o: object): void;
   cudaPhiloxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: H): void;
+  cudaConv2d(x: H, weight: H, bias: H | null, out: H, g: ConvGeometry): void;
+  cudaConv2dBackwardInput(gradOut: H, weight: H, gradInput: H, g: ConvGeometry): void;
+  cudaConv2dBackwardWeight(x: H, gradOut: H, gradWeight: H, g: ConvGeometry): void;
+  cudaMaxPool2d(x: H, out: H, indices: H, g: PoolGeometry): void;
+  cudaMaxPool2dBackward(gradOut: H, indices: H, gradInput: H, g: PoolGeometry): void;
+  cudaAvgPool2d(x: H, out: H, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
+  cudaAvgPool2dBackward(gradOut: H, gradInput: H, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
 }

@@ -2,7 +2,7 @@
  * The CUDA backend: the Backend interface over the addon's CUDA bindings. Ops pass each
  * tensor's `deviceValues`, which for a cuda tensor is the tag of its device buffer (see
  * tensor/device.ts); `handleOf` maps a tag to the buffer's handle. Kernels the CUDA build
- * does not have yet (convolution, pooling, norms, CTC, RMSprop, augmentation, and any kernel
+ * does not have yet (adaptive pooling, norms, CTC, RMSprop, augmentation, and any kernel
  * added to Backend later) throw a BackendError naming the kernel, before anything is written.
  */
 import { BackendError } from '../../errors';
@@ -17,6 +17,7 @@ const U32 = 0xffffffffn;
 export const CUDA_KERNELS = [
   'unary', 'binary', 'where', 'reduce', 'argReduce', 'softmax', 'gemm', 'copyStrided', 'cast', 'gather', 'scatterAdd',
   'indexSelect', 'indexAdd', 'crossEntropy', 'crossEntropyBackward', 'sgdStep', 'adamStep', 'philoxUniform',
+  'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
 ] as const;
 
 export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => number): Backend {
@@ -51,6 +52,13 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
       b.cudaAdamStep(params.map(h), grads.map(h), m.map(h), v.map(h), vmax ? vmax.map(h) : null, stepSize, bias2Sqrt, o),
     philoxUniform: (seed, offset, out) =>
       b.cudaPhiloxUniform(Number(seed & U32), Number((seed >> 32n) & U32), Number(offset & U32), Number((offset >> 32n) & U32), h(out)),
+    conv2d: (x, w, bias, out, g) => b.cudaConv2d(h(x), h(w), hn(bias), h(out), g),
+    conv2dBackwardInput: (gy, w, gx, g) => b.cudaConv2dBackwardInput(h(gy), h(w), h(gx), g),
+    conv2dBackwardWeight: (x, gy, gw, g) => b.cudaConv2dBackwardWeight(h(x), h(gy), h(gw), g),
+    maxPool2d: (x, out, indices, g) => b.cudaMaxPool2d(h(x), h(out), h(indices), g),
+    maxPool2dBackward: (gy, indices, gx, g) => b.cudaMaxPool2dBackward(h(gy), h(indices), h(gx), g),
+    avgPool2d: (x, out, g, cip, divisor) => b.cudaAvgPool2d(h(x), h(out), g, cip, divisor),
+    avgPool2dBackward: (gy, gx, g, cip, divisor) => b.cudaAvgPool2dBackward(h(gy), h(gx), g, cip, divisor),
   };
   // Every other Backend method (including ones added to the interface later) is a kernel
   // CUDA lacks: it throws with its name when called.
