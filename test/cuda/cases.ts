@@ -24,10 +24,14 @@ export interface ParityCase {
   run(device: Device): Float64Array[];
 }
 
-/** The tolerance per family (float32). Copies, indexing and Philox must agree bit for bit. */
+/**
+ * The tolerance per family (float32). Copies, indexing and Philox must agree bit for bit;
+ * optimizer steps inherit the GEMM's (their gradients come from matmul); the training
+ * curves are looser because differences compound over the steps.
+ */
 export const TOLERANCE: Record<Family, number> = {
   elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, conv: 1e-4, pool: 1e-5, copy: 0, indexing: 0,
-  optimizer: 1e-5, philox: 0, training: 1e-3,
+  optimizer: 1e-4, philox: 0, training: 1e-3,
 };
 
 const host = (t: Tensor): Float64Array => Float64Array.from(t.data() as ArrayLike<number>);
@@ -280,13 +284,18 @@ export function trainingCurve(device: Device, steps: number): Float64Array[] {
   return [losses];
 }
 
-/** The CNN of bench workload W3 on 8 random 28x28 images: the loss per Adam step. */
-export function cnnCurve(device: Device, steps: number): Float64Array[] {
-  manualSeed(37);
-  const model = new nn.Sequential(
+/** The CNN of bench workload W3 (28x28x1 in, 10 classes out), on the cpu. */
+export function w3Cnn(): InstanceType<typeof nn.Sequential> {
+  return new nn.Sequential(
     new nn.Conv2d(1, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), new nn.Linear(1600, 128), new nn.ReLU(), new nn.Linear(128, 10),
-  ).to(device);
+  );
+}
+
+/** The W3 CNN on 8 random 28x28 images: the loss per Adam step. */
+export function cnnCurve(device: Device, steps: number): Float64Array[] {
+  manualSeed(37);
+  const model = w3Cnn().to(device);
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
   const x = rand([8, 1, 28, 28]).to(device);
   const y = randint(0, 10, [8]).to(device);
