@@ -11,18 +11,28 @@ namespace {
 
 constexpr int kTileM = 64, kTileN = 64, kTileK = 16, kGemmThreads = 256;
 
+// Per-batch offsets travel in the kernel's parameters up to kInlineBatch entries (3 KB of the
+// 4 KB parameter space): a copy from pageable host memory would make the host wait for the
+// whole stream first. Larger batches copy them into a scratch buffer instead.
+constexpr int kInlineBatch = 256;
+struct InlineOffsets { int32_t v[3][kInlineBatch]; };
+
+__device__ inline int32_t offsetOf(const InlineOffsets& inl, const int32_t* dev, int batch, int which, int z) {
+  return dev ? dev[which * batch + z] : inl.v[which][z];
+}
+
 template <typename T>
 __global__ void __launch_bounds__(kGemmThreads) gemmKernel(bool transA, bool transB, int M, int N, int K, T alpha,
                                                            const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc,
-                                                           const int32_t* offsets, int batch) {
+                                                           InlineOffsets inl, const int32_t* offsets, int batch) {
   __shared__ T As[kTileK][kTileM + 1];
   __shared__ T Bs[kTileK][kTileN + 1];
   const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
   const int m0 = blockIdx.y * kTileM, n0 = blockIdx.x * kTileN;
   for (int z = blockIdx.z; z < batch; z += gridDim.z) {
-    const T* a = A + (offsets ? offsets[z] : 0);
-    const T* b = B + (offsets ? offsets[batch + z] : 0);
-    T* c = C + (offsets ? offsets[2 * batch + z] : 0);
+    const T* a = A + offsetOf(inl, offsets, batch, 0, z);
+    const T* b = B + offsetOf(inl, offsets, batch, 1, z);
+    T* c = C + offsetOf(inl, offsets, batch, 2, z);
     T acc[4][4] = {};
     for (int k0 = 0; k0 < K; k0 += kTileK) {
       for (int l = tid; l < kTileM * kTileK; l += kGemmThreads) {
@@ -74,11 +84,16 @@ void gemm(DType t, bool transA, bool transB, int64_t M, int64_t N, int64_t K, do
           const int32_t* aOffsets, int64_t lda, const void* b, const int32_t* bOffsets, int64_t ldb, double beta, void* c,
           const int32_t* cOffsets, int64_t ldc, int64_t batch) {
   if (M == 0 || N == 0 || batch == 0) return;
-  // One batch entry at offsets (0,0,0) needs no device copy of the offsets; otherwise they go
-  // up packed [a..., b..., c...] in one stream-ordered scratch allocation.
-  const bool plain = batch == 1 && aOffsets[0] == 0 && bOffsets[0] == 0 && cOffsets[0] == 0;
+  InlineOffsets inl{};
   int32_t* offsets = nullptr;
-  if (!plain) {
+  if (batch <= kInlineBatch) {
+    for (int64_t z = 0; z < batch; ++z) {
+      inl.v[0][z] = aOffsets[z];
+      inl.v[1][z] = bOffsets[z];
+      inl.v[2][z] = cOffsets[z];
+    }
+  } else {
+    // Packed [a..., b..., c...] in one stream-ordered scratch allocation.
     offsets = static_cast<int32_t*>(allocate(3 * batch * sizeof(int32_t)));
     copyToDevice(offsets, aOffsets, batch * sizeof(int32_t));
     copyToDevice(offsets + batch, bOffsets, batch * sizeof(int32_t));
@@ -91,7 +106,7 @@ void gemm(DType t, bool transA, bool transB, int64_t M, int64_t N, int64_t K, do
     gemmKernel<T><<<grid, kGemmThreads, 0, stream()>>>(transA, transB, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
                                                        static_cast<T>(alpha), static_cast<const T*>(a), static_cast<int>(lda),
                                                        static_cast<const T*>(b), static_cast<int>(ldb), static_cast<T>(beta),
-                                                       static_cast<T*>(c), static_cast<int>(ldc), offsets, static_cast<int>(batch));
+                                                       static_cast<T*>(c), static_cast<int>(ldc), inl, offsets, static_cast<int>(batch));
   });
   checkLaunch("cuda gemm");
   if (offsets) release(offsets);  // stream-ordered: freed after the kernel has read it

@@ -9,7 +9,10 @@ export interface CudaInfo {
   totalBytes: number; runtimeVersion: number; driverVersion: number;
 }
 
-/** The allocator's figures: live handle bytes, and the stream-ordered pool's reserved/used bytes. */
+/**
+ * The allocator's figures: live handle bytes, and the stream-ordered pool's reserved/used bytes.
+ * @example `const { liveBytes, reservedBytes } = cudaMemory()`
+ */
 export interface CudaMemoryInfo {
   liveBytes: number; buffers: number; reservedBytes: number; usedBytes: number; freeDeviceBytes: number; totalDeviceBytes: number;
 }

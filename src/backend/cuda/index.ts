@@ -15,7 +15,7 @@ import { nativeAddon } from '../index';
 import type { CudaBinding, CudaInfo, CudaMemoryInfo } from './binding';
 import { makeCudaBackend } from './kernels';
 
-/** What `cudaInfo()` reports. */
+/** What `cudaInfo()` reports. @example `const { available, reason, name } = cudaInfo()` */
 export interface CudaStatus {
   /** Whether tensors can move to 'cuda' in this process. */
   available: boolean;
