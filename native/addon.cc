@@ -24,15 +24,15 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The addon instance owns its context; N-API deletes it when this environment (thread or process) ends.
   env.SetInstanceData(new Context(cores > 0 ? static_cast<int>(cores) : 1, chosen, best));
   registerCoreBindings(env, exports);
+#ifdef LATTICE_HAVE_CUDA
+  registerCudaBindings(env, exports);  // only in a LATTICE_CUDA build (native/cuda)
+#endif
   registerNormBindings(env, exports);
   registerOptimBindings(env, exports);
   registerLossBindings(env, exports);
   registerConvBindings(env, exports);
   registerPoolBindings(env, exports);
   registerAugmentBindings(env, exports);
-#ifdef LATTICE_HAVE_CUDA
-  registerCudaBindings(env, exports);
-#endif
   return exports;
 }
 

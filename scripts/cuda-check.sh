@@ -60,7 +60,7 @@ stage "build with CUDA (LATTICE_CUDA_ARCHS=${LATTICE_CUDA_ARCHS:-90-real})"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DLATTICE_CUDA=ON -DLATTICE_BLAS=OFF \
   -DLATTICE_CUDA_ARCHS="${LATTICE_CUDA_ARCHS:-90-real}" -DCMAKE_JS_INC="$kit/napi" \
   -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$root/build/Release" > "$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
-cmake --build build -j 16 >> "$out/cmake.log" 2>&1 || { grep -B2 -A12 -m3 "error" "$out/cmake.log"; exit 1; }
+cmake --build build -j "${CUDA_CHECK_JOBS:-16}" >> "$out/cmake.log" 2>&1 || { grep -B2 -A12 -m3 "error" "$out/cmake.log"; exit 1; }
 grep -i "warning" "$out/cmake.log" | head -20
 ls -la build/Release/lattice.node
 
