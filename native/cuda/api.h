@@ -100,6 +100,9 @@ void maxPool2d(DType t, const void* x, void* out, int32_t* indices, const PoolSh
 void maxPool2dBackward(DType t, const void* gradOut, const int32_t* indices, void* gradInput, const PoolShape& g);
 void avgPool2d(DType t, const void* x, void* out, const PoolShape& g, bool countIncludePad, int64_t divisor);
 void avgPool2dBackward(DType t, const void* gradOut, void* gradInput, const PoolShape& g, bool countIncludePad, int64_t divisor);
+// Adaptive average pooling: window i along an axis of n -> m is [floor(i*n/m), ceil((i+1)*n/m)).
+void adaptiveAvgPool2d(DType t, const void* x, void* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow);
+void adaptiveAvgPool2dBackward(DType t, const void* gradOut, void* gradInput, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow);
 
 // Philox4x32-10 uniforms, the same stream as kernels/philox.cc (counter = block index, key = seed).
 void philoxUniform(DType t, uint64_t seed, uint64_t offset, void* out, int64_t n);

@@ -704,6 +704,25 @@ void AvgPool2dBackward(const Napi::CallbackInfo& info) {
   cuda::avgPool2dBackward(gy.type, gy.ptr, gx.ptr, g, boolArg(info, 3, fn, "countIncludePad"), intArg(info, 4, fn, "divisor"));
 }
 
+// Adaptive average pooling: (x|gradOut, out|gradInput, planes, h, w, oh, ow); output sizes >= 1 when the input is not empty.
+void AdaptiveAvgLike(const Napi::CallbackInfo& info, bool backward) {
+  const char* fn = backward ? "cudaAdaptiveAvgPool2dBackward" : "cudaAdaptiveAvgPool2d";
+  Napi::Env env = info.Env();
+  DeviceBuffer& a = handleArg(info, 0, fn, backward ? "gradOut" : "x");
+  DeviceBuffer& b = handleArg(info, 1, fn, backward ? "gradInput" : "out");
+  const int64_t planes = intArg(info, 2, fn, "planes"), h = intArg(info, 3, fn, "h"), w = intArg(info, 4, fn, "w");
+  const int64_t oh = intArg(info, 5, fn, "oh", 1), ow = intArg(info, 6, fn, "ow", 1);
+  needFloat(env, a, fn, "input");
+  needType(env, b, a.type, fn, "output");
+  const int64_t big = checkedProduct(env, {planes, h, w}, fn, "the input"), small = checkedProduct(env, {planes, oh, ow}, fn, "the output");
+  need(env, backward ? b : a, big, fn, backward ? "gradInput" : "x");
+  need(env, backward ? a : b, small, fn, backward ? "gradOut" : "out");
+  if (backward) cuda::adaptiveAvgPool2dBackward(a.type, a.ptr, b.ptr, planes, h, w, oh, ow);
+  else cuda::adaptiveAvgPool2d(a.type, a.ptr, b.ptr, planes, h, w, oh, ow);
+}
+void AdaptiveAvgPool2d(const Napi::CallbackInfo& info) { AdaptiveAvgLike(info, false); }
+void AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) { AdaptiveAvgLike(info, true); }
+
 void PhiloxUniform(const Napi::CallbackInfo& info) {
   const char* fn = "cudaPhiloxUniform";
   const uint64_t seed = static_cast<uint64_t>(intArg(info, 0, fn, "seedLo", 0, UINT32_MAX)) |
@@ -757,6 +776,8 @@ void registerCudaBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "cudaMaxPool2dBackward", MaxPool2dBackward);
   exportBinding(env, exports, "cudaAvgPool2d", AvgPool2d);
   exportBinding(env, exports, "cudaAvgPool2dBackward", AvgPool2dBackward);
+  exportBinding(env, exports, "cudaAdaptiveAvgPool2d", AdaptiveAvgPool2d);
+  exportBinding(env, exports, "cudaAdaptiveAvgPool2dBackward", AdaptiveAvgPool2dBackward);
 }
 
 }  // namespace lattice

@@ -1,4 +1,4 @@
-// Max and average pooling, forward and backward, one thread per output (forward, max
+// Max, average and adaptive average pooling, forward and backward, one thread per output (forward, max
 // backward's scatter) or per input element (average backward's gather). Window rules as
 // reference/pool.ts: max skips taps outside the input, NaN wins, the first maximum on ties,
 // indices are flat h*w positions; average divides by divisor, or the window clipped to the
@@ -88,7 +88,65 @@ __global__ void avgPoolBackwardKernel(const T* gradOut, T* gx, PoolShape g, bool
   }
 }
 
+__device__ inline int64_t adaptiveStart(int64_t i, int64_t n, int64_t m) { return (i * n) / m; }
+__device__ inline int64_t adaptiveEnd(int64_t i, int64_t n, int64_t m) { return ((i + 1) * n + m - 1) / m; }
+
+template <typename T>
+__global__ void adaptiveAvgKernel(const T* x, T* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  LATTICE_CUDA_LOOP(o, planes * oh * ow) {
+    const int64_t xo = o % ow, y = (o / ow) % oh, p = o / (ow * oh);
+    const int64_t y0 = adaptiveStart(y, h, oh), y1 = adaptiveEnd(y, h, oh), x0 = adaptiveStart(xo, w, ow), x1 = adaptiveEnd(xo, w, ow);
+    double s = 0;
+    for (int64_t iy = y0; iy < y1; ++iy)
+      for (int64_t ix = x0; ix < x1; ++ix) s += x[(p * h + iy) * w + ix];
+    out[o] = static_cast<T>(s / static_cast<double>((y1 - y0) * (x1 - x0)));
+  }
+}
+
+// Each input element gathers the shares of the (at most a few) windows that contain it.
+template <typename T>
+__global__ void adaptiveAvgBackwardKernel(const T* gradOut, T* gx, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  LATTICE_CUDA_LOOP(i, planes * h * w) {
+    const int64_t ix = i % w, iy = (i / w) % h, p = i / (w * h);
+    // Windows y with start <= iy < end: y from floor(iy*oh/h) - 1 (clipped) up to floor((iy+1)*oh/h) + 1 (clipped).
+    const int64_t yLo = max(int64_t(0), (iy * oh) / h - 1), yHi = min(oh - 1, ((iy + 1) * oh) / h + 1);
+    const int64_t xLo = max(int64_t(0), (ix * ow) / w - 1), xHi = min(ow - 1, ((ix + 1) * ow) / w + 1);
+    double acc = 0;
+    for (int64_t y = yLo; y <= yHi; ++y) {
+      const int64_t y0 = adaptiveStart(y, h, oh), y1 = adaptiveEnd(y, h, oh);
+      if (iy < y0 || iy >= y1) continue;
+      for (int64_t xo = xLo; xo <= xHi; ++xo) {
+        const int64_t x0 = adaptiveStart(xo, w, ow), x1 = adaptiveEnd(xo, w, ow);
+        if (ix < x0 || ix >= x1) continue;
+        acc += static_cast<double>(gradOut[(p * oh + y) * ow + xo]) / static_cast<double>((y1 - y0) * (x1 - x0));
+      }
+    }
+    gx[i] = static_cast<T>(acc);
+  }
+}
+
 }  // namespace
+
+void adaptiveAvgPool2d(DType t, const void* x, void* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  const int64_t n = planes * oh * ow;
+  if (n == 0) return;
+  dispatchFloat(t, "cuda adaptiveAvgPool2d", [&](auto tag) {
+    using T = decltype(tag);
+    adaptiveAvgKernel<T><<<blocksFor(n), kThreads, 0, stream()>>>(static_cast<const T*>(x), static_cast<T*>(out), planes, h, w, oh, ow);
+  });
+  checkLaunch("cuda adaptiveAvgPool2d");
+}
+
+void adaptiveAvgPool2dBackward(DType t, const void* gradOut, void* gradInput, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  const int64_t n = planes * h * w;
+  if (n == 0) return;
+  dispatchFloat(t, "cuda adaptiveAvgPool2dBackward", [&](auto tag) {
+    using T = decltype(tag);
+    adaptiveAvgBackwardKernel<T><<<blocksFor(n), kThreads, 0, stream()>>>(static_cast<const T*>(gradOut), static_cast<T*>(gradInput),
+                                                                          planes, h, w, oh, ow);
+  });
+  checkLaunch("cuda adaptiveAvgPool2dBackward");
+}
 
 void maxPool2d(DType t, const void* x, void* out, int32_t* indices, const PoolShape& g) {
   const int64_t n = g.planes * g.oh * g.ow;

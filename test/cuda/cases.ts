@@ -7,7 +7,7 @@
  * every machine.
  */
 import {
-  type Device, type Tensor, abs, add, amax, argmax, argmin, avgPool2d, cat, ceil, clamp, clone, conv2d, cos, crossEntropy, div, elu, eq, erf, exp,
+  type Device, type Tensor, abs, adaptiveAvgPool2d, add, amax, argmax, argmin, avgPool2d, cat, ceil, clamp, clone, conv2d, cos, crossEntropy, div, elu, eq, erf, exp,
   expand, expm1, floor, gather, gradcheck, ge, gelu, gt, indexAdd, indexSelect, le, leakyRelu, log, log1p, logSoftmax, logicalAnd,
   logicalNot, logicalOr, logsumexp, lt, manualSeed, matmul, max, maxPool2d, maximum, mean, min, minimum, mul, narrow, ne, neg, nn,
   norm, optim, permute, pow, prod, rand, randn, randint, reciprocal, relu, round, rsqrt, scatterAdd, sigmoid,
@@ -198,6 +198,8 @@ export const CASES: ParityCase[] = [
     ['maxPool2d 3x3 stride 2 padding 1', (x: Tensor) => maxPool2d(x, 3, { stride: 2, padding: 1 })],
     ['avgPool2d 3x3 stride 2 padding 1', (x: Tensor) => avgPool2d(x, 3, { stride: 2, padding: 1 })],
     ['avgPool2d 2x2 countIncludePad false, ceilMode', (x: Tensor) => avgPool2d(x, 2, { padding: 1, countIncludePad: false, ceilMode: true })],
+    ['adaptiveAvgPool2d to 5x3 (overlapping windows)', (x: Tensor) => adaptiveAvgPool2d(x, [5, 3])],
+    ['adaptiveAvgPool2d to 1x1', (x: Tensor) => adaptiveAvgPool2d(x, 1)],
   ] as const).map(([name, f]): ParityCase => ({
     family: 'pool', name: `${name}, with the gradient`, tol: TOLERANCE.pool,
     run: (device) => tidy(() => {

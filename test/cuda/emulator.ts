@@ -80,6 +80,8 @@ export function emulatedCuda(): Emulation {
     cudaMaxPool2dBackward: (gy, idx, gx, g) => k.maxPool2dBackward(f(gy), i32(idx), f(gx), g),
     cudaAvgPool2d: (x, out, g, cip, d) => k.avgPool2d(f(x), f(out), g, cip, d),
     cudaAvgPool2dBackward: (gy, gx, g, cip, d) => k.avgPool2dBackward(f(gy), f(gx), g, cip, d),
+    cudaAdaptiveAvgPool2d: (x, out, p, h, w, oh, ow) => k.adaptiveAvgPool2d(f(x), f(out), p, h, w, oh, ow),
+    cudaAdaptiveAvgPool2dBackward: (gy, gx, p, h, w, oh, ow) => k.adaptiveAvgPool2dBackward(f(gy), f(gx), p, h, w, oh, ow),
     cudaPhiloxUniform: (sl, sh, ol, oh, out) =>
       k.philoxUniform(BigInt(sl) | (BigInt(sh) << 32n), BigInt(ol) | (BigInt(oh) << 32n), f(out)),
   };

@@ -63,4 +63,6 @@ export interface CudaBinding {
   cudaMaxPool2dBackward(gradOut: H, indices: H, gradInput: H, g: PoolGeometry): void;
   cudaAvgPool2d(x: H, out: H, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
   cudaAvgPool2dBackward(gradOut: H, gradInput: H, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
+  cudaAdaptiveAvgPool2d(x: H, out: H, planes: number, h: number, w: number, oh: number, ow: number): void;
+  cudaAdaptiveAvgPool2dBackward(gradOut: H, gradInput: H, planes: number, h: number, w: number, oh: number, ow: number): void;
 }

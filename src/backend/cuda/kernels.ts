@@ -2,7 +2,7 @@
  * The CUDA backend: the Backend interface over the addon's CUDA bindings. Ops pass each
  * tensor's `deviceValues`, which for a cuda tensor is the tag of its device buffer (see
  * tensor/device.ts); `handleOf` maps a tag to the buffer's handle. Kernels the CUDA build
- * does not have yet (adaptive pooling, norms, CTC, RMSprop, augmentation, and any kernel
+ * does not have yet (norms, CTC, RMSprop, augmentation, and any kernel
  * added to Backend later) throw a BackendError naming the kernel, before anything is written.
  */
 import { BackendError } from '../../errors';
@@ -18,6 +18,7 @@ export const CUDA_KERNELS = [
   'unary', 'binary', 'where', 'reduce', 'argReduce', 'softmax', 'gemm', 'copyStrided', 'cast', 'gather', 'scatterAdd',
   'indexSelect', 'indexAdd', 'crossEntropy', 'crossEntropyBackward', 'sgdStep', 'adamStep', 'philoxUniform',
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
+  'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
 ] as const;
 
 export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => number): Backend {
@@ -59,6 +60,8 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
     maxPool2dBackward: (gy, indices, gx, g) => b.cudaMaxPool2dBackward(h(gy), h(indices), h(gx), g),
     avgPool2d: (x, out, g, cip, divisor) => b.cudaAvgPool2d(h(x), h(out), g, cip, divisor),
     avgPool2dBackward: (gy, gx, g, cip, divisor) => b.cudaAvgPool2dBackward(h(gy), h(gx), g, cip, divisor),
+    adaptiveAvgPool2d: (x, out, planes, ih, iw, oh, ow) => b.cudaAdaptiveAvgPool2d(h(x), h(out), planes, ih, iw, oh, ow),
+    adaptiveAvgPool2dBackward: (gy, gx, planes, ih, iw, oh, ow) => b.cudaAdaptiveAvgPool2dBackward(h(gy), h(gx), planes, ih, iw, oh, ow),
   };
   // Every other Backend method (including ones added to the interface later) is a kernel
   // CUDA lacks: it throws with its name when called.
