@@ -81,6 +81,9 @@ void gemm(DType t, bool transA, bool transB, int64_t M, int64_t N, int64_t K, do
 
 struct AdamScalars { double beta1, beta2, eps, weightDecay, decay, stepSize, bias2Sqrt; bool maximize; };
 void adamStep(DType t, void* p, const void* g, void* m, void* v, void* vmax, int64_t n, const AdamScalars& s);
+struct RmspropScalars { double lr, alpha, eps, weightDecay, momentum; bool maximize; };
+// gradAvg non-null when centered, buf non-null when momentum > 0.
+void rmspropStep(DType t, void* p, const void* g, void* squareAvg, void* gradAvg, void* buf, int64_t n, const RmspropScalars& s);
 struct SgdScalars { double lr, momentum, dampening, weightDecay; bool nesterov, maximize, fresh; };
 void sgdStep(DType t, void* p, const void* g, void* buf, int64_t n, const SgdScalars& s);
 

@@ -723,6 +723,27 @@ void AdaptiveAvgLike(const Napi::CallbackInfo& info, bool backward) {
 void AdaptiveAvgPool2d(const Napi::CallbackInfo& info) { AdaptiveAvgLike(info, false); }
 void AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) { AdaptiveAvgLike(info, true); }
 
+void RmspropStep(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaRmspropStep";
+  Napi::Env env = info.Env();
+  auto params = handleList(info, 0, fn, "params", 0, nullptr);
+  auto grads = handleList(info, 1, fn, "grads", params.size(), &params);
+  auto sq = handleList(info, 2, fn, "squareAvg", params.size(), &params);
+  std::vector<DeviceBuffer*> ga, bufs;
+  if (!isNullish(info, 3)) ga = handleList(info, 3, fn, "gradAvg", params.size(), &params);
+  if (!isNullish(info, 4)) bufs = handleList(info, 4, fn, "momentumBuffers", params.size(), &params);
+  if (info.Length() < 6 || !info[5].IsObject()) throwType(env, std::string(fn) + ": options must be an object");
+  Napi::Object o = info[5].As<Napi::Object>();
+  const cuda::RmspropScalars s{optionNumber(o, "lr", fn), optionNumber(o, "alpha", fn), optionNumber(o, "eps", fn),
+                               optionNumber(o, "weightDecay", fn), optionNumber(o, "momentum", fn), optionBool(o, "maximize")};
+  if (s.momentum > 0 && bufs.empty()) throwType(env, std::string(fn) + ": momentumBuffers are needed when momentum > 0");
+  for (size_t k = 0; k < params.size(); ++k) {
+    DeviceBuffer* p = params[k];
+    cuda::rmspropStep(p->type, p->ptr, grads[k]->ptr, sq[k]->ptr, ga.empty() ? nullptr : ga[k]->ptr,
+                      s.momentum > 0 ? bufs[k]->ptr : nullptr, p->length, s);
+  }
+}
+
 void PhiloxUniform(const Napi::CallbackInfo& info) {
   const char* fn = "cudaPhiloxUniform";
   const uint64_t seed = static_cast<uint64_t>(intArg(info, 0, fn, "seedLo", 0, UINT32_MAX)) |
@@ -768,6 +789,7 @@ void registerCudaBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "cudaGemm", Gemm);
   exportBinding(env, exports, "cudaAdamStep", AdamStep);
   exportBinding(env, exports, "cudaSgdStep", SgdStep);
+  exportBinding(env, exports, "cudaRmspropStep", RmspropStep);
   exportBinding(env, exports, "cudaPhiloxUniform", PhiloxUniform);
   exportBinding(env, exports, "cudaConv2d", Conv2d);
   exportBinding(env, exports, "cudaConv2dBackwardInput", Conv2dBackwardInput);

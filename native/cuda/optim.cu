@@ -1,4 +1,4 @@
-// Fused optimizer updates, one launch per tensor, with the per-element formulas (and the
+// Fused optimizer updates (SGD, Adam/AdamW, RMSprop), one launch per tensor, with the per-element formulas (and the
 // float32 rounding points) of reference/optim.ts.
 #include <cmath>
 
@@ -44,7 +44,45 @@ __global__ void sgdKernel(T* p, const T* g, T* buf, int64_t n, T sign, T wd, boo
   }
 }
 
+template <typename T>
+__global__ void rmspropKernel(T* p, const T* g, T* sq, T* ga, T* buf, int64_t n, T sign, T wd, bool hasWd, T negLr, T a, T ca,
+                              T eps, T mom) {
+  LATTICE_CUDA_LOOP(i, n) {
+    T gi = sign * g[i];
+    if (hasWd) gi = gi + wd * p[i];
+    const T sqi = sq[i] * a + (ca * gi) * gi;
+    sq[i] = sqi;
+    T avg;
+    if (ga) {
+      const T gai = ga[i] * a + ca * gi;
+      ga[i] = gai;
+      avg = sqrt(sqi + (-gai) * gai);
+    } else {
+      avg = sqrt(sqi);
+    }
+    avg = avg + eps;
+    if (buf) {
+      const T b = buf[i] * mom + gi / avg;
+      buf[i] = b;
+      p[i] = p[i] + negLr * b;
+    } else {
+      p[i] = p[i] + (negLr * gi) / avg;
+    }
+  }
+}
+
 }  // namespace
+
+void rmspropStep(DType t, void* p, const void* g, void* squareAvg, void* gradAvg, void* buf, int64_t n, const RmspropScalars& s) {
+  if (n == 0) return;
+  dispatchFloat(t, "cuda rmspropStep", [&](auto tag) {
+    using T = decltype(tag);
+    rmspropKernel<T><<<blocksFor(n), kThreads, 0, stream()>>>(
+        static_cast<T*>(p), static_cast<const T*>(g), static_cast<T*>(squareAvg), static_cast<T*>(gradAvg), static_cast<T*>(buf), n,
+        T(s.maximize ? -1 : 1), T(s.weightDecay), s.weightDecay != 0, T(-s.lr), T(s.alpha), T(1 - s.alpha), T(s.eps), T(s.momentum));
+  });
+  checkLaunch("cuda rmspropStep");
+}
 
 void adamStep(DType t, void* p, const void* g, void* m, void* v, void* vmax, int64_t n, const AdamScalars& s) {
   if (n == 0) return;

@@ -228,12 +228,13 @@ export const CASES: ParityCase[] = [
       return [gather(x, 1, idx), scatterAdd(x, 1, idx, input(device, [4, 2], 26)), indexSelect(x, 0, rows), indexAdd(x, 0, rows, src)].map(host);
     }),
   },
-  ...(['Adam', 'AdamW', 'SGD'] as const).map((kind): ParityCase => ({
+  ...(['Adam', 'AdamW', 'SGD', 'RMSprop'] as const).map((kind): ParityCase => ({
     family: 'optimizer', name: `${kind}: 5 steps on a linear layer`, tol: TOLERANCE.optimizer,
     run: (device) => {
       manualSeed(27);
       const layer = new nn.Linear(20, 7).to(device);
-      const opt = kind === 'SGD' ? new optim.SGD(layer.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 })
+      const opt = kind === 'RMSprop' ? new optim.RMSprop(layer.parameters(), { lr: 0.01, momentum: 0.5, centered: true, weightDecay: 1e-3 })
+        : kind === 'SGD' ? new optim.SGD(layer.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 })
         : kind === 'AdamW' ? new optim.AdamW(layer.parameters(), { lr: 0.01, weightDecay: 0.1 })
           : new optim.Adam(layer.parameters(), { lr: 0.01, amsgrad: true });
       for (let s = 0; s < 5; s++) {

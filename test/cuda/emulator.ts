@@ -72,6 +72,7 @@ export function emulatedCuda(): Emulation {
       k.gemm(tA, tB, M, N, K, alpha, f(a), aO, lda, f(b), bO, ldb, beta, f(c), cO, ldc),
     cudaAdamStep: (p, g, m, v, vmax, step, bias2, o) =>
       k.adamStep(p.map(f), g.map(f), m.map(f), v.map(f), vmax ? vmax.map(f) : null, step, bias2, o as never),
+    cudaRmspropStep: (p, g, sq, ga, bufs, o) => k.rmspropStep(p.map(f), g.map(f), sq.map(f), ga ? ga.map(f) : null, bufs ? bufs.map(f) : null, o as never),
     cudaSgdStep: (p, g, bufs, fresh, o) => k.sgdStep(p.map(f), g.map(f), bufs ? bufs.map(f) : null, fresh, o as never),
     cudaConv2d: (x, w, bias, out, g) => k.conv2d(f(x), f(w), opt(bias, f), f(out), g),
     cudaConv2dBackwardInput: (gy, w, gx, g) => k.conv2dBackwardInput(f(gy), f(w), f(gx), g),

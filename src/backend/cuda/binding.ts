@@ -55,6 +55,7 @@ export interface CudaBinding {
   cudaAdamStep(params: H[], grads: H[], expAvg: H[], expAvgSq: H[], maxExpAvgSq: H[] | null, stepSize: Float64Array,
     bias2Sqrt: Float64Array, o: object): void;
   cudaSgdStep(params: H[], grads: H[], momentumBuffers: H[] | null, fresh: Uint8Array | null, o: object): void;
+  cudaRmspropStep(params: H[], grads: H[], squareAvg: H[], gradAvg: H[] | null, momentumBuffers: H[] | null, o: object): void;
   cudaPhiloxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: H): void;
   cudaConv2d(x: H, weight: H, bias: H | null, out: H, g: ConvGeometry): void;
   cudaConv2dBackwardInput(gradOut: H, weight: H, gradInput: H, g: ConvGeometry): void;

@@ -2,7 +2,7 @@
  * The CUDA backend: the Backend interface over the addon's CUDA bindings. Ops pass each
  * tensor's `deviceValues`, which for a cuda tensor is the tag of its device buffer (see
  * tensor/device.ts); `handleOf` maps a tag to the buffer's handle. Kernels the CUDA build
- * does not have yet (norms, CTC, RMSprop, augmentation, and any kernel
+ * does not have yet (norms, CTC, augmentation, and any kernel
  * added to Backend later) throw a BackendError naming the kernel, before anything is written.
  */
 import { BackendError } from '../../errors';
@@ -16,7 +16,7 @@ const U32 = 0xffffffffn;
 /** The kernels with a CUDA implementation, by Backend method name (docs/cuda.md lists them too). */
 export const CUDA_KERNELS = [
   'unary', 'binary', 'where', 'reduce', 'argReduce', 'softmax', 'gemm', 'copyStrided', 'cast', 'gather', 'scatterAdd',
-  'indexSelect', 'indexAdd', 'crossEntropy', 'crossEntropyBackward', 'sgdStep', 'adamStep', 'philoxUniform',
+  'indexSelect', 'indexAdd', 'crossEntropy', 'crossEntropyBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'philoxUniform',
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
   'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
 ] as const;
@@ -49,6 +49,8 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
       b.cudaCrossEntropyBackward(h(x), outer, classes, inner, hn(target), hn(probs), hn(weight), ignoreIndex, smoothing,
         h(lse), h(gradLoss), h(gradX)),
     sgdStep: (params, grads, bufs, fresh, o) => b.cudaSgdStep(params.map(h), grads.map(h), bufs ? bufs.map(h) : null, fresh, o),
+    rmspropStep: (params, grads, sq, ga, bufs, o) =>
+      b.cudaRmspropStep(params.map(h), grads.map(h), sq.map(h), ga ? ga.map(h) : null, bufs ? bufs.map(h) : null, o),
     adamStep: (params, grads, m, v, vmax, stepSize, bias2Sqrt, o) =>
       b.cudaAdamStep(params.map(h), grads.map(h), m.map(h), v.map(h), vmax ? vmax.map(h) : null, stepSize, bias2Sqrt, o),
     philoxUniform: (seed, offset, out) =>
