@@ -258,6 +258,14 @@ export const CASES: ParityCase[] = [
     },
   },
   {
+    family: 'philox', name: 'dropout and dropout2d masks', tol: 0,
+    run: (device) => tidy(() => {
+      const x = input(device, [4, 3, 5, 5], 38);
+      manualSeed(39);
+      return [nn.functional.dropout(x, 0.3), nn.functional.dropout2d(x, 0.5)].map(host);
+    }),
+  },
+  {
     family: 'training', name: 'MLP, crossEntropy, Adam: 30 steps of loss', tol: TOLERANCE.training,
     run: (device) => trainingCurve(device, 30),
   },
