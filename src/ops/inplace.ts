@@ -10,7 +10,7 @@ import { ArgumentError, AutogradError, ShapeError } from '../errors';
 import { isGradEnabled } from '../tensor/graph';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { castTo } from './cast';
+import { castTo, moveTo } from './cast';
 import { scalar } from './creation';
 import { assertTensor, kernelInts, sameDevice } from './util';
 
@@ -55,10 +55,11 @@ export const mul_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('mu
 /** x /= y in place. @example `w.div_(2)` */
 export const div_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('div', 'div_', x, y);
 
-/** Copies src's values into x (broadcasting, casting). @example `w.copy_(saved)` */
+/** Copies src's values into x (broadcasting, casting, and across devices, as PyTorch's copy_). @example `w.copy_(saved)` */
 export function copy_(x: Tensor, src: Tensor): Tensor {
   checkWritable('copy_', x);
-  const b = operand('copy_', x, src);
+  assertTensor('copy_', 'src', src);
+  const b = operand('copy_', x, src.device === x.device ? src : moveTo(src, x.device));
   if (shapesEqual(b.shape, x.shape) && x.device === 'cpu') x.values.set(b.values);
   else backendFor(x.device).copyStrided(b.deviceValues, 0, kernelInts(broadcastStrides(b.shape, x.shape)), x.deviceValues, 0, kernelInts(stridesOf(x.shape)), kernelInts(x.shape));
   x.storage.version++;

@@ -4,11 +4,15 @@
  * the CUDA bindings (emulator.ts; its kernels are the reference kernels). The CUDA kernels
  * themselves are compared with the CPU by parity.test.ts, on a GPU only.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ArgumentError, BackendError, cudaInfo, cudaMemory, manualSeed, matmul, memory, mul, nn, randn,
+  ArgumentError, BackendError, cudaInfo, cudaMemory, manualSeed, matmul, memory, mul, nn, optim, randn, sum,
   tanh, tensor, tidy, zeros, softmax, exp,
 } from '../../src/index';
+import { loadSafetensors, saveSafetensors } from '../../src/train/safetensors';
 import { cudaBackend, useCudaBinding } from '../../src/backend/cuda/index';
 import { CASES, deviceGradcheck, worstError } from './cases';
 import { emulatedCuda, type Emulation } from './emulator';
@@ -89,6 +93,29 @@ describe('cuda tensors (host emulation of the bindings)', () => {
 
   it('differentiates through device ops (gradcheck in float64 across to(cuda) and back)', () => {
     expect(deviceGradcheck()).toBe(true);
+  });
+
+  it('saves a cuda model to safetensors and loads it back into a cuda model (copy_ crosses devices)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-cuda-'));
+    try {
+      manualSeed(4);
+      const a = new nn.Linear(5, 3).to('cuda');
+      const opt = new optim.Adam(a.parameters(), { lr: 0.1 });
+      sum(a.forward(randn([2, 5]).to('cuda'))).backward();
+      opt.step();
+      const file = join(dir, 'm.safetensors');
+      saveSafetensors(file, a.stateDict());
+      manualSeed(5);
+      const b = new nn.Linear(5, 3).to('cuda');
+      b.loadStateDict(loadSafetensors(file).tensors);
+      expect(b.parameters().every((p) => p.device === 'cuda')).toBe(true);
+      b.parameters().forEach((p, i) => expect(p.toArray()).toEqual(a.parameters()[i].toArray()));
+      const state = opt.stateDict();  // the optimizer's state copies stay on the device
+      const saved = Object.values(state.state)[0] as Record<string, unknown>;
+      expect(Object.values(saved).some((v) => v instanceof Object && (v as { device?: string }).device === 'cuda')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports the emulated device through cudaInfo()', () => {
