@@ -49,10 +49,13 @@ stage "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>/dev/null || echo "nvidia-smi: none"
 nvcc --version 2>/dev/null | tail -1
 [ -d "$kit" ] || { echo "no $kit: run 'scripts/cuda-check.sh prepare' on a machine with Node first, and carry .cuda-check"; exit 1; }
-if ! command -v node >/dev/null; then
-  xz -dc "$kit/node.xz" > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
+# Always the carried Node (the one the bundles were made and tested with); xz or Python's lzma unpacks it.
+mkdir -p /tmp/lattice-node
+if command -v xz >/dev/null; then xz -dc "$kit/node.xz" > /tmp/lattice-node/node
+else python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" "$kit/node.xz" /tmp/lattice-node/node
 fi
-node --version
+chmod +x /tmp/lattice-node/node && export PATH=/tmp/lattice-node:$PATH
+node --version || { echo "the carried node does not run here"; exit 1; }
 # A dangling link (a worktree's node_modules pointing elsewhere) travels as a link: replace it.
 if [ ! -e node_modules ]; then rm -f node_modules; cp -r "$kit/node_modules" node_modules; fi
 
