@@ -5,6 +5,9 @@
 #include <thread>
 
 #include "bindings/bindings.h"
+#ifdef LATTICE_HAVE_CUDA
+#include "cuda/bindings.h"
+#endif
 #include "context.h"
 #include "cpu.h"
 
@@ -21,6 +24,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The addon instance owns its context; N-API deletes it when this environment (thread or process) ends.
   env.SetInstanceData(new Context(cores > 0 ? static_cast<int>(cores) : 1, chosen, best));
   registerCoreBindings(env, exports);
+#ifdef LATTICE_HAVE_CUDA
+  registerCudaBindings(env, exports);  // only in a LATTICE_CUDA build (native/cuda)
+#endif
   registerNormBindings(env, exports);
   registerOptimBindings(env, exports);
   registerLossBindings(env, exports);

@@ -15,6 +15,8 @@ struct Context {
   Isa isa;
   Isa bestIsa;
   GemmPath gemmPath = GemmPath::Auto;
+  // The CUDA bindings' per-instance handle table (native/cuda/bindings.cc); null without CUDA.
+  void* cuda = nullptr;
   Context(int threads, Isa chosen, Isa best) : pool(threads), isa(chosen), bestIsa(best) {}
 };
 

@@ -19,6 +19,9 @@ export {
   LatticeError, ShapeError, DTypeError, ArgumentError, BackendError, AnomalyError, AutogradError, DatasetError,
 } from './errors';
 export { backendInfo, setNumThreads, getNumThreads, setIsa, setGemmPath, type GemmPath } from './backend/index';
+export { cudaInfo, cudaMemory, cudaEmptyCache, cudaSynchronize, type CudaStatus } from './backend/cuda/index';
+export type { CudaMemoryInfo } from './backend/cuda/binding';
+export type { Device } from './tensor/device';
 export { manualSeed, getDefaultGenerator, initialSeed, PhiloxStream } from './backend/philox';
 
 export {

@@ -13,6 +13,9 @@
 #include "../kernels/philox.h"
 #include "../kernels/reduce.h"
 #include "../kernels/system_blas.h"
+#ifdef LATTICE_HAVE_CUDA
+#include "../cuda/api.h"
+#endif
 
 namespace lattice {
 namespace {
@@ -30,7 +33,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", ctx.pool.size());
   o.Set("blas", systemBlasName());
   o.Set("gemmPath", ctx.gemmPath == GemmPath::Auto ? "auto" : ctx.gemmPath == GemmPath::Builtin ? "builtin" : "blas");
+#ifdef LATTICE_HAVE_CUDA
+  const cuda::Probe& probe = cuda::probe();
+  o.Set("cuda", probe.available);
+  o.Set("cudaReason", probe.available ? std::string() : probe.reason);
+#else
   o.Set("cuda", false);
+  o.Set("cudaReason", "this addon was built without CUDA (build from source with LATTICE_CUDA=1 where nvcc is installed)");
+#endif
   return o;
 }
 

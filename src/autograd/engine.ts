@@ -34,7 +34,7 @@ function checkRootGrad(op: string, out: Tensor, g: Tensor | undefined, i: number
   if (!out.requiresGrad) throw new AutogradError(`${op}: output ${i} (${out.describe()}) does not require grad and has no gradFn; was it computed inside noGrad() or from tensors without requiresGrad?`);
   if (g === undefined) {
     if (out.size !== 1) throw new AutogradError(`${op}: output ${i} is ${out.describe()}; a gradient can be implied only for one-element outputs, pass gradOutputs`);
-    return ones(out.shape, { dtype: out.dtype });
+    return ones(out.shape, { dtype: out.dtype, device: out.device });
   }
   if (!shapesEqual(g.shape, out.shape)) throw new AutogradError(`${op}: gradOutputs[${i}] is ${fmtShape(g.shape)} but output ${i} is ${fmtShape(out.shape)}`);
   if (!isFloat(g.dtype)) throw new AutogradError(`${op}: gradOutputs[${i}] is ${g.describe()}; it must be a float tensor`);

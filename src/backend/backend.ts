@@ -88,7 +88,7 @@ export interface DirectSmallCKernels {
 }
 
 export interface Backend {
-  readonly name: 'native' | 'reference';
+  readonly name: 'native' | 'reference' | 'cuda';
 
   /** out[i] = f(x[i]); p0/p1 carry the op's parameters (leakyRelu slope, elu alpha, clamp min/max, softplus beta/threshold). */
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p1: number): void;

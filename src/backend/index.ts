@@ -101,19 +101,26 @@ export function nativeAddon(): NativeBinding | null {
   return current().addon;
 }
 
-/** What runs the kernels. @example `console.log(backendInfo())  // { backend: 'native', isa: 'avx512', threads: 2, ... }` */
+/**
+ * What runs the kernels. `cuda` says whether tensors can move to 'cuda' here, `cudaReason` why not
+ * (`cudaInfo()` has the device's details).
+ * @example `console.log(backendInfo())  // { backend: 'native', isa: 'avx512', threads: 2, ... }`
+ */
 export function backendInfo(): {
   backend: 'native' | 'reference'; isa: string; bestIsa: string; threads: number; blas: string; gemmPath: GemmPath; cuda: boolean;
-  addonPath: string | null;
+  cudaReason: string; addonPath: string | null;
 } {
   const s = current();
   if (!s.addon) {
-    return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', gemmPath: 'auto', cuda: false, addonPath: null };
+    return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', gemmPath: 'auto', cuda: false,
+      cudaReason: 'the native addon is not loaded (reference backend)', addonPath: null };
   }
   const info = s.addon.info();
+  // An addon built before CUDA support reports no reason; it has no CUDA kernels either.
+  const cudaReason = info.cuda ? '' : info.cudaReason ?? 'this addon was built without CUDA (build from source with LATTICE_CUDA=1 where nvcc is installed)';
   return {
     backend: 'native', isa: info.isa, bestIsa: info.bestIsa, threads: info.threads, blas: info.blas,
-    gemmPath: info.gemmPath as GemmPath, cuda: info.cuda, addonPath: s.addonPath,
+    gemmPath: info.gemmPath as GemmPath, cuda: info.cuda, cudaReason, addonPath: s.addonPath,
   };
 }
 

@@ -48,7 +48,8 @@ function checkFloatInput(op: string, x: Tensor): void {
  */
 function maskedScale(x: Tensor, p: number, maskShape: number[], generator: PhiloxStream | undefined): Tensor {
   if (p === 1) return mul(x, 0);
-  const u = rand(maskShape, { dtype: x.dtype as 'float32' | 'float64', generator });
+  // Drawn on x's device: on cuda the device's Philox kernel gives the cpu's numbers.
+  const u = rand(maskShape, { dtype: x.dtype as 'float32' | 'float64', generator, device: x.device });
   // Keep where u >= p, which happens with probability 1 - p.
   const mask = mul(castTo(ge(u, p), x.dtype), 1 / (1 - p));
   return mul(x, mask);

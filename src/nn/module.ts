@@ -15,7 +15,8 @@
  */
 import { noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
-import { castTo } from '../ops/cast';
+import { castTo, moveTo } from '../ops/cast';
+import { type Device, isDeviceName, parseDevice } from '../tensor/device';
 import { copy_, zero_ } from '../ops/inplace';
 import { isFloat, type DType } from '../tensor/dtype';
 import { shapesEqual } from '../tensor/shape';
@@ -471,12 +472,29 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /**
-   * Converts float parameters and buffers (and their gradients) to `dtype` in place,
-   * keeping every Parameter object (so optimizers and fields still hold them); returns this.
-   * @example `model.to('float64')`
+   * Converts float parameters and buffers (and their gradients) to `dtype`, or moves every
+   * parameter, gradient and buffer to a device ('cpu', 'cuda'), in place, keeping every
+   * Parameter object (so optimizers and fields still hold them); returns this. Create the
+   * optimizer after moving the model, as in PyTorch (its state follows the parameters then).
+   * @example `model.to('float64')` or `model.to('cuda')`
    */
-  to(dtype: DType): this {
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${this.typeName}.to: dtype must be float32 or float64, got ${String(dtype)}`);
+  to(target: DType | Device | 'cuda:0'): this {
+    if (isDeviceName(target)) {
+      const device = parseDevice(`${this.typeName}.to`, target);
+      noGrad(() => {
+        const move = (t: Tensor): void => {
+          if (t.device !== device) swapTensorData(t, moveTo(t, device));
+        };
+        for (const p of this.parameters()) {
+          move(p);
+          if (p.grad) move(p.grad);
+        }
+        for (const b of this.buffers()) move(b);
+      });
+      return this;
+    }
+    const dtype = target;
+    if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${this.typeName}.to: dtype must be float32 or float64 (or a device, 'cpu' or 'cuda'), got ${String(dtype)}`);
     noGrad(() => {
       const convert = (t: Tensor): void => {
         if (!isFloat(t.dtype) || t.dtype === dtype) return;

@@ -1,5 +1,5 @@
 /** Broadcasting binary ops, comparisons, where, and their gradients. */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { COMPARISON_OPS, type BinaryOp } from '../backend/opcodes';
 import { ArgumentError, DTypeError } from '../errors';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype';
@@ -11,7 +11,7 @@ import { sum } from './reduce';
 import { reshape } from './shape';
 import { castTo } from './cast';
 import { neg, log, square } from './unary';
-import { assertTensor, checkOutputSize, emptyForOverwrite, kernelInts } from './util';
+import { assertTensor, checkOutputSize, emptyForOverwrite, kernelInts, sameDevice } from './util';
 
 /** A tensor or a plain number (a number takes the tensor's dtype where it fits, as in PyTorch). */
 export type TensorLike = Tensor | number;
@@ -24,9 +24,10 @@ function scalarDtype(value: number, other: DType): DType {
 /** Turns the operands into tensors of one dtype. */
 function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') throw new ArgumentError(`${op}: at least one argument must be a Tensor`);
-  if (typeof a === 'number') { assertTensor(op, 'b', b); a = scalar(a, scalarDtype(a, (b as Tensor).dtype)); }
+  // A plain number joins the tensor's device (PyTorch's scalars go wherever they are needed).
+  if (typeof a === 'number') { assertTensor(op, 'b', b); a = scalar(a, scalarDtype(a, (b as Tensor).dtype), (b as Tensor).device); }
   else assertTensor(op, 'a', a);
-  if (typeof b === 'number') b = scalar(b, scalarDtype(b, a.dtype));
+  if (typeof b === 'number') b = scalar(b, scalarDtype(b, a.dtype), a.device);
   else assertTensor(op, 'b', b);
   const dtype = promoteTypes(a.dtype, b.dtype);
   return [castTo(a, dtype), castTo(b, dtype)];
@@ -47,13 +48,14 @@ export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType
   const same = shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape.slice() : broadcastShapes(opName, a.shape, b.shape);
   if (!same) checkOutputSize(opName, shape, outDtype, `broadcasting ${a.describe()} and ${b.describe()}`);
-  const out = emptyForOverwrite(shape, outDtype);
+  const device = sameDevice(opName, ['a', a], ['b', b]);
+  const out = emptyForOverwrite(shape, outDtype, device);
   const aFits = a.size === 1 || shapesEqual(a.shape, shape);
   const bFits = b.size === 1 || shapesEqual(b.shape, shape);
   if (same || (aFits && bFits)) {
-    backend().binary(op, a.values, b.values, out.values, null, null, null);
+    backendFor(device).binary(op, a.deviceValues, b.deviceValues, out.deviceValues, null, null, null);
   } else {
-    backend().binary(op, a.values, b.values, out.values, kernelInts(shape),
+    backendFor(device).binary(op, a.deviceValues, b.deviceValues, out.deviceValues, kernelInts(shape),
       kernelInts(broadcastStrides(a.shape, shape)), kernelInts(broadcastStrides(b.shape, shape)));
   }
   return out;
@@ -172,13 +174,14 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   // Two plain numbers are allowed here (torch.where(cond, 1, 0)): int32 if both are integers, else float32.
   if (typeof a === 'number' && typeof b === 'number') {
     const dtype = Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
-    return where(cond, scalar(a, dtype), scalar(b, dtype));
+    return where(cond, scalar(a, dtype, cond.device), scalar(b, dtype, cond.device));
   }
   const [x, y] = operands('where', a, b);
+  const device = sameDevice('where', ['cond', cond], ['a', x], ['b', y]);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
-  const out = emptyForOverwrite(shape, x.dtype);
+  const out = emptyForOverwrite(shape, x.dtype, device);
   const shapeArr = kernelInts(shape);
-  backend().where(cond.values as Uint8Array, x.values, y.values, out.values, shapeArr,
+  backendFor(device).where(cond.deviceValues as Uint8Array, x.deviceValues, y.deviceValues, out.deviceValues, shapeArr,
     kernelInts(broadcastStrides(cond.shape, shape)), kernelInts(broadcastStrides(x.shape, shape)), kernelInts(broadcastStrides(y.shape, shape)));
   return record(out, 'where', [x, y], (g) => [
     x.requiresGrad ? sumToShape(where(cond, g, 0), x.shape) : null,

@@ -10,7 +10,7 @@
  * of the other two (see the record calls), so second derivatives come for free.
  * convTranspose2d is conv2dBackwardInput with the roles of the shapes swapped.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { ConvGeometry, ConvPass } from '../backend/backend';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
@@ -22,7 +22,8 @@ import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
 import { chooseConvAlgorithm, directSmallCRefusal, getConvAlgorithm, winogradFilter, winogradRefusal, type ConvAlgorithmName, type ConvAlgorithmReason } from './conv-algorithm';
-import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite } from './util';
+import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite, sameDevice } from './util';
+import { relu as reluOp } from './unary';
 
 type Pair = number | [number, number];
 
@@ -141,7 +142,8 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
   return bias;
 }
 
-const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
+// Winograd and direct-small-c are CPU kernels: they read host memory (t.values).
 const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
 
 /**
@@ -149,14 +151,17 @@ const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
  * same kernel (the epilogue), and the backward first zeroes gy where out is 0.
  */
 function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, relu = false): Tensor {
-  const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype);
-  const algorithm = chooseConvAlgorithm(g, x.dtype)[0];
+  const device = sameDevice('conv2d', ['x', x], ['weight', weight], ['bias', bias]);
+  // The fused epilogue exists on the CPU only; elsewhere the ReLU is its own op.
+  if (relu && device !== 'cpu') return reluOp(conv2dOp(x, weight, bias, g, false));
+  const out = emptyForOverwrite([g.n, g.o, g.oh, g.ow], x.dtype, device);
+  const algorithm = device === 'cpu' ? chooseConvAlgorithm(g, x.dtype)[0] : 'direct';
   if (algorithm === 'winograd') {
-    backend().winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
+    backendFor(device).winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
   } else if (algorithm === 'direct-small-c') {
-    backend().directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
+    backendFor(device).directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
   } else {
-    backend().conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
+    backendFor(device).conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy) => {
@@ -175,14 +180,14 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
  * for an incoming gradient gx' is (conv2d(gx', w), BW(gx', gy)).
  */
 function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name = 'conv2dBackwardInput'): Tensor {
-  const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype);  // the kernels zero it themselves
-  const algorithm = chooseConvAlgorithm(g, gy.dtype, 'backwardInput')[0];
+  const gx = emptyForOverwrite([g.n, g.c, g.h, g.w], gy.dtype, gy.device);  // the kernels zero it themselves
+  const algorithm = gy.device === 'cpu' ? chooseConvAlgorithm(g, gy.dtype, 'backwardInput')[0] : 'direct';
   if (algorithm === 'winograd') {
-    backend().winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
+    backendFor(gy.device).winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
   } else if (algorithm === 'direct-small-c') {
-    backend().directSmallC!.backwardInput(f32(gy), f32(weight), f32(gx), g);
+    backendFor(gy.device).directSmallC!.backwardInput(f32(gy), f32(weight), f32(gx), g);
   } else {
-    backend().conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
+    backendFor(gy.device).conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   }
   return record(gx, name, [gy, weight], (gg) => [
     gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
@@ -196,11 +201,12 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
  * (BI(gy, gw'), conv2d(x, gw')).
  */
 function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
-  const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype);  // likewise
-  const algorithm = chooseConvAlgorithm(g, x.dtype, 'backwardWeight')[0];
-  if (algorithm === 'winograd') backend().winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
-  else if (algorithm === 'direct-small-c') backend().directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
-  else backend().conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
+  const gw = emptyForOverwrite([g.o, g.c / g.groups, g.kh, g.kw], x.dtype, x.device);  // likewise
+  const algorithm = x.device === 'cpu' ? chooseConvAlgorithm(g, x.dtype, 'backwardWeight')[0] : 'direct';
+  const be = backendFor(x.device);
+  if (algorithm === 'winograd') be.winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  else if (algorithm === 'direct-small-c') be.directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  else be.conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
     x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
     gy.requiresGrad ? conv2dOp(x, gg, null, g) : null,

@@ -1,16 +1,21 @@
 /** Tensor creation: from data, constant fills, ranges, identity and random draws. */
 import { backend } from '../backend/index';
+import { fillDevice, uploadTensor } from '../backend/cuda/index';
+import { backendFor } from '../backend/device';
 import { boxMuller, getDefaultGenerator, PhiloxStream } from '../backend/philox';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { allocate, dtypeOfArray, isDType, isFloat, type DType, type TypedArray } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
 import { Tensor, type NestedArray } from '../tensor/tensor';
 import { assertNumber, assertTensor, empty, emptyForOverwrite } from './util';
+import { type Device, parseDevice } from '../tensor/device';
 
-/** dtype and requiresGrad of a new tensor. @example `zeros([2, 3], { dtype: 'float64', requiresGrad: true })` */
+/** dtype, device and requiresGrad of a new tensor. @example `zeros([2, 3], { dtype: 'float64', requiresGrad: true })` */
 export interface CreateOptions {
   /** Element type; float32 unless the data says otherwise (booleans, typed arrays). */
   dtype?: DType;
+  /** 'cpu' (default) or 'cuda' for the constant fills (zeros, ones, full and their *Like forms, which default to x's device). */
+  device?: Device | 'cuda:0';
   /** Record ops on this tensor for autograd (float dtypes only). */
   requiresGrad?: boolean;
 }
@@ -22,6 +27,12 @@ function dtypeOption(op: string, opts: CreateOptions | undefined, fallback: DTyp
 }
 
 function finish(t: Tensor, op: string, opts: CreateOptions | undefined): Tensor {
+  // Made on the host, then copied to the device asked for (before requiresGrad: the cuda copy is the leaf).
+  if (opts?.device !== undefined && parseDevice(op, opts.device) !== t.device) {
+    const host = t;
+    t = uploadTensor(op, host);
+    host.dispose();
+  }
   if (opts?.requiresGrad) {
     if (!isFloat(t.dtype)) throw new DTypeError(`${op}: requiresGrad needs a float dtype, got ${t.dtype}`);
     t.requiresGrad = true;
@@ -82,8 +93,9 @@ export function tensor(data: NestedArray | TypedArray, opts?: CreateOptions): Te
   return finish(Tensor.fromData(arr, shape, dtype), 'tensor', opts);
 }
 
-/** @internal A 0-d tensor holding `value`. */
-export function scalar(value: number, dtype: DType): Tensor {
+/** @internal A 0-d tensor holding `value` (on `device`, cpu by default). */
+export function scalar(value: number, dtype: DType, device: Device = 'cpu'): Tensor {
+  if (device !== 'cpu') return filled('scalar', [], value, { dtype, device });
   const arr = allocate(dtype, 1);
   arr[0] = value;
   return Tensor.fromData(arr, [], dtype);
@@ -95,10 +107,16 @@ function filled(op: string, shape: number[], value: number, opts?: CreateOptions
   // NaN is a legitimate fill value (torch.full(..., nan)), so only the type is checked.
   if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${String(value)}`);
   const dtype = dtypeOption(op, opts, 'float32');
+  const fillValue = dtype === 'bool' ? (value ? 1 : 0) : value;
+  if (opts?.device !== undefined && parseDevice(op, opts.device) !== 'cpu') {
+    const t = emptyForOverwrite(s, dtype, 'cuda');
+    fillDevice(t, fillValue);
+    return finish(t, op, opts);
+  }
   // From the pool like any op output: a loop that makes a large zeros() per step then reuses
   // one buffer instead of faulting in fresh pages each time.
   const t = value === 0 ? empty(s, dtype) : emptyForOverwrite(s, dtype);
-  if (value !== 0) t.values.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  if (value !== 0) t.values.fill(fillValue);
   return finish(t, op, opts);
 }
 
@@ -120,13 +138,13 @@ export function ones(shape: number[], opts?: CreateOptions): Tensor {
 /** Zeros with x's shape and dtype. @example `zerosLike(x)` */
 export function zerosLike(x: Tensor, opts?: CreateOptions): Tensor {
   assertTensor('zerosLike', 'x', x);
-  return filled('zerosLike', x.shape, 0, { dtype: x.dtype, ...opts });
+  return filled('zerosLike', x.shape, 0, { dtype: x.dtype, device: x.device, ...opts });
 }
 
 /** Ones with x's shape and dtype. @example `onesLike(x)` */
 export function onesLike(x: Tensor, opts?: CreateOptions): Tensor {
   assertTensor('onesLike', 'x', x);
-  return filled('onesLike', x.shape, 1, { dtype: x.dtype, ...opts });
+  return filled('onesLike', x.shape, 1, { dtype: x.dtype, device: x.device, ...opts });
 }
 
 /**
@@ -199,6 +217,12 @@ export function rand(shape: number[], opts?: RandomOptions): Tensor {
   const dtype = floatDtype('rand', opts);
   const g = generatorOf('rand', opts);
   const n = sizeOf(s);
+  if (opts?.device !== undefined && parseDevice('rand', opts.device) === 'cuda') {
+    // The device's Philox kernel draws the same numbers from the same stream position.
+    const t = emptyForOverwrite(s, dtype, 'cuda');
+    backendFor('cuda').philoxUniform(g.seed, BigInt(g.reserve(dtype === 'float64' ? 2 * n : n)), t.deviceValues as Float32Array);
+    return finish(t, 'rand', opts);
+  }
   const arr = allocate(dtype, n) as Float32Array | Float64Array;
   // The kernel fills from (seed, offset); the stream's offset then advances as if it drew the words itself.
   const start = g.reserve(dtype === 'float64' ? 2 * n : n);

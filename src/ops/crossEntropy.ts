@@ -6,7 +6,9 @@
  * Under createGraph the backward is written with ops instead of the kernel, so
  * second derivatives work too.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
+import { uploadTensor } from '../backend/cuda/index';
+import type { Device } from '../tensor/device';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import { isFloat } from '../tensor/dtype';
@@ -19,9 +21,9 @@ import { rand, randn, tensor } from './creation';
 import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
-import { reshape } from './shape';
+import { expand, reshape } from './shape';
 import { logSoftmax, softmax } from './softmax';
-import { assertTensor, empty } from './util';
+import { assertTensor, empty, hostValues, sameDevice } from './util';
 
 export type LossReduction = 'mean' | 'sum' | 'none';
 
@@ -38,10 +40,13 @@ export interface SoftmaxCrossEntropyOptions {
 
 const OP = 'crossEntropy';
 
-function fromArray(values: number[] | FloatArray, shape: number[], dtype: DType): Tensor {
+function fromArray(values: number[] | FloatArray, shape: number[], dtype: DType, device: Device = 'cpu'): Tensor {
   const t = empty(shape, dtype);
   (t.values as FloatArray).set(values);
-  return t;
+  if (device === 'cpu') return t;
+  const moved = uploadTensor(OP, t);
+  t.dispose();
+  return moved;
 }
 
 /** Validates target against input [N, C, d...] (or [C]); returns whether it holds class indices. */
@@ -84,6 +89,7 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
     throw new ArgumentError(`${OP}: labelSmoothing must be in [0, 1], got ${String(smoothing)}`);
   }
   const isIndex = checkTarget(input, target);
+  const device = sameDevice(OP, ['input', input], ['target', target], ['weight', opts.weight]);
   const dtype = input.dtype;
   const classes = input.ndim === 1 ? input.shape[0] : input.shape[1];
   const outer = input.ndim === 1 ? 1 : input.shape[0];
@@ -100,13 +106,14 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
     }
     weight = castTo(opts.weight, dtype);
   }
-  const w = weight ? (weight.values as FloatArray) : null;
+  // Host copies (of a cuda tensor's too) for the checks and the 'mean' denominator.
+  const w = weight ? (hostValues(weight) as FloatArray) : null;
 
   let indices: Int32Array | null = null;
   let probs: Tensor | null = null;
   let denominator = rows;  // 'mean': sum of the targets' weights (class indices) or the row count (probabilities)
   if (isIndex) {
-    indices = target.values as Int32Array;
+    indices = hostValues(target) as Int32Array;
     denominator = 0;
     for (let r = 0; r < rows; r++) {
       const y = indices[r];
@@ -121,14 +128,23 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
   }
 
   const x = input;
-  const loss = empty([rows], dtype);
-  const lse = empty([rows], dtype);
-  backend().crossEntropy(x.values as FloatArray, outer, classes, inner, indices, probs ? (probs.values as FloatArray) : null,
-    w, ignoreIndex, smoothing, loss.values as FloatArray, lse.values as FloatArray);
+  const loss = empty([rows], dtype, device);
+  const lse = empty([rows], dtype, device);
+  const kernelTarget = isIndex ? (target.deviceValues as Int32Array) : null;
+  const kernelProbs = probs ? (probs.deviceValues as FloatArray) : null;
+  const kernelWeight = weight ? (weight.deviceValues as FloatArray) : null;
+  const kernels = backendFor(device);
+  kernels.crossEntropy(x.deviceValues as FloatArray, outer, classes, inner, kernelTarget, kernelProbs,
+    kernelWeight, ignoreIndex, smoothing, loss.deviceValues as FloatArray, lse.deviceValues as FloatArray);
 
   let out: Tensor;
   if (reduction === 'none') out = reshape(loss, rowShape);
-  else {
+  else if (device !== 'cpu') {
+    // On the device the rows are summed by the reduction kernel (loss needs no gradient: nothing is recorded).
+    const total = sum(loss);
+    out = reduction === 'mean' ? div(total, denominator) : total;
+    if (out !== total) total.dispose();
+  } else {
     let total = 0;
     const lv = loss.values as FloatArray;
     for (let r = 0; r < rows; r++) total += lv[r];
@@ -143,13 +159,23 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
   };
 
   const kernelGradX = (g: Tensor): Tensor => {
+    if (device !== 'cpu') {
+      // gradLoss per row: g itself ('none') or g (/ denominator) broadcast to every row.
+      const gd = castTo(g, dtype);
+      const gradLoss = reduction === 'none' ? reshape(gd, [rows])
+        : expand(reshape(reduction === 'mean' ? div(gd, denominator) : gd, [1]), [rows]);
+      const gradX = empty(x.shape.slice(), dtype, device);
+      kernels.crossEntropyBackward(x.deviceValues as FloatArray, outer, classes, inner, kernelTarget, kernelProbs, kernelWeight,
+        ignoreIndex, smoothing, lse.deviceValues as FloatArray, gradLoss.deviceValues as FloatArray, gradX.deviceValues as FloatArray);
+      return gradX;
+    }
     const gv = castTo(g, dtype).values as FloatArray;
     const gradLoss = empty([rows], dtype);
     const gl = gradLoss.values as FloatArray;
     if (reduction === 'none') gl.set(gv);
     else gl.fill(reduction === 'mean' ? gv[0] / denominator : gv[0]);
     const gradX = empty(x.shape.slice(), dtype);
-    backend().crossEntropyBackward(x.values as FloatArray, outer, classes, inner, indices, probs ? (probs.values as FloatArray) : null,
+    kernels.crossEntropyBackward(x.values as FloatArray, outer, classes, inner, indices, probs ? (probs.values as FloatArray) : null,
       w, ignoreIndex, smoothing, lse.values as FloatArray, gl, gradX.values as FloatArray);
     return gradX;
   };
@@ -173,7 +199,7 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
           b[(o * classes + y) * inner + i] += (1 - smoothing) * wy;
         }
       }
-      const grad = mul(scale, sub(mul(p, fromArray(a, [outer, 1, inner], dtype)), fromArray(b, [outer, classes, inner], dtype)));
+      const grad = mul(scale, sub(mul(p, fromArray(a, [outer, 1, inner], dtype, device)), fromArray(b, [outer, classes, inner], dtype, device)));
       return reshape(grad, x.shape.slice());
     }
     const t = add(mul(reshape(probs!, [outer, classes, inner]), 1 - smoothing), smoothing / classes);

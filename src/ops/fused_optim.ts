@@ -9,14 +9,15 @@
  * `optim.RMSprop`; they record nothing on the tape.
  */
 import type { AdamKernelOptions, RmspropKernelOptions, SgdKernelOptions } from '../backend/backend';
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { DTypeError, ShapeError } from '../errors';
+import type { Device } from '../tensor/device';
 import type { FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { randn } from './creation';
 import { registerOp, type SampleDType } from './registry';
 import { clone } from './shape';
-import { assertTensor } from './util';
+import { assertTensor, sameDevice } from './util';
 
 type Lists = Record<string, (Tensor | null)[] | null>;
 
@@ -38,13 +39,25 @@ function partition(op: string, params: Tensor[], lists: Lists): { float32: numbe
       const p = params[i];
       if (t.dtype !== p.dtype) throw new DTypeError(`${op}: ${name}[${i}] is ${t.describe()} but params[${i}] is ${p.describe()}`);
       if (t.size !== p.size) throw new ShapeError(`${op}: ${name}[${i}] is ${t.describe()} but params[${i}] is ${p.describe()}`);
+      sameDevice(op, [`params[${i}]`, p], [`${name}[${i}]`, t]);
     });
   }
   return out;
 }
 
 const pick = (list: (Tensor | null)[] | null, idx: number[]): FloatArray[] | null =>
-  list === null ? null : idx.map((i) => list[i]!.values as FloatArray);
+  list === null ? null : idx.map((i) => list[i]!.deviceValues as FloatArray);
+
+/** Splits a dtype group by device: one kernel call per (dtype, device). */
+function byDevice(params: Tensor[], idx: number[]): [Device, number[]][] {
+  const groups = new Map<Device, number[]>();
+  for (const i of idx) {
+    const list = groups.get(params[i].device);
+    if (list) list.push(i);
+    else groups.set(params[i].device, [i]);
+  }
+  return [...groups.entries()];
+}
 
 function bump(lists: ((Tensor | null)[] | null)[]): void {
   for (const list of lists) if (list) for (const t of list) if (t) t.storage.version++;
@@ -61,10 +74,9 @@ export function sgdUpdate_(params: Tensor[], grads: Tensor[], momentumBuffers: T
   const bufs = o.momentum !== 0 ? momentumBuffers : null;
   if (o.momentum !== 0 && bufs === null) throw new ShapeError(`${op}: momentum is ${o.momentum} but no momentum buffers were given`);
   const parts = partition(op, params, { grads, momentumBuffers: bufs });
-  for (const idx of [parts.float32, parts.float64]) {
-    if (idx.length === 0) continue;
+  for (const [device, idx] of [parts.float32, parts.float64].flatMap((group) => byDevice(params, group))) {
     const freshFlags = fresh ? Uint8Array.from(idx, (i) => (fresh[i] ? 1 : 0)) : null;
-    backend().sgdStep(pick(params, idx)!, pick(grads, idx)!, pick(bufs, idx), freshFlags, o);
+    backendFor(device).sgdStep(pick(params, idx)!, pick(grads, idx)!, pick(bufs, idx), freshFlags, o);
   }
   bump([params, bufs]);
 }
@@ -89,12 +101,11 @@ export function adamUpdate_(params: Tensor[], grads: Tensor[], expAvg: Tensor[],
     weightDecay: o.decoupledWeightDecay ? 0 : o.weightDecay,
     decay: o.decoupledWeightDecay ? 1 - o.lr * o.weightDecay : 1,
   };
-  for (const idx of [parts.float32, parts.float64]) {
-    if (idx.length === 0) continue;
+  for (const [device, idx] of [parts.float32, parts.float64].flatMap((group) => byDevice(params, group))) {
     // Bias corrections in double, as PyTorch computes them in Python floats.
     const stepSize = Float64Array.from(idx, (i) => o.lr / (1 - o.beta1 ** steps[i]));
     const bias2Sqrt = Float64Array.from(idx, (i) => Math.sqrt(1 - o.beta2 ** steps[i]));
-    backend().adamStep(pick(params, idx)!, pick(grads, idx)!, pick(expAvg, idx)!, pick(expAvgSq, idx)!, pick(maxExpAvgSq, idx),
+    backendFor(device).adamStep(pick(params, idx)!, pick(grads, idx)!, pick(expAvg, idx)!, pick(expAvgSq, idx)!, pick(maxExpAvgSq, idx),
       stepSize, bias2Sqrt, kernel);
   }
   bump([params, expAvg, expAvgSq, maxExpAvgSq]);
@@ -111,9 +122,8 @@ export function rmspropUpdate_(params: Tensor[], grads: Tensor[], squareAvg: Ten
   const bufs = o.momentum > 0 ? momentumBuffers : null;
   if (o.momentum > 0 && bufs === null) throw new ShapeError(`${op}: momentum is ${o.momentum} but no momentum buffers were given`);
   const parts = partition(op, params, { grads, squareAvg, gradAvg, momentumBuffers: bufs });
-  for (const idx of [parts.float32, parts.float64]) {
-    if (idx.length === 0) continue;
-    backend().rmspropStep(pick(params, idx)!, pick(grads, idx)!, pick(squareAvg, idx)!, pick(gradAvg, idx), pick(bufs, idx), o);
+  for (const [device, idx] of [parts.float32, parts.float64].flatMap((group) => byDevice(params, group))) {
+    backendFor(device).rmspropStep(pick(params, idx)!, pick(grads, idx)!, pick(squareAvg, idx)!, pick(gradAvg, idx), pick(bufs, idx), o);
   }
   bump([params, squareAvg, gradAvg, bufs]);
 }

@@ -1,15 +1,16 @@
 /** indexSelect, gather and their adjoints (indexAdd, scatterAdd). */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { DTypeError, ShapeError } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { aroundDim, normalizeDim } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { record } from './record';
-import { assertFloat, assertTensor, empty } from './util';
+import { assertFloat, assertTensor, empty, hostValues, sameDevice } from './util';
+import { copyOf } from './shape';
 
 function checkIndex(op: string, index: Tensor, size: number, dim: number): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be int32, got ${index.describe()}`);
-  const v = index.values as Int32Array;
+  const v = hostValues(index) as Int32Array;
   for (let i = 0; i < v.length; i++) {
     if (v[i] < 0 || v[i] >= size) throw new ShapeError(`${op}: index ${v[i]} is out of range for dim ${dim} of size ${size}`);
   }
@@ -25,9 +26,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const [outer, len, inner] = aroundDim(x.shape, d);
   const shape = x.shape.slice();
   if (shape.length) shape[d] = index.size;
-  const out = empty(shape, x.dtype);
-  backend().indexSelect(x.values, index.values as Int32Array, out.values, outer, len, inner);
-  return record(out, 'indexSelect', [x], (g) => [indexAdd(empty(x.shape, g.dtype), d, index, g)], [index]);
+  const device = sameDevice('indexSelect', ['x', x], ['index', index]);
+  const out = empty(shape, x.dtype, device);
+  backendFor(device).indexSelect(x.deviceValues, index.deviceValues as Int32Array, out.deviceValues, outer, len, inner);
+  return record(out, 'indexSelect', [x], (g) => [indexAdd(empty(x.shape, g.dtype, g.device), d, index, g)], [index]);
 }
 
 /** Returns base with src rows added at index along dim (out of place). @example `indexAdd(zeros([5, 3]), 0, idx, rows)` */
@@ -43,8 +45,9 @@ export function indexAdd(base: Tensor, dim: number, index: Tensor, src: Tensor):
   if (src.size !== outer * index.size * inner || src.dtype !== base.dtype) {
     throw new ShapeError(`indexAdd: src ${src.describe()} does not match base ${base.describe()} with ${index.size} indices along dim ${d}`);
   }
-  const out = Tensor.fromData(base.values.slice(), base.shape.slice(), base.dtype);
-  backend().indexAdd(src.values as FloatArray, index.values as Int32Array, out.values as FloatArray, outer, len, inner);
+  const device = sameDevice('indexAdd', ['base', base], ['index', index], ['src', src]);
+  const out = copyOf(base);
+  backendFor(device).indexAdd(src.deviceValues as FloatArray, index.deviceValues as Int32Array, out.deviceValues as FloatArray, outer, len, inner);
   return record(out, 'indexAdd', [base, src], (g) => [g, indexSelect(g, d, index)], [index]);
 }
 
@@ -63,9 +66,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkGatherShapes('gather', x, index, d);
   checkIndex('gather', index, x.shape[d], d);
   const [outer, len, inner] = aroundDim(x.shape, d);
-  const out = empty(index.shape.slice(), x.dtype);
-  backend().gather(x.values, index.values as Int32Array, out.values, outer, len, index.ndim ? index.shape[d] : 1, inner);
-  return record(out, 'gather', [x], (g) => [scatterAdd(empty(x.shape, g.dtype), d, index, g)], [index]);
+  const device = sameDevice('gather', ['x', x], ['index', index]);
+  const out = empty(index.shape.slice(), x.dtype, device);
+  backendFor(device).gather(x.deviceValues, index.deviceValues as Int32Array, out.deviceValues, outer, len, index.ndim ? index.shape[d] : 1, inner);
+  return record(out, 'gather', [x], (g) => [scatterAdd(empty(x.shape, g.dtype, g.device), d, index, g)], [index]);
 }
 
 /** base with src added at index along dim (the adjoint of gather), out of place. @example `scatterAdd(zeros([3, 4]), 1, idx, src)` */
@@ -81,7 +85,8 @@ export function scatterAdd(base: Tensor, dim: number, index: Tensor, src: Tensor
   }
   checkIndex('scatterAdd', index, base.shape[d], d);
   const [outer, len, inner] = aroundDim(base.shape, d);
-  const out = Tensor.fromData(base.values.slice(), base.shape.slice(), base.dtype);
-  backend().scatterAdd(src.values as FloatArray, index.values as Int32Array, out.values as FloatArray, outer, len, index.ndim ? index.shape[d] : 1, inner);
+  const device = sameDevice('scatterAdd', ['base', base], ['index', index], ['src', src]);
+  const out = copyOf(base);
+  backendFor(device).scatterAdd(src.deviceValues as FloatArray, index.deviceValues as Int32Array, out.deviceValues as FloatArray, outer, len, index.ndim ? index.shape[d] : 1, inner);
   return record(out, 'scatterAdd', [base, src], (g) => [g, gather(g, d, index)], [index]);
 }

@@ -3,15 +3,16 @@
  * the storage's version so that backward can detect a saved tensor that was
  * changed, and refuse to run on a leaf that requires grad while recording.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
+import { fillDevice } from '../backend/cuda/index';
 import type { BinaryOp } from '../backend/opcodes';
 import { ArgumentError, AutogradError, ShapeError } from '../errors';
 import { isGradEnabled } from '../tensor/graph';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { castTo } from './cast';
+import { castTo, moveTo } from './cast';
 import { scalar } from './creation';
-import { assertTensor, kernelInts } from './util';
+import { assertTensor, kernelInts, sameDevice } from './util';
 
 function checkWritable(op: string, x: Tensor): void {
   assertTensor(op, 'x', x);
@@ -22,8 +23,9 @@ function checkWritable(op: string, x: Tensor): void {
 
 function operand(op: string, x: Tensor, y: Tensor | number): Tensor {
   // Any number, NaN included, is a valid operand, as in the out-of-place add(x, NaN).
-  if (typeof y === 'number') return scalar(y, x.dtype);
+  if (typeof y === 'number') return scalar(y, x.dtype, x.device);
   assertTensor(op, 'y', y);
+  sameDevice(op, ['x', x], ['y', y]);
   const b = castTo(y, x.dtype);
   if (!shapesEqual(broadcastShapes(op, x.shape, b.shape), x.shape)) {
     throw new ShapeError(`${op}: y ${b.describe()} does not broadcast to x ${x.describe()}`);
@@ -34,10 +36,11 @@ function operand(op: string, x: Tensor, y: Tensor | number): Tensor {
 function binaryInPlace(op: BinaryOp, name: string, x: Tensor, y: Tensor | number): Tensor {
   checkWritable(name, x);
   const b = operand(name, x, y);
+  const kernels = backendFor(x.device);
   if (b.size === 1 || shapesEqual(b.shape, x.shape)) {
-    backend().binary(op, x.values, b.values, x.values, null, null, null);
+    kernels.binary(op, x.deviceValues, b.deviceValues, x.deviceValues, null, null, null);
   } else {
-    backend().binary(op, x.values, b.values, x.values, kernelInts(x.shape), kernelInts(stridesOf(x.shape)), kernelInts(broadcastStrides(b.shape, x.shape)));
+    kernels.binary(op, x.deviceValues, b.deviceValues, x.deviceValues, kernelInts(x.shape), kernelInts(stridesOf(x.shape)), kernelInts(broadcastStrides(b.shape, x.shape)));
   }
   x.storage.version++;
   return x;
@@ -52,12 +55,13 @@ export const mul_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('mu
 /** x /= y in place. @example `w.div_(2)` */
 export const div_ = (x: Tensor, y: Tensor | number): Tensor => binaryInPlace('div', 'div_', x, y);
 
-/** Copies src's values into x (broadcasting, casting). @example `w.copy_(saved)` */
+/** Copies src's values into x (broadcasting, casting, and across devices, as PyTorch's copy_). @example `w.copy_(saved)` */
 export function copy_(x: Tensor, src: Tensor): Tensor {
   checkWritable('copy_', x);
-  const b = operand('copy_', x, src);
-  if (shapesEqual(b.shape, x.shape)) x.values.set(b.values);
-  else backend().copyStrided(b.values, 0, kernelInts(broadcastStrides(b.shape, x.shape)), x.values, 0, kernelInts(stridesOf(x.shape)), kernelInts(x.shape));
+  assertTensor('copy_', 'src', src);
+  const b = operand('copy_', x, src.device === x.device ? src : moveTo(src, x.device));
+  if (shapesEqual(b.shape, x.shape) && x.device === 'cpu') x.values.set(b.values);
+  else backendFor(x.device).copyStrided(b.deviceValues, 0, kernelInts(broadcastStrides(b.shape, x.shape)), x.deviceValues, 0, kernelInts(stridesOf(x.shape)), kernelInts(x.shape));
   x.storage.version++;
   return x;
 }
@@ -72,7 +76,9 @@ function fillNamed(name: string, x: Tensor, value: number): Tensor {
   checkWritable(name, x);
   // NaN is a legitimate fill value (PyTorch's fill_(nan)); only the type is checked.
   if (typeof value !== 'number') throw new ArgumentError(`${name}: value must be a number, got ${String(value)}`);
-  x.values.fill(x.dtype === 'bool' ? (value ? 1 : 0) : value);
+  const v = x.dtype === 'bool' ? (value ? 1 : 0) : value;
+  if (x.device === 'cpu') x.values.fill(v);
+  else fillDevice(x, v);
   x.storage.version++;
   return x;
 }

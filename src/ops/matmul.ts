@@ -3,7 +3,7 @@
  * promoted and their dim removed afterwards, batch dims broadcast. All cases
  * reduce to one batched GEMM call with per-batch offsets.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { DTypeError, ShapeError, fmtShape } from '../errors';
 import { isFloat, promoteTypes, type FloatArray } from '../tensor/dtype';
 import { broadcastShapes, sizeOf, stridesOf } from '../tensor/shape';
@@ -12,7 +12,7 @@ import { sumToShape } from './binary';
 import { castTo } from './cast';
 import { record } from './record';
 import { reshape, transpose } from './shape';
-import { assertTensor, checkOutputSize, emptyForOverwrite } from './util';
+import { assertTensor, checkOutputSize, emptyForOverwrite, sameDevice } from './util';
 
 /**
  * The offsets of a single, unbatched product, shared by every call: a fresh small typed array
@@ -49,7 +49,8 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   if (K !== K2) throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${K} and ${K2} differ`);
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   checkOutputSize('matmul', [...batch, M, N], a.dtype, `a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
-  const out = emptyForOverwrite([...batch, M, N], a.dtype);  // beta = 0: gemm writes every element
+  const device = sameDevice('matmul', ['a', a], ['b', b]);
+  const out = emptyForOverwrite([...batch, M, N], a.dtype, device);  // beta = 0: gemm writes every element
   const nBatch = sizeOf(batch);
   let aOffsets: Int32Array = NO_OFFSET, bOffsets: Int32Array = NO_OFFSET, cOffsets: Int32Array = NO_OFFSET;
   if (nBatch !== 1) {
@@ -58,8 +59,8 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
     cOffsets = new Int32Array(nBatch);
     for (let p = 0; p < nBatch; p++) cOffsets[p] = p * M * N;
   }
-  backend().gemm(transA, transB, M, N, K, 1, a.values as FloatArray, aOffsets, a.shape[a.ndim - 1],
-    b.values as FloatArray, bOffsets, b.shape[b.ndim - 1], 0, out.values as FloatArray, cOffsets, N);
+  backendFor(device).gemm(transA, transB, M, N, K, 1, a.deviceValues as FloatArray, aOffsets, a.shape[a.ndim - 1],
+    b.deviceValues as FloatArray, bOffsets, b.shape[b.ndim - 1], 0, out.deviceValues as FloatArray, cOffsets, N);
   return out;
 }
 

@@ -8,7 +8,7 @@
  *   avgPool2dBackward is the adjoint of avgPool2d, whose adjoint is avgPool2d.
  * That keeps second derivatives exact.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { PoolGeometry } from '../backend/backend';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
@@ -18,7 +18,7 @@ import { rand, tensor } from './creation';
 import { gather } from './indexing';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
-import { reshape } from './shape';
+import { copyOf, reshape } from './shape';
 import { assertFloat, assertTensor, checkOutputSize, empty, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
@@ -106,7 +106,7 @@ function pooledShape(x: Tensor, g: PoolGeometry, oneD: boolean): number[] {
   return oneD ? [...x.shape.slice(0, -1), g.ow] : [...x.shape.slice(0, -2), g.oh, g.ow];
 }
 
-const vals = (t: Tensor): FloatArray => t.values as FloatArray;
+const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
 
 // ---------------------------------------------------------------- max
 
@@ -115,12 +115,12 @@ function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices
 function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices = false): Tensor | [Tensor, Tensor] {
   // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
   // writes every output and index, so neither needs zeroing.
-  const out = emptyForOverwrite(outShape, x.dtype);
-  const index = emptyForOverwrite(outShape, 'int32');
-  backend().maxPool2d(vals(x), vals(out), index.values as Int32Array, g);
+  const out = emptyForOverwrite(outShape, x.dtype, x.device);
+  const index = emptyForOverwrite(outShape, 'int32', x.device);
+  backendFor(x.device).maxPool2d(vals(x), vals(out), index.deviceValues as Int32Array, g);
   record(out, 'maxPool2d', [x], (gy) => [maxPoolBackwardOp(gy, index, g, x.shape)], [x]);
   // The caller gets its own copy: disposing it must not break backward, which reads `index`.
-  const returned = returnIndices ? Tensor.fromData((index.values as Int32Array).slice(), outShape.slice(), 'int32') : null;
+  const returned = returnIndices ? copyOf(index) : null;
   // Without a gradient to come, nothing reads the indices again: give the buffer back now
   // (left to the garbage collector, the next call paid fresh-page faults: 1.4 MB, ~8 ms).
   if (!out.requiresGrad) index.dispose();
@@ -129,8 +129,8 @@ function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices
 
 /** Scatters gy to the recorded max positions; its adjoint gathers gg at them. */
 function maxPoolBackwardOp(gy: Tensor, index: Tensor, g: PoolGeometry, inShape: number[]): Tensor {
-  const gx = empty(inShape, gy.dtype);
-  backend().maxPool2dBackward(vals(gy), index.values as Int32Array, vals(gx), g);
+  const gx = empty(inShape, gy.dtype, gy.device);
+  backendFor(gy.device).maxPool2dBackward(vals(gy), index.deviceValues as Int32Array, vals(gx), g);
   return record(gx, 'maxPool2dBackward', [gy], (gg) => [
     reshape(gather(reshape(gg, [g.planes, g.h * g.w]), 1, reshape(index, [g.planes, g.oh * g.ow])), gy.shape),
   ]);
@@ -171,14 +171,14 @@ export function maxPool1d(x: Tensor, kernelSize: number, opts?: MaxPool1dOptions
 interface AvgRule { countIncludePad: boolean; divisor: number }
 
 function avgPoolOp(x: Tensor, g: PoolGeometry, rule: AvgRule, outShape: number[]): Tensor {
-  const out = empty(outShape, x.dtype);
-  backend().avgPool2d(vals(x), vals(out), g, rule.countIncludePad, rule.divisor);
+  const out = empty(outShape, x.dtype, x.device);
+  backendFor(x.device).avgPool2d(vals(x), vals(out), g, rule.countIncludePad, rule.divisor);
   return record(out, 'avgPool2d', [x], (gy) => [avgPoolBackwardOp(gy, g, rule, x.shape)]);
 }
 
 function avgPoolBackwardOp(gy: Tensor, g: PoolGeometry, rule: AvgRule, inShape: number[]): Tensor {
-  const gx = empty(inShape, gy.dtype);
-  backend().avgPool2dBackward(vals(gy), vals(gx), g, rule.countIncludePad, rule.divisor);
+  const gx = empty(inShape, gy.dtype, gy.device);
+  backendFor(gy.device).avgPool2dBackward(vals(gy), vals(gx), g, rule.countIncludePad, rule.divisor);
   return record(gx, 'avgPool2dBackward', [gy], (gg) => [avgPoolOp(gg, g, rule, gy.shape)]);
 }
 
@@ -219,14 +219,14 @@ export function avgPool1d(x: Tensor, kernelSize: number, opts?: AvgPool1dOptions
 interface AdaptiveGeometry { planes: number; h: number; w: number; oh: number; ow: number }
 
 function adaptiveOp(x: Tensor, a: AdaptiveGeometry, outShape: number[]): Tensor {
-  const out = empty(outShape, x.dtype);
-  backend().adaptiveAvgPool2d(vals(x), vals(out), a.planes, a.h, a.w, a.oh, a.ow);
+  const out = empty(outShape, x.dtype, x.device);
+  backendFor(x.device).adaptiveAvgPool2d(vals(x), vals(out), a.planes, a.h, a.w, a.oh, a.ow);
   return record(out, 'adaptiveAvgPool2d', [x], (gy) => [adaptiveBackwardOp(gy, a, x.shape)]);
 }
 
 function adaptiveBackwardOp(gy: Tensor, a: AdaptiveGeometry, inShape: number[]): Tensor {
-  const gx = empty(inShape, gy.dtype);
-  backend().adaptiveAvgPool2dBackward(vals(gy), vals(gx), a.planes, a.h, a.w, a.oh, a.ow);
+  const gx = empty(inShape, gy.dtype, gy.device);
+  backendFor(gy.device).adaptiveAvgPool2dBackward(vals(gy), vals(gx), a.planes, a.h, a.w, a.oh, a.ow);
   return record(gx, 'adaptiveAvgPool2dBackward', [gy], (gg) => [adaptiveOp(gg, a, gy.shape)]);
 }
 

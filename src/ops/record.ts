@@ -11,14 +11,14 @@ import type { Tensor } from '../tensor/tensor';
 
 export function hasNonFinite(t: Tensor): boolean {
   if (!isFloat(t.dtype)) return false;
-  const v = t.values as FloatArray;
+  const v = (t.device === 'cpu' ? t.values : t.data()) as FloatArray;  // anomaly mode copies a cuda tensor to look
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return true;
   return false;
 }
 
 /** `-Inf (1 of 3 elements; first at [0])`: what is wrong with t, for anomaly messages. */
 export function describeNonFinite(t: Tensor): string {
-  const v = t.values as FloatArray;
+  const v = (t.device === 'cpu' ? t.values : t.data()) as FloatArray;
   let nan = 0, posInf = 0, negInf = 0, first = -1;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];

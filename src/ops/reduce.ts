@@ -1,5 +1,5 @@
 /** Reductions along dims (with keepdim) or over the whole tensor, and their gradients. */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { ReduceOp } from '../backend/opcodes';
 import { ArgumentError, ShapeError, fmtValue } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
@@ -11,7 +11,7 @@ import { castTo } from './cast';
 import { zeros } from './creation';
 import { scatterAdd } from './indexing';
 import { record } from './record';
-import { expand, reshape } from './shape';
+import { copyOf, expand, reshape } from './shape';
 import { abs, exp, sign, sqrt, square } from './unary';
 import { assertNumber, assertTensor, empty } from './util';
 import { pow, where } from './binary';
@@ -47,24 +47,22 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], outDtype: DType): Te
   let cur = castTo(x, outDtype);
   let shape = x.shape.slice();
   if (dims.length === x.ndim && x.ndim > 0) {
-    const out = empty([], outDtype);
-    backend().reduce(op, cur.values, out.values, 1, x.size, 1);
+    const out = empty([], outDtype, x.device);
+    backendFor(x.device).reduce(op, cur.deviceValues, out.deviceValues, 1, x.size, 1);
     return reshape(out, keptShape(x.shape, dims));
   }
   for (let k = dims.length - 1; k >= 0; k--) {
     const [outer, len, inner] = aroundDim(shape, dims[k]);
     shape = shape.slice();
     shape[dims[k]] = 1;
-    const out = empty(shape, outDtype);
-    backend().reduce(op, cur.values, out.values, outer, len, inner);
+    const out = empty(shape, outDtype, x.device);
+    backendFor(x.device).reduce(op, cur.deviceValues, out.deviceValues, outer, len, inner);
     cur = out;
   }
   if (cur === x) {
     // Nothing reduced (a 0-d input): the result must still be a new tensor, or recording
     // its node would overwrite x's own gradFn and tie x to itself.
-    const copy = empty(x.shape.slice(), outDtype);
-    copy.values.set(x.values);
-    return copy;
+    return copyOf(x);
   }
   return cur;
 }
@@ -144,14 +142,14 @@ function extremumAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean,
   checkNonEmpty(name ?? op, x, [d]);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const kept = keptShape(x.shape, [d]);
-  const values = empty(kept, x.dtype === 'bool' ? 'int32' : x.dtype);
-  const indices = empty(kept, 'int32');
+  const values = empty(kept, x.dtype === 'bool' ? 'int32' : x.dtype, x.device);
+  const indices = empty(kept, 'int32', x.device);
   const input = x.dtype === 'bool' ? castTo(x, 'int32') : x;
-  backend().argReduce(isMax, input.values, values.values, indices.values as Int32Array, outer, len, inner);
+  backendFor(x.device).argReduce(isMax, input.deviceValues, values.deviceValues, indices.deviceValues as Int32Array, outer, len, inner);
   const outShape = reducedShape(x.shape, [d], keepdim);
   const vals = record(reshape(values, outShape), op, [input], (g) => {
     const gk = reshape(g, kept);
-    return [scatterAdd(zeros(input.shape, { dtype: g.dtype }), d, indices, gk)];
+    return [scatterAdd(zeros(input.shape, { dtype: g.dtype, device: g.device }), d, indices, gk)];
   }, [indices]);
   return { values: vals, indices: reshape(indices, outShape) };
 }

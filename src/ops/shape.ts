@@ -3,13 +3,13 @@
  * copies through the strided-copy kernel (expand, transpose, permute, narrow,
  * cat, stack, split, chunk, clone).
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
 import { record } from './record';
-import { assertTensor, checkOutputSize, empty, kernelInts } from './util';
+import { assertTensor, checkOutputSize, empty, kernelInts, sameDevice } from './util';
 
 function viewOf(x: Tensor, shape: number[], name: string): Tensor {
   const out = new Tensor(x.storage, shape, x.dtype);
@@ -79,7 +79,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 function copyInto(src: Tensor, srcOffset: number, srcStrides: Int32Array, dst: Tensor, dstOffset: number, dstStrides: Int32Array, shape: number[]): void {
   if (sizeOf(shape) === 0) return;
-  backend().copyStrided(src.values, srcOffset, srcStrides, dst.values, dstOffset, dstStrides, kernelInts(shape));
+  backendFor(src.device).copyStrided(src.deviceValues, srcOffset, srcStrides, dst.deviceValues, dstOffset, dstStrides, kernelInts(shape));
 }
 
 /**
@@ -98,7 +98,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   }
   // Documented as a copy: so is the identity (an in-place op or dispose() on it must not reach x).
   if (shapesEqual(target, x.shape)) return clone(x);
-  const out = empty(target, x.dtype);
+  const out = empty(target, x.dtype, x.device);
   copyInto(x, 0, kernelInts(broadcastStrides(x.shape, target)), out, 0, kernelInts(stridesOf(target)), target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
@@ -112,7 +112,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (perm.every((p, i) => p === i)) return clone(x);
   const shape = perm.map((p) => x.shape[p]);
   const xs = stridesOf(x.shape);
-  const out = empty(shape, x.dtype);
+  const out = empty(shape, x.dtype, x.device);
   copyInto(x, 0, kernelInts(perm.map((p) => xs[p])), out, 0, kernelInts(stridesOf(shape)), shape);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => { inverse[p] = i; });
@@ -142,14 +142,14 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const shape = x.shape.slice();
   shape[d] = length;
   const xs = stridesOf(x.shape);
-  const out = empty(shape, x.dtype);
+  const out = empty(shape, x.dtype, x.device);
   copyInto(x, s * xs[d], kernelInts(xs), out, 0, kernelInts(stridesOf(shape)), shape);
   return record(out, 'narrow', [x], (g) => [narrowBackward(g, x.shape, d, s)]);
 }
 
 /** The adjoint of narrow: g placed into zeros of `shape` at `start` along `dim`. */
 function narrowBackward(g: Tensor, shape: number[], dim: number, start: number): Tensor {
-  const out = empty(shape, g.dtype);
+  const out = empty(shape, g.dtype, g.device);
   const os = stridesOf(shape);
   copyInto(g, 0, kernelInts(stridesOf(g.shape)), out, start * os[dim], kernelInts(os), g.shape);
   return record(out, 'narrowBackward', [g], (gg) => [narrow(gg, dim, start, g.shape[dim])]);
@@ -170,7 +170,8 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const shape = first.shape.slice();
   shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   checkOutputSize('cat', shape, first.dtype, `${tensors.length} tensors along dim ${d}`);
-  const out = empty(shape, first.dtype);
+  const device = sameDevice('cat', ...tensors.map((t, i): [string, Tensor] => [`tensors[${i}]`, t]));
+  const out = empty(shape, first.dtype, device);
   const os = Int32Array.from(stridesOf(shape));  // kept across the loop's calls: not a ring view
   let at = 0;
   const starts: number[] = [];
@@ -238,9 +239,18 @@ export function contiguous(x: Tensor): Tensor {
   return x;
 }
 
+/** @internal A copy of x's elements on x's device, not recorded. */
+export function copyOf(x: Tensor): Tensor {
+  if (x.device === 'cpu') return Tensor.fromData(x.values.slice(), x.shape.slice(), x.dtype);
+  const out = empty(x.shape.slice(), x.dtype, x.device);
+  const strides = kernelInts(stridesOf(x.shape));
+  copyInto(x, 0, strides, out, 0, strides, x.shape);
+  return out;
+}
+
 /** A copy with its own storage (differentiable). @example `const y = clone(x)` */
 export function clone(x: Tensor): Tensor {
   assertTensor('clone', 'x', x);
-  const out = Tensor.fromData(x.values.slice(), x.shape.slice(), x.dtype);
+  const out = copyOf(x);
   return record(out, 'clone', [x], (g) => [g]);
 }

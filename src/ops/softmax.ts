@@ -1,5 +1,5 @@
 /** softmax and logSoftmax along a dim, by the stable fused kernel; gradients with ops. */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { FloatArray } from '../tensor/dtype';
 import { aroundDim, normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -16,8 +16,8 @@ function run(log: boolean, x: Tensor, dim: number): [Tensor, Tensor, number] {
   const input = castTo(x, x.dtype === 'float64' ? 'float64' : 'float32');
   const d = normalizeDim(op, dim, input.ndim);
   const [outer, len, inner] = aroundDim(input.shape, d);
-  const out = emptyForOverwrite(input.shape.slice(), input.dtype);
-  backend().softmax(log, input.values as FloatArray, out.values as FloatArray, outer, len, inner);
+  const out = emptyForOverwrite(input.shape.slice(), input.dtype, input.device);
+  backendFor(input.device).softmax(log, input.deviceValues as FloatArray, out.deviceValues as FloatArray, outer, len, inner);
   return [input, out, d];
 }
 

@@ -1,5 +1,5 @@
 /** Elementwise unary ops and activations with their gradients (written with ops, so they differentiate again). */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import type { UnaryOp } from '../backend/opcodes';
 import { ArgumentError } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
@@ -25,8 +25,8 @@ function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, save
   if (op === 'logicalNot') dtype = 'bool';
   else if (!isFloat(dtype) && !INTEGER_OK.has(op)) { input = castTo(x, 'float32'); dtype = 'float32'; }
   else if (dtype === 'bool') { input = castTo(x, 'int32'); dtype = 'int32'; }
-  const out = emptyForOverwrite(input.shape, dtype);
-  backend().unary(op, op === 'logicalNot' ? castTo(input, 'bool').values : input.values, out.values, p0, p1);
+  const out = emptyForOverwrite(input.shape, dtype, input.device);
+  backendFor(input.device).unary(op, op === 'logicalNot' ? castTo(input, 'bool').deviceValues : input.deviceValues, out.deviceValues, p0, p1);
   if (!grad) return record(out, op, [], () => []);
   return record(out, op, [input], (g) => [grad(g, input, out)], saves === 'input' ? [input] : saves === 'output' ? [out] : []);
 }

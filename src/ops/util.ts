@@ -1,16 +1,40 @@
 /** Argument checks and output allocation shared by the op files. */
 import { constants as bufferConstants } from 'node:buffer';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
-import { allocate, bytesPerElement, type DType } from '../tensor/dtype';
+import { allocate, bytesPerElement, type DType, type TypedArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { acquireBuffer } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
+import { type Device, noteDeviceOp } from '../tensor/device';
+import { deviceTensor } from '../backend/cuda/index';
 
 export function assertTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
     throw new ArgumentError(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x}`);
   }
   if (x.isDisposed) throw new ArgumentError(`${op}: ${arg} (${x.describe()}) was disposed`);
+  if (x.device !== 'cpu') noteDeviceOp(op);
+}
+
+/** The elements on the host: the typed array itself on cpu, a downloaded copy of a cuda tensor's. */
+export function hostValues(t: Tensor): TypedArray {
+  return t.device === 'cpu' ? t.values : t.data();
+}
+
+/**
+ * The one device of an op's tensor arguments (named for the message); mixed devices throw,
+ * as in PyTorch: nothing moves between devices implicitly.
+ */
+export function sameDevice(op: string, ...args: [string, Tensor | null | undefined][]): Device {
+  let device: Device | null = null, first = '';
+  for (const [name, t] of args) {
+    if (!t) continue;
+    if (device === null) { device = t.device; first = name; continue; }
+    if (t.device !== device) {
+      throw new ArgumentError(`${op}: ${first} is on ${device} and ${name} is on ${t.device}; all tensors of one op must be on one device (move one with .to('${device}') or .to('${t.device}'))`);
+    }
+  }
+  return device ?? 'cpu';
 }
 
 export function assertFloat(op: string, arg: string, x: Tensor): void {
@@ -42,23 +66,24 @@ export function checkOutputSize(op: string, shape: readonly number[], dtype: DTy
   }
 }
 
-/** A fresh, zero-filled tensor. */
-export function empty(shape: number[], dtype: DType): Tensor {
-  return fresh(shape, dtype, true);
+/** A fresh, zero-filled tensor (on `device`, cpu by default). */
+export function empty(shape: number[], dtype: DType, device: Device = 'cpu'): Tensor {
+  return fresh(shape, dtype, true, device);
 }
 
 /**
  * A fresh tensor whose contents are unspecified (a reused buffer keeps its old values): only
  * for outputs a kernel writes in full before anyone reads them.
  */
-export function emptyForOverwrite(shape: number[], dtype: DType): Tensor {
-  return fresh(shape, dtype, false);
+export function emptyForOverwrite(shape: number[], dtype: DType, device: Device = 'cpu'): Tensor {
+  return fresh(shape, dtype, false, device);
 }
 
-/** A pooled buffer (zeroed if asked) or a new, zeroed one. */
-function fresh(shape: number[], dtype: DType, zero: boolean): Tensor {
+/** A pooled buffer (zeroed if asked) or a new, zeroed one; on cuda, from the device's cache. */
+function fresh(shape: number[], dtype: DType, zero: boolean, device: Device): Tensor {
   // Ops check their output sizes with their own names first; this catches any other path.
   checkOutputSize('allocate', shape, dtype);
+  if (device !== 'cpu') return deviceTensor('allocate', shape, dtype, zero ? 0 : null);
   const n = sizeOf(shape);
   return Tensor.fromData(acquireBuffer(dtype, n, zero) ?? allocate(dtype, n), shape, dtype);
 }

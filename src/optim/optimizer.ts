@@ -6,7 +6,7 @@
  */
 import { enableGrad, noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
-import { castTo } from '../ops/cast';
+import { castTo, moveTo } from '../ops/cast';
 import { zero_ } from '../ops/inplace';
 import { norm } from '../ops/reduce';
 import { clamp } from '../ops/unary';
@@ -64,7 +64,12 @@ function describeValue(v: unknown): string {
 function copyState(v: StateValue, dtype: Tensor['dtype'] | null, shape: number[] | null = null): StateValue {
   if (v instanceof Tensor) {
     const src = dtype !== null && v.dtype !== dtype && (v.dtype === 'float32' || v.dtype === 'float64') ? castTo(v, dtype) : v;
-    return keep(Tensor.fromData(src.values.slice(), (shape ?? src.shape).slice(), src.dtype));
+    // Through the host for a cuda tensor (state copies are not hot), back to its device.
+    const copy = Tensor.fromData(src.device === 'cpu' ? src.values.slice() : src.data(), (shape ?? src.shape).slice(), src.dtype);
+    if (src.device === 'cpu') return keep(copy);
+    const moved = moveTo(copy, src.device);
+    copy.dispose();
+    return keep(moved);
   }
   if (Array.isArray(v)) return (v as (number | Tensor)[]).map((x) => copyState(x, dtype)) as StateValue;
   return v;

@@ -11,24 +11,28 @@
  * more than the rest of a small op.)
  */
 import { ArgumentError } from '../errors';
+import { type Device, deviceMemoryOf } from './device';
 import { bytesPerElement, type DType, type TypedArray } from './dtype';
 
 export class Storage {
   /** Bumped by every in-place write; backward compares it with the value saved at record time. */
   version = 0;
   holders = 0;
-  constructor(public data: TypedArray, public readonly dtype: DType) {}
+  /** On 'cuda', `data` is the empty tag of a device buffer (see tensor/device.ts). */
+  constructor(public data: TypedArray, public readonly dtype: DType, public readonly device: Device = 'cpu') {}
   get bytes(): number {
-    return this.data.length * bytesPerElement(this.dtype);
+    const length = this.device === 'cpu' ? this.data.length : deviceMemoryOf().length(this.data);
+    return length * bytesPerElement(this.dtype);
   }
 }
 
-const stats = { numTensors: 0, numBytes: 0, numStorages: 0 };
+const stats = { numTensors: 0, numBytes: 0, numStorages: 0, deviceBytes: 0 };
 
 export function retainStorage(s: Storage): void {
   if (s.holders++ === 0) {
     stats.numStorages++;
-    stats.numBytes += s.bytes;
+    if (s.device === 'cpu') stats.numBytes += s.bytes;
+    else stats.deviceBytes += s.bytes;
   }
 }
 
@@ -36,8 +40,13 @@ export function releaseStorage(s: Storage): void {
   if (s.holders <= 0) return;
   if (--s.holders === 0) {
     stats.numStorages--;
-    stats.numBytes -= s.bytes;
-    recycle(s);
+    if (s.device === 'cpu') {
+      stats.numBytes -= s.bytes;
+      recycle(s);
+    } else {
+      stats.deviceBytes -= s.bytes;
+      deviceMemoryOf().release(s.data);  // back to the device's stream-ordered cache
+    }
   }
 }
 
@@ -106,8 +115,12 @@ export function untrackTensor(s: Storage): void {
   releaseStorage(s);
 }
 
-/** Tensors not yet disposed, and the bytes of their storages. @example `console.log(memory().numTensors)` */
-export function memory(): { numTensors: number; numBytes: number; numStorages: number; pooledBytes: number } {
+/**
+ * Tensors not yet disposed, and the bytes of their storages: numBytes on the host, deviceBytes
+ * on cuda (the CUDA allocator's own cache is in `cudaMemory()`).
+ * @example `console.log(memory().numTensors)`
+ */
+export function memory(): { numTensors: number; numBytes: number; numStorages: number; pooledBytes: number; deviceBytes: number } {
   return { ...stats, pooledBytes };
 }
 

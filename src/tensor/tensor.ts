@@ -6,6 +6,7 @@
  */
 import { ArgumentError } from '../errors';
 import { type DType, type TypedArray, isFloat } from './dtype';
+import { type Device, hostReadError } from './device';
 import type { GradNode } from './graph';
 import { sizeOf } from './shape';
 import { Storage, registerInScope, trackTensor, untrackTensor } from './storage';
@@ -162,20 +163,36 @@ export class Tensor {
     return this.gradFn === null;
   }
 
-  /** @internal The backing typed array (shared with views). Throws if disposed. */
+  /** Where the elements live: 'cpu' or 'cuda' (move with `to('cuda')`). @example `x.device // 'cpu'` */
+  get device(): Device {
+    return this.storage.device;
+  }
+
+  /** @internal The backing typed array (shared with views). Throws if disposed, or if the tensor is on cuda. */
   get values(): TypedArray {
+    if (this._disposed) throw new ArgumentError(`tensor ${this.describe()} was disposed and cannot be used`);
+    if (this.storage.device !== 'cpu') throw hostReadError(`tensor ${this.describe()}`);
+    return this.storage.data;
+  }
+
+  /**
+   * @internal What a kernel of this tensor's device takes: the typed array on cpu, the tag of
+   * the device buffer on cuda (see tensor/device.ts). Only for `backendFor(t.device)`.
+   */
+  get deviceValues(): TypedArray {
     if (this._disposed) throw new ArgumentError(`tensor ${this.describe()} was disposed and cannot be used`);
     return this.storage.data;
   }
 
-  /** A copy of the elements as a typed array. @example `tensor([1, 2]).data() // Float32Array [1, 2]` */
+  /** A copy of the elements as a typed array (a cuda tensor's are copied to the host). @example `tensor([1, 2]).data() // Float32Array [1, 2]` */
   data(): TypedArray {
+    if (this.storage.device !== 'cpu' && !this._disposed) return downloadHook!(this);
     return this.values.slice();
   }
 
   /** Nested JS arrays (booleans for bool tensors). @example `eye(2).toArray() // [[1, 0], [0, 1]]` */
   toArray(): NestedArray {
-    const v = this.values;
+    const v = this.storage.device === 'cpu' ? this.values : this.data();
     const isBool = this.dtype === 'bool';
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return isBool ? v[offset] !== 0 : v[offset];
@@ -193,7 +210,7 @@ export class Tensor {
     if (this.size !== 1) {
       throw new ArgumentError(`item: the tensor has shape [${this.shape.join(',')}] (${this.size} elements); item() needs exactly one`);
     }
-    return this.values[0];
+    return this.storage.device === 'cpu' ? this.values[0] : this.data()[0];
   }
 
   /** Frees the tensor now. Safe to call twice. @example `const t = zeros([1000]); t.dispose()` */
@@ -214,7 +231,8 @@ export class Tensor {
    */
   toString(): string {
     if (this._disposed) return `tensor(<disposed>, ${this.describe()})`;
-    return formatTensor(this.storage.data, this.shape, this.dtype, this.requiresGrad, this.gradFn?.name);
+    const text = formatTensor(this.storage.device === 'cpu' ? this.storage.data : this.data(), this.shape, this.dtype, this.requiresGrad, this.gradFn?.name);
+    return this.storage.device === 'cpu' ? text : `${text.slice(0, -1)}, device='${this.storage.device}')`;
   }
 
   /** What `console.log` and `util.inspect` print: the same bounded summary as toString(). */
@@ -224,6 +242,15 @@ export class Tensor {
 }
 
 Object.defineProperty(Tensor.prototype, TENSOR_BRAND, { value: true });
+
+// Copies a device tensor's elements to a new host array; set by src/backend/cuda (this layer
+// does not import the backends).
+let downloadHook: ((t: Tensor) => TypedArray) | null = null;
+
+/** @internal */
+export function setDownloadHook(fn: (t: Tensor) => TypedArray): void {
+  downloadHook = fn;
+}
 
 // The op and autograd methods, declared here (merged with the class) so that
 // the published typings carry them; src/ops/methods.ts and
@@ -379,8 +406,8 @@ export interface Tensor {
     split(sizeOrSections: number | number[], dim?: number): Tensor[];
     /** Splits along `dim` into `chunks` nearly equal pieces. @example `const [q, k, v] = qkv.chunk(3, -1)` */
     chunk(chunks: number, dim?: number): Tensor[];
-    /** A copy converted to `dtype`. @example `x.to('float64')` */
-    to(dtype: DType): Tensor;
+    /** A copy converted to `dtype`, or moved to a device ('cpu', 'cuda'); this tensor when it already matches. @example `x.to('float64')` or `x.to('cuda')` */
+    to(target: DType | Device | 'cuda:0'): Tensor;
     /** `to('float32')`. @example `labels.float()` */
     float(): Tensor;
     /** `to('float64')`. @example `x.double()` */

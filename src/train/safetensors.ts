@@ -13,7 +13,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { ArgumentError } from '../errors';
-import type { DType } from '../tensor/dtype';
+import type { DType, TypedArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { fileError, ioChunk, writeFileAtomic } from './atomic-write';
 import { findDuplicateKey } from './json-duplicates';
@@ -55,6 +55,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
   if (Object.keys(meta).length) header[METADATA_KEY] = meta;
   const names = Object.keys(tensors).sort();
   let offset = 0;
+  const host = new Map<string, TypedArray>();
   for (const name of names) {
     if (name === METADATA_KEY || name === PROTO_KEY) {
       throw new ArgumentError(`${op}: '${name}' is a reserved name in safetensors files; rename the tensor`);
@@ -62,7 +63,9 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
     const t = tensors[name];
     if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: '${name}' is not a Tensor`);
     if (t.isDisposed) throw new ArgumentError(`${op}: '${name}' (${t.describe()}) was disposed and cannot be saved`);
-    const bytes = t.values.byteLength;
+    // A cuda tensor is copied to the host once here; `host` keeps the copies for the writes below.
+    host.set(name, t.device === 'cpu' ? t.values : t.data());
+    const bytes = host.get(name)!.byteLength;
     header[name] = { dtype: TO_FILE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -76,7 +79,7 @@ export function saveSafetensors(path: string, tensors: Record<string, Tensor>, m
     yield prefix;
     yield headerBytes;
     for (const name of names) {
-      const v = tensors[name].values;
+      const v = host.get(name)!;
       yield new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     }
   }

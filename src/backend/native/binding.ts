@@ -1,6 +1,6 @@
 /** The raw addon's shape, as native/addon.cc registers it. */
 export interface NativeBinding {
-  info(): { isa: string; bestIsa: string; threads: number; blas: string; gemmPath: string; cuda: boolean };
+  info(): { isa: string; bestIsa: string; threads: number; blas: string; gemmPath: string; cuda: boolean; cudaReason?: string };
   opNames(): { unary: string[]; binary: string[]; reduce: string[] };
   setIsa(isa: string): void;
   setNumThreads(n: number): void;
