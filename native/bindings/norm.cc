@@ -94,7 +94,7 @@ void LayerNormBackward(const Napi::CallbackInfo& info) {
                               ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), rows, n);
 }
 
-// batchNormForward(x, weight, bias, y, mean, variance, invstd, N, C, S, eps, training)
+// batchNormForward(x, weight, bias, y, mean, variance, invstd, N, C, S, eps, training, relu?)
 void BatchNormForward(const Napi::CallbackInfo& info) {
   const char* fn = "batchNormForward";
   Napi::Env env = info.Env();
@@ -102,19 +102,20 @@ void BatchNormForward(const Napi::CallbackInfo& info) {
   const int64_t total = checkedProduct(env, {N, C, S}, fn, "x");
   const double eps = epsArg(info, 10, fn);
   const bool training = boolArg(info, 11, fn, "training");
+  const bool relu = isNullish(info, 12) ? false : boolArg(info, 12, fn, "relu");
   Arrays A{env, fn};
   ArrayArg x = A.data(info, 0, "x", total), w = A.optional(info, 1, "weight", C), b = A.optional(info, 2, "bias", C);
   ArrayArg y = A.data(info, 3, "y", total);
   ArrayArg mean = A.stats(info, 4, "mean", C), var = A.stats(info, 5, "variance", C), invstd = A.stats(info, 6, "invstd", C);
   if (A.type == ElemType::F32)
     batchNormForward<float>(ctxOf(info), ptr<float>(x), ptr<float>(w), ptr<float>(b), ptr<float>(y), ptr<double>(mean),
-                            ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training);
+                            ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training, relu);
   else
     batchNormForward<double>(ctxOf(info), ptr<double>(x), ptr<double>(w), ptr<double>(b), ptr<double>(y), ptr<double>(mean),
-                             ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training);
+                             ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training, relu);
 }
 
-// batchNormBackward(dy, x, mean, invstd, weight, dx, dweight, dbias, N, C, S, training)
+// batchNormBackward(dy, x, mean, invstd, weight, dx, dweight, dbias, N, C, S, training, reluOutput?)
 void BatchNormBackward(const Napi::CallbackInfo& info) {
   const char* fn = "batchNormBackward";
   Napi::Env env = info.Env();
@@ -126,12 +127,15 @@ void BatchNormBackward(const Napi::CallbackInfo& info) {
   ArrayArg mean = A.stats(info, 2, "mean", C), invstd = A.stats(info, 3, "invstd", C);
   ArrayArg w = A.optional(info, 4, "weight", C), dx = A.optional(info, 5, "dx", total);
   ArrayArg dw = A.optional(info, 6, "dweight", C), db = A.optional(info, 7, "dbias", C);
+  ArrayArg reluOut = A.optional(info, 12, "reluOutput", total);
+  if (dx.data && reluOut.data) requireDisjoint(env, dx, reluOut, fn, "dx", "reluOutput");
   if (A.type == ElemType::F32)
     batchNormBackward<float>(ctxOf(info), ptr<float>(dy), ptr<float>(x), ptr<double>(mean), ptr<double>(invstd), ptr<float>(w),
-                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), N, C, S, training);
+                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), N, C, S, training, ptr<float>(reluOut));
   else
     batchNormBackward<double>(ctxOf(info), ptr<double>(dy), ptr<double>(x), ptr<double>(mean), ptr<double>(invstd),
-                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), N, C, S, training);
+                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), N, C, S, training,
+                              ptr<double>(reluOut));
 }
 
 int64_t groupsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, int64_t C) {

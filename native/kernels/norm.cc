@@ -196,6 +196,40 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   });
 }
 
+// BatchNorm followed by ReLU. Forward: each run of y is clamped right after it is written,
+// while it is in L1. Backward: the gradient reaching the BatchNorm is dy where the ReLU's
+// output is > 0 and 0 elsewhere (relu's own rule); each run of it is made in a small buffer
+// that stays in L1 and is fed to the same per-ISA loops, so no masked copy of dy the size
+// of the tensor is written and read back, and there is no separate ReLU backward pass.
+template <typename T>
+void reluInPlace(T* y, int64_t n) {
+  // y < 0 is false for NaN: a NaN stays (relu's rule); -0 becomes +0 either way.
+  for (int64_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
+}
+
+template <typename T>
+inline double maskedGrad(const T* dy, const T* reluOut, int64_t e) {
+  return !reluOut || reluOut[e] > T(0) ? static_cast<double>(dy[e]) : 0.0;
+}
+
+// One run of the masked gradient at a time (a buffer per parallel chunk), or dy itself.
+template <typename T>
+class MaskedRun {
+ public:
+  explicit MaskedRun(int64_t n) : buf_(static_cast<size_t>(n)) {}
+  const T* of(const T* dy, const T* reluOut, int64_t at, int64_t n) {
+    if (!reluOut) return dy + at;
+    T* g = buf_.data();
+    const T* d = dy + at;
+    const T* r = reluOut + at;
+    for (int64_t i = 0; i < n; ++i) g[i] = r[i] > T(0) ? d[i] : T(0);
+    return g;
+  }
+
+ private:
+  std::vector<T> buf_;
+};
+
 // BatchNorm walks x [N, C, S] in memory order, one (sample, channel) segment of S elements
 // at a time, rather than channel by channel: the segments of one channel lie N*S*C apart, a
 // stride that maps them all onto the same cache sets, so a channel-major walk misses the
@@ -288,7 +322,7 @@ void batchNormStatsByColumn(Context& ctx, const T* x, double* mean, double* var,
 
 template <typename T>
 void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var, double* invstd,
-                      int64_t N, int64_t C, int64_t S, double eps, bool training) {
+                      int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu) {
   const NormLoops<T>& L = loops<T>(ctx);
   if (training) {
     if (N > 0 && S >= kMinSegment) batchNormStatsBySegment(ctx, L, x, mean, var, N, C, S);
@@ -309,6 +343,7 @@ void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
         const T* xr = x + i * W;
         T* yr = y + i * W;
         for (int64_t j = 0; j < W; ++j) yr[j] = static_cast<T>((static_cast<double>(xr[j]) - mu[j]) * sc[j] + sh[j]);
+        if (relu) reluInPlace(yr, W);
       }
     });
     return;
@@ -317,13 +352,14 @@ void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
       L.scaleShift(x + k * S, S, mean[c], scale[c], shift[c], y + k * S);
+      if (relu) reluInPlace(y + k * S, S);
     }
   });
 }
 
 template <typename T>
 void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training) {
+                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training, const T* reluOut) {
   const NormLoops<T>& L = loops<T>(ctx);
   const double M = static_cast<double>(N * S);
   const bool stream = streamOutput<T>(N * C * S);
@@ -334,7 +370,10 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   if (S >= kMinSegment) {
     std::vector<double> seg1(static_cast<size_t>(N * C)), seg2(static_cast<size_t>(N * C));
     ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) L.gradientSums(dy + k * S, x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
+      MaskedRun<T> g(reluOut ? S : 0);
+      for (int64_t k = k0; k < k1; ++k) {
+        L.gradientSums(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
+      }
     });
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t c = 0; c < C; ++c) {
@@ -345,10 +384,10 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   } else {
     const int64_t W = C * S;
     std::vector<double> col(static_cast<size_t>(W));
-    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return static_cast<double>(dy[e]); });
+    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return maskedGrad(dy, reluOut, e); });
     perChannel(col, C, S, sumDy.data());
     columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t j) {
-      return static_cast<double>(dy[e]) * (static_cast<double>(x[e]) - mu[j]);
+      return maskedGrad(dy, reluOut, e) * (static_cast<double>(x[e]) - mu[j]);
     });
     perChannel(col, C, S, sumDyXc.data());
   }
@@ -373,20 +412,21 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     const std::vector<double> qc = perColumn(q.data(), C, S), rc = perColumn(r.data(), C, S);
     ctx.pool.parallelFor(0, N, grainFor(W), [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
-        const T* dyr = dy + i * W;
         const T* xr = x + i * W;
         T* dxr = dx + i * W;
         for (int64_t j = 0; j < W; ++j) {
-          dxr[j] = static_cast<T>(pc[j] * static_cast<double>(dyr[j]) - (qc[j] + rc[j] * (static_cast<double>(xr[j]) - mu[j])));
+          const double d = maskedGrad(dy, reluOut, i * W + j);
+          dxr[j] = static_cast<T>(pc[j] * d - (qc[j] + rc[j] * (static_cast<double>(xr[j]) - mu[j])));
         }
       }
     });
     return;
   }
   ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    MaskedRun<T> g(reluOut ? S : 0);
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
-      L.affineGrad(dy + k * S, x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S, stream);
+      L.affineGrad(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S, stream);
     }
   });
 }
@@ -470,9 +510,9 @@ void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   template void layerNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
                                      T*, int64_t, int64_t);                                                          \
   template void batchNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, double*, int64_t,  \
-                                    int64_t, int64_t, double, bool);                                                 \
+                                    int64_t, int64_t, double, bool, bool);                                           \
   template void batchNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
-                                     T*, int64_t, int64_t, int64_t, bool);                                           \
+                                     T*, int64_t, int64_t, int64_t, bool, const T*);                                 \
   template void groupNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
                                     int64_t, int64_t, double);                                                       \
   template void groupNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \

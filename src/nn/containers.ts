@@ -5,6 +5,7 @@ import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Module, type AnyModule } from './module';
+import { batchNormThenRelu, fusesWithRelu } from './layers/normalization';
 
 /** A module mapping one tensor to one tensor (what Sequential chains). */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -65,8 +66,22 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.childMap().values()) if (m) h = (m as TensorModule).call(h);
-    return h;
+    // BatchNorm followed by ReLU runs as one fused op (same values and gradients, one pass
+    // forward and one backward instead of two each); see batchNormThenRelu.
+    let previous: AnyModule | null = null;
+    for (const m of this.childMap().values()) {
+      if (!m) continue;
+      if (previous) {
+        if (fusesWithRelu(previous, m)) {
+          h = batchNormThenRelu(previous, h);
+          previous = null;
+          continue;
+        }
+        h = (previous as TensorModule).call(h);
+      }
+      previous = m;
+    }
+    return previous ? (previous as TensorModule).call(h) : h;
   }
 }
 

@@ -125,6 +125,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     };
   }
 
+  /** @internal Whether forward hooks are registered (fused paths that skip an output must not skip a hook). */
+  hasForwardHooks(): boolean {
+    return this._forwardHooks.length > 0;
+  }
+
   /** The class name shown in messages and in toString(). */
   get typeName(): string {
     return this.constructor.name;

@@ -32,9 +32,9 @@ export interface NativeBinding {
   layerNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
     rows: number, n: number): void;
   batchNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, variance: unknown, invstd: unknown,
-    N: number, C: number, S: number, eps: number, training: boolean): void;
+    N: number, C: number, S: number, eps: number, training: boolean, relu?: boolean): void;
   batchNormBackward(dy: unknown, x: unknown, mean: unknown, invstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
-    N: number, C: number, S: number, training: boolean): void;
+    N: number, C: number, S: number, training: boolean, reluOutput?: unknown): void;
   groupNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown,
     N: number, C: number, S: number, groups: number, eps: number): void;
   groupNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
@@ -50,6 +50,7 @@ export interface NativeBinding {
   conv2dBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array): void;
   maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
+  maxPool2x2Backward(x: unknown, gradOut: unknown, gradInput: unknown, geometry: Int32Array): void;
   avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   avgPool2dBackward(gradOut: unknown, gradInput: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   adaptiveAvgPool2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;

@@ -73,7 +73,8 @@ export function layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Ar
  * running statistics) and writes invstd. Then y = (x - mean) invstd weight + bias.
  */
 export function batchNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
-  mean: Float64Array, variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean): void {
+  mean: Float64Array, variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean,
+  relu = false): void {
   const M = N * S;
   for (let c = 0; c < C; c++) {
     if (training) {
@@ -93,14 +94,25 @@ export function batchNormForward(x: FloatArray, weight: FloatArray | null, bias:
       for (let i = 0; i < S; i++) y[base + i] = (x[base + i] - m) * is * w + b;
     }
   }
+  // relu's rule: max(v, 0), a NaN stays NaN.
+  if (relu) for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
 }
 
 /**
  * BatchNorm backward per channel. training: the full formula (mean and invstd depend on x);
- * otherwise dx = dy weight invstd (running statistics are constants).
+ * otherwise dx = dy weight invstd (running statistics are constants). With reluOutput: the
+ * gradient through BatchNorm then ReLU.
  */
 export function batchNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, invstd: Float64Array, weight: FloatArray | null,
-  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean): void {
+  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean,
+  reluOutput: FloatArray | null = null): void {
+  if (reluOutput) {
+    // Through the ReLU first (its gradient is dy where its output is > 0), then the BatchNorm.
+    const masked = dy.slice();
+    for (let i = 0; i < masked.length; i++) if (!(reluOutput[i] > 0)) masked[i] = 0;
+    batchNormBackward(masked, x, mean, invstd, weight, dx, dweight, dbias, N, C, S, training);
+    return;
+  }
   const M = N * S;
   for (let c = 0; c < C; c++) {
     const m = mean[c], is = invstd[c], w = weight ? weight[c] : 1;

@@ -3,10 +3,12 @@ import { noGrad } from '../../autograd/api';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
 import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
-import { batchNorm, groupNorm, layerNorm } from '../../ops/norm';
+import { batchNorm, batchNormRelu, groupNorm, layerNorm } from '../../ops/norm';
+import { relu } from '../../ops/unary';
+import { ReLU } from './activation';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
-import { Module, reprArgs } from '../module';
+import { Module, reprArgs, type AnyModule } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, type FactoryOptions } from './common';
 
@@ -104,6 +106,15 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** @internal relu(this.forward(x)) as one fused op (batchNormRelu); what nn.Sequential runs for BatchNorm then ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     const name = this.typeName;
     checkInput(name, x, this.weight?.dtype ?? this.runningMean?.dtype ?? x.dtype);
     if (!this.ranks.includes(x.ndim)) throw new ShapeError(`${name}: x must be ${this.layout}, got ${x.describe()}`);
@@ -117,7 +128,7 @@ abstract class BatchNormBase extends Module {
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, this.weight, this.bias,
+    return (relu ? batchNormRelu : batchNorm)(x, track ? this.runningMean : null, track ? this.runningVar : null, this.weight, this.bias,
       { training: useBatchStats, momentum: factor, eps: this.eps });
   }
 
@@ -142,6 +153,26 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   protected readonly ranks = [4];
   protected readonly layout = '[N, C, H, W]';
+}
+
+/**
+ * @internal relu(bn(x)) through the fused batchNormRelu op when nothing observes the BatchNorm's
+ * own output (no forward hook on it), else the two calls. Module code that writes relu(bn(x)) calls
+ * this (models.resnet); nn.Sequential uses fusesWithRelu for a BatchNorm layer followed by a ReLU.
+ */
+export function batchNormThenRelu(bn: AnyModule, x: Tensor): Tensor {
+  if (bn instanceof BatchNormBase && !bn.hasForwardHooks()) return bn.forwardRelu(x);
+  return relu((bn as Module<[Tensor], Tensor>).call(x));
+}
+
+/**
+ * @internal Whether `bn` then `next` may run as batchNormThenRelu: a BatchNorm layer, then a plain
+ * nn.ReLU (not a subclass, whose forward may differ), neither with a forward hook that would see
+ * or replace an output the fused op never materialises.
+ */
+export function fusesWithRelu(bn: AnyModule | null, next: AnyModule | null): boolean {
+  if (!(bn instanceof BatchNormBase) || next === null || bn.hasForwardHooks() || next.hasForwardHooks()) return false;
+  return Object.getPrototypeOf(next) === ReLU.prototype;
 }
 
 /** Options of `nn.LayerNorm`. @example `new nn.LayerNorm([256], { eps: 1e-6 })` */
