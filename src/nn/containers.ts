@@ -5,7 +5,7 @@ import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Module, type AnyModule } from './module';
-import { batchNormThenRelu, fusesWithRelu } from './layers/normalization';
+import { fusedPair } from './fusion';
 
 /** A module mapping one tensor to one tensor (what Sequential chains). */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -66,14 +66,15 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    // BatchNorm followed by ReLU runs as one fused op (same values and gradients, one pass
-    // forward and one backward instead of two each); see batchNormThenRelu.
+    // Some adjacent pairs (BatchNorm then ReLU, ReLU then MaxPool2d) run as one step with the
+    // same values and gradients and less memory traffic: see nn/fusion.ts.
     let previous: AnyModule | null = null;
     for (const m of this.childMap().values()) {
       if (!m) continue;
       if (previous) {
-        if (fusesWithRelu(previous, m)) {
-          h = batchNormThenRelu(previous, h);
+        const fused = fusedPair(previous, m);
+        if (fused) {
+          h = fused(h);
           previous = null;
           continue;
         }

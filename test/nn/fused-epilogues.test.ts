@@ -178,6 +178,37 @@ describe('nn.Sequential runs BatchNorm then ReLU fused', () => {
   });
 });
 
+describe('nn.Sequential runs ReLU then MaxPool2d as pool then ReLU', () => {
+  for (const [label, pool] of [['2x2', () => new nn.MaxPool2d(2)], ['3x3 stride 2 padding 1', () => new nn.MaxPool2d(3, { stride: 2, padding: 1 })]] as const) {
+    it(`gives the values and gradients of the layers one by one (${label}, ties, zeros, NaN)`, () => {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const seq = new nn.Sequential(new nn.ReLU(), pool());
+        L.manualSeed(50);
+        const x = L.randn([2, 3, 7, 9], { dtype, requiresGrad: true });
+        const v = x.values;
+        v[1] = v[0]; v[20] = 0; v[21] = -0; v[40] = NaN; v[41] = 5;
+        const y = seq.call(x);
+        expect(y.gradFn?.name).toBe('relu');  // the ReLU ran last, on the pooled tensor
+        const yRef = seq.at(1).call(L.relu(x));
+        expect(Array.from(y.values)).toEqual(Array.from(yRef.values));
+        const gy = L.randn(y.shape, { dtype });
+        const [g] = L.grad(y, [x], { gradOutputs: [gy] }), [gRef] = L.grad(yRef, [x], { gradOutputs: [gy] });
+        expect(Array.from(g!.values), `${label} ${dtype}`).toEqual(Array.from(gRef!.values));
+      }
+    });
+  }
+
+  it('keeps second derivatives exact and leaves a hooked pair alone', () => {
+    const seq = new nn.Sequential(new nn.Linear(6, 12, { dtype: 'float64' }), new nn.Unflatten(1, [3, 2, 2]), new nn.ReLU(), new nn.MaxPool2d(2));
+    const x = L.randn([2, 6], { dtype: 'float64', requiresGrad: true });
+    expect(L.gradgradcheck((t) => seq.call(t), [x])).toBe(true);
+    let seen: L.Tensor | null = null;
+    seq.at(2).registerForwardHook((_m, _a, y) => { seen = y; });
+    expect(seq.call(x).gradFn?.name).toBe('maxPool2d');
+    expect(seen!.shape).toEqual([2, 3, 2, 2]);
+  });
+});
+
 describe('maxPool2d 2x2 stride 2 backward (no index tensor)', () => {
   function viaGeneral(x: L.Tensor): L.Tensor {
     // With returnIndices the forward keeps the index tensor and the backward scatters through it.

@@ -5,7 +5,6 @@ import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
 import { batchNorm, batchNormRelu, groupNorm, layerNorm } from '../../ops/norm';
 import { relu } from '../../ops/unary';
-import { ReLU } from './activation';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
 import { Module, reprArgs, type AnyModule } from '../module';
@@ -158,21 +157,16 @@ export class BatchNorm2d extends BatchNormBase {
 /**
  * @internal relu(bn(x)) through the fused batchNormRelu op when nothing observes the BatchNorm's
  * own output (no forward hook on it), else the two calls. Module code that writes relu(bn(x)) calls
- * this (models.resnet); nn.Sequential uses fusesWithRelu for a BatchNorm layer followed by a ReLU.
+ * this (models.resnet); nn.Sequential fuses a BatchNorm layer followed by a ReLU (nn/fusion.ts).
  */
 export function batchNormThenRelu(bn: AnyModule, x: Tensor): Tensor {
   if (bn instanceof BatchNormBase && !bn.hasForwardHooks()) return bn.forwardRelu(x);
   return relu((bn as Module<[Tensor], Tensor>).call(x));
 }
 
-/**
- * @internal Whether `bn` then `next` may run as batchNormThenRelu: a BatchNorm layer, then a plain
- * nn.ReLU (not a subclass, whose forward may differ), neither with a forward hook that would see
- * or replace an output the fused op never materialises.
- */
-export function fusesWithRelu(bn: AnyModule | null, next: AnyModule | null): boolean {
-  if (!(bn instanceof BatchNormBase) || next === null || bn.hasForwardHooks() || next.hasForwardHooks()) return false;
-  return Object.getPrototypeOf(next) === ReLU.prototype;
+/** @internal Whether m is a BatchNorm layer (BatchNorm1d or BatchNorm2d), for nn/fusion.ts. */
+export function isBatchNorm(m: AnyModule): boolean {
+  return m instanceof BatchNormBase;
 }
 
 /** Options of `nn.LayerNorm`. @example `new nn.LayerNorm([256], { eps: 1e-6 })` */
