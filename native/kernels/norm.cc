@@ -107,9 +107,43 @@ int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) 
 
 }  // namespace
 
+// BatchNorm or LayerNorm followed by ReLU. Forward: each run of y is clamped right after it is written,
+// while it is in L1. Backward: the gradient reaching the BatchNorm is dy where the ReLU's
+// output is > 0 and 0 elsewhere (relu's own rule); each run of it is made in a small buffer
+// that stays in L1 and is fed to the same per-ISA loops, so no masked copy of dy the size
+// of the tensor is written and read back, and there is no separate ReLU backward pass.
+template <typename T>
+void reluInPlace(T* y, int64_t n) {
+  // y < 0 is false for NaN: a NaN stays (relu's rule); -0 becomes +0 either way.
+  for (int64_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
+}
+
+template <typename T>
+inline double maskedGrad(const T* dy, const T* reluOut, int64_t e) {
+  return !reluOut || reluOut[e] > T(0) ? static_cast<double>(dy[e]) : 0.0;
+}
+
+// One run of the masked gradient at a time (a buffer per parallel chunk), or dy itself.
+template <typename T>
+class MaskedRun {
+ public:
+  explicit MaskedRun(int64_t n) : buf_(static_cast<size_t>(n)) {}
+  const T* of(const T* dy, const T* reluOut, int64_t at, int64_t n) {
+    if (!reluOut) return dy + at;
+    T* g = buf_.data();
+    const T* d = dy + at;
+    const T* r = reluOut + at;
+    for (int64_t i = 0; i < n; ++i) g[i] = r[i] > T(0) ? d[i] : T(0);
+    return g;
+  }
+
+ private:
+  std::vector<T> buf_;
+};
+
 template <typename T>
 void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
-                      int64_t n, double eps) {
+                      int64_t n, double eps, bool relu) {
   const NormLoops<T>& L = loops<T>(ctx);
   std::vector<T> wStorage, bStorage;
   w = laidOutLike(w, n, x, wStorage);
@@ -123,13 +157,14 @@ void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
       mean[r] = mu;
       rstd[r] = rs;
       L.normalizeAffine(xr, n, mu, rs, w, b, y + r * n);
+      if (relu) reluInPlace(y + r * n, n);
     }
   });
 }
 
 template <typename T>
 void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t rows, int64_t n) {
+                       T* dw, T* db, int64_t rows, int64_t n, const T* reluOut) {
   const NormLoops<T>& L = loops<T>(ctx);
   std::vector<T> wStorage;
   w = laidOutLike(w, n, x, wStorage);
@@ -141,11 +176,12 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   std::vector<double> partial(wantParams ? static_cast<size_t>(blocks * 2 * n) : 0, 0.0);
   ctx.pool.parallelFor(0, blocks, 1, [&](int64_t k0, int64_t k1) {
     RunningRows<T> running(wantParams ? n : 0, x);
+    MaskedRun<T> masked(reluOut ? n : 0);
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t rBegin = k * perBlock, rEnd = std::min(rows, rBegin + perBlock);
       for (int64_t r = rBegin; r < rEnd; ++r) {
         const T* xr = x + r * n;
-        const T* dyr = dy + r * n;
+        const T* dyr = masked.of(dy, reluOut, r * n, n);
         const double mu = mean[r], rs = rstd[r];
         // sum(g) and sum(g (x - mu)) with g = dy w, in a pass that only loads: the row streams
         // in from memory with many loads in flight. The pass for dx and dgamma/dbeta then reads
@@ -195,40 +231,6 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     }
   });
 }
-
-// BatchNorm followed by ReLU. Forward: each run of y is clamped right after it is written,
-// while it is in L1. Backward: the gradient reaching the BatchNorm is dy where the ReLU's
-// output is > 0 and 0 elsewhere (relu's own rule); each run of it is made in a small buffer
-// that stays in L1 and is fed to the same per-ISA loops, so no masked copy of dy the size
-// of the tensor is written and read back, and there is no separate ReLU backward pass.
-template <typename T>
-void reluInPlace(T* y, int64_t n) {
-  // y < 0 is false for NaN: a NaN stays (relu's rule); -0 becomes +0 either way.
-  for (int64_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
-}
-
-template <typename T>
-inline double maskedGrad(const T* dy, const T* reluOut, int64_t e) {
-  return !reluOut || reluOut[e] > T(0) ? static_cast<double>(dy[e]) : 0.0;
-}
-
-// One run of the masked gradient at a time (a buffer per parallel chunk), or dy itself.
-template <typename T>
-class MaskedRun {
- public:
-  explicit MaskedRun(int64_t n) : buf_(static_cast<size_t>(n)) {}
-  const T* of(const T* dy, const T* reluOut, int64_t at, int64_t n) {
-    if (!reluOut) return dy + at;
-    T* g = buf_.data();
-    const T* d = dy + at;
-    const T* r = reluOut + at;
-    for (int64_t i = 0; i < n; ++i) g[i] = r[i] > T(0) ? d[i] : T(0);
-    return g;
-  }
-
- private:
-  std::vector<T> buf_;
-};
 
 // BatchNorm walks x [N, C, S] in memory order, one (sample, channel) segment of S elements
 // at a time, rather than channel by channel: the segments of one channel lie N*S*C apart, a
@@ -506,9 +508,9 @@ void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
 
 #define LATTICE_NORM_INSTANTIATE(T)                                                                                   \
   template void layerNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
-                                    double);                                                                         \
+                                    double, bool);                                                                   \
   template void layerNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
-                                     T*, int64_t, int64_t);                                                          \
+                                     T*, int64_t, int64_t, const T*);                                                \
   template void batchNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, double*, int64_t,  \
                                     int64_t, int64_t, double, bool, bool);                                           \
   template void batchNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \

@@ -15,15 +15,15 @@
 
 namespace lattice {
 
-// x [rows, n]; w, b [n] or null; y [rows, n]; mean, rstd [rows].
+// x [rows, n]; w, b [n] or null; y [rows, n]; mean, rstd [rows]. relu: y = max(LayerNorm(x), 0), as batchNormForward.
 template <typename T>
 void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
-                      int64_t n, double eps);
+                      int64_t n, double eps, bool relu = false);
 
-// dx [rows, n] or null; dw, db [n] or null (summed over rows).
+// dx [rows, n] or null; dw, db [n] or null (summed over rows). reluOut: as batchNormBackward's.
 template <typename T>
 void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t rows, int64_t n);
+                       T* dw, T* db, int64_t rows, int64_t n, const T* reluOut = nullptr);
 
 // x [N, C, S]. training: writes mean, var (biased), invstd [C]; else reads mean, var and writes invstd.
 // relu: y = max(BN(x), 0), applied to each run while it is still in cache (BatchNorm then ReLU in one pass;

@@ -168,9 +168,10 @@ export interface Backend {
    * LayerNorm: x [rows, n], normalised per row, weight/bias [n], mean/rstd [rows].
    */
   layerNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
-    mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number): void;
+    mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number, relu?: boolean): void;
+  /** relu / reluOutput: LayerNorm then ReLU, as batchNormForward / batchNormBackward. */
   layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
-    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number): void;
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number, reluOutput?: FloatArray | null): void;
   /**
    * BatchNorm: x [N, C, S] per channel; training writes mean, biased variance, invstd; else reads mean, variance.
    * relu: y = max(BatchNorm(x), 0) (a NaN stays NaN), BatchNorm then ReLU in one pass.

@@ -3,6 +3,7 @@
  * gradients of the two layers run one after the other (higher derivatives included):
  *
  * - BatchNorm1d/2d then ReLU: the fused batchNormRelu op (one pass forward, one backward).
+ * - LayerNorm then ReLU: the fused layerNormRelu op (W4's pre-norm blocks).
  * - ReLU then MaxPool2d: max pooling first, then the ReLU on the 4x smaller (for 2x2) pooled
  *   tensor. The two commute exactly: ReLU is non-decreasing, so the max of the rectified
  *   window is the rectified max, found at the same first position (a NaN stays NaN in both
@@ -15,7 +16,7 @@
 import type { Tensor } from '../tensor/tensor';
 import { relu } from '../ops/unary';
 import { ReLU } from './layers/activation';
-import { batchNormThenRelu, isBatchNorm } from './layers/normalization';
+import { LayerNorm, batchNormThenRelu, isBatchNorm } from './layers/normalization';
 import { MaxPool2d } from './layers/pool';
 import type { AnyModule } from './module';
 
@@ -25,6 +26,7 @@ const isPlain = (m: AnyModule, cls: { prototype: object }): boolean => Object.ge
 export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => Tensor) | null {
   if (first.hasForwardHooks() || second.hasForwardHooks()) return null;
   if (isBatchNorm(first) && isPlain(second, ReLU)) return (x) => batchNormThenRelu(first, x);
+  if (isPlain(first, LayerNorm) && isPlain(second, ReLU)) return (x) => (first as LayerNorm).forwardRelu(x);
   if (isPlain(first, ReLU) && isPlain(second, MaxPool2d)) return (x) => relu((second as MaxPool2d).forward(x));
   return null;
 }

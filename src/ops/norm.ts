@@ -105,7 +105,22 @@ export interface LayerNormOptions {
  */
 export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null,
   opts?: LayerNormOptions): Tensor {
-  const op = 'layerNorm';
+  return layerNormMaybeRelu('layerNorm', x, normalizedShape, weight, bias, opts, false);
+}
+
+/**
+ * `relu(layerNorm(x, ...))` as one op, as {@link batchNormRelu}: the ReLU is applied as each
+ * row is written, and the backward masks the gradient row by row inside LayerNorm's own
+ * passes. nn.Sequential runs a LayerNorm layer followed by a ReLU layer through it.
+ * @example `const h = layerNormRelu(x, [256], ln.weight, ln.bias)`
+ */
+export function layerNormRelu(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null,
+  opts?: LayerNormOptions): Tensor {
+  return layerNormMaybeRelu('layerNormRelu', x, normalizedShape, weight, bias, opts, true);
+}
+
+function layerNormMaybeRelu(op: string, x: Tensor, normalizedShape: number | number[], weight: Tensor | null | undefined,
+  bias: Tensor | null | undefined, opts: LayerNormOptions | undefined, relu: boolean): Tensor {
   const dtype = checkFloatInput(op, x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
@@ -121,18 +136,24 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   const n = sizeOf(shape), rows = x.size / n;
   const y = emptyForOverwrite(x.shape.slice(), dtype);
   const meanArr = new Float64Array(rows), rstdArr = new Float64Array(rows);
-  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps);
+  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps, relu);
   const dims = shape.map((_, i) => x.ndim - k + i);
   const lead = x.shape.slice(0, x.ndim - k).map((_, i) => i);
   return recordNorm(y, op, x, w, b, (g) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
-    if (isGradEnabled()) return compositeGrads(g, x, w, null, dims, lead, shape, eps, need);
+    if (isGradEnabled()) return compositeGrads(relu ? throughRelu(g, y) : g, x, w, null, dims, lead, shape, eps, need);
     const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
     const dw = need[1] ? emptyForOverwrite(shape.slice(), dtype) : null;
     const db = need[2] ? emptyForOverwrite(shape.slice(), dtype) : null;
-    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), rows, n);
+    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
+      rows, n, relu ? (y.values as FloatArray) : null);
     return [dx, dw, db];
-  });
+  }, relu ? y : null);
+}
+
+/** The gradient a ReLU whose output is y passes back, written with ops (its rule: g where y > 0). */
+function throughRelu(g: Tensor, y: Tensor): Tensor {
+  return where(gt(y, 0), g, 0);
 }
 
 // ---------------------------------------------------------------- BatchNorm
@@ -221,8 +242,8 @@ function batchNormMaybeRelu(op: string, x: Tensor, runningMean: Tensor | null, r
   return recordNorm(y, op, x, w, b, (gy) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
     if (isGradEnabled()) {
-      // Through the ReLU with ops (its rule: the gradient where its output is > 0), then the BatchNorm's formula.
-      const g = relu ? where(gt(y, 0), gy, 0) : gy;
+      // Through the ReLU with ops, then the BatchNorm's formula.
+      const g = relu ? throughRelu(gy, y) : gy;
       const wB = w ? reshape(w, statShape) : null;
       if (training) return compositeGrads(g, x, wB, null, dims, dims, [C], eps, need);
       // Running statistics are constants: y = (x - μ_r) s γ + β with s = 1/√(var_r + eps).
@@ -312,6 +333,15 @@ registerOp({
   run: (x, w, b) => batchNorm(x, stats([0.5, -1, 0], x.dtype as Float), stats([2, 0.5, 1], x.dtype as Float), w, b),
   samples: [{ label: '[2,3,2,2]', inputs: (dt) => [sample([2, 3, 2, 2], dt), sample([3], dt), sample([3], dt)] }],
   tolerance: { float64: 1e-10 },
+});
+registerOp({
+  name: 'layerNormRelu', kernels: ['layerNormForward', 'layerNormBackward'], differentiable: true,
+  run: (x, w, b) => layerNormRelu(x, [3, 5], w, b),
+  samples: [
+    { label: '[2,4,3,5] affine', inputs: (dt) => [sample([2, 4, 3, 5], dt, 2, 0.5), sample([3, 5], dt), sample([3, 5], dt)] },
+    { label: '[7,3,5] no affine', inputs: (dt) => [sample([7, 3, 5], dt)] },
+  ],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
 });
 registerOp({
   name: 'batchNormRelu(training)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
-import { batchNorm, batchNormRelu } from '../../src/ops/norm';
+import { batchNorm, batchNormRelu, layerNorm, layerNormRelu } from '../../src/ops/norm';
 import { availableIsas, closeness, hasNative, onBackend, withIsa } from '../helpers/backends';
 
 type DType = 'float32' | 'float64';
@@ -123,6 +123,48 @@ describe('batchNormRelu (BatchNorm then ReLU, fused)', () => {
     const y = batchNormRelu(x, null, null, null, null, { training: true });
     L.noGrad(() => L.mul_(y, 2));
     expect(() => L.backward(L.sum(y))).toThrow(/modified|in-place|version/i);
+  });
+});
+
+describe('layerNormRelu (LayerNorm then ReLU, fused)', () => {
+  // Rows not a multiple of the vector width (n = 37, 15), one-element rows, no affine.
+  const CASES: [number[], number[], boolean][] = [[[9, 37], [37], true], [[2, 3, 3, 5], [3, 5], true], [[5, 1], [1], true], [[4, 15], [15], false]];
+  const run = (fused: boolean, x: L.Tensor, shape: number[], w: L.Tensor | null, b: L.Tensor | null): L.Tensor[] => {
+    const y = fused ? layerNormRelu(x, shape, w, b) : L.relu(layerNorm(x, shape, w, b));
+    L.manualSeed(78);
+    const gy = L.randn(y.shape, { dtype: y.dtype as DType });
+    const wrt = [x, w, b].filter((t): t is L.Tensor => t !== null);
+    return [y, ...(L.grad(y, wrt, { gradOutputs: [gy] }) as L.Tensor[])];
+  };
+
+  it('equals relu(layerNorm(x)) in values and gradients on every backend, ISA and float dtype', () => {
+    for (const isa of hasNative() ? availableIsas() : (['scalar'] as const)) {
+      const body = (): void => {
+        for (const dtype of ['float32', 'float64'] as const) {
+          const tol = dtype === 'float32' ? 1e-5 : 1e-12;
+          CASES.forEach(([xs, shape, affine], k) => {
+            L.manualSeed(60 + k);
+            const x = L.randn(xs, { dtype, requiresGrad: true });
+            const w = affine ? L.randn(shape, { dtype, requiresGrad: true }) : null;
+            const b = affine ? L.randn(shape, { dtype, requiresGrad: true }) : null;
+            for (const be of backends()) {
+              const f = onBackend(be, () => run(true, x, shape, w, b)), p = onBackend(be, () => run(false, x, shape, w, b));
+              expectClose(f, p, tol, `${xs} ${dtype} ${be} ${isa}`);
+            }
+          });
+        }
+      };
+      if (hasNative()) withIsa(isa, body); else body();
+    }
+  });
+
+  it('passes gradgradcheck in float64, and nn.Sequential runs LayerNorm then ReLU through it', () => {
+    L.manualSeed(61);
+    const x = L.randn([3, 6], { dtype: 'float64', requiresGrad: true });
+    const w = L.randn([6], { dtype: 'float64', requiresGrad: true }), b = L.randn([6], { dtype: 'float64', requiresGrad: true });
+    expect(L.gradgradcheck((a, ww, bb) => layerNormRelu(a, [6], ww, bb), [x, w, b])).toBe(true);
+    const seq = new nn.Sequential(new nn.LayerNorm([6], { dtype: 'float64' }), new nn.ReLU(), new nn.Linear(6, 2, { dtype: 'float64' }));
+    expect(seq.call(x).gradFn?.next[0]?.name).toBe('layerNormRelu');
   });
 });
 

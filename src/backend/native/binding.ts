@@ -28,9 +28,10 @@ export interface NativeBinding {
   ctcLoss(logProbs: unknown, maxTime: number, batch: number, classes: number, targets: unknown, targetOffsets: unknown,
     targetLengths: unknown, inputLengths: unknown, blank: number, zeroInfinity: boolean, nll: unknown, grad: unknown): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
-  layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number): void;
+  layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number,
+    relu?: boolean): void;
   layerNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
-    rows: number, n: number): void;
+    rows: number, n: number, reluOutput?: unknown): void;
   batchNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, variance: unknown, invstd: unknown,
     N: number, C: number, S: number, eps: number, training: boolean, relu?: boolean): void;
   batchNormBackward(dy: unknown, x: unknown, mean: unknown, invstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,

@@ -3,7 +3,7 @@ import { noGrad } from '../../autograd/api';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
 import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
-import { batchNorm, batchNormRelu, groupNorm, layerNorm } from '../../ops/norm';
+import { batchNorm, batchNormRelu, groupNorm, layerNorm, layerNormRelu } from '../../ops/norm';
 import { relu } from '../../ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
@@ -211,13 +211,22 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** @internal relu(this.forward(x)) as one fused op (layerNormRelu); what nn.Sequential runs for LayerNorm then ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     checkInput('LayerNorm', x, this.weight?.dtype ?? x.dtype);
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(Math.max(0, x.ndim - k));
     if (x.ndim < k || tail.some((s, i) => s !== this.normalizedShape[i])) {
       throw new ShapeError(`LayerNorm: x ${x.describe()} does not end with normalizedShape ${fmtShape(this.normalizedShape)}`);
     }
-    return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
+    return (relu ? layerNormRelu : layerNorm)(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
 
   protected override extraRepr(): string {
