@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../simd/norm_loops.h"
+#include "select.h"
 
 namespace lattice {
 
@@ -112,15 +113,17 @@ int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) 
 // output is > 0 and 0 elsewhere (relu's own rule); each run of it is made in a small buffer
 // that stays in L1 and is fed to the same per-ISA loops, so no masked copy of dy the size
 // of the tensor is written and read back, and there is no separate ReLU backward pass.
+// Selections on data are made on bits (select.h): a jump on a ReLU mask is a coin flip.
 template <typename T>
 void reluInPlace(T* y, int64_t n) {
-  // y < 0 is false for NaN: a NaN stays (relu's rule); -0 becomes +0 either way.
-  for (int64_t i = 0; i < n; ++i) y[i] = y[i] < T(0) ? T(0) : y[i];
+  // y < 0 is false for NaN: a NaN stays (relu's rule).
+  for (int64_t i = 0; i < n; ++i) y[i] = keepIf(!(y[i] < T(0)), y[i]);
 }
 
+// dy where reluOut > 0, else 0, for n elements.
 template <typename T>
-inline double maskedGrad(const T* dy, const T* reluOut, int64_t e) {
-  return !reluOut || reluOut[e] > T(0) ? static_cast<double>(dy[e]) : 0.0;
+void maskInto(const T* dy, const T* reluOut, int64_t n, T* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = keepIf(reluOut[i] > T(0), dy[i]);
 }
 
 // One run of the masked gradient at a time (a buffer per parallel chunk), or dy itself.
@@ -130,11 +133,8 @@ class MaskedRun {
   explicit MaskedRun(int64_t n) : buf_(static_cast<size_t>(n)) {}
   const T* of(const T* dy, const T* reluOut, int64_t at, int64_t n) {
     if (!reluOut) return dy + at;
-    T* g = buf_.data();
-    const T* d = dy + at;
-    const T* r = reluOut + at;
-    for (int64_t i = 0; i < n; ++i) g[i] = r[i] > T(0) ? d[i] : T(0);
-    return g;
+    maskInto(dy + at, reluOut + at, n, buf_.data());
+    return buf_.data();
   }
 
  private:
@@ -367,6 +367,15 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   const bool stream = streamOutput<T>(N * C * S);
   // Short segments: the mean of each column's channel, for both column passes below.
   const std::vector<double> mu = S < kMinSegment ? perColumn(mean, C, S) : std::vector<double>();
+  // Short segments walk columns, not runs: there the masked gradient is made once, whole
+  // (BatchNorm1d's [N, C] is small), and the column passes below read it as dy.
+  std::vector<T> maskedAll;
+  if (reluOut && S < kMinSegment) {
+    maskedAll.resize(static_cast<size_t>(N * C * S));
+    maskInto(dy, reluOut, N * C * S, maskedAll.data());
+    dy = maskedAll.data();
+    reluOut = nullptr;
+  }
   // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
   if (S >= kMinSegment) {
@@ -386,10 +395,10 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   } else {
     const int64_t W = C * S;
     std::vector<double> col(static_cast<size_t>(W));
-    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return maskedGrad(dy, reluOut, e); });
+    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return static_cast<double>(dy[e]); });
     perChannel(col, C, S, sumDy.data());
     columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t j) {
-      return maskedGrad(dy, reluOut, e) * (static_cast<double>(x[e]) - mu[j]);
+      return static_cast<double>(dy[e]) * (static_cast<double>(x[e]) - mu[j]);
     });
     perChannel(col, C, S, sumDyXc.data());
   }
@@ -414,11 +423,11 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     const std::vector<double> qc = perColumn(q.data(), C, S), rc = perColumn(r.data(), C, S);
     ctx.pool.parallelFor(0, N, grainFor(W), [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
+        const T* dyr = dy + i * W;
         const T* xr = x + i * W;
         T* dxr = dx + i * W;
         for (int64_t j = 0; j < W; ++j) {
-          const double d = maskedGrad(dy, reluOut, i * W + j);
-          dxr[j] = static_cast<T>(pc[j] * d - (qc[j] + rc[j] * (static_cast<double>(xr[j]) - mu[j])));
+          dxr[j] = static_cast<T>(pc[j] * static_cast<double>(dyr[j]) - (qc[j] + rc[j] * (static_cast<double>(xr[j]) - mu[j])));
         }
       }
     });
