@@ -42,7 +42,9 @@ inline void maxTap(T v, int64_t at, T& best, int64_t& bestAt) {
   const bool take = (v > best) | (v != v);
   const int64_t mask = -static_cast<int64_t>(take);
   bestAt = (at & mask) | (bestAt & ~mask);
-  best = take ? v : best;
+  // On the value too: `take ? v : best` on floats compiled to a jump (SSE2 has no blend), and
+  // ResNet-18's 3x3 stride-2 pool of [32, 64, 32, 32] took 23 ms, a sixth of PyTorch's whole forward.
+  best = selectBits(take, v, best);
 }
 
 // The max of a 2x2 window (taps a b / c d in row-major order) by maxTap's rule, as a tap
