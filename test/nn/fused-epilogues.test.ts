@@ -308,3 +308,22 @@ describe('models.resnet18 uses the fused BatchNorm-ReLU', () => {
     expect(closeness(y.values, plain.values, 1e-5, 1e-5)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('GradientMonitor keeps the fused pairs on the steps it does not sample', () => {
+  it('attaches its activation hooks only for sampled steps', () => {
+    const seq = new nn.Sequential(new nn.Linear(4, 6), new nn.BatchNorm1d(6), new nn.ReLU());
+    const monitor = new L.train.GradientMonitor({ every: 3 });
+    const x = L.randn([5, 4]);
+    const fusedOutput = (): boolean => seq.call(x).gradFn?.name === 'batchNormRelu';
+    monitor.onTrainBegin({ model: seq } as never);
+    expect(fusedOutput()).toBe(false);  // step 0 is sampled: hooks on, layers one by one
+    monitor.onBatchEnd({ model: seq } as never, { step: 0, loss: 1 } as never);
+    expect(fusedOutput()).toBe(true);   // step 1: no hooks
+    monitor.onBatchEnd({ model: seq } as never, { step: 1, loss: 1 } as never);
+    expect(fusedOutput()).toBe(true);   // step 2: no hooks
+    monitor.onBatchEnd({ model: seq } as never, { step: 2, loss: 1 } as never);
+    expect(fusedOutput()).toBe(false);  // step 3 is sampled (every 3)
+    monitor.onTrainEnd();
+    expect(seq.at(1).hasForwardHooks() || seq.at(2).hasForwardHooks()).toBe(false);
+  });
+});
