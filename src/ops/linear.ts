@@ -49,9 +49,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const M = x2.shape[0];
   checkOutputSize('linear', [M, N], x.dtype, `x ${x.describe()} and weight ${weight.describe()}`);
   const y = emptyForOverwrite([M, N], x.dtype);
-  if (bias) {
-    const yv = y.values as FloatArray, bv = bias.values as FloatArray;
-    for (let r = 0; r < M; r++) yv.set(bv, r * N);
+  if (bias && M > 0) {
+    // The bias rows by doubling (log2 M copies, not M calls: many rows of few outputs are common).
+    const yv = y.values as FloatArray, total = M * N;
+    yv.set(bias.values as FloatArray, 0);
+    for (let filled = N; filled < total; filled *= 2) yv.copyWithin(filled, 0, Math.min(filled, total - filled));
   }
   gemmInto(false, true, M, N, K, x2, K, weight, K, bias ? 1 : 0, y);
   const out = record(y, 'linear', bias ? [x2, weight, bias] : [x2, weight], (gIn) => {
