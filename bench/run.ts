@@ -27,7 +27,7 @@ const value = (name: string): string | undefined => { const i = argv.indexOf(nam
 const quick = flag('--quick');
 const rounds = Number(value('--rounds') ?? 3);
 const samplesPerRound = Number(value('--samples') ?? 3);
-const ALL = ['gemm', 'mlp', 'cnn', 'deep', 'ctc', 'conv', 'adam', 'norms', 'overhead'];
+const ALL = ['gemm', 'mlp', 'cnn', 'deep', 'ctc', 'conv', 'adam', 'norms', 'overhead', 'resnet18'];
 const QUICK = ['gemm', 'overhead', 'mlp', 'cnn'];  // cheap first: the --budget guard cuts the tail
 const workloads = value('--only')?.split(',') ?? (quick ? QUICK : ALL);
 const threadList = (value('--threads') ?? (quick ? '1' : '1,2')).split(',').map(Number);

@@ -4,7 +4,7 @@
 //
 //   node bench/lattice/.worker.build.mjs --threads N      (bench/run.ts compiles and starts it)
 import {
-  add, backendInfo, backward, conv2d, crossEntropy, ctcLoss, detach, dispose, logSoftmax, manualSeed, matmul, nn, noGrad, ones,
+  add, backendInfo, backward, conv2d, crossEntropy, ctcLoss, detach, dispose, logSoftmax, manualSeed, matmul, models, nn, noGrad, ones,
   optim, randint, randn, reshape, setNumThreads, tensor, tidy, type Tensor,
 } from './lattice';
 // @ts-expect-error plain ESM helpers shared with the JS peers
@@ -80,6 +80,26 @@ const MAKERS: Record<string, (quick: boolean) => Made> = {
     const model = new nn.Sequential(...([new nn.Linear(784, 256), ...blocks, new nn.LayerNorm([256]), new nn.Linear(256, 10)] as nn.TensorModule[]));
     const made = trainStep(model, new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), 128, [784]);
     return { cases: { 'c.step': made.cases.step }, teardown: made.teardown };
+  },
+  resnet18() {
+    // Issue #22's row: ResNet-18 (10 classes) forward+backward on [32, 3, 64, 64] in training mode
+    // (batch statistics), cross-entropy against fixed labels, gradients of every parameter; no optimizer step.
+    manualSeed(0);
+    const model = models.resnet18({ numClasses: 10 });
+    model.train();
+    const x = randn([32, 3, 64, 64]);
+    const labels = randint(0, 10, [32]);
+    const fwdBwd = (): number => tidy(() => {
+      model.zeroGrad();
+      const loss = crossEntropy(model.call(x), labels);
+      backward(loss);
+      return loss.item();
+    });
+    const forward = (): Tensor => noGrad(() => model.call(x));
+    return {
+      cases: { forward: { fn: forward, note: 'NCHW, train mode' }, forward_backward: { fn: fwdBwd, note: 'NCHW, cross-entropy, all parameter grads' } },
+      teardown: () => dispose([x, labels]),
+    };
   },
   ctc() {
     manualSeed(0);

@@ -15,7 +15,7 @@ export const CPU_WALL_FLAG = 1.15;
 export const MALLOC_DIFF = 0.1;
 
 export const WORKLOAD_IDS: Record<string, string> = {
-  gemm: 'W1', mlp: 'W2', cnn: 'W3', deep: 'W4', ctc: 'W5', conv: 'W6', adam: 'W7', norms: 'W8', overhead: 'W9',
+  gemm: 'W1', mlp: 'W2', cnn: 'W3', deep: 'W4', ctc: 'W5', conv: 'W6', adam: 'W7', norms: 'W8', overhead: 'W9', resnet18: 'W11',
 };
 
 /** One timed request of one peer in one round: per-call ms (median of its samples), CPU and wall seconds. */

@@ -319,7 +319,7 @@ class Cycle:
 
 
 # The workloads a worker serves (W1..W9), each built by `<name>_cases(quick)` in cases_<lib>.py.
-WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead"]
+WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead", "resnet18"]
 
 
 # The workloads' case lists, shared by every worker (names join the rows of the table).

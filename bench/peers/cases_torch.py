@@ -195,6 +195,56 @@ def norms_cases(quick):
     return out
 
 
+class BasicBlock(nn.Module):
+    """torchvision.models.resnet.BasicBlock (torchvision is not importable in every venv)."""
+
+    def __init__(self, inplanes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+def resnet18(num_classes):
+    """torchvision.models.resnet18's structure: 7x7/2 stem, max pool 3/2, four stages of two blocks."""
+    layers, inplanes = [], 64
+    for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        layers += [BasicBlock(inplanes, planes, stride), BasicBlock(planes, planes)]
+        inplanes = planes
+    return nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1),
+                         *layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes))
+
+
+def resnet18_cases(quick):
+    """Issue #22's row: forward+backward on [32, 3, 64, 64], train mode, cross-entropy, every parameter's grad."""
+    torch.manual_seed(0)
+    model = resnet18(10).train()
+    run = maybe_compile(model)
+    x = torch.randn(32, 3, 64, 64)
+    labels = torch.randint(0, 10, (32,))
+
+    def forward():
+        with torch.no_grad():
+            return run(x)
+
+    def fwd_bwd():
+        model.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(run(x), labels)
+        loss.backward()
+        return loss.detach()
+
+    return {"forward": {"fn": forward, "note": "NCHW, train mode"}, "forward_backward": {"fn": fwd_bwd, "note": "NCHW"}}
+
+
 def overhead_cases(quick):
     a, b = torch.randn(8), torch.randn(8)
     ag, bg = torch.randn(8, requires_grad=True), torch.randn(8, requires_grad=True)
@@ -217,7 +267,7 @@ def overhead_cases(quick):
 MAKERS = {w: globals()[f"{w}_cases"] for w in WORKLOADS}
 # torch.compile rows: the model workloads (GEMM, CTC, the optimizers and single adds gain nothing from it).
 # W4's 64-layer step is left out: compiling its graph takes minutes, past the run's time budget.
-COMPILED = {"mlp", "cnn", "conv", "norms"}
+COMPILED = {"mlp", "cnn", "conv", "norms", "resnet18"}
 
 
 def make_cases(workload, args, quick):

@@ -154,7 +154,7 @@ void Where(const Napi::CallbackInfo& info) {
   requireStridedFits(env, shape, bs, 0, b.length, fn, "b");
   const int64_t total = shapeTotal(env, shape, fn);
   requireLength(env, out, total, fn, "out");
-  whereKernel(a.type, static_cast<const uint8_t*>(cond.data), a.data, b.data, out.data, static_cast<const int32_t*>(shape.data),
+  whereKernel(ctxOf(info), a.type, static_cast<const uint8_t*>(cond.data), a.data, b.data, out.data, static_cast<const int32_t*>(shape.data),
               static_cast<const int32_t*>(cs.data), static_cast<const int32_t*>(as.data), static_cast<const int32_t*>(bs.data),
               static_cast<int>(shape.length));
 }

@@ -56,26 +56,27 @@ double epsArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   return eps;
 }
 
-// layerNormForward(x, weight, bias, y, mean, rstd, rows, n, eps)
+// layerNormForward(x, weight, bias, y, mean, rstd, rows, n, eps, relu?)
 void LayerNormForward(const Napi::CallbackInfo& info) {
   const char* fn = "layerNormForward";
   Napi::Env env = info.Env();
   const int64_t rows = intArg(info, 6, fn, "rows"), n = intArg(info, 7, fn, "n");
   const int64_t total = checkedProduct(env, {rows, n}, fn, "x");
   const double eps = epsArg(info, 8, fn);
+  const bool relu = isNullish(info, 9) ? false : boolArg(info, 9, fn, "relu");
   Arrays A{env, fn};
   ArrayArg x = A.data(info, 0, "x", total), w = A.optional(info, 1, "weight", n), b = A.optional(info, 2, "bias", n);
   ArrayArg y = A.data(info, 3, "y", total);
   ArrayArg mean = A.stats(info, 4, "mean", rows), rstd = A.stats(info, 5, "rstd", rows);
   if (A.type == ElemType::F32)
     layerNormForward<float>(ctxOf(info), ptr<float>(x), ptr<float>(w), ptr<float>(b), ptr<float>(y), ptr<double>(mean),
-                            ptr<double>(rstd), rows, n, eps);
+                            ptr<double>(rstd), rows, n, eps, relu);
   else
     layerNormForward<double>(ctxOf(info), ptr<double>(x), ptr<double>(w), ptr<double>(b), ptr<double>(y), ptr<double>(mean),
-                             ptr<double>(rstd), rows, n, eps);
+                             ptr<double>(rstd), rows, n, eps, relu);
 }
 
-// layerNormBackward(dy, x, mean, rstd, weight, dx, dweight, dbias, rows, n)
+// layerNormBackward(dy, x, mean, rstd, weight, dx, dweight, dbias, rows, n, reluOutput?)
 void LayerNormBackward(const Napi::CallbackInfo& info) {
   const char* fn = "layerNormBackward";
   Napi::Env env = info.Env();
@@ -86,15 +87,17 @@ void LayerNormBackward(const Napi::CallbackInfo& info) {
   ArrayArg mean = A.stats(info, 2, "mean", rows), rstd = A.stats(info, 3, "rstd", rows);
   ArrayArg w = A.optional(info, 4, "weight", n), dx = A.optional(info, 5, "dx", total);
   ArrayArg dw = A.optional(info, 6, "dweight", n), db = A.optional(info, 7, "dbias", n);
+  ArrayArg reluOut = A.optional(info, 10, "reluOutput", total);
+  if (dx.data && reluOut.data) requireDisjoint(env, dx, reluOut, fn, "dx", "reluOutput");
   if (A.type == ElemType::F32)
     layerNormBackward<float>(ctxOf(info), ptr<float>(dy), ptr<float>(x), ptr<double>(mean), ptr<double>(rstd), ptr<float>(w),
-                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), rows, n);
+                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), rows, n, ptr<float>(reluOut));
   else
     layerNormBackward<double>(ctxOf(info), ptr<double>(dy), ptr<double>(x), ptr<double>(mean), ptr<double>(rstd),
-                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), rows, n);
+                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), rows, n, ptr<double>(reluOut));
 }
 
-// batchNormForward(x, weight, bias, y, mean, variance, invstd, N, C, S, eps, training)
+// batchNormForward(x, weight, bias, y, mean, variance, invstd, N, C, S, eps, training, relu?)
 void BatchNormForward(const Napi::CallbackInfo& info) {
   const char* fn = "batchNormForward";
   Napi::Env env = info.Env();
@@ -102,19 +105,20 @@ void BatchNormForward(const Napi::CallbackInfo& info) {
   const int64_t total = checkedProduct(env, {N, C, S}, fn, "x");
   const double eps = epsArg(info, 10, fn);
   const bool training = boolArg(info, 11, fn, "training");
+  const bool relu = isNullish(info, 12) ? false : boolArg(info, 12, fn, "relu");
   Arrays A{env, fn};
   ArrayArg x = A.data(info, 0, "x", total), w = A.optional(info, 1, "weight", C), b = A.optional(info, 2, "bias", C);
   ArrayArg y = A.data(info, 3, "y", total);
   ArrayArg mean = A.stats(info, 4, "mean", C), var = A.stats(info, 5, "variance", C), invstd = A.stats(info, 6, "invstd", C);
   if (A.type == ElemType::F32)
     batchNormForward<float>(ctxOf(info), ptr<float>(x), ptr<float>(w), ptr<float>(b), ptr<float>(y), ptr<double>(mean),
-                            ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training);
+                            ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training, relu);
   else
     batchNormForward<double>(ctxOf(info), ptr<double>(x), ptr<double>(w), ptr<double>(b), ptr<double>(y), ptr<double>(mean),
-                             ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training);
+                             ptr<double>(var), ptr<double>(invstd), N, C, S, eps, training, relu);
 }
 
-// batchNormBackward(dy, x, mean, invstd, weight, dx, dweight, dbias, N, C, S, training)
+// batchNormBackward(dy, x, mean, invstd, weight, dx, dweight, dbias, N, C, S, training, reluOutput?)
 void BatchNormBackward(const Napi::CallbackInfo& info) {
   const char* fn = "batchNormBackward";
   Napi::Env env = info.Env();
@@ -126,12 +130,15 @@ void BatchNormBackward(const Napi::CallbackInfo& info) {
   ArrayArg mean = A.stats(info, 2, "mean", C), invstd = A.stats(info, 3, "invstd", C);
   ArrayArg w = A.optional(info, 4, "weight", C), dx = A.optional(info, 5, "dx", total);
   ArrayArg dw = A.optional(info, 6, "dweight", C), db = A.optional(info, 7, "dbias", C);
+  ArrayArg reluOut = A.optional(info, 12, "reluOutput", total);
+  if (dx.data && reluOut.data) requireDisjoint(env, dx, reluOut, fn, "dx", "reluOutput");
   if (A.type == ElemType::F32)
     batchNormBackward<float>(ctxOf(info), ptr<float>(dy), ptr<float>(x), ptr<double>(mean), ptr<double>(invstd), ptr<float>(w),
-                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), N, C, S, training);
+                             ptr<float>(dx), ptr<float>(dw), ptr<float>(db), N, C, S, training, ptr<float>(reluOut));
   else
     batchNormBackward<double>(ctxOf(info), ptr<double>(dy), ptr<double>(x), ptr<double>(mean), ptr<double>(invstd),
-                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), N, C, S, training);
+                              ptr<double>(w), ptr<double>(dx), ptr<double>(dw), ptr<double>(db), N, C, S, training,
+                              ptr<double>(reluOut));
 }
 
 int64_t groupsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, int64_t C) {

@@ -31,19 +31,21 @@ PoolGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* f
   return PoolGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
 }
 
-// maxPool2d(x, out, indices, geometry)
+// maxPool2d(x, out, indices, geometry); indices may be null for a 2x2 stride-2 window (maxPool2x2Backward needs none)
 void MaxPool2d(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2d";
   Napi::Env env = info.Env();
   ArrayArg x = arrayArg(info, 0, fn, "x"), out = arrayArg(info, 1, fn, "out");
-  ArrayArg idx = arrayArgOf(info, 2, fn, "indices", ElemType::I32);
+  const bool noIndices = isNullish(info, 2);
+  ArrayArg idx = noIndices ? ArrayArg{} : arrayArgOf(info, 2, fn, "indices", ElemType::I32);
   const PoolGeometry g = geometryArg(info, 3, fn);
   requireFloat(env, x, fn, "x");
   requireSameType(env, x, out, fn, "x", "out");
   requireLength(env, x, planeElements(env, g.planes, g.h, g.w, fn, "x"), fn, "x");
   const int64_t n = planeElements(env, g.planes, g.oh, g.ow, fn, "out");
   requireLength(env, out, n, fn, "out");
-  requireLength(env, idx, n, fn, "indices");
+  if (noIndices && !isMaxPool2x2(g)) throwType(env, std::string(fn) + ": indices may be null only for a 2x2 window with stride 2 and no padding or dilation");
+  if (!noIndices) requireLength(env, idx, n, fn, "indices");
   requireDisjoint(env, out, x, fn, "out", "x");
   Context& ctx = ctxOf(info);
   if (x.type == ElemType::F32)
@@ -72,6 +74,29 @@ void MaxPool2dBackward(const Napi::CallbackInfo& info) {
     maxPool2dBackward(ctx, static_cast<const float*>(go.data), static_cast<const int32_t*>(idx.data), static_cast<float*>(gi.data), g);
   else
     maxPool2dBackward(ctx, static_cast<const double*>(go.data), static_cast<const int32_t*>(idx.data), static_cast<double*>(gi.data), g);
+}
+
+// maxPool2x2Backward(x, gradOut, gradInput, geometry): a 2x2 stride-2 geometry only
+void MaxPool2x2Backward(const Napi::CallbackInfo& info) {
+  const char* fn = "maxPool2x2Backward";
+  Napi::Env env = info.Env();
+  ArrayArg x = arrayArg(info, 0, fn, "x"), go = arrayArg(info, 1, fn, "gradOut"), gi = arrayArg(info, 2, fn, "gradInput");
+  const PoolGeometry g = geometryArg(info, 3, fn);
+  if (!isMaxPool2x2(g)) throwRange(env, std::string(fn) + ": the geometry must be a 2x2 window with stride 2, no padding, dilation or ceil-mode overhang");
+  requireFloat(env, x, fn, "x");
+  requireSameType(env, x, go, fn, "x", "gradOut");
+  requireSameType(env, x, gi, fn, "x", "gradInput");
+  const int64_t inputs = planeElements(env, g.planes, g.h, g.w, fn, "x");
+  requireLength(env, x, inputs, fn, "x");
+  requireLength(env, go, planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut"), fn, "gradOut");
+  requireLength(env, gi, inputs, fn, "gradInput");
+  requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
+  requireDisjoint(env, gi, x, fn, "gradInput", "x");
+  Context& ctx = ctxOf(info);
+  if (x.type == ElemType::F32)
+    maxPool2x2Backward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(go.data), static_cast<float*>(gi.data), g);
+  else
+    maxPool2x2Backward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(go.data), static_cast<double*>(gi.data), g);
 }
 
 // avgPool2d(x, out, geometry, countIncludePad, divisor) and avgPool2dBackward(gradOut, gradInput, geometry, countIncludePad, divisor)
@@ -139,6 +164,7 @@ void AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) { AdaptiveAvgPool
 void registerPoolBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "maxPool2d", MaxPool2d);
   exportBinding(env, exports, "maxPool2dBackward", MaxPool2dBackward);
+  exportBinding(env, exports, "maxPool2x2Backward", MaxPool2x2Backward);
   exportBinding(env, exports, "avgPool2d", AvgPool2d);
   exportBinding(env, exports, "avgPool2dBackward", AvgPool2dBackward);
   exportBinding(env, exports, "adaptiveAvgPool2d", AdaptiveAvgPool2d);

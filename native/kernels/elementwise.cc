@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "select.h"
 #include "strided.h"
 
 namespace lattice {
@@ -207,9 +208,52 @@ void binaryDispatch(Context& ctx, BinaryOp op, const void* a, int64_t aLen, cons
                              static_cast<T*>(out), n, shape, aS, bS, nd);
 }
 
+// How an operand of where() is laid out against the output: element i at i, one value for all,
+// or something else (a broadcast along some dims only).
+enum class Flat { dense, scalar, other };
+
+Flat flatLayout(const int32_t* shape, const int32_t* strides, int nd) {
+  bool dense = true, scalar = true;
+  int64_t expect = 1;
+  for (int d = nd - 1; d >= 0; --d) {
+    if (shape[d] == 1) continue;  // any stride will do along a size-1 dim
+    if (strides[d] != expect) dense = false;
+    if (strides[d] != 0) scalar = false;
+    expect *= shape[d];
+  }
+  return dense ? Flat::dense : scalar ? Flat::scalar : Flat::other;
+}
+
+template <typename T, int kC, int kA, int kB>
+void whereFlat(Context& ctx, const uint8_t* cond, const T* a, const T* b, T* out, int64_t n) {
+  ctx.pool.parallelFor(0, n, kGrain, [&](int64_t s, int64_t e) {
+    // Both operands are loaded and the choice is made on their bits: no jump on the mask.
+    for (int64_t i = s; i < e; ++i) out[i] = selectBits(cond[i * kC] != 0, a[i * kA], b[i * kB]);
+  });
+}
+
+// The common cases (every operand dense or a single value: relu's backward where(x > 0, g, 0),
+// masks) as flat loops split over the pool, which the compiler vectorises; the general walk
+// costs ~1 ns per element (a relu backward on [64, 32, 26, 26]: 1.4 ms against ~0.3 ms flat).
 template <typename T>
-void whereTyped(const uint8_t* cond, const T* a, const T* b, T* out, const int32_t* shape, const int32_t* cS,
+bool whereFast(Context& ctx, const uint8_t* cond, const T* a, const T* b, T* out, const int32_t* shape, const int32_t* cS,
+               const int32_t* aS, const int32_t* bS, int nd) {
+  const Flat c = flatLayout(shape, cS, nd), fa = flatLayout(shape, aS, nd), fb = flatLayout(shape, bS, nd);
+  if (c != Flat::dense || fa == Flat::other || fb == Flat::other) return false;
+  int64_t n = 1;
+  for (int d = 0; d < nd; ++d) n *= shape[d];
+  const bool da = fa == Flat::dense, db = fb == Flat::dense;
+  if (da && db) whereFlat<T, 1, 1, 1>(ctx, cond, a, b, out, n);
+  else if (da) whereFlat<T, 1, 1, 0>(ctx, cond, a, b, out, n);
+  else if (db) whereFlat<T, 1, 0, 1>(ctx, cond, a, b, out, n);
+  else whereFlat<T, 1, 0, 0>(ctx, cond, a, b, out, n);
+  return true;
+}
+
+template <typename T>
+void whereTyped(Context& ctx, const uint8_t* cond, const T* a, const T* b, T* out, const int32_t* shape, const int32_t* cS,
                 const int32_t* aS, const int32_t* bS, int nd) {
+  if (whereFast(ctx, cond, a, b, out, shape, cS, aS, bS, nd)) return;
   const int32_t* strides[3] = {cS, aS, bS};
   forEachStrided<3>(shape, nd, strides,
                     [&](int64_t i, int64_t oc, int64_t oa, int64_t ob) { out[i] = cond[oc] ? a[oa] : b[ob]; });
@@ -262,13 +306,13 @@ void binaryKernel(Context& ctx, BinaryOp op, ElemType type, const void* a, int64
   }
 }
 
-void whereKernel(ElemType type, const uint8_t* cond, const void* a, const void* b, void* out, const int32_t* shape,
+void whereKernel(Context& ctx, ElemType type, const uint8_t* cond, const void* a, const void* b, void* out, const int32_t* shape,
                  const int32_t* cS, const int32_t* aS, const int32_t* bS, int nd) {
   switch (type) {
-    case ElemType::F32: whereTyped(cond, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), shape, cS, aS, bS, nd); break;
-    case ElemType::F64: whereTyped(cond, static_cast<const double*>(a), static_cast<const double*>(b), static_cast<double*>(out), shape, cS, aS, bS, nd); break;
-    case ElemType::I32: whereTyped(cond, static_cast<const int32_t*>(a), static_cast<const int32_t*>(b), static_cast<int32_t*>(out), shape, cS, aS, bS, nd); break;
-    case ElemType::U8: whereTyped(cond, static_cast<const uint8_t*>(a), static_cast<const uint8_t*>(b), static_cast<uint8_t*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::F32: whereTyped(ctx, cond, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::F64: whereTyped(ctx, cond, static_cast<const double*>(a), static_cast<const double*>(b), static_cast<double*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::I32: whereTyped(ctx, cond, static_cast<const int32_t*>(a), static_cast<const int32_t*>(b), static_cast<int32_t*>(out), shape, cS, aS, bS, nd); break;
+    case ElemType::U8: whereTyped(ctx, cond, static_cast<const uint8_t*>(a), static_cast<const uint8_t*>(b), static_cast<uint8_t*>(out), shape, cS, aS, bS, nd); break;
   }
 }
 

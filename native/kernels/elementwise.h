@@ -18,7 +18,7 @@ void unaryKernel(Context& ctx, UnaryOp op, ElemType type, const void* x, void* o
 void binaryKernel(Context& ctx, BinaryOp op, ElemType type, const void* a, int64_t aLen, const void* b, int64_t bLen,
                   void* out, int64_t n, const int32_t* shape, const int32_t* aStrides, const int32_t* bStrides, int nd);
 
-void whereKernel(ElemType type, const uint8_t* cond, const void* a, const void* b, void* out, const int32_t* shape,
+void whereKernel(Context& ctx, ElemType type, const uint8_t* cond, const void* a, const void* b, void* out, const int32_t* shape,
                  const int32_t* cStrides, const int32_t* aStrides, const int32_t* bStrides, int nd);
 
 void castKernel(ElemType from, const void* src, ElemType to, void* dst, int64_t n);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../simd/norm_loops.h"
+#include "select.h"
 
 namespace lattice {
 
@@ -107,9 +108,42 @@ int64_t grainFor(int64_t work) { return std::max<int64_t>(1, (int64_t{1} << 14) 
 
 }  // namespace
 
+// BatchNorm or LayerNorm followed by ReLU. Forward: each run of y is clamped right after it is written,
+// while it is in L1. Backward: the gradient reaching the BatchNorm is dy where the ReLU's
+// output is > 0 and 0 elsewhere (relu's own rule); each run of it is made in a small buffer
+// that stays in L1 and is fed to the same per-ISA loops, so no masked copy of dy the size
+// of the tensor is written and read back, and there is no separate ReLU backward pass.
+// Selections on data are made on bits (select.h): a jump on a ReLU mask is a coin flip.
+template <typename T>
+void reluInPlace(T* y, int64_t n) {
+  // y < 0 is false for NaN: a NaN stays (relu's rule).
+  for (int64_t i = 0; i < n; ++i) y[i] = keepIf(!(y[i] < T(0)), y[i]);
+}
+
+// dy where reluOut > 0, else 0, for n elements.
+template <typename T>
+void maskInto(const T* dy, const T* reluOut, int64_t n, T* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = keepIf(reluOut[i] > T(0), dy[i]);
+}
+
+// One run of the masked gradient at a time (a buffer per parallel chunk), or dy itself.
+template <typename T>
+class MaskedRun {
+ public:
+  explicit MaskedRun(int64_t n) : buf_(static_cast<size_t>(n)) {}
+  const T* of(const T* dy, const T* reluOut, int64_t at, int64_t n) {
+    if (!reluOut) return dy + at;
+    maskInto(dy + at, reluOut + at, n, buf_.data());
+    return buf_.data();
+  }
+
+ private:
+  std::vector<T> buf_;
+};
+
 template <typename T>
 void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
-                      int64_t n, double eps) {
+                      int64_t n, double eps, bool relu) {
   const NormLoops<T>& L = loops<T>(ctx);
   std::vector<T> wStorage, bStorage;
   w = laidOutLike(w, n, x, wStorage);
@@ -123,13 +157,14 @@ void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
       mean[r] = mu;
       rstd[r] = rs;
       L.normalizeAffine(xr, n, mu, rs, w, b, y + r * n);
+      if (relu) reluInPlace(y + r * n, n);
     }
   });
 }
 
 template <typename T>
 void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t rows, int64_t n) {
+                       T* dw, T* db, int64_t rows, int64_t n, const T* reluOut) {
   const NormLoops<T>& L = loops<T>(ctx);
   std::vector<T> wStorage;
   w = laidOutLike(w, n, x, wStorage);
@@ -141,11 +176,12 @@ void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
   std::vector<double> partial(wantParams ? static_cast<size_t>(blocks * 2 * n) : 0, 0.0);
   ctx.pool.parallelFor(0, blocks, 1, [&](int64_t k0, int64_t k1) {
     RunningRows<T> running(wantParams ? n : 0, x);
+    MaskedRun<T> masked(reluOut ? n : 0);
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t rBegin = k * perBlock, rEnd = std::min(rows, rBegin + perBlock);
       for (int64_t r = rBegin; r < rEnd; ++r) {
         const T* xr = x + r * n;
-        const T* dyr = dy + r * n;
+        const T* dyr = masked.of(dy, reluOut, r * n, n);
         const double mu = mean[r], rs = rstd[r];
         // sum(g) and sum(g (x - mu)) with g = dy w, in a pass that only loads: the row streams
         // in from memory with many loads in flight. The pass for dx and dgamma/dbeta then reads
@@ -288,7 +324,7 @@ void batchNormStatsByColumn(Context& ctx, const T* x, double* mean, double* var,
 
 template <typename T>
 void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var, double* invstd,
-                      int64_t N, int64_t C, int64_t S, double eps, bool training) {
+                      int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu) {
   const NormLoops<T>& L = loops<T>(ctx);
   if (training) {
     if (N > 0 && S >= kMinSegment) batchNormStatsBySegment(ctx, L, x, mean, var, N, C, S);
@@ -309,6 +345,7 @@ void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
         const T* xr = x + i * W;
         T* yr = y + i * W;
         for (int64_t j = 0; j < W; ++j) yr[j] = static_cast<T>((static_cast<double>(xr[j]) - mu[j]) * sc[j] + sh[j]);
+        if (relu) reluInPlace(yr, W);
       }
     });
     return;
@@ -317,24 +354,37 @@ void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
       L.scaleShift(x + k * S, S, mean[c], scale[c], shift[c], y + k * S);
+      if (relu) reluInPlace(y + k * S, S);
     }
   });
 }
 
 template <typename T>
 void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training) {
+                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training, const T* reluOut) {
   const NormLoops<T>& L = loops<T>(ctx);
   const double M = static_cast<double>(N * S);
   const bool stream = streamOutput<T>(N * C * S);
   // Short segments: the mean of each column's channel, for both column passes below.
   const std::vector<double> mu = S < kMinSegment ? perColumn(mean, C, S) : std::vector<double>();
+  // Short segments walk columns, not runs: there the masked gradient is made once, whole
+  // (BatchNorm1d's [N, C] is small), and the column passes below read it as dy.
+  std::vector<T> maskedAll;
+  if (reluOut && S < kMinSegment) {
+    maskedAll.resize(static_cast<size_t>(N * C * S));
+    maskInto(dy, reluOut, N * C * S, maskedAll.data());
+    dy = maskedAll.data();
+    reluOut = nullptr;
+  }
   // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
   if (S >= kMinSegment) {
     std::vector<double> seg1(static_cast<size_t>(N * C)), seg2(static_cast<size_t>(N * C));
     ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) L.gradientSums(dy + k * S, x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
+      MaskedRun<T> g(reluOut ? S : 0);
+      for (int64_t k = k0; k < k1; ++k) {
+        L.gradientSums(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
+      }
     });
     for (int64_t n = 0; n < N; ++n) {
       for (int64_t c = 0; c < C; ++c) {
@@ -384,9 +434,10 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     return;
   }
   ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    MaskedRun<T> g(reluOut ? S : 0);
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
-      L.affineGrad(dy + k * S, x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S, stream);
+      L.affineGrad(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[c], nullptr, p[c], q[c], r[c], dx + k * S, stream);
     }
   });
 }
@@ -466,13 +517,13 @@ void groupNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
 
 #define LATTICE_NORM_INSTANTIATE(T)                                                                                   \
   template void layerNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
-                                    double);                                                                         \
+                                    double, bool);                                                                   \
   template void layerNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
-                                     T*, int64_t, int64_t);                                                          \
+                                     T*, int64_t, int64_t, const T*);                                                \
   template void batchNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, double*, int64_t,  \
-                                    int64_t, int64_t, double, bool);                                                 \
+                                    int64_t, int64_t, double, bool, bool);                                           \
   template void batchNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \
-                                     T*, int64_t, int64_t, int64_t, bool);                                           \
+                                     T*, int64_t, int64_t, int64_t, bool, const T*);                                 \
   template void groupNormForward<T>(Context&, const T*, const T*, const T*, T*, double*, double*, int64_t, int64_t,  \
                                     int64_t, int64_t, double);                                                       \
   template void groupNormBackward<T>(Context&, const T*, const T*, const double*, const double*, const T*, T*, T*,   \

@@ -15,25 +15,30 @@
 
 namespace lattice {
 
-// x [rows, n]; w, b [n] or null; y [rows, n]; mean, rstd [rows].
+// x [rows, n]; w, b [n] or null; y [rows, n]; mean, rstd [rows]. relu: y = max(LayerNorm(x), 0), as batchNormForward.
 template <typename T>
 void layerNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* rstd, int64_t rows,
-                      int64_t n, double eps);
+                      int64_t n, double eps, bool relu = false);
 
-// dx [rows, n] or null; dw, db [n] or null (summed over rows).
+// dx [rows, n] or null; dw, db [n] or null (summed over rows). reluOut: as batchNormBackward's.
 template <typename T>
 void layerNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* rstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t rows, int64_t n);
+                       T* dw, T* db, int64_t rows, int64_t n, const T* reluOut = nullptr);
 
 // x [N, C, S]. training: writes mean, var (biased), invstd [C]; else reads mean, var and writes invstd.
+// relu: y = max(BN(x), 0), applied to each run while it is still in cache (BatchNorm then ReLU in one pass;
+// a NaN stays NaN, as relu keeps it).
 template <typename T>
 void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var, double* invstd,
-                      int64_t N, int64_t C, int64_t S, double eps, bool training);
+                      int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu = false);
 
 // training: full gradient through the batch statistics; else dx = dy * w * invstd.
+// reluOut (or null): the output of a ReLU that followed the BatchNorm (batchNormForward with relu); the
+// gradient is then taken through both, dy masked by reluOut > 0 as each run is read, with no masked copy
+// of dy in memory.
 template <typename T>
 void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd, const T* w, T* dx,
-                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training);
+                       T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training, const T* reluOut = nullptr);
 
 // x [N, C, S], groups of C/groups channels per sample; w, b [C]; mean, rstd [N*groups].
 template <typename T>

@@ -20,8 +20,14 @@ struct PoolGeometry {
   int64_t planes, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW;
 };
 
+// indices may be null where g is 2x2 stride 2 (isMaxPool2x2): maxPool2x2Backward needs none.
 template <typename T>
 void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g);
+// 2x2 windows, stride 2, no padding, dilation or ceil-mode overhang.
+bool isMaxPool2x2(const PoolGeometry& g);
+// maxPool2dBackward for isMaxPool2x2 geometries, from x instead of indices (the same max positions).
+template <typename T>
+void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g);
 template <typename T>
 void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T* gradIn, const PoolGeometry& g);
 template <typename T>

@@ -127,10 +127,19 @@ export interface Backend {
   /** Direct convolution kernels for few input channels; absent on backends without them. */
   readonly directSmallC?: DirectSmallCKernels;
 
-  /** Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties). */
-  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void;
+  /**
+   * Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties).
+   * indices may be null for a 2x2 window with stride 2 and no padding, dilation or overhang (maxPool2x2Backward needs none).
+   */
+  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry): void;
   /** gradInput (overwritten) = zeros with gradOut scattered-added at indices, plane by plane. */
   maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, gradInput: FloatArray, g: PoolGeometry): void;
+  /**
+   * maxPool2dBackward for a 2x2 stride-2 window (no padding, dilation or overhang), with each window's max position
+   * found again from x by maxPool2d's rule instead of read from indices: gradInput (overwritten) holds gradOut at
+   * the max of each window and 0 elsewhere.
+   */
+  maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void;
   /**
    * Window means. divisor > 0 overrides the count; else the count of in-input taps, or with countIncludePad
    * the window clipped to the padded input (PyTorch's rule).
@@ -215,14 +224,23 @@ export interface Backend {
    * LayerNorm: x [rows, n], normalised per row, weight/bias [n], mean/rstd [rows].
    */
   layerNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
-    mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number): void;
+    mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number, relu?: boolean): void;
+  /** relu / reluOutput: LayerNorm then ReLU, as batchNormForward / batchNormBackward. */
   layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
-    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number): void;
-  /** BatchNorm: x [N, C, S] per channel; training writes mean, biased variance, invstd; else reads mean, variance. */
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number, reluOutput?: FloatArray | null): void;
+  /**
+   * BatchNorm: x [N, C, S] per channel; training writes mean, biased variance, invstd; else reads mean, variance.
+   * relu: y = max(BatchNorm(x), 0) (a NaN stays NaN), BatchNorm then ReLU in one pass.
+   */
   batchNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray, mean: Float64Array,
-    variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean): void;
+    variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean, relu?: boolean): void;
+  /**
+   * reluOutput (the y of batchNormForward with relu) or null: the gradient through BatchNorm then ReLU, dy taken as 0
+   * where reluOutput <= 0 (relu's rule), without a masked copy of dy.
+   */
   batchNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, invstd: Float64Array, weight: FloatArray | null,
-    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean): void;
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean,
+    reluOutput?: FloatArray | null): void;
   /** GroupNorm: x [N, C, S], groups of C/groups channels per sample, weight/bias [C], mean/rstd [N*groups]. */
   groupNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
     mean: Float64Array, rstd: Float64Array, N: number, C: number, S: number, groups: number, eps: number): void;

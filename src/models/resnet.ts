@@ -13,7 +13,7 @@ import * as init from '../nn/init';
 import { Module, type AnyModule } from '../nn/module';
 import { Sequential } from '../nn/containers';
 import { Conv2d } from '../nn/layers/conv';
-import { BatchNorm2d } from '../nn/layers/normalization';
+import { BatchNorm2d, batchNormThenRelu } from '../nn/layers/normalization';
 import { Linear } from '../nn/layers/linear';
 import { MaxPool2d, AdaptiveAvgPool2d } from '../nn/layers/pool';
 import { ReLU } from '../nn/layers/activation';
@@ -54,7 +54,7 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.call(this.conv2.call(relu(this.bn1.call(this.conv1.call(x)))));
+    const out = this.bn2.call(this.conv2.call(batchNormThenRelu(this.bn1, this.conv1.call(x))));
     return relu(add(out, this.downsample ? this.downsample.call(x) : x));
   }
 }
@@ -84,8 +84,8 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = relu(this.bn1.call(this.conv1.call(x)));
-    out = relu(this.bn2.call(this.conv2.call(out)));
+    let out = batchNormThenRelu(this.bn1, this.conv1.call(x));
+    out = batchNormThenRelu(this.bn2, this.conv2.call(out));
     out = this.bn3.call(this.conv3.call(out));
     return relu(add(out, this.downsample ? this.downsample.call(x) : x));
   }
@@ -152,7 +152,7 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let h = this.maxpool.call(relu(this.bn1.call(this.conv1.call(x))));
+    let h = this.maxpool.call(batchNormThenRelu(this.bn1, this.conv1.call(x)));
     h = this.layer4.call(this.layer3.call(this.layer2.call(this.layer1.call(h))));
     return this.fc.call(flatten(this.avgpool.call(h), 1));
   }

@@ -5,8 +5,7 @@ import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Module, type AnyModule } from './module';
-import { ReLU } from './layers/activation';
-import { Conv2d } from './layers/conv';
+import { fusedPair } from './fusion';
 
 /** A module mapping one tensor to one tensor (what Sequential chains). */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -67,22 +66,23 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    let pending: Conv2d | null = null;  // a Conv2d whose output goes straight into a ReLU, if the next module is one
-    for (const child of this.childMap().values()) {
-      if (!child) continue;
-      const m = child as TensorModule;
-      if (pending) {
-        const fused = !m.hasForwardHooks && m.constructor === ReLU ? pending.forwardRelu(h) : null;
-        h = fused ?? pending.call(h);
-        pending = null;
-        if (fused) continue;
+    // Some adjacent pairs (BatchNorm then ReLU, ReLU then MaxPool2d) run as one step with the
+    // same values and gradients and less memory traffic: see nn/fusion.ts.
+    let previous: AnyModule | null = null;
+    for (const m of this.childMap().values()) {
+      if (!m) continue;
+      if (previous) {
+        const fused = fusedPair(previous, m);
+        if (fused) {
+          h = fused(h);
+          previous = null;
+          continue;
+        }
+        h = (previous as TensorModule).call(h);
       }
-      // An exact Conv2d without hooks followed by an exact ReLU without hooks runs as one
-      // conv + bias + ReLU kernel (conv2dRelu): same values and gradients, one pass fewer.
-      if (!m.hasForwardHooks && m.constructor === Conv2d) pending = m as unknown as Conv2d;
-      else h = m.call(h);
+      previous = m;
     }
-    return pending ? pending.call(h) : h;
+    return previous ? (previous as TensorModule).call(h) : h;
   }
 }
 

@@ -126,8 +126,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     };
   }
 
-  /** @internal Whether forward hooks are registered (a container must then call the module, not fuse it). */
-  get hasForwardHooks(): boolean {
+  /** @internal Whether forward hooks are registered (fused paths that skip an output must not skip a hook). */
+  hasForwardHooks(): boolean {
     return this._forwardHooks.length > 0;
   }
 

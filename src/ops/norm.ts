@@ -15,7 +15,7 @@ import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import { shapesEqual, sizeOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { add, mul, sub } from './binary';
+import { add, gt, mul, sub, where } from './binary';
 import { castTo } from './cast';
 import { randn, tensor } from './creation';
 import { record } from './record';
@@ -52,13 +52,16 @@ const wants = (t: Tensor | null): boolean => t !== null && t.requiresGrad;
 
 /** Records a node over the present inputs of [x, weight, bias]; grads() returns one gradient per slot. */
 function recordNorm(y: Tensor, name: string, x: Tensor, weight: Tensor | null, bias: Tensor | null,
-  grads: (g: Tensor) => [Tensor | null, Tensor | null, Tensor | null]): Tensor {
+  grads: (g: Tensor) => [Tensor | null, Tensor | null, Tensor | null], savedOutput: Tensor | null = null): Tensor {
   const slots = [x, weight, bias];
   const present = slots.filter((t): t is Tensor => t !== null);
+  const saved = weight ? [x, weight] : [x];
+  // A fused ReLU's backward reads the output: an in-place change to it must be caught too.
+  if (savedOutput) saved.push(savedOutput);
   return record(y, name, present, (g) => {
     const all = grads(castTo(g, x.dtype));
     return slots.map((t, i) => (t ? all[i] : undefined)).filter((v) => v !== undefined) as (Tensor | null)[];
-  }, weight ? [x, weight] : [x]);
+  }, saved);
 }
 
 /**
@@ -102,7 +105,22 @@ export interface LayerNormOptions {
  */
 export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null,
   opts?: LayerNormOptions): Tensor {
-  const op = 'layerNorm';
+  return layerNormMaybeRelu('layerNorm', x, normalizedShape, weight, bias, opts, false);
+}
+
+/**
+ * `relu(layerNorm(x, ...))` as one op, as {@link batchNormRelu}: the ReLU is applied as each
+ * row is written, and the backward masks the gradient row by row inside LayerNorm's own
+ * passes. nn.Sequential runs a LayerNorm layer followed by a ReLU layer through it.
+ * @example `const h = layerNormRelu(x, [256], ln.weight, ln.bias)`
+ */
+export function layerNormRelu(x: Tensor, normalizedShape: number | number[], weight?: Tensor | null, bias?: Tensor | null,
+  opts?: LayerNormOptions): Tensor {
+  return layerNormMaybeRelu('layerNormRelu', x, normalizedShape, weight, bias, opts, true);
+}
+
+function layerNormMaybeRelu(op: string, x: Tensor, normalizedShape: number | number[], weight: Tensor | null | undefined,
+  bias: Tensor | null | undefined, opts: LayerNormOptions | undefined, relu: boolean): Tensor {
   const dtype = checkFloatInput(op, x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s <= 0)) {
@@ -118,18 +136,24 @@ export function layerNorm(x: Tensor, normalizedShape: number | number[], weight?
   const n = sizeOf(shape), rows = x.size / n;
   const y = emptyForOverwrite(x.shape.slice(), dtype);
   const meanArr = new Float64Array(rows), rstdArr = new Float64Array(rows);
-  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps);
+  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps, relu);
   const dims = shape.map((_, i) => x.ndim - k + i);
   const lead = x.shape.slice(0, x.ndim - k).map((_, i) => i);
   return recordNorm(y, op, x, w, b, (g) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
-    if (isGradEnabled()) return compositeGrads(g, x, w, null, dims, lead, shape, eps, need);
+    if (isGradEnabled()) return compositeGrads(relu ? throughRelu(g, y) : g, x, w, null, dims, lead, shape, eps, need);
     const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
     const dw = need[1] ? emptyForOverwrite(shape.slice(), dtype) : null;
     const db = need[2] ? emptyForOverwrite(shape.slice(), dtype) : null;
-    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), rows, n);
+    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
+      rows, n, relu ? (y.values as FloatArray) : null);
     return [dx, dw, db];
-  });
+  }, relu ? y : null);
+}
+
+/** The gradient a ReLU whose output is y passes back, written with ops (its rule: g where y > 0). */
+function throughRelu(g: Tensor, y: Tensor): Tensor {
+  return where(gt(y, 0), g, 0);
 }
 
 // ---------------------------------------------------------------- BatchNorm
@@ -161,7 +185,25 @@ function checkRunning(op: string, name: string, t: Tensor | null | undefined, C:
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null,
   bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
-  const op = 'batchNorm';
+  return batchNormMaybeRelu('batchNorm', x, runningMean, runningVar, weight, bias, opts, false);
+}
+
+/**
+ * `relu(batchNorm(x, ...))` as one op: the ReLU is applied as the normalised values are
+ * written, and the backward takes the gradient through both in the BatchNorm's own passes
+ * (no ReLU output kept apart, no ReLU backward pass, no masked gradient in memory). The values
+ * and gradients are those of the two ops; under createGraph the backward is written with ops
+ * (the ReLU mask, then BatchNorm's formula), so higher derivatives are exact. nn.Sequential
+ * runs a BatchNorm layer followed by a ReLU layer through it.
+ * @example `const h = batchNormRelu(x, bn.runningMean, bn.runningVar, bn.weight, bn.bias, { training: true })`
+ */
+export function batchNormRelu(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null,
+  bias?: Tensor | null, opts?: BatchNormOptions): Tensor {
+  return batchNormMaybeRelu('batchNormRelu', x, runningMean, runningVar, weight, bias, opts, true);
+}
+
+function batchNormMaybeRelu(op: string, x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null | undefined,
+  bias: Tensor | null | undefined, opts: BatchNormOptions | undefined, relu: boolean): Tensor {
   const dtype = checkFloatInput(op, x);
   if (x.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...] (at least 2-D), got ${x.describe()}`);
   const N = x.shape[0], C = x.shape[1], S = sizeOf(x.shape.slice(2));
@@ -182,7 +224,7 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const varArr = training ? new Float64Array(C) : Float64Array.from(rv!.values as FloatArray);
   const invstd = new Float64Array(C);
   const y = emptyForOverwrite(x.shape.slice(), dtype);
-  backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training);
+  backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training, relu);
   if (training && rm && rv) {
     // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch;
     // in place (the version bump is what mul_/add_ would do), in double, rounded once.
@@ -197,9 +239,11 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
 
   const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];
   const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  return recordNorm(y, op, x, w, b, (g) => {
+  return recordNorm(y, op, x, w, b, (gy) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
     if (isGradEnabled()) {
+      // Through the ReLU with ops, then the BatchNorm's formula.
+      const g = relu ? throughRelu(gy, y) : gy;
       const wB = w ? reshape(w, statShape) : null;
       if (training) return compositeGrads(g, x, wB, null, dims, dims, [C], eps, need);
       // Running statistics are constants: y = (x - μ_r) s γ + β with s = 1/√(var_r + eps).
@@ -214,9 +258,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
     const dw = need[1] ? emptyForOverwrite([C], dtype) : null;
     const db = need[2] ? emptyForOverwrite([C], dtype) : null;
-    backend().batchNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, training);
+    backend().batchNormBackward(gy.values as FloatArray, x.values as FloatArray, meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
+      N, C, S, training, relu ? (y.values as FloatArray) : null);
     return [dx, dw, db];
-  });
+  }, relu ? y : null);
 }
 
 // ---------------------------------------------------------------- GroupNorm
@@ -286,6 +331,31 @@ registerOp({
 registerOp({
   name: 'batchNorm(eval)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,
   run: (x, w, b) => batchNorm(x, stats([0.5, -1, 0], x.dtype as Float), stats([2, 0.5, 1], x.dtype as Float), w, b),
+  samples: [{ label: '[2,3,2,2]', inputs: (dt) => [sample([2, 3, 2, 2], dt), sample([3], dt), sample([3], dt)] }],
+  tolerance: { float64: 1e-10 },
+});
+registerOp({
+  name: 'layerNormRelu', kernels: ['layerNormForward', 'layerNormBackward'], differentiable: true,
+  run: (x, w, b) => layerNormRelu(x, [3, 5], w, b),
+  samples: [
+    { label: '[2,4,3,5] affine', inputs: (dt) => [sample([2, 4, 3, 5], dt, 2, 0.5), sample([3, 5], dt), sample([3, 5], dt)] },
+    { label: '[7,3,5] no affine', inputs: (dt) => [sample([7, 3, 5], dt)] },
+  ],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
+});
+registerOp({
+  name: 'batchNormRelu(training)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,
+  run: (x, w, b) => batchNormRelu(x, null, null, w, b, { training: true }),
+  samples: [
+    { label: '[4,3,5]', inputs: (dt) => [sample([4, 3, 5], dt, 2, -1), sample([3], dt), sample([3], dt)] },
+    { label: '[3,2,37] long odd segments', inputs: (dt) => [sample([3, 2, 37], dt), sample([2], dt), sample([2], dt)] },
+    { label: '[5,7] (BatchNorm1d)', inputs: (dt) => [sample([5, 7], dt), sample([7], dt), sample([7], dt)] },
+  ],
+  tolerance: { float32: 1e-4, float64: 1e-10 },
+});
+registerOp({
+  name: 'batchNormRelu(eval)', kernels: ['batchNormForward', 'batchNormBackward'], differentiable: true,
+  run: (x, w, b) => batchNormRelu(x, stats([0.5, -1, 0], x.dtype as Float), stats([2, 0.5, 1], x.dtype as Float), w, b),
   samples: [{ label: '[2,3,2,2]', inputs: (dt) => [sample([2, 3, 2, 2], dt), sample([3], dt), sample([3], dt)] }],
   tolerance: { float64: 1e-10 },
 });

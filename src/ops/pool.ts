@@ -116,6 +116,11 @@ function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices
   // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
   // writes every output and index, so neither needs zeroing.
   const out = emptyForOverwrite(outShape, x.dtype, x.device);
+  // The 2x2 fast path is a CPU kernel; other devices keep the index path.
+  if (!returnIndices && isTwoByTwo(g) && x.device === 'cpu') {
+    backendFor(x.device).maxPool2d(vals(x), vals(out), null, g);
+    return record(out, 'maxPool2d', [x], (gy) => [maxPool2x2BackwardOp(gy, x, g)], [x]);
+  }
   const index = emptyForOverwrite(outShape, 'int32', x.device);
   backendFor(x.device).maxPool2d(vals(x), vals(out), index.deviceValues as Int32Array, g);
   record(out, 'maxPool2d', [x], (gy) => [maxPoolBackwardOp(gy, index, g, x.shape)], [x]);
@@ -131,9 +136,34 @@ function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices
 function maxPoolBackwardOp(gy: Tensor, index: Tensor, g: PoolGeometry, inShape: number[]): Tensor {
   const gx = empty(inShape, gy.dtype, gy.device);
   backendFor(gy.device).maxPool2dBackward(vals(gy), index.deviceValues as Int32Array, vals(gx), g);
-  return record(gx, 'maxPool2dBackward', [gy], (gg) => [
-    reshape(gather(reshape(gg, [g.planes, g.h * g.w]), 1, reshape(index, [g.planes, g.oh * g.ow])), gy.shape),
-  ]);
+  return record(gx, 'maxPool2dBackward', [gy], (gg) => [gatherAtMax(gg, index, g, gy.shape)]);
+}
+
+/** The adjoint of the scatter to the max positions: gg read at them. */
+function gatherAtMax(gg: Tensor, index: Tensor, g: PoolGeometry, outShape: number[]): Tensor {
+  return reshape(gather(reshape(gg, [g.planes, g.h * g.w]), 1, reshape(index, [g.planes, g.oh * g.ow])), outShape);
+}
+
+/**
+ * The common 2x2 window with stride 2 (no padding, dilation or ceil-mode overhang): the
+ * forward stores no indices, and the backward finds each window's max in x again (the
+ * same rule, so the same position) and writes the whole input gradient in one pass: no
+ * zero fill, no scatter through an index tensor.
+ */
+function isTwoByTwo(g: PoolGeometry): boolean {
+  return g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0
+    && g.dilationH === 1 && g.dilationW === 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
+}
+
+function maxPool2x2BackwardOp(gy: Tensor, x: Tensor, g: PoolGeometry): Tensor {
+  const gx = emptyForOverwrite(x.shape.slice(), gy.dtype, gy.device);
+  backendFor(gy.device).maxPool2x2Backward(vals(x), vals(gy), vals(gx), g);
+  return record(gx, 'maxPool2dBackward', [gy], (gg) => {
+    // Only a second derivative gets here: the max positions are found once more, as indices.
+    const index = emptyForOverwrite([g.planes * g.oh * g.ow], 'int32', x.device);
+    backendFor(x.device).maxPool2d(vals(x), vals(emptyForOverwrite([g.planes * g.oh * g.ow], x.dtype, x.device)), index.deviceValues as Int32Array, g);
+    return [gatherAtMax(gg, index, g, gy.shape)];
+  }, [x]);
 }
 
 /**
@@ -287,6 +317,14 @@ registerOp({
   samples: [
     { label: '3x3 stride 2 padding 1', inputs: (dt) => [spread([2, 2, 6, 5], dt)] },
     { label: 'unbatched [C,H,W]', inputs: (dt) => [spread([2, 4, 4], dt)] },
+  ],
+});
+registerOp({
+  name: 'maxPool2d(2x2 stride 2)', kernels: ['maxPool2d', 'maxPool2x2Backward'], differentiable: true,
+  run: (x) => maxPool2d(x, 2),
+  samples: [
+    { label: 'odd [2,3,7,9]: uncovered last row and column', inputs: (dt) => [spread([2, 3, 7, 9], dt)] },
+    { label: 'unbatched [3,4,6]', inputs: (dt) => [spread([3, 4, 6], dt)] },
   ],
 });
 registerOp({

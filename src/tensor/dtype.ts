@@ -69,9 +69,14 @@ function view(dtype: DType, buffer: ArrayBuffer, at: number, size: number): Type
   }
 }
 
+/** @internal Fresh (not pooled) buffers allocated so far, for bench/profile-step.ts. */
+export const allocationStats = { fresh: 0, freshBytes: 0 };
+
 /** A new zeroed buffer. */
 export function allocate(dtype: DType, size: number): TypedArray {
   const bytes = size * bytesPerElement(dtype);
+  allocationStats.fresh++;
+  allocationStats.freshBytes += bytes;
   if (bytes > 0 && bytes <= SMALL_MAX_BYTES) {
     const at = carve(bytes);
     return view(dtype, slab, at, size);

@@ -58,7 +58,8 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
     conv2d: (x, w, bias, out, g) => b.cudaConv2d(h(x), h(w), hn(bias), h(out), g),
     conv2dBackwardInput: (gy, w, gx, g) => b.cudaConv2dBackwardInput(h(gy), h(w), h(gx), g),
     conv2dBackwardWeight: (x, gy, gw, g) => b.cudaConv2dBackwardWeight(h(x), h(gy), h(gw), g),
-    maxPool2d: (x, out, indices, g) => b.cudaMaxPool2d(h(x), h(out), h(indices), g),
+    // ops/pool.ts passes null indices (the 2x2 path) on the CPU only.
+    maxPool2d: (x, out, indices, g) => b.cudaMaxPool2d(h(x), h(out), h(indices!), g),
     maxPool2dBackward: (gy, indices, gx, g) => b.cudaMaxPool2dBackward(h(gy), h(indices), h(gx), g),
     avgPool2d: (x, out, g, cip, divisor) => b.cudaAvgPool2d(h(x), h(out), g, cip, divisor),
     avgPool2dBackward: (gy, gx, g, cip, divisor) => b.cudaAvgPool2dBackward(h(gy), h(gx), g, cip, divisor),

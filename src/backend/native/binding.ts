@@ -33,13 +33,14 @@ export interface NativeBinding {
     maskRowStride: number, maskColStride: number, dq: unknown, dk: unknown, dv: unknown,
     batch: number, L: number, S: number, E: number, Ev: number, scale: number, causal: boolean): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
-  layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number): void;
+  layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number,
+    relu?: boolean): void;
   layerNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
-    rows: number, n: number): void;
+    rows: number, n: number, reluOutput?: unknown): void;
   batchNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, variance: unknown, invstd: unknown,
-    N: number, C: number, S: number, eps: number, training: boolean): void;
+    N: number, C: number, S: number, eps: number, training: boolean, relu?: boolean): void;
   batchNormBackward(dy: unknown, x: unknown, mean: unknown, invstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
-    N: number, C: number, S: number, training: boolean): void;
+    N: number, C: number, S: number, training: boolean, reluOutput?: unknown): void;
   groupNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown,
     N: number, C: number, S: number, groups: number, eps: number): void;
   groupNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,
@@ -64,6 +65,7 @@ export interface NativeBinding {
   conv2dDirectSmallCPreferred(geometry: Int32Array, pass: number): boolean;
   maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array): void;
   maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
+  maxPool2x2Backward(x: unknown, gradOut: unknown, gradInput: unknown, geometry: Int32Array): void;
   avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   avgPool2dBackward(gradOut: unknown, gradInput: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   adaptiveAvgPool2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;

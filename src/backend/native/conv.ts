@@ -2,7 +2,7 @@
 import type { Backend, ConvGeometry, ConvPass, DirectSmallCKernels, PoolGeometry, WinogradKernels } from '../backend';
 import type { NativeBinding } from './binding';
 
-type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward'
+type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward' | 'maxPool2x2Backward'
   | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels; directSmallC: DirectSmallCKernels };
 
 /** ConvPass in native/kernels/conv_direct.h's order. */
@@ -38,6 +38,7 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
     },
     maxPool2d: (x, out, indices, g) => addon.maxPool2d(x, out, indices, poolGeometry(g)),
     maxPool2dBackward: (gy, indices, gx, g) => addon.maxPool2dBackward(gy, indices, gx, poolGeometry(g)),
+    maxPool2x2Backward: (x, gy, gx, g) => addon.maxPool2x2Backward(x, gy, gx, poolGeometry(g)),
     avgPool2d: (x, out, g, countIncludePad, divisor) => addon.avgPool2d(x, out, poolGeometry(g), countIncludePad, divisor),
     avgPool2dBackward: (gy, gx, g, countIncludePad, divisor) => addon.avgPool2dBackward(gy, gx, poolGeometry(g), countIncludePad, divisor),
     adaptiveAvgPool2d: (x, out, planes, h, w, oh, ow) => addon.adaptiveAvgPool2d(x, out, planes, h, w, oh, ow),

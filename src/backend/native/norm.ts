@@ -7,12 +7,13 @@ type NormKernels = Pick<Backend, 'layerNormForward' | 'layerNormBackward' | 'bat
 
 export function normKernels(addon: NativeBinding): NormKernels {
   return {
-    layerNormForward: (x, w, b, y, mean, rstd, rows, n, eps) => addon.layerNormForward(x, w, b, y, mean, rstd, rows, n, eps),
-    layerNormBackward: (dy, x, mean, rstd, w, dx, dw, db, rows, n) => addon.layerNormBackward(dy, x, mean, rstd, w, dx, dw, db, rows, n),
-    batchNormForward: (x, w, b, y, mean, variance, invstd, N, C, S, eps, training) =>
-      addon.batchNormForward(x, w, b, y, mean, variance, invstd, N, C, S, eps, training),
-    batchNormBackward: (dy, x, mean, invstd, w, dx, dw, db, N, C, S, training) =>
-      addon.batchNormBackward(dy, x, mean, invstd, w, dx, dw, db, N, C, S, training),
+    layerNormForward: (x, w, b, y, mean, rstd, rows, n, eps, relu) => addon.layerNormForward(x, w, b, y, mean, rstd, rows, n, eps, relu ?? false),
+    layerNormBackward: (dy, x, mean, rstd, w, dx, dw, db, rows, n, reluOutput) =>
+      addon.layerNormBackward(dy, x, mean, rstd, w, dx, dw, db, rows, n, reluOutput ?? null),
+    batchNormForward: (x, w, b, y, mean, variance, invstd, N, C, S, eps, training, relu) =>
+      addon.batchNormForward(x, w, b, y, mean, variance, invstd, N, C, S, eps, training, relu ?? false),
+    batchNormBackward: (dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, reluOutput) =>
+      addon.batchNormBackward(dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, reluOutput ?? null),
     groupNormForward: (x, w, b, y, mean, rstd, N, C, S, groups, eps) => addon.groupNormForward(x, w, b, y, mean, rstd, N, C, S, groups, eps),
     groupNormBackward: (dy, x, mean, rstd, w, dx, dw, db, N, C, S, groups) =>
       addon.groupNormBackward(dy, x, mean, rstd, w, dx, dw, db, N, C, S, groups),

@@ -11,7 +11,7 @@ import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv';
 import { gemm } from './gemm';
 import { gather, indexAdd, indexSelect, scatterAdd } from './index-ops';
 import { crossEntropy, crossEntropyBackward } from './losses';
-import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward, maxPool2x2Backward } from './pool';
 import { adamStep, rmspropStep, sgdStep } from './optim';
 import { batchNormBackward, batchNormForward, groupNormBackward, groupNormForward, layerNormBackward, layerNormForward } from './norm';
 import { argReduce, reduce, softmax } from './reduce';
@@ -33,6 +33,7 @@ export const referenceBackend: Backend = {
   conv2dBackwardWeight,
   maxPool2d,
   maxPool2dBackward,
+  maxPool2x2Backward,
   avgPool2d,
   avgPool2dBackward,
   adaptiveAvgPool2d,

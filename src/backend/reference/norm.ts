@@ -26,7 +26,7 @@ function rowStats(x: FloatArray, start: number, len: number, eps: number): [numb
 
 /** LayerNorm of x [rows, n] over each row; weight/bias [n] or null; writes y, mean [rows], rstd [rows]. */
 export function layerNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
-  mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number): void {
+  mean: Float64Array, rstd: Float64Array, rows: number, n: number, eps: number, relu = false): void {
   for (let r = 0; r < rows; r++) {
     const base = r * n;
     const [m, rs] = rowStats(x, base, n, eps);
@@ -37,11 +37,25 @@ export function layerNormForward(x: FloatArray, weight: FloatArray | null, bias:
       y[base + j] = weight ? xhat * weight[j] + (bias ? bias[j] : 0) : xhat + (bias ? bias[j] : 0);
     }
   }
+  if (relu) reluInPlace(y);
+}
+
+/** relu's rule in place: max(v, 0), a NaN stays NaN. */
+function reluInPlace(y: FloatArray): void {
+  for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
+}
+
+/** dy where the ReLU's output is > 0, else 0: the gradient a ReLU passes back. */
+function throughRelu(dy: FloatArray, reluOutput: FloatArray): FloatArray {
+  const masked = dy.slice();
+  for (let i = 0; i < masked.length; i++) if (!(reluOutput[i] > 0)) masked[i] = 0;
+  return masked;
 }
 
 /** LayerNorm backward: dx [rows, n] (or null), dweight/dbias [n] summed over rows (or null). Outputs are overwritten. */
 export function layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, rstd: Float64Array, weight: FloatArray | null,
-  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number): void {
+  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, rows: number, n: number, reluOutput: FloatArray | null = null): void {
+  if (reluOutput) dy = throughRelu(dy, reluOutput);
   const dw = new Float64Array(n), db = new Float64Array(n);
   for (let r = 0; r < rows; r++) {
     const base = r * n, m = mean[r], rs = rstd[r];
@@ -73,7 +87,8 @@ export function layerNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Ar
  * running statistics) and writes invstd. Then y = (x - mean) invstd weight + bias.
  */
 export function batchNormForward(x: FloatArray, weight: FloatArray | null, bias: FloatArray | null, y: FloatArray,
-  mean: Float64Array, variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean): void {
+  mean: Float64Array, variance: Float64Array, invstd: Float64Array, N: number, C: number, S: number, eps: number, training: boolean,
+  relu = false): void {
   const M = N * S;
   for (let c = 0; c < C; c++) {
     if (training) {
@@ -93,14 +108,19 @@ export function batchNormForward(x: FloatArray, weight: FloatArray | null, bias:
       for (let i = 0; i < S; i++) y[base + i] = (x[base + i] - m) * is * w + b;
     }
   }
+  if (relu) reluInPlace(y);
 }
 
 /**
  * BatchNorm backward per channel. training: the full formula (mean and invstd depend on x);
- * otherwise dx = dy weight invstd (running statistics are constants).
+ * otherwise dx = dy weight invstd (running statistics are constants). With reluOutput: the
+ * gradient through BatchNorm then ReLU.
  */
 export function batchNormBackward(dy: FloatArray, x: FloatArray, mean: Float64Array, invstd: Float64Array, weight: FloatArray | null,
-  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean): void {
+  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null, N: number, C: number, S: number, training: boolean,
+  reluOutput: FloatArray | null = null): void {
+  // Through the ReLU first, then the BatchNorm.
+  if (reluOutput) dy = throughRelu(dy, reluOutput);
   const M = N * S;
   for (let c = 0; c < C; c++) {
     const m = mean[c], is = invstd[c], w = weight ? weight[c] : 1;

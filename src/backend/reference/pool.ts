@@ -11,7 +11,7 @@ import type { FloatArray } from '../../tensor/dtype';
  * the input), same for columns. A NaN replaces the running max (so NaN
  * propagates); ties keep the first position. indices hold iy*w + ix.
  */
-export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g: PoolGeometry): void {
+export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry): void {
   for (let p = 0; p < g.planes; p++) {
     const base = p * g.h * g.w;
     for (let y = 0; y < g.oh; y++) {
@@ -31,7 +31,7 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array, g
         }
         const o = (p * g.oh + y) * g.ow + xo;
         out[o] = best;
-        indices[o] = at;
+        if (indices) indices[o] = at;
       }
     }
   }
@@ -47,6 +47,16 @@ export function maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, grad
       if (at >= 0 && at < hw) gradInput[p * hw + at] += gradOut[p * ohw + j];
     }
   }
+}
+
+/**
+ * The 2x2 stride-2 backward from x: the max position of each window found again by maxPool2d's rule (which
+ * this calls), gradOut written there and 0 everywhere else.
+ */
+export function maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void {
+  const indices = new Int32Array(g.planes * g.oh * g.ow);
+  maxPool2d(x, x instanceof Float64Array ? new Float64Array(indices.length) : new Float32Array(indices.length), indices, g);
+  maxPool2dBackward(gradOut, indices, gradInput, g);
 }
 
 /** The window [y0, y1) x [x0, x1) clipped to the input, and its divisor (PyTorch's avg_pool2d rule). */

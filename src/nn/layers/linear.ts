@@ -1,9 +1,7 @@
 /** Linear (y = x Wᵀ + b) and Identity. */
 import { ShapeError } from '../../errors';
-import { add } from '../../ops/binary';
 import { empty } from '../../ops/util';
-import { matmulT } from '../../ops/matmul';
-import { reshape } from '../../ops/shape';
+import { linear } from '../../ops/linear';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
 import { Module, reprArgs } from '../module';
@@ -54,11 +52,8 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: x is ${x.describe()} but inFeatures is ${this.inFeatures}: the last dim must be ${this.inFeatures}`);
     }
-    // One GEMM over all leading dims: [rows, in] x Wᵀ.
-    const x2 = x.ndim === 2 ? x : reshape(x, [-1, this.inFeatures]);
-    let y = matmulT(x2, this.weight, false, true);
-    if (this.bias) y = add(y, this.bias);
-    return x.ndim === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
+    // One GEMM over all leading dims, [rows, in] x Wᵀ, accumulated onto the bias rows.
+    return linear(x, this.weight, this.bias);
   }
 
   protected override extraRepr(): string {

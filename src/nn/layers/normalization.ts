@@ -3,10 +3,11 @@ import { noGrad } from '../../autograd/api';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
 import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
-import { batchNorm, groupNorm, layerNorm } from '../../ops/norm';
+import { batchNorm, batchNormRelu, groupNorm, layerNorm, layerNormRelu } from '../../ops/norm';
+import { relu } from '../../ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
-import { Module, reprArgs } from '../module';
+import { Module, reprArgs, type AnyModule } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, type FactoryOptions } from './common';
 
@@ -104,6 +105,15 @@ abstract class BatchNormBase extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** @internal relu(this.forward(x)) as one fused op (batchNormRelu); what nn.Sequential runs for BatchNorm then ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     const name = this.typeName;
     checkInput(name, x, this.weight?.dtype ?? this.runningMean?.dtype ?? x.dtype);
     if (!this.ranks.includes(x.ndim)) throw new ShapeError(`${name}: x must be ${this.layout}, got ${x.describe()}`);
@@ -117,7 +127,7 @@ abstract class BatchNormBase extends Module {
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     const track = !this.training || this.trackRunningStats;
-    return batchNorm(x, track ? this.runningMean : null, track ? this.runningVar : null, this.weight, this.bias,
+    return (relu ? batchNormRelu : batchNorm)(x, track ? this.runningMean : null, track ? this.runningVar : null, this.weight, this.bias,
       { training: useBatchStats, momentum: factor, eps: this.eps });
   }
 
@@ -142,6 +152,21 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   protected readonly ranks = [4];
   protected readonly layout = '[N, C, H, W]';
+}
+
+/**
+ * @internal relu(bn(x)) through the fused batchNormRelu op when nothing observes the BatchNorm's
+ * own output (no forward hook on it), else the two calls. Module code that writes relu(bn(x)) calls
+ * this (models.resnet); nn.Sequential fuses a BatchNorm layer followed by a ReLU (nn/fusion.ts).
+ */
+export function batchNormThenRelu(bn: AnyModule, x: Tensor): Tensor {
+  if (bn instanceof BatchNormBase && !bn.hasForwardHooks()) return bn.forwardRelu(x);
+  return relu((bn as Module<[Tensor], Tensor>).call(x));
+}
+
+/** @internal Whether m is a BatchNorm layer (BatchNorm1d or BatchNorm2d), for nn/fusion.ts. */
+export function isBatchNorm(m: AnyModule): boolean {
+  return m instanceof BatchNormBase;
 }
 
 /** Options of `nn.LayerNorm`. @example `new nn.LayerNorm([256], { eps: 1e-6 })` */
@@ -186,13 +211,22 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** @internal relu(this.forward(x)) as one fused op (layerNormRelu); what nn.Sequential runs for LayerNorm then ReLU. */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     checkInput('LayerNorm', x, this.weight?.dtype ?? x.dtype);
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(Math.max(0, x.ndim - k));
     if (x.ndim < k || tail.some((s, i) => s !== this.normalizedShape[i])) {
       throw new ShapeError(`LayerNorm: x ${x.describe()} does not end with normalizedShape ${fmtShape(this.normalizedShape)}`);
     }
-    return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
+    return (relu ? layerNormRelu : layerNorm)(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
   }
 
   protected override extraRepr(): string {

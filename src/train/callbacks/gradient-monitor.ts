@@ -105,6 +105,7 @@ export class GradientMonitor implements Callback {
   private pending: MonitorRecord | null = null;
   private sampling = false;
   private removeHooks: (() => void)[] = [];
+  private model: AnyModule | null = null;
   private warned = new Set<string>();
   private firstLoss: number | undefined;
 
@@ -124,8 +125,24 @@ export class GradientMonitor implements Callback {
 
   onTrainBegin(ctx: TrainContext): void {
     this.layers = GradientMonitor.layersOf(ctx.model);
-    this.sampling = true;
-    for (const [name, m] of ctx.model.namedModules()) {
+    this.model = ctx.model;
+    this.setSampling(true);
+  }
+
+  /**
+   * The activation hooks are attached only while a step is sampled: a layer with a forward hook
+   * is never fused with its neighbour (nn/fusion.ts), so hooks left on for the whole run would
+   * keep every BatchNorm/LayerNorm+ReLU pair unfused on the nine steps in ten that read nothing.
+   */
+  private setSampling(on: boolean): void {
+    this.sampling = on;
+    if (!on || !this.model) {
+      for (const remove of this.removeHooks) remove();
+      this.removeHooks = [];
+      return;
+    }
+    if (this.removeHooks.length) return;
+    for (const [name, m] of this.model.namedModules()) {
       const kind = m.constructor.name;
       const reluLike = RELU_FAMILY.has(kind);
       const isLeaf = m.children().length === 0;
@@ -177,12 +194,12 @@ export class GradientMonitor implements Callback {
     this.pending = null;
     this.before = null;
     this.activationBuffer = [];
-    this.sampling = (logs.step + 1) % this.every === 0;
+    this.setSampling((logs.step + 1) % this.every === 0);
   }
 
   onTrainEnd(): void {
-    for (const remove of this.removeHooks) remove();
-    this.removeHooks = [];
+    this.setSampling(false);
+    this.model = null;
   }
 
   /** Every step: a non-finite loss, or one far above the first, is an exploding run even when the sampled gradient norms look tame. */

@@ -1,0 +1,39 @@
+/**
+ * Pairs of adjacent layers that nn.Sequential runs as one step, with the values and
+ * gradients of the two layers run one after the other (higher derivatives included):
+ *
+ * - Conv2d then ReLU: the conv2dRelu op (the ReLU in the conv kernel's epilogue; the Winograd
+ *   output transform or the direct kernel's bias step), when the padding mode is zeros.
+ * - BatchNorm1d/2d then ReLU: the fused batchNormRelu op (one pass forward, one backward).
+ * - LayerNorm then ReLU: the fused layerNormRelu op (W4's pre-norm blocks).
+ * - ReLU then MaxPool2d: max pooling first, then the ReLU on the 4x smaller (for 2x2) pooled
+ *   tensor. The two commute exactly: ReLU is non-decreasing, so the max of the rectified
+ *   window is the rectified max, found at the same first position (a NaN stays NaN in both
+ *   and wins the window in both), and the gradient is nonzero only where that max is > 0,
+ *   in both orders.
+ *
+ * A pair is fused only when it is exactly those layer classes (a subclass may change forward)
+ * and neither has a forward hook, which would see or replace an output the fused step never makes.
+ */
+import type { Tensor } from '../tensor/tensor';
+import { relu } from '../ops/unary';
+import { ReLU } from './layers/activation';
+import { LayerNorm, batchNormThenRelu, isBatchNorm } from './layers/normalization';
+import { MaxPool2d } from './layers/pool';
+import { Conv2d } from './layers/conv';
+import type { AnyModule } from './module';
+
+const isPlain = (m: AnyModule, cls: { prototype: object }): boolean => Object.getPrototypeOf(m) === cls.prototype;
+
+/** The fused step for `first` then `second`, or null when the pair is not fused. */
+export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => Tensor) | null {
+  if (first.hasForwardHooks() || second.hasForwardHooks()) return null;
+  if (isPlain(first, Conv2d) && isPlain(second, ReLU)) {
+    const conv = first as Conv2d;
+    return (x) => conv.forwardRelu(x) ?? relu(conv.forward(x));
+  }
+  if (isBatchNorm(first) && isPlain(second, ReLU)) return (x) => batchNormThenRelu(first, x);
+  if (isPlain(first, LayerNorm) && isPlain(second, ReLU)) return (x) => (first as LayerNorm).forwardRelu(x);
+  if (isPlain(first, ReLU) && isPlain(second, MaxPool2d)) return (x) => relu((second as MaxPool2d).forward(x));
+  return null;
+}

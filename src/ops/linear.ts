@@ -1,0 +1,101 @@
+/**
+ * linear(x, W, b) = x Wᵀ + b as one op, PyTorch's addmm: the output starts as the bias
+ * rows and the GEMM accumulates into it (beta = 1), so there is no second pass over the
+ * output and no second output buffer for the bias add; backward is one node with the
+ * two GEMMs and the bias gradient (a column sum of g), instead of a matmul node, an add
+ * node and sumToShape's reduction. Under createGraph the gradients are written with ops,
+ * so higher derivatives stay exact.
+ */
+import { backend } from '../backend/index';
+import { DTypeError, ShapeError } from '../errors';
+import type { FloatArray } from '../tensor/dtype';
+import { isGradEnabled } from '../tensor/graph';
+import type { Tensor } from '../tensor/tensor';
+import { castTo } from './cast';
+import { randn } from './creation';
+import { matmulT } from './matmul';
+import { record } from './record';
+import { registerOp } from './registry';
+import { sum } from './reduce';
+import { reshape } from './shape';
+import { assertTensor, checkOutputSize, emptyForOverwrite } from './util';
+
+const NO_OFFSET = Int32Array.of(0);
+
+function gemmInto(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Tensor, lda: number, b: Tensor, ldb: number,
+  beta: number, c: Tensor): void {
+  backend().gemm(transA, transB, M, N, K, 1, a.values as FloatArray, NO_OFFSET, lda, b.values as FloatArray, NO_OFFSET, ldb,
+    beta, c.values as FloatArray, NO_OFFSET, N);
+}
+
+/**
+ * y = x Wᵀ + b over the last dim of x (any leading dims), W [out, in], b [out] or null:
+ * what nn.Linear computes, in one fused op (the bias is the GEMM's starting value).
+ * @example `const y = linear(x, fc.weight, fc.bias)`
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  assertTensor('linear', 'x', x);
+  assertTensor('linear', 'weight', weight);
+  if (bias !== undefined && bias !== null) assertTensor('linear', 'bias', bias);
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be [outFeatures, inFeatures], got ${weight.describe()}`);
+  const [N, K] = weight.shape;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== K) throw new ShapeError(`linear: x is ${x.describe()} but weight is ${weight.describe()}: the last dim of x must be ${K}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== N)) throw new ShapeError(`linear: bias is ${bias.describe()} but weight is ${weight.describe()}: bias must be [${N}]`);
+  if (weight.dtype !== 'float32' && weight.dtype !== 'float64') throw new DTypeError(`linear: weight must be float32 or float64, got ${weight.describe()}`);
+  if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
+    throw new DTypeError(`linear: x ${x.describe()}, weight ${weight.describe()}${bias ? ` and bias ${bias.describe()}` : ''} must share one float dtype`);
+  }
+  const x2 = x.ndim === 2 ? x : reshape(x, [-1, K]);
+  const M = x2.shape[0];
+  checkOutputSize('linear', [M, N], x.dtype, `x ${x.describe()} and weight ${weight.describe()}`);
+  const y = emptyForOverwrite([M, N], x.dtype);
+  if (bias && M > 0) {
+    // The bias rows by doubling (log2 M copies, not M calls: many rows of few outputs are common).
+    const yv = y.values as FloatArray, total = M * N;
+    yv.set(bias.values as FloatArray, 0);
+    for (let filled = N; filled < total; filled *= 2) yv.copyWithin(filled, 0, Math.min(filled, total - filled));
+  }
+  gemmInto(false, true, M, N, K, x2, K, weight, K, bias ? 1 : 0, y);
+  const out = record(y, 'linear', bias ? [x2, weight, bias] : [x2, weight], (gIn) => {
+    const g = castTo(gIn, x.dtype);
+    if (isGradEnabled()) {
+      // A recorded backward (createGraph): the same gradients written with differentiable ops.
+      const gx = x2.requiresGrad ? matmulT(g, weight, false, false) : null;
+      const gw = weight.requiresGrad ? matmulT(g, x2, true, false) : null;
+      const gb = bias?.requiresGrad ? sum(g, 0) : null;
+      return bias ? [gx, gw, gb] : [gx, gw];
+    }
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (x2.requiresGrad) {
+      gx = emptyForOverwrite([M, K], x.dtype);
+      gemmInto(false, false, M, K, N, g, N, weight, K, 0, gx);  // g [M, N] W [N, K]
+    }
+    if (weight.requiresGrad) {
+      gw = emptyForOverwrite([N, K], x.dtype);
+      gemmInto(true, false, N, K, M, g, N, x2, K, 0, gw);  // gᵀ [N, M] x [M, K]
+    }
+    if (bias?.requiresGrad) {
+      gb = emptyForOverwrite([N], x.dtype);
+      backend().reduce('sum', g.values, gb.values, 1, M, N);
+    }
+    return bias ? [gx, gw, gb] : [gx, gw];
+  }, bias ? [x2, weight, bias] : [x2, weight]);
+  return x.ndim === 2 ? out : reshape(out, [...x.shape.slice(0, -1), N]);
+}
+
+registerOp({
+  name: 'linear', kernels: ['gemm', 'reduce'], differentiable: true,
+  run: (x, w, b) => linear(x, w, b),
+  samples: [
+    { label: '[5,7] x [3,7]ᵀ + [3]', inputs: (dt) => [randn([5, 7], { dtype: dt }), randn([3, 7], { dtype: dt }), randn([3], { dtype: dt })] },
+    { label: '[2,3,4] leading dims', inputs: (dt) => [randn([2, 3, 4], { dtype: dt }), randn([6, 4], { dtype: dt }), randn([6], { dtype: dt })] },
+    { label: 'empty batch [0,4]', inputs: (dt) => [randn([0, 4], { dtype: dt }), randn([2, 4], { dtype: dt }), randn([2], { dtype: dt })], wrt: [] },
+  ],
+  tolerance: { float32: 1e-5, float64: 1e-12 },
+});
+registerOp({
+  name: 'linear(no bias)', kernels: ['gemm'], differentiable: true,
+  run: (x, w) => linear(x, w),
+  samples: [{ label: '[4,9] x [5,9]ᵀ', inputs: (dt) => [randn([4, 9], { dtype: dt }), randn([5, 9], { dtype: dt })] }],
+  tolerance: { float32: 1e-5, float64: 1e-12 },
+});
