@@ -11,6 +11,7 @@ import { DTypeError, ShapeError } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import type { Tensor } from '../tensor/tensor';
+import { add } from './binary';
 import { castTo } from './cast';
 import { randn } from './creation';
 import { matmulT } from './matmul';
@@ -18,7 +19,7 @@ import { record } from './record';
 import { registerOp } from './registry';
 import { sum } from './reduce';
 import { reshape } from './shape';
-import { assertTensor, checkOutputSize, emptyForOverwrite } from './util';
+import { assertTensor, checkOutputSize, emptyForOverwrite, sameDevice } from './util';
 
 const NO_OFFSET = Int32Array.of(0);
 
@@ -44,6 +45,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.dtype !== 'float32' && weight.dtype !== 'float64') throw new DTypeError(`linear: weight must be float32 or float64, got ${weight.describe()}`);
   if (x.dtype !== weight.dtype || (bias && bias.dtype !== weight.dtype)) {
     throw new DTypeError(`linear: x ${x.describe()}, weight ${weight.describe()}${bias ? ` and bias ${bias.describe()}` : ''} must share one float dtype`);
+  }
+  // The fused kernels read host memory: on another device, linear is matmul + add there.
+  if (sameDevice('linear', ['x', x], ['weight', weight], ['bias', bias ?? null]) !== 'cpu') {
+    const y = matmulT(x, weight, false, true);
+    return bias ? add(y, bias) : y;
   }
   const x2 = x.ndim === 2 ? x : reshape(x, [-1, K]);
   const M = x2.shape[0];
