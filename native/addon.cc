@@ -27,6 +27,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerConvBindings(env, exports);
   registerPoolBindings(env, exports);
   registerAugmentBindings(env, exports);
+  registerTanhBackwardBindings(env, exports);
   return exports;
 }
 

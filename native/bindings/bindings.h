@@ -48,5 +48,6 @@ void registerLossBindings(Napi::Env env, Napi::Object exports);
 void registerConvBindings(Napi::Env env, Napi::Object exports);
 void registerPoolBindings(Napi::Env env, Napi::Object exports);
 void registerAugmentBindings(Napi::Env env, Napi::Object exports);
+void registerTanhBackwardBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

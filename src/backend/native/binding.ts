@@ -27,6 +27,7 @@ export interface NativeBinding {
     ignoreIndex: number, labelSmoothing: number, logSumExp: unknown, gradLoss: unknown, gradX: unknown): void;
   ctcLoss(logProbs: unknown, maxTime: number, batch: number, classes: number, targets: unknown, targetOffsets: unknown,
     targetLengths: unknown, inputLengths: unknown, blank: number, zeroInfinity: boolean, nll: unknown, grad: unknown): void;
+  tanhBackward(a: unknown, b: unknown, c: unknown, out: unknown): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
   layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number): void;
   layerNormBackward(dy: unknown, x: unknown, mean: unknown, rstd: unknown, weight: unknown, dx: unknown, dweight: unknown, dbias: unknown,

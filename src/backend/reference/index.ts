@@ -14,6 +14,7 @@ import { adamStep, rmspropStep, sgdStep } from './optim';
 import { batchNormBackward, batchNormForward, groupNormBackward, groupNormForward, layerNormBackward, layerNormForward } from './norm';
 import { argReduce, reduce, softmax } from './reduce';
 import { unary } from './unary';
+import { tanhBackward } from './tanh-backward';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -54,6 +55,7 @@ export const referenceBackend: Backend = {
   cropFlip2d,
   rotate2d,
   erase2d,
+  tanhBackward,
   philoxUniform(seed, offset, out) {
     const stream = new PhiloxStream(seed);
     stream.offset = Number(offset);
