@@ -56,6 +56,24 @@ describe.runIf(nativeAddon() !== null)('tanhBackward parity: native vs reference
     }
   }
 
+  it('the native tanh (no libm call) stays within 4 ulp of Math.tanh, and keeps -0, ±Inf and NaN', () => {
+    const n = 200001;
+    const x = new Float64Array(n);
+    // A dense sweep of [-25, 25] (both branches and the saturation), then tiny and huge magnitudes.
+    for (let i = 0; i < n; i++) x[i] = i < 150000 ? -25 + (50 * i) / 150000 : (i % 2 ? -1 : 1) * 10 ** (-300 + (310 * (i - 150000)) / 50000);
+    const y = L.tanh(L.Tensor.fromData(x, [n], 'float64')).values;
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const want = Math.tanh(x[i]);
+      const ulp = want === 0 ? Number.MIN_VALUE : Math.abs(want) * Number.EPSILON;
+      worst = Math.max(worst, Math.abs(y[i] - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(4);
+    const special = L.tanh(L.tensor([-0, Infinity, -Infinity, NaN], { dtype: 'float64' })).values;
+    expect(Object.is(special[0], -0)).toBe(true);
+    expect(Array.from(special.slice(1))).toEqual([1, -1, NaN]);
+  });
+
   it('the raw binding refuses mismatched arrays with a clear error', () => {
     const addon = nativeAddon()!;
     const f = new Float64Array(4);
