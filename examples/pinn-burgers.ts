@@ -18,12 +18,15 @@ const minutes = Number(arg('minutes', 9.5));
 const outDir = arg('out', 'runs/pinn-burgers');
 // 'cpu' counts this process's CPU seconds (the unloaded-equivalent time on a shared machine).
 const clock = arg('clock', 'wall') as 'wall' | 'cpu';
+// Restarts of L-BFGS with an empty history when it stalls on a tolerance (pinn.train's lbfgs.restarts).
+const restarts = Number(arg('restarts', 10));
+const seed = Number(arg('seed', 1234));
 const nu = 0.01 / Math.PI;
 
 // One step's second-order graph over thousands of points holds hundreds of MB of intermediates;
 // a buffer pool large enough to keep them all halves the step time (no fresh pages to fault in).
 emptyCache({ limitBytes: 2 ** 31 });
-manualSeed(1234);
+manualSeed(seed);
 const omega = new pinn.TimeSpace(new pinn.Interval(0, 1), new pinn.Interval(-1, 1)); // columns [x, t]
 const net = pinn.mlp([2, 20, 20, 20, 20, 20, 20, 20, 20, 1], { normalize: omega });
 
@@ -62,7 +65,7 @@ function gridError(): { pred: Float64Array; err: Float64Array; rel: number; maxE
 console.log(`backend ${backendInfo().backend} (${backendInfo().isa}), threads ${backendInfo().threads}; float64; ${points} collocation points`);
 const result = pinn.train(net, [pde, ic, bc], {
   adam: { steps: adamSteps, lr: 1e-3 },
-  lbfgs: { maxIter: lbfgsIter, maxEval: Math.floor(lbfgsIter * 1.25), historySize: 50 },
+  lbfgs: { maxIter: lbfgsIter, maxEval: Math.floor(lbfgsIter * 1.25), historySize: 50, restarts },
   logEvery: 250,
   timeLimit: minutes * 60,
   clock,
