@@ -82,7 +82,7 @@ const perAdam = result.adamSteps ? (result.adamSeconds / result.adamSteps) * 100
 const perIter = result.lbfgsIterations ? (result.lbfgsSeconds / result.lbfgsIterations) * 1000 : 0;
 const cpu = process.cpuUsage();
 console.log(`process CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s; times below on the ${clock} clock`);
-console.log(`Adam ${result.adamSteps} steps in ${result.adamSeconds.toFixed(1)} s (${perAdam.toFixed(1)} ms/step); L-BFGS ${result.lbfgsIterations} iterations, ${result.lbfgsEvaluations} evaluations in ${result.lbfgsSeconds.toFixed(1)} s (${perIter.toFixed(1)} ms/iteration), stop: ${result.lbfgsStop}`);
+console.log(`Adam ${result.adamSteps} steps in ${result.adamSeconds.toFixed(1)} s (${perAdam.toFixed(1)} ms/step); L-BFGS ${result.lbfgsIterations} iterations, ${result.lbfgsEvaluations} evaluations in ${result.lbfgsSeconds.toFixed(1)} s (${perIter.toFixed(1)} ms/iteration), ${result.lbfgsRestarts} restarts, stop: ${result.lbfgsStop}`);
 console.log(`relative L2 error on 256 x 100: ${rel.toExponential(3)} (Raissi et al. 2019: 6.7e-4); max |error| ${maxErr.toExponential(3)}; total ${(result.adamSeconds + result.lbfgsSeconds).toFixed(0)} s`);
 
 mkdirSync(outDir, { recursive: true });
