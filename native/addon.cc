@@ -35,6 +35,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAugmentBindings(env, exports);
   registerAttentionBindings(env, exports);
   registerResampleBindings(env, exports);
+  registerTanhBackwardBindings(env, exports);
   return exports;
 }
 

@@ -50,5 +50,6 @@ void registerPoolBindings(Napi::Env env, Napi::Object exports);
 void registerAugmentBindings(Napi::Env env, Napi::Object exports);
 void registerAttentionBindings(Napi::Env env, Napi::Object exports);
 void registerResampleBindings(Napi::Env env, Napi::Object exports);
+void registerTanhBackwardBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

@@ -111,10 +111,10 @@ function checkBackwardAnomaly(node: GradNode, gOut: Tensor, grads: (Tensor | nul
  * sqrt's backward is sqrt's, reported by checkBackwardAnomaly with sqrt's call
  * site, not an anonymous div of the gradient formula.
  */
-function runUnchecked(node: GradNode, g: Tensor): (Tensor | null)[] {
+function runUnchecked(node: GradNode, g: Tensor, needs: readonly boolean[] | undefined): (Tensor | null)[] {
   setAnomalyEnabled(false);
   try {
-    return node.backwardFn!(g);
+    return node.backwardFn!(g, needs);
   } finally {
     setAnomalyEnabled(true);
   }
@@ -186,16 +186,25 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
       }
       checkSaved(node);
       const anomaly = isAnomalyEnabled();
-      const grads = validateGrads(node, anomaly ? runUnchecked(node, g) : node.backwardFn!(g));
+      const inputs = node.inputs, next = node.next;
+      // grad() uses only the gradients that lead to its inputs; tell the backward which those are.
+      let needs: boolean[] | undefined;
+      if (capture) {
+        needs = new Array<boolean>(inputs.length);
+        for (let i = 0; i < inputs.length; i++) {
+          const t = inputs[i], child = next[i];
+          needs[i] = t !== null && (child ? needed!.has(child) : captureLeaves.has(t));
+        }
+      }
+      const grads = validateGrads(node, anomaly ? runUnchecked(node, g, needs) : node.backwardFn!(g, needs));
       executed.push(node);
       if (anomaly) checkBackwardAnomaly(node, g, grads);
-      const inputs = node.inputs, next = node.next;
       for (let i = 0; i < inputs.length; i++) {
         const t = inputs[i];
         if (!t) continue;
         const gi = grads[i];
         const child = next[i];
-        if (gi && (child ? !needed || needed.has(child) : !capture || captureLeaves.has(t))) buffers.add(t, gi);
+        if (gi && (!needs || needs[i])) buffers.add(t, gi);
         if (child) {
           const left = pending.get(child)! - 1;
           pending.set(child, left);

@@ -203,6 +203,9 @@ export interface Backend {
     targetOffsets: Int32Array, targetLengths: Int32Array, inputLengths: Int32Array, blank: number,
     zeroInfinity: boolean, nll: FloatArray, grad: FloatArray | null): void;
 
+  /** Fused tanh gradients (reference/tanh-backward.ts): c null gives out = a (1 - b²), else out = -2 a b c; one length and float type. */
+  tanhBackward(a: FloatArray, b: FloatArray, c: FloatArray | null, out: FloatArray): void;
+
   /**
    * Fused multi-tensor optimizer updates (formulas in reference/optim.ts): one call updates every
    * tensor of the lists in place. Entry i of each list has params[i]'s length; all share one dtype.

@@ -71,8 +71,9 @@ function arithmetic(op: BinaryOp, x: TensorLike, y: TensorLike,
   if (a.dtype === 'bool') { a = castTo(a, 'int32'); b = castTo(b, 'int32'); }
   if (op === 'pow' && a.dtype === 'int32') refuseNegativeIntegerExponent(b);
   const out = launchBinary(op, a, b, a.dtype);
-  return record(out, op, [a, b], (g) => {
-    const need: Need = [a.requiresGrad, b.requiresGrad];
+  return record(out, op, [a, b], (g, needs) => {
+    // A bias's broadcast sum is skipped when grad() does not need it.
+    const need: Need = needs ? [needs[0], needs[1]] : [a.requiresGrad, b.requiresGrad];
     const [ga, gb] = grad(g, a, b, out, need);
     return [need[0] && ga ? sumToShape(ga, a.shape) : null, need[1] && gb ? sumToShape(gb, b.shape) : null];
   }, saveInputs ? (op === 'pow' ? [a, b, out] : [a, b]) : undefined);  // pow's exponent gradient reads its output

@@ -68,9 +68,9 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
 function matmul2(a: Tensor, b: Tensor): Tensor {
   const out = bmm(a, b, false, false);
   // dA = g Bᵀ, dB = Aᵀ g, each summed over broadcast batch dims.
-  return record(out, 'matmul', [a, b], (g) => [
-    a.requiresGrad ? sumToShape(matmulT(g, b, false, true), a.shape) : null,
-    b.requiresGrad ? sumToShape(matmulT(a, g, true, false), b.shape) : null,
+  return record(out, 'matmul', [a, b], (g, needs) => [
+    (needs ? needs[0] : a.requiresGrad) ? sumToShape(matmulT(g, b, false, true), a.shape) : null,
+    (needs ? needs[1] : b.requiresGrad) ? sumToShape(matmulT(a, g, true, false), b.shape) : null,
   ], [a, b]);
 }
 
@@ -82,9 +82,10 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   // without materialising any transpose (the GEMM takes the flags):
   //   A stored as is:    dA = G op(B)^T         A stored transposed: dA = op(B) G^T
   //   B stored as is:    dB = op(A)^T G         B stored transposed: dB = G^T op(A)
-  return record(out, 'matmul', [a, b], (g) => {
-    const ga = !a.requiresGrad ? null : sumToShape(transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB), a.shape);
-    const gb = !b.requiresGrad ? null : sumToShape(transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false), b.shape);
+  return record(out, 'matmul', [a, b], (g, needs) => {
+    // grad(u, [x]) needs no weight gradient: skip that GEMM (needs is null for backward()).
+    const ga = !(needs ? needs[0] : a.requiresGrad) ? null : sumToShape(transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB), a.shape);
+    const gb = !(needs ? needs[1] : b.requiresGrad) ? null : sumToShape(transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false), b.shape);
     return [ga, gb];
   }, [a, b]);
 }

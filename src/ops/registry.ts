@@ -30,6 +30,7 @@ import { matmul } from './matmul';
 import * as reduce from './reduce';
 import { cat, chunk, clone, expand, flatten, narrow, permute, reshape, split, squeeze, stack, transpose, unsqueeze } from './shape';
 import { logSoftmax, softmax } from './softmax';
+import { tanhBackward, tanhBackwardBackward } from './tanh-backward';
 import * as unary from './unary';
 
 /** A kernel of the Backend interface, by name. */
@@ -156,6 +157,19 @@ registerOp({
     { label: 'broadcast [3,1] x [4]', inputs: (dt) => [awayFromKinks([3, 1], dt), f([4], dt)] },
     { label: '[5]', inputs: (dt) => [awayFromKinks([5], dt), f([5], dt)] },
   ],
+});
+
+// tanh's fused gradients; y stays inside (-1, 1) like a tanh output.
+registerOp({
+  name: 'tanhBackward', kernels: ['tanhBackward'], differentiable: true, run: (g, y) => tanhBackward(g, y),
+  samples: [
+    { label: '[17]', inputs: (dt) => [f([17], dt), unary.tanh(f([17], dt))] },
+    { label: '[3,4]', inputs: (dt) => [f([3, 4], dt), unary.tanh(f([3, 4], dt))] },
+  ],
+});
+registerOp({
+  name: 'tanhBackwardBackward', kernels: ['tanhBackward'], differentiable: true, run: (a, b, c) => tanhBackwardBackward(a, b, c),
+  samples: [{ label: '[2,5]', inputs: (dt) => [f([2, 5], dt), f([2, 5], dt), f([2, 5], dt)] }],
 });
 
 type Dims = number | number[] | undefined;

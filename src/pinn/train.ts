@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors';
 import { Module } from '../nn/module';
 import { Adam } from '../optim/adam';
 import { LBFGS } from '../optim/lbfgs';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import type { Field, Term } from './conditions';
 import { AnnealedWeights, weightOf, type LossWeights } from './weights';
@@ -37,6 +37,14 @@ export interface LbfgsPhase {
   toleranceChange?: number;
   /** L-BFGS lr (default 1). */
   lr?: number;
+  /**
+   * When L-BFGS stops on a tolerance before its budget (the line search found no decrease, or the
+   * loss or step changed by less than toleranceChange), start it again from the current point with
+   * an empty history, up to this many times (default 0). A stale curvature history is a common
+   * cause of such stalls on PINN losses; a fresh one takes a gradient step and rebuilds it.
+   * A restart that does not lower the loss ends the phase.
+   */
+  restarts?: number;
 }
 
 /** One line of the training log. */
@@ -91,6 +99,8 @@ export interface TrainResult {
   loss: number;
   /** The final term weights. */
   weights: Record<string, number>;
+  /** L-BFGS restarts with an empty history (see LbfgsPhase.restarts). */
+  lbfgsRestarts: number;
   /** Why L-BFGS stopped: 'converged' (a tolerance), 'maxIter', 'maxEval', 'timeLimit', or 'skipped'. */
   lbfgsStop: 'converged' | 'maxIter' | 'maxEval' | 'timeLimit' | 'skipped';
 }
@@ -169,17 +179,20 @@ export function train(model: Field, terms: Term[], opts: TrainOptions = {}): Tra
   }
   const adamSeconds = elapsed() - adamStart;
 
-  let lbfgsIterations = 0, lbfgsEvaluations = 0;
+  let lbfgsIterations = 0, lbfgsEvaluations = 0, lbfgsRestarts = 0;
   let lbfgsStop: TrainResult['lbfgsStop'] = 'skipped';
   const lbfgsStart = elapsed();
   if (opts.lbfgs) {
     const o = opts.lbfgs;
     const maxIter = positiveInt('lbfgs.maxIter', o.maxIter);
     const maxEval = o.maxEval ?? Math.floor((maxIter * 5) / 4);
-    const lbfgs = new LBFGS(params, {
+    const restarts = positiveInt('lbfgs.restarts', o.restarts ?? 0);
+    const makeLbfgs = (): LBFGS => new LBFGS(params, {
       lr: o.lr ?? 1, historySize: o.historySize ?? 50, toleranceGrad: o.toleranceGrad ?? 1e-12,
       toleranceChange: o.toleranceChange ?? 1e-16, lineSearchFn: 'strongWolfe', maxIter: logEvery, maxEval: Number.MAX_SAFE_INTEGER,
     });
+    let lbfgs = makeLbfgs();
+    let lossAtRestart = Number.POSITIVE_INFINITY;
     const closure = (): number => tidy(() => {
       lbfgs.zeroGrad();
       const { total } = objective(false);
@@ -216,13 +229,24 @@ export function train(model: Field, terms: Term[], opts: TrainOptions = {}): Tra
       log('lbfgs', lbfgsIterations, loss, current.terms);
       const exhausted = lbfgsEvaluations - evalsBefore >= lbfgs.paramGroups[0].maxEval;
       if (done < chunk && !exhausted) {
+        // Stopped on a tolerance: restart with an empty history while restarts keep lowering the loss.
+        if (lbfgsRestarts < restarts && loss < lossAtRestart) {
+          lbfgsRestarts++;
+          lossAtRestart = loss;
+          // The old history's vectors are kept tensors (outside tidy): free them.
+          for (const st of lbfgs.state.values()) {
+            for (const v of Object.values(st)) for (const x of Array.isArray(v) ? v : [v]) if (x instanceof Tensor && !x.isDisposed) x.dispose();
+          }
+          lbfgs = makeLbfgs();
+          continue;
+        }
         lbfgsStop = 'converged';
         break;
       }
     }
   }
   return {
-    history, adamSteps, lbfgsIterations, lbfgsEvaluations, adamSeconds, lbfgsSeconds: elapsed() - lbfgsStart, loss,
+    history, adamSteps, lbfgsIterations, lbfgsEvaluations, lbfgsRestarts, adamSeconds, lbfgsSeconds: elapsed() - lbfgsStart, loss,
     weights: currentWeights(), lbfgsStop,
   };
 }

@@ -6,7 +6,13 @@
  */
 import type { Tensor } from './tensor';
 
-export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
+/**
+ * Maps the output's gradient to one gradient per input. `needs` (when given) says which
+ * inputs' gradients the running backward will use: grad(u, [x]) needs none for a weight
+ * that does not lead to x, so a backward may skip that work (PyTorch's needs_input_grad).
+ * Without it, every input that requires grad is needed.
+ */
+export type BackwardFn = (gradOutput: Tensor, needs?: readonly boolean[]) => (Tensor | null)[];
 
 const NO_VERSIONS: readonly number[] = Object.freeze([]);
 

@@ -35,6 +35,8 @@ const SHAPES: [number, number, number][] = [
   [64, 64, 64], [100, 37, 513], [129, 130, 131], [12, 10, 256], [300, 33, 9], [5, 300, 700],
   // Narrow N with K >= 32 (fp32 dot-product path on AVX-512): groups of 4, 2 and 1 rows, K tails.
   [7, 3, 45], [33, 1, 100], [130, 6, 37], [9, 12, 64], [11, 13, 40],
+  // Narrow slivers side by side (fp64 N = 20, fp32 N = 40: a PINN's 20- or 40-unit layers).
+  [257, 20, 20], [70, 40, 11],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -68,7 +70,7 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
   });
 
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);

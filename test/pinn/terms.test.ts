@@ -114,5 +114,31 @@ describe('pinn terms', () => {
     expect(() => pinn.train(net, [bc, bc])).toThrow(/two terms are named 'dirichlet'/);
     expect(() => pinn.train((x: Tensor) => x, [bc])).toThrow(/nothing to train/);
     expect(() => pinn.train(net, [bc], { adam: { steps: -1 } })).toThrow(/adam.steps/);
+    expect(() => pinn.train(net, [bc], { adam: false, lbfgs: { maxIter: 5, restarts: -1 } })).toThrow(/lbfgs.restarts/);
+  });
+
+  it('L-BFGS restarts with an empty history when it stops on a tolerance, and stops when a restart gains nothing', () => {
+    manualSeed(23);
+    const line = new pinn.Interval(0, 1);
+    const make = () => {
+      manualSeed(23);
+      const net = pinn.mlp([1, 8, 1], { normalize: line });
+      const pde = pinn.residual(line.sampleInterior(32, { method: 'sobol' }), (u, x) =>
+        pinn.partial(u, x, { order: 2 }).add(x.mul(Math.PI).sin().mul(Math.PI ** 2)));
+      return { net, terms: [pde, pinn.dirichlet(line.sampleBoundary(2, { method: 'sobol' }).points, 0)] };
+    };
+    // A coarse toleranceChange stops each L-BFGS run early, long before maxIter.
+    const lbfgs = { maxIter: 2000, toleranceChange: 1e-3 };
+    const a = make();
+    const plain = pinn.train(a.net, a.terms, { adam: false, lbfgs, logEvery: 1000 });
+    expect(plain.lbfgsStop).toBe('converged');
+    expect(plain.lbfgsRestarts).toBe(0);
+    const b = make();
+    const restarted = pinn.train(b.net, b.terms, { adam: false, lbfgs: { ...lbfgs, restarts: 50 }, logEvery: 1000 });
+    expect(restarted.lbfgsRestarts).toBeGreaterThan(0);
+    expect(restarted.lbfgsIterations).toBeGreaterThan(plain.lbfgsIterations);
+    expect(restarted.loss).toBeLessThan(plain.loss);
+    // Each restart must lower the loss, so a run that stops converged used fewer than all of them, or all.
+    expect(restarted.lbfgsStop === 'converged' || restarted.lbfgsRestarts === 50).toBe(true);
   });
 });

@@ -32,6 +32,7 @@ export interface NativeBinding {
   attentionBackward(q: unknown, k: unknown, v: unknown, out: unknown, dout: unknown, lse: unknown, mask: unknown, maskOffsets: unknown,
     maskRowStride: number, maskColStride: number, dq: unknown, dk: unknown, dv: unknown,
     batch: number, L: number, S: number, E: number, Ev: number, scale: number, causal: boolean): void;
+  tanhBackward(a: unknown, b: unknown, c: unknown, out: unknown): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
   layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number,
     relu?: boolean): void;

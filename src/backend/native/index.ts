@@ -40,6 +40,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
     ...resampleKernels(addon),
     ...normKernels(addon),
     ...optimKernels(addon),
+    tanhBackward: (a, b, c, out) => addon.tanhBackward(a, b, c, out),
     philoxUniform: (seed, offset, out) =>
       addon.philoxUniform(Number(seed & U32), Number((seed >> 32n) & U32), Number(offset & U32), Number((offset >> 32n) & U32), out),
   };

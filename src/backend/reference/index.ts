@@ -16,6 +16,7 @@ import { adamStep, rmspropStep, sgdStep } from './optim';
 import { batchNormBackward, batchNormForward, groupNormBackward, groupNormForward, layerNormBackward, layerNormForward } from './norm';
 import { argReduce, reduce, softmax } from './reduce';
 import { unary } from './unary';
+import { tanhBackward } from './tanh-backward';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -63,6 +64,7 @@ export const referenceBackend: Backend = {
   resample2dBackward,
   gridSample2d,
   gridSample2dBackward,
+  tanhBackward,
   philoxUniform(seed, offset, out) {
     const stream = new PhiloxStream(seed);
     stream.offset = Number(offset);
