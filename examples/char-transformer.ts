@@ -13,6 +13,7 @@
 // Run: LATTICE_NUM_THREADS=1 npx tsx examples/char-transformer.ts [--steps 1000] [--seed 0]
 import { pathToFileURL } from 'node:url';
 import { PhiloxStream, crossEntropy, manualSeed, nn, noGrad, optim, tensor, tidy, type Tensor } from '../src/index';
+import { startRecord } from '../bench/lib/record';
 
 const ALPHABET = 'abcdefghijkl';
 const VOCAB = [...ALPHABET, ' ', '|', '\n'];
@@ -131,11 +132,15 @@ export function runCharExample(opts: { steps?: number; seed?: number; log?: (lin
 }
 
 function main(): void {
+  const record = startRecord('char-transformer');
   const args = process.argv.slice(2);
   const arg = (name: string, fallback: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
-  const rows = runCharExample({ steps: Number(arg('steps', '1000')), seed: Number(arg('seed', '0')), log: console.log });
-  console.log('\n| model | parameters | held-out loss (nats/char) | second halves only | training time |\n| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.model} | ${r.parameters} | ${r.all.toFixed(3)} | ${r.secondHalf.toFixed(3)} | ${r.seconds.toFixed(1)} s |`);
+  const steps = Number(arg('steps', '1000'));
+  const rows = runCharExample({ steps, seed: Number(arg('seed', '0')), log: console.log });
+  const table = ['| model | parameters | held-out loss (nats/char) | second halves only | training time |', '| --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.model} | ${r.parameters} | ${r.all.toFixed(3)} | ${r.secondHalf.toFixed(3)} | ${r.seconds.toFixed(1)} s |`)].join('\n');
+  console.log(`\n${table}`);
+  record.save({ steps, rows }, `${steps} Adam steps each, the same batches.\n\n${table}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -24,6 +24,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { PhiloxStream, crossEntropy, data, load, manualSeed, nn, noGrad, optim, save, tensor, tidy, type Tensor } from '../src/index';
+import { startRecord } from '../bench/lib/record';
 
 export interface TransferOptions {
   pretrainEpochs?: number;
@@ -297,6 +298,7 @@ export function transferCurves(r: TransferResult): string {
 }
 
 function main(): void {
+  const record = startRecord('transfer');
   const args = process.argv.slice(2);
   const arg = (name: string, fallback: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
   const r = runTransferExample({
@@ -306,8 +308,10 @@ function main(): void {
   });
   const paid = r.pretrainSeconds === null ? 'weights loaded' : `${r.pretrainSeconds.toFixed(1)} s`;
   console.log(`\npretraining (${r.sourceName}, paid once): ${paid}, ${(100 * r.sourceAccuracy).toFixed(1)}% on its own test classes\n`);
-  console.log(transferTable(r));
+  const table = transferTable(r);
+  console.log(table);
   console.log(transferCurves(r));
+  record.save(r, `Pretraining (${r.sourceName}): ${paid}, ${(100 * r.sourceAccuracy).toFixed(1)}% on its own test classes.\n\n${table}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
