@@ -17,6 +17,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendInfo, emptyCache, manualSeed, optim, pinn, setNumThreads, tidy } from '../src/index';
 import { VENV_PYTHON } from './lib/pool';
+import { startRecord } from './lib/record';
+
+const record = startRecord('pinn-bench');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -139,3 +142,4 @@ const stem = join(outDir, `pinn-burgers-${new Date().toISOString().slice(0, 10)}
 writeFileSync(`${stem}.json`, JSON.stringify({ points, dtype, rounds, adamSteps, lbfgsIters, backend: info, torchVersion, python, loadavg: loadavg(), results }, null, 1));
 writeFileSync(`${stem}.md`, `${table}\n`);
 process.stderr.write(`wrote ${stem}.json and .md\n`);
+record.save({ points, dtype, rounds, adamSteps, lbfgsIters, torchVersion, results }, table);

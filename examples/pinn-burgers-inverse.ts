@@ -4,6 +4,9 @@
 // (2019, section 4.1: l2 within about 1% from clean data). l2 is learned as exp(log l2) to stay positive.
 // Run: LATTICE_NUM_THREADS=1 npx tsx examples/pinn-burgers-inverse.ts [--points 2000] [--noise 0.01] [--adam 500] [--lbfgs 20000] [--minutes 9.5] [--clock wall|cpu]
 import { backendInfo, emptyCache, manualSeed, pinn, randn, Tensor, tensor } from '../src/index';
+import { startRecord } from '../bench/lib/record';
+
+const record = startRecord('pinn-burgers-inverse');
 
 const arg = (name: string, fallback: number | string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,3 +55,9 @@ const cpu = process.cpuUsage();
 console.log(`process CPU time ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s; times below on the ${clock} clock`);
 console.log(`Adam ${result.adamSteps} steps in ${result.adamSeconds.toFixed(1)} s; L-BFGS ${result.lbfgsIterations} iterations in ${result.lbfgsSeconds.toFixed(1)} s, stop: ${result.lbfgsStop}`);
 console.log(`l1 = ${l1.toFixed(6)} (error ${(Math.abs(l1 - 1) * 100).toFixed(3)}%), l2 = ${l2.toExponential(6)} (true ${nuTrue.toExponential(6)}, error ${((Math.abs(l2 - nuTrue) / nuTrue) * 100).toFixed(3)}%)`);
+const l2Error = Math.abs(l2 - nuTrue) / nuTrue;
+record.save({ points, noise, l1, l2, nuTrue, l2Error, adamSteps: result.adamSteps, lbfgsIterations: result.lbfgsIterations, lbfgsStop: result.lbfgsStop, clock,
+  seconds: result.adamSeconds + result.lbfgsSeconds }, [
+  '| observations | noise | Adam steps | L-BFGS iterations | viscosity found (true) | viscosity error (target 1%) | λ1 (true 1) | training time |', '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  `| ${points} | ${noise * 100}% | ${result.adamSteps} | ${result.lbfgsIterations} (stop: ${result.lbfgsStop}) | ${l2.toExponential(5)} (${nuTrue.toExponential(5)}) | ${(l2Error * 100).toFixed(2)}% | ${l1.toFixed(5)} | ${(result.adamSeconds + result.lbfgsSeconds).toFixed(0)} s (${clock} clock) |`,
+].join('\n'));
