@@ -62,25 +62,27 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     for (let filled = N; filled < total; filled *= 2) yv.copyWithin(filled, 0, Math.min(filled, total - filled));
   }
   gemmInto(false, true, M, N, K, x2, K, weight, K, bias ? 1 : 0, y);
-  const out = record(y, 'linear', bias ? [x2, weight, bias] : [x2, weight], (gIn) => {
+  const out = record(y, 'linear', bias ? [x2, weight, bias] : [x2, weight], (gIn, needs) => {
     const g = castTo(gIn, x.dtype);
+    // grad(u, [x]) needs no weight or bias gradient: skip that GEMM and sum (needs is null for backward()).
+    const [needX, needW, needB] = needs ? [needs[0], needs[1], needs[2] ?? false] : [x2.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false];
     if (isGradEnabled()) {
       // A recorded backward (createGraph): the same gradients written with differentiable ops.
-      const gx = x2.requiresGrad ? matmulT(g, weight, false, false) : null;
-      const gw = weight.requiresGrad ? matmulT(g, x2, true, false) : null;
-      const gb = bias?.requiresGrad ? sum(g, 0) : null;
+      const gx = needX ? matmulT(g, weight, false, false) : null;
+      const gw = needW ? matmulT(g, x2, true, false) : null;
+      const gb = bias && needB ? sum(g, 0) : null;
       return bias ? [gx, gw, gb] : [gx, gw];
     }
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
-    if (x2.requiresGrad) {
+    if (needX) {
       gx = emptyForOverwrite([M, K], x.dtype);
       gemmInto(false, false, M, K, N, g, N, weight, K, 0, gx);  // g [M, N] W [N, K]
     }
-    if (weight.requiresGrad) {
+    if (needW) {
       gw = emptyForOverwrite([N, K], x.dtype);
       gemmInto(true, false, N, K, M, g, N, x2, K, 0, gw);  // gᵀ [N, M] x [M, K]
     }
-    if (bias?.requiresGrad) {
+    if (bias && needB) {
       gb = emptyForOverwrite([N], x.dtype);
       backend().reduce('sum', g.values, gb.values, 1, M, N);
     }

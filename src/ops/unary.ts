@@ -61,7 +61,9 @@ export const sin = (x: Tensor): Tensor => unaryOp('sin', x, (g, a) => mul(g, cos
 /** cos. @example `cos(x)` */
 export const cos = (x: Tensor): Tensor => unaryOp('cos', x, (g, a) => neg(mul(g, sin(a))));
 /** tanh; its gradient is 1 - tanh^2. @example `tanh(x)` */
-export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x, (g, _a, y) => tanhBackward(g, y), 0, 0, 'output');
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x,
+  // The fused tanhBackward kernel reads host memory; on another device the gradient is written with ops there.
+  (g, _a, y) => (y.device === 'cpu' ? tanhBackward(g, y) : mul(g, sub(1, mul(y, y)))), 0, 0, 'output');
 /** Logistic sigmoid 1 / (1 + e^-x), stable for large |x|. @example `sigmoid(x)` */
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x, (g, _a, y) => mul(g, mul(y, sub(1, y))), 0, 0, 'output');
 /** Gauss error function. @example `erf(x)` */
