@@ -104,13 +104,14 @@ const LOADED_CORE_SHARE = 0.8;
  * work (null when there is none), `start`/`end` the 1-minute load averages, `shareOf` what the share
  * was measured on.
  */
-function loadCaveat({ start, end, cores, share, shareOf }) {
+function loadCaveat({ start, end, cores, share, shareOf, ownThreads = 0 }) {
   const hasLoad = typeof start === 'number' && typeof end === 'number' && typeof cores === 'number';
   const loadText = hasLoad ? `1-minute load average ${sig(start)} at the start and ${sig(end)} at the end on ${cores} cores` : 'no load average recorded';
   const shareText = share === null ? '' : `; ${shareOf} got ${sig(share)} of a core, CPU time ÷ wall time`;
   // The CPU share decides where there is one: the load average counts the run's own
   // processes (and the minute before it started), so it reads high on a quiet machine too.
-  const loaded = share !== null ? share < LOADED_CORE_SHARE : hasLoad && Math.max(start, end) / cores > LOADED_PER_CORE;
+  // Without a share, the run's own threads (ownThreads, when known) are taken off the load average.
+  const loaded = share !== null ? share < LOADED_CORE_SHARE : hasLoad && (Math.max(start, end) - ownThreads) / cores > LOADED_PER_CORE;
   return { loaded, text: `${loadText}${shareText}` };
 }
 
@@ -229,7 +230,7 @@ function recordBlock(dir, name) {
   const seconds = (x) => (typeof x === 'number' ? `${sig(x)} s` : '? s');
   // CPU ÷ wall says how much of a core a 1-thread run got; with more threads it says nothing alone.
   const share = r.threads === 1 && r.wallSeconds > 0 ? r.cpuSeconds / r.wallSeconds : null;
-  const { loaded, text } = loadCaveat({ start: r.load?.start?.[0], end: r.load?.end?.[0], cores: m.cores, share, shareOf: 'the run' });
+  const { loaded, text } = loadCaveat({ start: r.load?.start?.[0], end: r.load?.end?.[0], cores: m.cores, share, shareOf: 'the run', ownThreads: r.threads ?? 0 });
   const provenance = `\`${r.command}\`, run of ${r.date.slice(0, 10)} (\`${relative(root, file)}\`): ${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, ` +
     `Node ${m.node ?? '?'}, ${m.backend ?? '?'} backend (${m.isa ?? '?'}), ${r.threads} thread${r.threads === 1 ? '' : 's'}; ` +
     `${seconds(r.wallSeconds)} wall, ${seconds(r.cpuSeconds)} CPU. ` +
