@@ -279,20 +279,7 @@ export const CASES: ParityCase[] = [
 export function trainingCurve(device: Device, steps: number): Float64Array[] {
   manualSeed(30);
   const model = new nn.Sequential(new nn.Linear(32, 64), new nn.ReLU(), new nn.Linear(64, 10)).to(device);
-  const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
-  const x = randn([128, 32]).to(device);
-  const y = randint(0, 10, [128]).to(device);
-  const losses = new Float64Array(steps);
-  for (let s = 0; s < steps; s++) {
-    losses[s] = tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
-  }
-  return [losses];
+  return [adamCurve(model, randn([128, 32]).to(device), randint(0, 10, [128]).to(device), 3e-3, steps)];
 }
 
 /** The CNN of bench workload W3 (28x28x1 in, 10 classes out), on the cpu. */
@@ -307,9 +294,12 @@ export function w3Cnn(): InstanceType<typeof nn.Sequential> {
 export function cnnCurve(device: Device, steps: number): Float64Array[] {
   manualSeed(37);
   const model = w3Cnn().to(device);
-  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-  const x = rand([8, 1, 28, 28]).to(device);
-  const y = randint(0, 10, [8]).to(device);
+  return [adamCurve(model, rand([8, 1, 28, 28]).to(device), randint(0, 10, [8]).to(device), 1e-3, steps)];
+}
+
+/** The cross-entropy loss per Adam step of `model` on one fixed batch. */
+function adamCurve(model: InstanceType<typeof nn.Sequential>, x: Tensor, y: Tensor, lr: number, steps: number): Float64Array {
+  const opt = new optim.Adam(model.parameters(), { lr });
   const losses = new Float64Array(steps);
   for (let s = 0; s < steps; s++) {
     losses[s] = tidy(() => {
@@ -320,7 +310,7 @@ export function cnnCurve(device: Device, steps: number): Float64Array[] {
       return loss.item();
     });
   }
-  return [losses];
+  return losses;
 }
 
 /** gradcheck in float64 of a small network whose ops run on cuda (inputs and result cross devices). */
