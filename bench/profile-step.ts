@@ -70,9 +70,20 @@ let phase: 'fwd' | 'bwd' | 'opt' = 'fwd';
 const perKernel = new Map<string, { ms: number; calls: number }>();
 const be = backend() as unknown as Record<string, unknown>;
 const originals = new Map<string, (...a: unknown[]) => unknown>();
+// Kernels grouped under an object (be.winograd.forward, be.directSmallC.backwardInput) are
+// wrapped too, named 'group.kernel'.
+const owners = new Map<string, Record<string, unknown>>();
 for (const [key, fn] of Object.entries(be)) {
-  if (typeof fn !== 'function') continue;
-  originals.set(key, fn as (...a: unknown[]) => unknown);
+  if (typeof fn === 'function') {
+    originals.set(key, fn as (...a: unknown[]) => unknown);
+    owners.set(key, be);
+  } else if (fn && typeof fn === 'object') {
+    for (const [sub, f] of Object.entries(fn as Record<string, unknown>)) {
+      if (typeof f !== 'function') continue;
+      originals.set(`${key}.${sub}`, (f as (...a: unknown[]) => unknown).bind(fn));
+      owners.set(`${key}.${sub}`, fn as Record<string, unknown>);
+    }
+  }
 }
 // The machine this was written on is shared and loaded: wall time per kernel is mostly other
 // jobs' time slices, so kernels are timed in this process's CPU time (µs resolution, ~1 µs a
@@ -81,7 +92,8 @@ const clock = (): number => { const u = process.cpuUsage(); return (u.user + u.s
 
 function instrument(on: boolean): void {
   for (const [key, fn] of originals) {
-    be[key] = on ? (...a: unknown[]) => {
+    const owner = owners.get(key)!;
+    owner[key.includes('.') ? key.slice(key.indexOf('.') + 1) : key] = on ? (...a: unknown[]) => {
       const t0 = clock();
       const r = fn(...a);
       const dt = clock() - t0;

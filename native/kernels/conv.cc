@@ -63,12 +63,54 @@ int64_t tileRows(const ConvGeometry& g, int64_t kg, size_t elem) {
   return std::clamp<int64_t>(std::max(byBytes, byWidth), 1, std::max<int64_t>(1, g.oh));
 }
 
-// Scratch of `count` elements, or null when it cannot be had (absurd sizes included: the
-// caller reports that as an error instead of the process aborting on a failed new).
+// Scratch that outlives the call: one growing buffer per thread and slot, so that the large
+// im2col and partial-sum buffers are not mapped (and page-faulted in, ~50k faults per ResNet-18
+// step) afresh on every call. Buffers above kCachedScratchBytes are not kept.
+constexpr size_t kCachedScratchBytes = size_t(64) << 20;
+enum ScratchSlot { kColsSlot = 0, kProductSlot = 1, kPartialsSlot = 2, kScratchSlots = 3 };
+
+struct ScratchDeleter {
+  void operator()(unsigned char* p) const { ::operator delete[](p, std::align_val_t(64)); }
+};
+using RawBuffer = std::unique_ptr<unsigned char[], ScratchDeleter>;
+
+// A non-owning view of cached scratch, or an owned buffer when it is too large to keep.
 template <typename T>
-std::unique_ptr<T[]> scratch(int64_t count) {
-  if (count < 0 || count > (int64_t(1) << 34)) return nullptr;
-  return std::unique_ptr<T[]>(new (std::nothrow) T[size_t(count)]);
+struct Scratch {
+  T* data = nullptr;
+  RawBuffer owned;
+  explicit operator bool() const { return data != nullptr; }
+  T* get() const { return data; }
+};
+
+template <typename T>
+Scratch<T> cachedScratch(ScratchSlot slot, int64_t count) {
+  struct Cache {
+    RawBuffer buffer;
+    size_t bytes = 0;
+  };
+  thread_local Cache caches[kScratchSlots];
+  Scratch<T> out;
+  if (count < 0 || count > (int64_t(1) << 34)) return out;
+  const size_t bytes = std::max<size_t>(size_t(count) * sizeof(T), 64);
+  auto allocate = [](size_t n) {
+    return RawBuffer(static_cast<unsigned char*>(::operator new[](n, std::align_val_t(64), std::nothrow)));
+  };
+  if (bytes > kCachedScratchBytes) {
+    out.owned = allocate(bytes);
+    out.data = reinterpret_cast<T*>(out.owned.get());
+    return out;
+  }
+  Cache& c = caches[slot];
+  if (c.bytes < bytes) {
+    c.buffer.reset();
+    c.bytes = 0;
+    c.buffer = allocate(bytes);
+    if (!c.buffer) return out;
+    c.bytes = bytes;
+  }
+  out.data = reinterpret_cast<T*>(c.buffer.get());
+  return out;
 }
 
 // Whether to split `count` independent items across the pool rather than thread inside each GEMM.
@@ -92,7 +134,8 @@ template <typename T, typename F>
 bool forItemsWithColumns(Context& ctx, int64_t count, bool split, bool pointwise, int64_t colsSize, const F& body) {
   std::atomic<bool> ok{true};
   forItems(ctx, count, split, [&](int64_t b, int64_t e) {
-    std::unique_ptr<T[]> cols = pointwise ? nullptr : scratch<T>(colsSize);
+    Scratch<T> cols;
+    if (!pointwise) cols = cachedScratch<T>(kColsSlot, colsSize);
     if (!pointwise && !cols) {
       ok = false;
       return;
@@ -103,15 +146,15 @@ bool forItemsWithColumns(Context& ctx, int64_t count, bool split, bool pointwise
 }
 
 // cols[r, (y - y0)*ow + x] = in[ic, iy, ix] for rows r = (ic, ky, kx) and output rows y in [y0, y1).
-// `in` points at the group's first channel of one sample.
+// `in` points at the group's first channel of one sample; cols rows are `ld` apart (the tile's
+// width, or more when several samples' columns sit side by side).
 template <typename T>
-void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols) {
-  const int64_t width = (y1 - y0) * g.ow;
+void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols, int64_t ld) {
   for (int64_t ic = 0; ic < cg; ++ic) {
     const T* plane = in + ic * g.h * g.w;
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       for (int64_t kx = 0; kx < g.kw; ++kx) {
-        T* dst = cols + ((ic * g.kh + ky) * g.kw + kx) * width;
+        T* dst = cols + ((ic * g.kh + ky) * g.kw + kx) * ld;
         const int64_t xOff = kx * g.dilationW - g.padW;
         const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
         for (int64_t y = y0; y < y1; ++y, dst += g.ow) {
@@ -136,13 +179,12 @@ void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t 
 
 // The adjoint of im2col: in[ic, iy, ix] += cols[r, (y - y0)*ow + x].
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in) {
-  const int64_t width = (y1 - y0) * g.ow;
+void col2im(const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
   for (int64_t ic = 0; ic < cg; ++ic) {
     T* plane = in + ic * g.h * g.w;
     for (int64_t ky = 0; ky < g.kh; ++ky) {
       for (int64_t kx = 0; kx < g.kw; ++kx) {
-        const T* src = cols + ((ic * g.kh + ky) * g.kw + kx) * width;
+        const T* src = cols + ((ic * g.kh + ky) * g.kw + kx) * ld;
         const int64_t xOff = kx * g.dilationW - g.padW;
         const Span s = validSpan(xOff, g.strideW, g.w, g.ow);
         for (int64_t y = y0; y < y1; ++y, src += g.ow) {
@@ -169,6 +211,148 @@ bool isPointwise(const ConvGeometry& g) {
 // file comment). With many output channels per group (a first layer on a grey image) the
 // GEMM path wins even with Kg = kh*kw: it streams each tap once for all of them.
 bool isDirect(const ConvGeometry& g) { return g.c / g.groups == 1 && g.o / g.groups < 4; }
+
+// ---------------------------------------------------------------- batched (small output planes)
+//
+// With few output positions per plane (a ResNet's deep layers: 8x8, 4x4, 2x2; W3's 11x11) a
+// GEMM per sample has too few columns to fill its register tiles, packs the filter once per
+// sample for a handful of columns, and the weight gradient sums a long chain of tiny
+// products into partial buffers. The batched path lays the columns of nb samples side by side,
+// cols[Kg, nb*L], so each group of samples is one GEMM:
+//   forward:         prod[Og, nb*L] = W_g @ cols;            out (NCHW) <- prod (+ bias, ReLU)
+//   backward input:  cols = W_g^T @ gy[Og, nb*L] (gathered);  gradIn <- col2im(cols)
+//   backward weight: gradW_g += gy[Og, nb*L] @ cols^T        (K = nb*L, groups in order)
+// nb depends on the shapes only, so the results do not depend on the thread count.
+
+constexpr int64_t kBatchBelowPlane = 256;              // output planes smaller than this are batched
+constexpr int64_t kBatchColumns = 1024;                // columns per GEMM aimed at
+constexpr int64_t kBatchColBytes = int64_t(8) << 20;   // and the cols buffer's cap
+
+int64_t ceilDivide(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Samples per GEMM: 1 (the per-sample path) for large planes or a single sample.
+int64_t samplesPerGemm(const ConvGeometry& g, int64_t kg, size_t elem) {
+  const int64_t L = g.oh * g.ow;
+  if (L >= kBatchBelowPlane || g.n < 2 || isDirect(g)) return 1;
+  const int64_t byColumns = ceilDivide(kBatchColumns, L);
+  const int64_t byBytes = kBatchColBytes / std::max<int64_t>(1, kg * L * int64_t(elem));
+  return std::clamp<int64_t>(std::min(byColumns, byBytes), 1, g.n);
+}
+
+// Runs body(j) for j in [0, count): across the pool when the caller is not itself one of
+// several pool items (a copy per sample is memory-bound and independent of the others).
+template <typename F>
+void forSamples(Context& ctx, int64_t count, bool nested, const F& body) {
+  if (nested) {
+    for (int64_t j = 0; j < count; ++j) body(j);
+  } else {
+    ctx.pool.parallelFor(0, count, 1, [&](int64_t b, int64_t e) {
+      for (int64_t j = b; j < e; ++j) body(j);
+    });
+  }
+}
+
+// gy[m, j*L + l] = gradOut[(s0 + j, grp*og + m), l] for the group's samples.
+template <typename T>
+void gatherOutputGrad(Context& ctx, const T* gradOut, const ConvGeometry& g, int64_t s0, int64_t count, int64_t grp,
+                      int64_t og, T* gy, bool nested) {
+  const int64_t L = g.oh * g.ow, ld = count * L;
+  forSamples(ctx, count, nested, [&](int64_t j) {
+    const T* src = gradOut + ((s0 + j) * g.o + grp * og) * L;
+    for (int64_t m = 0; m < og; ++m) std::memcpy(gy + m * ld + j * L, src + m * L, size_t(L) * sizeof(T));
+  });
+}
+
+template <typename T>
+void im2colSamples(Context& ctx, const T* x, const ConvGeometry& g, int64_t s0, int64_t count, int64_t grp, int64_t cg,
+                   T* cols, bool nested) {
+  const int64_t L = g.oh * g.ow, ld = count * L;
+  forSamples(ctx, count, nested, [&](int64_t j) {
+    im2col(x + ((s0 + j) * g.c + grp * cg) * g.h * g.w, g, cg, 0, g.oh, cols + j * L, ld);
+  });
+}
+
+// Runs body(s0, count, cols, product, nested) over the groups of nb samples, the groups split
+// across the pool when there are enough of them (nested: body runs inside a pool item), each
+// chunk with its own cols [Kg, nb*L] and product [Og, nb*L] scratch. False if scratch failed.
+template <typename T, typename F>
+bool forSampleGroups(Context& ctx, const ConvGeometry& g, int64_t nb, int64_t kg, int64_t og, const F& body) {
+  const int64_t L = g.oh * g.ow, sampleGroups = ceilDivide(g.n, nb);
+  const bool split = splitAcrossPool(ctx, sampleGroups);
+  std::atomic<bool> ok{true};
+  forItems(ctx, sampleGroups, split, [&](int64_t b, int64_t e) {
+    Scratch<T> cols = cachedScratch<T>(kColsSlot, kg * nb * L), prod = cachedScratch<T>(kProductSlot, og * nb * L);
+    if (!cols || !prod) {
+      ok = false;
+      return;
+    }
+    for (int64_t q = b; q < e; ++q) body(q * nb, std::min(nb, g.n - q * nb), cols.get(), prod.get(), split);
+  });
+  return ok;
+}
+
+template <typename T>
+bool forwardBatched(Context& ctx, const T* x, const T* weight, const T* bias, T* out, const ConvGeometry& g, bool relu,
+                    int64_t nb) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw, L = g.oh * g.ow;
+  return forSampleGroups<T>(ctx, g, nb, kg, og, [&](int64_t s0, int64_t count, T* cols, T* prod, bool nested) {
+    const int64_t ld = count * L;
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      im2colSamples(ctx, x, g, s0, count, grp, cg, cols, nested);
+      gemm(ctx, false, false, og, ld, kg, T(1), weight + grp * og * kg, kg, cols, ld, T(0), prod, ld);
+      // NCHW store with the epilogue, per sample while its rows are in cache.
+      forSamples(ctx, count, nested, [&](int64_t j) {
+        for (int64_t m = 0; m < og; ++m) {
+          const int64_t oc = grp * og + m;
+          const T* p = prod + m * ld + j * L;
+          T* o = out + ((s0 + j) * g.o + oc) * L;
+          const T bv = bias ? bias[oc] : T(0);
+          if (relu) {
+            for (int64_t i = 0; i < L; ++i) o[i] = p[i] + bv > T(0) ? p[i] + bv : T(0);
+          } else {
+            for (int64_t i = 0; i < L; ++i) o[i] = p[i] + bv;
+          }
+        }
+      });
+    }
+  });
+}
+
+template <typename T>
+bool backwardInputBatched(Context& ctx, const T* gradOut, const T* weight, T* gradInput, const ConvGeometry& g,
+                          int64_t nb) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw, L = g.oh * g.ow, inPlane = g.h * g.w;
+  return forSampleGroups<T>(ctx, g, nb, kg, og, [&](int64_t s0, int64_t count, T* cols, T* gy, bool nested) {
+    const int64_t ld = count * L;
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      gatherOutputGrad(ctx, gradOut, g, s0, count, grp, og, gy, nested);
+      gemm(ctx, true, false, kg, ld, og, T(1), weight + grp * og * kg, kg, gy, ld, T(0), cols, ld);
+      forSamples(ctx, count, nested, [&](int64_t j) {
+        T* gi = gradInput + ((s0 + j) * g.c + grp * cg) * inPlane;
+        std::fill(gi, gi + cg * inPlane, T(0));
+        col2im(cols + j * L, g, cg, 0, g.oh, gi, ld);
+      });
+    }
+  });
+}
+
+// Sample groups in order, each one GEMM threaded over the filter: no partial buffers.
+template <typename T>
+bool backwardWeightBatched(Context& ctx, const T* x, const T* gradOut, T* gradWeight, const ConvGeometry& g, int64_t nb) {
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw, L = g.oh * g.ow;
+  Scratch<T> cols = cachedScratch<T>(kColsSlot, kg * nb * L), gy = cachedScratch<T>(kProductSlot, og * nb * L);
+  if (!cols || !gy) return false;
+  for (int64_t s0 = 0; s0 < g.n; s0 += nb) {
+    const int64_t count = std::min(nb, g.n - s0), ld = count * L;
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      gatherOutputGrad(ctx, gradOut, g, s0, count, grp, og, gy.get(), false);
+      im2colSamples(ctx, x, g, s0, count, grp, cg, cols.get(), false);
+      gemm(ctx, false, true, og, kg, ld, T(1), gy.get(), ld, cols.get(), ld, s0 == 0 ? T(0) : T(1),
+           gradWeight + grp * og * kg, kg);
+    }
+  }
+  return true;
+}
 
 // ---------------------------------------------------------------- direct (depthwise)
 
@@ -268,6 +452,8 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
     return true;
   }
   const bool pointwise = isPointwise(g);
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !pointwise)
+    return forwardBatched(ctx, x, weight, bias, out, g, relu, nb);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
   return forItemsWithColumns<T>(ctx, g.n, split, pointwise, kg * rows * g.ow, [&](int64_t b, int64_t e, T* cols) {
@@ -282,7 +468,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
         }
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-          im2col(in, g, cg, y0, y1, cols);
+          im2col(in, g, cg, y0, y1, cols, width);
           gemm(ctx, false, false, og, width, kg, T(1), w, kg, cols, width, T(0), o + y0 * g.ow, L);
         }
       }
@@ -321,6 +507,8 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
     return true;
   }
   const bool pointwise = isPointwise(g);
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !pointwise)
+    return backwardInputBatched(ctx, gradOut, weight, gradInput, g, nb);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
   return forItemsWithColumns<T>(ctx, g.n, split, pointwise, kg * rows * g.ow, [&](int64_t b, int64_t e, T* cols) {
@@ -337,7 +525,7 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
           gemm(ctx, true, false, kg, width, og, T(1), w, kg, go + y0 * g.ow, L, T(0), cols, width);
-          col2im(cols, g, cg, y0, y1, gi);
+          col2im(cols, g, cg, y0, y1, gi, width);
         }
       }
     }
@@ -371,12 +559,14 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
     });
     return true;
   }
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !isPointwise(g))
+    return backwardWeightBatched(ctx, x, gradOut, gradWeight, g, nb);
   // Partial sums over fixed blocks of the batch; block 0 accumulates in gradWeight itself.
   int64_t blocks = std::min<int64_t>(g.n, 8);
   while (blocks > 1 && (blocks - 1) * wSize * int64_t(sizeof(T)) > (int64_t(64) << 20)) --blocks;
-  std::unique_ptr<T[]> partials;
+  Scratch<T> partials;
   if (blocks > 1) {
-    partials = scratch<T>((blocks - 1) * wSize);
+    partials = cachedScratch<T>(kPartialsSlot, (blocks - 1) * wSize);
     if (!partials) return false;
   }
   const bool pointwise = isPointwise(g);
@@ -398,7 +588,7 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
           }
           for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
             const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-            im2col(in, g, cg, y0, y1, cols);
+            im2col(in, g, cg, y0, y1, cols, width);
             gemm(ctx, false, true, og, kg, width, T(1), go + y0 * g.ow, L, cols, width, T(1), gw, kg);
           }
         }

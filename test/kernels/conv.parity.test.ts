@@ -32,6 +32,16 @@ const CASES: ConvCase[] = [
   { name: 'asymmetric stride and kernel', x: [2, 4, 13, 10], w: [4, 2, 2, 5], bias: true, opts: { stride: [3, 1], padding: [1, 2], groups: 2 } },
   { name: 'wide (several row tiles)', x: [4, 16, 40, 40], w: [8, 16, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'empty batch', x: [0, 3, 5, 5], w: [2, 3, 3, 3], bias: true, opts: {} },
+  // Small output planes batch several samples into one GEMM (conv.cc, samplesPerGemm): 10x10
+  // planes take 11 samples a GEMM, so 25 samples make groups of 11, 11 and 3.
+  { name: 'batched samples, remainder group, groups 2', x: [25, 4, 10, 10], w: [6, 2, 3, 3], bias: true, opts: { padding: 1, groups: 2 } },
+  { name: 'batched samples, stride 2, 2x2 planes', x: [9, 5, 4, 3], w: [7, 5, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+];
+
+// Batched cases whose sample groups split across two threads (4 groups of 11).
+const BATCHED_THREAD_CASES: ConvCase[] = [
+  { name: 'batched, 4 sample groups', x: [44, 3, 10, 10], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'batched, one group, GEMM threaded', x: [6, 16, 4, 4], w: [32, 16, 3, 3], bias: true, opts: { padding: 1 } },
 ];
 
 interface TransposeCase { name: string; x: number[]; w: number[]; opts: L.ConvTranspose2dOptions }
@@ -93,6 +103,25 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
       }));
     }
   }
+
+  it('the batched-sample path agrees and gives identical bits on 1 and 2 threads (float32, best ISA)', () => {
+    BATCHED_THREAD_CASES.forEach((c, k) => {
+      const [x, wt, b] = randomInputs([c.x, c.w, [c.w[0]]], 'float32', 500 + k);
+      const f = (x: L.Tensor, w: L.Tensor, b: L.Tensor | null): L.Tensor => L.conv2d(x, w, b, c.opts);
+      const ref = onBackend('reference', () => convWithGrads(x, wt, b, null, f));
+      const threads = L.getNumThreads();
+      try {
+        L.setNumThreads(1);
+        const one = onBackend('native', () => convWithGrads(x, wt, b, null, f));
+        L.setNumThreads(2);
+        const two = onBackend('native', () => convWithGrads(x, wt, b, null, f));
+        expectClose(two, ref, 'float32', c.name);
+        one.forEach((t, i) => expect(Array.from(t.values), `${c.name} threads`).toEqual(Array.from(two[i].values)));
+      } finally {
+        L.setNumThreads(threads);
+      }
+    });
+  });
 
   it('random shapes agree (float32, best ISA, 1 and 2 threads give identical bits)', () => {
     let state = 12345;
