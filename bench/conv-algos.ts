@@ -25,9 +25,10 @@ import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { PASSES, timeAll, timePasses, type Algorithm } from './lib/conv-timing';
+
 const L = await import('./lattice/lattice');
 type T = InstanceType<typeof L.Tensor>;
-type Algorithm = 'direct' | 'direct-small-c' | 'winograd';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tablePath = join(here, '..', 'native', 'kernels', 'conv_direct_table.h');
@@ -43,11 +44,6 @@ if (L.backendInfo().backend !== 'native') {
 
 interface Shape { name: string; x: number[]; w: number[]; opts: { stride?: number; padding?: number }; inputGrad: boolean }
 
-/** A timing: median CPU ms and wall ms per call. */
-interface Timing { cpu: number; wall: number }
-
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-
 /** One call of the case: forward alone, or forward + backward with output gradient gy. */
 function caseFn(s: Shape, x: T, w: T, gy: T, backward: boolean): () => void {
   return () => {
@@ -60,24 +56,6 @@ function caseFn(s: Shape, x: T, w: T, gy: T, backward: boolean): () => void {
     L.backward(y, gy);
     y.dispose();
   };
-}
-
-/** Interleaved rounds over the algorithms: per round each runs `inner` calls; medians per algorithm. */
-function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, rounds = 7): Timing[] {
-  const cpu: number[][] = algorithms.map(() => []), wall: number[][] = algorithms.map(() => []);
-  for (const a of algorithms) { L.setConvAlgorithm(a); fn(); }
-  for (let r = 0; r < rounds; r++) {
-    algorithms.forEach((a, i) => {
-      L.setConvAlgorithm(a);
-      const t0 = process.cpuUsage(), w0 = performance.now();
-      for (let k = 0; k < inner; k++) fn();
-      const d = process.cpuUsage(t0);
-      wall[i].push((performance.now() - w0) / inner);
-      cpu[i].push((d.user + d.system) / 1000 / inner);
-    });
-  }
-  L.setConvAlgorithm('auto');
-  return algorithms.map((_, i) => ({ cpu: median(cpu[i]), wall: median(wall[i]) }));
 }
 
 function tensors(s: Shape): { x: T; w: T; gy: T } {
@@ -135,31 +113,16 @@ function compare(): void {
 const CH_LOW = [8, 24, 96, 384], CH_HIGH = [16, 64, 256, 512];
 const SIDE_LOW = [5, 11, 24, 48], SIDE_HIGH = [8, 16, 32, 56];
 
-const PASSES = ['forward', 'backwardInput', 'backwardWeight'] as const;
-
 function table(): void {
   L.setNumThreads(1);
   /** Per pass, whether direct-small-c beat im2col + GEMM by MARGIN on this shape. */
   const wins = (c: number, o: number, side: number): boolean[] => {
-    const perSample = 2 * 9 * c * o * side * side;
-    const n = Math.max(1, Math.min(64, Math.round(3e7 / perSample)));
-    const s: Shape = { name: '', x: [n, c, side, side], w: [o, c, 3, 3], opts: { padding: 1 }, inputGrad: true };
-    const { x, w, gy } = tensors(s);
-    const y = L.conv2d(x, w, null, s.opts);
-    const fns = [
-      () => L.noGrad(() => L.conv2d(x, w, null, s.opts)).dispose(),
-      () => L.grad(y, [x], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
-      () => L.grad(y, [w], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
-    ];
-    const inner = Math.max(1, Math.round(3e7 / (perSample * n)));
-    const result = fns.map((fn, i) => {
-      const [gemm, direct] = timeAll(['direct', 'direct-small-c'], fn, inner, 5);
+    const { n, perPass } = timePasses(['direct', 'direct-small-c'], c, o, side, 3e7, 5);
+    return perPass.map(([gemm, direct], i) => {
       const win = gemm.cpu > direct.cpu * MARGIN;
       console.log(`n=${n} c=${c} o=${o} ${side}x${side} ${PASSES[i]}: im2col+GEMM ${gemm.cpu.toFixed(3)} ms, direct-small-c ${direct.cpu.toFixed(3)} ms${win ? '  -> direct-small-c' : ''}`);
       return win;
     });
-    L.dispose([x, w, gy, y]);
-    return result;
   };
   const cells = PASSES.map(() => [1, 2, 3, 4].map(() => CH_LOW.map(() => SIDE_LOW.map(() => 0))));
   for (let c = 1; c <= 4; c++) {

@@ -1,31 +1,34 @@
 /**
- * Builds native/kernels/conv_algo_table.h: for each class of input channels, output
- * channels and output size (convChannelClass / convSpatialClass in native/kernels/winograd.h)
- * it times a float32 3x3, stride-1, padding-1 conv2d forward + backward (both gradients) at
- * one thread with the direct algorithm and with Winograd forced, at the cell's two corners
- * (every dimension near the bottom of its class, then every one at the top), and marks the
- * cells where Winograd was faster by more than 5% at both: as in bench/blas-table.ts, a cell
- * goes to Winograd only where it wins throughout.
+ * Builds native/kernels/conv_algo_table.h: for each pass of a float32 3x3, stride-1, padding-1
+ * conv2d (forward, input gradient, weight gradient) and each class of input channels, output
+ * channels and output side (convChannelClass / winogradSpatialClass in native/kernels/winograd.h),
+ * it times the pass at one thread with the direct algorithm (im2col + GEMM) and with Winograd
+ * forced, at the cell's two corners (every dimension near the bottom of its class, then every one
+ * at the top), and marks the cells where Winograd was faster by more than 5% at both: as in
+ * bench/blas-table.ts, a cell goes to Winograd only where it wins throughout. The passes are
+ * separate products, so each has its own table (a ResNet's 4x4 planes run Winograd forward and
+ * the exact weight gradient, say).
  *
  *   npm run build:native && npm run build:ts && npx tsx bench/conv-table.ts [--dry-run]
  *
- * Times are the median CPU time (user + system) of the process over 7 runs of each
- * algorithm, alternating, which a loaded machine disturbs less than wall time at one
- * thread; still, run it on a quiet machine. The table is the only place the 'auto' choice comes from: conv2d never times
- * anything at run time.
+ * Times are the median CPU time (user + system) of the process over 7 interleaved rounds, which
+ * a loaded machine disturbs less than wall time at one thread; still, run it on a quiet machine.
+ * The table is the only place the 'auto' choice comes from: conv2d never times anything at run time.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { PASSES, timePasses } from './lib/conv-timing';
 
 const L = await import('./lattice/lattice');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tablePath = join(here, '..', 'native', 'kernels', 'conv_algo_table.h');
-// Channel classes <= 16, <= 64, <= 256, larger; output-side classes <= 8, <= 16, <= 32, larger.
+// Channel classes <= 16, <= 64, <= 256, larger; output-side classes <= 4, <= 8, <= 16, <= 32, larger.
 const CH_LOW = [3, 24, 96, 384], CH_HIGH = [16, 64, 256, 512];
-const SIDE_LOW = [5, 11, 24, 48], SIDE_HIGH = [8, 16, 32, 56];
+const SIDE_LOW = [2, 5, 11, 24, 48], SIDE_HIGH = [4, 8, 16, 32, 56];
 const MARGIN = 1.05;
 
 const info = L.backendInfo();
@@ -34,81 +37,43 @@ if (info.backend !== 'native') {
   process.exit(1);
 }
 L.setNumThreads(1);
-L.manualSeed(0);
 
-/**
- * Median CPU ms of one forward + backward with each algorithm; samples of the two alternate
- * (7 each, every sample >= ~0.2 s of work), so that a burst of load elsewhere hits both.
- */
-function timeBoth(x: InstanceType<typeof L.Tensor>, w: InstanceType<typeof L.Tensor>, gy: InstanceType<typeof L.Tensor>,
-  inner: number): { direct: number; winograd: number } {
-  const once = (): void => {
-    for (const t of [x, w]) { t.grad?.dispose(); t.grad = null; }
-    const y = L.conv2d(x, w, null, { padding: 1 });
-    L.backward(y, gy);
-    y.dispose();
-  };
-  const samples = { direct: [] as number[], winograd: [] as number[] };
-  for (let r = -1; r < 7; r++) {
-    for (const algorithm of ['direct', 'winograd'] as const) {
-      L.setConvAlgorithm(algorithm);
-      const t0 = process.cpuUsage();
-      for (let i = 0; i < inner; i++) once();
-      const d = process.cpuUsage(t0);
-      if (r >= 0) samples[algorithm].push((d.user + d.system) / 1000 / inner);  // r = -1 warms up
-    }
-  }
-  const median = (v: number[]): number => v.sort((a, b) => a - b)[v.length >> 1];
-  return { direct: median(samples.direct), winograd: median(samples.winograd) };
+/** Per pass, whether Winograd beat the direct algorithm by MARGIN on this shape. */
+function winogradWins(c: number, o: number, side: number): boolean[] {
+  // At least 2048 output positions a call: a 8x8 plane is timed at batch 32, as a ResNet trains it.
+  const { n, perPass } = timePasses(['direct', 'winograd'], c, o, side, 1e8, 7, 2048);
+  const flops = 2 * 9 * c * o * side * side * n;
+  const gf = (ms: number): string => (flops / ms / 1e6).toFixed(1);
+  return perPass.map(([direct, winograd], p) => {
+    const win = direct.cpu > winograd.cpu * MARGIN;
+    console.log(`n=${n} c=${c} o=${o} ${side}x${side} ${PASSES[p]}: direct ${direct.cpu.toFixed(3)} ms (${gf(direct.cpu)} GFLOP/s), winograd ${winograd.cpu.toFixed(3)} ms (${gf(winograd.cpu)})${win ? '  -> winograd' : ''}`);
+    return win;
+  });
 }
 
-const rows: string[] = [];
-/** Times one shape both ways; true where Winograd is faster by more than MARGIN. */
-function winogradWins(c: number, o: number, side: number): boolean {
-  // Padding 1 keeps the output side equal to the input side.
-  const perSample = 3 * 2 * 9 * c * o * side * side;
-  const n = Math.max(1, Math.min(64, Math.round(2e8 / perSample)));
-  const inner = Math.max(1, Math.round(2e8 / (perSample * n)));
-  const x = L.randn([n, c, side, side]).requiresGrad_(), w = L.detach(L.randn([o, c, 3, 3]).mul(1 / Math.sqrt(9 * c))).requiresGrad_();
-  const gy = L.randn([n, o, side, side]);
-  const { direct, winograd } = timeBoth(x, w, gy, inner);
-  L.dispose([x, w, gy]);
-  const win = direct > winograd * MARGIN;
-  const gf = (ms: number): string => (perSample * n / ms / 1e6).toFixed(1);
-  rows.push(`n=${n} c=${c} o=${o} ${side}x${side}: direct ${direct.toFixed(2)} ms (${gf(direct)} GFLOP/s), winograd ${winograd.toFixed(2)} ms (${gf(winograd)})${win ? '  -> winograd' : ''}`);
-  console.log(rows[rows.length - 1]);
-  return win;
-}
+const cells = PASSES.map(() => CH_LOW.map(() => CH_LOW.map(() => SIDE_LOW.map(() => 0))));
+CH_LOW.forEach((_, ci) => CH_LOW.forEach((__, oi) => SIDE_LOW.forEach((___, si) => {
+  const low = winogradWins(CH_LOW[ci], CH_LOW[oi], SIDE_LOW[si]);
+  const high = winogradWins(CH_HIGH[ci], CH_HIGH[oi], SIDE_HIGH[si]);
+  PASSES.forEach((____, p) => { cells[p][ci][oi][si] = low[p] && high[p] ? 1 : 0; });
+})));
 
-const wins: number[][][] = [];
-for (let ci = 0; ci < 4; ci++) {
-  wins.push([]);
-  for (let oi = 0; oi < 4; oi++) {
-    wins[ci].push([]);
-    for (let si = 0; si < 4; si++) {
-      const win = winogradWins(CH_LOW[ci], CH_LOW[oi], SIDE_LOW[si]) && winogradWins(CH_HIGH[ci], CH_HIGH[oi], SIDE_HIGH[si]);
-      wins[ci][oi].push(win ? 1 : 0);
-    }
-  }
-}
-L.setConvAlgorithm('auto');
-
-const cells = wins.map((byO) => `  {${byO.map((bySide) => `{${bySide.join(', ')}}`).join(', ')}}`).join(',\n');
+const body = cells.map((byC, p) => `  // ${PASSES[p]}\n  {${byC.map((byO) => `{${byO.map((bySide) => `{${bySide.join(', ')}}`).join(', ')}}`).join(',\n   ')}}`).join(',\n');
 const header = `// Generated by \`npx tsx bench/conv-table.ts\`; do not edit by hand.
-// kConvWinogradWins[c][o][s] is 1 where Winograd F(4x4,3x3) beat the direct algorithm by more than 5%
-// on a float32 3x3 stride-1 conv2d forward + backward, at one thread (median CPU time), at both corners
-// of the cell of input-channel, output-channel and output-side classes c, o, s (convChannelClass:
-// <=16, <=64, <=256, larger, corners ${CH_LOW.join(', ')} and ${CH_HIGH.join(', ')}; convSpatialClass: <=8, <=16, <=32,
-// larger, corners ${SIDE_LOW.join(', ')} and ${SIDE_HIGH.join(', ')}).
-// Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'}, ISA ${info.isa}.
+// kConvWinogradWins[pass][c][o][s] is 1 where Winograd F(4x4,3x3) beat the direct algorithm by more than 5%
+// on that pass (ConvPass: forward, input gradient, weight gradient) of a float32 3x3 stride-1 padding-1
+// conv2d, at one thread (median CPU time), at both corners of the cell of input-channel, output-channel
+// and output-side classes c, o, s (convChannelClass: <=16, <=64, <=256, larger, corners ${CH_LOW.join(', ')} and
+// ${CH_HIGH.join(', ')}; winogradSpatialClass: <=4, <=8, <=16, <=32, larger, corners ${SIDE_LOW.join(', ')} and ${SIDE_HIGH.join(', ')}).
+// Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'}, ISA ${info.isa}, load average ${loadavg()[0].toFixed(1)}.
 #pragma once
 
 #include <cstdint>
 
 namespace lattice {
 
-constexpr uint8_t kConvWinogradWins[4][4][4] = {
-${cells}};
+constexpr uint8_t kConvWinogradWins[3][4][4][5] = {
+${body}};
 
 }  // namespace lattice
 `;

@@ -232,9 +232,12 @@ void Conv2dWinogradBackwardWeight(const Napi::CallbackInfo& info) {
     outOfMemory(info.Env(), fn);
 }
 
-// conv2dWinogradPreferred(geometry) -> boolean: the compiled-in table's choice (false where Winograd does not apply).
+// conv2dWinogradPreferred(geometry, pass) -> boolean: the compiled-in table's choice for pass 0 (forward),
+// 1 (input gradient) or 2 (weight gradient); false where Winograd does not apply.
 Napi::Value Conv2dWinogradPreferred(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), winogradPreferred(geometryArg(info, 0, "conv2dWinogradPreferred")));
+  const char* fn = "conv2dWinogradPreferred";
+  const ConvGeometry g = geometryArg(info, 0, fn);
+  return Napi::Boolean::New(info.Env(), winogradPreferred(g, ConvPass(intArg(info, 1, fn, "pass", 0, 2))));
 }
 
 // ---------------------------------------------------------------- direct, few input channels, float32

@@ -20,6 +20,9 @@
 
 namespace lattice {
 
+// The three passes of a convolution, as the algorithm tables index them.
+enum class ConvPass : int { Forward = 0, BackwardInput = 1, BackwardWeight = 2 };
+
 struct ConvGeometry {
   int64_t n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups;
 };

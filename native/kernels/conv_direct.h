@@ -32,7 +32,6 @@ bool directSmallCApplies(const ConvGeometry& g);
 
 // The three passes of a convolution, which the table (conv_direct_table.h) measures separately:
 // both algorithms are exact, so each pass may take the faster one.
-enum class ConvPass : int { Forward = 0, BackwardInput = 1, BackwardWeight = 2 };
 
 // Whether the compiled-in table (conv_direct_table.h) prefers them to im2col + GEMM for this pass.
 bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass);

@@ -395,10 +395,12 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
 
 int convChannelClass(int64_t channels) { return channels <= 16 ? 0 : channels <= 64 ? 1 : channels <= 256 ? 2 : 3; }
 int convSpatialClass(int64_t side) { return side <= 8 ? 0 : side <= 16 ? 1 : side <= 32 ? 2 : 3; }
+int winogradSpatialClass(int64_t side) { return side <= 4 ? 0 : 1 + convSpatialClass(side); }
 
-bool winogradPreferred(const ConvGeometry& g) {
+bool winogradPreferred(const ConvGeometry& g, ConvPass pass) {
   if (!winogradApplies(g)) return false;
-  return kConvWinogradWins[convChannelClass(g.c)][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+  return kConvWinogradWins[int(pass)][convChannelClass(g.c)][convChannelClass(g.o)]
+                          [winogradSpatialClass(std::min(g.oh, g.ow))] != 0;
 }
 
 }  // namespace lattice

@@ -46,12 +46,16 @@ bool winogradForward(Context& ctx, const float* x, const float* U, const float* 
 bool winogradBackwardInput(Context& ctx, const float* gradOut, const float* Ut, float* gradInput, const ConvGeometry& g);
 bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, float* gradWeight, const ConvGeometry& g);
 
-// Size classes of the algorithm table (conv_algo_table.h): channels <= 16, <= 64, <= 256,
-// larger; the output's smaller side <= 8, <= 16, <= 32, larger.
+// Size classes of the algorithm tables: channels <= 16, <= 64, <= 256, larger; the output's
+// smaller side <= 8, <= 16, <= 32, larger (conv_direct_table.h), and for Winograd's table
+// (conv_algo_table.h) <= 4, <= 8, <= 16, <= 32, larger: a ResNet's 4x4 and 2x2 planes, where
+// Winograd's 6x6 tiles are mostly padding, get a class of their own.
 int convChannelClass(int64_t channels);
 int convSpatialClass(int64_t side);
+int winogradSpatialClass(int64_t side);
 
-// Whether the compiled-in table (conv_algo_table.h) prefers Winograd for this geometry at one thread.
-bool winogradPreferred(const ConvGeometry& g);
+// Whether the compiled-in table (conv_algo_table.h) prefers Winograd for this pass of this
+// geometry at one thread.
+bool winogradPreferred(const ConvGeometry& g, ConvPass pass);
 
 }  // namespace lattice

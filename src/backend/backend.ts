@@ -66,8 +66,8 @@ export interface WinogradKernels {
   forward(x: Float32Array, U: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
   backwardInput(gradOut: Float32Array, Ut: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
   backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
-  /** The compiled-in per-shape table's choice (native/kernels/conv_algo_table.h). */
-  preferred(g: ConvGeometry): boolean;
+  /** The compiled-in per-shape table's choice for one pass (native/kernels/conv_algo_table.h). */
+  preferred(g: ConvGeometry, pass: ConvPass): boolean;
 }
 
 /** A convolution's three passes: each may run a different exact algorithm. @example `'backwardWeight'` */

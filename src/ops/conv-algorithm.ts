@@ -104,9 +104,9 @@ export function directSmallCRefusal(g: ConvGeometry): string | null {
 }
 
 /**
- * The choice for one pass of a convolution: the algorithm that runs it, and the reason. Winograd
- * runs all three passes or none (its filter transform is shared); 'direct-small-c' and im2col + GEMM
- * are both exact, so 'auto' takes each pass from the faster one by the table.
+ * The choice for one pass of a convolution: the algorithm that runs it, and the reason. 'auto' takes
+ * each pass from the table: the passes are separate products (cuDNN and oneDNN choose per pass too),
+ * so a forward by Winograd may have its weight gradient computed exactly where that is faster.
  */
 export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPass = 'forward'): [ConvAlgorithmName, ConvAlgorithmReason] {
   const b = backend();
@@ -117,7 +117,7 @@ export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPas
   const smallFits = b.directSmallC !== undefined && directSmallCRefusal(g) === null;
   if (mode === 'winograd') return winogradFits ? ['winograd', 'forced'] : ['direct', 'geometry'];
   if (mode === 'direct-small-c') return smallFits ? ['direct-small-c', 'forced'] : ['direct', 'geometry'];
-  if (winogradFits && b.winograd.preferred(g)) return ['winograd', 'table'];
+  if (winogradFits && b.winograd.preferred(g, pass)) return ['winograd', 'table'];
   if (smallFits && b.directSmallC!.preferred(g, pass)) return ['direct-small-c', 'table'];
   return ['direct', winogradFits || smallFits ? 'table' : 'geometry'];
 }

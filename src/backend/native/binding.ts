@@ -59,7 +59,7 @@ export interface NativeBinding {
   conv2dWinograd(x: unknown, U: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu?: boolean): void;
   conv2dWinogradBackwardInput(gradOut: unknown, Ut: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dWinogradBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
-  conv2dWinogradPreferred(geometry: Int32Array): boolean;
+  conv2dWinogradPreferred(geometry: Int32Array, pass: number): boolean;
   conv2dDirectSmallC(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu: boolean): void;
   conv2dDirectSmallCBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;

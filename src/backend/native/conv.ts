@@ -28,7 +28,7 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
       forward: (x, U, bias, out, g, relu) => addon.conv2dWinograd(x, U, bias, out, convGeometry(g), relu === true),
       backwardInput: (gy, Ut, gx, g) => addon.conv2dWinogradBackwardInput(gy, Ut, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dWinogradBackwardWeight(x, gy, gw, convGeometry(g)),
-      preferred: (g) => addon.conv2dWinogradPreferred(convGeometry(g)),
+      preferred: (g, pass) => addon.conv2dWinogradPreferred(convGeometry(g), PASSES.indexOf(pass)),
     },
     directSmallC: {
       forward: (x, w, bias, out, g, relu) => addon.conv2dDirectSmallC(x, w, bias, out, convGeometry(g), relu === true),

@@ -1,0 +1,60 @@
+/**
+ * Shared by the scripts that build the compiled-in convolution tables (bench/conv-table.ts,
+ * bench/conv-algos.ts): per-pass timing of one convolution under each forced algorithm.
+ * Times are the median process CPU time (user + system) per call over interleaved rounds, which
+ * a loaded machine disturbs less than wall time at one thread.
+ */
+import * as L from '../lattice/lattice';
+
+type T = InstanceType<typeof L.Tensor>;
+export type Algorithm = 'direct' | 'direct-small-c' | 'winograd';
+/** A timing: median CPU ms and wall ms per call. */
+export interface Timing { cpu: number; wall: number }
+
+export const PASSES = ['forward', 'backwardInput', 'backwardWeight'] as const;
+
+export const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** Interleaved rounds over the algorithms: per round each runs `inner` calls of fn; medians per algorithm. */
+export function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, rounds = 7): Timing[] {
+  const cpu: number[][] = algorithms.map(() => []), wall: number[][] = algorithms.map(() => []);
+  for (const a of algorithms) { L.setConvAlgorithm(a); fn(); }
+  for (let r = 0; r < rounds; r++) {
+    algorithms.forEach((a, i) => {
+      L.setConvAlgorithm(a);
+      const t0 = process.cpuUsage(), w0 = performance.now();
+      for (let k = 0; k < inner; k++) fn();
+      const d = process.cpuUsage(t0);
+      wall[i].push((performance.now() - w0) / inner);
+      cpu[i].push((d.user + d.system) / 1000 / inner);
+    });
+  }
+  L.setConvAlgorithm('auto');
+  return algorithms.map((_, i) => ({ cpu: median(cpu[i]), wall: median(wall[i]) }));
+}
+
+/**
+ * Per pass (forward, input gradient, weight gradient), the median CPU ms of a float32 3x3,
+ * stride-1, padding-1 conv2d of [n, c, side, side] to o channels under each algorithm. The batch
+ * is sized so that a call does about `flops` of work, and has at least `minPositions` output
+ * positions in all (small planes are trained in batches, and both algorithms gather their
+ * small products across the batch), at most 64 samples.
+ */
+export function timePasses(algorithms: Algorithm[], c: number, o: number, side: number, flops: number, rounds = 7, minPositions = 0): { n: number; perPass: Timing[][] } {
+  const perSample = 2 * 9 * c * o * side * side;
+  const n = Math.max(1, Math.min(64, Math.max(Math.round(flops / perSample), Math.ceil(minPositions / (side * side)))));
+  const inner = Math.max(1, Math.round(flops / (perSample * n)));
+  L.manualSeed(0);
+  const x = L.randn([n, c, side, side]).requiresGrad_();
+  const w = L.detach(L.randn([o, c, 3, 3]).mul(1 / Math.sqrt(9 * c))).requiresGrad_();
+  const gy = L.randn([n, o, side, side]);
+  const y = L.conv2d(x, w, null, { padding: 1 });
+  const fns = [
+    () => L.noGrad(() => L.conv2d(x, w, null, { padding: 1 })).dispose(),
+    () => L.grad(y, [x], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
+    () => L.grad(y, [w], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
+  ];
+  const perPass = fns.map((fn) => timeAll(algorithms, fn, inner, rounds));
+  L.dispose([x, w, gy, y]);
+  return { n, perPass };
+}
