@@ -163,6 +163,23 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
     expect(relErr(y2.values, L.mul(y1, 2).values)).toBeLessThan(BOUND);
   });
 
+  it('recomputes both cached transforms (forward and flipped) in place after each optimizer-style update', () => {
+    L.manualSeed(4);
+    const x = L.randn([2, 8, 10, 10], { requiresGrad: true });
+    const w = L.randn([6, 8, 3, 3], { requiresGrad: true });
+    const gy = L.randn([2, 6, 10, 10]);
+    const both = (algorithm: 'winograd' | 'direct'): L.Tensor[] => {
+      L.setConvAlgorithm(algorithm);
+      const y = L.conv2d(x, w, null, { padding: 1 });
+      return [y, ...L.grad(y, [x, w], { gradOutputs: [gy] }).map((t) => t!)];
+    };
+    for (let step = 0; step < 3; step++) {
+      const fast = both('winograd'), exact = both('direct');
+      fast.forEach((t, i) => expect(relErr(t.values, exact[i].values), `step ${step} output ${i}`).toBeLessThan(BOUND));
+      L.noGrad(() => L.sub_(w, L.mul(exact[2], 0.1)));  // an SGD step: the cached transforms are stale
+    }
+  });
+
   it("reports the table's choice under 'auto', and the policy", () => {
     L.setConvAlgorithm('auto');
     expect(L.getConvAlgorithm()).toBe('auto');
