@@ -260,40 +260,24 @@ bool winogradApplies(const ConvGeometry& g) {
 
 int64_t winogradFilterSize(const ConvGeometry& g) { return kPoints * g.c * g.o; }
 
-// 16 filters at a time in float, the lanes running along U's contiguous axis (o for the
-// forward's U[xi][c][o], c for the transposed U[xi][o][c]), so the loops vectorise and each of
-// the 36 points is one contiguous store; planes of the other axis split across the pool. (The
-// scalar double loop it replaced took ~6 ms a step for ResNet-18's 512x512 filters, more than
-// the convolution, and stored with a stride of c*o.)
-void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bool transposed, float* U) {
-  constexpr int kBlock = 16;
-  const int64_t planes = transposed ? g.o : g.c, lanesAxis = transposed ? g.c : g.o;
-  float G[6][3];
-  for (int i = 0; i < 6; ++i)
-    for (int b = 0; b < 3; ++b) G[i][b] = float(kG[i][b]);
-  ctx.pool.parallelFor(0, planes, 1, [&](int64_t pb, int64_t pe) {
-    alignas(64) float f[9][kBlock], t[6][3][kBlock];
-    for (int64_t p = pb; p < pe; ++p) {
-      for (int64_t q0 = 0; q0 < lanesAxis; q0 += kBlock) {
-        const int live = int(std::min<int64_t>(kBlock, lanesAxis - q0));
-        for (int l = 0; l < kBlock; ++l) {
-          const int64_t o = transposed ? p : q0 + l, c = transposed ? q0 + l : p;
-          const float* w9 = weight + (o * g.c + c) * 9;
-          // The flipped filter: w[2 - a][2 - b] is tap 8 - (3a + b).
-          for (int k = 0; k < 9; ++k) f[k][l] = l < live ? w9[transposed ? 8 - k : k] : 0.0f;
-        }
-        for (int i = 0; i < 6; ++i)
-          for (int b = 0; b < 3; ++b)
-            for (int l = 0; l < kBlock; ++l) t[i][b][l] = G[i][0] * f[b][l] + G[i][1] * f[3 + b][l] + G[i][2] * f[6 + b][l];
-        for (int i = 0; i < 6; ++i) {
-          for (int j = 0; j < 6; ++j) {
-            float* dst = U + ((6 * i + j) * planes + p) * lanesAxis + q0;
-            for (int l = 0; l < live; ++l) dst[l] = t[i][0][l] * G[j][0] + t[i][1][l] * G[j][1] + t[i][2][l] * G[j][2];
-          }
+void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U) {
+  for (int64_t o = 0; o < g.o; ++o) {
+    for (int64_t c = 0; c < g.c; ++c) {
+      const float* w9 = weight + (o * g.c + c) * 9;
+      double f[3][3], t[6][3];
+      for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b) f[a][b] = transposed ? w9[(2 - a) * 3 + (2 - b)] : w9[a * 3 + b];
+      for (int i = 0; i < 6; ++i)
+        for (int b = 0; b < 3; ++b) t[i][b] = kG[i][0] * f[0][b] + kG[i][1] * f[1][b] + kG[i][2] * f[2][b];
+      for (int i = 0; i < 6; ++i) {
+        for (int j = 0; j < 6; ++j) {
+          const double u = t[i][0] * kG[j][0] + t[i][1] * kG[j][1] + t[i][2] * kG[j][2];
+          const int64_t xi = 6 * i + j;
+          U[transposed ? (xi * g.o + o) * g.c + c : (xi * g.c + c) * g.o + o] = float(u);
         }
       }
     }
-  });
+  }
 }
 
 bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,

@@ -129,39 +129,27 @@ interface FilterEntry {
   c: number;
   forward?: Float32Array;
   transposed?: Float32Array;
-  /** Which of the arrays hold the transform of an older version (to be recomputed in place). */
-  stale?: { forward: boolean; transposed: boolean };
 }
 
 const filters = new WeakMap<Storage, FilterEntry>();
 
 /**
  * The Winograd transform of weight [o, c, 3, 3] for g (transposed: of the flipped filter,
- * for the input gradient), from the cache while the weight's storage is unchanged. When an
- * optimizer step has changed it, the transform is recomputed into the same arrays: a fresh
- * zero-filled 36*c*o array per step (38 MB for a 512x512 filter) cost more than the transform.
- * The kernels read U only during the call that asked for it, so overwriting it later is safe.
+ * for the input gradient), from the cache while the weight's storage is unchanged.
  */
 export function winogradFilter(weight: Tensor, g: ConvGeometry, transposed: boolean): Float32Array {
   const s = weight.storage;
   let e = filters.get(s);
-  if (!e || e.o !== g.o || e.c !== g.c) {
+  if (!e || e.version !== s.version || e.data !== s.data || e.o !== g.o || e.c !== g.c) {
     e = { version: s.version, data: s.data, o: g.o, c: g.c };
     filters.set(s, e);
   }
   const key = transposed ? 'transposed' : 'forward';
-  const fresh = e.version === s.version && e.data === s.data;
-  if (!fresh) {
-    e.version = s.version;
-    e.data = s.data;
-    e.stale = { forward: true, transposed: true };
-  }
   let u = e[key];
-  if (!u || e.stale?.[key]) {
-    u ??= new Float32Array(36 * g.c * g.o);
+  if (!u) {
+    u = new Float32Array(36 * g.c * g.o);
     backend().winograd!.filter(weight.values as Float32Array, u, g, transposed);
     e[key] = u;
-    if (e.stale) e.stale[key] = false;
   }
   return u;
 }
