@@ -164,12 +164,15 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
     backendFor(device).conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy) => {
+  // needs (grad()'s mask, PyTorch's needs_input_grad): a gradient with respect to the input
+  // alone (input saliency, a gradient penalty, an adversarial step) skips the weight-gradient pass.
+  const wanted = (i: number, t: Tensor, needs?: readonly boolean[]): boolean => (needs ? needs[i] : t.requiresGrad);
+  return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy, needs) => {
     const gz = relu ? where(gt(out, 0), gy, 0) : gy;
     return [
-      x.requiresGrad ? conv2dBackwardInputOp(gz, weight, g) : null,
-      weight.requiresGrad ? conv2dBackwardWeightOp(x, gz, g) : null,
-      ...(bias ? [bias.requiresGrad ? sum(gz, [0, 2, 3]) : null] : []),
+      wanted(0, x, needs) ? conv2dBackwardInputOp(gz, weight, g) : null,
+      wanted(1, weight, needs) ? conv2dBackwardWeightOp(x, gz, g) : null,
+      ...(bias ? [wanted(2, bias, needs) ? sum(gz, [0, 2, 3]) : null] : []),
     ];
   }, relu ? [x, weight, out] : [x, weight]);
 }
@@ -189,9 +192,9 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
   } else {
     backendFor(gy.device).conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   }
-  return record(gx, name, [gy, weight], (gg) => [
-    gy.requiresGrad ? conv2dOp(gg, weight, null, g) : null,
-    weight.requiresGrad ? conv2dBackwardWeightOp(gg, gy, g) : null,
+  return record(gx, name, [gy, weight], (gg, needs) => [
+    (needs ? needs[0] : gy.requiresGrad) ? conv2dOp(gg, weight, null, g) : null,
+    (needs ? needs[1] : weight.requiresGrad) ? conv2dBackwardWeightOp(gg, gy, g) : null,
   ], [gy, weight]);
 }
 
@@ -207,9 +210,9 @@ function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor 
   if (algorithm === 'winograd') be.winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else if (algorithm === 'direct-small-c') be.directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else be.conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
-  return record(gw, 'conv2dBackwardWeight', [x, gy], (gg) => [
-    x.requiresGrad ? conv2dBackwardInputOp(gy, gg, g) : null,
-    gy.requiresGrad ? conv2dOp(x, gg, null, g) : null,
+  return record(gw, 'conv2dBackwardWeight', [x, gy], (gg, needs) => [
+    (needs ? needs[0] : x.requiresGrad) ? conv2dBackwardInputOp(gy, gg, g) : null,
+    (needs ? needs[1] : gy.requiresGrad) ? conv2dOp(x, gg, null, g) : null,
   ], [x, gy]);
 }
 

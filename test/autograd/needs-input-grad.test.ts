@@ -35,6 +35,29 @@ describe('needs-input-grad pruning in grad()', () => {
     expect(Array.from(gx!.values)).toEqual(Array.from(x2.grad!.values));
   });
 
+  it('grad(y, [x]) through conv layers runs no weight-gradient pass and no bias sum; grad(y, [w]) no input-gradient pass', () => {
+    L.manualSeed(7);
+    const conv1 = new L.nn.Conv2d(2, 3, 3, { padding: 1 }), conv2 = new L.nn.Conv2d(3, 2, 3);
+    const x = L.randn([2, 2, 6, 6], { requiresGrad: true });
+    const y = conv2.call(L.relu(conv1.call(x)));
+    const kernels = ['conv2dBackwardInput', 'conv2dBackwardWeight', 'reduce'];
+    L.setConvAlgorithm('direct');
+    try {
+      const { result: [gx], calls } = countingKernels(kernels, () => L.grad(y, [x], { gradOutputs: [L.onesLike(y)], retainGraph: true }));
+      expect(calls).toEqual({ conv2dBackwardInput: 2, conv2dBackwardWeight: 0, reduce: 0 });
+      const { result: [gw], calls: wCalls } = countingKernels(kernels, () => L.grad(y, [conv1.weight], { gradOutputs: [L.onesLike(y)], retainGraph: true }));
+      // conv2's input gradient leads to conv1's weight; conv1's input gradient leads nowhere.
+      expect(wCalls.conv2dBackwardInput).toBe(1);
+      expect(wCalls.conv2dBackwardWeight).toBe(1);
+      // The same gradients as a full backward gives.
+      y.sum().backward();
+      expect(Array.from(gx!.values)).toEqual(Array.from(x.grad!.values));
+      expect(Array.from(gw!.values)).toEqual(Array.from(conv1.weight.grad!.values));
+    } finally {
+      L.setConvAlgorithm('auto');
+    }
+  });
+
   it('backward() still fills every parameter gradient, and a second-order grad stays right', () => {
     L.manualSeed(6);
     const lin = new L.nn.Linear(2, 3, { dtype: 'float64' });
