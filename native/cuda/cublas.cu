@@ -1,15 +1,18 @@
 // cuBLAS through dlopen: the addon has no link-time dependency on it (a build and a machine
 // without cuBLAS use the built-in kernels). The first GEMM on a device looks for libcublas
-// (the sonames of CUDA 13, 12 and 11, then the unversioned name), resolves the few entry
+// (a path given in LATTICE_CUBLAS, the sonames of CUDA 13, 12 and 11 on the loader's path, then
+// the same under /usr/local/cuda/lib64, which is often not on that path), resolves the few entry
 // points used here, creates one handle on the addon's stream and keeps it for the process,
 // as the stream and the memory pool are kept. cuBLAS is column-major: a row-major
 // C = op(A) op(B) is the column-major C^T = op(B)^T op(A)^T, so A and B swap places.
-// LATTICE_CUBLAS=0 keeps the built-in kernels (for comparing the two).
+// LATTICE_CUBLAS=0 keeps the built-in kernels (for comparing the two); LATTICE_CUBLAS=<path of
+// libcublas.so.N> tries that file first (a pip-installed cuBLAS, say).
 #include <dlfcn.h>
 
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common.cuh"
 #include "cublas.cuh"
@@ -67,12 +70,14 @@ void load() {
     c.engine.detail = "no usable CUDA device";
     return;
   }
-  const char* names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"};
+  std::vector<std::string> names;
+  if (env && std::string(env).find('/') != std::string::npos) names.push_back(env);
+  for (const char* dir : {"", "/usr/local/cuda/lib64/"})
+    for (const char* so : {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"}) names.push_back(std::string(dir) + so);
   void* lib = nullptr;
-  const char* found = nullptr;
-  std::string lastError;
-  for (const char* name : names) {
-    lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  std::string found, lastError;
+  for (const std::string& name : names) {
+    lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (lib) {
       found = name;
       break;
@@ -93,25 +98,25 @@ void load() {
       !resolve(lib, "cublasSgemm_v2", c.sgemm, why) || !resolve(lib, "cublasDgemm_v2", c.dgemm, why) ||
       !resolve(lib, "cublasSgemmStridedBatched", c.sgemmStrided, why) ||
       !resolve(lib, "cublasDgemmStridedBatched", c.dgemmStrided, why)) {
-    c.engine.detail = std::string(found) + ": " + why;
+    c.engine.detail = found + ": " + why;
     return;
   }
   Status st = create(&c.handle);
   if (st != 0) {
-    c.engine.detail = std::string(found) + ": cublasCreate failed with status " + std::to_string(st);
+    c.engine.detail = found + ": cublasCreate failed with status " + std::to_string(st);
     c.handle = nullptr;
     return;
   }
   st = setStream(c.handle, stream());
   if (st != 0) {
-    c.engine.detail = std::string(found) + ": cublasSetStream failed with status " + std::to_string(st);
+    c.engine.detail = found + ": cublasSetStream failed with status " + std::to_string(st);
     c.handle = nullptr;
     return;
   }
   int version = 0;
   getVersion(c.handle, &version);
   c.engine.cublas = true;
-  c.engine.detail = std::string(found) + " (version " + std::to_string(version) + ")";
+  c.engine.detail = found + " (version " + std::to_string(version) + ")";
 }
 
 Cublas& cublas() {
