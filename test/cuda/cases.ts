@@ -32,22 +32,26 @@ export interface ParityCase {
  * optimizer steps inherit the GEMM's (their gradients come from matmul); the training
  * curves are looser because differences compound over the steps. The norms' gradients subtract
  * group means (cancellation), hence 1e-4; CTC runs in float64 on both devices. A TF32 GEMM
- * (setFloat32MatmulPrecision('high')) rounds each input to 10 mantissa bits: against the CPU's
- * exact float32, a sum of K = 64 products of unit normals is off by about 2^-11 sqrt(K) ~ 4e-3
- * absolutely, so its family allows 2e-2 (mixed error, |x| < 1 compared absolutely).
+ * (setFloat32MatmulPrecision('high')) rounds each input to 10 mantissa bits, so against the
+ * CPU's exact float32 a sum of K products of normals with standard deviation 1/4 is off by about
+ * 2^-11 sqrt(K) / 16 absolutely: a numpy model of that rounding (round to nearest, 10 bits) puts
+ * the worst mixed error of the TF32 cases, gradients (inner size up to 257) included, at 1.3e-3
+ * over 20 seeds; the family allows 5e-3. A wrong tile or fragment gives errors near |C| ~ 0.5.
  */
 export const TOLERANCE: Record<Family, number> = {
-  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, gemmTf32: 2e-2, conv: 1e-4, pool: 1e-5, copy: 0,
+  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, gemmTf32: 5e-3, conv: 1e-4, pool: 1e-5, copy: 0,
   indexing: 0, optimizer: 1e-4, philox: 0, norm: 1e-4, ctc: 1e-5, training: 1e-3,
 };
 
 const host = (t: Tensor): Float64Array => Float64Array.from(t.data() as ArrayLike<number>);
 
 /** Inputs from the host's generator, moved to the device. */
-function input(device: Device, shape: number[], seed: number, opts: { positive?: boolean; dtype?: 'float32' | 'float64'; grad?: boolean } = {}): Tensor {
+function input(device: Device, shape: number[], seed: number,
+  opts: { positive?: boolean; dtype?: 'float32' | 'float64'; grad?: boolean; scale?: number } = {}): Tensor {
   manualSeed(seed);
   let t = randn(shape, { dtype: opts.dtype ?? 'float32' });
   if (opts.positive) t = add(abs(t), 0.1);
+  if (opts.scale !== undefined) t = mul(t, opts.scale);
   const d = t.to(device);
   if (opts.grad) d.requiresGrad_();
   return d;
@@ -378,9 +382,9 @@ function tf32Cases(): ParityCase[] {
       setFloat32MatmulPrecision('high');
       try {
         return tidy(() => {
-          const a = input(device, [M, K], 54, { grad: true }), b = input(device, [K, N], 55, { grad: true });
+          const a = input(device, [M, K], 54, { grad: true, scale: 0.25 }), b = input(device, [K, N], 55, { grad: true, scale: 0.25 });
           const y = matmul(a, b);
-          sum(mul(y, input(device, [M, N], 56))).backward();
+          sum(mul(y, input(device, [M, N], 56, { scale: 0.25 }))).backward();
           return [host(y), host(a.grad!), host(b.grad!)];
         });
       } finally {
