@@ -8,8 +8,8 @@
 // One block per group. Statistics are float64 by two passes (the mean, then the squared
 // deviations), each thread accumulating in double and the block combining the partials in a
 // fixed order, so results do not depend on timing. The parameter gradients (dweight, dbias)
-// sum over what a parameter is shared by in a second kernel, one block per parameter entry,
-// in the same fixed order (no atomics).
+// sum over what a parameter is shared by in a second kernel, one block per parameter entry
+// (LayerNorm: per 32 columns, for coalesced reads), in a fixed order too (no atomics).
 #include "reduce.cuh"
 
 namespace lattice {
@@ -33,19 +33,12 @@ struct NormLayout {
     if (kind == NormKind::Group) return (r % G) * (C / G) + j / S;
     return r;
   }
-  // Parameter entries (weight's length) and, for entry p, the elements that share it:
-  // count of them, the address of the k-th, and the group whose statistics it uses.
-  int64_t params() const { return kind == NormKind::Layer ? n : C; }
-  __device__ int64_t sharers() const { return kind == NormKind::Layer ? groups : groups * len / C; }
-  __device__ int64_t sharerAddr(int64_t p, int64_t k) const {
-    if (kind == NormKind::Layer) return k * n + p;
-    return ((k / S) * C + p) * S + k % S;
-  }
-  __device__ int64_t sharerGroup(int64_t p, int64_t k) const {
-    if (kind == NormKind::Layer) return k;
-    if (kind == NormKind::Group) return (k / S) * G + p / (C / G);
-    return p;
-  }
+  // GroupNorm and BatchNorm: channel p's weight is shared by N runs of S elements; the k-th of
+  // them, its address and the group whose statistics it uses. (LayerNorm's columns have their own
+  // kernel.)
+  __device__ int64_t sharers() const { return groups * len / C; }
+  __device__ int64_t sharerAddr(int64_t p, int64_t k) const { return ((k / S) * C + p) * S + k % S; }
+  __device__ int64_t sharerGroup(int64_t p, int64_t k) const { return kind == NormKind::Group ? (k / S) * G + p / (C / G) : p; }
 };
 
 template <typename T>
@@ -157,6 +150,42 @@ __global__ void normBackwardParamsKernel(NormLayout L, int64_t params, const T* 
   }
 }
 
+// LayerNorm's parameter gradients sum a column over the rows: a block takes 32 columns, its 32x8
+// threads walk rows ty, ty+8, ... (a warp reads 32 neighbouring columns of one row: coalesced), and
+// the 8 partials of a column are added in a fixed order.
+constexpr int kColumns = 32, kRowLanes = 8;
+
+template <typename T>
+__global__ void layerNormParamsKernel(int64_t rows, int64_t n, const T* dy, const T* x, const double* mean, const double* rstd,
+                                      T* dw, T* db, const T* reluOut) {
+  __shared__ double partW[kRowLanes][kColumns], partB[kRowLanes][kColumns];
+  const int tx = threadIdx.x % kColumns, ty = threadIdx.x / kColumns;
+  for (int64_t p0 = blockIdx.x * static_cast<int64_t>(kColumns); p0 < n; p0 += static_cast<int64_t>(gridDim.x) * kColumns) {
+    const int64_t p = p0 + tx;
+    double sw = 0, sb = 0;
+    if (p < n) {
+      for (int64_t r = ty; r < rows; r += kRowLanes) {
+        const int64_t i = r * n + p;
+        const double g = gradAt(dy, reluOut, i);
+        sw += g * (at(x, i) - mean[r]) * rstd[r];
+        sb += g;
+      }
+    }
+    partW[ty][tx] = sw;
+    partB[ty][tx] = sb;
+    __syncthreads();
+    if (ty == 0 && p < n) {
+      for (int k = 1; k < kRowLanes; ++k) {
+        sw += partW[k][tx];
+        sb += partB[k][tx];
+      }
+      if (dw) dw[p] = static_cast<T>(sw);
+      if (db) db[p] = static_cast<T>(sb);
+    }
+    __syncthreads();
+  }
+}
+
 unsigned normThreads(int64_t groups, int64_t len) { return rowThreads(groups, len); }
 
 template <typename T>
@@ -175,8 +204,12 @@ void launchBackward(const NormLayout& L, const void* dy, const void* x, const do
     normBackwardInputKernel<T><<<rowBlocks(L.groups), normThreads(L.groups, L.len), 0, stream()>>>(
         L, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<const T*>(w), static_cast<T*>(dx),
         throughStats, out);
-  if (dw || db) {
-    const int64_t params = L.params(), count = L.groups * L.len / (params > 0 ? params : 1);
+  if ((dw || db) && L.kind == NormKind::Layer) {
+    const int64_t blocks = (L.n + kColumns - 1) / kColumns;
+    layerNormParamsKernel<T><<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kColumns * kRowLanes, 0, stream()>>>(
+        L.groups, L.n, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<T*>(dw), static_cast<T*>(db), out);
+  } else if (dw || db) {
+    const int64_t params = L.C, count = L.groups * L.len / (params > 0 ? params : 1);
     normBackwardParamsKernel<T><<<rowBlocks(params), normThreads(params, count), 0, stream()>>>(
         L, params, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<T*>(dw), static_cast<T*>(db), out);
   }
