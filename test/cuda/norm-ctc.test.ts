@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ArgumentError, backendInfo, ctcLoss, getFloat32MatmulPrecision, gradcheck, logSoftmax, manualSeed, matmul, memory, nn, optim, randn,
+  ArgumentError, backendInfo, ctcLoss, getFloat32MatmulPrecision, gradcheck, gradgradcheck, logSoftmax, manualSeed, matmul, memory, nn, optim, randn,
   setFloat32MatmulPrecision, sum, tensor, tidy,
 } from '../../src/index';
 import { withEmulatedCuda } from './with-emulation';
@@ -117,6 +117,14 @@ describe('norms on cuda (host emulation of the bindings)', () => {
     expect(gradcheck((a, g, h) => F.batchNorm(cuda(a), null, null, cuda(g), cuda(h), { training: true }).to('cpu'), [x, w, b])).toBe(true);
     expect(gradcheck((a, g, h) => F.groupNorm(cuda(a), 2, cuda(g), cuda(h)).to('cpu'), [x, w, b])).toBe(true);
     expect(gradcheck((a, g) => F.layerNorm(cuda(a), 5, cuda(g)).to('cpu'), [x, wl])).toBe(true);
+  });
+
+  it('takes second derivatives on the device (the backward written with ops under createGraph)', () => {
+    manualSeed(7);
+    const opts = { dtype: 'float64' as const, requiresGrad: true };
+    const x = randn([2, 3, 4], opts), w = randn([3], opts);
+    expect(gradgradcheck((a, g) => F.batchNorm(a.to('cuda'), null, null, g.to('cuda'), null, { training: true }).to('cpu'), [x, w])).toBe(true);
+    expect(gradgradcheck((a) => F.layerNorm(a.to('cuda'), 4).to('cpu'), [x])).toBe(true);
   });
 });
 
