@@ -9,7 +9,7 @@
 // deviations), each thread accumulating in double and the block combining the partials in a
 // fixed order, so results do not depend on timing. The parameter gradients (dweight, dbias)
 // sum over what a parameter is shared by in a second kernel, one block per parameter entry
-// (LayerNorm: per 32 columns, for coalesced reads), in a fixed order too (no atomics).
+// (LayerNorm: per 32 columns and chunk of rows, for coalesced reads), in a fixed order too (no atomics).
 #include "reduce.cuh"
 
 namespace lattice {
@@ -150,21 +150,23 @@ __global__ void normBackwardParamsKernel(NormLayout L, int64_t params, const T* 
   }
 }
 
-// LayerNorm's parameter gradients sum a column over the rows: a block takes 32 columns, its 32x8
-// threads walk rows ty, ty+8, ... (a warp reads 32 neighbouring columns of one row: coalesced), and
-// the 8 partials of a column are added in a fixed order.
-constexpr int kColumns = 32, kRowLanes = 8;
+// LayerNorm's parameter gradients sum a column over the rows: a block takes 32 columns of one chunk
+// of rows, its 32x8 threads walk rows ty, ty+8, ... (a warp reads 32 neighbouring columns of one
+// row: coalesced), and the 8 partials of a column are added in a fixed order. With several chunks
+// (many rows) each writes its partial sums to scratch and a second kernel adds the chunks in order.
+constexpr int kColumns = 32, kRowLanes = 8, kMaxRowChunks = 64;
 
 template <typename T>
-__global__ void layerNormParamsKernel(int64_t rows, int64_t n, const T* dy, const T* x, const double* mean, const double* rstd,
-                                      T* dw, T* db, const T* reluOut) {
+__global__ void layerNormParamsKernel(int64_t rows, int64_t n, int64_t rowsPerChunk, const T* dy, const T* x, const double* mean,
+                                      const double* rstd, T* dw, T* db, double* chunkW, double* chunkB, const T* reluOut) {
   __shared__ double partW[kRowLanes][kColumns], partB[kRowLanes][kColumns];
   const int tx = threadIdx.x % kColumns, ty = threadIdx.x / kColumns;
+  const int64_t r0 = blockIdx.y * rowsPerChunk, r1 = r0 + rowsPerChunk < rows ? r0 + rowsPerChunk : rows;
   for (int64_t p0 = blockIdx.x * static_cast<int64_t>(kColumns); p0 < n; p0 += static_cast<int64_t>(gridDim.x) * kColumns) {
     const int64_t p = p0 + tx;
     double sw = 0, sb = 0;
     if (p < n) {
-      for (int64_t r = ty; r < rows; r += kRowLanes) {
+      for (int64_t r = r0 + ty; r < r1; r += kRowLanes) {
         const int64_t i = r * n + p;
         const double g = gradAt(dy, reluOut, i);
         sw += g * (at(x, i) - mean[r]) * rstd[r];
@@ -179,10 +181,28 @@ __global__ void layerNormParamsKernel(int64_t rows, int64_t n, const T* dy, cons
         sw += partW[k][tx];
         sb += partB[k][tx];
       }
-      if (dw) dw[p] = static_cast<T>(sw);
-      if (db) db[p] = static_cast<T>(sb);
+      if (chunkW) {
+        chunkW[blockIdx.y * n + p] = sw;
+        chunkB[blockIdx.y * n + p] = sb;
+      } else {
+        if (dw) dw[p] = static_cast<T>(sw);
+        if (db) db[p] = static_cast<T>(sb);
+      }
     }
     __syncthreads();
+  }
+}
+
+template <typename T>
+__global__ void sumChunksKernel(int64_t n, int64_t chunks, const double* chunkW, const double* chunkB, T* dw, T* db) {
+  LATTICE_CUDA_LOOP(p, n) {
+    double sw = 0, sb = 0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      sw += chunkW[c * n + p];
+      sb += chunkB[c * n + p];
+    }
+    if (dw) dw[p] = static_cast<T>(sw);
+    if (db) db[p] = static_cast<T>(sb);
   }
 }
 
@@ -205,9 +225,22 @@ void launchBackward(const NormLayout& L, const void* dy, const void* x, const do
         L, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<const T*>(w), static_cast<T*>(dx),
         throughStats, out);
   if ((dw || db) && L.kind == NormKind::Layer) {
-    const int64_t blocks = (L.n + kColumns - 1) / kColumns;
-    layerNormParamsKernel<T><<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kColumns * kRowLanes, 0, stream()>>>(
-        L.groups, L.n, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<T*>(dw), static_cast<T*>(db), out);
+    const int64_t rows = L.groups, n = L.n, colBlocks = (n + kColumns - 1) / kColumns;
+    // Chunks of at least 256 rows, enough blocks to fill the device when the columns are few.
+    int64_t chunks = (rows + 255) / 256;
+    if (chunks > kMaxRowChunks) chunks = kMaxRowChunks;
+    if (chunks < 1) chunks = 1;
+    const int64_t rowsPerChunk = (rows + chunks - 1) / chunks;
+    double* scratch = chunks > 1 ? static_cast<double*>(allocate(2 * chunks * n * sizeof(double))) : nullptr;
+    const dim3 grid(static_cast<unsigned>(colBlocks < 65535 ? colBlocks : 65535), static_cast<unsigned>(chunks));
+    layerNormParamsKernel<T><<<grid, kColumns * kRowLanes, 0, stream()>>>(
+        rows, n, rowsPerChunk, static_cast<const T*>(dy), static_cast<const T*>(x), mean, rstd, static_cast<T*>(dw), static_cast<T*>(db),
+        scratch, scratch ? scratch + chunks * n : nullptr, out);
+    if (scratch) {
+      sumChunksKernel<T><<<blocksFor(n), kThreads, 0, stream()>>>(n, chunks, scratch, scratch + chunks * n, static_cast<T*>(dw),
+                                                                 static_cast<T*>(db));
+      release(scratch);  // stream-ordered: after the kernels have read it
+    }
   } else if (dw || db) {
     const int64_t params = L.C, count = L.groups * L.len / (params > 0 ? params : 1);
     normBackwardParamsKernel<T><<<rowBlocks(params), normThreads(params, count), 0, stream()>>>(

@@ -155,7 +155,7 @@ int main() {
       for (bool tB : {false, true}) testGemm(tA, tB, 70, 45, 37, tf32);
   testGemm(false, false, 130, 65, 200, false);
   testGemm(false, true, 130, 65, 200, true);
-  testLayer(37, 70, true, false); testLayer(5, 50, true, true); testLayer(3, 300, false, false); testLayer(2100, 20, true, false); testLayer(0, 8, true, false);
+  testLayer(37, 70, true, false); testLayer(5, 50, true, true); testLayer(3, 300, false, false); testLayer(2100, 20, true, false); testLayer(600, 70, true, true); testLayer(0, 8, true, false);
   testBatch(4, 3, 10, true, false); testBatch(4, 3, 10, false, false); testBatch(6, 5, 13, true, true); testBatch(6, 5, 13, false, true); testBatch(9, 4, 1, true, false);
   testGroup(3, 6, 7, 3); testGroup(2, 8, 33, 8); testGroup(4, 6, 1, 1);
   testCtc(false, true); testCtc(true, true); testCtc(false, false);
