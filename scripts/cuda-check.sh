@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one script for a session with a GPU (issue #24): builds the addon with CUDA, runs the
 # CUDA parity suite (every case of test/cuda/cases.ts on cpu and cuda, worst error per op
-# family), prints backendInfo(), and benches W1 SGEMM, W6 conv and a W3 CNN step on cuda and
-# on the CPU (and on PyTorch CUDA where python3 imports torch with a GPU). Sized for under 8
+# family), prints backendInfo(), and benches W1 SGEMM (FP32 and TF32; with cuBLAS where it
+# loads, then the built-in kernels again with LATTICE_CUBLAS=0), W6 conv, a W3 CNN step, the
+# norms and CTC on cuda and on the CPU (and on PyTorch CUDA where python3 imports torch with a
+# GPU). Sized for under 8
 # minutes on an H100 machine with 16 cores, the build (sm_90 only, -j16) included.
 #
 # The device machine has CUDA, CMake, ninja and PyTorch but maybe no Node.js and no network,
@@ -67,12 +69,24 @@ cmake --build build -j "${CUDA_CHECK_JOBS:-16}" >> "$out/cmake.log" 2>&1 || { gr
 grep -i "warning" "$out/cmake.log" | head -20
 ls -la build/Release/lattice.node
 
+stage "cuBLAS"
+# The addon opens libcublas at run time (native/cuda/cublas.cu). Where it is on neither the loader's
+# path nor /usr/local/cuda/lib64, a pip-installed one (PyTorch's nvidia-cublas wheel) is named instead.
+if [ -z "${LATTICE_CUBLAS:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so' && ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1; then
+  pip_cublas=$(python3 -c "import glob, nvidia.cublas as m; print(sorted(glob.glob(list(m.__path__)[0] + '/lib/libcublas.so.*'))[0])" 2>/dev/null)
+  [ -n "$pip_cublas" ] && export LATTICE_CUBLAS=$pip_cublas
+fi
+echo "cuBLAS: ${LATTICE_CUBLAS:-the default search}"
+
 stage "parity suite (cpu vs cuda)"
 node "$kit/cuda-parity.mjs" --json "$out/parity.json"
 parity=$?
 
 stage "bench (cuda and cpu, same process)"
 timeout 240 node "$kit/cuda-bench.mjs" --json "$out/bench.json" || echo "bench stopped: exit $?"
+
+stage "GEMM with the built-in kernels (LATTICE_CUBLAS=0)"
+LATTICE_CUBLAS=0 timeout 60 node "$kit/cuda-bench.mjs" --gemm-only --json "$out/bench-builtin-gemm.json" || echo "bench stopped: exit $?"
 
 stage "PyTorch CUDA peer"
 timeout 90 python3 - "$out/torch.json" <<'PY' || echo "no PyTorch CUDA run"
@@ -103,7 +117,21 @@ opt = torch.optim.Adam(m.parameters(), lr=1e-3); xb = torch.rand(64, 1, 28, 28, 
 def step():
     opt.zero_grad(); torch.nn.functional.cross_entropy(m(xb), yb).backward(); opt.step()
 rows.append(dict(workload="W3 CNN training step (batch 64, Adam)", ms=bench(step, 30)))
-print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()} (TF32 off):")
+torch.backends.cuda.matmul.allow_tf32 = True
+for M, K, N in [(1024,) * 3, (2048,) * 3, (4096,) * 3]:
+    a, b = torch.randn(M, K, device=dev), torch.randn(K, N, device=dev)
+    ms = bench(lambda: a @ b); rows.append(dict(workload=f"W1 SGEMM {M}x{K} @ {K}x{N} TF32", ms=ms, gflops=2*M*N*K/ms/1e6))
+torch.backends.cuda.matmul.allow_tf32 = False
+xb = torch.randn(64, 64, 32, 32, device=dev, requires_grad=True); bn = torch.nn.BatchNorm2d(64).to(dev); gn = torch.nn.GroupNorm(8, 64).to(dev)
+rows.append(dict(workload="BatchNorm2d [64,64,32,32] forward+backward", ms=bench(lambda: bn(xb).sum().backward())))
+xl = torch.randn(4096, 1024, device=dev, requires_grad=True); ln = torch.nn.LayerNorm(1024).to(dev)
+rows.append(dict(workload="LayerNorm [4096,1024] forward+backward", ms=bench(lambda: ln(xl).sum().backward())))
+rows.append(dict(workload="GroupNorm(8) [64,64,32,32] forward+backward", ms=bench(lambda: gn(xb).sum().backward())))
+lg = torch.randn(200, 32, 30, device=dev, requires_grad=True); tg = torch.randint(1, 30, (32, 50), device=dev)
+il = torch.full((32,), 200, dtype=torch.long); tl = torch.full((32,), 50, dtype=torch.long)
+rows.append(dict(workload="ctcLoss T=200 N=32 C=30 L=50 forward+backward",
+    ms=bench(lambda: torch.nn.functional.ctc_loss(lg.log_softmax(2), tg, il, tl).backward())))
+print(f"PyTorch {torch.__version__} on {torch.cuda.get_device_name()} (TF32 off except the TF32 rows):")
 for r in rows: print(f"{r['workload']:44} torch {r['ms']:10.3f} ms" + (f"  {r['gflops']:7.0f} GFLOP/s" if 'gflops' in r else ""))
 json.dump(dict(torch=torch.__version__, device=torch.cuda.get_device_name(), rows=rows), open(sys.argv[1], "w"), indent=1)
 PY

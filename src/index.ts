@@ -21,6 +21,7 @@ export {
 export { backendInfo, setNumThreads, getNumThreads, setIsa, setGemmPath, type GemmPath } from './backend/index';
 export { cudaInfo, cudaMemory, cudaEmptyCache, cudaSynchronize, type CudaStatus } from './backend/cuda/index';
 export type { CudaMemoryInfo } from './backend/cuda/binding';
+export { setFloat32MatmulPrecision, getFloat32MatmulPrecision, type Float32MatmulPrecision } from './backend/cuda/precision';
 export type { Device } from './tensor/device';
 export { manualSeed, getDefaultGenerator, initialSeed, PhiloxStream } from './backend/philox';
 

@@ -77,7 +77,7 @@ void crossEntropyBackward(const CrossEntropyArgs& a, const void* logSumExp, cons
 // C = alpha op(A) op(B) + beta C per batch entry; offsets are host arrays of `batch` element offsets.
 void gemm(DType t, bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const void* a,
           const int32_t* aOffsets, int64_t lda, const void* b, const int32_t* bOffsets, int64_t ldb, double beta, void* c,
-          const int32_t* cOffsets, int64_t ldc, int64_t batch);
+          const int32_t* cOffsets, int64_t ldc, int64_t batch, bool allowTf32 = false);
 
 struct AdamScalars { double beta1, beta2, eps, weightDecay, decay, stepSize, bias2Sqrt; bool maximize; };
 void adamStep(DType t, void* p, const void* g, void* m, void* v, void* vmax, int64_t n, const AdamScalars& s);
@@ -106,6 +106,42 @@ void avgPool2dBackward(DType t, const void* gradOut, void* gradInput, const Pool
 // Adaptive average pooling: window i along an axis of n -> m is [floor(i*n/m), ceil((i+1)*n/m)).
 void adaptiveAvgPool2d(DType t, const void* x, void* out, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow);
 void adaptiveAvgPool2dBackward(DType t, const void* gradOut, void* gradInput, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow);
+
+// Normalisation, as native/kernels/norm.h with device pointers; the statistics are float64
+// device arrays. Null weight/bias (and dx/dw/db) are allowed as there.
+void layerNormForward(DType t, const void* x, const void* w, const void* b, void* y, double* mean, double* rstd, int64_t rows,
+                      int64_t n, double eps, bool relu);
+void layerNormBackward(DType t, const void* dy, const void* x, const double* mean, const double* rstd, const void* w, void* dx,
+                       void* dw, void* db, int64_t rows, int64_t n, const void* reluOut);
+void batchNormForward(DType t, const void* x, const void* w, const void* b, void* y, double* mean, double* var, double* invstd,
+                      int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu);
+void batchNormBackward(DType t, const void* dy, const void* x, const double* mean, const double* invstd, const void* w, void* dx,
+                       void* dw, void* db, int64_t N, int64_t C, int64_t S, bool training, const void* reluOut);
+void groupNormForward(DType t, const void* x, const void* w, const void* b, void* y, double* mean, double* rstd, int64_t N,
+                      int64_t C, int64_t S, int64_t groups, double eps);
+void groupNormBackward(DType t, const void* dy, const void* x, const double* mean, const double* rstd, const void* w, void* dx,
+                       void* dw, void* db, int64_t N, int64_t C, int64_t S, int64_t groups);
+
+// CTC loss, as native/kernels/ctc.h: logProbs, nll and grad (or null) are device pointers; the
+// labels and lengths are host arrays (checked by the binding), copied to the device per call.
+struct CtcShape {
+  DType t;
+  int64_t maxTime, batch, classes;
+  const int32_t* targets; int64_t targetsLength;
+  const int32_t* targetOffsets; const int32_t* targetLengths; const int32_t* inputLengths;
+  int64_t blank;
+  bool zeroInfinity;
+};
+void ctcLoss(const CtcShape& c, const void* logProbs, void* nll, void* grad);
+
+// Which GEMM runs float32/float64 matmul: cuBLAS when libcublas loads at run time (dlopen; never
+// linked), else the built-in kernels. allowTf32 lets float32 GEMM round its inputs to TF32 on the
+// tensor cores (cuBLAS's TF32 math mode, or the built-in wmma kernel); off, float32 GEMM is exact FP32.
+struct GemmEngine {
+  bool cublas = false;
+  std::string detail;  // the library and version, or why cuBLAS is not used
+};
+const GemmEngine& gemmEngine();
 
 // Philox4x32-10 uniforms, the same stream as kernels/philox.cc (counter = block index, key = seed).
 void philoxUniform(DType t, uint64_t seed, uint64_t offset, void* out, int64_t n);

@@ -133,6 +133,15 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("totalBytes", static_cast<double>(p.totalBytes));
   o.Set("runtimeVersion", p.runtimeVersion);
   o.Set("driverVersion", p.driverVersion);
+  // Which GEMM runs matmul (cuBLAS is looked for only where a device can be used).
+  if (p.available) {
+    const cuda::GemmEngine& g = cuda::gemmEngine();
+    o.Set("gemm", g.cublas ? "cublas" : "builtin");
+    o.Set("gemmDetail", g.detail);
+  } else {
+    o.Set("gemm", "none");
+    o.Set("gemmDetail", p.reason);
+  }
   return o;
 }
 
@@ -472,6 +481,8 @@ void Gemm(const Napi::CallbackInfo& info) {
   DeviceBuffer& c = handleArg(info, 13, fn, "c");
   const int32_t* cOff = hostInts(info, 14, fn, "cOffsets", batch);
   const int64_t ldc = intArg(info, 15, fn, "ldc");
+  // Optional: whether float32 may use TF32 tensor cores (setFloat32MatmulPrecision); exact FP32 when absent.
+  const bool allowTf32 = !isNullish(info, 16) && boolArg(info, 16, fn, "allowTf32");
   needFloat(env, a, fn, "a");
   needType(env, b, a.type, fn, "b");
   needType(env, c, a.type, fn, "c");
@@ -485,7 +496,7 @@ void Gemm(const Napi::CallbackInfo& info) {
     if (N > 0 && K > 0 && bOff[z] + (bRows - 1) * ldb + bCols > b.length) throwRange(env, std::string(fn) + ": b is too short for its offsets");
     if (M > 0 && N > 0 && cOff[z] + (M - 1) * ldc + N > c.length) throwRange(env, std::string(fn) + ": c is too short for its offsets");
   }
-  cuda::gemm(a.type, transA, transB, M, N, K, alpha, a.ptr, aOff, lda, b.ptr, bOff, ldb, beta, c.ptr, cOff, ldc, batch);
+  cuda::gemm(a.type, transA, transB, M, N, K, alpha, a.ptr, aOff, lda, b.ptr, bOff, ldb, beta, c.ptr, cOff, ldc, batch, allowTf32);
 }
 
 // A JS array of handles, all float of one dtype; lengths[i] set from the first list.
@@ -755,6 +766,184 @@ void PhiloxUniform(const Napi::CallbackInfo& info) {
   cuda::philoxUniform(out.type, seed, offset, out.ptr, out.length);
 }
 
+
+// ---- normalisation and CTC ---------------------------------------------------------------
+
+// A float buffer of dtype t holding at least n elements, or null when the argument is null/undefined and optional.
+DeviceBuffer* floatBuffer(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name, cuda::DType t, int64_t n,
+                          bool optional) {
+  DeviceBuffer* b = optional ? optionalHandle(info, i, fn, name) : &handleArg(info, i, fn, name);
+  if (!b) return nullptr;
+  needType(info.Env(), *b, t, fn, name);
+  need(info.Env(), *b, n, fn, name);
+  return b;
+}
+void* ptrOf(DeviceBuffer* b) { return b ? b->ptr : nullptr; }
+double* statsOf(DeviceBuffer* b) { return static_cast<double*>(b->ptr); }
+
+// The [N, C, S] sizes of BatchNorm/GroupNorm from arguments i, i+1, i+2; returns N*C*S.
+int64_t ncsArgs(const Napi::CallbackInfo& info, size_t i, const char* fn, int64_t& N, int64_t& C, int64_t& S) {
+  N = intArg(info, i, fn, "N");
+  C = intArg(info, i + 1, fn, "C");
+  S = intArg(info, i + 2, fn, "S");
+  return checkedProduct(info.Env(), {N, C, S}, fn, "x");
+}
+
+void LayerNormForward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaLayerNormForward";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  needFloat(info.Env(), x, fn, "x");
+  const int64_t rows = intArg(info, 6, fn, "rows"), n = intArg(info, 7, fn, "n");
+  const int64_t total = checkedProduct(info.Env(), {rows, n}, fn, "x");
+  need(info.Env(), x, total, fn, "x");
+  DeviceBuffer* w = floatBuffer(info, 1, fn, "weight", x.type, n, true);
+  DeviceBuffer* b = floatBuffer(info, 2, fn, "bias", x.type, n, true);
+  DeviceBuffer* y = floatBuffer(info, 3, fn, "y", x.type, total, false);
+  DeviceBuffer* mean = floatBuffer(info, 4, fn, "mean", cuda::DType::F64, rows, false);
+  DeviceBuffer* rstd = floatBuffer(info, 5, fn, "rstd", cuda::DType::F64, rows, false);
+  const double eps = numberArg(info, 8, fn, "eps");
+  const bool relu = !isNullish(info, 9) && boolArg(info, 9, fn, "relu");
+  cuda::layerNormForward(x.type, x.ptr, ptrOf(w), ptrOf(b), y->ptr, statsOf(mean), statsOf(rstd), rows, n, eps, relu);
+}
+
+void LayerNormBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaLayerNormBackward";
+  DeviceBuffer& dy = handleArg(info, 0, fn, "dy");
+  needFloat(info.Env(), dy, fn, "dy");
+  const int64_t rows = intArg(info, 8, fn, "rows"), n = intArg(info, 9, fn, "n");
+  const int64_t total = checkedProduct(info.Env(), {rows, n}, fn, "x");
+  const cuda::DType t = dy.type;
+  need(info.Env(), dy, total, fn, "dy");
+  DeviceBuffer* x = floatBuffer(info, 1, fn, "x", t, total, false);
+  DeviceBuffer* mean = floatBuffer(info, 2, fn, "mean", cuda::DType::F64, rows, false);
+  DeviceBuffer* rstd = floatBuffer(info, 3, fn, "rstd", cuda::DType::F64, rows, false);
+  DeviceBuffer* w = floatBuffer(info, 4, fn, "weight", t, n, true);
+  DeviceBuffer* dx = floatBuffer(info, 5, fn, "dx", t, total, true);
+  DeviceBuffer* dw = floatBuffer(info, 6, fn, "dweight", t, n, true);
+  DeviceBuffer* db = floatBuffer(info, 7, fn, "dbias", t, n, true);
+  DeviceBuffer* out = floatBuffer(info, 10, fn, "reluOutput", t, total, true);
+  cuda::layerNormBackward(t, dy.ptr, x->ptr, statsOf(mean), statsOf(rstd), ptrOf(w), ptrOf(dx), ptrOf(dw), ptrOf(db), rows, n, ptrOf(out));
+}
+
+void BatchNormForward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaBatchNormForward";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  needFloat(info.Env(), x, fn, "x");
+  int64_t N, C, S;
+  const int64_t total = ncsArgs(info, 7, fn, N, C, S);
+  need(info.Env(), x, total, fn, "x");
+  DeviceBuffer* w = floatBuffer(info, 1, fn, "weight", x.type, C, true);
+  DeviceBuffer* b = floatBuffer(info, 2, fn, "bias", x.type, C, true);
+  DeviceBuffer* y = floatBuffer(info, 3, fn, "y", x.type, total, false);
+  DeviceBuffer* mean = floatBuffer(info, 4, fn, "mean", cuda::DType::F64, C, false);
+  DeviceBuffer* var = floatBuffer(info, 5, fn, "variance", cuda::DType::F64, C, false);
+  DeviceBuffer* invstd = floatBuffer(info, 6, fn, "invstd", cuda::DType::F64, C, false);
+  const double eps = numberArg(info, 10, fn, "eps");
+  const bool training = boolArg(info, 11, fn, "training");
+  const bool relu = !isNullish(info, 12) && boolArg(info, 12, fn, "relu");
+  cuda::batchNormForward(x.type, x.ptr, ptrOf(w), ptrOf(b), y->ptr, statsOf(mean), statsOf(var), statsOf(invstd), N, C, S, eps, training, relu);
+}
+
+void BatchNormBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaBatchNormBackward";
+  DeviceBuffer& dy = handleArg(info, 0, fn, "dy");
+  needFloat(info.Env(), dy, fn, "dy");
+  const cuda::DType t = dy.type;
+  int64_t N, C, S;
+  const int64_t total = ncsArgs(info, 8, fn, N, C, S);
+  need(info.Env(), dy, total, fn, "dy");
+  DeviceBuffer* x = floatBuffer(info, 1, fn, "x", t, total, false);
+  DeviceBuffer* mean = floatBuffer(info, 2, fn, "mean", cuda::DType::F64, C, false);
+  DeviceBuffer* invstd = floatBuffer(info, 3, fn, "invstd", cuda::DType::F64, C, false);
+  DeviceBuffer* w = floatBuffer(info, 4, fn, "weight", t, C, true);
+  DeviceBuffer* dx = floatBuffer(info, 5, fn, "dx", t, total, true);
+  DeviceBuffer* dw = floatBuffer(info, 6, fn, "dweight", t, C, true);
+  DeviceBuffer* db = floatBuffer(info, 7, fn, "dbias", t, C, true);
+  const bool training = boolArg(info, 11, fn, "training");
+  DeviceBuffer* out = floatBuffer(info, 12, fn, "reluOutput", t, total, true);
+  cuda::batchNormBackward(t, dy.ptr, x->ptr, statsOf(mean), statsOf(invstd), ptrOf(w), ptrOf(dx), ptrOf(dw), ptrOf(db), N, C, S, training,
+                          ptrOf(out));
+}
+
+int64_t groupsArg(const Napi::CallbackInfo& info, size_t i, const char* fn, int64_t C) {
+  const int64_t groups = intArg(info, i, fn, "groups", 1);
+  if (C % groups) throwRange(info.Env(), std::string(fn) + ": groups (" + std::to_string(groups) + ") must divide C (" + std::to_string(C) + ")");
+  return groups;
+}
+
+void GroupNormForward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaGroupNormForward";
+  DeviceBuffer& x = handleArg(info, 0, fn, "x");
+  needFloat(info.Env(), x, fn, "x");
+  int64_t N, C, S;
+  const int64_t total = ncsArgs(info, 6, fn, N, C, S);
+  const int64_t groups = groupsArg(info, 9, fn, C);
+  need(info.Env(), x, total, fn, "x");
+  DeviceBuffer* w = floatBuffer(info, 1, fn, "weight", x.type, C, true);
+  DeviceBuffer* b = floatBuffer(info, 2, fn, "bias", x.type, C, true);
+  DeviceBuffer* y = floatBuffer(info, 3, fn, "y", x.type, total, false);
+  const int64_t rows = checkedProduct(info.Env(), {N, groups}, fn, "the statistics");
+  DeviceBuffer* mean = floatBuffer(info, 4, fn, "mean", cuda::DType::F64, rows, false);
+  DeviceBuffer* rstd = floatBuffer(info, 5, fn, "rstd", cuda::DType::F64, rows, false);
+  cuda::groupNormForward(x.type, x.ptr, ptrOf(w), ptrOf(b), y->ptr, statsOf(mean), statsOf(rstd), N, C, S, groups, numberArg(info, 10, fn, "eps"));
+}
+
+void GroupNormBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaGroupNormBackward";
+  DeviceBuffer& dy = handleArg(info, 0, fn, "dy");
+  needFloat(info.Env(), dy, fn, "dy");
+  const cuda::DType t = dy.type;
+  int64_t N, C, S;
+  const int64_t total = ncsArgs(info, 8, fn, N, C, S);
+  const int64_t groups = groupsArg(info, 11, fn, C);
+  need(info.Env(), dy, total, fn, "dy");
+  const int64_t rows = checkedProduct(info.Env(), {N, groups}, fn, "the statistics");
+  DeviceBuffer* x = floatBuffer(info, 1, fn, "x", t, total, false);
+  DeviceBuffer* mean = floatBuffer(info, 2, fn, "mean", cuda::DType::F64, rows, false);
+  DeviceBuffer* rstd = floatBuffer(info, 3, fn, "rstd", cuda::DType::F64, rows, false);
+  DeviceBuffer* w = floatBuffer(info, 4, fn, "weight", t, C, true);
+  DeviceBuffer* dx = floatBuffer(info, 5, fn, "dx", t, total, true);
+  DeviceBuffer* dw = floatBuffer(info, 6, fn, "dweight", t, C, true);
+  DeviceBuffer* db = floatBuffer(info, 7, fn, "dbias", t, C, true);
+  cuda::groupNormBackward(t, dy.ptr, x->ptr, statsOf(mean), statsOf(rstd), ptrOf(w), ptrOf(dx), ptrOf(dw), ptrOf(db), N, C, S, groups);
+}
+
+// (logProbs, maxTime, batch, classes, targets, targetOffsets, targetLengths, inputLengths, blank, zeroInfinity, nll, grad|null):
+// the labels and lengths are host Int32Arrays, checked here so that the kernel reads inside logProbs only.
+void CtcLoss(const Napi::CallbackInfo& info) {
+  const char* fn = "cudaCtcLoss";
+  Napi::Env env = info.Env();
+  DeviceBuffer& lp = handleArg(info, 0, fn, "logProbs");
+  needFloat(env, lp, fn, "logProbs");
+  cuda::CtcShape c{};
+  c.t = lp.type;
+  c.maxTime = intArg(info, 1, fn, "maxTime");
+  c.batch = intArg(info, 2, fn, "batch");
+  c.classes = intArg(info, 3, fn, "classes", 1);
+  const int64_t total = checkedProduct(env, {c.maxTime, c.batch, c.classes}, fn, "logProbs");
+  need(env, lp, total, fn, "logProbs");
+  c.targets = hostInts(info, 4, fn, "targets", -1, &c.targetsLength);
+  c.targetOffsets = hostInts(info, 5, fn, "targetOffsets", c.batch);
+  c.targetLengths = hostInts(info, 6, fn, "targetLengths", c.batch);
+  c.inputLengths = hostInts(info, 7, fn, "inputLengths", c.batch);
+  c.blank = intArg(info, 8, fn, "blank", 0, c.classes - 1);
+  c.zeroInfinity = boolArg(info, 9, fn, "zeroInfinity");
+  DeviceBuffer* nll = floatBuffer(info, 10, fn, "nll", c.t, c.batch, false);
+  DeviceBuffer* grad = floatBuffer(info, 11, fn, "grad", c.t, total, true);
+  for (int64_t n = 0; n < c.batch; ++n) {
+    const int64_t off = c.targetOffsets[n], L = c.targetLengths[n], T = c.inputLengths[n];
+    const std::string item = std::string(fn) + ": item " + std::to_string(n);
+    if (T < 0 || T > c.maxTime) throwRange(env, item + " has inputLength " + std::to_string(T) + " outside [0, maxTime]");
+    if (L < 0 || off < 0 || off + L > c.targetsLength) throwRange(env, item + "'s labels lie outside targets");
+    // Each gradient cell has one writer: a label equal to the blank would make two.
+    for (int64_t j = 0; j < L; ++j)
+      if (c.targets[off + j] < 0 || c.targets[off + j] >= c.classes || c.targets[off + j] == c.blank)
+        throwRange(env, item + " holds label " + std::to_string(c.targets[off + j]) + ", not a non-blank class");
+    if (grad && T * (2 * L + 1) > (int64_t(1) << 28)) throwRange(env, item + " needs an alpha table of more than 2^28 cells");
+  }
+  cuda::ctcLoss(c, lp.ptr, nll->ptr, ptrOf(grad));
+}
+
 }  // namespace
 
 void registerCudaBindings(Napi::Env env, Napi::Object exports) {
@@ -800,6 +989,13 @@ void registerCudaBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "cudaAvgPool2dBackward", AvgPool2dBackward);
   exportBinding(env, exports, "cudaAdaptiveAvgPool2d", AdaptiveAvgPool2d);
   exportBinding(env, exports, "cudaAdaptiveAvgPool2dBackward", AdaptiveAvgPool2dBackward);
+  exportBinding(env, exports, "cudaLayerNormForward", LayerNormForward);
+  exportBinding(env, exports, "cudaLayerNormBackward", LayerNormBackward);
+  exportBinding(env, exports, "cudaBatchNormForward", BatchNormForward);
+  exportBinding(env, exports, "cudaBatchNormBackward", BatchNormBackward);
+  exportBinding(env, exports, "cudaGroupNormForward", GroupNormForward);
+  exportBinding(env, exports, "cudaGroupNormBackward", GroupNormBackward);
+  exportBinding(env, exports, "cudaCtcLoss", CtcLoss);
 }
 
 }  // namespace lattice

@@ -10,6 +10,7 @@ import type { NativeBinding } from './native/binding';
 import { loadAddon } from './native/load';
 import { referenceBackend } from './reference/index';
 import { setPageOffsetProbe } from '../tensor/dtype';
+import { getFloat32MatmulPrecision } from './cuda/precision';
 
 interface State {
   backend: Backend;
@@ -103,25 +104,39 @@ export function nativeAddon(): NativeBinding | null {
 
 /**
  * What runs the kernels. `cuda` says whether tensors can move to 'cuda' here, `cudaReason` why not
- * (`cudaInfo()` has the device's details).
+ * (`cudaInfo()` has the device's details). `cudaGemm` says which GEMM runs matmul on cuda:
+ * 'cublas' (libcublas, loaded at run time when present), 'builtin' (the addon's kernels) or 'none',
+ * with the library or the reason in `cudaGemmDetail`; `float32MatmulPrecision` whether float32
+ * GEMM may use TF32 there (see setFloat32MatmulPrecision).
  * @example `console.log(backendInfo())  // { backend: 'native', isa: 'avx512', threads: 2, ... }`
  */
 export function backendInfo(): {
   backend: 'native' | 'reference'; isa: string; bestIsa: string; threads: number; blas: string; gemmPath: GemmPath; cuda: boolean;
-  cudaReason: string; addonPath: string | null;
+  cudaReason: string; addonPath: string | null; cudaGemm: 'cublas' | 'builtin' | 'none'; cudaGemmDetail: string;
+  float32MatmulPrecision: 'highest' | 'high' | 'medium';
 } {
   const s = current();
   if (!s.addon) {
     return { backend: 'reference', isa: 'none', bestIsa: 'none', threads: 1, blas: 'none', gemmPath: 'auto', cuda: false,
-      cudaReason: 'the native addon is not loaded (reference backend)', addonPath: null };
+      cudaReason: 'the native addon is not loaded (reference backend)', addonPath: null, cudaGemm: 'none',
+      cudaGemmDetail: 'no CUDA', float32MatmulPrecision: getFloat32MatmulPrecision() };
   }
   const info = s.addon.info();
   // An addon built before CUDA support reports no reason; it has no CUDA kernels either.
   const cudaReason = info.cuda ? '' : info.cudaReason ?? 'this addon was built without CUDA (build from source with LATTICE_CUDA=1 where nvcc is installed)';
   return {
     backend: 'native', isa: info.isa, bestIsa: info.bestIsa, threads: info.threads, blas: info.blas,
-    gemmPath: info.gemmPath as GemmPath, cuda: info.cuda, cudaReason, addonPath: s.addonPath,
+    gemmPath: info.gemmPath as GemmPath, cuda: info.cuda, cudaReason, addonPath: s.addonPath, ...cudaGemmOf(s.addon, info.cuda),
+    float32MatmulPrecision: getFloat32MatmulPrecision(),
   };
+}
+
+/** The CUDA GEMM engine, from the CUDA bindings of a CUDA build (cuBLAS is looked for only where a device can be used). */
+function cudaGemmOf(addon: NativeBinding, cuda: boolean): { cudaGemm: 'cublas' | 'builtin' | 'none'; cudaGemmDetail: string } {
+  const withCuda = addon as unknown as { cudaInfo?: () => { gemm?: 'cublas' | 'builtin' | 'none'; gemmDetail?: string } };
+  if (!cuda || typeof withCuda.cudaInfo !== 'function') return { cudaGemm: 'none', cudaGemmDetail: 'no CUDA' };
+  const i = withCuda.cudaInfo();
+  return { cudaGemm: i.gemm ?? 'builtin', cudaGemmDetail: i.gemmDetail ?? '' };
 }
 
 /** Which GEMM runs matmul: see {@link setGemmPath}. */

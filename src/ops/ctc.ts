@@ -2,22 +2,24 @@
  * The CTC loss op: the alpha-beta recursion runs in one kernel call that also
  * returns d nll / d logProbs (the log-probabilities as free inputs); the
  * backward only scales it per batch item. First order only, as in PyTorch.
- * Definitions in src/backend/reference/ctc.ts.
+ * Definitions in src/backend/reference/ctc.ts. The kernel runs on logProbs' device; the
+ * labels and lengths are checked (and passed to the kernel) on the host either way.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { ArgumentError, AutogradError, DTypeError, ShapeError, fmtShape } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isFloat } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import { Tensor } from '../tensor/tensor';
 import { mul } from './binary';
+import { sum } from './reduce';
 import { castTo } from './cast';
 import { randn, tensor } from './creation';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
 import { logSoftmax } from './softmax';
-import { assertTensor, empty } from './util';
+import { assertTensor, empty, hostValues, sameDevice } from './util';
 
 /** Blank index, reduction and zeroInfinity of `ctcLoss`. @example `ctcLoss(logProbs, targets, inLens, tgtLens, { blank: 0 })` */
 export interface CtcOptions {
@@ -47,7 +49,7 @@ export function lengthsArg(op: string, arg: string, v: Tensor | readonly number[
   if (v instanceof Tensor) {
     if (v.dtype !== 'int32') throw new DTypeError(`${op}: ${arg} must be an int32 tensor or a number array, got ${v.describe()}`);
     if (v.ndim > 1) throw new ShapeError(`${op}: ${arg} must be 1-D [${batch}], got ${v.describe()}`);
-    values = v.values as Int32Array;
+    values = hostValues(v) as Int32Array;
   } else if (typeof v === 'number') {
     values = [v];
   } else if (Array.isArray(v) || v instanceof Int32Array) {
@@ -78,6 +80,7 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
     throw new ShapeError(`${OP}: logProbs must be [T, N, C] (or [T, C] for one sequence), got ${logProbs.describe()}`);
   }
   if (targets.dtype !== 'int32') throw new DTypeError(`${OP}: targets must be int32 labels, got ${targets.describe()}`);
+  const device = sameDevice(OP, ['logProbs', logProbs], ['targets', targets]);
   const unbatched = logProbs.ndim === 2;
   const [maxTime, batch, classes] = unbatched ? [logProbs.shape[0], 1, logProbs.shape[1]] : logProbs.shape;
   if (classes < 1) throw new ShapeError(`${OP}: logProbs ${logProbs.describe()} has no classes`);
@@ -112,7 +115,7 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
       throw new ShapeError(`${OP}: targetLengths sum to ${at} but the concatenated targets ${targets.describe()} hold ${targets.size} labels`);
     }
   }
-  const labels = targets.values as Int32Array;
+  const labels = hostValues(targets) as Int32Array;
   for (let n = 0; n < batch; n++) {
     if (inLens[n] > maxTime) throw new ShapeError(`${OP}: inputLengths[${n}] is ${inLens[n]} but logProbs ${logProbs.describe()} has T = ${maxTime} frames`);
     for (let j = 0; j < tgtLens[n]; j++) {
@@ -132,17 +135,21 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
       }
     }
   }
-  const nll = empty([batch], dtype);
-  const grad = needGrad ? empty(logProbs.shape.slice(), dtype) : null;
-  backend().ctcLoss(logProbs.values as FloatArray, maxTime, batch, classes, labels, offsets, tgtLens, inLens, blank, zeroInfinity,
-    nll.values as FloatArray, grad ? (grad.values as FloatArray) : null);
+  const nll = empty([batch], dtype, device);
+  const grad = needGrad ? empty(logProbs.shape.slice(), dtype, device) : null;
+  backendFor(device).ctcLoss(logProbs.deviceValues as FloatArray, maxTime, batch, classes, labels, offsets, tgtLens, inLens, blank, zeroInfinity,
+    nll.deviceValues as FloatArray, grad ? (grad.deviceValues as FloatArray) : null);
 
   // Per-item factor of the reduction: 1 ('none', 'sum') or 1 / (max(L_n, 1) N) ('mean').
   const factor = new Float64Array(batch).fill(1);
   if (reduction === 'mean') for (let n = 0; n < batch; n++) factor[n] = 1 / (Math.max(tgtLens[n], 1) * batch);
+  const factorTensor = (): Tensor => Tensor.fromData(dtype === 'float64' ? Float64Array.from(factor) : Float32Array.from(factor), [batch], dtype).to(device);
   let out: Tensor;
   if (reduction === 'none') out = unbatched ? reshape(nll, []) : nll;
-  else {
+  else if (device !== 'cpu') {
+    // On the device the weighted sum runs there (the reduction kernel accumulates in double).
+    out = reduction === 'sum' ? sum(nll) : sum(mul(nll, factorTensor()));
+  } else {
     const v = nll.values as FloatArray;
     let total = 0;
     for (let n = 0; n < batch; n++) total += v[n] * factor[n];
@@ -157,7 +164,7 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
     const gx = castTo(g, dtype);
     const scale = reduction === 'none'
       ? reshape(gx, scaleShape)
-      : mul(gx, reshape(Tensor.fromData(dtype === 'float64' ? Float64Array.from(factor) : Float32Array.from(factor), [batch], dtype), scaleShape));
+      : mul(gx, reshape(factorTensor(), scaleShape));
     const result = mul(grad, scale);
     if (!isGradEnabled()) return [result];
     // Under createGraph the result is linear in g, but its dependence on logProbs is not recorded:

@@ -6,11 +6,15 @@
  * from x), so second derivatives work. The kernels write every element of their outputs,
  * which are therefore allocated without the zero fill.
  *
+ * The kernels run on x's device (backendFor): on cuda the float64 statistics live in device
+ * buffers too, and BatchNorm's running statistics are updated there with ops.
+ *
  * With x̂ = (x - μ) σ⁻¹ over each normalised group of M elements and g = dy · γ:
  *   dx = σ⁻¹ (g - mean(g) - x̂ · mean(g · x̂)),   dγ = Σ dy · x̂,   dβ = Σ dy.
  */
-import { backend } from '../backend/index';
+import { backendFor } from '../backend/device';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import type { Device } from '../tensor/device';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import { shapesEqual, sizeOf } from '../tensor/shape';
@@ -21,9 +25,10 @@ import { randn, tensor } from './creation';
 import { record } from './record';
 import { registerOp } from './registry';
 import { mean, sum } from './reduce';
-import { reshape } from './shape';
+import { copy_ } from './inplace';
+import { copyOf, reshape } from './shape';
 import { rsqrt, square } from './unary';
-import { assertTensor, emptyForOverwrite } from './util';
+import { assertTensor, emptyForOverwrite, sameDevice } from './util';
 
 type Float = 'float32' | 'float64';
 
@@ -47,7 +52,30 @@ function checkAffine(op: string, name: string, t: Tensor | null | undefined, sha
   return t;
 }
 
-const valuesOf = (t: Tensor | null): FloatArray | null => (t ? (t.values as FloatArray) : null);
+const valuesOf = (t: Tensor | null): FloatArray | null => (t ? (t.deviceValues as FloatArray) : null);
+const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
+
+/**
+ * A float64 statistics array of n entries on `device`: a host array on cpu; on cuda the tag of a
+ * device buffer (a tensor's, held by the closures that read it), which only the CUDA kernels take.
+ */
+function statsArray(device: Device, n: number): Float64Array {
+  return device === 'cpu' ? new Float64Array(n) : (emptyForOverwrite([n], 'float64', device).deviceValues as Float64Array);
+}
+
+/** A float64 copy of a running statistic, on its device (the eval kernels read it; the running buffer may change later). */
+function statsCopy(t: Tensor): Float64Array {
+  if (t.device === 'cpu') return Float64Array.from(t.values as FloatArray);
+  return (t.dtype === 'float64' ? copyOf(t) : castTo(t, 'float64')).deviceValues as Float64Array;
+}
+
+/** Statistics as a [C] float64 tensor on `device` (the eval backward written with ops reads them). */
+function statsTensor(values: Float64Array, C: number, device: Device): Tensor {
+  if (device === 'cpu') return Tensor.fromData(values.slice(), [C], 'float64');
+  const t = emptyForOverwrite([C], 'float64', device);
+  backendFor(device).copyStrided(values, 0, Int32Array.of(1), t.deviceValues, 0, Int32Array.of(1), Int32Array.of(C));
+  return t;
+}
 const wants = (t: Tensor | null): boolean => t !== null && t.requiresGrad;
 
 /** Records a node over the present inputs of [x, weight, bias]; grads() returns one gradient per slot. */
@@ -133,20 +161,22 @@ function layerNormMaybeRelu(op: string, x: Tensor, normalizedShape: number | num
   const eps = checkEps(op, opts?.eps ?? 1e-5);
   const w = checkAffine(op, 'weight', weight, shape, dtype);
   const b = checkAffine(op, 'bias', bias, shape, dtype);
+  const device = sameDevice(op, ['x', x], ['weight', w], ['bias', b]);
+  const kernels = backendFor(device);
   const n = sizeOf(shape), rows = x.size / n;
-  const y = emptyForOverwrite(x.shape.slice(), dtype);
-  const meanArr = new Float64Array(rows), rstdArr = new Float64Array(rows);
-  backend().layerNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, rows, n, eps, relu);
+  const y = emptyForOverwrite(x.shape.slice(), dtype, device);
+  const meanArr = statsArray(device, rows), rstdArr = statsArray(device, rows);
+  kernels.layerNormForward(vals(x), valuesOf(w), valuesOf(b), vals(y), meanArr, rstdArr, rows, n, eps, relu);
   const dims = shape.map((_, i) => x.ndim - k + i);
   const lead = x.shape.slice(0, x.ndim - k).map((_, i) => i);
   return recordNorm(y, op, x, w, b, (g) => {
     const need: [boolean, boolean, boolean] = [x.requiresGrad, wants(w), wants(b)];
     if (isGradEnabled()) return compositeGrads(relu ? throughRelu(g, y) : g, x, w, null, dims, lead, shape, eps, need);
-    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? emptyForOverwrite(shape.slice(), dtype) : null;
-    const db = need[2] ? emptyForOverwrite(shape.slice(), dtype) : null;
-    backend().layerNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
-      rows, n, relu ? (y.values as FloatArray) : null);
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype, device) : null;
+    const dw = need[1] ? emptyForOverwrite(shape.slice(), dtype, device) : null;
+    const db = need[2] ? emptyForOverwrite(shape.slice(), dtype, device) : null;
+    kernels.layerNormBackward(vals(g), vals(x), meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
+      rows, n, relu ? vals(y) : null);
     return [dx, dw, db];
   }, relu ? y : null);
 }
@@ -217,15 +247,25 @@ function batchNormMaybeRelu(op: string, x: Tensor, runningMean: Tensor | null, r
   if (!training && !rm) throw new ArgumentError(`${op}: evaluation (training: false) needs runningMean and runningVar`);
   const w = checkAffine(op, 'weight', weight, [C], dtype);
   const b = checkAffine(op, 'bias', bias, [C], dtype);
+  const device = sameDevice(op, ['x', x], ['runningMean', rm], ['runningVar', rv], ['weight', w], ['bias', b]);
+  const kernels = backendFor(device);
   const M = N * S;
   if (training && M <= 1) throw new ArgumentError(`${op}: training needs more than 1 value per channel, got x ${x.describe()}`);
 
-  const meanArr = training ? new Float64Array(C) : Float64Array.from(rm!.values as FloatArray);
-  const varArr = training ? new Float64Array(C) : Float64Array.from(rv!.values as FloatArray);
-  const invstd = new Float64Array(C);
-  const y = emptyForOverwrite(x.shape.slice(), dtype);
-  backend().batchNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, varArr, invstd, N, C, S, eps, training, relu);
-  if (training && rm && rv) {
+  const meanArr = training ? statsArray(device, C) : statsCopy(rm!);
+  const varArr = training ? statsArray(device, C) : statsCopy(rv!);
+  const invstd = statsArray(device, C);
+  const y = emptyForOverwrite(x.shape.slice(), dtype, device);
+  kernels.batchNormForward(vals(x), valuesOf(w), valuesOf(b), vals(y), meanArr, varArr, invstd, N, C, S, eps, training, relu);
+  if (training && rm && rv && device !== 'cpu') {
+    // The same update with ops on the device, in float64 and rounded once, as below.
+    const update = (running: Tensor, batch: Float64Array, factor: number): void => {
+      const next = add(mul(castTo(running, 'float64'), 1 - momentum), mul(statsTensor(batch, C, device), momentum * factor));
+      copy_(running, castTo(next, running.dtype));
+    };
+    update(rm, meanArr, 1);
+    update(rv, varArr, M / (M - 1));
+  } else if (training && rm && rv) {
     // running ← (1 - m) running + m batch, with the unbiased variance (n / (n - 1)) as in PyTorch;
     // in place (the version bump is what mul_/add_ would do), in double, rounded once.
     const update = (running: Tensor, batch: Float64Array, factor: number): void => {
@@ -247,19 +287,19 @@ function batchNormMaybeRelu(op: string, x: Tensor, runningMean: Tensor | null, r
       const wB = w ? reshape(w, statShape) : null;
       if (training) return compositeGrads(g, x, wB, null, dims, dims, [C], eps, need);
       // Running statistics are constants: y = (x - μ_r) s γ + β with s = 1/√(var_r + eps).
-      const mu = reshape(Tensor.fromData(meanArr.slice(), [C], 'float64'), statShape);
-      const s = reshape(Tensor.fromData(invstd.slice(), [C], 'float64'), statShape);
+      const mu = reshape(statsTensor(meanArr, C, device), statShape);
+      const s = reshape(statsTensor(invstd, C, device), statShape);
       const muX = castTo(mu, dtype), sX = castTo(s, dtype);
       const dx = need[0] ? mul(g, wB ? mul(wB, sX) : sX) : null;
       const dw = need[1] ? reshape(sum(mul(g, mul(sub(x, muX), sX)), dims, { keepdim: true }), [C]) : null;
       const db = need[2] ? reshape(sum(g, dims, { keepdim: true }), [C]) : null;
       return [dx, dw, db];
     }
-    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? emptyForOverwrite([C], dtype) : null;
-    const db = need[2] ? emptyForOverwrite([C], dtype) : null;
-    backend().batchNormBackward(gy.values as FloatArray, x.values as FloatArray, meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
-      N, C, S, training, relu ? (y.values as FloatArray) : null);
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype, device) : null;
+    const dw = need[1] ? emptyForOverwrite([C], dtype, device) : null;
+    const db = need[2] ? emptyForOverwrite([C], dtype, device) : null;
+    kernels.batchNormBackward(vals(gy), vals(x), meanArr, invstd, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db),
+      N, C, S, training, relu ? vals(y) : null);
     return [dx, dw, db];
   }, relu ? y : null);
 }
@@ -281,9 +321,11 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   const eps = checkEps(op, opts?.eps ?? 1e-5);
   const w = checkAffine(op, 'weight', weight, [C], dtype);
   const b = checkAffine(op, 'bias', bias, [C], dtype);
-  const y = emptyForOverwrite(x.shape.slice(), dtype);
-  const meanArr = new Float64Array(N * numGroups), rstdArr = new Float64Array(N * numGroups);
-  backend().groupNormForward(x.values as FloatArray, valuesOf(w), valuesOf(b), y.values as FloatArray, meanArr, rstdArr, N, C, S, numGroups, eps);
+  const device = sameDevice(op, ['x', x], ['weight', w], ['bias', b]);
+  const kernels = backendFor(device);
+  const y = emptyForOverwrite(x.shape.slice(), dtype, device);
+  const meanArr = statsArray(device, N * numGroups), rstdArr = statsArray(device, N * numGroups);
+  kernels.groupNormForward(vals(x), valuesOf(w), valuesOf(b), vals(y), meanArr, rstdArr, N, C, S, numGroups, eps);
   const statShape = [1, C, ...x.shape.slice(2).map(() => 1)];
   const paramDims = x.shape.map((_, i) => i).filter((i) => i !== 1);
   return recordNorm(y, op, x, w, b, (g) => {
@@ -291,10 +333,10 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
     if (isGradEnabled()) {
       return compositeGrads(g, x, w ? reshape(w, statShape) : null, [N, numGroups, (C / numGroups) * S], [2], paramDims, [C], eps, need);
     }
-    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype) : null;
-    const dw = need[1] ? emptyForOverwrite([C], dtype) : null;
-    const db = need[2] ? emptyForOverwrite([C], dtype) : null;
-    backend().groupNormBackward(g.values as FloatArray, x.values as FloatArray, meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, numGroups);
+    const dx = need[0] ? emptyForOverwrite(x.shape.slice(), dtype, device) : null;
+    const dw = need[1] ? emptyForOverwrite([C], dtype, device) : null;
+    const db = need[2] ? emptyForOverwrite([C], dtype, device) : null;
+    kernels.groupNormBackward(vals(g), vals(x), meanArr, rstdArr, valuesOf(w), valuesOf(dx), valuesOf(dw), valuesOf(db), N, C, S, numGroups);
     return [dx, dw, db];
   });
 }

@@ -12,9 +12,12 @@ import {
   logicalNot, logicalOr, logsumexp, lt, manualSeed, matmul, max, maxPool2d, maximum, mean, min, minimum, mul, narrow, ne, neg, nn,
   norm, optim, permute, pow, prod, rand, randn, randint, reciprocal, relu, round, rsqrt, scatterAdd, sigmoid,
   sign, silu, sin, softmax, softplus, sqrt, square, std, sub, sum, tanh, tensor, tidy, transpose, variance, where,
+  ctcLoss, setFloat32MatmulPrecision, getFloat32MatmulPrecision,
 } from '../../src/index';
+import { batchNormRelu, layerNormRelu } from '../../src/ops/norm';
 
-export type Family = 'elementwise' | 'reduction' | 'softmax' | 'crossEntropy' | 'gemm' | 'conv' | 'pool' | 'copy' | 'indexing' | 'optimizer' | 'philox' | 'training';
+export type Family = 'elementwise' | 'reduction' | 'softmax' | 'crossEntropy' | 'gemm' | 'gemmTf32' | 'conv' | 'pool' | 'copy' | 'indexing'
+  | 'optimizer' | 'philox' | 'norm' | 'ctc' | 'training';
 
 export interface ParityCase {
   family: Family;
@@ -27,20 +30,29 @@ export interface ParityCase {
 /**
  * The tolerance per family (float32). Copies, indexing and Philox must agree bit for bit;
  * optimizer steps inherit the GEMM's (their gradients come from matmul); the training
- * curves are looser because differences compound over the steps.
+ * curves are looser because differences compound over the steps. The norms' gradients subtract
+ * group means (cancellation), hence 1e-4; CTC runs in float64 on both devices. A TF32 GEMM
+ * (setFloat32MatmulPrecision('high')) rounds each input to 10 mantissa bits, so against the
+ * CPU's exact float32 a sum of K products of normals with standard deviation 1/4 is off by about
+ * 2^-11 sqrt(K) / 16 absolutely: a numpy model of that rounding (round to nearest, 10 bits) puts
+ * the worst mixed error of the TF32 cases, gradients (inner size up to 257) included, at 1.3e-3
+ * over 20 seeds (1.9e-3 with truncation, as tensor cores fed raw FP32 bits do, e.g. inside cuBLAS);
+ * the family allows 5e-3. A wrong tile or fragment gives errors near |C| ~ 0.5.
  */
 export const TOLERANCE: Record<Family, number> = {
-  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, conv: 1e-4, pool: 1e-5, copy: 0, indexing: 0,
-  optimizer: 1e-4, philox: 0, training: 1e-3,
+  elementwise: 1e-5, reduction: 1e-5, softmax: 1e-5, crossEntropy: 1e-5, gemm: 1e-4, gemmTf32: 5e-3, conv: 1e-4, pool: 1e-5, copy: 0,
+  indexing: 0, optimizer: 1e-4, philox: 0, norm: 1e-4, ctc: 1e-5, training: 1e-3,
 };
 
 const host = (t: Tensor): Float64Array => Float64Array.from(t.data() as ArrayLike<number>);
 
 /** Inputs from the host's generator, moved to the device. */
-function input(device: Device, shape: number[], seed: number, opts: { positive?: boolean; dtype?: 'float32' | 'float64'; grad?: boolean } = {}): Tensor {
+function input(device: Device, shape: number[], seed: number,
+  opts: { positive?: boolean; dtype?: 'float32' | 'float64'; grad?: boolean; scale?: number } = {}): Tensor {
   manualSeed(seed);
   let t = randn(shape, { dtype: opts.dtype ?? 'float32' });
   if (opts.positive) t = add(abs(t), 0.1);
+  if (opts.scale !== undefined) t = mul(t, opts.scale);
   const d = t.to(device);
   if (opts.grad) d.requiresGrad_();
   return d;
@@ -265,6 +277,9 @@ export const CASES: ParityCase[] = [
       return [nn.functional.dropout(x, 0.3), nn.functional.dropout2d(x, 0.5)].map(host);
     }),
   },
+  ...normCases(),
+  ...ctcCases(),
+  ...tf32Cases(),
   {
     family: 'training', name: 'MLP, crossEntropy, Adam: 30 steps of loss', tol: TOLERANCE.training,
     run: (device) => trainingCurve(device, 30),
@@ -273,7 +288,130 @@ export const CASES: ParityCase[] = [
     family: 'training', name: 'W3-like CNN (conv, relu, maxpool, linear), Adam: 5 steps of loss', tol: TOLERANCE.training,
     run: (device) => cnnCurve(device, 5),
   },
+  {
+    family: 'training', name: 'CNN with BatchNorm2d+ReLU, GroupNorm and LayerNorm, Adam: 5 steps of loss, then eval', tol: TOLERANCE.training,
+    run: (device) => normCnnCurve(device, 5),
+  },
 ];
+
+/** A norm op on x (and its affine parameters); results: y, and dx, dweight, dbias of sum(y * r). */
+function normCase(name: string, xShape: number[], paramShape: number[] | null, f: (x: Tensor, w: Tensor | null, b: Tensor | null) => Tensor,
+  opts: { shift?: number } = {}): ParityCase {
+  return {
+    family: 'norm', name, tol: TOLERANCE.norm,
+    run: (device) => tidy(() => {
+      let x = input(device, xShape, 40, { grad: !opts.shift });
+      if (opts.shift) x = add(x, opts.shift).detach().requiresGrad_();
+      const w = paramShape ? input(device, paramShape, 41, { grad: true }) : null;
+      const b = paramShape ? input(device, paramShape, 42, { grad: true }) : null;
+      const y = f(x, w, b);
+      sum(mul(y, input(device, xShape, 43))).backward();
+      return [y, x.grad!, ...(w ? [w.grad!, b!.grad!] : [])].map(host);
+    }),
+  };
+}
+
+/** BatchNorm in training with running statistics: y, the gradients, and the updated running mean and variance. */
+function batchNormTrainCase(name: string, xShape: number[], relu: boolean): ParityCase {
+  const C = xShape[1];
+  return {
+    family: 'norm', name, tol: TOLERANCE.norm,
+    run: (device) => tidy(() => {
+      const x = input(device, xShape, 44, { grad: true });
+      const w = input(device, [C], 45, { grad: true }), b = input(device, [C], 46, { grad: true });
+      const rm = input(device, [C], 47), rv = add(abs(input(device, [C], 48)), 0.5);
+      const y = (relu ? batchNormRelu : nn.functional.batchNorm)(x, rm, rv, w, b, { training: true, momentum: 0.3 });
+      sum(mul(y, input(device, xShape, 49))).backward();
+      return [y, x.grad!, w.grad!, b.grad!, rm, rv].map(host);
+    }),
+  };
+}
+
+function normCases(): ParityCase[] {
+  const F = nn.functional;
+  const stats = (device: Device, C: number): [Tensor, Tensor] => [input(device, [C], 50), add(abs(input(device, [C], 51)), 0.5)];
+  return [
+    normCase('layerNorm [8,33,70] over [70], affine', [8, 33, 70], [70], (x, w, b) => F.layerNorm(x, [70], w, b)),
+    normCase('layerNorm [3,5,4,6] over [4,6], affine', [3, 5, 4, 6], [4, 6], (x, w, b) => F.layerNorm(x, [4, 6], w, b)),
+    normCase('layerNorm [3,5000] (long rows), no affine', [3, 5000], null, (x) => F.layerNorm(x, 5000)),
+    normCase('layerNorm [6,50] around 100 (two-pass statistics)', [6, 50], [50], (x, w, b) => F.layerNorm(x, 50, w, b), { shift: 100 }),
+    normCase('layerNormRelu [16,40]', [16, 40], [40], (x, w, b) => layerNormRelu(x, [40], w, b)),
+    batchNormTrainCase('batchNorm training [16,6,7,9] with running statistics', [16, 6, 7, 9], false),
+    batchNormTrainCase('batchNormRelu training [8,5,11]', [8, 5, 11], true),
+    batchNormTrainCase('batchNorm training [32,7] (BatchNorm1d)', [32, 7], false),
+    normCase('batchNorm eval [4,6,5,5]', [4, 6, 5, 5], [6], (x, w, b) => { const [m, v] = stats(x.device, 6); return F.batchNorm(x, m, v, w, b); }),
+    normCase('batchNormRelu eval [4,6,5,5]', [4, 6, 5, 5], [6], (x, w, b) => { const [m, v] = stats(x.device, 6); return batchNormRelu(x, m, v, w, b); }),
+    normCase('batchNorm training without running statistics [5,3,40]', [5, 3, 40], null, (x) => F.batchNorm(x, null, null, null, null, { training: true })),
+    normCase('groupNorm [4,12,5,5], 3 groups, affine', [4, 12, 5, 5], [12], (x, w, b) => F.groupNorm(x, 3, w, b)),
+    normCase('groupNorm [2,8,33], 8 groups (instance norm), no affine', [2, 8, 33], null, (x) => F.groupNorm(x, 8)),
+    normCase('groupNorm [3,6], 1 group', [3, 6], [6], (x, w, b) => F.groupNorm(x, 1, w, b)),
+  ];
+}
+
+/** CTC on log-probabilities from logits that require grad: the loss and the logits' gradient. */
+function ctcCase(name: string, T: number, N: number, C: number, targets: number[], targetShape: number[], inLens: number[], tgtLens: number[],
+  opts: Parameters<typeof ctcLoss>[4] = {}): ParityCase {
+  return {
+    family: 'ctc', name, tol: TOLERANCE.ctc,
+    run: (device) => tidy(() => {
+      const logits = input(device, N === 0 ? [T, C] : [T, N, C], 52, { grad: true });
+      const loss = ctcLoss(logSoftmax(logits, -1), intTensor(device, targets, targetShape), inLens, tgtLens, opts);
+      sum(mul(loss, loss.ndim ? input(device, loss.shape, 53) : 1)).backward();
+      return [host(loss), host(logits.grad!)];
+    }),
+  };
+}
+
+function ctcCases(): ParityCase[] {
+  // 40 frames, 4 items of 5..12 labels with repeats (the skip rule) over 20 classes.
+  const long = Array.from({ length: 4 * 12 }, (_, i) => 1 + ((i * 7 + (i % 3)) % 19));
+  return [
+    ctcCase('padded targets [4,12], mean', 40, 4, 20, long, [4, 12], [40, 35, 40, 28], [12, 5, 9, 12]),
+    ctcCase('concatenated targets, an empty target, blank 2, none', 6, 3, 4, [0, 3, 1, 0, 1], [5], [6, 4, 5], [2, 0, 3], { blank: 2, reduction: 'none' }),
+    ctcCase('repeated labels (1,1,1) need blanks between, sum', 12, 2, 5, [1, 1, 1, 2, 3, 2], [2, 3], [12, 7], [3, 3], { reduction: 'sum' }),
+    ctcCase('impossible alignment with zeroInfinity', 5, 2, 5, [1, 2, 3, 4, 1, 2, 1, 2], [2, 4], [3, 5], [4, 4], { zeroInfinity: true, reduction: 'none' }),
+    ctcCase('unbatched [T,C], sum', 9, 0, 6, [5, 1, 5], [3], [9], [3], { reduction: 'sum' }),
+  ];
+}
+
+/** float32 GEMM with TF32 allowed (setFloat32MatmulPrecision('high')) against the CPU's exact float32. */
+function tf32Cases(): ParityCase[] {
+  return ([[64, 64, 64], [100, 64, 37], [257, 48, 129]] as const).map(([M, K, N]): ParityCase => ({
+    family: 'gemmTf32', name: `TF32 matmul ${M}x${K} @ ${K}x${N} with both gradients`, tol: TOLERANCE.gemmTf32,
+    run: (device) => {
+      const before = getFloat32MatmulPrecision();
+      setFloat32MatmulPrecision('high');
+      try {
+        return tidy(() => {
+          const a = input(device, [M, K], 54, { grad: true, scale: 0.25 }), b = input(device, [K, N], 55, { grad: true, scale: 0.25 });
+          const y = matmul(a, b);
+          sum(mul(y, input(device, [M, N], 56, { scale: 0.25 }))).backward();
+          return [host(y), host(a.grad!), host(b.grad!)];
+        });
+      } finally {
+        setFloat32MatmulPrecision(before);
+      }
+    },
+  }));
+}
+
+/**
+ * A small CNN whose norms run on the device (BatchNorm2d then ReLU fused, GroupNorm, LayerNorm): losses,
+ * then eval outputs and the running statistics. The convolutions have no bias: before a norm its
+ * gradient is zero up to rounding, and Adam would turn that noise into steps of lr in either direction.
+ */
+export function normCnnCurve(device: Device, steps: number): Float64Array[] {
+  manualSeed(57);
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 8, 3, { bias: false }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.Conv2d(8, 8, 3, { bias: false }), new nn.GroupNorm(2, 8), new nn.ReLU(),
+    new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8 * 5 * 5, 32), new nn.LayerNorm(32), new nn.ReLU(), new nn.Linear(32, 10),
+  ).to(device);
+  const x = rand([8, 1, 14, 14]).to(device), y = randint(0, 10, [8]).to(device);
+  const losses = adamCurve(model, x, y, 1e-3, steps);
+  model.eval();
+  const evalOut = tidy(() => host(model.forward(x)));
+  return [losses, evalOut, ...model.buffers().filter((b) => b.dtype !== 'int32').map(host)];
+}
 
 /** Losses of a small MLP trained on fixed random data; the curve on cuda must follow the cpu's. */
 export function trainingCurve(device: Device, steps: number): Float64Array[] {

@@ -13,6 +13,10 @@ import type { FloatArray, TypedArray } from '../../src/tensor/dtype';
 export interface Emulation extends CudaBinding {
   /** Live buffers in the handle table. */
   live(): number;
+  /** How many times each binding was called (dispatch checks: an op reached the CUDA kernel). */
+  calls: Map<string, number>;
+  /** The allowTf32 flag of the last cudaGemm call. */
+  lastGemmAllowTf32: boolean | undefined;
 }
 
 const CTORS = [Float32Array, Float64Array, Int32Array, Uint8Array] as const;
@@ -29,8 +33,16 @@ export function emulatedCuda(): Emulation {
   const i32 = (h: number): Int32Array => get(h) as Int32Array;
   const opt = <T>(h: number | null, as: (h: number) => T): T | null => (h === null ? null : as(h));
   const k = referenceBackend;
-  return {
+  const f64 = (h: number): Float64Array => {
+    const a = get(h);
+    if (!(a instanceof Float64Array)) throw new Error(`emulated cuda: handle ${h} holds statistics that are not float64`);
+    return a;
+  };
+  const optF = (h: number | null): FloatArray | null => opt(h, f);
+  const emulation: Emulation = {
     live: () => mem.size,
+    calls: new Map(),
+    lastGemmAllowTf32: undefined,
     cudaInfo: () => ({ built: true, available: true, reason: '', devices: 1, name: 'host emulation', capability: '9.0',
       totalBytes: 0, runtimeVersion: 0, driverVersion: 0 }),
     cudaAlloc: (dtype, length) => {
@@ -68,8 +80,10 @@ export function emulatedCuda(): Emulation {
       k.crossEntropy(f(x), o, c, i, opt(t, i32), opt(p, f), opt(w, f), ig, ls, f(loss), f(lse)),
     cudaCrossEntropyBackward: (x, o, c, i, t, p, w, ig, ls, lse, gl, gx) =>
       k.crossEntropyBackward(f(x), o, c, i, opt(t, i32), opt(p, f), opt(w, f), ig, ls, f(lse), f(gl), f(gx)),
-    cudaGemm: (tA, tB, M, N, K, alpha, a, aO, lda, b, bO, ldb, beta, c, cO, ldc) =>
-      k.gemm(tA, tB, M, N, K, alpha, f(a), aO, lda, f(b), bO, ldb, beta, f(c), cO, ldc),
+    cudaGemm: (tA, tB, M, N, K, alpha, a, aO, lda, b, bO, ldb, beta, c, cO, ldc, allowTf32) => {
+      emulation.lastGemmAllowTf32 = allowTf32;
+      k.gemm(tA, tB, M, N, K, alpha, f(a), aO, lda, f(b), bO, ldb, beta, f(c), cO, ldc);
+    },
     cudaAdamStep: (p, g, m, v, vmax, step, bias2, o) =>
       k.adamStep(p.map(f), g.map(f), m.map(f), v.map(f), vmax ? vmax.map(f) : null, step, bias2, o as never),
     cudaRmspropStep: (p, g, sq, ga, bufs, o) => k.rmspropStep(p.map(f), g.map(f), sq.map(f), ga ? ga.map(f) : null, bufs ? bufs.map(f) : null, o as never),
@@ -85,5 +99,33 @@ export function emulatedCuda(): Emulation {
     cudaAdaptiveAvgPool2dBackward: (gy, gx, p, h, w, oh, ow) => k.adaptiveAvgPool2dBackward(f(gy), f(gx), p, h, w, oh, ow),
     cudaPhiloxUniform: (sl, sh, ol, oh, out) =>
       k.philoxUniform(BigInt(sl) | (BigInt(sh) << 32n), BigInt(ol) | (BigInt(oh) << 32n), f(out)),
+    cudaLayerNormForward: (x, w, b, y, mean, rstd, rows, n, eps, relu) =>
+      k.layerNormForward(f(x), optF(w), optF(b), f(y), f64(mean), f64(rstd), rows, n, eps, relu),
+    cudaLayerNormBackward: (dy, x, mean, rstd, w, dx, dw, db, rows, n, out) =>
+      k.layerNormBackward(f(dy), f(x), f64(mean), f64(rstd), optF(w), optF(dx), optF(dw), optF(db), rows, n, optF(out)),
+    cudaBatchNormForward: (x, w, b, y, mean, variance, invstd, N, C, S, eps, training, relu) =>
+      k.batchNormForward(f(x), optF(w), optF(b), f(y), f64(mean), f64(variance), f64(invstd), N, C, S, eps, training, relu),
+    cudaBatchNormBackward: (dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, out) =>
+      k.batchNormBackward(f(dy), f(x), f64(mean), f64(invstd), optF(w), optF(dx), optF(dw), optF(db), N, C, S, training, optF(out)),
+    cudaGroupNormForward: (x, w, b, y, mean, rstd, N, C, S, groups, eps) =>
+      k.groupNormForward(f(x), optF(w), optF(b), f(y), f64(mean), f64(rstd), N, C, S, groups, eps),
+    cudaGroupNormBackward: (dy, x, mean, rstd, w, dx, dw, db, N, C, S, groups) =>
+      k.groupNormBackward(f(dy), f(x), f64(mean), f64(rstd), optF(w), optF(dx), optF(dw), optF(db), N, C, S, groups),
+    cudaCtcLoss: (lp, T, N, C, targets, offsets, tgtLens, inLens, blank, zeroInfinity, nll, grad) => {
+      // The binding's host-side checks (native/cuda/bindings.cc): labels, lengths and the host arrays' types.
+      for (const [name, a] of [['targets', targets], ['targetOffsets', offsets], ['targetLengths', tgtLens], ['inputLengths', inLens]] as const) {
+        if (!(a instanceof Int32Array)) throw new TypeError(`cudaCtcLoss: ${name} must be an Int32Array`);
+      }
+      k.ctcLoss(f(lp), T, N, C, targets, offsets, tgtLens, inLens, blank, zeroInfinity, f(nll), optF(grad));
+    },
   };
+  // Count every binding call (the dispatch tests read them).
+  for (const [name, fn] of Object.entries(emulation)) {
+    if (!name.startsWith('cuda') || typeof fn !== 'function') continue;
+    (emulation as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      emulation.calls.set(name, (emulation.calls.get(name) ?? 0) + 1);
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return emulation;
 }

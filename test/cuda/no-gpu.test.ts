@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BackendError, backendInfo, cudaInfo, randn, zeros, nn } from '../../src/index';
+import { nativeAddon } from '../../src/backend/index';
+import type { CudaBinding } from '../../src/backend/cuda/binding';
 
 const status = cudaInfo();
 
@@ -29,5 +31,22 @@ describe.skipIf(status.available)(`without a usable GPU (here: ${status.reason |
     expect(() => layer.to('cuda')).toThrow(/CUDA is not available/);
     expect(layer.parameters().every((p) => p.device === 'cpu')).toBe(true);  // nothing half-moved
     expect(x.device).toBe('cpu');
+  });
+
+  it('reports no CUDA GEMM engine, and the float32 matmul precision', () => {
+    expect(backendInfo()).toMatchObject({ cudaGemm: 'none', float32MatmulPrecision: 'highest' });
+  });
+
+  // A CUDA build without a device: the norm and CTC bindings refuse bad arguments before any CUDA call.
+  it.skipIf(!status.built)('the norm and CTC bindings of a CUDA build reject handles that are not live buffers', () => {
+    const b = nativeAddon() as unknown as CudaBinding;
+    expect(b.cudaInfo().gemm).toBe('none');
+    expect(() => b.cudaLayerNormForward(7, null, null, 7, 7, 7, 1, 1, 1e-5, false)).toThrow(/cudaLayerNormForward: x is not a live cuda buffer \(handle 7\)/);
+    expect(() => b.cudaBatchNormBackward(7, 7, 7, 7, null, null, null, null, 1, 1, 1, true, null)).toThrow(/cudaBatchNormBackward: dy is not a live cuda buffer/);
+    expect(() => b.cudaGroupNormForward(0, null, null, 0, 0, 0, 1, 1, 1, 1, 1e-5)).toThrow(/cudaGroupNormForward: x must be an integer in \[1,/);
+    expect(() => b.cudaCtcLoss(7, 1, 1, 2, Int32Array.of(1), Int32Array.of(0), Int32Array.of(1), Int32Array.of(1), 0, false, 7, null))
+      .toThrow(/cudaCtcLoss: logProbs is not a live cuda buffer/);
+    expect(() => b.cudaGemm(false, false, 1, 1, 1, 1, 7, Int32Array.of(0), 1, 7, Int32Array.of(0), 1, 0, 7, Int32Array.of(0), 1, true))
+      .toThrow(/cudaGemm: a is not a live cuda buffer/);
   });
 });

@@ -64,9 +64,29 @@ describe.skipIf(!status.available)(`CUDA parity on the GPU (skipped: ${status.re
     expect(() => b.cudaReduce(0, h, small, 1, 11, 1)).toThrow(/needs 11/);
     expect(() => b.cudaGemm(false, false, 4, 4, 4, 1, h, Int32Array.of(0), 4, h, Int32Array.of(0), 4, 0, h, Int32Array.of(0), 4)).toThrow(/too short/);
     expect(() => b.cudaUpload(h, new Float32Array(3))).toThrow(/does not match/);
+    // The norms and CTC: statistics must be float64 and long enough; labels are checked on the host.
+    const stats = b.cudaAlloc(1, 1), f32Stats = b.cudaAlloc(0, 2);
+    expect(() => b.cudaLayerNormForward(h, null, null, h, stats, stats, 2, 5, 1e-5, false)).toThrow(/mean holds 1 elements, needs 2/);
+    expect(() => b.cudaLayerNormForward(h, null, null, h, f32Stats, f32Stats, 2, 5, 1e-5, false)).toThrow(/mean is float32, expected float64/);
+    expect(() => b.cudaGroupNormForward(h, null, null, h, stats, stats, 1, 4, 2, 3, 1e-5)).toThrow(/groups \(3\) must divide C \(4\)/);
+    expect(() => b.cudaBatchNormBackward(h, h, stats, stats, null, null, null, null, 2, 2, 3, true, null)).toThrow(/needs 12/);
+    const ctc = (labels: number[], inLen = 5) => b.cudaCtcLoss(h, 5, 1, 2, Int32Array.from(labels), Int32Array.of(0), Int32Array.of(labels.length),
+      Int32Array.of(inLen), 0, false, small, null);
+    expect(() => ctc([1, 0])).toThrow(/holds label 0, not a non-blank class/);
+    expect(() => ctc([1, 2])).toThrow(/holds label 2, not a non-blank class/);
+    expect(() => ctc([1], 6)).toThrow(/inputLength 6 outside \[0, maxTime\]/);
+    b.cudaFree(stats);
+    b.cudaFree(f32Stats);
     b.cudaFree(h);
     b.cudaFree(small);
     expect(() => b.cudaFree(h)).toThrow(/not a live cuda buffer/);
     cudaSynchronize();  // nothing above reached the device
+  });
+
+  it('reports the GEMM engine: cuBLAS where libcublas loads (LATTICE_CUBLAS=0 keeps it off), else the built-in kernels', () => {
+    const info = cudaInfo();
+    const engine = (nativeAddon() as unknown as CudaBinding).cudaInfo();
+    expect(['cublas', 'builtin']).toContain(engine.gemm);
+    console.log(`CUDA GEMM: ${engine.gemm} (${engine.gemmDetail}); device ${info.name}`);
   });
 });

@@ -7,6 +7,10 @@
 export interface CudaInfo {
   built: boolean; available: boolean; reason: string; devices: number; name: string; capability: string;
   totalBytes: number; runtimeVersion: number; driverVersion: number;
+  /** Which GEMM runs matmul: 'cublas' (libcublas loaded at run time), 'builtin' (the addon's kernels), 'none' (no device). */
+  gemm?: 'cublas' | 'builtin' | 'none';
+  /** The cuBLAS library and version, or why it is not used. */
+  gemmDetail?: string;
 }
 
 /**
@@ -51,7 +55,7 @@ export interface CudaBinding {
   cudaCrossEntropyBackward(x: H, outer: number, classes: number, inner: number, target: H | null, probs: H | null, weight: H | null,
     ignoreIndex: number, labelSmoothing: number, logSumExp: H, gradLoss: H, gradX: H): void;
   cudaGemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, a: H, aOffsets: Ints, lda: number,
-    b: H, bOffsets: Ints, ldb: number, beta: number, c: H, cOffsets: Ints, ldc: number): void;
+    b: H, bOffsets: Ints, ldb: number, beta: number, c: H, cOffsets: Ints, ldc: number, allowTf32?: boolean): void;
   cudaAdamStep(params: H[], grads: H[], expAvg: H[], expAvgSq: H[], maxExpAvgSq: H[] | null, stepSize: Float64Array,
     bias2Sqrt: Float64Array, o: object): void;
   cudaSgdStep(params: H[], grads: H[], momentumBuffers: H[] | null, fresh: Uint8Array | null, o: object): void;
@@ -66,4 +70,18 @@ export interface CudaBinding {
   cudaAvgPool2dBackward(gradOut: H, gradInput: H, g: PoolGeometry, countIncludePad: boolean, divisor: number): void;
   cudaAdaptiveAvgPool2d(x: H, out: H, planes: number, h: number, w: number, oh: number, ow: number): void;
   cudaAdaptiveAvgPool2dBackward(gradOut: H, gradInput: H, planes: number, h: number, w: number, oh: number, ow: number): void;
+  /** The norms as Backend's, with float64 device buffers for the statistics. */
+  cudaLayerNormForward(x: H, weight: H | null, bias: H | null, y: H, mean: H, rstd: H, rows: number, n: number, eps: number, relu: boolean): void;
+  cudaLayerNormBackward(dy: H, x: H, mean: H, rstd: H, weight: H | null, dx: H | null, dweight: H | null, dbias: H | null,
+    rows: number, n: number, reluOutput: H | null): void;
+  cudaBatchNormForward(x: H, weight: H | null, bias: H | null, y: H, mean: H, variance: H, invstd: H, N: number, C: number, S: number,
+    eps: number, training: boolean, relu: boolean): void;
+  cudaBatchNormBackward(dy: H, x: H, mean: H, invstd: H, weight: H | null, dx: H | null, dweight: H | null, dbias: H | null,
+    N: number, C: number, S: number, training: boolean, reluOutput: H | null): void;
+  cudaGroupNormForward(x: H, weight: H | null, bias: H | null, y: H, mean: H, rstd: H, N: number, C: number, S: number, groups: number, eps: number): void;
+  cudaGroupNormBackward(dy: H, x: H, mean: H, rstd: H, weight: H | null, dx: H | null, dweight: H | null, dbias: H | null,
+    N: number, C: number, S: number, groups: number): void;
+  /** CTC as Backend.ctcLoss: the labels and lengths stay host Int32Arrays. */
+  cudaCtcLoss(logProbs: H, maxTime: number, batch: number, classes: number, targets: Ints, targetOffsets: Ints, targetLengths: Ints,
+    inputLengths: Ints, blank: number, zeroInfinity: boolean, nll: H, grad: H | null): void;
 }

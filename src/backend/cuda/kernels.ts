@@ -2,7 +2,7 @@
  * The CUDA backend: the Backend interface over the addon's CUDA bindings. Ops pass each
  * tensor's `deviceValues`, which for a cuda tensor is the tag of its device buffer (see
  * tensor/device.ts); `handleOf` maps a tag to the buffer's handle. Kernels the CUDA build
- * does not have yet (norms, CTC, augmentation, and any kernel
+ * does not have yet (augmentation, adaptive max pooling, attention, and any kernel
  * added to Backend later) throw a BackendError naming the kernel, before anything is written.
  */
 import { BackendError } from '../../errors';
@@ -10,6 +10,7 @@ import type { TypedArray } from '../../tensor/dtype';
 import type { Backend } from '../backend';
 import { binaryCode, reduceCode, unaryCode } from '../opcodes';
 import type { CudaBinding } from './binding';
+import { float32MatmulAllowsTf32 } from './precision';
 
 const U32 = 0xffffffffn;
 
@@ -18,7 +19,8 @@ export const CUDA_KERNELS = [
   'unary', 'binary', 'where', 'reduce', 'argReduce', 'softmax', 'gemm', 'copyStrided', 'cast', 'gather', 'scatterAdd',
   'indexSelect', 'indexAdd', 'crossEntropy', 'crossEntropyBackward', 'sgdStep', 'adamStep', 'rmspropStep', 'philoxUniform',
   'conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward',
-  'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward',
+  'adaptiveAvgPool2d', 'adaptiveAvgPool2dBackward', 'layerNormForward', 'layerNormBackward', 'batchNormForward', 'batchNormBackward',
+  'groupNormForward', 'groupNormBackward', 'ctcLoss',
 ] as const;
 
 export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => number): Backend {
@@ -36,7 +38,7 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
     argReduce: (isMax, x, values, indices, outer, len, inner) => b.cudaArgReduce(isMax, h(x), hn(values), h(indices), outer, len, inner),
     softmax: (log, x, out, outer, len, inner) => b.cudaSoftmax(log, h(x), h(out), outer, len, inner),
     gemm: (tA, tB, M, N, K, alpha, a, aO, lda, bb, bO, ldb, beta, c, cO, ldc) =>
-      b.cudaGemm(tA, tB, M, N, K, alpha, h(a), aO, lda, h(bb), bO, ldb, beta, h(c), cO, ldc),
+      b.cudaGemm(tA, tB, M, N, K, alpha, h(a), aO, lda, h(bb), bO, ldb, beta, h(c), cO, ldc, float32MatmulAllowsTf32()),
     copyStrided: (src, so, ss, dst, dO, ds, shape) => b.cudaCopyStrided(h(src), so, ss, h(dst), dO, ds, shape),
     cast: (src, dst) => b.cudaCast(h(src), h(dst)),
     gather: (x, index, out, outer, len, idxLen, inner) => b.cudaGather(h(x), h(index), h(out), outer, len, idxLen, inner),
@@ -65,6 +67,22 @@ export function makeCudaBackend(b: CudaBinding, handleOf: (tag: TypedArray) => n
     avgPool2dBackward: (gy, gx, g, cip, divisor) => b.cudaAvgPool2dBackward(h(gy), h(gx), g, cip, divisor),
     adaptiveAvgPool2d: (x, out, planes, ih, iw, oh, ow) => b.cudaAdaptiveAvgPool2d(h(x), h(out), planes, ih, iw, oh, ow),
     adaptiveAvgPool2dBackward: (gy, gx, planes, ih, iw, oh, ow) => b.cudaAdaptiveAvgPool2dBackward(h(gy), h(gx), planes, ih, iw, oh, ow),
+    // The statistics (mean, rstd, variance, invstd) are float64 device buffers here (ops/norm.ts allocates them on x's device).
+    layerNormForward: (x, w, bias, y, mean, rstd, rows, n, eps, relu) =>
+      b.cudaLayerNormForward(h(x), hn(w), hn(bias), h(y), h(mean), h(rstd), rows, n, eps, relu ?? false),
+    layerNormBackward: (dy, x, mean, rstd, w, dx, dw, db, rows, n, out) =>
+      b.cudaLayerNormBackward(h(dy), h(x), h(mean), h(rstd), hn(w), hn(dx), hn(dw), hn(db), rows, n, hn(out ?? null)),
+    batchNormForward: (x, w, bias, y, mean, variance, invstd, N, C, S, eps, training, relu) =>
+      b.cudaBatchNormForward(h(x), hn(w), hn(bias), h(y), h(mean), h(variance), h(invstd), N, C, S, eps, training, relu ?? false),
+    batchNormBackward: (dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, out) =>
+      b.cudaBatchNormBackward(h(dy), h(x), h(mean), h(invstd), hn(w), hn(dx), hn(dw), hn(db), N, C, S, training, hn(out ?? null)),
+    groupNormForward: (x, w, bias, y, mean, rstd, N, C, S, groups, eps) =>
+      b.cudaGroupNormForward(h(x), hn(w), hn(bias), h(y), h(mean), h(rstd), N, C, S, groups, eps),
+    groupNormBackward: (dy, x, mean, rstd, w, dx, dw, db, N, C, S, groups) =>
+      b.cudaGroupNormBackward(h(dy), h(x), h(mean), h(rstd), hn(w), hn(dx), hn(dw), hn(db), N, C, S, groups),
+    // targets and the lengths are host arrays (ops/ctc.ts checks the labels on the host).
+    ctcLoss: (lp, maxTime, batch, classes, targets, offsets, tgtLens, inLens, blank, zeroInfinity, nll, grad) =>
+      b.cudaCtcLoss(h(lp), maxTime, batch, classes, targets, offsets, tgtLens, inLens, blank, zeroInfinity, h(nll), hn(grad)),
   };
   // Every other Backend method (including ones added to the interface later) is a kernel
   // CUDA lacks: it throws with its name when called.
