@@ -93,7 +93,7 @@ Core makeCore(int64_t n, int64_t cin, int64_t cout, int64_t h, int64_t w, int64_
 
 // band[q][r][x][c] = in[sample, c, 4*ty - padH + r, x - padW] (0 outside the input) for the
 // tile rows q in [q0, q1), sample = q / tH, ty = q % tH; channels past cin are 0.
-void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float* band) {
+void fillInputBand(const simd::WinogradLoops& loops, const float* in, const Core& k, int64_t q0, int64_t q1, float* band) {
   const int64_t rs = k.bandRowStride();
   // Band columns x with x - padW inside [0, w).
   const int64_t xlo = std::clamp<int64_t>(k.padW, 0, k.bandW), xhi = std::clamp<int64_t>(k.padW + k.w, xlo, k.bandW);
@@ -106,16 +106,12 @@ void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float
         std::fill(row, row + rs, 0.0f);
         continue;
       }
-      for (int64_t c = 0; c < k.cin; ++c) {
-        const float* src = in + ((s * k.cin + c) * k.h + iy) * k.w - k.padW;
-        float* dst = row + c;
-        for (int64_t x = 0; x < xlo; ++x) dst[x * k.cinPad] = 0.0f;
-        for (int64_t x = xlo; x < xhi; ++x) dst[x * k.cinPad] = src[x];
-        for (int64_t x = xhi; x < k.bandW; ++x) dst[x * k.cinPad] = 0.0f;
+      std::fill(row, row + xlo * k.cinPad, 0.0f);
+      for (int64_t c = 0; c < k.cin; c += kLanes) {
+        const float* src = in + ((s * k.cin + c) * k.h + iy) * k.w + xlo - k.padW;
+        loops.packLanes(src, k.h * k.w, std::min(kLanes, k.cin - c), xhi - xlo, row + xlo * k.cinPad + c, k.cinPad);
       }
-      if (k.cinPad > k.cin) {
-        for (int64_t x = 0; x < k.bandW; ++x) std::fill(row + x * k.cinPad + k.cin, row + (x + 1) * k.cinPad, 0.0f);
-      }
+      std::fill(row + xhi * k.cinPad, row + rs, 0.0f);
     }
   }
 }
@@ -206,12 +202,8 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
       const float* src = M + ((q - q0) * k.tW + tx) * k.coutPad;
       for (int64_t o0 = 0; o0 < k.cout; o0 += kLanes) {
         loops.outputTile(src + o0, xiStride, biasPad ? biasPad + o0 : nullptr, relu, tile);
-        const int64_t lanes = std::min<int64_t>(kLanes, k.cout - o0);
-        float* dst = out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx;
-        for (int64_t l = 0; l < lanes; ++l, dst += plane) {
-          for (int64_t y = 0; y < ys; ++y)
-            for (int64_t x = 0; x < xs; ++x) dst[y * k.ow + x] = tile[(4 * y + x) * kLanes + l];
-        }
+        loops.unpackTile(tile, std::min<int64_t>(kLanes, k.cout - o0), ys, xs,
+                         out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx, plane, k.ow);
       }
     }
   }
@@ -240,7 +232,7 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
     }
     for (int64_t blk = b; blk < e; ++blk) {
       const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
-      fillInputBand(in, k, q0, q1, band.get());
+      fillInputBand(loops, in, k, q0, q1, band.get());
       inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
       products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
       outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), relu, out);
@@ -305,10 +297,9 @@ void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float
     const int64_t s = q / k.tH, ty = q % k.tH;
     float* band = goBand + (q - q0) * 4 * rs;
     for (int64_t r = 0; r < 4 && 4 * ty + r < k.oh; ++r) {
-      for (int64_t o = 0; o < k.cout; ++o) {
-        const float* src = gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow;
-        float* dst = band + r * rs + o;
-        for (int64_t x = 0; x < k.ow; ++x) dst[x * k.coutPad] = src[x];
+      for (int64_t o = 0; o < k.cout; o += kLanes) {
+        loops.packLanes(gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow, k.oh * k.ow,
+                        std::min(kLanes, k.cout - o), k.ow, band + r * rs + o, k.coutPad);
       }
     }
     for (int64_t tx = 0; tx < k.tW; ++tx) {
@@ -353,7 +344,7 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
       for (int64_t blk = b; blk < e; ++blk) {
         const int64_t q0 = c0 + blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, c1);
         const int64_t t0 = (q0 - c0) * k.tW;
-        fillInputBand(x, k, q0, q1, band.get());
+        fillInputBand(loops, x, k, q0, q1, band.get());
         inputTransforms(loops, k, q0, q1, band.get(), V.get() + t0 * k.cinPad, pointRows);
         gradTransforms(loops, k, gradOut, q0, q1, goBand.get(), dM.get() + t0 * k.coutPad, pointRows);
       }
