@@ -63,10 +63,17 @@ inline int windowArgmax2x2(T a, T b, T c, T d) {
   return first + anyNan * (lastNan - first);
 }
 
+// relu(v) as the relu op has it (v < 0 ? 0 : v: a NaN stays NaN), without a jump.
+template <typename T>
+inline T reluBits(T v) {
+  return keepIf(!(v < T(0)), v);
+}
+
 // The common 2x2 window, stride 2, no padding, dilation or ceil-mode overhang, unrolled:
 // the general loop spent most of its time on loop bounds for 4 taps (~6 ms for
-// [64, 32, 26, 26]). indices may be null (maxPool2x2Backward needs none).
-template <bool kIndices, typename T>
+// [64, 32, 26, 26]). indices may be null (maxPool2x2Backward needs none). kRelu: out =
+// relu(max), the ReLU of a Conv2d-ReLU-MaxPool2d block applied to the 4x smaller output.
+template <bool kIndices, bool kRelu, typename T>
 void maxPool2x2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
   for (int64_t y = 0; y < g.oh; ++y) {
     const T* r0 = in + 2 * y * g.w;
@@ -76,17 +83,19 @@ void maxPool2x2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g
       const int64_t c = 2 * xo;
       const T t0 = r0[c], t1 = r0[c + 1], t2 = r1[c], t3 = r1[c + 1];
       const int at = windowArgmax2x2(t0, t1, t2, t3);
-      out[y * g.ow + xo] = selectBits(at == 0, t0, selectBits(at == 1, t1, selectBits(at == 2, t2, t3)));
+      const T m = selectBits(at == 0, t0, selectBits(at == 1, t1, selectBits(at == 2, t2, t3)));
+      out[y * g.ow + xo] = kRelu ? reluBits(m) : m;
       if constexpr (kIndices) indices[y * g.ow + xo] = static_cast<int32_t>(base + c + (at & 1) + (at >> 1) * g.w);
     }
   }
 }
 
-// Two loops rather than a test per window, so that each vectorises.
+// Separate loops rather than a test per window, so that each vectorises.
 template <typename T>
-void maxPool2x2Plane(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
-  if (indices) maxPool2x2Rows<true>(in, out, indices, g);
-  else maxPool2x2Rows<false>(in, out, indices, g);
+void maxPool2x2Plane(const T* in, T* out, int32_t* indices, bool relu, const PoolGeometry& g) {
+  if (indices) maxPool2x2Rows<true, false>(in, out, indices, g);
+  else if (relu) maxPool2x2Rows<false, true>(in, out, indices, g);
+  else maxPool2x2Rows<false, false>(in, out, indices, g);
 }
 
 bool isMaxPool2x2(const PoolGeometry& g) {
@@ -95,12 +104,13 @@ bool isMaxPool2x2(const PoolGeometry& g) {
 }
 
 template <typename T>
-void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g) {
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   const bool twoByTwo = isMaxPool2x2(g);
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
     if (twoByTwo) {
-      for (int64_t p = pb; p < pe; ++p) maxPool2x2Plane(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, g);
+      for (int64_t p = pb; p < pe; ++p)
+        maxPool2x2Plane(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, relu, g);
       return;
     }
     for (int64_t p = pb; p < pe; ++p) {
@@ -150,31 +160,40 @@ void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T
 // input gradients are written at once (gy at the max, 0 elsewhere), as are the rows and
 // columns no window covers. So gradIn is written once, in order, with no zero fill before
 // it and no scatter through an index array after it, and the forward need not store indices.
+template <bool kRelu, typename T>
+void maxPool2x2BackwardPlane(const T* in, const T* go, T* gi, const PoolGeometry& g) {
+  for (int64_t y = 0; y < g.oh; ++y) {
+    const T* r0 = in + 2 * y * g.w;
+    const T* r1 = r0 + g.w;
+    T* g0 = gi + 2 * y * g.w;
+    T* g1 = g0 + g.w;
+    for (int64_t xo = 0; xo < g.ow; ++xo) {
+      const int64_t c = 2 * xo;
+      const T t0 = r0[c], t1 = r0[c + 1], t2 = r1[c], t3 = r1[c + 1];
+      const int at = windowArgmax2x2(t0, t1, t2, t3);
+      T v = go[y * g.ow + xo];
+      if constexpr (kRelu) {
+        // relu's gradient rule: it passes where the (pooled) value is > 0 (not for 0 nor NaN).
+        const T m = selectBits(at == 0, t0, selectBits(at == 1, t1, selectBits(at == 2, t2, t3)));
+        v = keepIf(m > T(0), v);
+      }
+      g0[c] = keepIf(at == 0, v);
+      g0[c + 1] = keepIf(at == 1, v);
+      g1[c] = keepIf(at == 2, v);
+      g1[c + 1] = keepIf(at == 3, v);
+    }
+    for (int64_t c = 2 * g.ow; c < g.w; ++c) g0[c] = g1[c] = T(0);
+  }
+  std::fill(gi + 2 * g.oh * g.w, gi + g.h * g.w, T(0));
+}
+
 template <typename T>
-void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g) {
+void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   ctx.pool.parallelFor(0, g.planes, planeGrain(hw), [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe; ++p) {
-      const T* in = x + p * hw;
-      const T* go = gradOut + p * ohw;
-      T* gi = gradIn + p * hw;
-      for (int64_t y = 0; y < g.oh; ++y) {
-        const T* r0 = in + 2 * y * g.w;
-        const T* r1 = r0 + g.w;
-        T* g0 = gi + 2 * y * g.w;
-        T* g1 = g0 + g.w;
-        for (int64_t xo = 0; xo < g.ow; ++xo) {
-          const int64_t c = 2 * xo;
-          const int at = windowArgmax2x2(r0[c], r0[c + 1], r1[c], r1[c + 1]);
-          const T v = go[y * g.ow + xo];
-          g0[c] = keepIf(at == 0, v);
-          g0[c + 1] = keepIf(at == 1, v);
-          g1[c] = keepIf(at == 2, v);
-          g1[c + 1] = keepIf(at == 3, v);
-        }
-        for (int64_t c = 2 * g.ow; c < g.w; ++c) g0[c] = g1[c] = T(0);
-      }
-      std::fill(gi + 2 * g.oh * g.w, gi + hw, T(0));
+      if (relu) maxPool2x2BackwardPlane<true>(x + p * hw, gradOut + p * ohw, gradIn + p * hw, g);
+      else maxPool2x2BackwardPlane<false>(x + p * hw, gradOut + p * ohw, gradIn + p * hw, g);
     }
   });
 }
@@ -258,9 +277,9 @@ void adaptiveAvgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, int64_
 }
 
 #define LATTICE_POOL_INSTANTIATE(T)                                                                                  \
-  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&);                          \
+  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&, bool);                          \
   template void maxPool2dBackward<T>(Context&, const T*, const int32_t*, T*, const PoolGeometry&);                    \
-  template void maxPool2x2Backward<T>(Context&, const T*, const T*, T*, const PoolGeometry&);                        \
+  template void maxPool2x2Backward<T>(Context&, const T*, const T*, T*, const PoolGeometry&, bool);                        \
   template void avgPool2dForward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                     \
   template void avgPool2dBackward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                    \
   template void adaptiveAvgPool2dForward<T>(Context&, const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);   \
