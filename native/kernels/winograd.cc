@@ -44,13 +44,8 @@ constexpr int64_t kRowQuantum = 12;
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// G of F(4x4, 3x3): U = G w G^T.
-constexpr double kG[6][3] = {{1.0 / 4, 0, 0},
-                             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                             {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                             {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                             {0, 0, 1}};
+// G of F(4x4, 3x3), U = G w G^T (applied by filterLine and, transposed, gradientLine):
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 
 struct AlignedFree {
   void operator()(float* p) const { ::operator delete(p, std::align_val_t(64)); }
@@ -254,7 +249,7 @@ int64_t winogradFilterSize(const ConvGeometry& g) { return kPoints * g.c * g.o; 
 
 namespace {
 
-// r = G v for one line of 3 filter taps, G's entries spelled out: a generic product with kG
+// r = G v for one line of 3 filter taps, G's entries spelled out: a generic product with G
 // multiplies by its zeros (which the compiler must keep: 0 * inf is NaN) and took ~3x longer.
 inline void filterLine(double v0, double v1, double v2, double (&r)[6]) {
   const double s = v0 + v2, q = v0 * (1.0 / 24) + v2 * (1.0 / 6), h = v1 * (1.0 / 12);
@@ -336,6 +331,14 @@ void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float
   }
 }
 
+// r = G^T v for one line of 6 points (3 results), G's entries spelled out as in filterLine.
+inline void gradientLine(double v0, double v1, double v2, double v3, double v4, double v5, double (&r)[3]) {
+  const double s12 = v1 + v2, s34 = v3 + v4;
+  r[0] = v0 * (1.0 / 4) - s12 * (1.0 / 6) + s34 * (1.0 / 24);
+  r[1] = (v2 - v1) * (1.0 / 6) + (v3 - v4) * (1.0 / 12);
+  r[2] = (s34 - s12) * (1.0 / 6) + v5;
+}
+
 // Tile rows the weight gradient transforms at once: V and dM of the whole chunk take about
 // this many bytes (1..8 MiB measured alike on W6 and on 384 channels at 24x24).
 constexpr int64_t kWeightChunkBytes = int64_t(4) << 20;
@@ -391,20 +394,13 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
       const int64_t c = i / g.o, o = i % g.o;
       double s[6][6];
       for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum[(xi * g.c + c) * g.o + o];
-      double t[3][6];
-      for (int a = 0; a < 3; ++a)
-        for (int j = 0; j < 6; ++j) {
-          double v = 0;
-          for (int ii = 0; ii < 6; ++ii) v += kG[ii][a] * s[ii][j];
-          t[a][j] = v;
-        }
+      double t[6][3], r[3];
+      for (int j = 0; j < 6; ++j) gradientLine(s[0][j], s[1][j], s[2][j], s[3][j], s[4][j], s[5][j], t[j]);  // t[j][a] = (G^T S)[a][j]
       float* dst = gradWeight + (o * g.c + c) * 9;
-      for (int a = 0; a < 3; ++a)
-        for (int bb = 0; bb < 3; ++bb) {
-          double v = 0;
-          for (int j = 0; j < 6; ++j) v += t[a][j] * kG[j][bb];
-          dst[a * 3 + bb] = float(v);
-        }
+      for (int a = 0; a < 3; ++a) {
+        gradientLine(t[0][a], t[1][a], t[2][a], t[3][a], t[4][a], t[5][a], r);  // r[b] = (G^T S G)[a][b]
+        for (int bb = 0; bb < 3; ++bb) dst[a * 3 + bb] = float(r[bb]);
+      }
     }
   });
   return true;
