@@ -61,6 +61,44 @@ Buffer allocate(int64_t count, bool zero = false) {
   return Buffer(p);
 }
 
+// Scratch kept between calls: one growing buffer per thread and use, so that the blocks' V
+// and M and the weight gradient's chunk (W3's conv2: ~4 MB, 680 page faults a call) are not
+// mapped and faulted in afresh on every call (the idea of conv.cc's cachedScratch). Each use
+// has its own slot, so one thread may hold several at once; a call's slots are released when
+// it returns, and nothing runs two Winograd calls on one thread at once. Buffers above
+// kKeptScratchFloats are not kept.
+enum ScratchUse { kPackedFilter, kBand, kTiles, kProducts, kPanel, kGradBand, kPointSums, kScratchUses };
+constexpr int64_t kKeptScratchFloats = int64_t(16) << 20;  // 64 MiB
+
+// A cached buffer, or an owned one when it is too large to keep (null when it cannot be had).
+class Scratch {
+ public:
+  Scratch(ScratchUse use, int64_t count, bool zero = false) {
+    thread_local Buffer kept[kScratchUses];
+    thread_local int64_t keptCount[kScratchUses] = {};
+    if (count > kKeptScratchFloats) {
+      owned_ = allocate(count, zero);
+      data_ = owned_.get();
+      return;
+    }
+    if (keptCount[use] < count || !kept[use]) {
+      kept[use].reset();
+      keptCount[use] = 0;
+      kept[use] = allocate(std::max<int64_t>(count, 16));
+      if (!kept[use]) return;
+      keptCount[use] = std::max<int64_t>(count, 16);
+    }
+    data_ = kept[use].get();
+    if (zero) std::fill(data_, data_ + count, 0.0f);
+  }
+  explicit operator bool() const { return data_ != nullptr; }
+  float* get() const { return data_; }
+
+ private:
+  float* data_ = nullptr;
+  Buffer owned_;
+};
+
 // The correlation all three kernels reduce to: a 3x3 filter over in [n, cin, h, w] giving
 // [n, cout, oh, ow], output (y, x) reading input rows y - padH + 0..2 (padH of any sign).
 struct Core {
@@ -142,9 +180,9 @@ TileGemm tileGemmFor(Isa isa) {
 }
 
 // U[xi][c][o] packed into the micro-kernel's B panels: Up[xi][p][c][j] = U[xi][c][p*nr + j], 0 past cout.
-Buffer packFilter(Context& ctx, const float* U, const Core& k, int nr) {
+Scratch packFilter(Context& ctx, const float* U, const Core& k, int nr) {
   const int64_t panels = ceilDiv(k.cout, nr), panelSize = k.cin * nr;
-  Buffer up = allocate(kPoints * panels * panelSize);
+  Scratch up(kPackedFilter, kPoints * panels * panelSize);
   if (!up) return up;
   ctx.pool.parallelFor(0, kPoints * panels, 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
@@ -208,7 +246,7 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
 bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
   const TileGemm tg = tileGemmFor(ctx.isa);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
-  Buffer up = packFilter(ctx, U, k, tg.nr);
+  Scratch up = packFilter(ctx, U, k, tg.nr);
   if (!up) return false;
   Buffer biasPad;
   if (bias) {
@@ -219,8 +257,8 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
   std::atomic<bool> ok{true};
   ctx.pool.parallelFor(0, k.blocks, 1, [&](int64_t b, int64_t e) {
     // V is zeroed once: its padding rows then hold zeros or an earlier block's finite values.
-    Buffer band = allocate(k.bandSize()), V = allocate(kPoints * k.tilePad * k.cinPad, true),
-           M = allocate(kPoints * k.tilePad * k.coutPad), apanel = allocate(tg.rows ? 0 : k.cin * tg.mr);
+    Scratch band(kBand, k.bandSize()), V(kTiles, kPoints * k.tilePad * k.cinPad, true),
+        M(kProducts, kPoints * k.tilePad * k.coutPad), apanel(kPanel, tg.rows ? 0 : k.cin * tg.mr);
     if (!band || !V || !M || !apanel) {
       ok = false;
       return;
@@ -358,14 +396,14 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
   const int64_t chunkRows = blocksPerChunk * k.rowsPerBlock;
   const int64_t pointRows = roundUp(std::min(chunkRows, k.tileRows()) * k.tW, kRowQuantum);
   const int64_t uSize = kPoints * g.c * g.o;
-  Buffer sum = allocate(uSize), V = allocate(kPoints * pointRows * k.cinPad), dM = allocate(kPoints * pointRows * k.coutPad);
+  Scratch sum(kPointSums, uSize), V(kTiles, kPoints * pointRows * k.cinPad), dM(kProducts, kPoints * pointRows * k.coutPad);
   if (!sum || !V || !dM) return false;
   std::atomic<bool> ok{true};
   for (int64_t c0 = 0; c0 < k.tileRows() && ok; c0 += chunkRows) {
     const int64_t c1 = std::min(c0 + chunkRows, k.tileRows()), tiles = (c1 - c0) * k.tW;
     const int64_t blocks = ceilDiv(c1 - c0, k.rowsPerBlock);
     ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
-      Buffer band = allocate(k.bandSize()), goBand = allocate(k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
+      Scratch band(kBand, k.bandSize()), goBand(kGradBand, k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
       if (!band || !goBand) {
         ok = false;
         return;
@@ -393,7 +431,7 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
     for (int64_t i = b; i < e; ++i) {
       const int64_t c = i / g.o, o = i % g.o;
       double s[6][6];
-      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum[(xi * g.c + c) * g.o + o];
+      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum.get()[(xi * g.c + c) * g.o + o];
       double t[6][3], r[3];
       for (int j = 0; j < 6; ++j) gradientLine(s[0][j], s[1][j], s[2][j], s[3][j], s[4][j], s[5][j], t[j]);  // t[j][a] = (G^T S)[a][j]
       float* dst = gradWeight + (o * g.c + c) * 9;
