@@ -76,7 +76,9 @@ void inputTile(const float* src, int64_t rowStride, int64_t colStride, float* ds
   }
 }
 
-void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
+// The epilogue (bias, ReLU) as template flags: no test per point and lane in the loop.
+template <bool kBias, bool kRelu>
+void outputTileWith(const float* src, int64_t xiStride, const float* bias, float* out) {
   alignas(64) Line t[6][4];  // t[j][y] = (A^T m)[y][j]
   for (int j = 0; j < 6; ++j) {
     alignas(64) Line m[6];
@@ -84,18 +86,28 @@ void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu
     at6(m, t[j]);
   }
   alignas(64) Line b;
-  if (bias) load(b, bias);
+  if constexpr (kBias) load(b, bias);
   for (int r = 0; r < 4; ++r) {
     alignas(64) Line m[6], y[4];
     for (int j = 0; j < 6; ++j) std::memcpy(m[j], t[j][r], sizeof(Line));
     at6(m, y);
     for (int x = 0; x < 4; ++x) {
-      if (bias)
+      if constexpr (kBias)
         for (int l = 0; l < L; ++l) y[x][l] += b[l];
-      if (relu)
+      if constexpr (kRelu)
         for (int l = 0; l < L; ++l) y[x][l] = y[x][l] > 0.0f ? y[x][l] : 0.0f;
       store(out + (4 * r + x) * L, y[x]);
     }
+  }
+}
+
+void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
+  if (bias) {
+    if (relu) outputTileWith<true, true>(src, xiStride, bias, out);
+    else outputTileWith<true, false>(src, xiStride, bias, out);
+  } else {
+    if (relu) outputTileWith<false, true>(src, xiStride, bias, out);
+    else outputTileWith<false, false>(src, xiStride, bias, out);
   }
 }
 
