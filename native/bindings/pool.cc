@@ -31,7 +31,8 @@ PoolGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* f
   return PoolGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
 }
 
-// maxPool2d(x, out, indices, geometry); indices may be null for a 2x2 stride-2 window (maxPool2x2Backward needs none)
+// maxPool2d(x, out, indices, geometry, relu?); indices may be null for a 2x2 stride-2 window (maxPool2x2Backward
+// needs none); relu (out = relu(max)) only then
 void MaxPool2d(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2d";
   Napi::Env env = info.Env();
@@ -46,12 +47,14 @@ void MaxPool2d(const Napi::CallbackInfo& info) {
   requireLength(env, out, n, fn, "out");
   if (noIndices && !isMaxPool2x2(g)) throwType(env, std::string(fn) + ": indices may be null only for a 2x2 window with stride 2 and no padding or dilation");
   if (!noIndices) requireLength(env, idx, n, fn, "indices");
+  const bool relu = !isNullish(info, 4) && boolArg(info, 4, fn, "relu");
+  if (relu && !noIndices) throwType(env, std::string(fn) + ": relu needs indices null (the 2x2 stride-2 path)");
   requireDisjoint(env, out, x, fn, "out", "x");
   Context& ctx = ctxOf(info);
   if (x.type == ElemType::F32)
-    maxPool2dForward(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<int32_t*>(idx.data), g);
+    maxPool2dForward(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<int32_t*>(idx.data), g, relu);
   else
-    maxPool2dForward(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), static_cast<int32_t*>(idx.data), g);
+    maxPool2dForward(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), static_cast<int32_t*>(idx.data), g, relu);
 }
 
 // maxPool2dBackward(gradOut, indices, gradInput, geometry)
@@ -76,7 +79,8 @@ void MaxPool2dBackward(const Napi::CallbackInfo& info) {
     maxPool2dBackward(ctx, static_cast<const double*>(go.data), static_cast<const int32_t*>(idx.data), static_cast<double*>(gi.data), g);
 }
 
-// maxPool2x2Backward(x, gradOut, gradInput, geometry): a 2x2 stride-2 geometry only
+// maxPool2x2Backward(x, gradOut, gradInput, geometry, relu?): a 2x2 stride-2 geometry only; relu: the gradient of
+// relu(maxPool2d(x)) (gradOut taken as 0 where the window's max is not > 0)
 void MaxPool2x2Backward(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2x2Backward";
   Napi::Env env = info.Env();
@@ -92,11 +96,12 @@ void MaxPool2x2Backward(const Napi::CallbackInfo& info) {
   requireLength(env, gi, inputs, fn, "gradInput");
   requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
   requireDisjoint(env, gi, x, fn, "gradInput", "x");
+  const bool relu = !isNullish(info, 4) && boolArg(info, 4, fn, "relu");
   Context& ctx = ctxOf(info);
   if (x.type == ElemType::F32)
-    maxPool2x2Backward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(go.data), static_cast<float*>(gi.data), g);
+    maxPool2x2Backward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(go.data), static_cast<float*>(gi.data), g, relu);
   else
-    maxPool2x2Backward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(go.data), static_cast<double*>(gi.data), g);
+    maxPool2x2Backward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(go.data), static_cast<double*>(gi.data), g, relu);
 }
 
 // avgPool2d(x, out, geometry, countIncludePad, divisor) and avgPool2dBackward(gradOut, gradInput, geometry, countIncludePad, divisor)

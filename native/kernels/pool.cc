@@ -4,6 +4,7 @@
 #include "pool.h"
 
 #include "select.h"
+#include "../simd/pool_loops.h"
 
 #include <algorithm>
 #include <cmath>
@@ -47,60 +48,19 @@ inline void maxTap(T v, int64_t at, T& best, int64_t& bestAt) {
   best = selectBits(take, v, best);
 }
 
-// The max of a 2x2 window (taps a b / c d in row-major order) by maxTap's rule, as a tap
-// number 0-3: the last NaN if there is one, else the first tap equal to the max. Written
-// with comparisons combined as integers (no select on data), since on real activations
-// "which tap" is unpredictable and a jump on it costs more than the window's arithmetic;
-// the old tap-by-tap maxTap ran the 2x2 pool of [64, 32, 26, 26] in ~5.5 ms, this in < 1.
-template <typename T>
-inline int windowArgmax2x2(T a, T b, T c, T d) {
-  const T m = std::max(std::max(a, b), std::max(c, d));  // any value when a NaN is present: unused then
-  const int ea = a == m, eb = b == m, ec = c == m;
-  const int first = (1 - ea) * (1 + (1 - eb) * (1 + (1 - ec)));  // 0 if a is the max, else 1 if b, ...
-  const int nb = b != b, nc = c != c, nd = d != d;
-  const int lastNan = std::max(std::max(3 * nd, 2 * nc), nb);
-  const int anyNan = (a != a) | nb | nc | nd;
-  return first + anyNan * (lastNan - first);
-}
-
-// The common 2x2 window, stride 2, no padding, dilation or ceil-mode overhang, unrolled:
-// the general loop spent most of its time on loop bounds for 4 taps (~6 ms for
-// [64, 32, 26, 26]). indices may be null (maxPool2x2Backward needs none).
-template <bool kIndices, typename T>
-void maxPool2x2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
-  for (int64_t y = 0; y < g.oh; ++y) {
-    const T* r0 = in + 2 * y * g.w;
-    const T* r1 = r0 + g.w;
-    const int64_t base = 2 * y * g.w;
-    for (int64_t xo = 0; xo < g.ow; ++xo) {
-      const int64_t c = 2 * xo;
-      const T t0 = r0[c], t1 = r0[c + 1], t2 = r1[c], t3 = r1[c + 1];
-      const int at = windowArgmax2x2(t0, t1, t2, t3);
-      out[y * g.ow + xo] = selectBits(at == 0, t0, selectBits(at == 1, t1, selectBits(at == 2, t2, t3)));
-      if constexpr (kIndices) indices[y * g.ow + xo] = static_cast<int32_t>(base + c + (at & 1) + (at >> 1) * g.w);
-    }
-  }
-}
-
-// Two loops rather than a test per window, so that each vectorises.
-template <typename T>
-void maxPool2x2Plane(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
-  if (indices) maxPool2x2Rows<true>(in, out, indices, g);
-  else maxPool2x2Rows<false>(in, out, indices, g);
-}
-
 bool isMaxPool2x2(const PoolGeometry& g) {
   return g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 && g.dilationH == 1 &&
          g.dilationW == 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;  // no ceil-mode overhang
 }
 
 template <typename T>
-void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g) {
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   const bool twoByTwo = isMaxPool2x2(g);
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
     if (twoByTwo) {
-      for (int64_t p = pb; p < pe; ++p) maxPool2x2Plane(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, g);
+      const simd::PoolLoops& loops = simd::poolLoopsFor(ctx.isa);
+      for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, relu, g);
       return;
     }
     for (int64_t p = pb; p < pe; ++p) {
@@ -151,31 +111,14 @@ void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T
 // columns no window covers. So gradIn is written once, in order, with no zero fill before
 // it and no scatter through an index array after it, and the forward need not store indices.
 template <typename T>
-void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g) {
+void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   ctx.pool.parallelFor(0, g.planes, planeGrain(hw), [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      const T* in = x + p * hw;
-      const T* go = gradOut + p * ohw;
-      T* gi = gradIn + p * hw;
-      for (int64_t y = 0; y < g.oh; ++y) {
-        const T* r0 = in + 2 * y * g.w;
-        const T* r1 = r0 + g.w;
-        T* g0 = gi + 2 * y * g.w;
-        T* g1 = g0 + g.w;
-        for (int64_t xo = 0; xo < g.ow; ++xo) {
-          const int64_t c = 2 * xo;
-          const int at = windowArgmax2x2(r0[c], r0[c + 1], r1[c], r1[c + 1]);
-          const T v = go[y * g.ow + xo];
-          g0[c] = keepIf(at == 0, v);
-          g0[c + 1] = keepIf(at == 1, v);
-          g1[c] = keepIf(at == 2, v);
-          g1[c + 1] = keepIf(at == 3, v);
-        }
-        for (int64_t c = 2 * g.ow; c < g.w; ++c) g0[c] = g1[c] = T(0);
-      }
-      std::fill(gi + 2 * g.oh * g.w, gi + hw, T(0));
-    }
+    // Rows of fewer than 8 windows run the baseline loops: GCC's AVX2 code for this loop
+    // (vectors of 8 windows) spends such rows in its set-up and remainder paths and took 2x
+    // the SSE2 time on W3's [64, 64, 11, 11] (5 windows a row: 0.85 ms against 0.42).
+    const simd::PoolLoops& loops = simd::poolLoopsFor(g.ow >= 8 ? ctx.isa : Isa::Scalar);
+    for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2Backward(x + p * hw, gradOut + p * ohw, gradIn + p * hw, relu, g);
   });
 }
 
@@ -258,9 +201,9 @@ void adaptiveAvgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, int64_
 }
 
 #define LATTICE_POOL_INSTANTIATE(T)                                                                                  \
-  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&);                          \
+  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&, bool);                          \
   template void maxPool2dBackward<T>(Context&, const T*, const int32_t*, T*, const PoolGeometry&);                    \
-  template void maxPool2x2Backward<T>(Context&, const T*, const T*, T*, const PoolGeometry&);                        \
+  template void maxPool2x2Backward<T>(Context&, const T*, const T*, T*, const PoolGeometry&, bool);                        \
   template void avgPool2dForward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                     \
   template void avgPool2dBackward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                    \
   template void adaptiveAvgPool2dForward<T>(Context&, const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);   \

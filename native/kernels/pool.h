@@ -21,13 +21,15 @@ struct PoolGeometry {
 };
 
 // indices may be null where g is 2x2 stride 2 (isMaxPool2x2): maxPool2x2Backward needs none.
+// relu (2x2 without indices only): out = relu(max), v < 0 ? 0 : v as the relu op (NaN stays NaN).
 template <typename T>
-void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g);
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu = false);
 // 2x2 windows, stride 2, no padding, dilation or ceil-mode overhang.
 bool isMaxPool2x2(const PoolGeometry& g);
 // maxPool2dBackward for isMaxPool2x2 geometries, from x instead of indices (the same max positions).
+// relu: the gradient of relu(maxPool2d(x)): gradOut is taken as 0 where the window's max is not > 0.
 template <typename T>
-void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g);
+void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g, bool relu = false);
 template <typename T>
 void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T* gradIn, const PoolGeometry& g);
 template <typename T>

@@ -10,6 +10,9 @@
 #include <type_traits>
 
 namespace lattice {
+// Internal linkage: the per-ISA translation units (simd/<isa>/pool_<isa>.cc) include this too,
+// and an instance compiled with AVX-512 flags must not be the one the linker keeps for all.
+namespace {
 
 template <typename T>
 using SameSizeUint = std::conditional_t<sizeof(T) == 8, uint64_t,
@@ -41,4 +44,5 @@ inline T selectBits(bool pick, T x, T y) {
   return out;
 }
 
+}  // namespace
 }  // namespace lattice

@@ -44,13 +44,8 @@ constexpr int64_t kRowQuantum = 12;
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// G of F(4x4, 3x3): U = G w G^T.
-constexpr double kG[6][3] = {{1.0 / 4, 0, 0},
-                             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                             {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                             {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                             {0, 0, 1}};
+// G of F(4x4, 3x3), U = G w G^T (applied by filterLine and, transposed, gradientLine):
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 
 struct AlignedFree {
   void operator()(float* p) const { ::operator delete(p, std::align_val_t(64)); }
@@ -65,6 +60,44 @@ Buffer allocate(int64_t count, bool zero = false) {
   if (p && zero) std::memset(p, 0, bytes);
   return Buffer(p);
 }
+
+// Scratch kept between calls: one growing buffer per thread and use, so that the blocks' V
+// and M and the weight gradient's chunk (W3's conv2: ~4 MB, 680 page faults a call) are not
+// mapped and faulted in afresh on every call (the idea of conv.cc's cachedScratch). Each use
+// has its own slot, so one thread may hold several at once; a call's slots are released when
+// it returns, and nothing runs two Winograd calls on one thread at once. Buffers above
+// kKeptScratchFloats are not kept.
+enum ScratchUse { kPackedFilter, kBand, kTiles, kProducts, kPanel, kGradBand, kPointSums, kScratchUses };
+constexpr int64_t kKeptScratchFloats = int64_t(16) << 20;  // 64 MiB
+
+// A cached buffer, or an owned one when it is too large to keep (null when it cannot be had).
+class Scratch {
+ public:
+  Scratch(ScratchUse use, int64_t count, bool zero = false) {
+    thread_local Buffer kept[kScratchUses];
+    thread_local int64_t keptCount[kScratchUses] = {};
+    if (count > kKeptScratchFloats) {
+      owned_ = allocate(count, zero);
+      data_ = owned_.get();
+      return;
+    }
+    if (keptCount[use] < count || !kept[use]) {
+      kept[use].reset();
+      keptCount[use] = 0;
+      kept[use] = allocate(std::max<int64_t>(count, 16));
+      if (!kept[use]) return;
+      keptCount[use] = std::max<int64_t>(count, 16);
+    }
+    data_ = kept[use].get();
+    if (zero) std::fill(data_, data_ + count, 0.0f);
+  }
+  explicit operator bool() const { return data_ != nullptr; }
+  float* get() const { return data_; }
+
+ private:
+  float* data_ = nullptr;
+  Buffer owned_;
+};
 
 // The correlation all three kernels reduce to: a 3x3 filter over in [n, cin, h, w] giving
 // [n, cout, oh, ow], output (y, x) reading input rows y - padH + 0..2 (padH of any sign).
@@ -93,7 +126,7 @@ Core makeCore(int64_t n, int64_t cin, int64_t cout, int64_t h, int64_t w, int64_
 
 // band[q][r][x][c] = in[sample, c, 4*ty - padH + r, x - padW] (0 outside the input) for the
 // tile rows q in [q0, q1), sample = q / tH, ty = q % tH; channels past cin are 0.
-void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float* band) {
+void fillInputBand(const simd::WinogradLoops& loops, const float* in, const Core& k, int64_t q0, int64_t q1, float* band) {
   const int64_t rs = k.bandRowStride();
   // Band columns x with x - padW inside [0, w).
   const int64_t xlo = std::clamp<int64_t>(k.padW, 0, k.bandW), xhi = std::clamp<int64_t>(k.padW + k.w, xlo, k.bandW);
@@ -106,16 +139,12 @@ void fillInputBand(const float* in, const Core& k, int64_t q0, int64_t q1, float
         std::fill(row, row + rs, 0.0f);
         continue;
       }
-      for (int64_t c = 0; c < k.cin; ++c) {
-        const float* src = in + ((s * k.cin + c) * k.h + iy) * k.w - k.padW;
-        float* dst = row + c;
-        for (int64_t x = 0; x < xlo; ++x) dst[x * k.cinPad] = 0.0f;
-        for (int64_t x = xlo; x < xhi; ++x) dst[x * k.cinPad] = src[x];
-        for (int64_t x = xhi; x < k.bandW; ++x) dst[x * k.cinPad] = 0.0f;
+      std::fill(row, row + xlo * k.cinPad, 0.0f);
+      for (int64_t c = 0; c < k.cin; c += kLanes) {
+        const float* src = in + ((s * k.cin + c) * k.h + iy) * k.w + xlo - k.padW;
+        loops.packLanes(src, k.h * k.w, std::min(kLanes, k.cin - c), xhi - xlo, row + xlo * k.cinPad + c, k.cinPad);
       }
-      if (k.cinPad > k.cin) {
-        for (int64_t x = 0; x < k.bandW; ++x) std::fill(row + x * k.cinPad + k.cin, row + (x + 1) * k.cinPad, 0.0f);
-      }
+      std::fill(row + xhi * k.cinPad, row + rs, 0.0f);
     }
   }
 }
@@ -151,9 +180,9 @@ TileGemm tileGemmFor(Isa isa) {
 }
 
 // U[xi][c][o] packed into the micro-kernel's B panels: Up[xi][p][c][j] = U[xi][c][p*nr + j], 0 past cout.
-Buffer packFilter(Context& ctx, const float* U, const Core& k, int nr) {
+Scratch packFilter(Context& ctx, const float* U, const Core& k, int nr) {
   const int64_t panels = ceilDiv(k.cout, nr), panelSize = k.cin * nr;
-  Buffer up = allocate(kPoints * panels * panelSize);
+  Scratch up(kPackedFilter, kPoints * panels * panelSize);
   if (!up) return up;
   ctx.pool.parallelFor(0, kPoints * panels, 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
@@ -206,12 +235,8 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
       const float* src = M + ((q - q0) * k.tW + tx) * k.coutPad;
       for (int64_t o0 = 0; o0 < k.cout; o0 += kLanes) {
         loops.outputTile(src + o0, xiStride, biasPad ? biasPad + o0 : nullptr, relu, tile);
-        const int64_t lanes = std::min<int64_t>(kLanes, k.cout - o0);
-        float* dst = out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx;
-        for (int64_t l = 0; l < lanes; ++l, dst += plane) {
-          for (int64_t y = 0; y < ys; ++y)
-            for (int64_t x = 0; x < xs; ++x) dst[y * k.ow + x] = tile[(4 * y + x) * kLanes + l];
-        }
+        loops.unpackTile(tile, std::min<int64_t>(kLanes, k.cout - o0), ys, xs,
+                         out + (s * k.cout + o0) * plane + 4 * ty * k.ow + 4 * tx, plane, k.ow);
       }
     }
   }
@@ -221,7 +246,7 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
 bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
   const TileGemm tg = tileGemmFor(ctx.isa);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
-  Buffer up = packFilter(ctx, U, k, tg.nr);
+  Scratch up = packFilter(ctx, U, k, tg.nr);
   if (!up) return false;
   Buffer biasPad;
   if (bias) {
@@ -232,15 +257,15 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
   std::atomic<bool> ok{true};
   ctx.pool.parallelFor(0, k.blocks, 1, [&](int64_t b, int64_t e) {
     // V is zeroed once: its padding rows then hold zeros or an earlier block's finite values.
-    Buffer band = allocate(k.bandSize()), V = allocate(kPoints * k.tilePad * k.cinPad, true),
-           M = allocate(kPoints * k.tilePad * k.coutPad), apanel = allocate(tg.rows ? 0 : k.cin * tg.mr);
+    Scratch band(kBand, k.bandSize()), V(kTiles, kPoints * k.tilePad * k.cinPad, true),
+        M(kProducts, kPoints * k.tilePad * k.coutPad), apanel(kPanel, tg.rows ? 0 : k.cin * tg.mr);
     if (!band || !V || !M || !apanel) {
       ok = false;
       return;
     }
     for (int64_t blk = b; blk < e; ++blk) {
       const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
-      fillInputBand(in, k, q0, q1, band.get());
+      fillInputBand(loops, in, k, q0, q1, band.get());
       inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
       products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
       outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), relu, out);
@@ -260,21 +285,47 @@ bool winogradApplies(const ConvGeometry& g) {
 
 int64_t winogradFilterSize(const ConvGeometry& g) { return kPoints * g.c * g.o; }
 
+namespace {
+
+// r = G v for one line of 3 filter taps, G's entries spelled out: a generic product with G
+// multiplies by its zeros (which the compiler must keep: 0 * inf is NaN) and took ~3x longer.
+inline void filterLine(double v0, double v1, double v2, double (&r)[6]) {
+  const double s = v0 + v2, q = v0 * (1.0 / 24) + v2 * (1.0 / 6), h = v1 * (1.0 / 12);
+  r[0] = v0 * (1.0 / 4);
+  r[1] = (s + v1) * (-1.0 / 6);
+  r[2] = (s - v1) * (-1.0 / 6);
+  r[3] = q + h;
+  r[4] = q - h;
+  r[5] = v2;
+}
+
+}  // namespace
+
 void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U) {
-  for (int64_t o = 0; o < g.o; ++o) {
-    for (int64_t c = 0; c < g.c; ++c) {
-      const float* w9 = weight + (o * g.c + c) * 9;
-      double f[3][3], t[6][3];
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b) f[a][b] = transposed ? w9[(2 - a) * 3 + (2 - b)] : w9[a * 3 + b];
-      for (int i = 0; i < 6; ++i)
-        for (int b = 0; b < 3; ++b) t[i][b] = kG[i][0] * f[0][b] + kG[i][1] * f[1][b] + kG[i][2] * f[2][b];
-      for (int i = 0; i < 6; ++i) {
-        for (int j = 0; j < 6; ++j) {
-          const double u = t[i][0] * kG[j][0] + t[i][1] * kG[j][1] + t[i][2] * kG[j][2];
-          const int64_t xi = 6 * i + j;
-          U[transposed ? (xi * g.o + o) * g.c + c : (xi * g.c + c) * g.o + o] = float(u);
+  // U[xi][a][b] with b the contiguous index (o forward, c transposed): b runs innermost, kRun
+  // at a time, so that each point's values are stored as runs of consecutive floats (one
+  // scattered store per point and pair took most of the time).
+  constexpr int kRun = 16;
+  const int64_t outer = transposed ? g.o : g.c, inner = transposed ? g.c : g.o;
+  for (int64_t a = 0; a < outer; ++a) {
+    for (int64_t b0 = 0; b0 < inner; b0 += kRun) {
+      const int n = int(std::min<int64_t>(kRun, inner - b0));
+      double u[kPoints][kRun];
+      for (int l = 0; l < n; ++l) {
+        const int64_t o = transposed ? a : b0 + l, c = transposed ? b0 + l : a;
+        const float* w9 = weight + (o * g.c + c) * 9;
+        double f[3][3], t[3][6], r[6];
+        for (int y = 0; y < 3; ++y)
+          for (int x = 0; x < 3; ++x) f[y][x] = transposed ? w9[(2 - y) * 3 + (2 - x)] : w9[y * 3 + x];
+        for (int x = 0; x < 3; ++x) filterLine(f[0][x], f[1][x], f[2][x], t[x]);  // t[x][i] = (G f)[i][x]
+        for (int i = 0; i < 6; ++i) {
+          filterLine(t[0][i], t[1][i], t[2][i], r);  // r[j] = (G f G^T)[i][j]
+          for (int j = 0; j < 6; ++j) u[6 * i + j][l] = r[j];
         }
+      }
+      for (int64_t xi = 0; xi < kPoints; ++xi) {
+        float* dst = U + (xi * outer + a) * inner + b0;
+        for (int l = 0; l < n; ++l) dst[l] = float(u[xi][l]);
       }
     }
   }
@@ -305,10 +356,9 @@ void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float
     const int64_t s = q / k.tH, ty = q % k.tH;
     float* band = goBand + (q - q0) * 4 * rs;
     for (int64_t r = 0; r < 4 && 4 * ty + r < k.oh; ++r) {
-      for (int64_t o = 0; o < k.cout; ++o) {
-        const float* src = gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow;
-        float* dst = band + r * rs + o;
-        for (int64_t x = 0; x < k.ow; ++x) dst[x * k.coutPad] = src[x];
+      for (int64_t o = 0; o < k.cout; o += kLanes) {
+        loops.packLanes(gradOut + ((s * k.cout + o) * k.oh + 4 * ty + r) * k.ow, k.oh * k.ow,
+                        std::min(kLanes, k.cout - o), k.ow, band + r * rs + o, k.coutPad);
       }
     }
     for (int64_t tx = 0; tx < k.tW; ++tx) {
@@ -317,6 +367,14 @@ void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float
         loops.gradTile(band + 4 * tx * k.coutPad + o, rs, k.coutPad, dst + o, pointRows * k.coutPad);
     }
   }
+}
+
+// r = G^T v for one line of 6 points (3 results), G's entries spelled out as in filterLine.
+inline void gradientLine(double v0, double v1, double v2, double v3, double v4, double v5, double (&r)[3]) {
+  const double s12 = v1 + v2, s34 = v3 + v4;
+  r[0] = v0 * (1.0 / 4) - s12 * (1.0 / 6) + s34 * (1.0 / 24);
+  r[1] = (v2 - v1) * (1.0 / 6) + (v3 - v4) * (1.0 / 12);
+  r[2] = (s34 - s12) * (1.0 / 6) + v5;
 }
 
 // Tile rows the weight gradient transforms at once: V and dM of the whole chunk take about
@@ -338,14 +396,14 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
   const int64_t chunkRows = blocksPerChunk * k.rowsPerBlock;
   const int64_t pointRows = roundUp(std::min(chunkRows, k.tileRows()) * k.tW, kRowQuantum);
   const int64_t uSize = kPoints * g.c * g.o;
-  Buffer sum = allocate(uSize), V = allocate(kPoints * pointRows * k.cinPad), dM = allocate(kPoints * pointRows * k.coutPad);
+  Scratch sum(kPointSums, uSize), V(kTiles, kPoints * pointRows * k.cinPad), dM(kProducts, kPoints * pointRows * k.coutPad);
   if (!sum || !V || !dM) return false;
   std::atomic<bool> ok{true};
   for (int64_t c0 = 0; c0 < k.tileRows() && ok; c0 += chunkRows) {
     const int64_t c1 = std::min(c0 + chunkRows, k.tileRows()), tiles = (c1 - c0) * k.tW;
     const int64_t blocks = ceilDiv(c1 - c0, k.rowsPerBlock);
     ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
-      Buffer band = allocate(k.bandSize()), goBand = allocate(k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
+      Scratch band(kBand, k.bandSize()), goBand(kGradBand, k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
       if (!band || !goBand) {
         ok = false;
         return;
@@ -353,7 +411,7 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
       for (int64_t blk = b; blk < e; ++blk) {
         const int64_t q0 = c0 + blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, c1);
         const int64_t t0 = (q0 - c0) * k.tW;
-        fillInputBand(x, k, q0, q1, band.get());
+        fillInputBand(loops, x, k, q0, q1, band.get());
         inputTransforms(loops, k, q0, q1, band.get(), V.get() + t0 * k.cinPad, pointRows);
         gradTransforms(loops, k, gradOut, q0, q1, goBand.get(), dM.get() + t0 * k.coutPad, pointRows);
       }
@@ -373,21 +431,14 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
     for (int64_t i = b; i < e; ++i) {
       const int64_t c = i / g.o, o = i % g.o;
       double s[6][6];
-      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum[(xi * g.c + c) * g.o + o];
-      double t[3][6];
-      for (int a = 0; a < 3; ++a)
-        for (int j = 0; j < 6; ++j) {
-          double v = 0;
-          for (int ii = 0; ii < 6; ++ii) v += kG[ii][a] * s[ii][j];
-          t[a][j] = v;
-        }
+      for (int64_t xi = 0; xi < kPoints; ++xi) s[xi / 6][xi % 6] = sum.get()[(xi * g.c + c) * g.o + o];
+      double t[6][3], r[3];
+      for (int j = 0; j < 6; ++j) gradientLine(s[0][j], s[1][j], s[2][j], s[3][j], s[4][j], s[5][j], t[j]);  // t[j][a] = (G^T S)[a][j]
       float* dst = gradWeight + (o * g.c + c) * 9;
-      for (int a = 0; a < 3; ++a)
-        for (int bb = 0; bb < 3; ++bb) {
-          double v = 0;
-          for (int j = 0; j < 6; ++j) v += t[a][j] * kG[j][bb];
-          dst[a * 3 + bb] = float(v);
-        }
+      for (int a = 0; a < 3; ++a) {
+        gradientLine(t[0][a], t[1][a], t[2][a], t[3][a], t[4][a], t[5][a], r);  // r[b] = (G^T S G)[a][b]
+        for (int bb = 0; bb < 3; ++bb) dst[a * 3 + bb] = float(r[bb]);
+      }
     }
   });
   return true;

@@ -29,6 +29,13 @@ struct WinogradLoops {
   // dst[xi] = (A dy A^T)[i][j] for the 4x4 output-gradient tile dy: the adjoint of outputTile,
   // which the weight gradient needs.
   void (*gradTile)(const float* src, int64_t rowStride, int64_t colStride, float* dst, int64_t xiStride);
+  // dst[x*dstStride + l] = src[l*laneStride + x] for x < count: `lanes` (1..16) NCHW rows of
+  // consecutive channels gathered into channel-innermost vectors, lanes past `lanes` 0.
+  void (*packLanes)(const float* src, int64_t laneStride, int64_t lanes, int64_t count, float* dst, int64_t dstStride);
+  // dst[l*laneStride + y*rowStride + x] = tile[(4*y + x)*16 + l] for l < lanes, y < ys, x < xs:
+  // the inverse gather, an outputTile result stored to NCHW (ys, xs <= 4 at the edges).
+  void (*unpackTile)(const float* tile, int64_t lanes, int64_t ys, int64_t xs, float* dst, int64_t laneStride,
+                     int64_t rowStride);
 };
 
 namespace scalar {

@@ -76,7 +76,9 @@ void inputTile(const float* src, int64_t rowStride, int64_t colStride, float* ds
   }
 }
 
-void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
+// The epilogue (bias, ReLU) as template flags: no test per point and lane in the loop.
+template <bool kBias, bool kRelu>
+void outputTileWith(const float* src, int64_t xiStride, const float* bias, float* out) {
   alignas(64) Line t[6][4];  // t[j][y] = (A^T m)[y][j]
   for (int j = 0; j < 6; ++j) {
     alignas(64) Line m[6];
@@ -84,18 +86,28 @@ void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu
     at6(m, t[j]);
   }
   alignas(64) Line b;
-  if (bias) load(b, bias);
+  if constexpr (kBias) load(b, bias);
   for (int r = 0; r < 4; ++r) {
     alignas(64) Line m[6], y[4];
     for (int j = 0; j < 6; ++j) std::memcpy(m[j], t[j][r], sizeof(Line));
     at6(m, y);
     for (int x = 0; x < 4; ++x) {
-      if (bias)
+      if constexpr (kBias)
         for (int l = 0; l < L; ++l) y[x][l] += b[l];
-      if (relu)
+      if constexpr (kRelu)
         for (int l = 0; l < L; ++l) y[x][l] = y[x][l] > 0.0f ? y[x][l] : 0.0f;
       store(out + (4 * r + x) * L, y[x]);
     }
+  }
+}
+
+void outputTile(const float* src, int64_t xiStride, const float* bias, bool relu, float* out) {
+  if (bias) {
+    if (relu) outputTileWith<true, true>(src, xiStride, bias, out);
+    else outputTileWith<true, false>(src, xiStride, bias, out);
+  } else {
+    if (relu) outputTileWith<false, true>(src, xiStride, bias, out);
+    else outputTileWith<false, false>(src, xiStride, bias, out);
   }
 }
 
@@ -114,9 +126,48 @@ void gradTile(const float* src, int64_t rowStride, int64_t colStride, float* dst
   }
 }
 
+// The AVX-512 build transposes 16 x 16 blocks in registers (simd/avx512/intrinsics.h); the
+// others copy element by element. Both move the same values, so results are the same.
+void packLanes(const float* src, int64_t laneStride, int64_t lanes, int64_t count, float* dst, int64_t dstStride) {
+#if defined(__AVX512F__)
+  for (int64_t x0 = 0; x0 < count; x0 += L) {
+    const int64_t n = count - x0 < L ? count - x0 : L;
+    const __mmask16 m = __mmask16((1u << n) - 1);
+    __m512 r[L];
+    for (int l = 0; l < L; ++l) r[l] = l < lanes ? _mm512_maskz_loadu_ps(m, src + l * laneStride + x0) : _mm512_setzero_ps();
+    transpose16x16(r);
+    for (int64_t x = 0; x < n; ++x) _mm512_storeu_ps(dst + (x0 + x) * dstStride, r[x]);
+  }
+#else
+  for (int64_t x = 0; x < count; ++x)
+    for (int l = 0; l < L; ++l) dst[x * dstStride + l] = l < lanes ? src[l * laneStride + x] : 0.0f;
+#endif
+}
+
+void unpackTile(const float* tile, int64_t lanes, int64_t ys, int64_t xs, float* dst, int64_t laneStride,
+                int64_t rowStride) {
+#if defined(__AVX512F__)
+  __m512 r[L];
+  for (int p = 0; p < L; ++p) r[p] = _mm512_loadu_ps(tile + p * L);
+  transpose16x16(r);  // r[l]: the 16 points of lane l, row y in its 128-bit part y
+  const __mmask8 m = __mmask8((1u << xs) - 1);
+  for (int64_t l = 0; l < lanes; ++l) {
+    float* d = dst + l * laneStride;
+    _mm_mask_storeu_ps(d, m, _mm512_castps512_ps128(r[l]));
+    if (ys > 1) _mm_mask_storeu_ps(d + rowStride, m, _mm512_extractf32x4_ps(r[l], 1));
+    if (ys > 2) _mm_mask_storeu_ps(d + 2 * rowStride, m, _mm512_extractf32x4_ps(r[l], 2));
+    if (ys > 3) _mm_mask_storeu_ps(d + 3 * rowStride, m, _mm512_extractf32x4_ps(r[l], 3));
+  }
+#else
+  for (int64_t l = 0; l < lanes; ++l)
+    for (int64_t y = 0; y < ys; ++y)
+      for (int64_t x = 0; x < xs; ++x) dst[l * laneStride + y * rowStride + x] = tile[(4 * y + x) * L + l];
+#endif
+}
+
 }  // namespace
 
 const WinogradLoops& winogradLoops() {
-  static const WinogradLoops loops{inputTile, outputTile, gradTile};
+  static const WinogradLoops loops{inputTile, outputTile, gradTile, packLanes, unpackTile};
   return loops;
 }

@@ -130,16 +130,19 @@ export interface Backend {
   /**
    * Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties).
    * indices may be null for a 2x2 window with stride 2 and no padding, dilation or overhang (maxPool2x2Backward needs none).
+   * relu (that 2x2 path without indices only): out = relu(max) (v < 0 ? 0 : v, a NaN stays NaN), the ReLU of a
+   * Conv2d-ReLU-MaxPool2d block on the pooled output.
    */
-  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry): void;
+  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu?: boolean): void;
   /** gradInput (overwritten) = zeros with gradOut scattered-added at indices, plane by plane. */
   maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, gradInput: FloatArray, g: PoolGeometry): void;
   /**
    * maxPool2dBackward for a 2x2 stride-2 window (no padding, dilation or overhang), with each window's max position
    * found again from x by maxPool2d's rule instead of read from indices: gradInput (overwritten) holds gradOut at
-   * the max of each window and 0 elsewhere.
+   * the max of each window and 0 elsewhere. relu: the gradient of relu(maxPool2d(x)), gradOut taken as 0 where the
+   * window's max is not > 0 (relu's rule).
    */
-  maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void;
+  maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry, relu?: boolean): void;
   /**
    * Window means. divisor > 0 overrides the count; else the count of in-input taps, or with countIncludePad
    * the window clipped to the padded input (PyTorch's rule).

@@ -5,7 +5,7 @@ import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { Module, type AnyModule } from './module';
-import { fusedPair } from './fusion';
+import { fusedPair, fusedTriple } from './fusion';
 
 /** A module mapping one tensor to one tensor (what Sequential chains). */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -66,23 +66,27 @@ export class Sequential extends Module<[Tensor], Tensor> {
 
   forward(x: Tensor): Tensor {
     let h = x;
-    // Some adjacent pairs (BatchNorm then ReLU, ReLU then MaxPool2d) run as one step with the
-    // same values and gradients and less memory traffic: see nn/fusion.ts.
-    let previous: AnyModule | null = null;
-    for (const m of this.childMap().values()) {
-      if (!m) continue;
-      if (previous) {
-        const fused = fusedPair(previous, m);
-        if (fused) {
-          h = fused(h);
-          previous = null;
-          continue;
-        }
-        h = (previous as TensorModule).call(h);
+    // Some adjacent pairs (BatchNorm then ReLU, ReLU then MaxPool2d) and triples (Conv2d, ReLU,
+    // MaxPool2d) run as one step with the same values and gradients and less memory traffic:
+    // see nn/fusion.ts. A triple is tried first, then a pair, then the module alone.
+    const modules = [...this.childMap().values()].filter((m): m is AnyModule => m !== null && m !== undefined);
+    for (let i = 0; i < modules.length;) {
+      const triple = i + 2 < modules.length ? fusedTriple(modules[i], modules[i + 1], modules[i + 2]) : null;
+      if (triple) {
+        h = triple(h);
+        i += 3;
+        continue;
       }
-      previous = m;
+      const pair = i + 1 < modules.length ? fusedPair(modules[i], modules[i + 1]) : null;
+      if (pair) {
+        h = pair(h);
+        i += 2;
+        continue;
+      }
+      h = (modules[i] as TensorModule).call(h);
+      i += 1;
     }
-    return previous ? (previous as TensorModule).call(h) : h;
+    return h;
   }
 }
 

@@ -7,10 +7,16 @@
  * - BatchNorm1d/2d then ReLU: the fused batchNormRelu op (one pass forward, one backward).
  * - LayerNorm then ReLU: the fused layerNormRelu op (W4's pre-norm blocks).
  * - ReLU then MaxPool2d: max pooling first, then the ReLU on the 4x smaller (for 2x2) pooled
- *   tensor. The two commute exactly: ReLU is non-decreasing, so the max of the rectified
- *   window is the rectified max, found at the same first position (a NaN stays NaN in both
- *   and wins the window in both), and the gradient is nonzero only where that max is > 0,
- *   in both orders.
+ *   tensor, inside the pooling kernel (the maxPool2dRelu op). The two commute exactly: ReLU is
+ *   non-decreasing, so the max of the rectified window is the rectified max, found at the same
+ *   first position (a NaN stays NaN in both and wins the window in both), and the gradient is
+ *   nonzero only where that max is > 0, in both orders.
+ *
+ * And one triple, tried before the pairs:
+ * - Conv2d, ReLU, MaxPool2d: the convolution without its ReLU, then maxPool2dRelu (the same
+ *   commuting). Against Conv2d-ReLU fused then MaxPool2d, the forward costs the same and the
+ *   backward skips the ReLU's masking pass over the (4x larger) conv output: the pooling
+ *   backward applies the mask on the pooled side.
  *
  * A pair is fused only when it is exactly those layer classes (a subclass may change forward)
  * and neither has a forward hook, which would see or replace an output the fused step never makes.
@@ -34,6 +40,16 @@ export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => 
   }
   if (isBatchNorm(first) && isPlain(second, ReLU)) return (x) => batchNormThenRelu(first, x);
   if (isPlain(first, LayerNorm) && isPlain(second, ReLU)) return (x) => (first as LayerNorm).forwardRelu(x);
-  if (isPlain(first, ReLU) && isPlain(second, MaxPool2d)) return (x) => relu((second as MaxPool2d).forward(x));
+  if (isPlain(first, ReLU) && isPlain(second, MaxPool2d)) return (x) => (second as MaxPool2d).forwardRelu(x);
+  return null;
+}
+
+/** The fused step for `first`, `second`, `third`, or null when the triple is not fused. */
+export function fusedTriple(first: AnyModule, second: AnyModule, third: AnyModule): ((x: Tensor) => Tensor) | null {
+  if (first.hasForwardHooks() || second.hasForwardHooks() || third.hasForwardHooks()) return null;
+  if (isPlain(first, Conv2d) && isPlain(second, ReLU) && isPlain(third, MaxPool2d)) {
+    const conv = first as Conv2d, pool = third as MaxPool2d;
+    return (x) => pool.forwardRelu(conv.forward(x));
+  }
   return null;
 }

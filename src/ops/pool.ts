@@ -19,6 +19,8 @@ import { gather } from './indexing';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
 import { copyOf, reshape } from './shape';
+import { gt, where } from './binary';
+import { relu } from './unary';
 import { assertFloat, assertTensor, checkOutputSize, empty, emptyForOverwrite } from './util';
 
 type Pair = number | [number, number];
@@ -155,15 +157,36 @@ function isTwoByTwo(g: PoolGeometry): boolean {
     && g.dilationH === 1 && g.dilationW === 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
 }
 
-function maxPool2x2BackwardOp(gy: Tensor, x: Tensor, g: PoolGeometry): Tensor {
+/** withRelu: the gradient of relu(maxPool2d(x)) (gy taken as 0 where the pooled max is not > 0). */
+function maxPool2x2BackwardOp(gy: Tensor, x: Tensor, g: PoolGeometry, withRelu = false): Tensor {
   const gx = emptyForOverwrite(x.shape.slice(), gy.dtype, gy.device);
-  backendFor(gy.device).maxPool2x2Backward(vals(x), vals(gy), vals(gx), g);
-  return record(gx, 'maxPool2dBackward', [gy], (gg) => {
+  backendFor(gy.device).maxPool2x2Backward(vals(x), vals(gy), vals(gx), g, withRelu);
+  return record(gx, withRelu ? 'maxPool2dReluBackward' : 'maxPool2dBackward', [gy], (gg) => {
     // Only a second derivative gets here: the max positions are found once more, as indices.
     const index = emptyForOverwrite([g.planes * g.oh * g.ow], 'int32', x.device);
-    backendFor(x.device).maxPool2d(vals(x), vals(emptyForOverwrite([g.planes * g.oh * g.ow], x.dtype, x.device)), index.deviceValues as Int32Array, g);
-    return [gatherAtMax(gg, index, g, gy.shape)];
+    const pooled = emptyForOverwrite(gy.shape.slice(), x.dtype, x.device);
+    backendFor(x.device).maxPool2d(vals(x), vals(pooled), index.deviceValues as Int32Array, g);
+    const gathered = gatherAtMax(gg, index, g, gy.shape);
+    return [withRelu ? where(gt(pooled, 0), gathered, 0) : gathered];
   }, [x]);
+}
+
+/**
+ * relu(maxPool2d(x, kernelSize, opts)) with the ReLU inside the pooling kernel, forward and
+ * backward (the 2x2 stride-2 window on the CPU; elsewhere the two ops one after the other).
+ * Same values and gradients as `relu(maxPool2d(...))`, which equals `maxPool2d(relu(...))`
+ * (ReLU is non-decreasing: the max of the rectified window is the rectified max): so a
+ * Conv2d-ReLU-MaxPool2d block can run the convolution without its ReLU and rectify the
+ * 4x smaller pooled tensor, and its backward needs no masking pass over the conv output.
+ * @example `const h = maxPool2dRelu(conv2d(x, w, b), 2)`
+ */
+export function maxPool2dRelu(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptions): Tensor {
+  const g = poolGeometry('maxPool2dRelu', x, { kernel: kernelSize, ...opts }, false);
+  const outShape = pooledShape(x, g, false);
+  if (!isTwoByTwo(g) || x.device !== 'cpu') return relu(maxPoolOp(x, g, outShape));
+  const out = emptyForOverwrite(outShape, x.dtype, x.device);
+  backendFor(x.device).maxPool2d(vals(x), vals(out), null, g, true);
+  return record(out, 'maxPool2dRelu', [x], (gy) => [maxPool2x2BackwardOp(gy, x, g, true)], [x]);
 }
 
 /**
@@ -325,6 +348,15 @@ registerOp({
   samples: [
     { label: 'odd [2,3,7,9]: uncovered last row and column', inputs: (dt) => [spread([2, 3, 7, 9], dt)] },
     { label: 'unbatched [3,4,6]', inputs: (dt) => [spread([3, 4, 6], dt)] },
+  ],
+});
+registerOp({
+  name: 'maxPool2dRelu(2x2 stride 2)', kernels: ['maxPool2d', 'maxPool2x2Backward'], differentiable: true,
+  run: (x) => maxPool2dRelu(x, 2),
+  samples: [
+    // An odd count of values keeps 0 (relu's kink) out of spread's; about half the windows are negative.
+    { label: 'odd [1,3,7,9], negative windows', inputs: (dt) => [spread([1, 3, 7, 9], dt)] },
+    { label: 'unbatched [3,3,5]', inputs: (dt) => [spread([3, 3, 5], dt)] },
   ],
 });
 registerOp({

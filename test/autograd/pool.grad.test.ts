@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
+import { maxPool2dRelu } from '../../src/ops/pool';
 
 /** Distinct values spaced well beyond the finite-difference step, so no max is near a tie. */
 function spreadInput(shape: number[], seed: number): L.Tensor {
@@ -18,6 +19,15 @@ describe('pool gradients (float64 finite differences)', () => {
     expect(L.gradcheck((x) => L.maxPool2d(x, 2, { dilation: 2, ceilMode: true, stride: 2 }), [x])).toBe(true);
     const y = spreadInput([2, 3, 9], 2);
     expect(L.gradcheck((x) => L.maxPool1d(x, 3, { stride: 2, padding: 1 }), [y])).toBe(true);
+  });
+
+  it('maxPool2dRelu (the ReLU inside the 2x2 kernel), first and second order, on every backend', () => {
+    // spreadInput is centred on 0: about half the windows have a negative max, where relu's gradient is 0
+    // (an odd count of values keeps 0 itself, relu's kink, out of them).
+    const x = spreadInput([3, 3, 7, 9], 5);
+    expect(L.gradcheck((x) => maxPool2dRelu(x, 2), [x])).toBe(true);
+    expect(L.gradgradcheck((x) => maxPool2dRelu(x, 2), [x])).toBe(true);
+    expect(L.gradcheck((x) => maxPool2dRelu(x, 3, { stride: 2, padding: 1 }), [x])).toBe(true);  // the unfused path
   });
 
   it('avgPool2d variants and avgPool1d', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import { nativeAddon } from '../../src/backend/index';
+import { maxPool2dRelu } from '../../src/ops/pool';
 import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
 
 type DType = 'float32' | 'float64';
@@ -27,6 +28,9 @@ const CASES: PoolCase[] = [
   { name: 'adaptive keeps a dim', shape: [1, 2, 6, 5], f: (x) => L.adaptiveAvgPool2d(x, [null, 2]) },
   { name: 'adaptive 1d', shape: [2, 3, 11], f: (x) => L.adaptiveAvgPool1d(x, 4) },
   { name: 'big planes', shape: [8, 32, 16, 16], f: (x) => L.maxPool2d(x, 2) },
+  // The ReLU inside the 2x2 kernel (forward and backward), an odd size leaving a row and column uncovered.
+  { name: 'max 2 + relu, odd', shape: [2, 3, 7, 9], f: (x) => maxPool2dRelu(x, 2) },
+  { name: 'max 2 + relu, big planes', shape: [8, 32, 26, 26], f: (x) => maxPool2dRelu(x, 2) },
 ];
 
 function withGrad(x: L.Tensor, f: (x: L.Tensor) => L.Tensor, gySeed: number): L.Tensor[] {
@@ -64,6 +68,8 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
     const geom = Int32Array.of(2, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1);
     const x = new Float32Array(32), out = new Float32Array(8), idx = new Int32Array(8);
     expect(() => addon.maxPool2d(x, out, idx, geom)).not.toThrow();
+    expect(() => addon.maxPool2d(x, out, idx, geom, true)).toThrow(/relu needs indices null/);
+    expect(() => addon.maxPool2d(x, out, null, geom, 1 as unknown as boolean)).toThrow(/relu/);
     expect(() => addon.maxPool2d(x, out, new Int32Array(7), geom)).toThrow(/indices has 7 elements/);
     expect(() => addon.maxPool2d(x, new Float64Array(8), idx, geom)).toThrow(/out/);
     expect(() => addon.maxPool2d(x, out, idx, Int32Array.of(1, 2))).toThrow(/13 ints/);

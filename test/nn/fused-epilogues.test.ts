@@ -230,7 +230,8 @@ describe('nn.Sequential runs ReLU then MaxPool2d as pool then ReLU', () => {
         const v = x.values;
         v[1] = v[0]; v[20] = 0; v[21] = -0; v[40] = NaN; v[41] = 5;
         const y = seq.call(x);
-        expect(y.gradFn?.name).toBe('relu');  // the ReLU ran last, on the pooled tensor
+        // The ReLU ran last, on the pooled tensor: inside the 2x2 kernel, else as its own op.
+        expect(y.gradFn?.name).toBe(label === '2x2' ? 'maxPool2dRelu' : 'relu');
         const yRef = seq.at(1).call(L.relu(x));
         expect(Array.from(y.values)).toEqual(Array.from(yRef.values));
         const gy = L.randn(y.shape, { dtype });
@@ -248,6 +249,72 @@ describe('nn.Sequential runs ReLU then MaxPool2d as pool then ReLU', () => {
     seq.at(2).registerForwardHook((_m, _a, y) => { seen = y; });
     expect(seq.call(x).gradFn?.name).toBe('maxPool2d');
     expect(seen!.shape).toEqual([2, 3, 2, 2]);
+  });
+});
+
+describe('nn.Sequential runs Conv2d, ReLU, MaxPool2d as conv then maxPool2dRelu', () => {
+  // Layer by layer (conv, ReLU, pool) against the fused triple: the conv's pre-ReLU values are
+  // the same bits, pool and ReLU commute exactly, and the conv's backward gets the same masked
+  // gradient, so values and every gradient are bitwise equal.
+  const block = (c: number, o: number, dtype: 'float32' | 'float64'): L.nn.Sequential =>
+    new nn.Sequential(new nn.Conv2d(c, o, 3, { dtype }), new nn.ReLU(), new nn.MaxPool2d(2));
+  function compare(seq: L.nn.Sequential, x: L.Tensor, what: string): void {
+    const y = seq.call(x);
+    expect(y.gradFn?.name, what).toBe('maxPool2dRelu');
+    const yRef = seq.at(2).call(seq.at(1).call(seq.at(0).call(x)));
+    expect(Array.from(y.values), what).toEqual(Array.from(yRef.values));
+    const gy = L.randn(y.shape, { dtype: x.dtype });
+    const params = [x, ...seq.parameters()];
+    const g = L.grad(y, params, { gradOutputs: [gy] }), gRef = L.grad(yRef, params, { gradOutputs: [gy] });
+    g.forEach((t, i) => expect(Array.from(t!.values), `${what} grad #${i}`).toEqual(Array.from(gRef[i]!.values)));
+  }
+
+  for (const algorithm of ['direct', 'winograd'] as const) {
+    it(`gives the values and gradients of the layers one by one (${algorithm}, every backend and ISA)`, () => {
+      try {
+        L.setConvAlgorithm(algorithm);
+        for (const be of backends()) {
+          for (const isa of be === 'native' ? availableIsas() : ['reference']) {
+            const run = (): void => onBackend(be, () => {
+              for (const dtype of ['float32', 'float64'] as const) {
+                L.manualSeed(60);
+                const seq = block(5, 17, dtype);
+                // A negative bias on some channels: whole windows below 0 (the mask's zeros).
+                L.noGrad(() => L.sub_((seq.at(0) as L.nn.Conv2d).bias!, L.tensor([0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0, 3, 0], { dtype })));
+                compare(seq, L.randn([2, 5, 11, 10], { dtype, requiresGrad: true }), `${algorithm} ${be} ${isa} ${dtype}`);
+              }
+            });
+            if (be === 'native') withIsa(isa as Parameters<typeof withIsa>[0], run); else run();
+          }
+        }
+      } finally {
+        L.setConvAlgorithm('auto');
+      }
+    });
+  }
+
+  it('gives the same bits at 1 and 2 threads, passes gradgradcheck, and leaves a hooked triple to the pairs', () => {
+    const before = L.getNumThreads();
+    try {
+      const run = (threads: number): number[][] => {
+        L.setNumThreads(threads);
+        L.manualSeed(61);
+        const seq = block(32, 64, 'float32');
+        const x = L.randn([8, 32, 13, 13], { requiresGrad: true });
+        const y = seq.call(x);
+        const g = L.grad(y, [x, ...seq.parameters()], { gradOutputs: [L.randn(y.shape)] });
+        return [Array.from(y.values), ...g.map((t) => Array.from(t!.values))];
+      };
+      const one = run(1), two = run(2);
+      one.forEach((t, i) => expect(two[i], `#${i}`).toEqual(t));
+    } finally {
+      L.setNumThreads(before);
+    }
+    const seq = block(2, 3, 'float64');
+    const x = L.randn([2, 2, 6, 6], { dtype: 'float64', requiresGrad: true });
+    expect(L.gradgradcheck((t) => seq.call(t), [x])).toBe(true);
+    seq.at(1).registerForwardHook(() => undefined);
+    expect(seq.call(x).gradFn?.name).toBe('maxPool2d');
   });
 });
 

@@ -214,39 +214,8 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
   }
 }
 
-// In-register transposes for packing. Input: W rows of W elements; output
-// out[k] = column k (element k of every row). Three shuffle stages of W/2 * log2(W)
-// shuffles replace W*W scalar loads and strided stores.
-inline __attribute__((always_inline)) void transpose16x16(__m512 (&r)[16]) {
-  __m512 a[16], b[16];
-  // Stage 1: interleave row pairs: 128-bit lane L of a[2p] holds rows 2p,2p+1 at
-  // columns 4L, 4L+1; a[2p+1] the same at columns 4L+2, 4L+3.
-  for (int p = 0; p < 8; ++p) {
-    a[2 * p] = _mm512_unpacklo_ps(r[2 * p], r[2 * p + 1]);
-    a[2 * p + 1] = _mm512_unpackhi_ps(r[2 * p], r[2 * p + 1]);
-  }
-  // Stage 2: lane L of b[4q+c] holds rows 4q..4q+3 of column 4L+c.
-  for (int q = 0; q < 4; ++q) {
-    const __m512d lo0 = _mm512_castps_pd(a[4 * q]), lo1 = _mm512_castps_pd(a[4 * q + 2]);
-    const __m512d hi0 = _mm512_castps_pd(a[4 * q + 1]), hi1 = _mm512_castps_pd(a[4 * q + 3]);
-    b[4 * q + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo0, lo1));
-    b[4 * q + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo0, lo1));
-    b[4 * q + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(hi0, hi1));
-    b[4 * q + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(hi0, hi1));
-  }
-  // Stage 3: column 4L+c gathers lane L of b[c], b[4+c], b[8+c], b[12+c].
-  for (int c = 0; c < 4; ++c) {
-    const __m512 x0 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0x44);
-    const __m512 x1 = _mm512_shuffle_f32x4(b[c], b[4 + c], 0xEE);
-    const __m512 y0 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0x44);
-    const __m512 y1 = _mm512_shuffle_f32x4(b[8 + c], b[12 + c], 0xEE);
-    r[c] = _mm512_shuffle_f32x4(x0, y0, 0x88);
-    r[4 + c] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
-    r[8 + c] = _mm512_shuffle_f32x4(x1, y1, 0x88);
-    r[12 + c] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
-  }
-}
-
+// In-register transposes for packing (transpose16x16 is in intrinsics.h, shared with the
+// Winograd transforms). Input: W rows of W elements; output out[k] = column k.
 inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
   __m512d a[8];
   // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.

@@ -1,4 +1,6 @@
 // Winograd F(4x4, 3x3) tile transforms for the avx512 build (see simd/winograd_loops.h).
+#include "intrinsics.h"
+
 #include "../winograd_loops.h"
 
 namespace lattice {

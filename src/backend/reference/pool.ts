@@ -11,7 +11,7 @@ import type { FloatArray } from '../../tensor/dtype';
  * the input), same for columns. A NaN replaces the running max (so NaN
  * propagates); ties keep the first position. indices hold iy*w + ix.
  */
-export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry): void {
+export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu = false): void {
   for (let p = 0; p < g.planes; p++) {
     const base = p * g.h * g.w;
     for (let y = 0; y < g.oh; y++) {
@@ -30,7 +30,7 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | 
           }
         }
         const o = (p * g.oh + y) * g.ow + xo;
-        out[o] = best;
+        out[o] = relu && best < 0 ? 0 : best;  // the relu op's rule: a NaN stays NaN
         if (indices) indices[o] = at;
       }
     }
@@ -53,10 +53,13 @@ export function maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, grad
  * The 2x2 stride-2 backward from x: the max position of each window found again by maxPool2d's rule (which
  * this calls), gradOut written there and 0 everywhere else.
  */
-export function maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void {
+export function maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry, relu = false): void {
   const indices = new Int32Array(g.planes * g.oh * g.ow);
-  maxPool2d(x, x instanceof Float64Array ? new Float64Array(indices.length) : new Float32Array(indices.length), indices, g);
-  maxPool2dBackward(gradOut, indices, gradInput, g);
+  const pooled = x instanceof Float64Array ? new Float64Array(indices.length) : new Float32Array(indices.length);
+  maxPool2d(x, pooled, indices, g);
+  // relu: relu's gradient rule on the pooled value, 0 unless it is > 0.
+  const gy = relu ? gradOut.map((v, i) => (pooled[i] > 0 ? v : 0)) : gradOut;
+  maxPool2dBackward(gy, indices, gradInput, g);
 }
 
 /** The window [y0, y1) x [x0, x1) clipped to the input, and its divisor (PyTorch's avg_pool2d rule). */

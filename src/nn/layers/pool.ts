@@ -1,6 +1,6 @@
 /** Pooling modules over the functional pools (src/ops/pool.ts). */
 import { ArgumentError, fmtValue } from '../../errors';
-import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../../ops/pool';
+import { adaptiveAvgPool1d, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d, maxPool2dRelu } from '../../ops/pool';
 import type { AvgPool1dOptions, AvgPool2dOptions, MaxPool1dOptions, MaxPool2dOptions } from '../../ops/pool';
 import type { Tensor } from '../../tensor/tensor';
 import { Module, reprArgs } from '../module';
@@ -25,6 +25,10 @@ export class MaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
+  }
+  /** relu(this.forward(x)) with the ReLU in the pooling kernel (see maxPool2dRelu); nn.Sequential's fusion calls it. */
+  forwardRelu(x: Tensor): Tensor {
+    return maxPool2dRelu(x, this.kernelSize, this.options);
   }
   protected override extraRepr(): string {
     const o = this.options;

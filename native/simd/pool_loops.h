@@ -1,0 +1,64 @@
+// The 2x2, stride-2 max-pool plane loops (kernels/pool.cc), compiled per ISA:
+// simd/<isa>/pool_<isa>.cc includes pool_loops_impl.h inside its own namespace, where the
+// plain loops over a row's windows become that ISA's vectors (the stride-2 taps are
+// de-interleaved with shuffles; the baseline SSE2 build has few). Every window is computed
+// by the same comparisons and bit selections on every ISA, so the results are bitwise the
+// same whichever runs.
+//
+// The AVX-512 ISA runs the AVX2 build: GCC 12's AVX-512 code for these loops (mask
+// registers for the selects) ran 2-5x slower than its AVX2 code, and slower than SSE2
+// (W3's [64, 32, 26, 26] pool, 1 thread: forward 1.10 ms against AVX2's 0.43 and SSE2's
+// 0.65; backward 2.18 against 0.56 and 0.70).
+#pragma once
+
+#include <cstdint>
+
+#include "../cpu.h"
+#include "../kernels/pool.h"
+
+namespace lattice {
+namespace simd {
+
+struct PoolLoops {
+  // One plane: out = the max of each 2x2 window (maxTap's rule: the last NaN, else the first
+  // maximal tap), relu(max) if relu; indices (may be null; never with relu) = its flat position.
+  void (*maxPool2x2F32)(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g);
+  void (*maxPool2x2F64)(const double* in, double* out, int32_t* indices, bool relu, const PoolGeometry& g);
+  // One plane of the input gradient, written whole: gradOut at each window's max, 0 elsewhere
+  // (and 0 where relu and the window's max is not > 0).
+  void (*maxPool2x2BackwardF32)(const float* in, const float* gradOut, float* gradIn, bool relu, const PoolGeometry& g);
+  void (*maxPool2x2BackwardF64)(const double* in, const double* gradOut, double* gradIn, bool relu, const PoolGeometry& g);
+
+  void maxPool2x2(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
+    maxPool2x2F32(in, out, indices, relu, g);
+  }
+  void maxPool2x2(const double* in, double* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
+    maxPool2x2F64(in, out, indices, relu, g);
+  }
+  void maxPool2x2Backward(const float* in, const float* go, float* gi, bool relu, const PoolGeometry& g) const {
+    maxPool2x2BackwardF32(in, go, gi, relu, g);
+  }
+  void maxPool2x2Backward(const double* in, const double* go, double* gi, bool relu, const PoolGeometry& g) const {
+    maxPool2x2BackwardF64(in, go, gi, relu, g);
+  }
+};
+
+namespace scalar {
+const PoolLoops& poolLoops();
+}
+#if defined(LATTICE_X86)
+namespace avx2 {
+const PoolLoops& poolLoops();
+}
+#endif
+
+inline const PoolLoops& poolLoopsFor(Isa isa) {
+#if defined(LATTICE_X86)
+  if (isa == Isa::Avx512 || isa == Isa::Avx2) return avx2::poolLoops();
+#endif
+  (void)isa;
+  return scalar::poolLoops();
+}
+
+}  // namespace simd
+}  // namespace lattice
