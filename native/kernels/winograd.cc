@@ -66,9 +66,11 @@ Buffer allocate(int64_t count, bool zero = false) {
 // mapped and faulted in afresh on every call (the idea of conv.cc's cachedScratch). Each use
 // has its own slot, so one thread may hold several at once; a call's slots are released when
 // it returns, and nothing runs two Winograd calls on one thread at once. Buffers above
-// kKeptScratchFloats are not kept.
+// kKeptScratchFloats (16 MiB) are not kept: the blocks' buffers are ~1 MB and the weight
+// gradient's chunk ~4 MB by design; what grows past that is the packed filter and the point
+// sums of very wide layers (36*c*o floats: 37 MB at 512 x 512 channels), allocated once a call.
 enum ScratchUse { kPackedFilter, kBand, kTiles, kProducts, kPanel, kGradBand, kPointSums, kScratchUses };
-constexpr int64_t kKeptScratchFloats = int64_t(16) << 20;  // 64 MiB
+constexpr int64_t kKeptScratchFloats = int64_t(4) << 20;
 
 // A cached buffer, or an owned one when it is too large to keep (null when it cannot be had).
 class Scratch {
