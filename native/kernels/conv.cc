@@ -28,6 +28,7 @@
 #include <new>
 
 #include "gemm.h"
+#include "scratch.h"
 
 namespace lattice {
 namespace {
@@ -63,55 +64,8 @@ int64_t tileRows(const ConvGeometry& g, int64_t kg, size_t elem) {
   return std::clamp<int64_t>(std::max(byBytes, byWidth), 1, std::max<int64_t>(1, g.oh));
 }
 
-// Scratch that outlives the call: one growing buffer per thread and slot, so that the large
-// im2col and partial-sum buffers are not mapped (and page-faulted in, ~50k faults per ResNet-18
-// step) afresh on every call. Buffers above kCachedScratchBytes are not kept.
-constexpr size_t kCachedScratchBytes = size_t(64) << 20;
-enum ScratchSlot { kColsSlot = 0, kProductSlot = 1, kPartialsSlot = 2, kScratchSlots = 3 };
-
-struct ScratchDeleter {
-  void operator()(unsigned char* p) const { ::operator delete[](p, std::align_val_t(64)); }
-};
-using RawBuffer = std::unique_ptr<unsigned char[], ScratchDeleter>;
-
-// A non-owning view of cached scratch, or an owned buffer when it is too large to keep.
-template <typename T>
-struct Scratch {
-  T* data = nullptr;
-  RawBuffer owned;
-  explicit operator bool() const { return data != nullptr; }
-  T* get() const { return data; }
-};
-
-template <typename T>
-Scratch<T> cachedScratch(ScratchSlot slot, int64_t count) {
-  struct Cache {
-    RawBuffer buffer;
-    size_t bytes = 0;
-  };
-  thread_local Cache caches[kScratchSlots];
-  Scratch<T> out;
-  if (count < 0 || count > (int64_t(1) << 34)) return out;
-  const size_t bytes = std::max<size_t>(size_t(count) * sizeof(T), 64);
-  auto allocate = [](size_t n) {
-    return RawBuffer(static_cast<unsigned char*>(::operator new[](n, std::align_val_t(64), std::nothrow)));
-  };
-  if (bytes > kCachedScratchBytes) {
-    out.owned = allocate(bytes);
-    out.data = reinterpret_cast<T*>(out.owned.get());
-    return out;
-  }
-  Cache& c = caches[slot];
-  if (c.bytes < bytes) {
-    c.buffer.reset();
-    c.bytes = 0;
-    c.buffer = allocate(bytes);
-    if (!c.buffer) return out;
-    c.bytes = bytes;
-  }
-  out.data = reinterpret_cast<T*>(c.buffer.get());
-  return out;
-}
+// Kept scratch above this many bytes is allocated per call instead (see scratch.h).
+constexpr size_t kKeptConvBytes = size_t(64) << 20;
 
 // Whether to split `count` independent items across the pool rather than thread inside each GEMM.
 bool splitAcrossPool(const Context& ctx, int64_t count) {
@@ -135,7 +89,7 @@ bool forItemsWithColumns(Context& ctx, int64_t count, bool split, bool pointwise
   std::atomic<bool> ok{true};
   forItems(ctx, count, split, [&](int64_t b, int64_t e) {
     Scratch<T> cols;
-    if (!pointwise) cols = cachedScratch<T>(kColsSlot, colsSize);
+    if (!pointwise) cols = Scratch<T>(ScratchUse::ConvColumns, colsSize, kKeptConvBytes);
     if (!pointwise && !cols) {
       ok = false;
       return;
@@ -288,7 +242,7 @@ bool forSampleGroups(Context& ctx, const ConvGeometry& g, int64_t nb, int64_t kg
   const bool split = splitAcrossPool(ctx, sampleGroups);
   std::atomic<bool> ok{true};
   forItems(ctx, sampleGroups, split, [&](int64_t b, int64_t e) {
-    Scratch<T> cols = cachedScratch<T>(kColsSlot, kg * nb * L), prod = cachedScratch<T>(kProductSlot, og * nb * L);
+    Scratch<T> cols(ScratchUse::ConvColumns, kg * nb * L, kKeptConvBytes), prod(ScratchUse::ConvProduct, og * nb * L, kKeptConvBytes);
     if (!cols || !prod) {
       ok = false;
       return;
@@ -347,7 +301,7 @@ bool backwardInputBatched(Context& ctx, const T* gradOut, const T* weight, T* gr
 template <typename T>
 bool backwardWeightBatched(Context& ctx, const T* x, const T* gradOut, T* gradWeight, const ConvGeometry& g, int64_t nb) {
   const int64_t cg = g.c / g.groups, og = g.o / g.groups, kg = cg * g.kh * g.kw, L = g.oh * g.ow;
-  Scratch<T> cols = cachedScratch<T>(kColsSlot, kg * nb * L), gy = cachedScratch<T>(kProductSlot, og * nb * L);
+  Scratch<T> cols(ScratchUse::ConvColumns, kg * nb * L, kKeptConvBytes), gy(ScratchUse::ConvProduct, og * nb * L, kKeptConvBytes);
   if (!cols || !gy) return false;
   for (int64_t s0 = 0; s0 < g.n; s0 += nb) {
     const int64_t count = std::min(nb, g.n - s0), ld = count * L;
@@ -573,7 +527,7 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
   while (blocks > 1 && (blocks - 1) * wSize * int64_t(sizeof(T)) > (int64_t(64) << 20)) --blocks;
   Scratch<T> partials;
   if (blocks > 1) {
-    partials = cachedScratch<T>(kPartialsSlot, (blocks - 1) * wSize);
+    partials = Scratch<T>(ScratchUse::ConvPartials, (blocks - 1) * wSize, kKeptConvBytes);
     if (!partials) return false;
   }
   const bool pointwise = isPointwise(g);

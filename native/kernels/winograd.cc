@@ -29,6 +29,7 @@
 #include "../simd/winograd_loops.h"
 #include "conv_algo_table.h"
 #include "gemm.h"
+#include "scratch.h"
 
 namespace lattice {
 namespace {
@@ -61,45 +62,14 @@ Buffer allocate(int64_t count, bool zero = false) {
   return Buffer(p);
 }
 
-// Scratch kept between calls: one growing buffer per thread and use, so that the blocks' V
-// and M and the weight gradient's chunk (W3's conv2: ~4 MB, 680 page faults a call) are not
-// mapped and faulted in afresh on every call (the idea of conv.cc's cachedScratch). Each use
-// has its own slot, so one thread may hold several at once; a call's slots are released when
-// it returns, and nothing runs two Winograd calls on one thread at once. Buffers above
-// kKeptScratchFloats (16 MiB) are not kept: the blocks' buffers are ~1 MB and the weight
-// gradient's chunk ~4 MB by design; what grows past that is the packed filter and the point
-// sums of very wide layers (36*c*o floats: 37 MB at 512 x 512 channels), allocated once a call.
-enum ScratchUse { kPackedFilter, kBand, kTiles, kProducts, kPanel, kGradBand, kPointSums, kScratchUses };
-constexpr int64_t kKeptScratchFloats = int64_t(4) << 20;
+// Winograd's kept scratch (scratch.h): the blocks' V and M are ~1 MB and the weight
+// gradient's chunk ~4 MB by design; what grows past 16 MiB is the packed filter and the point
+// sums of very wide layers (36*c*o floats: 37 MB at 512 x 512 channels), allocated per call.
+constexpr size_t kKeptWinogradBytes = size_t(16) << 20;
 
-// A cached buffer, or an owned one when it is too large to keep (null when it cannot be had).
-class Scratch {
- public:
-  Scratch(ScratchUse use, int64_t count, bool zero = false) {
-    thread_local Buffer kept[kScratchUses];
-    thread_local int64_t keptCount[kScratchUses] = {};
-    if (count > kKeptScratchFloats) {
-      owned_ = allocate(count, zero);
-      data_ = owned_.get();
-      return;
-    }
-    if (keptCount[use] < count || !kept[use]) {
-      kept[use].reset();
-      keptCount[use] = 0;
-      kept[use] = allocate(std::max<int64_t>(count, 16));
-      if (!kept[use]) return;
-      keptCount[use] = std::max<int64_t>(count, 16);
-    }
-    data_ = kept[use].get();
-    if (zero) std::fill(data_, data_ + count, 0.0f);
-  }
-  explicit operator bool() const { return data_ != nullptr; }
-  float* get() const { return data_; }
-
- private:
-  float* data_ = nullptr;
-  Buffer owned_;
-};
+Scratch<float> scratch(ScratchUse use, int64_t count, bool zero = false) {
+  return Scratch<float>(use, count, kKeptWinogradBytes, zero);
+}
 
 // The correlation all three kernels reduce to: a 3x3 filter over in [n, cin, h, w] giving
 // [n, cout, oh, ow], output (y, x) reading input rows y - padH + 0..2 (padH of any sign).
@@ -182,9 +152,9 @@ TileGemm tileGemmFor(Isa isa) {
 }
 
 // U[xi][c][o] packed into the micro-kernel's B panels: Up[xi][p][c][j] = U[xi][c][p*nr + j], 0 past cout.
-Scratch packFilter(Context& ctx, const float* U, const Core& k, int nr) {
+Scratch<float> packFilter(Context& ctx, const float* U, const Core& k, int nr) {
   const int64_t panels = ceilDiv(k.cout, nr), panelSize = k.cin * nr;
-  Scratch up(kPackedFilter, kPoints * panels * panelSize);
+  Scratch<float> up = scratch(ScratchUse::WinogradPackedFilter, kPoints * panels * panelSize);
   if (!up) return up;
   ctx.pool.parallelFor(0, kPoints * panels, 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
@@ -248,7 +218,7 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
 bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
   const TileGemm tg = tileGemmFor(ctx.isa);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
-  Scratch up = packFilter(ctx, U, k, tg.nr);
+  Scratch<float> up = packFilter(ctx, U, k, tg.nr);
   if (!up) return false;
   Buffer biasPad;
   if (bias) {
@@ -259,8 +229,10 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
   std::atomic<bool> ok{true};
   ctx.pool.parallelFor(0, k.blocks, 1, [&](int64_t b, int64_t e) {
     // V is zeroed once: its padding rows then hold zeros or an earlier block's finite values.
-    Scratch band(kBand, k.bandSize()), V(kTiles, kPoints * k.tilePad * k.cinPad, true),
-        M(kProducts, kPoints * k.tilePad * k.coutPad), apanel(kPanel, tg.rows ? 0 : k.cin * tg.mr);
+    Scratch<float> band = scratch(ScratchUse::WinogradBand, k.bandSize()),
+                   V = scratch(ScratchUse::WinogradTiles, kPoints * k.tilePad * k.cinPad, true),
+                   M = scratch(ScratchUse::WinogradProducts, kPoints * k.tilePad * k.coutPad),
+                   apanel = scratch(ScratchUse::WinogradPanel, tg.rows ? 0 : k.cin * tg.mr);
     if (!band || !V || !M || !apanel) {
       ok = false;
       return;
@@ -398,14 +370,17 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
   const int64_t chunkRows = blocksPerChunk * k.rowsPerBlock;
   const int64_t pointRows = roundUp(std::min(chunkRows, k.tileRows()) * k.tW, kRowQuantum);
   const int64_t uSize = kPoints * g.c * g.o;
-  Scratch sum(kPointSums, uSize), V(kTiles, kPoints * pointRows * k.cinPad), dM(kProducts, kPoints * pointRows * k.coutPad);
+  Scratch<float> sum = scratch(ScratchUse::WinogradPointSums, uSize),
+                 V = scratch(ScratchUse::WinogradTiles, kPoints * pointRows * k.cinPad),
+                 dM = scratch(ScratchUse::WinogradProducts, kPoints * pointRows * k.coutPad);
   if (!sum || !V || !dM) return false;
   std::atomic<bool> ok{true};
   for (int64_t c0 = 0; c0 < k.tileRows() && ok; c0 += chunkRows) {
     const int64_t c1 = std::min(c0 + chunkRows, k.tileRows()), tiles = (c1 - c0) * k.tW;
     const int64_t blocks = ceilDiv(c1 - c0, k.rowsPerBlock);
     ctx.pool.parallelFor(0, blocks, 1, [&](int64_t b, int64_t e) {
-      Scratch band(kBand, k.bandSize()), goBand(kGradBand, k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
+      Scratch<float> band = scratch(ScratchUse::WinogradBand, k.bandSize()),
+                     goBand = scratch(ScratchUse::WinogradGradBand, k.rowsPerBlock * 4 * 4 * k.tW * k.coutPad);
       if (!band || !goBand) {
         ok = false;
         return;
