@@ -274,8 +274,8 @@ void batchNormStatsBySegment(Context& ctx, const NormLoops<T>& L, const T* x, do
 
 // Short segments (S < kMinSegment; BatchNorm1d on [N, C] has S = 1): x is N rows of W = C*S
 // columns, column j in channel j / S, and the passes walk down columns (simd/norm_columns.h),
-// each column adding its rows in order. Large inputs split the channels among the threads and
-// a thread makes every pass over its own channels' columns, statistics included (a channel
+// each column adding its rows in order. The channels are split among the threads and a
+// thread makes every pass over its own channels' columns, statistics included (a channel
 // needs no other's), so a call is one parallel region (three to five before, each costing
 // about as much as the work at 2 threads). A channel's S column sums are added in column
 // order. (With a call into the per-ISA run loops per segment, BatchNorm1d [128, 256] forward
@@ -302,19 +302,12 @@ struct ColumnBlock {
   }
 };
 
-// Elements per thread below which the column passes run on one thread. A column block reads
-// every row, so a second thread pulls half of each row from the core that wrote it (the
-// Linear or residual add before it split the rows, not the columns): on W4 (f)'s
-// [128, 256] BatchNorm1d, one thread made the whole 2-thread step ~5% faster (wall and CPU
-// time, interleaved A/B in one process).
-constexpr int64_t kColumnMinPerThread = int64_t(1) << 16;
-
 // fn(block) for blocks of whole channels, split among the threads: one parallel region.
 template <typename Fn>
 void forEachColumnBlock(Context& ctx, int64_t N, int64_t C, int64_t S, Fn&& fn) {
-  const int64_t perChannel = std::max<int64_t>(1, N * S);
-  const int64_t grain = (kColumnMinPerThread + perChannel - 1) / perChannel;
-  ctx.pool.parallelFor(0, C, grain, [&](int64_t c0, int64_t c1) { fn(ColumnBlock(c0, c1, S)); });
+  // (On one thread below 64K elements instead, W4 (f) at 2 threads was ~5% faster on a loaded
+  // machine and level to slightly slower on a quiet one, interleaved A/B: the split stays.)
+  ctx.pool.parallelFor(0, C, grainFor(N * S), [&](int64_t c0, int64_t c1) { fn(ColumnBlock(c0, c1, S)); });
 }
 
 template <typename T>
