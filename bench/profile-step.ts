@@ -6,7 +6,7 @@
  * faults and GC pauses. Kernel calls are what the thread pool is woken for (every kernel
  * that splits its work over the pool wakes it once per call, none when one thread runs).
  *
- *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-f] [--threads N] [--steps N] [--batch N]
+ *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--batch N]
  *
  * Timing a kernel costs ~0.1 µs per call (two performance.now()); the step total without the
  * wrappers is printed too.
@@ -46,11 +46,14 @@ function build(): { model: L.nn.Module<[L.Tensor], L.Tensor>; input: number[]; c
       model: L.models.resnet18({ numClasses: 10 }) as L.nn.Module<[L.Tensor], L.Tensor>,
       input: [Number(flag('batch', '32')), 3, 64, 64], classes: 10,
     };
-    case 'deep-c': case 'deep-f': {
-      // W4 (c) pre-norm residual blocks x + Linear(ReLU(LayerNorm(x))); (f) with BatchNorm1d.
+    case 'deep-c': case 'deep-d': case 'deep-e': case 'deep-f': {
+      // W4 (c) pre-norm residual blocks x + Linear(ReLU(LayerNorm(x))); (d) (c) with
+      // clipGradNorm(1.0) after backward (step() below); (e) (c) with StochasticDepth(0.1, 'row')
+      // ending every block; (f) with BatchNorm1d.
       const norm = (): L.nn.TensorModule => (modelName === 'deep-f' ? new nn.BatchNorm1d(256) : new nn.LayerNorm([256]));
+      const drop = (): L.nn.TensorModule[] => (modelName === 'deep-e' ? [new nn.StochasticDepth(0.1, 'row')] : []);
       const blocks: L.nn.TensorModule[] = [new nn.Linear(784, 256)];
-      for (let i = 0; i < 62; i++) blocks.push(new nn.Residual(new nn.Sequential(norm(), new nn.ReLU(), new nn.Linear(256, 256))));
+      for (let i = 0; i < 62; i++) blocks.push(new nn.Residual(new nn.Sequential(norm(), new nn.ReLU(), new nn.Linear(256, 256), ...drop())));
       blocks.push(norm(), new nn.Linear(256, 10));
       return { model: new nn.Sequential(...blocks), input: [Number(flag('batch', '128')), 784], classes: 10 };
     }
@@ -66,7 +69,9 @@ const opt = modelName.startsWith('deep') ? new L.optim.SGD(model.parameters(), {
 const x = L.rand(input);
 const y = L.randint(0, classes, [input[0]]);
 
-let phase: 'fwd' | 'bwd' | 'opt' = 'fwd';
+const clipParams = modelName === 'deep-d' ? model.parameters() : null;
+
+let phase: 'fwd' | 'bwd' | 'clip' | 'opt' = 'fwd';
 const perKernel = new Map<string, { ms: number; calls: number }>();
 const be = backend() as unknown as Record<string, unknown>;
 const originals = new Map<string, (...a: unknown[]) => unknown>();
@@ -115,6 +120,10 @@ function step(): void {
     const loss = L.crossEntropy(model.call(x), y);
     phase = 'bwd';
     L.backward(loss);
+    if (clipParams) {
+      phase = 'clip';
+      L.clipGradNorm(clipParams, 1.0);
+    }
     phase = 'opt';
     opt.step();
     loss.item();

@@ -4,7 +4,7 @@
 //
 //   node bench/lattice/.worker.build.mjs --threads N      (bench/run.ts compiles and starts it)
 import {
-  add, backendInfo, backward, conv2d, crossEntropy, ctcLoss, detach, dispose, logSoftmax, manualSeed, matmul, models, nn, noGrad, ones,
+  add, backendInfo, backward, clipGradNorm, conv2d, crossEntropy, ctcLoss, detach, dispose, logSoftmax, manualSeed, matmul, models, nn, noGrad, ones,
   optim, randint, randn, reshape, setNumThreads, tensor, tidy, type Tensor,
 } from './lattice';
 // @ts-expect-error plain ESM helpers shared with the JS peers
@@ -22,12 +22,13 @@ const GEMM: [number, number, number][] = [[128, 128, 128], [256, 256, 256], [512
 const GEMM_QUICK: [number, number, number][] = [[128, 128, 128], [1024, 1024, 1024], [128, 784, 256], [7744, 288, 64]];
 
 /** A training step over pre-gathered Fashion-MNIST batches (the peers walk the same images). */
-function trainStep(model: nn.Module<[Tensor], Tensor>, opt: optim.Optimizer, batch: number, shape: number[]): Made {
+function trainStep(model: nn.Module<[Tensor], Tensor>, opt: optim.Optimizer, batch: number, shape: number[], clipNorm?: number): Made {
   const batches = (fashionBatches(batch) as { x: Float32Array; y: Int32Array }[]).map(({ x, y }) => ({
     x: reshape(tensor(x), [batch, ...shape]), y: tensor(y),
   }));
   let i = -1;
   model.train();
+  const params = model.parameters();
   const fn = (): number => {
     i = (i + 1) % batches.length;
     const { x, y } = batches[i];
@@ -35,6 +36,7 @@ function trainStep(model: nn.Module<[Tensor], Tensor>, opt: optim.Optimizer, bat
       opt.zeroGrad();
       const loss = crossEntropy(model.call(x), y);
       backward(loss);
+      if (clipNorm !== undefined) clipGradNorm(params, clipNorm);
       opt.step();
       return loss.item();
     });
@@ -75,11 +77,25 @@ const MAKERS: Record<string, (quick: boolean) => Made> = {
     return { cases: { forward: { fn: forward, note: 'NCHW' }, step: { ...made.cases.step, note: 'NCHW' } }, teardown: () => { made.teardown?.(); x0.dispose(); } };
   },
   deep() {
-    manualSeed(0);
-    const blocks = Array.from({ length: 62 }, () => new nn.Residual(new nn.Sequential(new nn.LayerNorm([256]), new nn.ReLU(), new nn.Linear(256, 256))));
-    const model = new nn.Sequential(...([new nn.Linear(784, 256), ...blocks, new nn.LayerNorm([256]), new nn.Linear(256, 10)] as nn.TensorModule[]));
-    const made = trainStep(model, new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), 128, [784]);
-    return { cases: { 'c.step': made.cases.step }, teardown: made.teardown };
+    // W4 (c)-(f) as bench/lattice/deep.ts builds them: (c) pre-norm residual LayerNorm blocks;
+    // (d) (c) with clipGradNorm(1.0) after backward; (e) (c) with StochasticDepth(0.1, 'row')
+    // ending every block; (f) (c) with BatchNorm1d in place of every LayerNorm.
+    const variants: [string, boolean, number, boolean, string?][] = [
+      ['c', false, 0, false], ['d', false, 0, true, 'clipGradNorm(1.0)'], ['e', false, 0.1, false, 'stochastic depth 0.1, row mode'], ['f', true, 0, false, 'BatchNorm1d'],
+    ];
+    const cases: Record<string, Case> = {};
+    const teardowns: (() => void)[] = [];
+    for (const [v, batchNorm, drop, clip, note] of variants) {
+      manualSeed(0);
+      const norm = (): nn.TensorModule => (batchNorm ? new nn.BatchNorm1d(256) : new nn.LayerNorm([256]));
+      const blocks = Array.from({ length: 62 }, () => new nn.Residual(new nn.Sequential(
+        ...([norm(), new nn.ReLU(), new nn.Linear(256, 256), ...(drop > 0 ? [new nn.StochasticDepth(drop, 'row')] : [])] as nn.TensorModule[]))));
+      const model = new nn.Sequential(...([new nn.Linear(784, 256), ...blocks, norm(), new nn.Linear(256, 10)] as nn.TensorModule[]));
+      const made = trainStep(model, new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), 128, [784], clip ? 1.0 : undefined);
+      cases[`${v}.step`] = { ...made.cases.step, note };
+      teardowns.push(() => made.teardown?.());
+    }
+    return { cases, teardown: () => teardowns.forEach((t) => t()) };
   },
   resnet18() {
     // Issue #22's row: ResNet-18 (10 classes) forward+backward on [32, 3, 64, 64] in training mode

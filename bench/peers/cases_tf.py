@@ -92,29 +92,53 @@ def cnn_cases(quick):
             "step": {"fn": train_step(forward, vs, batches, adam_apply(vs)), "note": "NHWC, tf.function, Keras Adam"}}
 
 
-def deep_cases(quick):
-    x, y = fashion_batches(128)
+def deep_variant(batches, norm="layer", drop=0.0, clip=None):
+    """One W4 residual net (bench/peers/cases_torch.py deep_cases): norm "layer" normalises each
+    row over its 256 features (tf.nn.moments over axis 1); "batch" each feature over the batch
+    (axis 0) in training mode, updating running mean and unbiased variance with momentum 0.1 as
+    BatchNorm1d does. drop > 0: stochastic depth per sample; clip: tf.clip_by_global_norm."""
     stem_w, stem_b = var([784, 256], 784, 1), var([256], 784, 2)
     blocks = [(tf.Variable(tf.ones([256])), tf.Variable(tf.zeros([256])), var([256, 256], 256, 10 + i), var([256], 256, 100 + i))
               for i in range(62)]
     fg, fb = tf.Variable(tf.ones([256])), tf.Variable(tf.zeros([256]))
     head_w, head_b = var([256, 10], 256, 3), var([10], 256, 4)
     vs = [stem_w, stem_b, fg, fb, head_w, head_b] + [v for blk in blocks for v in blk]
+    running = [(tf.Variable(tf.zeros([256]), trainable=False), tf.Variable(tf.ones([256]), trainable=False))
+               for _ in range(63)] if norm == "batch" else None
 
-    def ln(h, g, b):
-        mean, variance = tf.nn.moments(h, axes=[1], keepdims=True)
+    def normalise(h, g, b, i):
+        if norm == "layer":
+            mean, variance = tf.nn.moments(h, axes=[1], keepdims=True)
+        else:
+            mean, variance = tf.nn.moments(h, axes=[0])
+            n = tf.cast(tf.shape(h)[0], h.dtype)
+            rm, rv = running[i]
+            rm.assign(0.9 * rm + 0.1 * tf.stop_gradient(mean))
+            rv.assign(0.9 * rv + 0.1 * tf.stop_gradient(variance) * n / (n - 1))
         return tf.nn.batch_normalization(h, mean, variance, b, g, 1e-5)
 
     def forward(v):
         h = v @ stem_w + stem_b
-        for g, b, w, bias in blocks:
-            h = h + tf.nn.relu(ln(h, g, b)) @ w + bias
-        return ln(h, fg, fb) @ head_w + head_b
+        for i, (g, b, w, bias) in enumerate(blocks):
+            branch = tf.nn.relu(normalise(h, g, b, i)) @ w + bias
+            if drop > 0:
+                keep = tf.cast(tf.random.uniform([tf.shape(h)[0], 1]) >= drop, h.dtype) / (1 - drop)
+                branch = branch * keep
+            h = h + branch
+        return normalise(h, fg, fb, 62) @ head_w + head_b
 
-    opt = tf.keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)
+    opt = tf.keras.optimizers.SGD(learning_rate=0.05, momentum=0.9, global_clipnorm=clip)
     opt.build(vs)
+    return train_step(forward, vs, batches, opt)
+
+
+def deep_cases(quick):
+    x, y = fashion_batches(128)
     batches = [(tf.constant(a), tf.constant(b)) for a, b in zip(x, y)]
-    return {"c.step": {"fn": train_step(forward, vs, batches, opt), "note": "LayerNorm by tf.nn.moments"}}
+    return {"c.step": {"fn": deep_variant(batches), "note": "LayerNorm by tf.nn.moments"},
+            "d.step": {"fn": deep_variant(batches, clip=1.0), "note": "Keras global_clipnorm=1.0"},
+            "e.step": {"fn": deep_variant(batches, drop=0.1), "note": "stochastic depth 0.1, row mode"},
+            "f.step": {"fn": deep_variant(batches, norm="batch"), "note": "batch moments, running stats assigned"}}
 
 
 def gemm_cases(quick):

@@ -98,21 +98,64 @@ def cnn_cases(quick):
 
 
 class Block(nn.Module):
-    def __init__(self):
+    """W4's pre-norm residual block x + drop(Linear(ReLU(Norm(x)))), as bench/lattice/worker.ts
+    builds it: Norm is LayerNorm(256) or BatchNorm1d(256); drop is stochastic depth in row mode
+    (one Bernoulli(1 - p) draw per sample, survivors scaled by 1 / (1 - p): Lattice's
+    nn.StochasticDepth(p, 'row') and torchvision's stochastic_depth(mode='row'))."""
+
+    def __init__(self, norm=nn.LayerNorm, drop=0.0):
         super().__init__()
-        self.norm = nn.LayerNorm(256)
+        self.norm = norm(256)
         self.linear = nn.Linear(256, 256)
+        self.drop = drop
 
     def forward(self, x):
-        return x + self.linear(F.relu(self.norm(x)))
+        branch = self.linear(F.relu(self.norm(x)))
+        if self.training and self.drop > 0:
+            keep = (torch.rand(x.shape[0], 1) >= self.drop).to(x.dtype) / (1 - self.drop)
+            branch = branch * keep
+        return x + branch
+
+
+def deep_model(norm=nn.LayerNorm, drop=0.0):
+    return nn.Sequential(nn.Linear(784, 256), *[Block(norm, drop) for _ in range(62)], norm(256), nn.Linear(256, 10))
 
 
 def deep_cases(quick):
-    torch.manual_seed(0)
+    """W4 (c)-(f), SGD lr 0.05 momentum 0.9, batch 128: (c) LayerNorm blocks; (d) (c) with
+    clip_grad_norm_(1.0) between backward and the step; (e) (c) with stochastic depth 0.1 per
+    sample in every block; (f) (c) with BatchNorm1d in place of every LayerNorm."""
     x, y = fashion_batches(128)
-    model = nn.Sequential(nn.Linear(784, 256), *[Block() for _ in range(62)], nn.LayerNorm(256), nn.Linear(256, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    return {"c.step": {"fn": train_step(maybe_compile(model), [(t(a), t(b)) for a, b in zip(x, y)], opt)}}
+    batches = [(t(a), t(b)) for a, b in zip(x, y)]
+    out = {}
+    for v, norm, drop, clip in (("c", nn.LayerNorm, 0.0, False), ("d", nn.LayerNorm, 0.0, True),
+                                ("e", nn.LayerNorm, 0.1, False), ("f", nn.BatchNorm1d, 0.0, False)):
+        torch.manual_seed(0)
+        model = deep_model(norm, drop)
+        opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        if clip:
+            params = list(model.parameters())
+            opt = ClippedStep(opt, params, 1.0)
+        out[f"{v}.step"] = {"fn": train_step(maybe_compile(model), batches, opt)}
+    out["d.step"]["note"] = "clip_grad_norm_(1.0)"
+    out["e.step"]["note"] = "stochastic depth 0.1, row mode"
+    out["f.step"]["note"] = "BatchNorm1d"
+    return out
+
+
+class ClippedStep:
+    """An optimizer whose step() first clips the gradients' total norm (clip_grad_norm_: one
+    foreach norm over all gradients, one foreach scale), so train_step's loop stays shared."""
+
+    def __init__(self, opt, params, max_norm):
+        self.opt, self.params, self.max_norm = opt, params, max_norm
+
+    def zero_grad(self, set_to_none=True):
+        self.opt.zero_grad(set_to_none=set_to_none)
+
+    def step(self):
+        torch.nn.utils.clip_grad_norm_(self.params, self.max_norm)
+        self.opt.step()
 
 
 def gemm_cases(quick):

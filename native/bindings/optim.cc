@@ -159,12 +159,61 @@ void RmspropStep(const Napi::CallbackInfo& info) {
   else rmspropStep(ctxOf(info), tensorList<float>(params, grads, sq, ga, bufs), s);
 }
 
+// The arrays and lengths of a one-dtype list, typed.
+template <typename T>
+void typedList(const ListArg& list, std::vector<T*>* data, std::vector<int64_t>* length) {
+  for (const ArrayArg& a : list.items) {
+    data->push_back(static_cast<T*>(a.data));
+    length->push_back(a.length);
+  }
+}
+
+// foreachNorm(arrays, p, out: Float64Array): out[i] = the p-norm of arrays[i] (p > 0 or Infinity).
+void ForeachNorm(const Napi::CallbackInfo& info) {
+  const char* fn = "foreachNorm";
+  Napi::Env env = info.Env();
+  ListArg arrays = paramsArg(info, fn);
+  const double p = numberArg(info, 1, fn, "p");
+  if (!(p > 0)) throwRange(env, std::string(fn) + ": p must be > 0 or Infinity, got " + std::to_string(p));
+  ArrayArg out = arrayArgOf(info, 2, fn, "out", ElemType::F64);
+  requireLength(env, out, static_cast<int64_t>(arrays.items.size()), fn, "out");
+  std::vector<int64_t> length;
+  if (isF64(arrays)) {
+    std::vector<const double*> x;
+    typedList(arrays, &x, &length);
+    foreachNorm(ctxOf(info), x, length, p, static_cast<double*>(out.data));
+  } else {
+    std::vector<const float*> x;
+    typedList(arrays, &x, &length);
+    foreachNorm(ctxOf(info), x, length, p, static_cast<double*>(out.data));
+  }
+}
+
+// foreachScale(arrays, scale): every array multiplied by scale in place.
+void ForeachScale(const Napi::CallbackInfo& info) {
+  const char* fn = "foreachScale";
+  ListArg arrays = paramsArg(info, fn);
+  const double scale = numberArg(info, 1, fn, "scale");
+  std::vector<int64_t> length;
+  if (isF64(arrays)) {
+    std::vector<double*> x;
+    typedList(arrays, &x, &length);
+    foreachScale(ctxOf(info), x, length, scale);
+  } else {
+    std::vector<float*> x;
+    typedList(arrays, &x, &length);
+    foreachScale(ctxOf(info), x, length, scale);
+  }
+}
+
 }  // namespace
 
 void registerOptimBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "sgdStep", SgdStep);
   exportBinding(env, exports, "adamStep", AdamStep);
   exportBinding(env, exports, "rmspropStep", RmspropStep);
+  exportBinding(env, exports, "foreachNorm", ForeachNorm);
+  exportBinding(env, exports, "foreachScale", ForeachScale);
 }
 
 }  // namespace lattice

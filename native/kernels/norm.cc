@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../simd/norm_columns.h"
 #include "../simd/norm_loops.h"
 #include "select.h"
 
@@ -272,84 +273,113 @@ void batchNormStatsBySegment(Context& ctx, const NormLoops<T>& L, const T* x, do
 }
 
 // Short segments (S < kMinSegment; BatchNorm1d on [N, C] has S = 1): x is N rows of W = C*S
-// columns, column j in channel j / S. Each pass walks the rows in order with one double
-// accumulator per column, the columns split among the threads, so every column adds its
-// rows in order whatever the threads; a channel's columns are combined afterwards. (With a
-// call into the per-ISA loops per segment, BatchNorm1d [128, 256] forward and backward took
-// 2.6 ms, 46x LayerNorm's time on the same tensor.)
+// columns, column j in channel j / S, and the passes walk down columns (simd/norm_columns.h),
+// each column adding its rows in order. The channels are split among the threads and a
+// thread makes every pass over its own channels' columns, statistics included (a channel
+// needs no other's), so a call is one parallel region (three to five before, each costing
+// about as much as the work at 2 threads). A channel's S column sums are added in column
+// order. (With a call into the per-ISA run loops per segment, BatchNorm1d [128, 256] forward
+// and backward took 2.6 ms, 46x LayerNorm's time on the same tensor.)
 
-// acc[j] = the sum over rows i of term(i * W + j, j).
-template <typename Term>
-void columnSums(Context& ctx, int64_t N, int64_t W, double* acc, Term term) {
-  ctx.pool.parallelFor(0, W, grainFor(N), [&](int64_t j0, int64_t j1) {
-    std::fill(acc + j0, acc + j1, 0.0);
-    for (int64_t i = 0; i < N; ++i) {
-      for (int64_t j = j0; j < j1; ++j) acc[j] += term(i * W + j, j);
-    }
-  });
-}
-
-// out[c] = the sum of channel c's S columns of col.
-void perChannel(const std::vector<double>& col, int64_t C, int64_t S, double* out) {
-  for (int64_t c = 0; c < C; ++c) {
+// The columns of channels [c0, c1): from column `first`, `count` of them (S per channel).
+struct ColumnBlock {
+  int64_t c0, c1, S, first, count;
+  ColumnBlock(int64_t c0_, int64_t c1_, int64_t S_) : c0(c0_), c1(c1_), S(S_), first(c0_ * S_), count((c1_ - c0_) * S_) {}
+  size_t columns() const { return static_cast<size_t>(count); }
+  size_t channels() const { return static_cast<size_t>(c1 - c0); }
+  // The sum of channel c's S entries of col (one entry per column of the block).
+  double channelSum(const std::vector<double>& col, int64_t c) const {
     double s = 0;
-    for (int64_t k = 0; k < S; ++k) s += col[c * S + k];
-    out[c] = s;
+    for (int64_t k = 0; k < S; ++k) s += col[static_cast<size_t>((c - c0) * S + k)];
+    return s;
   }
-}
+  // v[i] (channel c0 + i) for each of that channel's S columns.
+  std::vector<double> spread(const double* v) const {
+    std::vector<double> out(columns());
+    for (int64_t i = 0; i < c1 - c0; ++i)
+      for (int64_t k = 0; k < S; ++k) out[static_cast<size_t>(i * S + k)] = v[i];
+    return out;
+  }
+};
 
-// v[c] repeated for each of channel c's S columns.
-std::vector<double> perColumn(const double* v, int64_t C, int64_t S) {
-  std::vector<double> out(static_cast<size_t>(C * S));
-  for (int64_t j = 0; j < C * S; ++j) out[j] = v[j / S];
-  return out;
+// fn(block) for blocks of whole channels, split among the threads: one parallel region.
+template <typename Fn>
+void forEachColumnBlock(Context& ctx, int64_t N, int64_t C, int64_t S, Fn&& fn) {
+  // (On one thread below 64K elements instead, W4 (f) at 2 threads was ~5% faster on a loaded
+  // machine and level to slightly slower on a quiet one, interleaved A/B: the split stays.)
+  ctx.pool.parallelFor(0, C, grainFor(N * S), [&](int64_t c0, int64_t c1) { fn(ColumnBlock(c0, c1, S)); });
 }
 
 template <typename T>
-void batchNormStatsByColumn(Context& ctx, const T* x, double* mean, double* var, int64_t N, int64_t C, int64_t S) {
+void batchNormForwardByColumn(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var,
+                              double* invstd, int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu) {
+  const simd::ColumnLoops<T>& L = simd::columnLoopsFor<T>(ctx.isa);
   const int64_t W = C * S;
   const double M = static_cast<double>(N * S);
-  std::vector<double> col(static_cast<size_t>(W));
-  columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return static_cast<double>(x[e]); });
-  perChannel(col, C, S, mean);
-  for (int64_t c = 0; c < C; ++c) mean[c] = M > 0 ? mean[c] / M : 0.0;
-  const std::vector<double> mu = perColumn(mean, C, S);
-  columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t j) {
-    const double d = static_cast<double>(x[e]) - mu[j];
-    return d * d;
+  forEachColumnBlock(ctx, N, C, S, [&](const ColumnBlock& blk) {
+    if (training) {
+      std::vector<double> col(blk.columns());
+      L.sums(x + blk.first, N, W, blk.count, col.data());
+      for (int64_t c = blk.c0; c < blk.c1; ++c) mean[c] = M > 0 ? blk.channelSum(col, c) / M : 0.0;
+      L.squaredDeviations(x + blk.first, N, W, blk.count, blk.spread(mean + blk.c0).data(), col.data());
+      for (int64_t c = blk.c0; c < blk.c1; ++c) var[c] = M > 0 ? blk.channelSum(col, c) / M : 0.0;
+    }
+    std::vector<double> scale(blk.channels()), shift(blk.channels());
+    for (int64_t c = blk.c0; c < blk.c1; ++c) {
+      invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+      scale[static_cast<size_t>(c - blk.c0)] = invstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
+      shift[static_cast<size_t>(c - blk.c0)] = b ? static_cast<double>(b[c]) : 0.0;
+    }
+    L.scaleShift(x + blk.first, N, W, blk.count, blk.spread(mean + blk.c0).data(), blk.spread(scale.data()).data(),
+                 blk.spread(shift.data()).data(), relu, y + blk.first);
   });
-  perChannel(col, C, S, var);
-  for (int64_t c = 0; c < C; ++c) var[c] = M > 0 ? var[c] / M : 0.0;
+}
+
+template <typename T>
+void batchNormBackwardByColumn(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd,
+                               const T* w, T* dx, T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training,
+                               const T* reluOut) {
+  const simd::ColumnLoops<T>& L = simd::columnLoopsFor<T>(ctx.isa);
+  const int64_t W = C * S;
+  const double M = static_cast<double>(N * S);
+  forEachColumnBlock(ctx, N, C, S, [&](const ColumnBlock& blk) {
+    const std::vector<double> mu = blk.spread(mean + blk.c0);
+    std::vector<double> sumG(blk.columns()), sumGXc(blk.columns());
+    const T* out = reluOut ? reluOut + blk.first : nullptr;
+    L.gradientSums(dy + blk.first, x + blk.first, out, N, W, blk.count, mu.data(), sumG.data(), sumGXc.data());
+    // dx = w is (dy - a - (x - mean) k), a = mean(dy), k = is^2 mean(dy (x - mean)); a = k = 0 in eval mode.
+    std::vector<double> p(blk.channels()), q(blk.channels()), r(blk.channels());
+    for (int64_t c = blk.c0; c < blk.c1; ++c) {
+      const double sDy = blk.channelSum(sumG, c), sDyXc = blk.channelSum(sumGXc, c), is = invstd[c];
+      if (dw) dw[c] = static_cast<T>(sDyXc * is);
+      if (db) db[c] = static_cast<T>(sDy);
+      const double scale = (w ? static_cast<double>(w[c]) : 1.0) * is;
+      const double a = training && M > 0 ? sDy / M : 0.0;
+      const double k = training && M > 0 ? sDyXc * is * is / M : 0.0;
+      const size_t i = static_cast<size_t>(c - blk.c0);
+      p[i] = scale;
+      q[i] = scale * a;
+      r[i] = scale * k;
+    }
+    if (!dx) return;
+    L.affineGrad(dy + blk.first, x + blk.first, out, N, W, blk.count, mu.data(), blk.spread(p.data()).data(),
+                 blk.spread(q.data()).data(), blk.spread(r.data()).data(), dx + blk.first);
+  });
 }
 
 template <typename T>
 void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, double* mean, double* var, double* invstd,
                       int64_t N, int64_t C, int64_t S, double eps, bool training, bool relu) {
+  if (N == 0 || S < kMinSegment) return batchNormForwardByColumn(ctx, x, w, b, y, mean, var, invstd, N, C, S, eps, training, relu);
   const NormLoops<T>& L = loops<T>(ctx);
-  if (training) {
-    if (N > 0 && S >= kMinSegment) batchNormStatsBySegment(ctx, L, x, mean, var, N, C, S);
-    else batchNormStatsByColumn(ctx, x, mean, var, N, C, S);
-  }
+  if (training) batchNormStatsBySegment(ctx, L, x, mean, var, N, C, S);
   std::vector<double> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; ++c) {
     invstd[c] = 1.0 / std::sqrt(var[c] + eps);
     scale[c] = invstd[c] * (w ? static_cast<double>(w[c]) : 1.0);
     shift[c] = b ? static_cast<double>(b[c]) : 0.0;
   }
-  // y = (x - mean) scale + shift, segment by segment in memory order, or row by row.
-  if (S < kMinSegment) {
-    const int64_t W = C * S;
-    const std::vector<double> mu = perColumn(mean, C, S), sc = perColumn(scale.data(), C, S), sh = perColumn(shift.data(), C, S);
-    ctx.pool.parallelFor(0, N, grainFor(W), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const T* xr = x + i * W;
-        T* yr = y + i * W;
-        for (int64_t j = 0; j < W; ++j) yr[j] = static_cast<T>((static_cast<double>(xr[j]) - mu[j]) * sc[j] + sh[j]);
-        if (relu) reluInPlace(yr, W);
-      }
-    });
-    return;
-  }
+  // y = (x - mean) scale + shift, segment by segment in memory order.
   ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k % C;
@@ -362,45 +392,26 @@ void batchNormForward(Context& ctx, const T* x, const T* w, const T* b, T* y, do
 template <typename T>
 void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean, const double* invstd, const T* w, T* dx,
                        T* dw, T* db, int64_t N, int64_t C, int64_t S, bool training, const T* reluOut) {
+  if (N == 0 || S < kMinSegment) {
+    return batchNormBackwardByColumn(ctx, dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, reluOut);
+  }
   const NormLoops<T>& L = loops<T>(ctx);
   const double M = static_cast<double>(N * S);
   const bool stream = streamOutput<T>(N * C * S);
-  // Short segments: the mean of each column's channel, for both column passes below.
-  const std::vector<double> mu = S < kMinSegment ? perColumn(mean, C, S) : std::vector<double>();
-  // Short segments walk columns, not runs: there the masked gradient is made once, whole
-  // (BatchNorm1d's [N, C] is small), and the column passes below read it as dy.
-  std::vector<T> maskedAll;
-  if (reluOut && S < kMinSegment) {
-    maskedAll.resize(static_cast<size_t>(N * C * S));
-    maskInto(dy, reluOut, N * C * S, maskedAll.data());
-    dy = maskedAll.data();
-    reluOut = nullptr;
-  }
   // Per channel: sum(dy) and sum(dy (x - mean)), from per-segment sums added in sample order.
   std::vector<double> sumDy(static_cast<size_t>(C), 0.0), sumDyXc(static_cast<size_t>(C), 0.0);
-  if (S >= kMinSegment) {
-    std::vector<double> seg1(static_cast<size_t>(N * C)), seg2(static_cast<size_t>(N * C));
-    ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
-      MaskedRun<T> g(reluOut ? S : 0);
-      for (int64_t k = k0; k < k1; ++k) {
-        L.gradientSums(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
-      }
-    });
-    for (int64_t n = 0; n < N; ++n) {
-      for (int64_t c = 0; c < C; ++c) {
-        sumDy[c] += seg1[n * C + c];
-        sumDyXc[c] += seg2[n * C + c];
-      }
+  std::vector<double> seg1(static_cast<size_t>(N * C)), seg2(static_cast<size_t>(N * C));
+  ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
+    MaskedRun<T> g(reluOut ? S : 0);
+    for (int64_t k = k0; k < k1; ++k) {
+      L.gradientSums(g.of(dy, reluOut, k * S, S), x + k * S, S, mean[k % C], nullptr, &seg1[k], &seg2[k]);
     }
-  } else {
-    const int64_t W = C * S;
-    std::vector<double> col(static_cast<size_t>(W));
-    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t) { return static_cast<double>(dy[e]); });
-    perChannel(col, C, S, sumDy.data());
-    columnSums(ctx, N, W, col.data(), [&](int64_t e, int64_t j) {
-      return static_cast<double>(dy[e]) * (static_cast<double>(x[e]) - mu[j]);
-    });
-    perChannel(col, C, S, sumDyXc.data());
+  });
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t c = 0; c < C; ++c) {
+      sumDy[c] += seg1[n * C + c];
+      sumDyXc[c] += seg2[n * C + c];
+    }
   }
   // dx = w is (dy - a - (x - mean) k), a = mean(dy), k = is^2 mean(dy (x - mean)); a = k = 0 in eval mode.
   std::vector<double> p(static_cast<size_t>(C)), q(static_cast<size_t>(C)), r(static_cast<size_t>(C));
@@ -416,23 +427,6 @@ void batchNormBackward(Context& ctx, const T* dy, const T* x, const double* mean
     r[c] = scale * k;
   }
   if (!dx) return;
-  if (S < kMinSegment) {
-    // dx = p dy - (q + r (x - mean)), as affineGrad, row by row.
-    const int64_t W = C * S;
-    const std::vector<double> pc = perColumn(p.data(), C, S);
-    const std::vector<double> qc = perColumn(q.data(), C, S), rc = perColumn(r.data(), C, S);
-    ctx.pool.parallelFor(0, N, grainFor(W), [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        const T* dyr = dy + i * W;
-        const T* xr = x + i * W;
-        T* dxr = dx + i * W;
-        for (int64_t j = 0; j < W; ++j) {
-          dxr[j] = static_cast<T>(pc[j] * static_cast<double>(dyr[j]) - (qc[j] + rc[j] * (static_cast<double>(xr[j]) - mu[j])));
-        }
-      }
-    });
-    return;
-  }
   ctx.pool.parallelFor(0, N * C, grainFor(S), [&](int64_t k0, int64_t k1) {
     MaskedRun<T> g(reluOut ? S : 0);
     for (int64_t k = k0; k < k1; ++k) {

@@ -8,6 +8,8 @@
 #include "optim.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "../context.h"
 
@@ -29,21 +31,28 @@ std::vector<Chunk> chunksOf(const std::vector<int64_t>& length) {
   return chunks;
 }
 
+// fn(k) for every chunk index k, over the pool when there is enough work.
 template <typename Fn>
-void forEachChunk(Context& ctx, const std::vector<int64_t>& length, Fn&& fn) {
-  const std::vector<Chunk> chunks = chunksOf(length);
+void forEachChunkIndex(Context& ctx, const std::vector<Chunk>& chunks, const std::vector<int64_t>& length, Fn&& fn) {
   int64_t total = 0;
   for (int64_t n : length) total += n;
   // grain in chunks: at least kMinPerThread elements for each thread that joins in.
   const int64_t grain = std::max<int64_t>(1, kMinPerThread / kChunk);
   if (total < kMinPerThread * 2) {
-    for (const Chunk& c : chunks) fn(c);
+    for (int64_t k = 0; k < static_cast<int64_t>(chunks.size()); ++k) fn(k);
     return;
   }
   ctx.pool.parallelFor(0, static_cast<int64_t>(chunks.size()), grain, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) fn(chunks[static_cast<size_t>(k)]);
+    for (int64_t k = b; k < e; ++k) fn(k);
   });
 }
+
+template <typename Fn>
+void forEachChunk(Context& ctx, const std::vector<int64_t>& length, Fn&& fn) {
+  const std::vector<Chunk> chunks = chunksOf(length);
+  forEachChunkIndex(ctx, chunks, length, [&](int64_t k) { fn(chunks[static_cast<size_t>(k)]); });
+}
+
 
 template <typename T>
 T* at(const std::vector<T*>& v, const Chunk& c) {
@@ -95,6 +104,20 @@ struct Dispatch {
 #endif
     simd::scalar::rmspropF64(p, g, sq, ga, b, n, s);
   }
+  double normPiece(const float* x, int64_t n, double p) const {
+#if defined(LATTICE_X86)
+    if (isa == Isa::Avx512) return simd::avx512::normPieceF32(x, n, p);
+    if (isa == Isa::Avx2) return simd::avx2::normPieceF32(x, n, p);
+#endif
+    return simd::scalar::normPieceF32(x, n, p);
+  }
+  double normPiece(const double* x, int64_t n, double p) const {
+#if defined(LATTICE_X86)
+    if (isa == Isa::Avx512) return simd::avx512::normPieceF64(x, n, p);
+    if (isa == Isa::Avx2) return simd::avx2::normPieceF64(x, n, p);
+#endif
+    return simd::scalar::normPieceF64(x, n, p);
+  }
 };
 
 }  // namespace
@@ -126,6 +149,40 @@ void rmspropStep(Context& ctx, const TensorList<T>& t, const RmspropScalars& s) 
   });
 }
 
+template <typename T>
+void foreachNorm(Context& ctx, const std::vector<const T*>& x, const std::vector<int64_t>& length, double p, double* out) {
+  const Dispatch d{ctx.isa};
+  const std::vector<Chunk> chunks = chunksOf(length);
+  std::vector<double> piece(chunks.size());
+  forEachChunkIndex(ctx, chunks, length, [&](int64_t k) {
+    const Chunk& c = chunks[static_cast<size_t>(k)];
+    piece[static_cast<size_t>(k)] = d.normPiece(x[static_cast<size_t>(c.tensor)] + c.begin, c.end - c.begin, p);
+  });
+  const bool isMax = std::isinf(p);
+  std::fill(out, out + length.size(), 0.0);
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    double& o = out[chunks[k].tensor];
+    if (!isMax) o += piece[k];
+    else if (std::isnan(piece[k]) || std::isnan(o)) o = std::numeric_limits<double>::quiet_NaN();
+    else o = std::max(o, piece[k]);
+  }
+  if (isMax || p == 1) return;
+  for (size_t t = 0; t < length.size(); ++t) out[t] = p == 2 ? std::sqrt(out[t]) : std::pow(out[t], 1 / p);
+}
+
+template <typename T>
+void foreachScale(Context& ctx, const std::vector<T*>& x, const std::vector<int64_t>& length, double scale) {
+  const T s = static_cast<T>(scale);
+  forEachChunk(ctx, length, [&](const Chunk& c) {
+    T* v = x[static_cast<size_t>(c.tensor)];
+    for (int64_t i = c.begin; i < c.end; ++i) v[i] *= s;
+  });
+}
+
+template void foreachNorm<float>(Context&, const std::vector<const float*>&, const std::vector<int64_t>&, double, double*);
+template void foreachNorm<double>(Context&, const std::vector<const double*>&, const std::vector<int64_t>&, double, double*);
+template void foreachScale<float>(Context&, const std::vector<float*>&, const std::vector<int64_t>&, double);
+template void foreachScale<double>(Context&, const std::vector<double*>&, const std::vector<int64_t>&, double);
 template void sgdStep<float>(Context&, const TensorList<float>&, const std::vector<uint8_t>&, const SgdScalars&);
 template void sgdStep<double>(Context&, const TensorList<double>&, const std::vector<uint8_t>&, const SgdScalars&);
 template void adamStep<float>(Context&, const TensorList<float>&, const double*, const double*, const AdamScalars&);

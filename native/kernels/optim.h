@@ -51,6 +51,18 @@ void adamStep(Context& ctx, const TensorList<T>& t, const double* stepSize, cons
 template <typename T>
 void rmspropStep(Context& ctx, const TensorList<T>& t, const RmspropScalars& s);
 
+// Per-tensor p-norms of a list, for clipGradNorm (src/backend/reference/foreach.ts is the
+// definition): out[i] = (sum_j |x_i[j]|^p)^(1/p), summed in double; p = infinity gives
+// max_j |x_i[j]|; a NaN element gives NaN; an empty tensor gives 0. Every tensor is summed in
+// fixed chunks whose partial sums are added in order, whatever the thread count.
+template <typename T>
+void foreachNorm(Context& ctx, const std::vector<const T*>& x, const std::vector<int64_t>& length, double p, double* out);
+
+// x_i[j] *= scale for every tensor of the list, in place, with scale rounded to T first (as a
+// scalar operand of mul_ is).
+template <typename T>
+void foreachScale(Context& ctx, const std::vector<T*>& x, const std::vector<int64_t>& length, double scale);
+
 namespace simd {
 // Per-ISA chunk entry points (simd/<isa>/optim_<isa>.cc).
 #define LATTICE_DECLARE_OPTIM_ISA(isa)                                                                      \
@@ -65,6 +77,8 @@ namespace simd {
                   const RmspropScalars& s);                                                                  \
   void rmspropF64(double* p, const double* g, double* sq, double* ga, double* buf, int64_t n,                \
                   const RmspropScalars& s);                                                                  \
+  double normPieceF32(const float* x, int64_t n, double p);                                                  \
+  double normPieceF64(const double* x, int64_t n, double p);                                                 \
   }
 LATTICE_DECLARE_OPTIM_ISA(scalar)
 LATTICE_DECLARE_OPTIM_ISA(avx2)

@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "../kernels/optim.h"
 
@@ -194,6 +195,37 @@ void rmspropChunk(typename V::T* p, const typename V::T* g, typename V::T* sq, t
   }
 }
 
+// The p-norm piece of one chunk of foreachNorm (kernels/optim.h): sum |x|^p (finite p), or max |x| (p = infinity), NaN if any
+// element is NaN. Eight independent double accumulators: the compiler keeps them in vector
+// lanes without reassociating anything, and a fixed order makes the sum reproducible.
+template <typename T>
+double normPiece(const T* x, int64_t n, double p) {
+  if (std::isinf(p)) {
+    double m = 0;
+    bool nan = false;
+    for (int64_t i = 0; i < n; ++i) {
+      const double a = std::fabs(static_cast<double>(x[i]));
+      nan |= std::isnan(a);
+      m = a > m ? a : m;
+    }
+    return nan ? std::numeric_limits<double>::quiet_NaN() : m;
+  }
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  if (p == 2) {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(x[i + j]) * static_cast<double>(x[i + j]);
+    for (; i < n; ++i) acc[0] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  } else if (p == 1) {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += std::fabs(static_cast<double>(x[i + j]));
+    for (; i < n; ++i) acc[0] += std::fabs(static_cast<double>(x[i]));
+  } else {
+    for (; i < n; ++i) acc[i & 7] += std::pow(std::fabs(static_cast<double>(x[i])), p);
+  }
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 }  // namespace LATTICE_OPTIM_ISA
 }  // namespace simd
 }  // namespace lattice
@@ -220,4 +252,6 @@ void rmspropF32(float* p, const float* g, float* sq, float* ga, float* buf, int6
 }                                                                                                                     \
 void rmspropF64(double* p, const double* g, double* sq, double* ga, double* buf, int64_t n, const RmspropScalars& s) {\
   rmspropChunk<VecF64>(p, g, sq, ga, buf, n, s);                                                                      \
-}
+}                                                                                                                     \
+double normPieceF32(const float* x, int64_t n, double p) { return normPiece(x, n, p); }                               \
+double normPieceF64(const double* x, int64_t n, double p) { return normPiece(x, n, p); }

@@ -222,6 +222,13 @@ export interface Backend {
   /** RMSprop; gradAvg non-null when centered, momentumBuffers non-null when momentum > 0. */
   rmspropStep(params: FloatArray[], grads: FloatArray[], squareAvg: FloatArray[], gradAvg: FloatArray[] | null,
     momentumBuffers: FloatArray[] | null, o: RmspropKernelOptions): void;
+  /**
+   * Multi-tensor kernels of clipGradNorm (reference/foreach.ts), over arrays of one dtype:
+   * out[i] = the p-norm of arrays[i] (p > 0, Infinity for max |x|), summed in double.
+   */
+  foreachNorm(arrays: FloatArray[], p: number, out: Float64Array): void;
+  /** Every array times scale in place, scale rounded to the arrays' dtype first. */
+  foreachScale(arrays: FloatArray[], scale: number): void;
 
   /**
    * Fused normalisation kernels (formulas in reference/norm.ts). Statistics are float64 (the native

@@ -5,8 +5,8 @@
  */
 import { noGrad } from '../autograd/api';
 import { ArgumentError } from '../errors';
-import { copy_, mul_ } from '../ops/inplace';
-import { norm } from '../ops/reduce';
+import { foreachNorm, foreachScale_ } from '../ops/foreach';
+import { copy_ } from '../ops/inplace';
 import { clamp } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
@@ -51,8 +51,9 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
   if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: normType must be a positive number or Infinity, got ${String(p)}`);
   const grads = gradsOf(op, params);
   if (grads.length === 0) return 0;
-  return noGrad(() => tidy(() => {
-    const norms = grads.map((g) => norm(g, p).item());
+  return noGrad(() => {
+    // One pass over all gradients for their norms, one to scale them (foreach kernels).
+    const norms = foreachNorm(grads, p);
     let total: number;
     if (p === Infinity) total = Math.max(...norms);
     else if (norms.some((n) => Number.isNaN(n))) total = NaN;
@@ -62,9 +63,9 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     }
     const coef = maxNorm / (total + 1e-6);
     // min(coef, 1) with NaN kept (NaN gradients stay NaN, as in PyTorch); coef == 1 changes nothing.
-    if (!(coef >= 1)) for (const g of grads) mul_(g, coef);
+    if (!(coef >= 1)) foreachScale_(grads, coef);
     return total;
-  }));
+  });
 }
 
 /**

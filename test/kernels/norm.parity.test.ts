@@ -49,7 +49,7 @@ function layerNormRun(dt: Dt, rows: number, n: number, affine: boolean, seed: nu
   };
 }
 
-function batchNormRun(dt: Dt, N: number, C: number, S: number, affine: boolean, training: boolean, seed: number): () => FloatArray[] {
+function batchNormRun(dt: Dt, N: number, C: number, S: number, affine: boolean, training: boolean, seed: number, relu = false): () => FloatArray[] {
   const x = random(dt, N * C * S, seed, 3, -1), dy = random(dt, N * C * S, seed + 1);
   const w = affine ? random(dt, C, seed + 2) : null, b = affine ? random(dt, C, seed + 3) : null;
   return () => {
@@ -57,9 +57,9 @@ function batchNormRun(dt: Dt, N: number, C: number, S: number, affine: boolean, 
     const mean = training ? new Float64Array(C) : Float64Array.from(random('float64', C, seed + 4));
     const variance = training ? new Float64Array(C) : Float64Array.from(random('float64', C, seed + 5), (v) => v * v + 0.1);
     const invstd = new Float64Array(C);
-    backend().batchNormForward(x, w, b, y, mean, variance, invstd, N, C, S, 1e-5, training);
+    backend().batchNormForward(x, w, b, y, mean, variance, invstd, N, C, S, 1e-5, training, relu);
     const dx = make(dt, N * C * S), dw = make(dt, C), db = make(dt, C);
-    backend().batchNormBackward(dy, x, mean, invstd, w, dx, dw, db, N, C, S, training);
+    backend().batchNormBackward(dy, x, mean, invstd, w, dx, dw, db, N, C, S, training, relu ? y : null);
     return [y, mean, variance, invstd, dx, dw, db];
   };
 }
@@ -95,6 +95,16 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
             }
           }
         });
+      }));
+
+      // Short segments (S < 32) walk columns (simd/norm_columns.h), a block of whole channels per
+      // thread: W4 (f)'s BatchNorm1d [128, 256] then ReLU, and channel blocks off the vector width.
+      it(`batchNorm short segments with the fused ReLU, ${dt} (${isa})`, () => withIsa(isa, () => {
+        for (const [N, C, S] of [[128, 256, 1], [9, 37, 3], [2, 19, 31]] as const) {
+          for (const training of [true, false]) {
+            expectAllClose(onBoth(batchNormRun(dt, N, C, S, true, training, 7, true)), dt, `batchNormRelu [${N},${C},${S}] training=${training}`);
+          }
+        }
       }));
 
       it(`groupNorm forward and backward, ${dt} (${isa})`, () => withIsa(isa, () => {
@@ -156,6 +166,7 @@ describe.runIf(nativeAddon() !== null)('norm kernels: native vs reference', () =
       groupNormRun('float32', 16, 8, 512, 4, true, 3), layerNormRun('float64', 2100, 64, true, 4),
       // Short segments: BatchNorm1d's column walk, columns split among the threads.
       batchNormRun('float32', 256, 300, 1, true, true, 5), batchNormRun('float64', 64, 40, 7, true, true, 6),
+      batchNormRun('float32', 128, 256, 1, true, true, 8, true),
     ];
     const at = (threads: number): Buffer => {
       L.setNumThreads(threads);

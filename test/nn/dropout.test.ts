@@ -82,6 +82,28 @@ describe('dropout family', () => {
     expect(() => new nn.StochasticDepth(0.1, 'col' as 'row')).toThrow(/mode must be 'row' or 'batch'/);
   });
 
+  it('a small mask (made in one loop) has the values of the ops rand, ge, cast and mul, in both float dtypes', () => {
+    // maskedScale makes masks of up to 4096 values in one loop, larger ones with ops: both are
+    // rand(shape) >= p, as x's dtype, times 1/(1-p), with p and 1/(1-p) rounded to x's dtype.
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const p of [0.1, 1 / 3, 0.5, 0.9]) {
+        for (const [shape, maskShape, run] of [
+          [[128, 5], [128, 1], (x: L.Tensor) => F.stochasticDepth(x, p, 'row')],
+          [[7, 3], [1, 1], (x: L.Tensor) => F.stochasticDepth(x, p, 'batch')],
+          [[30, 40], [30, 40], (x: L.Tensor) => F.dropout(x, p)],
+        ] as [number[], number[], (x: L.Tensor) => L.Tensor][]) {
+          L.manualSeed(11);
+          const x = L.randn(shape, { dtype });
+          L.manualSeed(12);
+          const got = run(x);
+          L.manualSeed(12);
+          const mask = L.mul(L.to(L.ge(L.rand(maskShape, { dtype }), p), dtype), 1 / (1 - p));
+          expect(Array.from(got.values), `${dtype} p=${p} [${shape}]`).toEqual(Array.from(L.mul(x, mask).values));
+        }
+      }
+    }
+  });
+
   it('rejects p outside [0, 1] and non-float inputs', () => {
     expect(() => new nn.Dropout(1.5)).toThrow(/Dropout: p must be a probability in \[0, 1\], got 1.5/);
     expect(() => new nn.Dropout(-0.1)).toThrow(L.ArgumentError);

@@ -52,6 +52,8 @@ export interface NativeBinding {
     bias2Sqrt: unknown, beta1: number, beta2: number, eps: number, weightDecay: number, decay: number, maximize: boolean): void;
   rmspropStep(params: unknown, grads: unknown, squareAvg: unknown, gradAvg: unknown, momentumBuffers: unknown, lr: number,
     alpha: number, eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
+  foreachNorm(arrays: unknown, p: number, out: unknown): void;
+  foreachScale(arrays: unknown, scale: number): void;
   conv2d(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu?: boolean): void;
   conv2dBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;

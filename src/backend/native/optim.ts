@@ -2,7 +2,7 @@
 import type { Backend } from '../backend';
 import type { NativeBinding } from './binding';
 
-type OptimKernels = Pick<Backend, 'sgdStep' | 'adamStep' | 'rmspropStep'>;
+type OptimKernels = Pick<Backend, 'sgdStep' | 'adamStep' | 'rmspropStep' | 'foreachNorm' | 'foreachScale'>;
 
 export function optimKernels(addon: NativeBinding): OptimKernels {
   return {
@@ -12,5 +12,7 @@ export function optimKernels(addon: NativeBinding): OptimKernels {
       addon.adamStep(params, grads, m, v, vmax, stepSize, bias2Sqrt, o.beta1, o.beta2, o.eps, o.weightDecay, o.decay, o.maximize),
     rmspropStep: (params, grads, sq, ga, bufs, o) =>
       addon.rmspropStep(params, grads, sq, ga, bufs, o.lr, o.alpha, o.eps, o.weightDecay, o.momentum, o.maximize),
+    foreachNorm: (arrays, p, out) => addon.foreachNorm(arrays, p, out),
+    foreachScale: (arrays, scale) => addon.foreachScale(arrays, scale),
   };
 }

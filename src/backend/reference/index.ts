@@ -17,6 +17,7 @@ import { batchNormBackward, batchNormForward, groupNormBackward, groupNormForwar
 import { argReduce, reduce, softmax } from './reduce';
 import { unary } from './unary';
 import { tanhBackward } from './tanh-backward';
+import { foreachNorm, foreachScale } from './foreach';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -29,6 +30,8 @@ export const referenceBackend: Backend = {
   sgdStep,
   adamStep,
   rmspropStep,
+  foreachNorm,
+  foreachScale,
   conv2d,
   conv2dBackwardInput,
   conv2dBackwardWeight,
