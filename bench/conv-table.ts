@@ -2,8 +2,8 @@
  * Builds native/kernels/conv_algo_table.h: for each pass of a float32 3x3, stride-1, padding-1
  * conv2d (forward, input gradient, weight gradient) and each class of input channels, output
  * channels and output side (convChannelClass / winogradSpatialClass in native/kernels/winograd.h),
- * it times the pass at one thread with the direct algorithm (im2col + GEMM) and with Winograd
- * forced, at the cell's two corners (every dimension near the bottom of its class, then every one
+ * it times the pass at one thread, at batch 32 (fewer for the largest cells), with the direct
+ * algorithm (im2col + GEMM) and with Winograd forced, at the cell's two corners (every dimension near the bottom of its class, then every one
  * at the top), and marks the cells where Winograd was faster by more than 5% at both: as in
  * bench/blas-table.ts, a cell goes to Winograd only where it wins throughout. The passes are
  * separate products, so each has its own table (a ResNet's 4x4 planes run Winograd forward and
@@ -40,9 +40,13 @@ L.setNumThreads(1);
 
 /** Per pass, whether Winograd beat the direct algorithm by MARGIN on this shape. */
 function winogradWins(c: number, o: number, side: number): boolean[] {
-  // At least 2048 output positions a call: a 8x8 plane is timed at batch 32, as a ResNet trains it.
-  const { n, perPass } = timePasses(['direct', 'winograd'], c, o, side, 1e8, 7, 2048);
-  const flops = 2 * 9 * c * o * side * side * n;
+  // Batch 32, as CNNs train (a 2x2 plane at batch 32 gives Winograd's per-point products 32 rows:
+  // too few to amortise reading 36*c*o transformed weights, where batch 64 hid that), fewer where a
+  // call would pass 4 GFLOP (the large cells, whose products are big at any batch).
+  const perSample = 2 * 9 * c * o * side * side;
+  const n = Math.max(1, Math.min(32, Math.round(4e9 / perSample)));
+  const perPass = timePasses(['direct', 'winograd'], c, o, side, n, 1e8);
+  const flops = perSample * n;
   const gf = (ms: number): string => (flops / ms / 1e6).toFixed(1);
   return perPass.map(([direct, winograd], p) => {
     const win = direct.cpu > winograd.cpu * MARGIN;

@@ -35,15 +35,12 @@ export function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, 
 
 /**
  * Per pass (forward, input gradient, weight gradient), the median CPU ms of a float32 3x3,
- * stride-1, padding-1 conv2d of [n, c, side, side] to o channels under each algorithm. The batch
- * is sized so that a call does about `flops` of work, and has at least `minPositions` output
- * positions in all (small planes are trained in batches, and both algorithms gather their
- * small products across the batch), at most 64 samples.
+ * stride-1, padding-1 conv2d of [n, c, side, side] to o channels under each algorithm, each
+ * timed sample repeating the call until it has done about `sampleFlops` of work.
  */
-export function timePasses(algorithms: Algorithm[], c: number, o: number, side: number, flops: number, rounds = 7, minPositions = 0): { n: number; perPass: Timing[][] } {
+export function timePasses(algorithms: Algorithm[], c: number, o: number, side: number, n: number, sampleFlops: number, rounds = 7): Timing[][] {
   const perSample = 2 * 9 * c * o * side * side;
-  const n = Math.max(1, Math.min(64, Math.max(Math.round(flops / perSample), Math.ceil(minPositions / (side * side)))));
-  const inner = Math.max(1, Math.round(flops / (perSample * n)));
+  const inner = Math.max(1, Math.round(sampleFlops / (perSample * n)));
   L.manualSeed(0);
   const x = L.randn([n, c, side, side]).requiresGrad_();
   const w = L.detach(L.randn([o, c, 3, 3]).mul(1 / Math.sqrt(9 * c))).requiresGrad_();
@@ -56,5 +53,5 @@ export function timePasses(algorithms: Algorithm[], c: number, o: number, side: 
   ];
   const perPass = fns.map((fn) => timeAll(algorithms, fn, inner, rounds));
   L.dispose([x, w, gy, y]);
-  return { n, perPass };
+  return perPass;
 }
