@@ -163,7 +163,7 @@ void Conv2dWinogradFilter(const Napi::CallbackInfo& info) {
   requireLength(env, w, lengthsOf(env, g, fn).weight, fn, "weight");
   requireLength(env, u, elementCount(env, {36, g.c, g.o}, fn, "U"), fn, "U");
   requireDisjoint(env, u, w, fn, "U", "weight");
-  winogradFilter(static_cast<const float*>(w.data), g, transposed, static_cast<float*>(u.data));
+  winogradFilter(ctxOf(info), static_cast<const float*>(w.data), g, transposed, static_cast<float*>(u.data));
 }
 
 // conv2dWinograd(x, U, bias | null, out, geometry[, relu])

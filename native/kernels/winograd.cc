@@ -275,34 +275,39 @@ inline void filterLine(double v0, double v1, double v2, double (&r)[6]) {
 
 }  // namespace
 
-void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U) {
+void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bool transposed, float* U) {
   // U[xi][a][b] with b the contiguous index (o forward, c transposed): b runs innermost, kRun
   // at a time, so that each point's values are stored as runs of consecutive floats (one
   // scattered store per point and pair took most of the time).
   constexpr int kRun = 16;
   const int64_t outer = transposed ? g.o : g.c, inner = transposed ? g.c : g.o;
-  for (int64_t a = 0; a < outer; ++a) {
-    for (int64_t b0 = 0; b0 < inner; b0 += kRun) {
-      const int n = int(std::min<int64_t>(kRun, inner - b0));
-      double u[kPoints][kRun];
-      for (int l = 0; l < n; ++l) {
-        const int64_t o = transposed ? a : b0 + l, c = transposed ? b0 + l : a;
-        const float* w9 = weight + (o * g.c + c) * 9;
-        double f[3][3], t[3][6], r[6];
-        for (int y = 0; y < 3; ++y)
-          for (int x = 0; x < 3; ++x) f[y][x] = transposed ? w9[(2 - y) * 3 + (2 - x)] : w9[y * 3 + x];
-        for (int x = 0; x < 3; ++x) filterLine(f[0][x], f[1][x], f[2][x], t[x]);  // t[x][i] = (G f)[i][x]
-        for (int i = 0; i < 6; ++i) {
-          filterLine(t[0][i], t[1][i], t[2][i], r);  // r[j] = (G f G^T)[i][j]
-          for (int j = 0; j < 6; ++j) u[6 * i + j][l] = r[j];
+  // Rows a split across the pool (each element is computed the same way by any thread): a
+  // 256x256 filter's transform is ~1 ms, recomputed twice a step as the weights change.
+  const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, inner));
+  ctx.pool.parallelFor(0, outer, grain, [&](int64_t aBegin, int64_t aEnd) {
+    for (int64_t a = aBegin; a < aEnd; ++a) {
+      for (int64_t b0 = 0; b0 < inner; b0 += kRun) {
+        const int n = int(std::min<int64_t>(kRun, inner - b0));
+        double u[kPoints][kRun];
+        for (int l = 0; l < n; ++l) {
+          const int64_t o = transposed ? a : b0 + l, c = transposed ? b0 + l : a;
+          const float* w9 = weight + (o * g.c + c) * 9;
+          double f[3][3], t[3][6], r[6];
+          for (int y = 0; y < 3; ++y)
+            for (int x = 0; x < 3; ++x) f[y][x] = transposed ? w9[(2 - y) * 3 + (2 - x)] : w9[y * 3 + x];
+          for (int x = 0; x < 3; ++x) filterLine(f[0][x], f[1][x], f[2][x], t[x]);  // t[x][i] = (G f)[i][x]
+          for (int i = 0; i < 6; ++i) {
+            filterLine(t[0][i], t[1][i], t[2][i], r);  // r[j] = (G f G^T)[i][j]
+            for (int j = 0; j < 6; ++j) u[6 * i + j][l] = r[j];
+          }
+        }
+        for (int64_t xi = 0; xi < kPoints; ++xi) {
+          float* dst = U + (xi * outer + a) * inner + b0;
+          for (int l = 0; l < n; ++l) dst[l] = float(u[xi][l]);
         }
       }
-      for (int64_t xi = 0; xi < kPoints; ++xi) {
-        float* dst = U + (xi * outer + a) * inner + b0;
-        for (int l = 0; l < n; ++l) dst[l] = float(u[xi][l]);
-      }
     }
-  }
+  });
 }
 
 bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,

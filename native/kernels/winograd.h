@@ -37,7 +37,7 @@ int64_t winogradFilterSize(const ConvGeometry& g);
 
 // U = G w G^T for weight [o, c, 3, 3]. transposed = false: U[xi][c][o] for the forward;
 // true: U[xi][o][c] of the flipped filter, for the input gradient.
-void winogradFilter(const float* weight, const ConvGeometry& g, bool transposed, float* U);
+void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bool transposed, float* U);
 
 // relu: out = max(conv + bias, 0), applied in the output transform (conv + bias + ReLU fused).
 bool winogradForward(Context& ctx, const float* x, const float* U, const float* bias, float* out, const ConvGeometry& g,
