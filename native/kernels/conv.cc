@@ -191,10 +191,11 @@ constexpr int64_t kBatchColBytes = int64_t(8) << 20;   // and the cols buffer's 
 
 int64_t ceilDivide(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Samples per GEMM: 1 (the per-sample path) for large planes or a single sample.
+// Samples per GEMM: 1 (the per-sample path) for large planes, a single sample, and the
+// depthwise and pointwise convolutions, which have paths of their own.
 int64_t samplesPerGemm(const ConvGeometry& g, int64_t kg, size_t elem) {
   const int64_t L = g.oh * g.ow;
-  if (L >= kBatchBelowPlane || g.n < 2 || isDirect(g)) return 1;
+  if (L >= kBatchBelowPlane || g.n < 2 || isDirect(g) || isPointwise(g)) return 1;
   const int64_t byColumns = ceilDivide(kBatchColumns, L);
   const int64_t byBytes = kBatchColBytes / std::max<int64_t>(1, kg * L * int64_t(elem));
   return std::clamp<int64_t>(std::min(byColumns, byBytes), 1, g.n);
@@ -204,13 +205,9 @@ int64_t samplesPerGemm(const ConvGeometry& g, int64_t kg, size_t elem) {
 // several pool items (a copy per sample is memory-bound and independent of the others).
 template <typename F>
 void forSamples(Context& ctx, int64_t count, bool nested, const F& body) {
-  if (nested) {
-    for (int64_t j = 0; j < count; ++j) body(j);
-  } else {
-    ctx.pool.parallelFor(0, count, 1, [&](int64_t b, int64_t e) {
-      for (int64_t j = b; j < e; ++j) body(j);
-    });
-  }
+  forItems(ctx, count, !nested, [&](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j) body(j);
+  });
 }
 
 // gy[m, j*L + l] = gradOut[(s0 + j, grp*og + m), l] for the group's samples.
@@ -413,7 +410,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
     return true;
   }
   const bool pointwise = isPointwise(g);
-  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !pointwise)
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1)
     return forwardBatched(ctx, x, weight, bias, out, g, relu, nb);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
@@ -468,7 +465,7 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
     return true;
   }
   const bool pointwise = isPointwise(g);
-  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !pointwise)
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1)
     return backwardInputBatched(ctx, gradOut, weight, gradInput, g, nb);
   const int64_t rows = tileRows(g, kg, sizeof(T));
   const bool split = splitAcrossPool(ctx, g.n);
@@ -520,7 +517,7 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
     });
     return true;
   }
-  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1 && !isPointwise(g))
+  if (const int64_t nb = samplesPerGemm(g, kg, sizeof(T)); nb > 1)
     return backwardWeightBatched(ctx, x, gradOut, gradWeight, g, nb);
   // Partial sums over fixed blocks of the batch; block 0 accumulates in gradWeight itself.
   int64_t blocks = std::min<int64_t>(g.n, 8);

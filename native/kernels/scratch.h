@@ -18,7 +18,7 @@ namespace lattice {
 // different slots.
 enum class ScratchUse : int {
   ConvColumns, ConvProduct, ConvPartials,
-  WinogradPackedFilter, WinogradBand, WinogradTiles, WinogradProducts, WinogradPanel, WinogradGradBand, WinogradPointSums,
+  WinogradPackedFilter, WinogradBias, WinogradBand, WinogradTiles, WinogradProducts, WinogradPanel, WinogradGradBand, WinogradPointSums,
   Count
 };
 

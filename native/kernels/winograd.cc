@@ -48,20 +48,6 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // G of F(4x4, 3x3), U = G w G^T (applied by filterLine and, transposed, gradientLine):
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 
-struct AlignedFree {
-  void operator()(float* p) const { ::operator delete(p, std::align_val_t(64)); }
-};
-using Buffer = std::unique_ptr<float[], AlignedFree>;
-
-// 64-byte aligned scratch of `count` floats (zeroed if asked), or null when it cannot be had.
-Buffer allocate(int64_t count, bool zero = false) {
-  if (count < 0 || count > (int64_t(1) << 34)) return nullptr;
-  const size_t bytes = size_t(std::max<int64_t>(count, 1)) * sizeof(float);
-  auto* p = static_cast<float*>(::operator new(bytes, std::align_val_t(64), std::nothrow));
-  if (p && zero) std::memset(p, 0, bytes);
-  return Buffer(p);
-}
-
 // Winograd's kept scratch (scratch.h): the blocks' V and M are ~1 MB and the weight
 // gradient's chunk ~4 MB by design; what grows past 16 MiB is the packed filter and the point
 // sums of very wide layers (36*c*o floats: 37 MB at 512 x 512 channels), allocated per call.
@@ -220,9 +206,9 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
   Scratch<float> up = packFilter(ctx, U, k, tg.nr);
   if (!up) return false;
-  Buffer biasPad;
+  Scratch<float> biasPad;
   if (bias) {
-    biasPad = allocate(k.coutPad, true);
+    biasPad = scratch(ScratchUse::WinogradBias, k.coutPad, true);
     if (!biasPad) return false;
     std::copy(bias, bias + k.cout, biasPad.get());
   }
