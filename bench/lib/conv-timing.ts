@@ -55,3 +55,8 @@ export function timePasses(algorithms: Algorithm[], c: number, o: number, side: 
   L.dispose([x, w, gy, y]);
   return perPass;
 }
+
+/** The C++ initialiser of a per-pass table cells[pass][a][b][c] (0/1), one commented block per pass. */
+export function passTableBody(cells: number[][][][]): string {
+  return cells.map((byA, p) => `  // ${PASSES[p]}\n  {${byA.map((byB) => `{${byB.map((byC) => `{${byC.join(', ')}}`).join(', ')}}`).join(',\n   ')}}`).join(',\n');
+}
