@@ -166,13 +166,12 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
   const inputs = bias ? [x, weight, bias] : [x, weight];
   // needs (grad()'s mask, PyTorch's needs_input_grad): a gradient with respect to the input
   // alone (input saliency, a gradient penalty, an adversarial step) skips the weight-gradient pass.
-  const wanted = (i: number, t: Tensor, needs?: readonly boolean[]): boolean => (needs ? needs[i] : t.requiresGrad);
   return record(out, relu ? 'conv2dRelu' : 'conv2d', inputs, (gy, needs) => {
     const gz = relu ? where(gt(out, 0), gy, 0) : gy;
     return [
-      wanted(0, x, needs) ? conv2dBackwardInputOp(gz, weight, g) : null,
-      wanted(1, weight, needs) ? conv2dBackwardWeightOp(x, gz, g) : null,
-      ...(bias ? [wanted(2, bias, needs) ? sum(gz, [0, 2, 3]) : null] : []),
+      (needs ? needs[0] : x.requiresGrad) ? conv2dBackwardInputOp(gz, weight, g) : null,
+      (needs ? needs[1] : weight.requiresGrad) ? conv2dBackwardWeightOp(x, gz, g) : null,
+      ...(bias ? [(needs ? needs[2] : bias.requiresGrad) ? sum(gz, [0, 2, 3]) : null] : []),
     ];
   }, relu ? [x, weight, out] : [x, weight]);
 }
