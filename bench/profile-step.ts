@@ -6,7 +6,7 @@
  * faults and GC pauses. Kernel calls are what the thread pool is woken for (every kernel
  * that splits its work over the pool wakes it once per call, none when one thread runs).
  *
- *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--batch N]
+ *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall]
  *
  * Timing a kernel costs ~0.1 µs per call (two performance.now()); the step total without the
  * wrappers is printed too.
@@ -92,8 +92,10 @@ for (const [key, fn] of Object.entries(be)) {
 }
 // The machine this was written on is shared and loaded: wall time per kernel is mostly other
 // jobs' time slices, so kernels are timed in this process's CPU time (µs resolution, ~1 µs a
-// call; with one thread it is the kernel's own time).
-const clock = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+// call; with one thread it is the kernel's own time). With several threads CPU time adds the
+// workers' spinning: `--wall` times kernels by the clock instead (on a quiet machine).
+const wallClock = process.argv.includes('--wall');
+const clock = wallClock ? (): number => performance.now() : (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 function instrument(on: boolean): void {
   for (const [key, fn] of originals) {
@@ -131,7 +133,9 @@ function step(): void {
 }
 
 const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s[s.length >> 1]; };
-for (let i = 0; i < 5; i++) step();
+// V8 keeps compiling over the first couple of dozen steps (on 2 threads its compiler threads take
+// a core from the kernels), so the warm-up is long.
+for (let i = 0; i < Number(flag('warmup', '30')); i++) step();
 
 // Plain steps first (no wrappers): the true step time, CPU time, faults, allocations, GC.
 const wall: number[] = [], cpu: number[] = [];
@@ -165,7 +169,7 @@ const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
 const stepMs = median(wall);
 const lines: string[] = [];
 lines.push(`model ${modelName}, input [${input}], ${threads} thread(s), ${steps} steps; load ${(await import('node:os')).loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-lines.push(`step: median ${stepMs.toFixed(2)} ms wall, ${median(cpu).toFixed(2)} ms CPU (instrumented: ${median(wrappedWall).toFixed(2)} ms CPU)`);
+lines.push(`step: median ${stepMs.toFixed(2)} ms wall, ${median(cpu).toFixed(2)} ms CPU (instrumented: ${median(wrappedWall).toFixed(2)} ms ${wallClock ? 'wall' : 'CPU'})`);
 lines.push(`kernels: ${kernelMs.toFixed(2)} ms per step in ${rows.reduce((s, r) => s + r.calls, 0).toFixed(0)} calls (mean); outside kernels ≈ ${(median(wrappedWall) - kernelMs).toFixed(2)} ms`);
 lines.push(`fresh buffers per step: ${freshPerStep.toFixed(1)} (${(freshBytesPerStep / 1024).toFixed(1)} KiB); minor page faults per step: ${faults.toFixed(1)}; GC ${gcCountPerStep.toFixed(2)} pauses, ${gcPerStep.toFixed(3)} ms per step`);
 lines.push('');

@@ -155,7 +155,7 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
       ? `**The machine was loaded**: the median 1-thread run got ${fmt(share)} of a core (CPU time ÷ wall time). Absolute figures are low and spreads wide; ratios from the same rounds are what this run can say. Re-run on a quiet machine for the README.`
       : `The 1-thread runs got ${fmt(share)} of a core (median CPU time ÷ wall time): the machine was quiet enough.`, '');
   }
-  L.push('**Method.** Every peer is a long-lived process. Per row: a warm-up of each peer, then ' +
+  L.push('**Method.** Every peer is a long-lived process. Per row: a warm-up of each peer (≥ 2 calls and 150 ms, up to 20 calls within 1 s: JITs compile over the first calls), then ' +
     `${meta.rounds} rounds; in each round every peer and Lattice run the case back to back in a shuffled order (3 samples of ≥ 20 ms each; a round's figure is their median). ` +
     `Cells: median over rounds (min–max). ⚠ marks a spread above ${SPREAD_FLAG * 100}% or a 1-thread run whose CPU time ÷ wall time exceeds ${CPU_WALL_FLAG}. ` +
     'Ratio = best peer time ÷ Lattice time from the same rounds (above 1: Lattice faster), median (min–max).', '');

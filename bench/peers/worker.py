@@ -92,13 +92,17 @@ class Worker:
         c = self.cases[name]
         fn = c["fn"]
         if req.get("warm") or name not in self.inner:
-            # Warm-up: at least 2 calls and 0.15 s (one call over a second is its own warm-up);
-            # then fix `inner` once, so every round of this case times the same unit.
+            # Warm-up: at least 2 calls and 0.15 s, and up to 20 calls while under a second (one
+            # call over a second is its own warm-up), as bench/lib/worker.mjs; then fix `inner`
+            # once, so every round of this case times the same unit.
             t0 = time.perf_counter()
             fn()
             single = time.perf_counter() - t0
             calls = 1
-            while single < 1.0 and (calls < 2 or time.perf_counter() - t0 < 0.15):
+            def more():
+                elapsed = time.perf_counter() - t0
+                return calls < 2 or elapsed < 0.15 or (calls < 20 and elapsed < 1.0)
+            while single < 1.0 and more():
                 ts = time.perf_counter()
                 fn()
                 single = time.perf_counter() - ts
