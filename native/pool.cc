@@ -60,7 +60,7 @@ void ThreadPool::startWorkers(int numThreads) {
   // resize, it would wake at once and run the finished (null) task of an earlier call.
   // No task is in flight here, so reading generation_ without the lock is safe.
   const uint64_t generation = generation_;
-  for (int i = 1; i < numThreads; ++i) workers_.emplace_back([this, i, generation] { workerLoop(i, generation); });
+  for (int i = 1; i < numThreads; ++i) workers_.emplace_back([this, generation] { workerLoop(generation); });
 }
 
 void ThreadPool::stopWorkers() {
@@ -87,6 +87,24 @@ static void chunkRange(int64_t begin, int64_t end, int chunks, int index, int64_
   *e = *b + base + (index < extra ? 1 : 0);
 }
 
+std::exception_ptr ThreadPool::runClaimedChunks(const std::function<void(int64_t, int64_t)>& fn, int64_t begin,
+                                                int64_t end, int chunks) {
+  std::exception_ptr error;
+  for (int c = nextChunk_.fetch_add(1, std::memory_order_relaxed); c < chunks;
+       c = nextChunk_.fetch_add(1, std::memory_order_relaxed)) {
+    int64_t b, e;
+    chunkRange(begin, end, chunks, c, &b, &e);
+    // An exception escaping a std::thread terminates the process: hand it to the caller instead.
+    try {
+      fn(b, e);
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  return error;
+}
+
 void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
                              const std::function<void(int64_t, int64_t)>& fn) {
   const int chunks = chunksFor(end - begin, grain);
@@ -111,22 +129,26 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     taskBegin_ = begin;
     taskEnd_ = end;
     taskChunks_ = chunks;
+    nextChunk_.store(1, std::memory_order_relaxed);
     pending_ = chunks - 1;
     ++generation_;
   }
   wake_.notify_all();
   int64_t b, e;
   chunkRange(begin, end, chunks, 0, &b, &e);
-  // The workers hold a pointer to fn: wait for them even when chunk 0 throws.
+  // The workers hold a pointer to fn: wait for them even when a chunk throws.
   std::exception_ptr callerError;
   try {
     fn(b, e);
   } catch (...) {
     callerError = std::current_exception();
   }
+  // Chunks no worker has claimed yet run here: a worker that slept past the spin takes
+  // ~35 us to wake, longer than a small kernel's whole second half.
+  if (std::exception_ptr error = runClaimedChunks(fn, begin, end, chunks); error && !callerError) callerError = error;
   spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  done_.wait(lock, [this] { return pending_ == 0 && active_ == 0; });
   task_ = nullptr;
   busy_ = false;
   std::exception_ptr error = callerError ? callerError : error_;
@@ -135,28 +157,24 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
   if (error) std::rethrow_exception(error);
 }
 
-void ThreadPool::workerLoop(int index, uint64_t seen) {
+void ThreadPool::workerLoop(uint64_t seen) {
   for (;;) {
     spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait(lock, [&] { return stopping_ || generation_ != seen; });
     if (stopping_) return;
     seen = generation_;
-    if (index >= taskChunks_) continue;
+    // The caller may have run every chunk and returned before this worker woke.
+    if (task_ == nullptr) continue;
     const auto* fn = task_;
-    int64_t b, e;
-    chunkRange(taskBegin_, taskEnd_, taskChunks_, index, &b, &e);
+    const int64_t begin = taskBegin_, end = taskEnd_;
+    const int chunks = taskChunks_;
+    ++active_;
     lock.unlock();
-    // An exception escaping a std::thread terminates the process: hand it to the caller instead.
-    std::exception_ptr error;
-    try {
-      (*fn)(b, e);
-    } catch (...) {
-      error = std::current_exception();
-    }
+    std::exception_ptr error = runClaimedChunks(*fn, begin, end, chunks);
     lock.lock();
     if (error && !error_) error_ = error;
-    if (--pending_ == 0) done_.notify_all();
+    if (--active_ == 0 && pending_ == 0) done_.notify_all();
   }
 }
 

@@ -26,8 +26,9 @@ class ThreadPool {
   void resize(int numThreads);
 
   // Calls fn(chunkBegin, chunkEnd) over [begin, end) in at most size() chunks of
-  // at least `grain` items each; the caller's thread runs chunk 0. Runs inline
-  // when one chunk suffices. Not reentrant: a nested call runs inline.
+  // at least `grain` items each; the caller's thread runs chunk 0, and then any chunk
+  // no worker has claimed yet (a worker still waking up costs a small task nothing).
+  // Runs inline when one chunk suffices. Not reentrant: a nested call runs inline.
   // An exception thrown by fn in any chunk (a failed allocation) is rethrown here,
   // on the caller's thread, once every chunk has finished.
   void parallelFor(int64_t begin, int64_t end, int64_t grain,
@@ -39,7 +40,10 @@ class ThreadPool {
  private:
   void startWorkers(int numThreads);
   void stopWorkers();
-  void workerLoop(int index, uint64_t startGeneration);
+  void workerLoop(uint64_t startGeneration);
+  // Claims and runs chunks of the running task until none is left; returns the first
+  // exception a chunk threw.
+  std::exception_ptr runClaimedChunks(const std::function<void(int64_t, int64_t)>& fn, int64_t begin, int64_t end, int chunks);
 
   int numThreads_ = 1;
   std::vector<std::thread> workers_;
@@ -50,6 +54,11 @@ class ThreadPool {
   int taskChunks_ = 0;
   // Written under mutex_, also read without it while spinning (see pool.cc).
   std::atomic<int> pending_{0};
+  // The next unclaimed chunk of the running task (chunk 0 is the caller's).
+  std::atomic<int> nextChunk_{0};
+  // Workers inside the running task (under mutex_): the caller waits for them to leave,
+  // so that none claims a chunk of the next task with this one's fn.
+  int active_ = 0;
   std::atomic<uint64_t> generation_{0};
   // The first exception of the running task's worker chunks (under mutex_).
   std::exception_ptr error_;

@@ -50,7 +50,7 @@ export { pad, type PadMode, type PadOptions } from './ops/pad';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './ops/interpolate';
 export { affineGrid, gridSample, type GridSampleOptions } from './ops/grid-sample';
 export {
-  maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d,
+  maxPool1d, maxPool2d, maxPool2dRelu, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d,
   type MaxPool1dOptions, type MaxPool2dOptions, type AvgPool1dOptions, type AvgPool2dOptions,
 } from './ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d, type MaxUnpool2dOptions } from './ops/pool-max-extra';

@@ -296,8 +296,11 @@ constexpr int64_t kSmallMacs = 2 * 1024;
 constexpr int64_t kMaxSliversInPlace = 4;
 // Packed B blocks of all threads together stay under this (NC shrinks with threads).
 constexpr size_t kPackBudgetBytes = size_t(32) << 20;
-// Each extra thread must bring at least this many flops to pay for a fork/join.
-constexpr double kFlopsPerThread = 3e6;
+// Each extra thread must bring at least this many flops (~10 us of one core) to pay for a
+// fork/join: ~2 us while the workers spin between kernels, and a worker that slept past its
+// spin costs nothing more, since the caller then runs the unclaimed chunks itself (pool.h).
+// At 3e6, 128^3 (4.2 MFLOP) ran on one thread: 42 us; on two 25 us (2 threads, in a loop).
+constexpr double kFlopsPerThread = 1e6;
 
 // Threads for an M x N x K product split into `units` pieces: each extra thread must bring
 // kFlopsPerThread, and no thread may go without a piece.

@@ -70,7 +70,7 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
   });
 
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);
@@ -79,6 +79,20 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
         const two = run(c, false, 'native');
         expect(Buffer.compare(Buffer.from(one.buffer), Buffer.from(two.buffer)), JSON.stringify(c)).toBe(0);
       }
+    }
+  });
+
+  it('2 threads give the same bits when the worker is asleep (the caller then runs the chunks it has not claimed)', () => {
+    const c: Case = { M: 128, N: 128, K: 128, tA: false, tB: false, alpha: 1, beta: 0, pad: 0, batch: 1 };
+    setNumThreads(1);
+    const one = run(c, false, 'native');
+    setNumThreads(2);
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 20; i++) {
+      // The pool's workers spin ~100 us after a task and then sleep: after 2 ms they are asleep.
+      Atomics.wait(sleep, 0, 0, 2);
+      const two = run(c, false, 'native');
+      expect(Buffer.compare(Buffer.from(one.buffer), Buffer.from(two.buffer)), `call ${i}`).toBe(0);
     }
   });
 
