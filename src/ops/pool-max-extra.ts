@@ -129,16 +129,27 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | [number | null
   const planes = sizeOf(x.shape.slice(0, -2));
   const index = new Int32Array(planes * taps.length);
   for (let p = 0; p < planes; p++) index.set(taps, p * taps.length);
-  const gathered = gather(reshape(x, [planes, H * W]), 1, Tensor.fromData(index, [planes, taps.length], 'int32'));
+  // The tap table goes to x's device, so that the gather and the max run there.
+  const tapIndex = Tensor.fromData(index, [planes, taps.length], 'int32');
+  const onDevice = x.device === 'cpu' ? tapIndex : tapIndex.to(x.device);
+  if (onDevice !== tapIndex) tapIndex.dispose();
+  const gathered = gather(reshape(x, [planes, H * W]), 1, onDevice);
   const { values, indices } = max(reshape(gathered, [planes, oh * ow, K]), 2);
   const outShape = [...x.shape.slice(0, -2), oh, ow];
   const out = reshape(values, outShape);
   if (!returnIndices) { indices.dispose(); return out; }
-  const which = indices.values as Int32Array;
+  // Window-local positions become input positions on the host (a small int32 map), then go back to x's device.
+  const hostIndices = x.device === 'cpu' ? indices : indices.to('cpu');
+  const which = hostIndices.values as Int32Array;
   const flat = new Int32Array(which.length);
   for (let q = 0; q < which.length; q++) flat[q] = taps[(q % (oh * ow)) * K + which[q]];
+  if (hostIndices !== indices) hostIndices.dispose();
   indices.dispose();
-  return [out, Tensor.fromData(flat, outShape, 'int32')];
+  const at = Tensor.fromData(flat, outShape, 'int32');
+  if (x.device === 'cpu') return [out, at];
+  const atDevice = at.to(x.device);
+  at.dispose();
+  return [out, atDevice];
 }
 
 registerOp({

@@ -7,7 +7,7 @@
  * every machine.
  */
 import {
-  type Device, type Tensor, abs, adaptiveAvgPool2d, add, amax, argmax, argmin, avgPool2d, cat, ceil, clamp, clone, conv2d, cos, crossEntropy, div, elu, eq, erf, exp,
+  type Device, type Tensor, abs, adaptiveAvgPool2d, adaptiveMaxPool2d, add, amax, argmax, argmin, avgPool2d, cat, ceil, clamp, clone, conv2d, cos, crossEntropy, div, elu, eq, erf, exp,
   expand, expm1, floor, gather, gradcheck, ge, gelu, gt, indexAdd, indexSelect, le, leakyRelu, log, log1p, logSoftmax, logicalAnd,
   logicalNot, logicalOr, logsumexp, lt, manualSeed, matmul, max, maxPool2d, maximum, mean, min, minimum, mul, narrow, ne, neg, nn,
   norm, optim, permute, pow, prod, rand, randn, randint, reciprocal, relu, round, rsqrt, scatterAdd, sigmoid,
@@ -212,6 +212,7 @@ export const CASES: ParityCase[] = [
     ['avgPool2d 2x2 countIncludePad false, ceilMode', (x: Tensor) => avgPool2d(x, 2, { padding: 1, countIncludePad: false, ceilMode: true })],
     ['adaptiveAvgPool2d to 5x3 (overlapping windows)', (x: Tensor) => adaptiveAvgPool2d(x, [5, 3])],
     ['adaptiveAvgPool2d to 1x1', (x: Tensor) => adaptiveAvgPool2d(x, 1)],
+    ['adaptiveMaxPool2d to 5x3 (overlapping windows)', (x: Tensor) => adaptiveMaxPool2d(x, [5, 3])],
   ] as const).map(([name, f]): ParityCase => ({
     family: 'pool', name: `${name}, with the gradient`, tol: TOLERANCE.pool,
     run: (device) => tidy(() => {
@@ -221,6 +222,13 @@ export const CASES: ParityCase[] = [
       return [host(y), host(x.grad!)];
     }),
   })),
+  {
+    family: 'pool', name: 'adaptiveMaxPool2d with returnIndices', tol: 0,
+    run: (device) => tidy(() => {
+      const [y, at] = adaptiveMaxPool2d(input(device, [2, 3, 7, 5], 37), [3, 2], { returnIndices: true });
+      return [host(y), host(at)];
+    }),
+  },
   {
     family: 'copy', name: 'permute, transpose, expand, narrow, cat, clone, casts', tol: 0,
     run: (device) => tidy(() => {
