@@ -53,39 +53,70 @@ bool isMaxPool2x2(const PoolGeometry& g) {
          g.dilationW == 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;  // no ceil-mode overhang
 }
 
+// The 3x3, stride-2 window without dilation (ResNet's stem pool), whose interior outputs have a
+// vectorised loop (simd/pool_loops.h).
+bool isMaxPool3x3s2(const PoolGeometry& g) {
+  return g.kh == 3 && g.kw == 3 && g.strideH == 2 && g.strideW == 2 && g.dilationH == 1 && g.dilationW == 1;
+}
+
+// Outputs [lo, hi) along one dim whose 3 taps 2i - pad .. 2i - pad + 2 all lie in [0, size).
+void interiorRange(int64_t size, int64_t pad, int64_t outSize, int64_t* lo, int64_t* hi) {
+  *lo = std::min<int64_t>(outSize, (pad + 1) / 2);
+  const int64_t last = size - 3 + pad;  // 2i <= last
+  *hi = last < 0 ? *lo : std::clamp<int64_t>(last / 2 + 1, *lo, outSize);
+}
+
 template <typename T>
 void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   const bool twoByTwo = isMaxPool2x2(g);
+  const bool threeByThree = !twoByTwo && !relu && indices && isMaxPool3x3s2(g);
+  int64_t yLo = 0, yHi = 0, xLo = 0, xHi = 0;
+  if (threeByThree) {
+    interiorRange(g.h, g.padH, g.oh, &yLo, &yHi);
+    interiorRange(g.w, g.padW, g.ow, &xLo, &xHi);
+  }
+  const simd::PoolLoops& loops = simd::poolLoopsFor(ctx.isa);
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
     if (twoByTwo) {
-      const simd::PoolLoops& loops = simd::poolLoopsFor(ctx.isa);
       for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, relu, g);
       return;
     }
     for (int64_t p = pb; p < pe; ++p) {
       const T* in = x + p * hw;
-      for (int64_t y = 0; y < g.oh; ++y) {
+      // Any window, tap by tap (for the 3x3/2 window, only the border outputs).
+      auto window = [&](int64_t y, int64_t xo) {
         int64_t y0 = y * g.strideH - g.padH;
         const int64_t y1 = std::min(y0 + (g.kh - 1) * g.dilationH + 1, g.h);
         while (y0 < 0) y0 += g.dilationH;
-        for (int64_t xo = 0; xo < g.ow; ++xo) {
-          int64_t x0 = xo * g.strideW - g.padW;
-          const int64_t x1 = std::min(x0 + (g.kw - 1) * g.dilationW + 1, g.w);
-          while (x0 < 0) x0 += g.dilationW;
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t at = y0 * g.w + x0;
-          for (int64_t iy = y0; iy < y1; iy += g.dilationH) {
-            const T* row = in + iy * g.w;
-            for (int64_t ix = x0; ix < x1; ix += g.dilationW) {
-              maxTap(row[ix], iy * g.w + ix, best, at);
-            }
+        int64_t x0 = xo * g.strideW - g.padW;
+        const int64_t x1 = std::min(x0 + (g.kw - 1) * g.dilationW + 1, g.w);
+        while (x0 < 0) x0 += g.dilationW;
+        T best = -std::numeric_limits<T>::infinity();
+        int64_t at = y0 * g.w + x0;
+        for (int64_t iy = y0; iy < y1; iy += g.dilationH) {
+          const T* row = in + iy * g.w;
+          for (int64_t ix = x0; ix < x1; ix += g.dilationW) {
+            maxTap(row[ix], iy * g.w + ix, best, at);
           }
-          const int64_t o = p * ohw + y * g.ow + xo;
-          out[o] = best;
-          indices[o] = static_cast<int32_t>(at);
+        }
+        const int64_t o = p * ohw + y * g.ow + xo;
+        out[o] = best;
+        indices[o] = static_cast<int32_t>(at);
+      };
+      if (!threeByThree) {
+        for (int64_t y = 0; y < g.oh; ++y)
+          for (int64_t xo = 0; xo < g.ow; ++xo) window(y, xo);
+        continue;
+      }
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const bool rowInside = y >= yLo && y < yHi;
+        for (int64_t xo = 0; xo < g.ow; ++xo) {
+          if (rowInside && xo == xLo && xHi > xLo) xo = xHi;  // the interior, below
+          if (xo < g.ow) window(y, xo);
         }
       }
+      if (yHi > yLo && xHi > xLo) loops.maxPool3x3s2(in, out + p * ohw, indices + p * ohw, g, yLo, yHi, xLo, xHi);
     }
   });
 }

@@ -1,4 +1,4 @@
-// The 2x2, stride-2 max-pool plane loops (kernels/pool.cc), compiled per ISA:
+// The 2x2, stride-2 max-pool plane loops and the 3x3, stride-2 interior (kernels/pool.cc), compiled per ISA:
 // simd/<isa>/pool_<isa>.cc includes pool_loops_impl.h inside its own namespace, where the
 // plain loops over a row's windows become that ISA's vectors (the stride-2 taps are
 // de-interleaved with shuffles; the baseline SSE2 build has few). Every window is computed
@@ -28,6 +28,12 @@ struct PoolLoops {
   // (and 0 where relu and the window's max is not > 0).
   void (*maxPool2x2BackwardF32)(const float* in, const float* gradOut, float* gradIn, bool relu, const PoolGeometry& g);
   void (*maxPool2x2BackwardF64)(const double* in, const double* gradOut, double* gradIn, bool relu, const PoolGeometry& g);
+  // One plane's 3x3, stride-2, dilation-1 windows that lie wholly inside the input: output rows
+  // [y0, y1) x columns [x0, x1) (maxTap's rule; indices may be null). The caller does the border.
+  void (*maxPool3x3s2F32)(const float* in, float* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1,
+                          int64_t x0, int64_t x1);
+  void (*maxPool3x3s2F64)(const double* in, double* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1,
+                          int64_t x0, int64_t x1);
 
   void maxPool2x2(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
     maxPool2x2F32(in, out, indices, relu, g);
@@ -40,6 +46,14 @@ struct PoolLoops {
   }
   void maxPool2x2Backward(const double* in, const double* go, double* gi, bool relu, const PoolGeometry& g) const {
     maxPool2x2BackwardF64(in, go, gi, relu, g);
+  }
+  void maxPool3x3s2(const float* in, float* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1, int64_t x0,
+                    int64_t x1) const {
+    maxPool3x3s2F32(in, out, indices, g, y0, y1, x0, x1);
+  }
+  void maxPool3x3s2(const double* in, double* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1, int64_t x0,
+                    int64_t x1) const {
+    maxPool3x3s2F64(in, out, indices, g, y0, y1, x0, x1);
   }
 };
 

@@ -1,4 +1,4 @@
-// Bodies of the 2x2 max-pool plane loops (see pool_loops.h). Included inside namespace
+// Bodies of the 2x2 and 3x3/2 max-pool plane loops (see pool_loops.h). Included inside namespace
 // lattice::simd::<isa> by each ISA's translation unit (after kernels/select.h), so that
 // everything here is compiled with that unit's -m flags and has its own symbols.
 
@@ -95,10 +95,57 @@ void maxPool2x2BackwardPlane(const T* in, const T* go, T* gi, bool relu, const P
   else maxPool2x2BackwardRows<false>(in, go, gi, g);
 }
 
+// The 3x3, stride-2 window (ResNet's stem pool) on the outputs whose whole window is inside
+// the input: rows [y0, y1) and columns [x0, x1) of the output, top-left tap at input
+// (2y - padH, 2x - padW). The taps are scanned in row-major order by maxTap's rule (a tap is
+// taken if it is greater than the best so far or is a NaN), each output's chain of 8 selects
+// independent of its neighbours', so the loop over a row vectorises. The border outputs are
+// pool.cc's (its generic loop gives these outputs the same values and indices).
+template <bool kIndices, typename T>
+void maxPool3x3s2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1, int64_t x0,
+                      int64_t x1) {
+  for (int64_t y = y0; y < y1; ++y) {
+    const int64_t top = 2 * y - g.padH;
+    const T* r0 = in + top * g.w;
+    const T* r1 = r0 + g.w;
+    const T* r2 = r1 + g.w;
+    const int32_t rowBase = static_cast<int32_t>(top * g.w - g.padW);
+    const int32_t w = static_cast<int32_t>(g.w);
+    for (int64_t xo = x0; xo < x1; ++xo) {
+      const int64_t c = 2 * xo - g.padW;
+      const int32_t p = rowBase + static_cast<int32_t>(2 * xo);
+      T best = r0[c];
+      int32_t at = p;
+      auto tap = [&](T v, int32_t pos) {
+        const bool take = (v > best) | (v != v);
+        best = selectBits(take, v, best);
+        at = selectBits(take, pos, at);
+      };
+      tap(r0[c + 1], p + 1);
+      tap(r0[c + 2], p + 2);
+      tap(r1[c], p + w);
+      tap(r1[c + 1], p + w + 1);
+      tap(r1[c + 2], p + w + 2);
+      tap(r2[c], p + 2 * w);
+      tap(r2[c + 1], p + 2 * w + 1);
+      tap(r2[c + 2], p + 2 * w + 2);
+      out[y * g.ow + xo] = best;
+      if constexpr (kIndices) indices[y * g.ow + xo] = at;
+    }
+  }
+}
+
+template <typename T>
+void maxPool3x3s2Interior(const T* in, T* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1, int64_t x0,
+                          int64_t x1) {
+  if (indices) maxPool3x3s2Rows<true>(in, out, indices, g, y0, y1, x0, x1);
+  else maxPool3x3s2Rows<false>(in, out, indices, g, y0, y1, x0, x1);
+}
+
 }  // namespace
 
 const PoolLoops& poolLoops() {
   static const PoolLoops loops{maxPool2x2Plane<float>, maxPool2x2Plane<double>, maxPool2x2BackwardPlane<float>,
-                               maxPool2x2BackwardPlane<double>};
+                               maxPool2x2BackwardPlane<double>, maxPool3x3s2Interior<float>, maxPool3x3s2Interior<double>};
   return loops;
 }

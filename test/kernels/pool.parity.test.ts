@@ -63,6 +63,34 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
     }
   }
 
+  // The 3x3 / stride 2 window's interior runs a vectorised loop of its own (simd/pool_loops_impl.h):
+  // the same values and indices as the reference, tap for tap, on ties, NaNs and -Infinity.
+  it('3x3 stride 2 max pool: values and indices match the reference (ties, NaN, -Infinity, pads, ceil mode)', () => {
+    const geometries: [number[], L.MaxPool2dOptions][] = [
+      [[2, 3, 13, 12], { stride: 2, padding: 1 }], [[2, 3, 12, 13], { stride: 2, padding: 0 }],
+      [[1, 2, 9, 9], { stride: 2, padding: 1, ceilMode: true }], [[1, 2, 3, 3], { stride: 2 }], [[1, 1, 4, 40], { stride: 2, padding: 1 }],
+    ];
+    for (const isa of availableIsas()) {
+      withIsa(isa, () => {
+        geometries.forEach(([shape, opts], k) => {
+          for (const dtype of ['float32', 'float64'] as const) {
+            L.manualSeed(100 + k);
+            // Integers in [-2, 2]: many windows have tied maxima.
+            const x = L.round(L.mul(L.randn(shape, { dtype }), 1.5));
+            const v = x.values as Float32Array | Float64Array;
+            for (let i = 7; i < v.length; i += 23) v[i] = NaN;
+            for (let i = 3; i < v.length; i += 17) v[i] = -Infinity;
+            const [ry, ri] = onBackend('reference', () => L.maxPool2d(x, 3, { ...opts, returnIndices: true }));
+            const [ny, ni] = onBackend('native', () => L.maxPool2d(x, 3, { ...opts, returnIndices: true }));
+            const what = `${JSON.stringify(shape)} ${JSON.stringify(opts)} ${dtype} ${isa}`;
+            expect(Array.from(ni.values), what).toEqual(Array.from(ri.values));
+            expect(Array.from(ny.values), what).toEqual(Array.from(ry.values));
+          }
+        });
+      });
+    }
+  });
+
   it('the raw bindings reject bad lengths and geometry without crashing', () => {
     const addon = nativeAddon()!;
     const geom = Int32Array.of(2, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1);
