@@ -29,6 +29,7 @@
 
 #include "gemm.h"
 #include "scratch.h"
+#include "select.h"
 
 namespace lattice {
 namespace {
@@ -99,11 +100,53 @@ bool forItemsWithColumns(Context& ctx, int64_t count, bool split, bool pointwise
   return ok;
 }
 
+// Small output planes (rows under 16 wide: a ResNet's 8x8, 4x4 and 2x2 layers) are copied through
+// a table of each tap's source offsets, built once per call: the row loops below spent more on
+// bounds and loop set-up than on the 2- to 8-wide rows they copy (ResNet-18's 4x4 layer: about
+// 5 of its 11 ms weight gradient). off[t * L + l] = iy * w + ix of tap t = ky * kw + kx for output
+// l of rows [y0, y1), or -1 where it reads padding.
+constexpr int64_t kTapTableMax = 8192;
+
+bool useTapTable(const ConvGeometry& g, int64_t y0, int64_t y1) {
+  return g.ow < 16 && (y1 - y0) * g.ow * g.kh * g.kw <= kTapTableMax;
+}
+
+void buildTapTable(const ConvGeometry& g, int64_t y0, int64_t y1, int32_t* off) {
+  const int64_t L = (y1 - y0) * g.ow;
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      int32_t* o = off + (ky * g.kw + kx) * L;
+      for (int64_t y = y0; y < y1; ++y) {
+        const int64_t iy = y * g.strideH - g.padH + ky * g.dilationH;
+        for (int64_t x = 0; x < g.ow; ++x, ++o) {
+          const int64_t ix = x * g.strideW - g.padW + kx * g.dilationW;
+          *o = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? static_cast<int32_t>(iy * g.w + ix) : -1;
+        }
+      }
+    }
+  }
+}
+
 // cols[r, (y - y0)*ow + x] = in[ic, iy, ix] for rows r = (ic, ky, kx) and output rows y in [y0, y1).
 // `in` points at the group's first channel of one sample; cols rows are `ld` apart (the tile's
 // width, or more when several samples' columns sit side by side).
 template <typename T>
 void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols, int64_t ld) {
+  if (useTapTable(g, y0, y1)) {
+    int32_t off[kTapTableMax];
+    buildTapTable(g, y0, y1, off);
+    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw;
+    for (int64_t ic = 0; ic < cg; ++ic) {
+      const T* plane = in + ic * g.h * g.w;
+      for (int64_t t = 0; t < taps; ++t) {
+        T* dst = cols + (ic * taps + t) * ld;
+        const int32_t* o = off + t * L;
+        // Padding reads element 0 and keeps zero bits: no jump on which outputs are padding.
+        for (int64_t l = 0; l < L; ++l) dst[l] = keepIf(o[l] >= 0, plane[std::max(o[l], 0)]);
+      }
+    }
+    return;
+  }
   for (int64_t ic = 0; ic < cg; ++ic) {
     const T* plane = in + ic * g.h * g.w;
     for (int64_t ky = 0; ky < g.kh; ++ky) {
@@ -139,6 +182,23 @@ void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t 
 // The adjoint of im2col: in[ic, iy, ix] += cols[r, (y - y0)*ow + x].
 template <typename T>
 void col2im(const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
+  if (useTapTable(g, y0, y1)) {
+    // The same sums in the same order as the row loops below (channel, tap, output row, column).
+    int32_t off[kTapTableMax];
+    buildTapTable(g, y0, y1, off);
+    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw;
+    for (int64_t ic = 0; ic < cg; ++ic) {
+      T* plane = in + ic * g.h * g.w;
+      for (int64_t t = 0; t < taps; ++t) {
+        const T* src = cols + (ic * taps + t) * ld;
+        const int32_t* o = off + t * L;
+        for (int64_t l = 0; l < L; ++l) {
+          if (o[l] >= 0) plane[o[l]] += src[l];
+        }
+      }
+    }
+    return;
+  }
   for (int64_t ic = 0; ic < cg; ++ic) {
     T* plane = in + ic * g.h * g.w;
     for (int64_t ky = 0; ky < g.kh; ++ky) {

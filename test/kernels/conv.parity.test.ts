@@ -31,6 +31,10 @@ const CASES: ConvCase[] = [
   { name: "'same', dilated", x: [1, 2, 6, 9], w: [3, 2, 3, 2], bias: false, opts: { padding: 'same', dilation: [2, 3] } },
   { name: 'asymmetric stride and kernel', x: [2, 4, 13, 10], w: [4, 2, 2, 5], bias: true, opts: { stride: [3, 1], padding: [1, 2], groups: 2 } },
   { name: 'wide (several row tiles)', x: [4, 16, 40, 40], w: [8, 16, 3, 3], bias: true, opts: { padding: 1 } },
+  // Rows 16 and wider run im2col's row loops; narrower ones its tap table, unless the table would be too big.
+  { name: 'wide rows, stride 2, dilation 2 (row loops)', x: [2, 3, 40, 37], w: [4, 3, 3, 3], bias: true, opts: { stride: 2, padding: 2, dilation: 2 } },
+  { name: 'wide rows, stride 1 (row loops)', x: [2, 3, 20, 21], w: [4, 3, 3, 3], bias: false, opts: { padding: 1 } },
+  { name: '9x9 kernel on a 14x14 output (past the tap table)', x: [1, 2, 22, 22], w: [3, 2, 9, 9], bias: true, opts: {} },
   { name: 'empty batch', x: [0, 3, 5, 5], w: [2, 3, 3, 3], bias: true, opts: {} },
   // Small output planes batch several samples into one GEMM (conv.cc, samplesPerGemm): 10x10
   // planes take 11 samples a GEMM, so 25 samples make groups of 11, 11 and 3.
