@@ -28,6 +28,11 @@ const quick = flag('--quick');
 const rounds = Number(value('--rounds') ?? 3);
 const samplesPerRound = Number(value('--samples') ?? 3);
 const ALL = ['gemm', 'mlp', 'cnn', 'deep', 'ctc', 'conv', 'adam', 'norms', 'overhead', 'resnet18'];
+// A sample lasts at least 20 ms (the workers' default), longer where one call's time swings with
+// the memory traffic of other tenants: W4 streams 48 MB of weights, gradients and momentum a step,
+// and single 30-50 ms steps at 2 threads varied by +-15% between samples. Every participant gets
+// the same minimum.
+const MIN_SAMPLE_MS: Record<string, number> = { deep: 100 };
 const QUICK = ['gemm', 'overhead', 'mlp', 'cnn'];  // cheap first: the --budget guard cuts the tail
 const workloads = value('--only')?.split(',') ?? (quick ? QUICK : ALL);
 const threadList = (value('--threads') ?? (quick ? '1' : '1,2')).split(',').map(Number);
@@ -156,7 +161,7 @@ async function runThreads(threads: number, latticeWorker: string, meta: Meta, me
       if (!runners.some((w) => w.spec.id === 'lattice')) continue;  // a peer-only case has nothing to compare
       // Warm-up: every participant, once, before any round.
       for (const w of runners) {
-        const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: 1, warm: true }, w.spec.compile ? 900_000 : 300_000).catch((e: Error) => ({ error: e.message }));
+        const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: 1, warm: true, min_sample_ms: MIN_SAMPLE_MS[workload] }, w.spec.compile ? 900_000 : 300_000).catch((e: Error) => ({ error: e.message }));
         if (ans.error) { m.peers[w.spec.id].error = String(ans.error); log(`${workload}/${name} ${threads}T ${w.spec.id}: ${String(ans.error)}`); }
       }
       runners = runners.filter((w) => !m.peers[w.spec.id].error);

@@ -3,7 +3,7 @@
 // Lattice run each case back to back in shuffled rounds without paying process start-up.
 //
 //   {"cmd":"setup","workload":w,"quick":b} -> {"cases":[{case,unit,flops,per_call,note}],"unsupported":[{case,reason}]}
-//   {"cmd":"time","case":c,"reps":k,"warm":b} -> {"samples":[ms per call],"inner":n,"cpu_s":s,"wall_s":s}
+//   {"cmd":"time","case":c,"reps":k,"warm":b,"min_sample_ms":m?} -> {"samples":[ms per call],"inner":n,"cpu_s":s,"wall_s":s}
 //   {"cmd":"teardown"} | {"cmd":"quit"}
 //
 // A case is { fn, unit?, flops?, perCall?, note?, dispose? } or { unsupported: reason }; fn does
@@ -82,7 +82,8 @@ export async function serve({ info, makeCases, release = () => {} }) {
           call(c.fn);
           single = performance.now() - ts;
         }
-        inner.set(req.case, single < MIN_SAMPLE_MS ? Math.max(1, Math.min(100000, Math.floor(MIN_SAMPLE_MS / Math.max(single, 1e-6)))) : 1);
+        const minMs = Number(req.min_sample_ms ?? MIN_SAMPLE_MS);
+        inner.set(req.case, single < minMs ? Math.max(1, Math.min(100000, Math.floor(minMs / Math.max(single, 1e-6)))) : 1);
       }
       const n = inner.get(req.case);
       const samples = [];

@@ -107,7 +107,8 @@ class Worker:
                 fn()
                 single = time.perf_counter() - ts
                 calls += 1
-            self.inner[name] = max(1, min(100000, int(MIN_SAMPLE_S / max(single, 1e-9)))) if single < MIN_SAMPLE_S else 1
+            min_s = float(req.get("min_sample_ms", MIN_SAMPLE_S * 1e3)) / 1e3
+            self.inner[name] = max(1, min(100000, int(min_s / max(single, 1e-9)))) if single < min_s else 1
         inner = self.inner[name]
         samples = []
         c0, w0 = time.process_time(), time.perf_counter()
