@@ -15,7 +15,7 @@ const g: ConvGeometry = { n: 64, c: 32, h: 13, w: 13, o: 64, kh: 3, kw: 3, oh: 1
 const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 const x = rnd(64 * 32 * 13 * 13), w = rnd(64 * 32 * 9), bias = rnd(64), out = new Float32Array(64 * 64 * 121);
 const gy = rnd(64 * 64 * 121), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
-const U = new Float32Array(36 * 32 * 64), Ut = new Float32Array(36 * 32 * 64);
+const U = new Float32Array(be.winograd!.filterLayout(g, false).length), Ut = new Float32Array(be.winograd!.filterLayout(g, true).length);
 be.winograd!.filter(w, U, g, false);
 be.winograd!.filter(w, Ut, g, true);
 

@@ -161,7 +161,8 @@ void Conv2dWinogradFilter(const Napi::CallbackInfo& info) {
   const ConvGeometry g = winogradGeometryArg(info, 2, fn);
   const bool transposed = boolArg(info, 3, fn, "transposed");
   requireLength(env, w, lengthsOf(env, g, fn).weight, fn, "weight");
-  requireLength(env, u, elementCount(env, {36, g.c, g.o}, fn, "U"), fn, "U");
+  elementCount(env, {36, g.c, g.o}, fn, "U");  // throws where the sizes overflow
+  requireLength(env, u, winogradFilterSize(g, transposed, ctxOf(info).isa), fn, "U");
   requireDisjoint(env, u, w, fn, "U", "weight");
   winogradFilter(ctxOf(info), static_cast<const float*>(w.data), g, transposed, static_cast<float*>(u.data));
 }
@@ -178,7 +179,7 @@ void Conv2dWinograd(const Napi::CallbackInfo& info) {
   const ConvGeometry g = winogradGeometryArg(info, 4, fn);
   const ConvLengths n = lengthsOf(env, g, fn);
   requireLength(env, x, n.x, fn, "x");
-  requireLength(env, u, winogradFilterSize(g), fn, "U");
+  requireLength(env, u, winogradFilterSize(g, false, ctxOf(info).isa), fn, "U");
   requireLength(env, out, n.out, fn, "out");
   if (hasBias) {
     requireLength(env, bias, g.o, fn, "bias");
@@ -212,7 +213,7 @@ void Conv2dWinogradBackwardInput(const Napi::CallbackInfo& info) {
   static const char* const names[3] = {"gradOut", "Ut", "gradInput"};
   const ConvGeometry g = winogradGeometryArg(info, 3, fn);
   const ConvLengths n = lengthsOf(info.Env(), g, fn);
-  const int64_t lengths[3] = {n.out, winogradFilterSize(g), n.x};
+  const int64_t lengths[3] = {n.out, winogradFilterSize(g, true, ctxOf(info).isa), n.x};
   const Operands a = gradientOperands(info, fn, names, lengths);
   if (!winogradBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
                              static_cast<float*>(a.out.data), g))
@@ -230,6 +231,20 @@ void Conv2dWinogradBackwardWeight(const Napi::CallbackInfo& info) {
   if (!winogradBackwardWeight(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
                               static_cast<float*>(a.out.data), g))
     outOfMemory(info.Env(), fn);
+}
+
+// conv2dWinogradFilterLayout(geometry, transposed) -> [floats, panel]: the length of U (or Ut) on the
+// current ISA, and its panel width, which the caller keys a kept filter on.
+Napi::Value Conv2dWinogradFilterLayout(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dWinogradFilterLayout";
+  const ConvGeometry g = winogradGeometryArg(info, 0, fn);
+  const bool transposed = boolArg(info, 1, fn, "transposed");
+  elementCount(info.Env(), {36, g.c, g.o}, fn, "U");  // throws where the sizes overflow
+  const Isa isa = ctxOf(info).isa;
+  Napi::Array r = Napi::Array::New(info.Env(), 2);
+  r.Set(uint32_t(0), Napi::Number::New(info.Env(), double(winogradFilterSize(g, transposed, isa))));
+  r.Set(uint32_t(1), Napi::Number::New(info.Env(), double(winogradFilterPanel(isa))));
+  return r;
 }
 
 // conv2dWinogradPreferred(geometry, pass) -> boolean: the compiled-in table's choice for pass 0 (forward),
@@ -323,6 +338,7 @@ void registerConvBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "conv2dWinogradBackwardInput", Conv2dWinogradBackwardInput);
   exportBinding(env, exports, "conv2dWinogradBackwardWeight", Conv2dWinogradBackwardWeight);
   exportBinding(env, exports, "conv2dWinogradPreferred", Conv2dWinogradPreferred);
+  exportBinding(env, exports, "conv2dWinogradFilterLayout", Conv2dWinogradFilterLayout);
   exportBinding(env, exports, "conv2dDirectSmallC", Conv2dDirectSmallC);
   exportBinding(env, exports, "conv2dDirectSmallCBackwardInput", Conv2dDirectSmallCBackwardInput);
   exportBinding(env, exports, "conv2dDirectSmallCBackwardWeight", Conv2dDirectSmallCBackwardWeight);

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -137,25 +138,6 @@ TileGemm tileGemmFor(Isa isa) {
   return {simd::kSgemmScalarMr, simd::kSgemmScalarNr, nullptr, simd::sgemmMicroScalar};
 }
 
-// U[xi][c][o] packed into the micro-kernel's B panels: Up[xi][p][c][j] = U[xi][c][p*nr + j], 0 past cout.
-Scratch<float> packFilter(Context& ctx, const float* U, const Core& k, int nr) {
-  const int64_t panels = ceilDiv(k.cout, nr), panelSize = k.cin * nr;
-  Scratch<float> up = scratch(ScratchUse::WinogradPackedFilter, kPoints * panels * panelSize);
-  if (!up) return up;
-  ctx.pool.parallelFor(0, kPoints * panels, 1, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t xi = i / panels, p = i % panels, live = std::min<int64_t>(nr, k.cout - p * nr);
-      float* dst = up.get() + i * panelSize;
-      for (int64_t c = 0; c < k.cin; ++c) {
-        const float* src = U + (xi * k.cin + c) * k.cout + p * nr;
-        std::copy(src, src + live, dst + c * nr);
-        std::fill(dst + c * nr + live, dst + (c + 1) * nr, 0.0f);
-      }
-    }
-  });
-  return up;
-}
-
 // M[xi] = V[xi] @ U[xi] for the first `tiles` rows.
 void products(const TileGemm& tg, const Core& k, int64_t tiles, const float* V, const float* Up, float* M,
               float* apanel) {
@@ -204,8 +186,16 @@ void outputTransforms(const simd::WinogradLoops& loops, const Core& k, int64_t q
 bool correlate(Context& ctx, const float* in, const float* U, const float* bias, bool relu, float* out, const Core& k) {
   const TileGemm tg = tileGemmFor(ctx.isa);
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
-  Scratch<float> up = packFilter(ctx, U, k, tg.nr);
-  if (!up) return false;
+  // The micro-kernel loads U's panels with aligned vector loads. The library allocates U aligned
+  // (allocateAlignedFloat32); any other caller's U is copied into aligned scratch first.
+  Scratch<float> alignedU;
+  if (reinterpret_cast<uintptr_t>(U) % 64 != 0) {
+    const int64_t size = kPoints * k.cin * roundUp(k.cout, tg.nr);
+    alignedU = scratch(ScratchUse::WinogradPackedFilter, size);
+    if (!alignedU) return false;
+    std::copy(U, U + size, alignedU.get());
+    U = alignedU.get();
+  }
   Scratch<float> biasPad;
   if (bias) {
     biasPad = scratch(ScratchUse::WinogradBias, k.coutPad, true);
@@ -227,7 +217,7 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
       const int64_t q0 = blk * k.rowsPerBlock, q1 = std::min(q0 + k.rowsPerBlock, k.tileRows());
       fillInputBand(loops, in, k, q0, q1, band.get());
       inputTransforms(loops, k, q0, q1, band.get(), V.get(), k.tilePad);
-      products(tg, k, (q1 - q0) * k.tW, V.get(), up.get(), M.get(), apanel.get());
+      products(tg, k, (q1 - q0) * k.tW, V.get(), U, M.get(), apanel.get());
       outputTransforms(loops, k, q0, q1, M.get(), biasPad.get(), relu, out);
     }
   });
@@ -243,7 +233,12 @@ bool winogradApplies(const ConvGeometry& g) {
          g.groups == 1 && g.n > 0 && g.c > 0 && g.o > 0 && g.oh > 0 && g.ow > 0 && g.h > 0 && g.w > 0;
 }
 
-int64_t winogradFilterSize(const ConvGeometry& g) { return kPoints * g.c * g.o; }
+int winogradFilterPanel(Isa isa) { return tileGemmFor(isa).nr; }
+
+int64_t winogradFilterSize(const ConvGeometry& g, bool transposed, Isa isa) {
+  const int64_t a = transposed ? g.o : g.c, b = transposed ? g.c : g.o;
+  return kPoints * a * roundUp(b, winogradFilterPanel(isa));
+}
 
 namespace {
 
@@ -262,11 +257,14 @@ inline void filterLine(double v0, double v1, double v2, double (&r)[6]) {
 }  // namespace
 
 void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bool transposed, float* U) {
-  // U[xi][a][b] with b the contiguous index (o forward, c transposed): b runs innermost, kRun
-  // at a time, so that each point's values are stored as runs of consecutive floats (one
-  // scattered store per point and pair took most of the time).
+  // U[xi][p][a][j], b = p*panel + j (o forward, c transposed): b runs innermost, kRun at a
+  // time, so that each point's values are stored as runs of consecutive floats (one scattered
+  // store per point and pair took most of the time).
   constexpr int kRun = 16;
   const int64_t outer = transposed ? g.o : g.c, inner = transposed ? g.c : g.o;
+  const int64_t panel = winogradFilterPanel(ctx.isa), padded = roundUp(inner, panel), xiStride = outer * padded;
+  // Element (xi, a, b) of the panel layout.
+  auto at = [&](int64_t xi, int64_t a, int64_t b) { return U + xi * xiStride + (b / panel) * outer * panel + a * panel + b % panel; };
   // Rows a split across the pool (each element is computed the same way by any thread): a
   // 256x256 filter's transform is ~1 ms, recomputed twice a step as the weights change.
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, inner));
@@ -288,10 +286,12 @@ void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bo
           }
         }
         for (int64_t xi = 0; xi < kPoints; ++xi) {
-          float* dst = U + (xi * outer + a) * inner + b0;
-          for (int l = 0; l < n; ++l) dst[l] = float(u[xi][l]);
+          for (int l = 0; l < n; ++l) *at(xi, a, b0 + l) = float(u[xi][l]);
         }
       }
+      // The last panel's columns past b are zeros (the products run whole panels).
+      for (int64_t xi = 0; xi < kPoints; ++xi)
+        for (int64_t b = inner; b < padded; ++b) *at(xi, a, b) = 0.0f;
     }
   });
 }

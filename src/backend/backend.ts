@@ -58,7 +58,8 @@ export interface GridSampleGeometry {
 /**
  * Winograd F(4x4, 3x3) kernels (float32; 3x3, stride 1, dilation 1, groups 1): see
  * native/kernels/winograd.h. U is the transformed filter [36, c, o] (transposed: [36, o, c]
- * of the flipped filter, for the input gradient), computed by filter() and kept by the caller.
+ * of the flipped filter, for the input gradient) in the products' panel layout (filterLayout()),
+ * computed by filter() and kept by the caller.
  */
 export interface WinogradKernels {
   filter(weight: Float32Array, U: Float32Array, g: ConvGeometry, transposed: boolean): void;
@@ -68,6 +69,11 @@ export interface WinogradKernels {
   backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
   /** The compiled-in per-shape table's choice for one pass (native/kernels/conv_algo_table.h). */
   preferred(g: ConvGeometry, pass: ConvPass): boolean;
+  /**
+   * U's length in floats on the current ISA and its panel width: U is laid out as the products'
+   * micro-kernel reads it (native/kernels/winograd.h), so a kept U is valid for one panel width only.
+   */
+  filterLayout(g: ConvGeometry, transposed: boolean): { length: number; panel: number };
 }
 
 /** A convolution's three passes: each may run a different exact algorithm. @example `'backwardWeight'` */

@@ -18,7 +18,7 @@ import type { ConvGeometry, ConvPass } from '../backend/backend';
 
 export type { ConvPass };
 import { ArgumentError } from '../errors';
-import type { DType } from '../tensor/dtype';
+import { allocateAlignedFloat32, type DType } from '../tensor/dtype';
 import type { Storage } from '../tensor/storage';
 import type { Tensor } from '../tensor/tensor';
 
@@ -127,6 +127,8 @@ interface FilterEntry {
   data: unknown;
   o: number;
   c: number;
+  /** The panel width U was laid out for (the ISA's: setIsa can change it). */
+  panel: number;
   forward?: Float32Array;
   transposed?: Float32Array;
   /** The previous version's arrays, rewritten by this one instead of allocating. */
@@ -141,21 +143,24 @@ const filters = new WeakMap<Storage, FilterEntry>();
  */
 export function winogradFilter(weight: Tensor, g: ConvGeometry, transposed: boolean): Float32Array {
   const s = weight.storage;
+  const kernels = backend().winograd!;
+  const layout = kernels.filterLayout(g, transposed);
   let e = filters.get(s);
-  if (!e || e.version !== s.version || e.data !== s.data || e.o !== g.o || e.c !== g.c) {
+  if (!e || e.version !== s.version || e.data !== s.data || e.o !== g.o || e.c !== g.c || e.panel !== layout.panel) {
     // A training step changes the weight every step: the stale transforms' arrays are
     // rewritten in place (a fresh 300 KB array costs its page faults every step, ~0.1 ms).
     // Nothing else holds them: the kernels read U only during their call.
-    const reuse = e && e.o === g.o && e.c === g.c;
-    e = { version: s.version, data: s.data, o: g.o, c: g.c, spare: reuse ? { forward: e!.forward, transposed: e!.transposed } : {} };
+    const reuse = e && e.o === g.o && e.c === g.c && e.panel === layout.panel;
+    e = { version: s.version, data: s.data, o: g.o, c: g.c, panel: layout.panel, spare: reuse ? { forward: e!.forward, transposed: e!.transposed } : {} };
     filters.set(s, e);
   }
   const key = transposed ? 'transposed' : 'forward';
   let u = e[key];
   if (!u) {
-    u = e.spare[key] ?? new Float32Array(36 * g.c * g.o);
+    const spare = e.spare[key];
+    u = spare && spare.length === layout.length ? spare : allocateAlignedFloat32(layout.length);
     e.spare[key] = undefined;
-    backend().winograd!.filter(weight.values as Float32Array, u, g, transposed);
+    kernels.filter(weight.values as Float32Array, u, g, transposed);
     e[key] = u;
   }
   return u;

@@ -69,6 +69,17 @@ function view(dtype: DType, buffer: ArrayBuffer, at: number, size: number): Type
   }
 }
 
+/**
+ * A zeroed Float32Array whose first element is 64-byte aligned, for a kernel's packed operand
+ * that it loads with aligned vector loads (the Winograd filter); without the native backend's
+ * address probe, an ordinary array (the kernels then copy it into aligned scratch).
+ */
+export function allocateAlignedFloat32(length: number): Float32Array {
+  if (!pageOffsetOf) return new Float32Array(length);
+  const buffer = new ArrayBuffer(length * 4 + 64);
+  return new Float32Array(buffer, (64 - (pageOffsetOf(buffer) % 64)) % 64, length);
+}
+
 /** @internal Fresh (not pooled) buffers allocated so far, for bench/profile-step.ts. */
 export const allocationStats = { fresh: 0, freshBytes: 0 };
 

@@ -13,7 +13,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
-import { nativeAddon } from '../../src/backend/index';
+import { backend, nativeAddon } from '../../src/backend/index';
+import type { ConvGeometry } from '../../src/backend/backend';
+import { allocateAlignedFloat32 } from '../../src/tensor/dtype';
 import { availableIsas, onBackend, withIsa } from '../helpers/backends';
 import { expectBoth } from '../helpers/gradcheck';
 import { f64, relErr, runConv as run } from '../helpers/conv';
@@ -120,17 +122,47 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
     }
   });
 
+  it('the transformed filter is laid out in the ISA\'s panels; an unaligned one gives the same bits as an aligned one', () => {
+    const k = backend().winograd!;
+    const g: ConvGeometry = { n: 3, c: 5, h: 9, w: 9, o: 37, oh: 9, ow: 9, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups: 1 };
+    L.manualSeed(4);
+    const x = L.randn([3, 5, 9, 9]).values as Float32Array, w = L.randn([37, 5, 3, 3]).values as Float32Array;
+    for (const isa of availableIsas()) {
+      withIsa(isa, () => {
+        const { length, panel } = k.filterLayout(g, false);
+        expect(length, isa).toBe(36 * 5 * Math.ceil(37 / panel) * panel);
+        expect(k.filterLayout(g, true).length, isa).toBe(36 * 37 * Math.ceil(5 / panel) * panel);
+        // At a 64-byte boundary, and one float past it (copied into aligned scratch by the kernel).
+        const space = allocateAlignedFloat32(length + 16);
+        const aligned = space.subarray(0, length), unaligned = space.subarray(1, 1 + length);
+        const outs = [aligned, unaligned].map((U) => {
+          k.filter(w, U, g, false);
+          const out = new Float32Array(3 * 37 * 81);
+          k.forward(x, U, null, out, g);
+          return out;
+        });
+        expect(Buffer.compare(Buffer.from(outs[0].buffer), Buffer.from(outs[1].buffer)), isa).toBe(0);
+      });
+    }
+  });
+
   it('gives bitwise the same results at 1 and 2 threads', () => {
     const before = L.getNumThreads();
     try {
       L.setConvAlgorithm('winograd');
-      const c: Case = { name: 'many blocks', x: [5, 19, 26, 23], o: 21, padding: 1, bias: true };
-      const { x, w, b, gy } = inputs(c, 21);
-      const results = [1, 2].map((t) => {
-        L.setNumThreads(t);
-        return run(x, w, b, gy, { padding: c.padding }).map((r) => Array.from(r.values));
-      });
-      results[1].forEach((v, i) => expect(v, `tensor ${i}`).toEqual(results[0][i]));
+      // 'few blocks': 4x4 planes, 100 tiles in 4 blocks, so few that the threads share them unevenly.
+      const cases: Case[] = [
+        { name: 'many blocks', x: [5, 19, 26, 23], o: 21, padding: 1, bias: true },
+        { name: 'few blocks', x: [100, 64, 4, 4], o: 48, padding: 1, bias: true },
+      ];
+      for (const c of cases) {
+        const { x, w, b, gy } = inputs(c, 21);
+        const results = [1, 2].map((t) => {
+          L.setNumThreads(t);
+          return run(x, w, b, gy, { padding: c.padding }).map((r) => Array.from(r.values));
+        });
+        results[1].forEach((v, i) => expect(v, `${c.name} tensor ${i}`).toEqual(results[0][i]));
+      }
     } finally {
       L.setNumThreads(before);
     }

@@ -62,6 +62,7 @@ export interface NativeBinding {
   conv2dWinogradBackwardInput(gradOut: unknown, Ut: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dWinogradBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dWinogradPreferred(geometry: Int32Array, pass: number): boolean;
+  conv2dWinogradFilterLayout(geometry: Int32Array, transposed: boolean): [number, number];
   conv2dDirectSmallC(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu: boolean): void;
   conv2dDirectSmallCBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;

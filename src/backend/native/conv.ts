@@ -29,6 +29,10 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
       backwardInput: (gy, Ut, gx, g) => addon.conv2dWinogradBackwardInput(gy, Ut, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dWinogradBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g, pass) => addon.conv2dWinogradPreferred(convGeometry(g), PASSES.indexOf(pass)),
+      filterLayout: (g, transposed) => {
+        const [length, panel] = addon.conv2dWinogradFilterLayout(convGeometry(g), transposed);
+        return { length, panel };
+      },
     },
     directSmallC: {
       forward: (x, w, bias, out, g, relu) => addon.conv2dDirectSmallC(x, w, bias, out, convGeometry(g), relu === true),
