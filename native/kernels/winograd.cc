@@ -285,8 +285,15 @@ void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bo
             for (int j = 0; j < 6; ++j) u[6 * i + j][l] = r[j];
           }
         }
-        for (int64_t xi = 0; xi < kPoints; ++xi) {
-          for (int l = 0; l < n; ++l) *at(xi, a, b0 + l) = float(u[xi][l]);
+        // Runs of consecutive b within one panel (a whole run where the panel is a multiple of kRun).
+        for (int l0 = 0; l0 < n;) {
+          const int64_t b = b0 + l0;
+          const int run = int(std::min<int64_t>(n - l0, panel - b % panel));
+          for (int64_t xi = 0; xi < kPoints; ++xi) {
+            float* dst = at(xi, a, b);
+            for (int l = 0; l < run; ++l) dst[l] = float(u[xi][l0 + l]);
+          }
+          l0 += run;
         }
       }
       // The last panel's columns past b are zeros (the products run whole panels).
