@@ -46,7 +46,7 @@ constexpr int64_t kRowQuantum = 12;
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// G of F(4x4, 3x3), U = G w G^T (applied by filterLine and, transposed, gradientLine):
+// G of F(4x4, 3x3), U = G w G^T (applied by simd filterLines and, transposed, gradientLine):
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 
 // Winograd's kept scratch (scratch.h): the blocks' V and M are ~1 MB and the weight
@@ -240,58 +240,41 @@ int64_t winogradFilterSize(const ConvGeometry& g, bool transposed, Isa isa) {
   return kPoints * a * roundUp(b, winogradFilterPanel(isa));
 }
 
-namespace {
-
-// r = G v for one line of 3 filter taps, G's entries spelled out: a generic product with G
-// multiplies by its zeros (which the compiler must keep: 0 * inf is NaN) and took ~3x longer.
-inline void filterLine(double v0, double v1, double v2, double (&r)[6]) {
-  const double s = v0 + v2, q = v0 * (1.0 / 24) + v2 * (1.0 / 6), h = v1 * (1.0 / 12);
-  r[0] = v0 * (1.0 / 4);
-  r[1] = (s + v1) * (-1.0 / 6);
-  r[2] = (s - v1) * (-1.0 / 6);
-  r[3] = q + h;
-  r[4] = q - h;
-  r[5] = v2;
-}
-
-}  // namespace
 
 void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bool transposed, float* U) {
   // U[xi][p][a][j], b = p*panel + j (o forward, c transposed): b runs innermost, kRun at a
   // time, so that each point's values are stored as runs of consecutive floats (one scattered
-  // store per point and pair took most of the time).
-  constexpr int kRun = 16;
+  // store per point and pair took most of the time), and the kRun transforms run as one vector
+  // computation (simd/winograd_loops.h: scalar code did ~0.7 ms of a 256x256 filter's ~1 ms).
+  constexpr int kRun = simd::kWinogradFilterRun;
+  const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
   const int64_t outer = transposed ? g.o : g.c, inner = transposed ? g.c : g.o;
   const int64_t panel = winogradFilterPanel(ctx.isa), padded = roundUp(inner, panel), xiStride = outer * padded;
   // Element (xi, a, b) of the panel layout.
   auto at = [&](int64_t xi, int64_t a, int64_t b) { return U + xi * xiStride + (b / panel) * outer * panel + a * panel + b % panel; };
   // Rows a split across the pool (each element is computed the same way by any thread): a
-  // 256x256 filter's transform is ~1 ms, recomputed twice a step as the weights change.
+  // 256x256 filter's transform is recomputed twice a step as the weights change.
   const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(1, inner));
   ctx.pool.parallelFor(0, outer, grain, [&](int64_t aBegin, int64_t aEnd) {
+    alignas(64) double f[9 * kRun], u[kPoints * kRun];
     for (int64_t a = aBegin; a < aEnd; ++a) {
       for (int64_t b0 = 0; b0 < inner; b0 += kRun) {
         const int n = int(std::min<int64_t>(kRun, inner - b0));
-        double u[kPoints][kRun];
-        for (int l = 0; l < n; ++l) {
-          const int64_t o = transposed ? a : b0 + l, c = transposed ? b0 + l : a;
+        for (int l = 0; l < kRun; ++l) {
+          // Lanes past n repeat the last filter (computed and dropped).
+          const int64_t b = b0 + std::min(l, n - 1);
+          const int64_t o = transposed ? a : b, c = transposed ? b : a;
           const float* w9 = weight + (o * g.c + c) * 9;
-          double f[3][3], t[3][6], r[6];
-          for (int y = 0; y < 3; ++y)
-            for (int x = 0; x < 3; ++x) f[y][x] = transposed ? w9[(2 - y) * 3 + (2 - x)] : w9[y * 3 + x];
-          for (int x = 0; x < 3; ++x) filterLine(f[0][x], f[1][x], f[2][x], t[x]);  // t[x][i] = (G f)[i][x]
-          for (int i = 0; i < 6; ++i) {
-            filterLine(t[0][i], t[1][i], t[2][i], r);  // r[j] = (G f G^T)[i][j]
-            for (int j = 0; j < 6; ++j) u[6 * i + j][l] = r[j];
-          }
+          for (int tap = 0; tap < 9; ++tap) f[tap * kRun + l] = transposed ? w9[8 - tap] : w9[tap];
         }
+        loops.filterTransforms(f, u);
         // Runs of consecutive b within one panel (a whole run where the panel is a multiple of kRun).
         for (int l0 = 0; l0 < n;) {
           const int64_t b = b0 + l0;
           const int run = int(std::min<int64_t>(n - l0, panel - b % panel));
           for (int64_t xi = 0; xi < kPoints; ++xi) {
             float* dst = at(xi, a, b);
-            for (int l = 0; l < run; ++l) dst[l] = float(u[xi][l0 + l]);
+            for (int l = 0; l < run; ++l) dst[l] = float(u[xi * kRun + l0 + l]);
           }
           l0 += run;
         }
@@ -341,7 +324,7 @@ void gradTransforms(const simd::WinogradLoops& loops, const Core& k, const float
   }
 }
 
-// r = G^T v for one line of 6 points (3 results), G's entries spelled out as in filterLine.
+// r = G^T v for one line of 6 points (3 results), G's entries spelled out as in simd filterLines.
 inline void gradientLine(double v0, double v1, double v2, double v3, double v4, double v5, double (&r)[3]) {
   const double s12 = v1 + v2, s34 = v3 + v4;
   r[0] = v0 * (1.0 / 4) - s12 * (1.0 / 6) + s34 * (1.0 / 24);

@@ -36,7 +36,14 @@ struct WinogradLoops {
   // the inverse gather, an outputTile result stored to NCHW (ys, xs <= 4 at the edges).
   void (*unpackTile)(const float* tile, int64_t lanes, int64_t ys, int64_t xs, float* dst, int64_t laneStride,
                      int64_t rowStride);
+  // u[(6*i + j)*16 + l] = (G f_l G^T)[i][j] for 16 filters, in double: f[(3*y + x)*16 + l] is tap (y, x)
+  // of filter l. Filter by filter (one lane), the same operations in the same order as on
+  // every ISA; the loops over l are what the vector units take.
+  void (*filterTransforms)(const double* f, double* u);
 };
+
+// Filters per filterTransforms call.
+constexpr int kWinogradFilterRun = 16;
 
 namespace scalar {
 const WinogradLoops& winogradLoops();

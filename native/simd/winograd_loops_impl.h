@@ -165,9 +165,35 @@ void unpackTile(const float* tile, int64_t lanes, int64_t ys, int64_t xs, float*
 #endif
 }
 
+// r[i][l] = (G v)[i] for the 3 taps v0, v1, v2 of 16 lines at once, G's entries spelled out (a
+// generic product with G multiplies by its zeros, which the compiler must keep: 0 * inf is NaN).
+inline void filterLines(const double* v0, const double* v1, const double* v2, double (*r)[kWinogradFilterRun]) {
+  for (int l = 0; l < kWinogradFilterRun; ++l) {
+    const double s = v0[l] + v2[l], q = v0[l] * (1.0 / 24) + v2[l] * (1.0 / 6), h = v1[l] * (1.0 / 12);
+    r[0][l] = v0[l] * (1.0 / 4);
+    r[1][l] = (s + v1[l]) * (-1.0 / 6);
+    r[2][l] = (s - v1[l]) * (-1.0 / 6);
+    r[3][l] = q + h;
+    r[4][l] = q - h;
+    r[5][l] = v2[l];
+  }
+}
+
+void filterTransforms(const double* f, double* u) {
+  constexpr int R = kWinogradFilterRun;
+  double t[3][6][R];  // t[x][i][l] = (G f_l)[i][x]
+  for (int x = 0; x < 3; ++x) filterLines(f + x * R, f + (3 + x) * R, f + (6 + x) * R, t[x]);
+  for (int i = 0; i < 6; ++i) {
+    double r[6][R];  // r[j][l] = (G f_l G^T)[i][j]
+    filterLines(t[0][i], t[1][i], t[2][i], r);
+    for (int j = 0; j < 6; ++j)
+      for (int l = 0; l < R; ++l) u[(6 * i + j) * R + l] = r[j][l];
+  }
+}
+
 }  // namespace
 
 const WinogradLoops& winogradLoops() {
-  static const WinogradLoops loops{inputTile, outputTile, gradTile, packLanes, unpackTile};
+  static const WinogradLoops loops{inputTile, outputTile, gradTile, packLanes, unpackTile, filterTransforms};
   return loops;
 }
