@@ -404,7 +404,7 @@ bool winogradBackwardWeight(Context& ctx, const float* x, const float* gradOut, 
 
 int convChannelClass(int64_t channels) { return channels <= 16 ? 0 : channels <= 64 ? 1 : channels <= 256 ? 2 : 3; }
 int convSpatialClass(int64_t side) { return side <= 8 ? 0 : side <= 16 ? 1 : side <= 32 ? 2 : 3; }
-int winogradSpatialClass(int64_t side) { return side <= 4 ? 0 : 1 + convSpatialClass(side); }
+int winogradSpatialClass(int64_t side) { return side <= 2 ? 0 : side <= 4 ? 1 : 2 + convSpatialClass(side); }
 
 bool winogradPreferred(const ConvGeometry& g, ConvPass pass) {
   if (!winogradApplies(g)) return false;
