@@ -8,10 +8,12 @@
  * or processes) never write into each other's file. Every failure path removes
  * it. A process killed mid-save (kill -9, power loss) cannot, so the next save
  * of the same target removes the temporary files of that target whose process
- * is gone; temporaries of live processes (saves in flight) are left alone.
+ * is gone (on Linux also those whose pid now belongs to a process started after
+ * the file was last written); temporaries of live processes (saves in flight)
+ * are left alone.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { ArgumentError } from '../errors';
@@ -64,6 +66,38 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** Clock ticks after boot at which `pid` started (Linux /proc/<pid>/stat field 22), or null elsewhere. */
+function startTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+// Linux's USER_HZ, the unit of starttime: 100 on every architecture Node runs on.
+const MS_PER_TICK = 10;
+// Slack for the start-time comparison: ticks are 10 ms, and performance.timeOrigin is taken during
+// Node's start-up, a few tens of ms after the process's own start.
+const START_SLACK_MS = 250;
+
+/**
+ * Whether a live process with this pid may have written a temporary file last modified at
+ * `mtimeMs`. A pid is reused: one that started after the file was last written cannot be its
+ * writer (a container restarted with the same pids would otherwise keep a dead run's temporary
+ * files forever, and the test's killed children's pids came back within the second).
+ */
+function mayOwn(pid: number, mtimeMs: number): boolean {
+  if (!processIsAlive(pid)) return false;
+  const theirs = startTicks(pid), ours = startTicks(process.pid);
+  if (theirs === null || ours === null) return true;  // not Linux: the pid alone decides
+  const startedMs = performance.timeOrigin + (theirs - ours) * MS_PER_TICK;
+  return startedMs <= mtimeMs + START_SLACK_MS;
+}
+
 /** Removes temporary files of `path` left by processes that no longer run; returns how many. */
 export function removeStaleTemps(path: string): number {
   const dir = dirname(path), target = basename(path);
@@ -76,7 +110,14 @@ export function removeStaleTemps(path: string): number {
   }
   for (const name of entries) {
     const m = TEMP_PATTERN.exec(name);
-    if (!m || m[1] !== target || processIsAlive(Number(m[2]))) continue;
+    if (!m || m[1] !== target) continue;
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(join(dir, name)).mtimeMs;
+    } catch {
+      continue;  // another save removed it first
+    }
+    if (mayOwn(Number(m[2]), mtimeMs)) continue;
     try {
       unlinkSync(join(dir, name));
       removed++;

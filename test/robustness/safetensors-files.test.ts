@@ -6,7 +6,7 @@
  * leaves no temporary file behind.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,6 +152,22 @@ describe('save', () => {
     for (const f of [...stale, live, other]) writeFileSync(join(d, f), 'partial');
     save(path, { w: tensor([1]) });
     expect(readdirSync(d).sort()).toEqual([live, other, 'm.safetensors'].sort());
+  });
+
+  it('a temporary file whose pid now belongs to a process started after it was written is stale (pid reuse; Linux)', () => {
+    if (process.platform !== 'linux') return;
+    const d = dir();
+    const path = join(d, 'm.safetensors');
+    // This process's pid on a file last written an hour before this process started: a dead run's
+    // (a container restarted with the same pids); and one written now: a save in flight.
+    const old = `.m.safetensors.${process.pid}.0.0123abcd.tmp`, inFlight = `.m.safetensors.${process.pid}.3.89abcdef.tmp`;
+    // pid 1 started before any file here was written: it may own one, so it is kept.
+    const init = `.m.safetensors.1.0.0123abcd.tmp`;
+    for (const f of [old, inFlight, init]) writeFileSync(join(d, f), 'partial');
+    const hourAgo = (performance.timeOrigin - 3600_000) / 1000;
+    utimesSync(join(d, old), hourAgo, hourAgo);
+    save(path, { w: tensor([1]) });
+    expect(readdirSync(d).sort()).toEqual([inFlight, init, 'm.safetensors'].sort());
   });
 
   it('a disposed tensor is named before any file is made', () => {
