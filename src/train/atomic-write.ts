@@ -52,8 +52,10 @@ export function fileError(op: string, path: string, what: string, e: unknown): A
   return new ArgumentError(`${op}: cannot ${what} ${path}: ${reason(e)}${code ? ` (${code})` : ''}`);
 }
 
-// `.<target>.<pid>.<threadId>.<random>.tmp`, and `.<target>.<pid>.<time>.tmp` of earlier versions.
-const TEMP_PATTERN = /^\.(.*)\.(\d+)\.(\d+)(?:\.([0-9a-f]+))?\.tmp$/;
+// After `.<target>.`: `<pid>.<threadId>.<random>.tmp`, or `<pid>.<time>.tmp` of earlier versions. Parsed
+// after the known target: a pattern for the whole name read `.<target>.<pid>.0.<random>.tmp` with a
+// random part of decimal digits only (one in 280 names) as an old-format name of another target.
+const TEMP_SUFFIX = /^(\d+)\.\d+(?:\.[0-9a-f]+)?\.tmp$/;
 
 function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return true;
@@ -108,16 +110,17 @@ export function removeStaleTemps(path: string): number {
   } catch {
     return 0;
   }
+  const prefix = `.${target}.`;
   for (const name of entries) {
-    const m = TEMP_PATTERN.exec(name);
-    if (!m || m[1] !== target) continue;
+    const m = name.startsWith(prefix) ? TEMP_SUFFIX.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
     let mtimeMs: number;
     try {
       mtimeMs = statSync(join(dir, name)).mtimeMs;
     } catch {
       continue;  // another save removed it first
     }
-    if (mayOwn(Number(m[2]), mtimeMs)) continue;
+    if (mayOwn(Number(m[1]), mtimeMs)) continue;
     try {
       unlinkSync(join(dir, name));
       removed++;

@@ -146,7 +146,8 @@ describe('save', () => {
     const d = dir();
     const path = join(d, 'm.safetensors');
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-    const stale = [`.m.safetensors.${dead}.0.0123abcd.tmp`, `.m.safetensors.${dead}.1733500000000.tmp`];
+    // The third: a random part of decimal digits only (read once as another target's old-format name).
+    const stale = [`.m.safetensors.${dead}.0.0123abcd.tmp`, `.m.safetensors.${dead}.1733500000000.tmp`, `.m.safetensors.${dead}.0.335190535118.tmp`];
     const live = `.m.safetensors.${process.pid}.7.89abcdef.tmp`;  // a save in flight on another thread of this process
     const other = `.other.safetensors.${dead}.0.0123abcd.tmp`;  // another target's: not this save's business
     for (const f of [...stale, live, other]) writeFileSync(join(d, f), 'partial');

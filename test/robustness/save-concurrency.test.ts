@@ -103,9 +103,9 @@ writeFileAtomic('saveSafetensors', ${JSON.stringify(path)}, (function* () {
     save(path, { w: tensor([4, 5]) }, { epoch: '2' });
     const left = readdirSync(dir).filter((f) => f.endsWith('.tmp'));
     console.log(`kill -9: ${kills} saves killed mid-write, ${orphans.length} temporary files before the next save, ${left.length} after`);
-    // Every dead writer's file is gone. A killed child's pid taken at once by a new process (within
-    // the 250 ms the start-time check allows) keeps that file until a later save: a live pid that
-    // may own it. CI saw one such pid once.
+    // Every dead writer's file is gone. (A killed child's pid taken at once by a new process, within
+    // the 250 ms the start-time check allows, would keep its file until a later save: a live pid that
+    // may own it.)
     const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
     expect(left.filter((f) => !alive(Number(f.split('.')[3])))).toEqual([]);
     expect(load(path).metadata.epoch).toBe('2');
