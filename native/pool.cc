@@ -129,23 +129,15 @@ void ThreadPool::parallelFor(int64_t begin, int64_t end, int64_t grain,
     taskBegin_ = begin;
     taskEnd_ = end;
     taskChunks_ = chunks;
-    nextChunk_.store(1, std::memory_order_relaxed);
-    pending_ = chunks - 1;
+    nextChunk_.store(0, std::memory_order_relaxed);
+    pending_ = chunks;
     ++generation_;
   }
   wake_.notify_all();
-  int64_t b, e;
-  chunkRange(begin, end, chunks, 0, &b, &e);
-  // The workers hold a pointer to fn: wait for them even when a chunk throws.
-  std::exception_ptr callerError;
-  try {
-    fn(b, e);
-  } catch (...) {
-    callerError = std::current_exception();
-  }
-  // Chunks no worker has claimed yet run here: a worker that slept past the spin takes
-  // ~35 us to wake, longer than a small kernel's whole second half.
-  if (std::exception_ptr error = runClaimedChunks(fn, begin, end, chunks); error && !callerError) callerError = error;
+  // The caller claims chunks like any worker, so what no worker has claimed yet runs here: a
+  // worker that slept past the spin takes ~35 us to wake, longer than a small kernel's whole
+  // second half. The workers hold a pointer to fn: wait for them even when a chunk throws.
+  const std::exception_ptr callerError = runClaimedChunks(fn, begin, end, chunks);
   spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex_);
   done_.wait(lock, [this] { return pending_ == 0 && active_ == 0; });

@@ -26,8 +26,8 @@ class ThreadPool {
   void resize(int numThreads);
 
   // Calls fn(chunkBegin, chunkEnd) over [begin, end) in at most size() chunks of
-  // at least `grain` items each; the caller's thread runs chunk 0, and then any chunk
-  // no worker has claimed yet (a worker still waking up costs a small task nothing).
+  // at least `grain` items each; the caller's thread claims chunks like the workers, so it
+  // runs any chunk no worker has claimed yet (a worker still waking up costs a small task nothing).
   // Runs inline when one chunk suffices. Not reentrant: a nested call runs inline.
   // An exception thrown by fn in any chunk (a failed allocation) is rethrown here,
   // on the caller's thread, once every chunk has finished.
@@ -54,7 +54,7 @@ class ThreadPool {
   int taskChunks_ = 0;
   // Written under mutex_, also read without it while spinning (see pool.cc).
   std::atomic<int> pending_{0};
-  // The next unclaimed chunk of the running task (chunk 0 is the caller's).
+  // The next unclaimed chunk of the running task.
   std::atomic<int> nextChunk_{0};
   // Workers inside the running task (under mutex_): the caller waits for them to leave,
   // so that none claims a chunk of the next task with this one's fn.
