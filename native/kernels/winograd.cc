@@ -46,6 +46,9 @@ constexpr int64_t kRowQuantum = 12;
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Floats of a transformed filter U[36][p][a][j] whose b index runs in panels of `panel` (winograd.h).
+int64_t panelFilterSize(int64_t a, int64_t b, int64_t panel) { return kPoints * a * roundUp(b, panel); }
+
 // G of F(4x4, 3x3), U = G w G^T (applied by simd filterLines and, transposed, gradientLine):
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 
@@ -190,7 +193,7 @@ bool correlate(Context& ctx, const float* in, const float* U, const float* bias,
   // (allocateAlignedFloat32); any other caller's U is copied into aligned scratch first.
   Scratch<float> alignedU;
   if (reinterpret_cast<uintptr_t>(U) % 64 != 0) {
-    const int64_t size = kPoints * k.cin * roundUp(k.cout, tg.nr);
+    const int64_t size = panelFilterSize(k.cin, k.cout, tg.nr);
     alignedU = scratch(ScratchUse::WinogradPackedFilter, size);
     if (!alignedU) return false;
     std::copy(U, U + size, alignedU.get());
@@ -236,8 +239,7 @@ bool winogradApplies(const ConvGeometry& g) {
 int winogradFilterPanel(Isa isa) { return tileGemmFor(isa).nr; }
 
 int64_t winogradFilterSize(const ConvGeometry& g, bool transposed, Isa isa) {
-  const int64_t a = transposed ? g.o : g.c, b = transposed ? g.c : g.o;
-  return kPoints * a * roundUp(b, winogradFilterPanel(isa));
+  return transposed ? panelFilterSize(g.o, g.c, winogradFilterPanel(isa)) : panelFilterSize(g.c, g.o, winogradFilterPanel(isa));
 }
 
 

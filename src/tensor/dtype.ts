@@ -75,9 +75,13 @@ function view(dtype: DType, buffer: ArrayBuffer, at: number, size: number): Type
  * address probe, an ordinary array (the kernels then copy it into aligned scratch).
  */
 export function allocateAlignedFloat32(length: number): Float32Array {
-  if (!pageOffsetOf) return new Float32Array(length);
-  const buffer = new ArrayBuffer(length * 4 + 64);
-  return new Float32Array(buffer, (64 - (pageOffsetOf(buffer) % 64)) % 64, length);
+  return pageOffsetOf ? (alignedArray('float32', length, 64) as Float32Array) : new Float32Array(length);
+}
+
+/** A zeroed array whose first element's address is a multiple of `align` (a divisor of PAGE); needs the probe. */
+function alignedArray(dtype: DType, size: number, align: number): TypedArray {
+  const buffer = new ArrayBuffer(size * bytesPerElement(dtype) + align);
+  return view(dtype, buffer, (align - (pageOffsetOf!(buffer) % align)) % align, size);
 }
 
 /** @internal Fresh (not pooled) buffers allocated so far, for bench/profile-step.ts. */
@@ -92,10 +96,7 @@ export function allocate(dtype: DType, size: number): TypedArray {
     const at = carve(bytes);
     return view(dtype, slab, at, size);
   }
-  if (bytes >= ALIGN_MIN_BYTES && pageOffsetOf) {
-    const buffer = new ArrayBuffer(bytes + PAGE);
-    return view(dtype, buffer, (PAGE - pageOffsetOf(buffer)) % PAGE, size);
-  }
+  if (bytes >= ALIGN_MIN_BYTES && pageOffsetOf) return alignedArray(dtype, size, PAGE);
   switch (dtype) {
     case 'float32': return new Float32Array(size);
     case 'float64': return new Float64Array(size);
