@@ -8,7 +8,6 @@
  *   vmax = max(vmax, v), used for v below      (amsgrad)
  *   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  */
-import { zerosLike } from '../ops/creation';
 import { adamUpdate_ } from '../ops/fused_optim';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
@@ -65,10 +64,10 @@ export abstract class AdamFamily extends Optimizer<AdamOptions> {
           const s = this.stateOf(p);
           if (!(s.expAvg instanceof Tensor)) {
             s.step = 0;
-            s.expAvg = keep(zerosLike(p));
-            s.expAvgSq = keep(zerosLike(p));
+            s.expAvg = keep(this.zeroState(p, 1));
+            s.expAvgSq = keep(this.zeroState(p, 2));
           }
-          if (group.amsgrad && !(s.maxExpAvgSq instanceof Tensor)) s.maxExpAvgSq = keep(zerosLike(p));
+          if (group.amsgrad && !(s.maxExpAvgSq instanceof Tensor)) s.maxExpAvgSq = keep(this.zeroState(p, 3));
           s.step = (s.step as number) + 1;
           steps.push(s.step);
           m.push(s.expAvg as Tensor);

@@ -7,10 +7,12 @@
 import { enableGrad, noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { castTo, moveTo } from '../ops/cast';
+import { zerosLike } from '../ops/creation';
 import { zero_ } from '../ops/inplace';
 import { norm } from '../ops/reduce';
 import { clamp } from '../ops/unary';
 import { mul } from '../ops/binary';
+import { allocateSkewed } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { keep, tidy } from '../tensor/tidy';
 
@@ -252,6 +254,16 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       this.state.set(p, s);
     }
     return s;
+  }
+
+  /**
+   * Zeroed per-parameter state for a fused update: on the CPU, slot k (1–3) of a large
+   * parameter starts k KiB past a page boundary (see `allocateSkewed`), so the streams an
+   * update reads and writes side by side do not all start at the same page offset.
+   */
+  protected zeroState(p: Tensor, slot: number): Tensor {
+    if (p.device !== 'cpu') return zerosLike(p);
+    return Tensor.fromData(allocateSkewed(p.dtype, p.size, slot), p.shape, p.dtype);
   }
 
   /** State keys whose tensors must have the parameter's shape (checked on load). */

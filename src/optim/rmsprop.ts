@@ -8,7 +8,6 @@
  *   momentum > 0: buf = momentum * buf + g / avg;  p = p - lr * buf
  *   else:         p = p - lr * g / avg
  */
-import { zerosLike } from '../ops/creation';
 import { rmspropUpdate_ } from '../ops/fused_optim';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
@@ -64,10 +63,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
           const s = this.stateOf(p);
           if (!(s.squareAvg instanceof Tensor)) {
             s.step = 0;
-            s.squareAvg = keep(zerosLike(p));
+            s.squareAvg = keep(this.zeroState(p, 1));
           }
-          if (group.momentum > 0 && !(s.momentumBuffer instanceof Tensor)) s.momentumBuffer = keep(zerosLike(p));
-          if (group.centered && !(s.gradAvg instanceof Tensor)) s.gradAvg = keep(zerosLike(p));
+          if (group.momentum > 0 && !(s.momentumBuffer instanceof Tensor)) s.momentumBuffer = keep(this.zeroState(p, 2));
+          if (group.centered && !(s.gradAvg instanceof Tensor)) s.gradAvg = keep(this.zeroState(p, 3));
           s.step = (s.step as number) + 1;
           sq.push(s.squareAvg as Tensor);
           if (group.centered) ga.push(s.gradAvg as Tensor);

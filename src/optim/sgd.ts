@@ -9,7 +9,6 @@
 import { sgdUpdate_ } from '../ops/fused_optim';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
-import { zerosLike } from '../ops/creation';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
 
 /** SGD's options (momentum, dampening, weight decay, Nesterov). @example `new optim.SGD(params, { lr: 0.1, momentum: 0.9, nesterov: true })` */
@@ -64,7 +63,7 @@ export class SGD extends Optimizer<SGDOptions> {
             const s = this.stateOf(p);
             const has = s.momentumBuffer instanceof Tensor;
             fresh!.push(!has);
-            if (!has) s.momentumBuffer = keep(zerosLike(p));
+            if (!has) s.momentumBuffer = keep(this.zeroState(p, 1));
             return s.momentumBuffer as Tensor;
           });
         }

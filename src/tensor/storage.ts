@@ -12,7 +12,7 @@
  */
 import { ArgumentError } from '../errors';
 import { type Device, deviceMemoryOf } from './device';
-import { bytesPerElement, type DType, type TypedArray } from './dtype';
+import { bytesPerElement, type DType, isSkewed, type TypedArray } from './dtype';
 
 export class Storage {
   /** Bumped by every in-place write; backward compares it with the value saved at record time. */
@@ -65,7 +65,7 @@ let pooledBytes = 0;
 
 function recycle(s: Storage): void {
   const bytes = s.bytes;
-  if (bytes < POOL_MIN_BYTES || pooledBytes + bytes > poolLimitBytes) return;
+  if (bytes < POOL_MIN_BYTES || pooledBytes + bytes > poolLimitBytes || isSkewed(s.data)) return;
   const key = `${s.dtype}:${s.data.length}`;
   const list = pool.get(key);
   if (list) list.push(s.data);

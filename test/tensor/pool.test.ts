@@ -111,3 +111,46 @@ describe('large buffers start on a page boundary (native backend)', () => {
     expect(() => addon!.pageOffset(new Float32Array(4) as unknown as ArrayBuffer)).toThrow(/pageOffset: buffer must be an ArrayBuffer/);
   });
 });
+
+describe('optimizer state starts at skewed page offsets (native backend)', () => {
+  const addon = nativeAddon();
+  const pageOffset = (t: L.Tensor): number => (addon!.pageOffset(t.values.buffer as ArrayBuffer) + t.values.byteOffset) % 4096;
+
+  it.runIf(addon !== null)('Adam, AMSGrad, RMSprop and SGD state: slot k starts k KiB past a page; small state as before; never pooled', () => {
+    L.emptyCache();
+    const n = 70_000;
+    const p = L.randn([n]).requiresGrad_();
+    const small = L.randn([8]).requiresGrad_();
+    for (const t of [p, small]) t.grad = L.randn(t.shape);
+    const adam = new L.optim.Adam([p, small], { amsgrad: true });
+    adam.step();
+    const s = adam.state.get(p)!;
+    expect([s.expAvg, s.expAvgSq, s.maxExpAvgSq].map((t) => pageOffset(t as L.Tensor))).toEqual([1024, 2048, 3072]);
+    expect((adam.state.get(small)!.expAvg as L.Tensor).shape).toEqual([8]);
+    const rms = new L.optim.RMSprop([p], { momentum: 0.9, centered: true });
+    rms.step();
+    const r = rms.state.get(p)!;
+    expect([r.squareAvg, r.momentumBuffer, r.gradAvg].map((t) => pageOffset(t as L.Tensor))).toEqual([1024, 2048, 3072]);
+    const sgd = new L.optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+    sgd.step();
+    expect(pageOffset(sgd.state.get(p)!.momentumBuffer as L.Tensor)).toBe(1024);
+    // A disposed skewed buffer does not come back from the pool as an ordinary tensor.
+    const before = L.memory().pooledBytes;
+    (s.expAvg as L.Tensor).dispose();
+    expect(L.memory().pooledBytes).toBe(before);
+    expect(pageOffset(L.zeros([n]))).toBe(0);
+  });
+
+  it('skewed state gives the same update as before: Adam against the closed form of its first step', () => {
+    const p = L.tensor(Array.from({ length: 20_000 }, (_, i) => Math.sin(i)));
+    p.requiresGrad_();
+    p.grad = L.tensor(Array.from({ length: 20_000 }, (_, i) => Math.cos(i)));
+    const before = Float32Array.from(p.values as Float32Array);
+    new L.optim.Adam([p], { lr: 0.01 }).step();
+    // step 1: m = 0.1 g, v = 0.001 g², p -= lr · (m / 0.1) / (sqrt(v / 0.001) + eps) = lr · g / (|g| + eps)
+    for (const i of [0, 1, 777, 19_999]) {
+      const g = Math.fround(Math.cos(i));
+      expect(p.values[i]).toBeCloseTo(before[i] - 0.01 * g / (Math.abs(g) + 1e-8), 6);
+    }
+  });
+});
