@@ -508,6 +508,43 @@ bool gemmDotNarrow(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, f
 #endif
 }
 
+// Tiny K on AVX-512 (simd/gemm_kernels.h, sgemmSmallKAvx512): op(B) copied once into a
+// [K][nv*W] block that the kernel holds in registers, rows of C split over threads.
+// Returns false where the ISA or the shape does not qualify.
+#if defined(LATTICE_X86)
+template <typename T>
+bool gemmSmallK(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  constexpr int W = 64 / int(sizeof(T));
+  const int64_t nv = ceilDiv(N, W);
+  if (ctx.isa != Isa::Avx512 || nv > simd::kGemmSmallKMaxNv || K * nv > simd::kGemmSmallKMaxVectors) return false;
+  alignas(64) T b[simd::kGemmSmallKMaxVectors * W];
+  for (int64_t k = 0; k < K; ++k) {
+    T* row = b + k * nv * W;
+    for (int64_t j = 0; j < nv * W; ++j) row[j] = j < N ? (transB ? B[j * ldb + k] : B[k * ldb + j]) : T(0);
+  }
+  auto rows = [&](int64_t r0, int64_t r1) {
+    if constexpr (std::is_same_v<T, float>) {
+      simd::sgemmSmallKAvx512(r1 - r0, N, K, A + r0 * lda, lda, b, C + r0 * ldc, ldc, alpha, beta);
+    } else {
+      simd::dgemmSmallKAvx512(r1 - r0, N, K, A + r0 * lda, lda, b, C + r0 * ldc, ldc, alpha, beta);
+    }
+  };
+  const int threads = threadsFor(ctx, M, N, K, M);
+  if (threads <= 1) {
+    rows(0, M);
+  } else {
+    ctx.pool.parallelFor(0, M, ceilDiv(M, threads), rows);
+  }
+  return true;
+}
+#else
+template <typename T>
+bool gemmSmallK(Context&, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, int64_t, T, T*, int64_t) {
+  return false;
+}
+#endif
+
 // Most one-vector-wide slivers the narrow plan takes (see gemm()).
 constexpr int64_t kNarrowSlivers = 3;
 
@@ -537,6 +574,7 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
     gemmSmall(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
+  if (!transA && gemmSmallK(ctx, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   const GemmPlan<T> plan = planFor(ctx.isa, T(0));
   // N = 10 in a 32-wide tile wastes 22 of 32 lanes. With row-major A, a one-vector
   // tile that reads A in place wastes 6 of 16 and needs no transpose at all. Up to

@@ -37,6 +37,8 @@ const SHAPES: [number, number, number][] = [
   [7, 3, 45], [33, 1, 100], [130, 6, 37], [9, 12, 64], [11, 13, 40],
   // Narrow slivers side by side (fp64 N = 20, fp32 N = 40: a PINN's 20- or 40-unit layers).
   [257, 20, 20], [70, 40, 11],
+  // Tiny K with op(B) held in registers (AVX-512): K * ceil(N / W) <= 20 vectors, at and past the limits.
+  [500, 32, 9], [301, 17, 10], [257, 48, 6], [100, 5, 20], [99, 16, 21], [64, 40, 2], [130, 33, 1],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -69,8 +71,20 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
     expect(Array.from(c)).toEqual([1.5, 1.5, 1.5, 1.5]);
   });
 
+  it('tiny K (op(B) in registers): beta = 0 ignores NaN already in C, and beta = 1 accumulates into it', () => {
+    const M = 100, N = 32, K = 9, z = Int32Array.of(0);
+    const a = random(M * K, false, 4), b = random(K * N, false, 5);
+    const c = new Float32Array(M * N).fill(NaN);
+    backend().gemm(false, false, M, N, K, 1, a, z, K, b, z, N, 0, c, z, N);
+    const want = new Float32Array(M * N);
+    referenceBackend.gemm(false, false, M, N, K, 1, a, z, K, b, z, N, 0, want, z, N);
+    expect(closeness(c, want, 2e-6, 2e-6)).toBeLessThanOrEqual(1);
+    backend().gemm(false, false, M, N, K, 1, a, z, K, b, z, N, 1, c, z, N);
+    expect(closeness(c, want.map((v) => 2 * v), 4e-6, 4e-6)).toBeLessThanOrEqual(1);
+  });
+
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [43264, 16, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);

@@ -10,6 +10,9 @@
 // operand ({1to16}).
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
+// For a tiny K, smallK holds all of op(B) in registers instead of a tile of C.
+#include <utility>
+
 #include "intrinsics.h"
 
 #include "../gemm_kernels.h"
@@ -214,6 +217,97 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
   }
 }
 
+// Tiny K: op(B) (K x N, K * ceil(N / W) <= kGemmSmallKMaxVectors vectors) lives in
+// registers while the rows of A stream past it. im2col of a 3x3 conv on one input channel
+// is [positions, 9] x [9, out channels] (43264 x 9 x 32 in the bench); the 12 x 32 tile
+// spends its nine k steps between its set-up and its 24 stores there and ran at 72
+// GFLOP/s, where this loop, nine broadcasts and 18 FMAs per row of C, runs at ~107. Each
+// element is the tile's FMA chain (from zero, k in order, then alpha and beta the same
+// way), so C is bitwise what the packed path gives.
+template <typename T>
+struct LanesOf;
+template <>
+struct LanesOf<float> {
+  using type = Float32x16;
+};
+template <>
+struct LanesOf<double> {
+  using type = Float64x8;
+};
+template <typename T>
+using Lanes = typename LanesOf<T>::type;
+
+template <typename T, int K, int NV>
+void rowsKernel(int64_t rows, int64_t N, const T* a, int64_t lda, const T* b, T* c, int64_t ldc, T alpha, T beta) {
+  using S = Lanes<T>;
+  using V = typename S::V;
+  constexpr int W = S::kWidth;
+  V bv[K][NV];
+#pragma GCC unroll 32
+  for (int k = 0; k < K; ++k) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[k][v] = S::loadu(b + (k * NV + v) * W);
+  }
+  const int tail = static_cast<int>(N - (NV - 1) * W);  // live lanes of the last vector, 1..W
+  const typename S::Mask last = tail >= W ? static_cast<typename S::Mask>(~0u) : static_cast<typename S::Mask>((1u << tail) - 1);
+  const bool whole = tail >= W, readC = beta != T(0), scale = alpha != T(1);
+  const V va = S::set1(alpha), vb = S::set1(beta);
+  for (int64_t i = 0; i < rows; ++i) {
+    const T* ai = a + i * lda;
+    V acc[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[v] = S::zero();
+#pragma GCC unroll 32
+    for (int k = 0; k < K; ++k) {
+      const V x = S::set1(ai[k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[v] = S::fmadd(x, bv[k][v], acc[v]);
+    }
+    T* ci = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const bool full = v < NV - 1 || whole;
+      // x * 1 is x exactly, so alpha = 1 skips the multiply and the value is unchanged.
+      V value = scale ? S::mul(va, acc[v]) : acc[v];
+      if (readC) value = S::fmadd(va, acc[v], S::mul(vb, full ? S::loadu(ci + v * W) : S::maskLoad(last, ci + v * W)));
+      if (full) {
+        S::storeu(ci + v * W, value);
+      } else {
+        S::maskStore(ci + v * W, last, value);
+      }
+    }
+  }
+}
+
+template <typename T>
+using RowsFn = void (*)(int64_t, int64_t, const T*, int64_t, const T*, T*, int64_t, T, T);
+
+// table[nv - 1][k - 1] for every (K, NV) with K * NV <= kGemmSmallKMaxVectors.
+template <typename T, int NV, int... Ks>
+constexpr void fill(RowsFn<T> (&row)[kGemmSmallKMaxVectors], std::integer_sequence<int, Ks...>) {
+  ((row[Ks] = (Ks + 1) * NV <= kGemmSmallKMaxVectors ? &rowsKernel<T, (Ks + 1) * NV <= kGemmSmallKMaxVectors ? Ks + 1 : 1, NV> : nullptr), ...);
+}
+
+template <typename T>
+struct Table {
+  RowsFn<T> fn[kGemmSmallKMaxNv][kGemmSmallKMaxVectors] = {};
+  constexpr Table() {
+    fill<T, 1>(fn[0], std::make_integer_sequence<int, kGemmSmallKMaxVectors>());
+    fill<T, 2>(fn[1], std::make_integer_sequence<int, kGemmSmallKMaxVectors>());
+    fill<T, 3>(fn[2], std::make_integer_sequence<int, kGemmSmallKMaxVectors>());
+  }
+};
+static_assert(kGemmSmallKMaxNv == 3, "Table fills NV = 1..3");
+
+template <typename T>
+bool smallK(int64_t rows, int64_t N, int64_t K, const T* a, int64_t lda, const T* b, T* c, int64_t ldc, T alpha, T beta) {
+  static constexpr Table<T> table;
+  const int64_t nv = (N + Lanes<T>::kWidth - 1) / Lanes<T>::kWidth;
+  if (N < 1 || K < 1 || nv > kGemmSmallKMaxNv || K * nv > kGemmSmallKMaxVectors) return false;
+  table.fn[nv - 1][K - 1](rows, N, a, lda, b, c, ldc, alpha, beta);
+  return true;
+}
+
 // In-register transposes for packing (transpose16x16 is in intrinsics.h, shared with the
 // Winograd transforms). Input: W rows of W elements; output out[k] = column k.
 inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
@@ -326,6 +420,16 @@ void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const 
   microKernel<Float64x8, kDgemmAvx512NarrowMr, 1>(
       kc, ASource(a, lda), RowsB<Float64x8>{b, ldb, laneMask<Float64x8>(nr)}, c, rsC, csC,
       alpha, beta, mr, nr);
+}
+
+bool sgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda, const float* b, float* c,
+                       int64_t ldc, float alpha, float beta) {
+  return smallK<float>(rows, N, K, a, lda, b, c, ldc, alpha, beta);
+}
+
+bool dgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const double* a, int64_t lda, const double* b, double* c,
+                       int64_t ldc, double alpha, double beta) {
+  return smallK<double>(rows, N, K, a, lda, b, c, ldc, alpha, beta);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
