@@ -145,10 +145,11 @@ template <typename T>
 void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g, bool relu) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   ctx.pool.parallelFor(0, g.planes, planeGrain(hw), [&](int64_t pb, int64_t pe) {
-    // Rows of fewer than 8 windows run the baseline loops: GCC's AVX2 code for this loop
-    // (vectors of 8 windows) spends such rows in its set-up and remainder paths and took 2x
-    // the SSE2 time on W3's [64, 64, 11, 11] (5 windows a row: 0.85 ms against 0.42).
-    const simd::PoolLoops& loops = simd::poolLoopsFor(g.ow >= 8 ? ctx.isa : Isa::Scalar);
+    // Under AVX2, rows of fewer than 8 windows run the baseline loops: GCC's AVX2 code for this
+    // loop (vectors of 8 windows) spends such rows in its set-up and remainder paths and took 2x
+    // the SSE2 time on W3's [64, 64, 11, 11] (5 windows a row: 0.85 ms against 0.42). The
+    // AVX-512 loop masks a short row instead.
+    const simd::PoolLoops& loops = simd::poolLoopsFor(g.ow >= 8 || ctx.isa == Isa::Avx512 ? ctx.isa : Isa::Scalar);
     for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2Backward(x + p * hw, gradOut + p * ohw, gradIn + p * hw, relu, g);
   });
 }

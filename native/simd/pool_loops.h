@@ -5,10 +5,11 @@
 // by the same comparisons and bit selections on every ISA, so the results are bitwise the
 // same whichever runs.
 //
-// The AVX-512 ISA runs the AVX2 build: GCC 12's AVX-512 code for these loops (mask
-// registers for the selects) ran 2-5x slower than its AVX2 code, and slower than SSE2
-// (W3's [64, 32, 26, 26] pool, 1 thread: forward 1.10 ms against AVX2's 0.43 and SSE2's
-// 0.65; backward 2.18 against 0.56 and 0.70).
+// The AVX-512 ISA runs the AVX2 build for float64 and the 3x3 interior: GCC 12's AVX-512 code
+// for these loops (mask registers for the selects) ran 2-5x slower than its AVX2 code, and
+// slower than SSE2 (W3's [64, 32, 26, 26] pool, 1 thread: forward 1.10 ms against AVX2's 0.43
+// and SSE2's 0.65; backward 2.18 against 0.56 and 0.70). Its float 2x2 loops are written in
+// intrinsics instead (simd/avx512/pool_avx512.cc).
 #pragma once
 
 #include <cstdint>
@@ -64,11 +65,15 @@ const PoolLoops& poolLoops();
 namespace avx2 {
 const PoolLoops& poolLoops();
 }
+namespace avx512 {
+const PoolLoops& poolLoops();
+}
 #endif
 
 inline const PoolLoops& poolLoopsFor(Isa isa) {
 #if defined(LATTICE_X86)
-  if (isa == Isa::Avx512 || isa == Isa::Avx2) return avx2::poolLoops();
+  if (isa == Isa::Avx512) return avx512::poolLoops();
+  if (isa == Isa::Avx2) return avx2::poolLoops();
 #endif
   (void)isa;
   return scalar::poolLoops();

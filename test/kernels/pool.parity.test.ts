@@ -91,6 +91,41 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
     }
   });
 
+  // The 2x2 / stride 2 plane loops (AVX-512: intrinsics over up to 16 windows with masked row
+  // ends; AVX2 and scalar: plain loops): values, indices and gradients bit for bit the
+  // reference's, with and without the fused ReLU, on ties (-0 and +0 among them), NaNs in
+  // every tap position and -Infinity, for row widths around the vector width.
+  it('2x2 stride 2 max pool: values, indices and gradients bit for bit (ties, ±0, NaN, -Infinity, row widths)', () => {
+    const widths = [2, 3, 10, 11, 26, 30, 31, 32, 33, 34, 35, 64, 66, 67];
+    for (const isa of availableIsas()) {
+      withIsa(isa, () => {
+        widths.forEach((w, k) => {
+          for (const dtype of ['float32', 'float64'] as const) {
+            L.manualSeed(200 + k);
+            const shape = [2, 2, 5 + (k % 2), w];
+            const x = L.round(L.mul(L.randn(shape, { dtype }), 1.5));
+            const v = x.values as Float32Array | Float64Array;
+            for (let i = 0; i < v.length; i++) if (v[i] === 0 && i % 2 === 1) v[i] = -0;
+            for (let i = 7 + k; i < v.length; i += 19) v[i] = NaN;
+            for (let i = 3; i < v.length; i += 13) v[i] = -Infinity;
+            const what = `${JSON.stringify(shape)} ${dtype} ${isa}`;
+            const [ry, ri] = onBackend('reference', () => L.maxPool2d(x, 2, { returnIndices: true }));
+            const [ny, ni] = onBackend('native', () => L.maxPool2d(x, 2, { returnIndices: true }));
+            expect(Array.from(ni.values), what).toEqual(Array.from(ri.values));
+            expect(Array.from(ny.values), what).toEqual(Array.from(ry.values));
+            for (const f of [(t: L.Tensor) => L.maxPool2d(t, 2), (t: L.Tensor) => maxPool2dRelu(t, 2)]) {
+              const xg = L.detach(x).requiresGrad_();
+              const ref = onBackend('reference', () => withGrad(xg, f, 7));
+              const nat = onBackend('native', () => withGrad(xg, f, 7));
+              expect(Array.from(nat[0].values), `${what} out`).toEqual(Array.from(ref[0].values));
+              expect(Array.from(nat[1].values), `${what} grad`).toEqual(Array.from(ref[1].values));
+            }
+          }
+        });
+      });
+    }
+  });
+
   it('the raw bindings reject bad lengths and geometry without crashing', () => {
     const addon = nativeAddon()!;
     const geom = Int32Array.of(2, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1);
