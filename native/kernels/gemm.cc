@@ -508,33 +508,51 @@ bool gemmDotNarrow(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, f
 #endif
 }
 
-// Tiny K on AVX-512 (simd/gemm_kernels.h, sgemmSmallKAvx512): op(B) copied once into a
-// [K][nv*W] block that the kernel holds in registers, rows of C split over threads.
-// Returns false where the ISA or the shape does not qualify.
+// Tiny K on AVX-512 (simd/gemm_kernels.h, sgemmSmallKAvx512): blocks of nv vectors of op(B)
+// columns, each held in registers while every row of A passes. A narrow N is one block (nv
+// up to 3, K * nv <= 20); a wide one takes blocks of 2 or 3 vectors where K <= 10 (with one
+// vector, one broadcast per FMA, the packed path is as fast). Row-major B is read in place;
+// B stored [N, K] is copied a block at a time. Returns false where the ISA or the shape does
+// not qualify.
 #if defined(LATTICE_X86)
 template <typename T>
 bool gemmSmallK(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
                 const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   constexpr int W = 64 / int(sizeof(T));
-  const int64_t nv = ceilDiv(N, W);
-  if (ctx.isa != Isa::Avx512 || nv > simd::kGemmSmallKMaxNv || K * nv > simd::kGemmSmallKMaxVectors) return false;
-  alignas(64) T b[simd::kGemmSmallKMaxVectors * W];
-  for (int64_t k = 0; k < K; ++k) {
-    T* row = b + k * nv * W;
-    for (int64_t j = 0; j < nv * W; ++j) row[j] = j < N ? (transB ? B[j * ldb + k] : B[k * ldb + j]) : T(0);
-  }
-  auto rows = [&](int64_t r0, int64_t r1) {
+  if (ctx.isa != Isa::Avx512 || K > simd::kGemmSmallKMaxVectors) return false;
+  const int64_t narrow = ceilDiv(N, W);
+  const int nv = narrow <= simd::kGemmSmallKMaxNv ? int(narrow) : int(std::min<int64_t>(simd::kGemmSmallKMaxNv, simd::kGemmSmallKMaxVectors / K));
+  if (K * nv > simd::kGemmSmallKMaxVectors || (narrow > simd::kGemmSmallKMaxNv && nv < 2)) return false;
+  const int64_t width = int64_t(nv) * W, blocks = ceilDiv(N, width);
+  // Rows [r0, r1) of C against column block j.
+  auto run = [&](int64_t j, int64_t r0, int64_t r1) {
+    const int64_t j0 = j * width, n = std::min(width, N - j0);
+    const T* b = B + j0;
+    int64_t ldbHere = ldb;
+    alignas(64) T copy[simd::kGemmSmallKMaxVectors * 16];  // 16: the most lanes of a vector
+    if (transB) {
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t jj = 0; jj < n; ++jj) copy[k * width + jj] = B[(j0 + jj) * ldb + k];
+      b = copy, ldbHere = width;
+    }
     if constexpr (std::is_same_v<T, float>) {
-      simd::sgemmSmallKAvx512(r1 - r0, N, K, A + r0 * lda, lda, b, C + r0 * ldc, ldc, alpha, beta);
+      simd::sgemmSmallKAvx512(r1 - r0, n, K, nv, A + r0 * lda, lda, b, ldbHere, C + r0 * ldc + j0, ldc, alpha, beta);
     } else {
-      simd::dgemmSmallKAvx512(r1 - r0, N, K, A + r0 * lda, lda, b, C + r0 * ldc, ldc, alpha, beta);
+      simd::dgemmSmallKAvx512(r1 - r0, n, K, nv, A + r0 * lda, lda, b, ldbHere, C + r0 * ldc + j0, ldc, alpha, beta);
     }
   };
-  const int threads = threadsFor(ctx, M, N, K, M);
+  // Threads take column blocks where there are enough of them, else ranges of rows.
+  const int threads = threadsFor(ctx, M, N, K, std::max(M, blocks));
   if (threads <= 1) {
-    rows(0, M);
+    for (int64_t j = 0; j < blocks; ++j) run(j, 0, M);
+  } else if (blocks >= threads) {
+    ctx.pool.parallelFor(0, blocks, ceilDiv(blocks, threads), [&](int64_t b0, int64_t b1) {
+      for (int64_t j = b0; j < b1; ++j) run(j, 0, M);
+    });
   } else {
-    ctx.pool.parallelFor(0, M, ceilDiv(M, threads), rows);
+    ctx.pool.parallelFor(0, M, ceilDiv(M, threads), [&](int64_t r0, int64_t r1) {
+      for (int64_t j = 0; j < blocks; ++j) run(j, r0, r1);
+    });
   }
   return true;
 }

@@ -91,16 +91,16 @@ constexpr int kSgemmDotMaxN = 12;
 void sgemmDotNarrowAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda,
                           const float* bt, int64_t kpad, float* c, int64_t ldc, float alpha,
                           float beta);
-// Tiny K with op(B) held in registers (simd/avx512/gemm_avx512.cc), for row-major A:
-//   C[i*ldc + j] = alpha * sum_k a[i*lda + k] * b[k*nv*W + j] + beta * C  for i < rows, j < N,
-// with b = op(B) copied to [K][nv*W], nv = ceil(N / W) vectors a row, zero past N. The same
-// FMA chain per element as the micro-kernels. Returns false, writing nothing, unless
-// nv <= kGemmSmallKMaxNv and K * nv <= kGemmSmallKMaxVectors.
+// Tiny K with a block of op(B) held in registers (simd/avx512/gemm_avx512.cc), for row-major A:
+//   C[i*ldc + j] = alpha * sum_k a[i*lda + k] * b[k*ldb + j] + beta * C  for i < rows, j < n,
+// n <= nv * W (lanes past n are never read nor written). The same FMA chain per element as the
+// micro-kernels. Returns false, writing nothing, unless nv <= kGemmSmallKMaxNv and
+// K * nv <= kGemmSmallKMaxVectors.
 constexpr int kGemmSmallKMaxNv = 3, kGemmSmallKMaxVectors = 20;
-bool sgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda, const float* b, float* c,
-                       int64_t ldc, float alpha, float beta);
-bool dgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const double* a, int64_t lda, const double* b, double* c,
-                       int64_t ldc, double alpha, double beta);
+bool sgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const float* a, int64_t lda, const float* b,
+                       int64_t ldb, float* c, int64_t ldc, float alpha, float beta);
+bool dgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const double* a, int64_t lda, const double* b,
+                       int64_t ldb, double* c, int64_t ldc, double alpha, double beta);
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
                                float* dst);
 void dgemmPackTransposedAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc,

@@ -39,6 +39,8 @@ const SHAPES: [number, number, number][] = [
   [257, 20, 20], [70, 40, 11],
   // Tiny K with op(B) held in registers (AVX-512): K * ceil(N / W) <= 20 vectors, at and past the limits.
   [500, 32, 9], [301, 17, 10], [257, 48, 6], [100, 5, 20], [99, 16, 21], [64, 40, 2], [130, 33, 1],
+  // ... and a wide N in blocks of 2 or 3 vectors (channels-first im2col: [out channels, 9] x [9, positions]).
+  [32, 676, 9], [7, 100, 10], [5, 200, 6], [33, 49, 1], [20, 600, 11],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -84,7 +86,7 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
   });
 
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [43264, 16, 9], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [43264, 16, 9], [32, 676, 9], [16, 5000, 4], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);

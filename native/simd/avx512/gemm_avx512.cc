@@ -217,13 +217,14 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
   }
 }
 
-// Tiny K: op(B) (K x N, K * ceil(N / W) <= kGemmSmallKMaxVectors vectors) lives in
+// Tiny K: a block of op(B) (K x nv vectors, K * nv <= kGemmSmallKMaxVectors) lives in
 // registers while the rows of A stream past it. im2col of a 3x3 conv on one input channel
-// is [positions, 9] x [9, out channels] (43264 x 9 x 32 in the bench); the 12 x 32 tile
-// spends its nine k steps between its set-up and its 24 stores there and ran at 72
-// GFLOP/s, where this loop, nine broadcasts and 18 FMAs per row of C, runs at ~107. Each
-// element is the tile's FMA chain (from zero, k in order, then alpha and beta the same
-// way), so C is bitwise what the packed path gives.
+// is [positions, 9] x [9, out channels] (43264 x 9 x 32 in the bench) or, channels first,
+// [out channels, 9] x [9, positions]; the 12 x 32 tile spends its nine k steps between
+// its set-up and its 24 stores there and ran at 72 GFLOP/s, where this loop, nine
+// broadcasts and 18 FMAs per row of C, runs at ~107. Each element is the tile's FMA chain
+// (from zero, k in order, then alpha and beta the same way), so C is bitwise what the
+// packed path gives.
 template <typename T>
 struct LanesOf;
 template <>
@@ -238,19 +239,26 @@ template <typename T>
 using Lanes = typename LanesOf<T>::type;
 
 template <typename T, int K, int NV>
-void rowsKernel(int64_t rows, int64_t N, const T* a, int64_t lda, const T* b, T* c, int64_t ldc, T alpha, T beta) {
+void rowsKernel(int64_t rows, int64_t n, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, T alpha,
+                T beta) {
   using S = Lanes<T>;
   using V = typename S::V;
+  using Mask = typename S::Mask;
   constexpr int W = S::kWidth;
+  Mask live[NV];
+  bool whole[NV];
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    live[v] = laneMask<S>(static_cast<int>(n - v * W));
+    whole[v] = n >= (v + 1) * W;
+  }
   V bv[K][NV];
 #pragma GCC unroll 32
   for (int k = 0; k < K; ++k) {
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[k][v] = S::loadu(b + (k * NV + v) * W);
+    for (int v = 0; v < NV; ++v) bv[k][v] = S::maskLoad(live[v], b + k * ldb + v * W);
   }
-  const int tail = static_cast<int>(N - (NV - 1) * W);  // live lanes of the last vector, 1..W
-  const typename S::Mask last = tail >= W ? static_cast<typename S::Mask>(~0u) : static_cast<typename S::Mask>((1u << tail) - 1);
-  const bool whole = tail >= W, readC = beta != T(0), scale = alpha != T(1);
+  const bool readC = beta != T(0), scale = alpha != T(1);
   const V va = S::set1(alpha), vb = S::set1(beta);
   for (int64_t i = 0; i < rows; ++i) {
     const T* ai = a + i * lda;
@@ -266,21 +274,20 @@ void rowsKernel(int64_t rows, int64_t N, const T* a, int64_t lda, const T* b, T*
     T* ci = c + i * ldc;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const bool full = v < NV - 1 || whole;
       // x * 1 is x exactly, so alpha = 1 skips the multiply and the value is unchanged.
       V value = scale ? S::mul(va, acc[v]) : acc[v];
-      if (readC) value = S::fmadd(va, acc[v], S::mul(vb, full ? S::loadu(ci + v * W) : S::maskLoad(last, ci + v * W)));
-      if (full) {
+      if (readC) value = S::fmadd(va, acc[v], S::mul(vb, S::maskLoad(live[v], ci + v * W)));
+      if (whole[v]) {
         S::storeu(ci + v * W, value);
       } else {
-        S::maskStore(ci + v * W, last, value);
+        S::maskStore(ci + v * W, live[v], value);
       }
     }
   }
 }
 
 template <typename T>
-using RowsFn = void (*)(int64_t, int64_t, const T*, int64_t, const T*, T*, int64_t, T, T);
+using RowsFn = void (*)(int64_t, int64_t, const T*, int64_t, const T*, int64_t, T*, int64_t, T, T);
 
 // table[nv - 1][k - 1] for every (K, NV) with K * NV <= kGemmSmallKMaxVectors.
 template <typename T, int NV, int... Ks>
@@ -300,11 +307,13 @@ struct Table {
 static_assert(kGemmSmallKMaxNv == 3, "Table fills NV = 1..3");
 
 template <typename T>
-bool smallK(int64_t rows, int64_t N, int64_t K, const T* a, int64_t lda, const T* b, T* c, int64_t ldc, T alpha, T beta) {
+bool smallK(int64_t rows, int64_t n, int64_t K, int nv, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+            int64_t ldc, T alpha, T beta) {
   static constexpr Table<T> table;
-  const int64_t nv = (N + Lanes<T>::kWidth - 1) / Lanes<T>::kWidth;
-  if (N < 1 || K < 1 || nv > kGemmSmallKMaxNv || K * nv > kGemmSmallKMaxVectors) return false;
-  table.fn[nv - 1][K - 1](rows, N, a, lda, b, c, ldc, alpha, beta);
+  if (n < 1 || K < 1 || nv < 1 || nv > kGemmSmallKMaxNv || K * nv > kGemmSmallKMaxVectors || n > nv * Lanes<T>::kWidth) {
+    return false;
+  }
+  table.fn[nv - 1][K - 1](rows, n, a, lda, b, ldb, c, ldc, alpha, beta);
   return true;
 }
 
@@ -422,14 +431,14 @@ void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const 
       alpha, beta, mr, nr);
 }
 
-bool sgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda, const float* b, float* c,
-                       int64_t ldc, float alpha, float beta) {
-  return smallK<float>(rows, N, K, a, lda, b, c, ldc, alpha, beta);
+bool sgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const float* a, int64_t lda, const float* b,
+                       int64_t ldb, float* c, int64_t ldc, float alpha, float beta) {
+  return smallK<float>(rows, n, K, nv, a, lda, b, ldb, c, ldc, alpha, beta);
 }
 
-bool dgemmSmallKAvx512(int64_t rows, int64_t N, int64_t K, const double* a, int64_t lda, const double* b, double* c,
-                       int64_t ldc, double alpha, double beta) {
-  return smallK<double>(rows, N, K, a, lda, b, c, ldc, alpha, beta);
+bool dgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const double* a, int64_t lda, const double* b,
+                       int64_t ldb, double* c, int64_t ldc, double alpha, double beta) {
+  return smallK<double>(rows, n, K, nv, a, lda, b, ldb, c, ldc, alpha, beta);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
