@@ -50,7 +50,7 @@ struct GemmPlan {
   simd::GemmMicroKernel<T> kernel = nullptr;
   simd::GemmPackTransposed<T> packTransposed = nullptr;
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
-  simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow plan's kernel
+  simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow and small-M plans' kernel
 };
 
 // Plan for N <= one vector: a one-vector-wide tile that reads A in place, and row-major
@@ -70,6 +70,31 @@ GemmPlan<T> narrowPlanFor(Isa isa, const GemmPlan<T>& wide) {
   }
   p.kernel = nullptr;  // only used with A in place (see gemm())
   p.mc = wide.mc / p.mr * p.mr;
+  return p;
+}
+
+// Plan for a small M (<= kGemmSmallMMaxRows) with row-major A on AVX-512: a tile of 1, 2, 4
+// or 8 rows that reads A in place, and row-major B in place too, instead of the 12-row tile
+// that would compute 11 dead rows for one (a single sample through a Linear layer: 1x784x256
+// took 68 us against OpenBLAS's 11). The wide plan's KC is kept, so each element's FMA chain,
+// and C, is bitwise what the wide tile gives. Empty (no kernelRowsAB) where the ISA has none.
+template <typename T>
+GemmPlan<T> smallMPlanFor(Isa isa, const GemmPlan<T>& wide, int64_t M, int64_t N) {
+  GemmPlan<T> p = wide;
+  p.kernelRowsA = nullptr;
+#if defined(LATTICE_X86)
+  if (isa != Isa::Avx512 || M > simd::kGemmSmallMMaxRows) return p;
+  const int rows = static_cast<int>(M);
+  if constexpr (std::is_same_v<T, float>) {
+    p.kernelRowsAB = simd::sgemmSmallMAvx512(rows, N, &p.mr, &p.nr);
+  } else {
+    p.kernelRowsAB = simd::dgemmSmallMAvx512(rows, N, &p.mr, &p.nr);
+  }
+  p.kernel = nullptr;  // only used with A in place (see gemmPacked)
+  p.mc = p.mr;
+#else
+  (void)isa, (void)M, (void)N;
+#endif
   return p;
 }
 
@@ -430,7 +455,8 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
   // (K may also be tiny). Both kernels run the same FMA chain per element, so this
   // choice, unlike KC, may depend on the thread count.
   const int64_t sliversPerThread = splitColumns ? ceilDiv(nSlivers, threads) : nSlivers;
-  p.aInPlace = (plan.kernelRowsA || plan.kernelRowsAB) && !transA && sliversPerThread <= kMaxSliversInPlace;
+  // (The narrow and small-M plans have no packed-A kernel: they always read A in place.)
+  p.aInPlace = !transA && (plan.kernelRowsAB || (plan.kernelRowsA && sliversPerThread <= kMaxSliversInPlace));
   p.bInPlace = plan.kernelRowsAB && !transB;
 
   // Per thread, a B block and an A block, each 64-byte aligned (the kernels load
@@ -594,6 +620,10 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
   }
   if (!transA && gemmSmallK(ctx, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   const GemmPlan<T> plan = planFor(ctx.isa, T(0));
+  const GemmPlan<T> few = smallMPlanFor(ctx.isa, plan, M, N);
+  if (few.kernelRowsAB && !transA && gemmPacked(ctx, few, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1)) {
+    return;
+  }
   // N = 10 in a 32-wide tile wastes 22 of 32 lanes. With row-major A, a one-vector
   // tile that reads A in place wastes 6 of 16 and needs no transpose at all. Up to
   // kNarrowSlivers such tiles side by side still beat the wide tile where they waste

@@ -41,6 +41,8 @@ const SHAPES: [number, number, number][] = [
   [500, 32, 9], [301, 17, 10], [257, 48, 6], [100, 5, 20], [99, 16, 21], [64, 40, 2], [130, 33, 1],
   // ... and a wide N in blocks of 2 or 3 vectors (channels-first im2col: [out channels, 9] x [9, positions]).
   [32, 676, 9], [7, 100, 10], [5, 200, 6], [33, 49, 1], [20, 600, 11],
+  // Small M (1, 2, 4 or 8-row tiles reading A, and row-major B, in place): one sample through a Linear layer and a few.
+  [1, 256, 784], [2, 70, 300], [3, 33, 40], [4, 64, 64], [5, 130, 77], [8, 300, 129], [1, 10, 256], [6, 17, 600],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -86,7 +88,7 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
   });
 
   it('gives bitwise identical results with 1 and 2 threads', () => {
-    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [43264, 16, 9], [32, 676, 9], [16, 5000, 4], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
+    for (const [M, N, K] of [[512, 512, 512], [128, 128, 128], [64, 128, 128], [1000, 70, 300], [43264 / 8, 32, 9], [43264, 16, 9], [32, 676, 9], [16, 5000, 4], [1, 4096, 784], [8, 1000, 300], [128, 256, 784], [1001, 10, 300], [999, 5, 64], [2000, 20, 20]] as [number, number, number][]) {
       for (const tA of [false, true]) {
         const c: Case = { M, N, K, tA, tB: !tA, alpha: 1, beta: 0.5, pad: 0, batch: 1 };
         setNumThreads(1);

@@ -11,6 +11,7 @@
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
 // For a tiny K, smallK holds all of op(B) in registers instead of a tile of C.
+#include <algorithm>
 #include <utility>
 
 #include "intrinsics.h"
@@ -95,11 +96,13 @@ struct RowsA {
   // Row 4q+j is group[q] + j*lda: four base pointers and the strides lda, 3*lda fit in
   // general registers and x86 addressing ([base + lda*4], [base + lda*8],
   // [base + lda3*4]), where 16 separate row pointers would spill.
-  static_assert(MR % 4 == 0, "rows are addressed in groups of four");
-  const T* group[MR / 4];
+  // (A tile of 1 or 2 rows, for a small M, is one short group.)
+  static_assert(MR % 4 == 0 || MR < 4, "rows are addressed in groups of four");
+  static constexpr int kGroups = (MR + 3) / 4;
+  const T* group[kGroups];
   int64_t lda, lda3;
   RowsA(const T* a, int64_t ld) : lda(ld), lda3(3 * ld) {
-    for (int q = 0; q < MR / 4; ++q) group[q] = a + 4 * q * ld;
+    for (int q = 0; q < kGroups; ++q) group[q] = a + 4 * q * ld;
   }
   T at(int i) const {
     const T* g = group[i / 4];
@@ -111,13 +114,13 @@ struct RowsA {
     }
   }
   void next() {
-    for (int q = 0; q < MR / 4; ++q) ++group[q];
+    for (int q = 0; q < kGroups; ++q) ++group[q];
   }
 };
 
 // Where the kernel reads row k of its B sliver. Packed: NV aligned vectors at b[k*NV*W].
-// Rows (narrow tile only, NV = 1): straight from B with leading dimension ldb, a masked
-// load whose lanes past nr read as zero, as the packed sliver's padding would; row-major
+// Rows (the narrow and small-M tiles): straight from B with leading dimension ldb, masked
+// loads whose lanes past nr read as zero, as the packed sliver's padding would; row-major
 // B then needs no packing at all.
 template <typename S, int NV>
 struct PackedB {
@@ -126,12 +129,15 @@ struct PackedB {
   void next() { b += NV * S::kWidth; }
 };
 
-template <typename S>
+template <typename S, int NV>
 struct RowsB {
   const typename S::T* b;
   int64_t ldb;
-  typename S::Mask mask;
-  typename S::V load(int) const { return S::maskLoad(mask, b); }
+  typename S::Mask mask[NV];
+  RowsB(const typename S::T* bb, int64_t ld, int nr) : b(bb), ldb(ld) {
+    for (int v = 0; v < NV; ++v) mask[v] = laneMask<S>(nr - v * S::kWidth);
+  }
+  typename S::V load(int v) const { return S::maskLoad(mask[v], b + v * S::kWidth); }
   void next() { b += ldb; }
 };
 
@@ -146,7 +152,7 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
   V acc[MR][NV];
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
   }
 
@@ -164,12 +170,12 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
 #pragma GCC unroll 2
   for (int64_t k = 0; k < kc; ++k) {
     V bv[NV];
-#pragma GCC unroll 2
+#pragma GCC unroll 16
     for (int v = 0; v < NV; ++v) bv[v] = b.load(v);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const V ai = S::set1(a.at(i));
-#pragma GCC unroll 2
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fmadd(ai, bv[v], acc[i][v]);
     }
     a.next();
@@ -180,7 +186,7 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
     alignas(64) T tile[MR][NV * W];
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 2
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) S::storeAligned(tile[i] + v * W, acc[i][v]);
     }
     storeTileStrided<T>(&tile[0][0], NV * W, c, rsC, csC, alpha, beta, mr, nr);
@@ -202,7 +208,7 @@ void microKernel(int64_t kc, ASource a, BSource b, typename S::T* c, int64_t rsC
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i) {
     if (i < mr) {
-#pragma GCC unroll 2
+#pragma GCC unroll 16
       for (int v = 0; v < NV; ++v) {
         T* out = c + i * rsC + v * W;
         const V value = readC ? S::fmadd(va, acc[i][v], S::mul(vb, S::maskLoad(mask[v], out)))
@@ -404,7 +410,7 @@ void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const f
                                 float beta, int mr, int nr) {
   using ASource = RowsA<float, kSgemmAvx512NarrowMr>;
   microKernel<Float32x16, kSgemmAvx512NarrowMr, 1>(
-      kc, ASource(a, lda), RowsB<Float32x16>{b, ldb, laneMask<Float32x16>(nr)}, c, rsC, csC,
+      kc, ASource(a, lda), RowsB<Float32x16, 1>(b, ldb, nr), c, rsC, csC,
       alpha, beta, mr, nr);
 }
 
@@ -427,7 +433,7 @@ void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const 
                                 double beta, int mr, int nr) {
   using ASource = RowsA<double, kDgemmAvx512NarrowMr>;
   microKernel<Float64x8, kDgemmAvx512NarrowMr, 1>(
-      kc, ASource(a, lda), RowsB<Float64x8>{b, ldb, laneMask<Float64x8>(nr)}, c, rsC, csC,
+      kc, ASource(a, lda), RowsB<Float64x8, 1>(b, ldb, nr), c, rsC, csC,
       alpha, beta, mr, nr);
 }
 
@@ -439,6 +445,53 @@ bool sgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const float* 
 bool dgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const double* a, int64_t lda, const double* b,
                        int64_t ldb, double* c, int64_t ldc, double alpha, double beta) {
   return smallK<double>(rows, n, K, nv, a, lda, b, ldb, c, ldc, alpha, beta);
+}
+
+namespace {
+// The small-M tiles: MR rows (1, 2, 4 or 8) of A in place, NV vectors of B rows (in place or a
+// packed sliver, ldb = nr), through the same micro-kernel as the wide tile.
+template <typename S, int MR, int NV>
+void smallMTile(int64_t kc, const typename S::T* a, int64_t lda, const typename S::T* b, int64_t ldb, typename S::T* c,
+                int64_t rsC, int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
+  microKernel<S, MR, NV>(kc, RowsA<typename S::T, MR>(a, lda), RowsB<S, NV>(b, ldb, nr), c, rsC, csC, alpha, beta, mr, nr);
+}
+
+// MR * NV <= 16 accumulators: B rows of up to 16 vectors (one row of a 256-column fp32 B)
+// for one row of A, 8 for two, 4 for four, 2 for eight; no wider than N needs. A wide sliver
+// streams B row by row: with 4 vectors a row for one row of A, the kernel walked B in
+// 256-byte pieces 1 KiB apart and waited on the cache (1x784x256: 27 us, against 11 us for a
+// row at a time).
+template <typename S, int MR>
+GemmMicroKernelRowsAB<typename S::T> smallMWidth(int64_t N, int* nr) {
+  constexpr int maxVectors = 16 / MR;
+  const int64_t need = (N + S::kWidth - 1) / S::kWidth;
+  const int vectors = need <= 4 ? static_cast<int>(need) : need <= 8 ? 8 : 16;
+  const int v = std::min(vectors, maxVectors);
+  *nr = v * S::kWidth;
+  switch (v) {
+    case 1: return smallMTile<S, MR, 1>;
+    case 2: return smallMTile<S, MR, 2>;
+    case 3: if constexpr (maxVectors >= 3) return smallMTile<S, MR, 3>; else return nullptr;
+    case 4: if constexpr (maxVectors >= 4) return smallMTile<S, MR, 4>; else return nullptr;
+    case 8: if constexpr (maxVectors >= 8) return smallMTile<S, MR, 8>; else return nullptr;
+    default: if constexpr (maxVectors >= 16) return smallMTile<S, MR, 16>; else return nullptr;
+  }
+}
+
+template <typename S>
+GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, int* mr, int* nr) {
+  if (rows <= 1) return *mr = 1, smallMWidth<S, 1>(N, nr);
+  if (rows <= 2) return *mr = 2, smallMWidth<S, 2>(N, nr);
+  if (rows <= 4) return *mr = 4, smallMWidth<S, 4>(N, nr);
+  return *mr = 8, smallMWidth<S, 8>(N, nr);
+}
+}  // namespace
+
+GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr) {
+  return smallM<Float32x16>(rows, N, mr, nr);
+}
+GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr) {
+  return smallM<Float64x8>(rows, N, mr, nr);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
