@@ -51,6 +51,7 @@ struct GemmPlan {
   simd::GemmPackTransposed<T> packTransposed = nullptr;
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
   simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow and small-M plans' kernel
+  bool rowsABTransposed = false;  // kernelRowsAB reads B stored [N, K] in place (else row-major B)
 };
 
 // Plan for N <= one vector: a one-vector-wide tile that reads A in place, and row-major
@@ -79,21 +80,22 @@ GemmPlan<T> narrowPlanFor(Isa isa, const GemmPlan<T>& wide) {
 // took 68 us against OpenBLAS's 11). The wide plan's KC is kept, so each element's FMA chain,
 // and C, is bitwise what the wide tile gives. Empty (no kernelRowsAB) where the ISA has none.
 template <typename T>
-GemmPlan<T> smallMPlanFor(Isa isa, const GemmPlan<T>& wide, int64_t M, int64_t N) {
+GemmPlan<T> smallMPlanFor(Isa isa, const GemmPlan<T>& wide, int64_t M, int64_t N, bool transB) {
   GemmPlan<T> p = wide;
   p.kernelRowsA = nullptr;
 #if defined(LATTICE_X86)
   if (isa != Isa::Avx512 || M > simd::kGemmSmallMMaxRows) return p;
   const int rows = static_cast<int>(M);
   if constexpr (std::is_same_v<T, float>) {
-    p.kernelRowsAB = simd::sgemmSmallMAvx512(rows, N, &p.mr, &p.nr);
+    p.kernelRowsAB = simd::sgemmSmallMAvx512(rows, N, transB, &p.mr, &p.nr);
   } else {
-    p.kernelRowsAB = simd::dgemmSmallMAvx512(rows, N, &p.mr, &p.nr);
+    p.kernelRowsAB = simd::dgemmSmallMAvx512(rows, N, transB, &p.mr, &p.nr);
   }
+  p.rowsABTransposed = transB;
   p.kernel = nullptr;  // only used with A in place (see gemmPacked)
   p.mc = p.mr;
 #else
-  (void)isa, (void)M, (void)N;
+  (void)isa, (void)M, (void)N, (void)transB;
 #endif
   return p;
 }
@@ -353,7 +355,7 @@ struct Problem {
   int64_t rsC, csC;
   int64_t kcMax = 0, ncMax = 0, mcMax = 0;
   bool aInPlace = false;  // read row-major A directly instead of packing it
-  bool bInPlace = false;  // read row-major B directly (narrow plan only)
+  bool bInPlace = false;  // read B directly (plans with kernelRowsAB): row-major, or stored [N, K] with transB
 };
 
 // Multiplies C rows [r0, r1) by the B block that starts at column jc (nc columns) and
@@ -372,7 +374,9 @@ void multiplyBlock(const Problem<T>& p, int64_t jc, int64_t nc, int64_t pc, int6
     if (!p.aInPlace) packA(plan, p.transA, p.A, p.lda, ic, mc, pc, kc, ap);
     for (int64_t s = 0; s * nr < nc; ++s) {
       const int live = static_cast<int>(std::min<int64_t>(nr, nc - s * nr));
-      const T* bs = p.bInPlace ? p.B + pc * p.ldb + jc + s * nr : bp + s * nr * kc;
+      const T* bs = !p.bInPlace ? bp + s * nr * kc
+                    : p.transB  ? p.B + (jc + s * nr) * p.ldb + pc
+                                : p.B + pc * p.ldb + jc + s * nr;
       const int64_t ldbHere = p.bInPlace ? p.ldb : nr;
       T* cs = p.C + ic * p.rsC + (jc + s * nr) * p.csC;
       for (int64_t t = 0; t < mc; t += mr) {
@@ -457,7 +461,7 @@ bool gemmPacked(Context& ctx, const GemmPlan<T>& plan, bool transA, bool transB,
   const int64_t sliversPerThread = splitColumns ? ceilDiv(nSlivers, threads) : nSlivers;
   // (The narrow and small-M plans have no packed-A kernel: they always read A in place.)
   p.aInPlace = !transA && (plan.kernelRowsAB || (plan.kernelRowsA && sliversPerThread <= kMaxSliversInPlace));
-  p.bInPlace = plan.kernelRowsAB && !transB;
+  p.bInPlace = plan.kernelRowsAB && transB == plan.rowsABTransposed;
 
   // Per thread, a B block and an A block, each 64-byte aligned (the kernels load
   // packed B with aligned vector loads). Many threads get narrower B blocks so that
@@ -620,7 +624,7 @@ void gemm(Context& ctx, bool transA, bool transB, int64_t M, int64_t N, int64_t 
   }
   if (!transA && gemmSmallK(ctx, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   const GemmPlan<T> plan = planFor(ctx.isa, T(0));
-  const GemmPlan<T> few = smallMPlanFor(ctx.isa, plan, M, N);
+  const GemmPlan<T> few = smallMPlanFor(ctx.isa, plan, M, N, transB);
   if (few.kernelRowsAB && !transA && gemmPacked(ctx, few, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1)) {
     return;
   }

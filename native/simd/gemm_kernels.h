@@ -92,12 +92,14 @@ void sgemmDotNarrowAvx512(int64_t rows, int64_t N, int64_t K, const float* a, in
                           const float* bt, int64_t kpad, float* c, int64_t ldc, float alpha,
                           float beta);
 // Small M (up to kGemmSmallMMaxRows rows), op(A) read in place: the tile for `rows` rows and
-// N columns (GemmMicroKernelRowsAB, B in place or packed with ldb = nr). Sets *mr to its MR
-// (1, 2, 4 or 8, the least >= rows) and *nr to its width (up to 4 vectors for 4 rows, 2 for
-// 8, no wider than N needs). The same FMA chain per element as the wide tile.
+// N columns (GemmMicroKernelRowsAB), with B read in place: row-major (b[k*ldb + j]), or with
+// transB stored [N, K] (b[j*ldb + k], one vector of columns a tile, transposed in registers).
+// Sets *mr to its MR (1, 2, 4 or 8, the least >= rows) and *nr to its width (up to 16 / MR
+// vectors, no wider than N needs; one with transB). The same FMA chain per element as the
+// wide tile.
 constexpr int kGemmSmallMMaxRows = 8;
-GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr);
-GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr);
+GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr);
+GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr);
 // Tiny K with a block of op(B) held in registers (simd/avx512/gemm_avx512.cc), for row-major A:
 //   C[i*ldc + j] = alpha * sum_k a[i*lda + k] * b[k*ldb + j] + beta * C  for i < rows, j < n,
 // n <= nv * W (lanes past n are never read nor written). The same FMA chain per element as the

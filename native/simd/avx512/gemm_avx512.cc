@@ -141,6 +141,60 @@ struct RowsB {
   void next() { b += ldb; }
 };
 
+// In-register transposes for packing (transpose16x16 is in intrinsics.h, shared with the
+// Winograd transforms). Input: W rows of W elements; output out[k] = column k.
+inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
+  __m512d a[8];
+  // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.
+  for (int p = 0; p < 4; ++p) {
+    a[2 * p] = _mm512_unpacklo_pd(r[2 * p], r[2 * p + 1]);
+    a[2 * p + 1] = _mm512_unpackhi_pd(r[2 * p], r[2 * p + 1]);
+  }
+  // Column 2L+c gathers lane L of a[c], a[2+c], a[4+c], a[6+c].
+  for (int c = 0; c < 2; ++c) {
+    const __m512d x0 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0x44);
+    const __m512d x1 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0xEE);
+    const __m512d y0 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0x44);
+    const __m512d y1 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0xEE);
+    r[c] = _mm512_shuffle_f64x2(x0, y0, 0x88);
+    r[2 + c] = _mm512_shuffle_f64x2(x0, y0, 0xDD);
+    r[4 + c] = _mm512_shuffle_f64x2(x1, y1, 0x88);
+    r[6 + c] = _mm512_shuffle_f64x2(x1, y1, 0xDD);
+  }
+}
+
+inline __attribute__((always_inline)) void transpose(__m512 (&r)[16]) { transpose16x16(r); }
+inline __attribute__((always_inline)) void transpose(__m512d (&r)[8]) { transpose8x8(r); }
+
+// B stored [N, K] read in place as op(B) = B^T (the small-M tile for a Linear layer's weight):
+// the sliver's W rows of B are loaded W k-steps at a time and transposed in registers into
+// W vectors of op(B) rows, so no packed copy of B is written. NV = 1; rows past nr load as
+// zero, as the packed sliver's padding would; masked loads never pass a row's end (kc).
+template <typename S>
+struct TransposedRowsB {
+  using T = typename S::T;
+  using V = typename S::V;
+  static constexpr int W = S::kWidth;
+  const T* b;
+  int64_t ldb, left;
+  int live, kk = 0;
+  V block[W];
+  TransposedRowsB(const T* bb, int64_t ld, int nr, int64_t kc) : b(bb), ldb(ld), left(kc), live(nr) { fill(); }
+  void fill() {
+    const auto m = laneMask<S>(static_cast<int>(left < W ? left : W));
+    for (int i = 0; i < W; ++i) block[i] = i < live ? S::maskLoad(m, b + i * ldb) : S::zero();
+    transpose(block);
+  }
+  V load(int) const { return block[kk]; }
+  void next() {
+    if (++kk < W) return;
+    kk = 0;
+    b += W;
+    left -= W;
+    if (left > 0) fill();
+  }
+};
+
 // The MR x (NV vectors) tile: per k, NV loads of B, MR broadcasts of A and
 // MR*NV FMAs into MR*NV accumulators.
 template <typename S, int MR, int NV, typename ASource, typename BSource>
@@ -323,30 +377,6 @@ bool smallK(int64_t rows, int64_t n, int64_t K, int nv, const T* a, int64_t lda,
   return true;
 }
 
-// In-register transposes for packing (transpose16x16 is in intrinsics.h, shared with the
-// Winograd transforms). Input: W rows of W elements; output out[k] = column k.
-inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
-  __m512d a[8];
-  // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.
-  for (int p = 0; p < 4; ++p) {
-    a[2 * p] = _mm512_unpacklo_pd(r[2 * p], r[2 * p + 1]);
-    a[2 * p + 1] = _mm512_unpackhi_pd(r[2 * p], r[2 * p + 1]);
-  }
-  // Column 2L+c gathers lane L of a[c], a[2+c], a[4+c], a[6+c].
-  for (int c = 0; c < 2; ++c) {
-    const __m512d x0 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0x44);
-    const __m512d x1 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0xEE);
-    const __m512d y0 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0x44);
-    const __m512d y1 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0xEE);
-    r[c] = _mm512_shuffle_f64x2(x0, y0, 0x88);
-    r[2 + c] = _mm512_shuffle_f64x2(x0, y0, 0xDD);
-    r[4 + c] = _mm512_shuffle_f64x2(x1, y1, 0x88);
-    r[6 + c] = _mm512_shuffle_f64x2(x1, y1, 0xDD);
-  }
-}
-
-inline __attribute__((always_inline)) void transpose(__m512 (&r)[16]) { transpose16x16(r); }
-inline __attribute__((always_inline)) void transpose(__m512d (&r)[8]) { transpose8x8(r); }
 
 // dst[k*panel + i] = src[i*ld + k] for i < live, 0 for live <= i < panel, k < kc:
 // W x W blocks are transposed in registers and stored as rows of the panel with
@@ -450,6 +480,14 @@ bool dgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const double*
 namespace {
 // The small-M tiles: MR rows (1, 2, 4 or 8) of A in place, NV vectors of B rows (in place or a
 // packed sliver, ldb = nr), through the same micro-kernel as the wide tile.
+template <typename S, int MR>
+void smallMTileTransposedB(int64_t kc, const typename S::T* a, int64_t lda, const typename S::T* b, int64_t ldb,
+                           typename S::T* c, int64_t rsC, int64_t csC, typename S::T alpha, typename S::T beta, int mr,
+                           int nr) {
+  microKernel<S, MR, 1>(kc, RowsA<typename S::T, MR>(a, lda), TransposedRowsB<S>(b, ldb, nr, kc), c, rsC, csC, alpha, beta,
+                        mr, nr);
+}
+
 template <typename S, int MR, int NV>
 void smallMTile(int64_t kc, const typename S::T* a, int64_t lda, const typename S::T* b, int64_t ldb, typename S::T* c,
                 int64_t rsC, int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
@@ -479,7 +517,20 @@ GemmMicroKernelRowsAB<typename S::T> smallMWidth(int64_t N, int* nr) {
 }
 
 template <typename S>
-GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, int* mr, int* nr) {
+GemmMicroKernelRowsAB<typename S::T> smallMTransposedB(int rows, int* mr, int* nr) {
+  *nr = S::kWidth;
+  *mr = rows <= 1 ? 1 : rows <= 2 ? 2 : rows <= 4 ? 4 : 8;
+  switch (*mr) {
+    case 1: return smallMTileTransposedB<S, 1>;
+    case 2: return smallMTileTransposedB<S, 2>;
+    case 4: return smallMTileTransposedB<S, 4>;
+    default: return smallMTileTransposedB<S, 8>;
+  }
+}
+
+template <typename S>
+GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, bool transB, int* mr, int* nr) {
+  if (transB) return smallMTransposedB<S>(rows, mr, nr);
   if (rows <= 1) return *mr = 1, smallMWidth<S, 1>(N, nr);
   if (rows <= 2) return *mr = 2, smallMWidth<S, 2>(N, nr);
   if (rows <= 4) return *mr = 4, smallMWidth<S, 4>(N, nr);
@@ -487,11 +538,11 @@ GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, int* mr, int* n
 }
 }  // namespace
 
-GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr) {
-  return smallM<Float32x16>(rows, N, mr, nr);
+GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr) {
+  return smallM<Float32x16>(rows, N, transB, mr, nr);
 }
-GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, int* mr, int* nr) {
-  return smallM<Float64x8>(rows, N, mr, nr);
+GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr) {
+  return smallM<Float64x8>(rows, N, transB, mr, nr);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
