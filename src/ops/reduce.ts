@@ -42,29 +42,51 @@ function reducedShape(shape: readonly number[], dims: number[], keepdim: boolean
   return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => !dims.includes(i));
 }
 
-/** Runs a kernel reduction over each dim in turn (these ops compose: sum of sums, max of maxes). */
+/**
+ * Sorted reduced dims as runs of adjacent dims merged into one: the shape with each run's sizes
+ * multiplied together, and the merged dims' positions in it.
+ */
+function mergeAdjacent(shape: readonly number[], dims: number[]): { shape: number[]; dims: number[] } {
+  const merged: number[] = [], at: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const reduced = dims.includes(i);
+    if (reduced && i > 0 && dims.includes(i - 1)) merged[merged.length - 1] *= shape[i];
+    else {
+      if (reduced) at.push(merged.length);
+      merged.push(shape[i]);
+    }
+  }
+  return { shape: merged, dims: at };
+}
+
+/**
+ * Runs a kernel reduction over each dim in turn (these ops compose: sum of sums, max of maxes),
+ * adjacent dims as one: a conv bias gradient, sum over [0, 2, 3] of [64, 32, 26, 26], is one pass
+ * over rows of 676 and one over the batch, not 53k rows of 26 and then 2k more (0.36 ms -> ~0.1).
+ */
 function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], outDtype: DType): Tensor {
   let cur = castTo(x, outDtype);
-  let shape = x.shape.slice();
   if (dims.length === x.ndim && x.ndim > 0) {
     const out = empty([], outDtype, x.device);
     backendFor(x.device).reduce(op, cur.deviceValues, out.deviceValues, 1, x.size, 1);
     return reshape(out, keptShape(x.shape, dims));
   }
-  for (let k = dims.length - 1; k >= 0; k--) {
-    const [outer, len, inner] = aroundDim(shape, dims[k]);
+  if (dims.length === 0) {
+    // Nothing reduced (a 0-d input): the result must still be a new tensor, or recording
+    // its node would overwrite x's own gradFn and tie x to itself.
+    return cur === x ? copyOf(x) : cur;
+  }
+  const merged = mergeAdjacent(x.shape, dims);
+  let shape = merged.shape;
+  for (let k = merged.dims.length - 1; k >= 0; k--) {
+    const [outer, len, inner] = aroundDim(shape, merged.dims[k]);
     shape = shape.slice();
-    shape[dims[k]] = 1;
+    shape[merged.dims[k]] = 1;
     const out = empty(shape, outDtype, x.device);
     backendFor(x.device).reduce(op, cur.deviceValues, out.deviceValues, outer, len, inner);
     cur = out;
   }
-  if (cur === x) {
-    // Nothing reduced (a 0-d input): the result must still be a new tensor, or recording
-    // its node would overwrite x's own gradFn and tie x to itself.
-    return copyOf(x);
-  }
-  return cur;
+  return reshape(cur, keptShape(x.shape, dims));
 }
 
 function checkNonEmpty(op: string, x: Tensor, dims: number[]): void {
