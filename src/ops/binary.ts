@@ -47,7 +47,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 export function launchBinary(op: BinaryOp, a: Tensor, b: Tensor, outDtype: DType, opName: string = op): Tensor {
   const same = shapesEqual(a.shape, b.shape);
   const shape = same ? a.shape.slice() : broadcastShapes(opName, a.shape, b.shape);
-  if (!same) checkOutputSize(opName, shape, outDtype, `broadcasting ${a.describe()} and ${b.describe()}`);
+  if (!same) checkOutputSize(opName, shape, outDtype, () => `broadcasting ${a.describe()} and ${b.describe()}`);
   const device = sameDevice(opName, ['a', a], ['b', b]);
   const out = emptyForOverwrite(shape, outDtype, device);
   const aFits = a.size === 1 || shapesEqual(a.shape, shape);

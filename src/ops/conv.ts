@@ -130,7 +130,7 @@ function convGeometryOf(op: string, xShape: number[], wShape: number[], dtype: D
     oh = Math.floor((ph - ekh) / strideH) + 1;
     ow = Math.floor((pw - ekw) / strideW) + 1;
   }
-  checkOutputSize(op, oneD ? [n, o, ow] : [n, o, oh, ow], dtype, `x ${shown.x}, weight ${shown.weight}, padding ${fmt2(oneD, padH, padW)}, stride ${fmt2(oneD, strideH, strideW)}`);
+  checkOutputSize(op, oneD ? [n, o, ow] : [n, o, oh, ow], dtype, () => `x ${shown.x}, weight ${shown.weight}, padding ${fmt2(oneD, padH, padW)}, stride ${fmt2(oneD, strideH, strideW)}`);
   return { n, c, h, w, o, oh, ow, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
 
@@ -379,7 +379,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     throw new ShapeError(`${op}: the output would be ${outH}x${outW} for x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])} and padding ${fmtShape([padH, padW])}`);
   }
   const o = og * groups;
-  checkOutputSize(op, [n, o, outH, outW], xb.dtype, `x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])}, padding ${fmtShape([padH, padW])}, dilation ${fmtShape([dilationH, dilationW])}`);
+  checkOutputSize(op, [n, o, outH, outW], xb.dtype, () => `x ${xb.describe()}, weight ${weight.describe()}, stride ${fmtShape([strideH, strideW])}, padding ${fmtShape([padH, padW])}, dilation ${fmtShape([dilationH, dilationW])}`);
   const b = checkBias(op, bias, o);
   // The conv2d that this op is the input-gradient of: input [N, O, outH, outW] -> output x.
   const g: ConvGeometry = {

@@ -53,7 +53,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const x2 = x.ndim === 2 ? x : reshape(x, [-1, K]);
   const M = x2.shape[0];
-  checkOutputSize('linear', [M, N], x.dtype, `x ${x.describe()} and weight ${weight.describe()}`);
+  checkOutputSize('linear', [M, N], x.dtype, () => `x ${x.describe()} and weight ${weight.describe()}`);
   const y = emptyForOverwrite([M, N], x.dtype);
   if (bias && M > 0) {
     // The bias rows by doubling (log2 M copies, not M calls: many rows of few outputs are common).

@@ -48,7 +48,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const K2 = b.shape[b.ndim - (transB ? 1 : 2)], N = b.shape[b.ndim - (transB ? 2 : 1)];
   if (K !== K2) throw new ShapeError(`matmul: a is ${fmtShape(a.shape)} and b is ${fmtShape(b.shape)}: inner sizes ${K} and ${K2} differ`);
   const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-  checkOutputSize('matmul', [...batch, M, N], a.dtype, `a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  checkOutputSize('matmul', [...batch, M, N], a.dtype, () => `a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
   const device = sameDevice('matmul', ['a', a], ['b', b]);
   const out = emptyForOverwrite([...batch, M, N], a.dtype, device);  // beta = 0: gemm writes every element
   const nBatch = sizeOf(batch);

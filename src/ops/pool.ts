@@ -298,7 +298,7 @@ function adaptiveImpl(op: string, x: Tensor, outputSize: [number | null, number 
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${x.describe()} has an empty spatial dim`);
   const planes = sizeOf(x.shape.slice(0, x.ndim - (oneD ? 1 : 2)));
   const shape = oneD ? [...x.shape.slice(0, -1), ow] : [...x.shape.slice(0, -2), oh, ow];
-  checkOutputSize(op, shape, x.dtype, `x ${x.describe()} and outputSize ${oneD ? ow : fmtShape([oh, ow])}`);
+  checkOutputSize(op, shape, x.dtype, () => `x ${x.describe()} and outputSize ${oneD ? ow : fmtShape([oh, ow])}`);
   return adaptiveOp(x, { planes, h, w, oh, ow }, shape);
 }
 
