@@ -11,7 +11,11 @@
 //
 // Packing makes both operands unit-stride and zero-padded to whole tiles, so the
 // micro-kernel runs one branch-free loop whatever the transposes and edges are.
-// Shape-driven variants (AVX-512 has all three; other ISAs the last one only):
+// Shape-driven variants (AVX-512 has all of them; other ISAs the last one only):
+//  - a tiny K (K * ceil(N / W) <= 20 vectors, or K <= 10 for a wide N): blocks of op(B)
+//    held in registers while the rows of A stream past (gemmSmallK);
+//  - M <= 8 with row-major A: a tile of 1, 2, 4 or 8 rows reading A and B in place
+//    (smallMPlanFor);
 //  - row-major A and at most 4 NR slivers per thread: A is read in place (a packed
 //    block would be read too few times to repay the transpose);
 //  - N <= one vector with row-major A: a one-vector-wide tile (16 x 16 fp32);
@@ -551,7 +555,9 @@ bool gemmSmallK(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, T al
   constexpr int W = 64 / int(sizeof(T));
   if (ctx.isa != Isa::Avx512 || K > simd::kGemmSmallKMaxVectors) return false;
   const int64_t narrow = ceilDiv(N, W);
-  const int nv = narrow <= simd::kGemmSmallKMaxNv ? int(narrow) : int(std::min<int64_t>(simd::kGemmSmallKMaxNv, simd::kGemmSmallKMaxVectors / K));
+  const int nv = narrow <= simd::kGemmSmallKMaxNv
+                     ? int(narrow)
+                     : int(std::min<int64_t>(simd::kGemmSmallKMaxNv, simd::kGemmSmallKMaxVectors / K));
   if (K * nv > simd::kGemmSmallKMaxVectors || (narrow > simd::kGemmSmallKMaxNv && nv < 2)) return false;
   const int64_t width = int64_t(nv) * W, blocks = ceilDiv(N, width);
   // Rows [r0, r1) of C against column block j.

@@ -10,7 +10,9 @@
 // operand ({1to16}).
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
-// For a tiny K, smallK holds all of op(B) in registers instead of a tile of C.
+// For a tiny K, smallK holds blocks of op(B) in registers instead of a tile of C; for a small
+// M, smallMTile runs the micro-kernel on 1-8 rows with B read in place (a B stored [N, K]
+// transposed in registers, TransposedRowsB).
 #include <algorithm>
 #include <utility>
 
