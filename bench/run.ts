@@ -163,6 +163,7 @@ async function runThreads(threads: number, latticeWorker: string, meta: Meta, me
       for (const w of runners) {
         const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: 1, warm: true, min_sample_ms: MIN_SAMPLE_MS[workload] }, w.spec.compile ? 900_000 : 300_000).catch((e: Error) => ({ error: e.message }));
         if (ans.error) { m.peers[w.spec.id].error = String(ans.error); log(`${workload}/${name} ${threads}T ${w.spec.id}: ${String(ans.error)}`); }
+        await w.settle();
       }
       runners = runners.filter((w) => !m.peers[w.spec.id].error);
       for (let r = 0; r < rounds; r++) {
@@ -170,6 +171,7 @@ async function runThreads(threads: number, latticeWorker: string, meta: Meta, me
         m.orders.push(order.map((w) => w.spec.id));
         for (const w of order) {
           const ans: Record<string, unknown> = await w.request({ cmd: 'time', case: name, reps: samplesPerRound }).catch((e: Error) => ({ error: e.message }));
+          await w.settle();  // its idle spin must not take a core from the next participant
           if (ans.error) { m.peers[w.spec.id].error = String(ans.error); continue; }
           const samples = (ans.samples as number[]).map((s) => s / m.perCall);
           const round: Round = { ms: [...samples].sort((a, b) => a - b)[samples.length >> 1], cpu_s: Number(ans.cpu_s), wall_s: Number(ans.wall_s), samples, inner: Number(ans.inner) };

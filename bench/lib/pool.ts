@@ -3,7 +3,7 @@
  * bench/peers/worker.py), and the fair environment every one of them starts in.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,15 @@ export const VENV_PYTHON = join(CACHE, 'venv', 'bin', 'python');
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** Debian's libjemalloc2: the "tuned malloc" runs preload it. */
 export const JEMALLOC = ['/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2'].find(existsSync);
+
+/** User + system clock ticks of a process and all its threads (Linux), or null elsewhere. */
+function cpuTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');  // fields from 3 (state) on
+    return Number(f[11]) + Number(f[12]);  // utime (14) and stime (15)
+  } catch { return null; }
+}
 
 /** One peer configuration: what to start, and how it is labelled in the table. */
 export interface PeerSpec {
@@ -159,6 +168,29 @@ export class Worker {
       this.queue.push(p);
       this.child.stdin!.write(JSON.stringify(req) + '\n');
     });
+  }
+
+  /**
+   * Waits until this worker's process stops using CPU after its turn: OpenBLAS's server threads
+   * spin for ~125 ms after a call (a whole core at 2 threads), OpenMP's and Eigen's for less, and
+   * whoever ran next was measured on one core (W1 256x256x256 2T: Lattice 0.33 ms with CPU/wall
+   * 1.0 right after numpy, 0.18 ms with 1.96 after PyTorch). The peer keeps its spin within its
+   * own turn; only the next participant no longer pays for it. Returns the ms waited (capped).
+   */
+  async settle(capMs = 1000): Promise<number> {
+    const pid = this.child.pid;
+    if (pid === undefined || this.dead) return 0;
+    const t0 = performance.now();
+    let last = cpuTicks(pid);
+    while (last !== null && performance.now() - t0 < capMs) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = cpuTicks(pid);
+      if (now === null) break;
+      // clock ticks are 10 ms: at most one tick in a 20 ms window counts as idle.
+      if (now - last <= 1) break;
+      last = now;
+    }
+    return performance.now() - t0;
   }
 
   async quit(): Promise<void> {
