@@ -94,10 +94,10 @@ void sgemmDotNarrowAvx512(int64_t rows, int64_t N, int64_t K, const float* a, in
 // Small M (up to kGemmSmallMMaxRows rows), op(A) read in place: the tile for `rows` rows and
 // N columns (GemmMicroKernelRowsAB), with B read in place: row-major (b[k*ldb + j]), or with
 // transB stored [N, K] (b[j*ldb + k], one vector of columns a tile, transposed in registers).
-// Sets *mr to its MR (1, 2, 4 or 8, the least >= rows) and *nr to its width (up to 16 / MR
-// vectors, no wider than N needs; one with transB). The same FMA chain per element as the
-// wide tile.
-constexpr int kGemmSmallMMaxRows = 8;
+// Sets *mr to its MR (rows up to 8; two tiles of ceil(rows / 2) for 9 to 16) and *nr to its
+// width (up to 16 / MR vectors, no wider than N needs; one with transB). The same FMA chain
+// per element as the wide tile.
+constexpr int kGemmSmallMMaxRows = 16;
 GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr);
 GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr);
 // Tiny K with a block of op(B) held in registers (simd/avx512/gemm_avx512.cc), for row-major A:

@@ -3,7 +3,7 @@
 // degenerate sizes, float32 and float64, on every ISA, and thread-count
 // determinism. (test/kernels/matmul.parity.test.ts covers the public matmul.)
 import { describe, expect, it } from 'vitest';
-import { setNumThreads } from '../../src/index';
+import { setGemmPath, setNumThreads } from '../../src/index';
 import { nativeAddon, referenceBackend, backend } from '../../src/backend/index';
 import { PhiloxStream } from '../../src/backend/philox';
 import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
@@ -43,6 +43,8 @@ const SHAPES: [number, number, number][] = [
   [32, 676, 9], [7, 100, 10], [5, 200, 6], [33, 49, 1], [20, 600, 11],
   // Small M (1, 2, 4 or 8-row tiles reading A, and row-major B, in place): one sample through a Linear layer and a few.
   [1, 256, 784], [2, 70, 300], [3, 33, 40], [4, 64, 64], [5, 130, 77], [8, 300, 129], [1, 10, 256], [6, 17, 600],
+  // ... 9 to 16 rows: two row-major tiles of ceil(M / 2) rows (the second short), one tile of M rows with B stored [N, K].
+  [9, 33, 70], [11, 130, 300], [12, 64, 129], [15, 40, 600], [16, 256, 784], [7, 50, 33],
 ];
 
 describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () => {
@@ -64,6 +66,26 @@ describe.runIf(nativeAddon() !== null)('GEMM parity: native vs reference', () =>
       }));
     }
   }
+
+  it('a few rows give the bits of the same rows in a larger product (small-M tiles keep the wide tile\'s FMA chains)', () => {
+    // With the built-in GEMM, a Linear layer's output for one sample does not depend on the batch
+    // it is in (a linked system BLAS makes no such promise).
+    const N = 300, K = 700, z = Int32Array.of(0);
+    setGemmPath('builtin');
+    try {
+      for (const f64 of [false, true]) for (const tB of [false, true]) {
+        const a = random(64 * K, f64, 7), b = random(K * N, f64, 8);
+        const ldb = tB ? K : N;
+        const full = f64 ? new Float64Array(64 * N) : new Float32Array(64 * N);
+        backend().gemm(false, tB, 64, N, K, 1, a, z, K, b, z, ldb, 0, full, z, N);
+        for (const M of [1, 2, 3, 5, 6, 8, 9, 12, 13, 16]) {
+          const few = f64 ? new Float64Array(M * N) : new Float32Array(M * N);
+          backend().gemm(false, tB, M, N, K, 1, a, z, K, b, z, ldb, 0, few, z, N);
+          expect(Buffer.compare(Buffer.from(few.buffer), Buffer.from(full.buffer, 0, few.byteLength)), `M=${M} tB=${tB} f64=${f64}`).toBe(0);
+        }
+      }
+    } finally { setGemmPath('auto'); }
+  });
 
   it('beta = 0 ignores NaN already in C; K = 0 scales C by beta', () => {
     const a = new Float32Array(6).fill(1), b = new Float32Array(6).fill(1);

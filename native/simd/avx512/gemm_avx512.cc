@@ -11,7 +11,7 @@
 // Edge tiles (mr < MR or nr < NR) are written with masked loads/stores, using the
 // same arithmetic as full tiles.
 // For a tiny K, smallK holds blocks of op(B) in registers instead of a tile of C; for a small
-// M, smallMTile runs the micro-kernel on 1-8 rows with B read in place (a B stored [N, K]
+// M, smallMTile runs the micro-kernel on 1-16 rows with B read in place (a B stored [N, K]
 // transposed in registers, TransposedRowsB).
 #include <algorithm>
 #include <utility>
@@ -98,8 +98,7 @@ struct RowsA {
   // Row 4q+j is group[q] + j*lda: four base pointers and the strides lda, 3*lda fit in
   // general registers and x86 addressing ([base + lda*4], [base + lda*8],
   // [base + lda3*4]), where 16 separate row pointers would spill.
-  // (A tile of 1 or 2 rows, for a small M, is one short group.)
-  static_assert(MR % 4 == 0 || MR < 4, "rows are addressed in groups of four");
+  // (A small-M tile of 1 to 7 rows ends with one short group.)
   static constexpr int kGroups = (MR + 3) / 4;
   const T* group[kGroups];
   int64_t lda, lda3;
@@ -480,7 +479,7 @@ bool dgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const double*
 }
 
 namespace {
-// The small-M tiles: MR rows (1, 2, 4 or 8) of A in place, NV vectors of B rows (in place or a
+// The small-M tiles: MR rows (1 to 8; 9 to 16 with B stored [N, K]) of A in place, NV vectors of B rows (in place or a
 // packed sliver, ldb = nr), through the same micro-kernel as the wide tile.
 template <typename S, int MR>
 void smallMTileTransposedB(int64_t kc, const typename S::T* a, int64_t lda, const typename S::T* b, int64_t ldb,
@@ -497,16 +496,17 @@ void smallMTile(int64_t kc, const typename S::T* a, int64_t lda, const typename 
 }
 
 // MR * NV <= 16 accumulators: B rows of up to 16 vectors (one row of a 256-column fp32 B)
-// for one row of A, 8 for two, 4 for four, 2 for eight; no wider than N needs. A wide sliver
-// streams B row by row: with 4 vectors a row for one row of A, the kernel walked B in
-// 256-byte pieces 1 KiB apart and waited on the cache (1x784x256: 27 us, against 11 us for a
-// row at a time).
+// for one row of A, 8 for two, 5 for three, 4 for four, 3 for five, 2 for six to eight; no wider
+// than N needs (widths 1-4, 8 or 16). A wide sliver streams B row by row: with 4 vectors a row
+// for one row of A, the kernel walked B in 256-byte pieces 1 KiB apart and waited on the cache
+// (1x784x256: 27 us, against 11 us for a row at a time).
 template <typename S, int MR>
 GemmMicroKernelRowsAB<typename S::T> smallMWidth(int64_t N, int* nr) {
   constexpr int maxVectors = 16 / MR;
   const int64_t need = (N + S::kWidth - 1) / S::kWidth;
   const int vectors = need <= 4 ? static_cast<int>(need) : need <= 8 ? 8 : 16;
-  const int v = std::min(vectors, maxVectors);
+  int v = std::min(vectors, maxVectors);
+  if (v > 4 && v < 8) v = 4;
   *nr = v * S::kWidth;
   switch (v) {
     case 1: return smallMTile<S, MR, 1>;
@@ -518,25 +518,55 @@ GemmMicroKernelRowsAB<typename S::T> smallMWidth(int64_t N, int* nr) {
   }
 }
 
+// The tile height for `rows` rows: exactly `rows` up to 8 (a 6-row product in an 8-row tile
+// spent a quarter of its FMAs on padding: 6x384x384 at 72 GFLOP/s against OpenBLAS's 104), and
+// two tiles of ceil(rows / 2) for 9 to 16 (16 rows ran the wide path: 12 + 4 rows of a 12-row
+// tile, after packing all of B).
+constexpr int smallMRows(int rows) { return rows <= 8 ? rows : (rows + 1) / 2; }
+
+template <typename S, int MR>
+GemmMicroKernelRowsAB<typename S::T> smallMFor(bool transB, int64_t N, int* nr) {
+  if (transB) {
+    *nr = S::kWidth;
+    return smallMTileTransposedB<S, MR>;
+  }
+  return smallMWidth<S, MR>(N, nr);
+}
+
+// With B stored [N, K], 9 to 16 rows run as one tile of exactly that height: each vector of B
+// columns is transposed in registers once for all rows instead of once per 8-row tile
+// (linear 16x784 -> 256: 100 -> 83 us; a 16-row tile for 12 rows spent a quarter of its FMAs on
+// padding, 113 -> 130 us). The tile's accumulators and the transposed block fill 25-32 zmm.
 template <typename S>
-GemmMicroKernelRowsAB<typename S::T> smallMTransposedB(int rows, int* mr, int* nr) {
+GemmMicroKernelRowsAB<typename S::T> smallMTransposedWide(int rows, int* mr, int* nr) {
+  *mr = rows;
   *nr = S::kWidth;
-  *mr = rows <= 1 ? 1 : rows <= 2 ? 2 : rows <= 4 ? 4 : 8;
-  switch (*mr) {
-    case 1: return smallMTileTransposedB<S, 1>;
-    case 2: return smallMTileTransposedB<S, 2>;
-    case 4: return smallMTileTransposedB<S, 4>;
-    default: return smallMTileTransposedB<S, 8>;
+  switch (rows) {
+    case 9: return smallMTileTransposedB<S, 9>;
+    case 10: return smallMTileTransposedB<S, 10>;
+    case 11: return smallMTileTransposedB<S, 11>;
+    case 12: return smallMTileTransposedB<S, 12>;
+    case 13: return smallMTileTransposedB<S, 13>;
+    case 14: return smallMTileTransposedB<S, 14>;
+    case 15: return smallMTileTransposedB<S, 15>;
+    default: return smallMTileTransposedB<S, 16>;
   }
 }
 
 template <typename S>
 GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, bool transB, int* mr, int* nr) {
-  if (transB) return smallMTransposedB<S>(rows, mr, nr);
-  if (rows <= 1) return *mr = 1, smallMWidth<S, 1>(N, nr);
-  if (rows <= 2) return *mr = 2, smallMWidth<S, 2>(N, nr);
-  if (rows <= 4) return *mr = 4, smallMWidth<S, 4>(N, nr);
-  return *mr = 8, smallMWidth<S, 8>(N, nr);
+  if (transB && rows > 8) return smallMTransposedWide<S>(rows, mr, nr);
+  *mr = smallMRows(rows < 1 ? 1 : rows);
+  switch (*mr) {
+    case 1: return smallMFor<S, 1>(transB, N, nr);
+    case 2: return smallMFor<S, 2>(transB, N, nr);
+    case 3: return smallMFor<S, 3>(transB, N, nr);
+    case 4: return smallMFor<S, 4>(transB, N, nr);
+    case 5: return smallMFor<S, 5>(transB, N, nr);
+    case 6: return smallMFor<S, 6>(transB, N, nr);
+    case 7: return smallMFor<S, 7>(transB, N, nr);
+    default: return smallMFor<S, 8>(transB, N, nr);
+  }
 }
 }  // namespace
 
