@@ -6,7 +6,9 @@
  * faults and GC pauses. Kernel calls are what the thread pool is woken for (every kernel
  * that splits its work over the pool wakes it once per call, none when one thread runs).
  *
- *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall]
+ *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall] [--forward]
+ *
+ * `--forward` profiles the forward pass alone, without the tape (as W11's forward row: noGrad, train mode).
  *
  * Timing a kernel costs ~0.1 µs per call (two performance.now()); the step total without the
  * wrappers is printed too.
@@ -115,7 +117,14 @@ function instrument(on: boolean): void {
 let gcMs = 0, gcCount = 0;
 new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcCount++; } }).observe({ entryTypes: ['gc'] });
 
+const forwardOnly = process.argv.includes('--forward');
+
 function step(): void {
+  if (forwardOnly) {
+    phase = 'fwd';
+    L.tidy(() => { L.noGrad(() => model.call(x)); });
+    return;
+  }
   L.tidy(() => {
     phase = 'fwd';
     opt.zeroGrad();

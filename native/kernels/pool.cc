@@ -71,15 +71,20 @@ void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const 
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   const bool twoByTwo = isMaxPool2x2(g);
   const bool threeByThree = !twoByTwo && !relu && indices && isMaxPool3x3s2(g);
+  const simd::PoolLoops& loops = simd::poolLoopsFor(ctx.isa);
+  const bool wholePlane = threeByThree && loops.maxPool3x3s2WholePlane<T>();
   int64_t yLo = 0, yHi = 0, xLo = 0, xHi = 0;
-  if (threeByThree) {
+  if (threeByThree && !wholePlane) {
     interiorRange(g.h, g.padH, g.oh, &yLo, &yHi);
     interiorRange(g.w, g.padW, g.ow, &xLo, &xHi);
   }
-  const simd::PoolLoops& loops = simd::poolLoopsFor(ctx.isa);
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
     if (twoByTwo) {
       for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, relu, g);
+      return;
+    }
+    if (wholePlane) {
+      for (int64_t p = pb; p < pe; ++p) loops.maxPool3x3s2(x + p * hw, out + p * ohw, indices + p * ohw, g, 0, g.oh, 0, g.ow);
       return;
     }
     for (int64_t p = pb; p < pe; ++p) {

@@ -5,14 +5,15 @@
 // by the same comparisons and bit selections on every ISA, so the results are bitwise the
 // same whichever runs.
 //
-// The AVX-512 ISA runs the AVX2 build for float64 and the 3x3 interior: GCC 12's AVX-512 code
+// The AVX-512 ISA runs the AVX2 build for float64: GCC 12's AVX-512 code
 // for these loops (mask registers for the selects) ran 2-5x slower than its AVX2 code, and
 // slower than SSE2 (W3's [64, 32, 26, 26] pool, 1 thread: forward 1.10 ms against AVX2's 0.43
-// and SSE2's 0.65; backward 2.18 against 0.56 and 0.70). Its float 2x2 loops are written in
-// intrinsics instead (simd/avx512/pool_avx512.cc).
+// and SSE2's 0.65; backward 2.18 against 0.56 and 0.70). Its float 2x2 loops and 3x3 interior
+// are written in intrinsics instead (simd/avx512/pool_avx512.cc).
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "../cpu.h"
 #include "../kernels/pool.h"
@@ -35,6 +36,9 @@ struct PoolLoops {
                           int64_t x0, int64_t x1);
   void (*maxPool3x3s2F64)(const double* in, double* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1,
                           int64_t x0, int64_t x1);
+  // The float loop takes border windows too (padding taps skipped, as the generic loop does):
+  // the caller then passes the whole plane.
+  bool maxPool3x3s2F32WholePlane = false;
 
   void maxPool2x2(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
     maxPool2x2F32(in, out, indices, relu, g);
@@ -56,6 +60,8 @@ struct PoolLoops {
                     int64_t x1) const {
     maxPool3x3s2F64(in, out, indices, g, y0, y1, x0, x1);
   }
+  template <typename T>
+  bool maxPool3x3s2WholePlane() const { return std::is_same_v<T, float> && maxPool3x3s2F32WholePlane; }
 };
 
 namespace scalar {

@@ -63,12 +63,16 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
     }
   }
 
-  // The 3x3 / stride 2 window's interior runs a vectorised loop of its own (simd/pool_loops_impl.h):
+  // The 3x3 / stride 2 window runs vectorised loops of its own (the interior: simd/pool_loops_impl.h; AVX-512, the whole plane: simd/avx512/pool_avx512.cc):
   // the same values and indices as the reference, tap for tap, on ties, NaNs and -Infinity.
   it('3x3 stride 2 max pool: values and indices match the reference (ties, NaN, -Infinity, pads, ceil mode)', () => {
     const geometries: [number[], L.MaxPool2dOptions][] = [
       [[2, 3, 13, 12], { stride: 2, padding: 1 }], [[2, 3, 12, 13], { stride: 2, padding: 0 }],
       [[1, 2, 9, 9], { stride: 2, padding: 1, ceilMode: true }], [[1, 2, 3, 3], { stride: 2 }], [[1, 1, 4, 40], { stride: 2, padding: 1 }],
+      // AVX-512 runs whole planes 16 windows a vector: 35 windows a row (16, 16, 3; lane 15's third tap
+      // from memory), 32 ending on the row's last column, a ceil-mode window past the row's end.
+      [[1, 2, 7, 70], { stride: 2, padding: 1 }], [[1, 2, 8, 66], { stride: 2 }], [[1, 1, 6, 34], { stride: 2, ceilMode: true }],
+      [[1, 1, 5, 33], { stride: 2, padding: 1, ceilMode: true }],
     ];
     for (const isa of availableIsas()) {
       withIsa(isa, () => {
@@ -80,6 +84,9 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
             const v = x.values as Float32Array | Float64Array;
             for (let i = 7; i < v.length; i += 23) v[i] = NaN;
             for (let i = 3; i < v.length; i += 17) v[i] = -Infinity;
+            // A run of -Infinity: windows, corner ones among them, whose every tap inside is -Infinity
+            // (the index is then the first tap inside the input, never a padding position).
+            v.fill(-Infinity, 0, Math.min(v.length, 3 * shape[3]));
             const [ry, ri] = onBackend('reference', () => L.maxPool2d(x, 3, { ...opts, returnIndices: true }));
             const [ny, ni] = onBackend('native', () => L.maxPool2d(x, 3, { ...opts, returnIndices: true }));
             const what = `${JSON.stringify(shape)} ${JSON.stringify(opts)} ${dtype} ${isa}`;

@@ -6,8 +6,11 @@
 // loads per input row (masked lanes are never read, so a row's end is never overrun), the
 // even and odd columns de-interleaved with one two-source permute each, and the window's
 // maximal tap chosen by the rule of windowArgmax2x2 (the last NaN, else the first tap equal
-// to the max), so values, indices and gradients are bitwise those of the other ISAs. The float64 planes and the 3x3 / stride-2 interior keep the AVX2 loops.
+// to the max), so values, indices and gradients are bitwise those of the other ISAs. The 3x3 /
+// stride-2 interior (ResNet's stem pool) is here too; the float64 planes keep the AVX2 loops.
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "intrinsics.h"
 
@@ -119,12 +122,71 @@ void maxPool2x2BackwardF32(const float* in, const float* go, float* gi, bool rel
   for (float* p = gi + 2 * g.oh * g.w; p < gi + g.h * g.w; ++p) *p = 0.0f;
 }
 
+// A 3x3 / stride-2 float plane, borders included, up to 16 windows of an output row a
+// vector: per input row, two masked loads cover columns c .. c + 2n (c = 2 x0 - padW; lanes
+// outside the row, padding, read as -inf and are never touched in memory), and the three taps
+// 2i, 2i + 1, 2i + 2 are de-interleaved with one two-source permute each (column c + 32, the
+// third tap of lane 15, is put in from memory). As maxTap's generic loop: the best starts at
+// -inf on the first tap inside the input, and the taps inside are scanned in row-major order
+// (a tap is taken if greater or NaN; a padding tap, -inf, never is), so values and indices are
+// bitwise the scalar loops'. ResNet-18's stem pool of [32, 64, 32, 32]: 4.4 ms in the AVX2
+// build's loops, whose stride-2 taps GCC did not vectorise, and whose border windows took the
+// generic path.
+void maxPool3x3s2F32(const float* in, float* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1,
+                     int64_t x0, int64_t x1) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i even = _mm512_slli_epi32(lane, 1);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  const __m512i third = _mm512_add_epi32(even, _mm512_set1_epi32(2));  // lane 15's index 32 wraps to 0: replaced below
+  const __m512 minusInf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const int32_t w = static_cast<int32_t>(g.w);
+  for (int64_t y = y0; y < y1; ++y) {
+    const int64_t top = 2 * y - g.padH;
+    const int rFirst = top < 0 ? static_cast<int>(-top) : 0;
+    const int rEnd = top + 3 > g.h ? static_cast<int>(g.h - top) : 3;
+    for (int64_t xo = x0; xo < x1; xo += 16) {
+      const int64_t n = x1 - xo < 16 ? x1 - xo : 16;
+      const int64_t c = 2 * xo - g.padW;
+      // Element j of a row's two vectors is column c + j: loaded where inside the row and j <= 2n.
+      const int64_t jLo = c < 0 ? -c : 0, jEnd = std::min<int64_t>(2 * n + 1, g.w - c);
+      const uint32_t inside = jEnd <= jLo ? 0u : static_cast<uint32_t>((((uint64_t(1) << jEnd) - 1) >> jLo) << jLo);
+      const __mmask16 lo = __mmask16(inside), hi = __mmask16(inside >> 16);
+      const bool extra = n == 16 && 32 >= jLo && 32 < g.w - c;
+      // The first tap inside the input: row rFirst, column max(0, -(c + 2 lane)) of the window.
+      const __m512i firstCol = _mm512_max_epi32(_mm512_setzero_si512(), _mm512_sub_epi32(_mm512_set1_epi32(static_cast<int32_t>(-c)), even));
+      __m512i at = _mm512_add_epi32(firstCol, _mm512_set1_epi32(rFirst * w));
+      __m512 best = minusInf;
+      for (int r = rFirst; r < rEnd; ++r) {
+        const float* row = in + (top + r) * g.w + c;
+        const __m512 a = _mm512_mask_loadu_ps(minusInf, lo, row), b = _mm512_mask_loadu_ps(minusInf, hi, row + 16);
+        __m512 t2 = _mm512_permutex2var_ps(a, third, b);
+        t2 = _mm512_mask_mov_ps(t2, __mmask16(0x8000), extra ? _mm512_set1_ps(row[32]) : minusInf);
+        const __m512 taps[3] = {_mm512_permutex2var_ps(a, even, b), _mm512_permutex2var_ps(a, odd, b), t2};
+        for (int t = 0; t < 3; ++t) {
+          const __m512 v = taps[t];
+          const __mmask16 m = _kor_mask16(_mm512_cmp_ps_mask(v, best, _CMP_GT_OQ), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q));
+          best = _mm512_mask_mov_ps(best, m, v);
+          at = _mm512_mask_mov_epi32(at, m, _mm512_set1_epi32(r * w + t));
+        }
+      }
+      const __mmask16 live = firstLanes(n);
+      _mm512_mask_storeu_ps(out + y * g.ow + xo, live, best);
+      if (indices) {
+        // top * w + c + 2 * lane, plus the tap's offset within the window
+        const __m512i base = _mm512_add_epi32(even, _mm512_set1_epi32(static_cast<int32_t>(top * g.w + c)));
+        _mm512_mask_storeu_epi32(indices + y * g.ow + xo, live, _mm512_add_epi32(base, at));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const PoolLoops& poolLoops() {
   const PoolLoops& base = avx2::poolLoops();
   static const PoolLoops loops{maxPool2x2F32,        base.maxPool2x2F64,   maxPool2x2BackwardF32,
-                               base.maxPool2x2BackwardF64, base.maxPool3x3s2F32, base.maxPool3x3s2F64};
+                               base.maxPool2x2BackwardF64, maxPool3x3s2F32,      base.maxPool3x3s2F64,
+                               /*maxPool3x3s2F32WholePlane=*/true};
   return loops;
 }
 
