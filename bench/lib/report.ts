@@ -156,7 +156,7 @@ export function renderMarkdown(rows: Row[], meta: Meta): string {
       : `The 1-thread runs got ${fmt(share)} of a core (median CPU time ÷ wall time): the machine was quiet enough.`, '');
   }
   L.push('**Method.** Every peer is a long-lived process. Per row: a warm-up of each peer (≥ 2 calls and 150 ms, up to 20 calls within 1 s: JITs compile over the first calls), then ' +
-    `${meta.rounds} rounds; in each round every peer and Lattice run the case back to back in a shuffled order (3 samples of ≥ 20 ms each, ≥ 100 ms for W4; a round's figure is their median). ` +
+    `${meta.rounds} rounds; in each round every peer and Lattice run the case back to back in a shuffled order (3 samples of ≥ 20 ms each, ≥ 100 ms for W4; a round's figure is their median), each after the last one's threads stopped spinning. ` +
     `Cells: median over rounds (min–max). ⚠ marks a spread above ${SPREAD_FLAG * 100}% or a 1-thread run whose CPU time ÷ wall time exceeds ${CPU_WALL_FLAG}. ` +
     'Ratio = best peer time ÷ Lattice time from the same rounds (above 1: Lattice faster), median (min–max).', '');
   L.push('**Fair settings.** Same shapes, dtype (float32), model and work per timed unit on every side; every case returns what it computed (the output, the loss, the gradients), so TensorFlow\'s graph pruning cannot skip work. ' +

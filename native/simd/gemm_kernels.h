@@ -77,6 +77,14 @@ void sgemmMicroRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* 
 void dgemmMicroRowsAvx512(int64_t kc, const double* a, int64_t lda, const double* b,
                           double* c, int64_t rsC, int64_t csC, double alpha, double beta,
                           int mr, int nr);
+// The wide AVX-512 tile's edge: a tile of exactly `rows` rows (1 to MR - 1) for the last,
+// short tile of M, so it computes no padding rows (M = 128 in 12-row tiles: 132 rows' work).
+// Packed A (a sliver of stride MR, as sgemmMicroAvx512 reads) or row-major A read in place
+// (only `rows` rows are read). Each element is the same FMA chain as in the full tile.
+GemmMicroKernel<float> sgemmEdgeAvx512(int rows);
+GemmMicroKernel<double> dgemmEdgeAvx512(int rows);
+GemmMicroKernelRowsA<float> sgemmEdgeRowsAvx512(int rows);
+GemmMicroKernelRowsA<double> dgemmEdgeRowsAvx512(int rows);
 void sgemmMicroNarrowRowsAvx512(int64_t kc, const float* a, int64_t lda, const float* b,
                                 int64_t ldb, float* c, int64_t rsC, int64_t csC, float alpha,
                                 float beta, int mr, int nr);

@@ -14,6 +14,7 @@
 // M, smallMTile runs the micro-kernel on 1-16 rows with B read in place (a B stored [N, K]
 // transposed in registers, TransposedRowsB).
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "intrinsics.h"
@@ -466,6 +467,69 @@ void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const 
   microKernel<Float64x8, kDgemmAvx512NarrowMr, 1>(
       kc, ASource(a, lda), RowsB<Float64x8, 1>(b, ldb, nr), c, rsC, csC,
       alpha, beta, mr, nr);
+}
+
+namespace {
+template <typename S, int R>
+void edgePacked(int64_t kc, const typename S::T* a, const typename S::T* b, typename S::T* c, int64_t rsC, int64_t csC,
+                typename S::T alpha, typename S::T beta, int mr, int nr) {
+  constexpr int stride = std::is_same_v<typename S::T, float> ? kSgemmAvx512Mr : kDgemmAvx512Mr;
+  microKernel<S, R, 2>(kc, PackedA<typename S::T, stride>{a}, PackedB<S, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+template <typename S, int R>
+void edgeRows(int64_t kc, const typename S::T* a, int64_t lda, const typename S::T* b, typename S::T* c, int64_t rsC,
+              int64_t csC, typename S::T alpha, typename S::T beta, int mr, int nr) {
+  microKernel<S, R, 2>(kc, RowsA<typename S::T, R>(a, lda), PackedB<S, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
+}
+
+// Kernel<R> for R = rows, 1 to 11 (the wide tile is 12 rows for both types).
+template <typename F, template <int> class K>
+F edgeFor(int rows) {
+  static_assert(kSgemmAvx512Mr == 12 && kDgemmAvx512Mr == 12, "edge tiles cover 1 to 11 rows");
+  switch (rows) {
+    case 1: return K<1>::fn;
+    case 2: return K<2>::fn;
+    case 3: return K<3>::fn;
+    case 4: return K<4>::fn;
+    case 5: return K<5>::fn;
+    case 6: return K<6>::fn;
+    case 7: return K<7>::fn;
+    case 8: return K<8>::fn;
+    case 9: return K<9>::fn;
+    case 10: return K<10>::fn;
+    case 11: return K<11>::fn;
+    default: return nullptr;
+  }
+}
+
+template <typename S>
+struct EdgePacked {
+  template <int R>
+  struct K {
+    static constexpr GemmMicroKernel<typename S::T> fn = edgePacked<S, R>;
+  };
+};
+template <typename S>
+struct EdgeRows {
+  template <int R>
+  struct K {
+    static constexpr GemmMicroKernelRowsA<typename S::T> fn = edgeRows<S, R>;
+  };
+};
+}  // namespace
+
+GemmMicroKernel<float> sgemmEdgeAvx512(int rows) {
+  return edgeFor<GemmMicroKernel<float>, EdgePacked<Float32x16>::K>(rows);
+}
+GemmMicroKernel<double> dgemmEdgeAvx512(int rows) {
+  return edgeFor<GemmMicroKernel<double>, EdgePacked<Float64x8>::K>(rows);
+}
+GemmMicroKernelRowsA<float> sgemmEdgeRowsAvx512(int rows) {
+  return edgeFor<GemmMicroKernelRowsA<float>, EdgeRows<Float32x16>::K>(rows);
+}
+GemmMicroKernelRowsA<double> dgemmEdgeRowsAvx512(int rows) {
+  return edgeFor<GemmMicroKernelRowsA<double>, EdgeRows<Float64x8>::K>(rows);
 }
 
 bool sgemmSmallKAvx512(int64_t rows, int64_t n, int64_t K, int nv, const float* a, int64_t lda, const float* b,
