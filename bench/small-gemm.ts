@@ -40,7 +40,7 @@ for (const [m, k, n] of [[3, 512, 512], [6, 384, 384], [12, 300, 500], [16, 256,
   const a = L.randn([m, k]), b = L.randn([k, n]);
   rows.push([`matmul ${m}x${k}x${n}`, 2 * m * k * n, () => L.matmul(a, b)]);
 }
-console.log(`| product | built-in µs | ${L.backendInfo().blas} µs | built-in GFLOP/s | BLAS GFLOP/s |\n| --- | ---: | ---: | ---: | ---: |`);
+console.log(`1 thread; BLAS: ${L.backendInfo().blas}\n\n| product | built-in µs | BLAS µs | built-in GFLOP/s | BLAS GFLOP/s |\n| --- | ---: | ---: | ---: | ---: |`);
 for (const [name, flops, fn] of rows) {
   const b = time('builtin', fn, flops), s = time('blas', fn, flops);
   console.log(`| ${name} | ${b.toFixed(1)} | ${s.toFixed(1)} | ${(flops / b / 1e3).toFixed(1)} | ${(flops / s / 1e3).toFixed(1)} |`);

@@ -18,6 +18,9 @@ interface State {
   addonPath: string | null;
   loadError: string | null;
   threads: number;
+  /** The addon links a system BLAS (matmul may send a shape there: see setGemmPath). */
+  systemBlas?: boolean;
+  gemmPath?: GemmPath;
 }
 
 let state: State | null = null;
@@ -68,7 +71,9 @@ function init(): State {
       throw new BackendError(`LATTICE_ISA=${isa}: ${(e as Error).message}`);
     }
   }
-  return { backend: makeNativeBackend(addon), addon, addonPath: loaded.path, loadError: null, threads: addon.info().threads };
+  const info = addon.info();
+  return { backend: makeNativeBackend(addon), addon, addonPath: loaded.path, loadError: null, threads: info.threads,
+    systemBlas: info.blas !== 'none', gemmPath: info.gemmPath as GemmPath };
 }
 
 let warned = false;
@@ -163,6 +168,17 @@ export function setGemmPath(path: GemmPath): void {
   } catch (e) {
     throw new BackendError((e as Error).message);
   }
+  s.gemmPath = path;
+}
+
+/**
+ * @internal Whether every matmul runs the built-in GEMM (no system BLAS linked, or
+ * setGemmPath('builtin')): a row of its product then has the same bits whichever way B is
+ * stored, so linear may read a transposed copy of the weight (ops/linear.ts).
+ */
+export function gemmIsBuiltin(): boolean {
+  const s = current();
+  return !s.addon || !s.systemBlas || s.gemmPath === 'builtin';
 }
 
 /** Sets the native thread-pool size. @example `setNumThreads(1)` */

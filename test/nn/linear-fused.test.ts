@@ -54,3 +54,58 @@ describe('linear (fused x Wᵀ + b)', () => {
     expect(() => linear(L.randn([2, 4], { dtype: 'float64' }), w)).toThrow(/one float dtype/);
   });
 });
+
+// From the second call on an unchanged weight, a batch of up to 16 rows reads a transposed copy
+// of the weight (ops/linear.ts) when the built-in GEMM runs every product.
+describe.runIf(hasNative())('linear on few rows (the transposed weight copy)', () => {
+  const builtin = <T>(fn: () => T): T => {
+    L.setGemmPath('builtin');
+    try { return onBackend('native', fn); } finally { L.setGemmPath('auto'); }
+  };
+  const bits = (t: L.Tensor): Buffer => Buffer.from((t.values as Float32Array | Float64Array).slice().buffer);
+
+  it('gives the bits of the first call on later calls, and of the same rows in a batch of 64', () => builtin(() => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [rows, K, N] of [[1, 784, 256], [3, 70, 33], [16, 300, 130], [5, 17, 1]] as const) {
+        L.manualSeed(rows + K);
+        const w = L.randn([N, K], { dtype }), b = L.randn([N], { dtype });
+        const big = L.randn([64, K], { dtype });
+        const x = L.narrow(big, 0, 0, rows);
+        const first = linear(x, w, b), second = linear(x, w, b), third = linear(x, w, b);
+        const what = `${dtype} [${rows}, ${K}] -> ${N}`;
+        expect(bits(second), what).toEqual(bits(first));
+        expect(bits(third), what).toEqual(bits(first));
+        const rowsOfBig = L.narrow(linear(big, w, b), 0, 0, rows);
+        expect(bits(third), what).toEqual(bits(rowsOfBig));
+      }
+    }
+  }));
+
+  it('follows the weight through in-place updates and optimizer steps (no stale copy)', () => builtin(() => {
+    const fc = new L.nn.Linear(40, 7);
+    const x = L.randn([2, 40]);
+    fc.call(x); fc.call(x);  // the copy now exists
+    L.noGrad(() => L.mul_(fc.weight, 2));
+    const fresh = (): L.Tensor => linear(x, L.clone(fc.weight), L.clone(fc.bias!));
+    expect(bits(fc.call(x))).toEqual(bits(fresh()));
+    expect(bits(fc.call(x))).toEqual(bits(fresh()));
+    const opt = new L.optim.SGD(fc.parameters(), { lr: 0.1 });
+    for (let step = 0; step < 3; step++) {
+      opt.zeroGrad();
+      L.backward(L.sum(fc.call(x)));
+      opt.step();
+      expect(bits(fc.call(x)), `after step ${step}`).toEqual(bits(fresh()));
+      expect(bits(fc.call(x)), `after step ${step}, again`).toEqual(bits(fresh()));
+    }
+  }));
+
+  it('keeps two views of one storage with different shapes apart', () => builtin(() => {
+    const w = L.randn([6, 4]);
+    const v = L.reshape(w, [4, 6]);
+    const x4 = L.randn([1, 4]), x6 = L.randn([1, 6]);
+    for (let i = 0; i < 3; i++) {
+      expect(bits(linear(x4, w))).toEqual(bits(linear(x4, L.clone(w))));
+      expect(bits(linear(x6, v))).toEqual(bits(linear(x6, L.clone(v))));
+    }
+  }));
+});
