@@ -6,7 +6,7 @@
  * faults and GC pauses. Kernel calls are what the thread pool is woken for (every kernel
  * that splits its work over the pool wakes it once per call, none when one thread runs).
  *
- *   npx tsx bench/profile-step.ts [--model w3|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall] [--forward]
+ *   npx tsx bench/profile-step.ts [--model w3|mlp|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall] [--forward]
  *
  * `--forward` profiles the forward pass alone, without the tape (as W11's forward row: noGrad, train mode).
  *
@@ -36,6 +36,10 @@ function build(): { model: L.nn.Module<[L.Tensor], L.Tensor>; input: number[]; c
         new nn.Conv2d(32, 64, 3), new nn.ReLU(), new nn.MaxPool2d(2),
         new nn.Flatten(), new nn.Linear(1600, 128), new nn.ReLU(), new nn.Linear(128, 10)),
       input: [Number(flag('batch', '64')), 1, 28, 28], classes: 10,
+    };
+    case 'mlp': return {  // W2: 784-256-256-10, batch 128, Adam
+      model: new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 256), new nn.ReLU(), new nn.Linear(256, 10)),
+      input: [Number(flag('batch', '128')), 784], classes: 10,
     };
     case 'cli-cnn': return {
       model: new nn.Sequential(
