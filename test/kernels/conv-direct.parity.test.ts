@@ -94,7 +94,7 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
     }
   });
 
-  it("'auto' takes each pass from the compiled-in table; what the table did not measure stays im2col + GEMM", () => {
+  it("'auto' takes each pass from the compiled-in tables; what they did not measure stays im2col + GEMM", () => {
     L.setConvAlgorithm('auto');
     const native = nativeAddon()!;
     const passes = ['forward', 'backwardInput', 'backwardWeight'] as const;
@@ -107,7 +107,9 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
       expect(choice.reason).toBe('table');
       const geometry = L.noGrad(() => L.conv2d(L.zeros(q.input), L.zeros(q.weight), null, q)).shape;
       const g = new Int32Array([q.input[0], q.input[1], q.input[2], q.input[3], q.weight[0], geometry[2], geometry[3], 3, 3, 1, 1, q.padding ?? 0, q.padding ?? 0, 1, 1, 1]);
-      passes.forEach((p, i) => expect(choice.passes[p]).toBe(native.conv2dDirectSmallCPreferred(g, i) ? 'direct-small-c' : 'direct'));
+      // The small-channel table first, then the Winograd table (both measured: bench/conv-algos.ts --table, bench/conv-table.ts).
+      passes.forEach((p, i) => expect(choice.passes[p], `${JSON.stringify(q)} ${p}`).toBe(
+        native.conv2dDirectSmallCPreferred(g, i) ? 'direct-small-c' : native.conv2dWinogradPreferred(g, i) ? 'winograd' : 'direct'));
     }
     // Not 3x3 stride 1: never routed by the table.
     expect(L.convAlgorithm({ input: [8, 3, 112, 112], weight: [64, 3, 7, 7], stride: 2, padding: 3 }).passes)
