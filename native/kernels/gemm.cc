@@ -56,6 +56,7 @@ struct GemmPlan {
   int64_t mc = 1, kc = 1, nc = 1;
   simd::GemmMicroKernel<T> kernel = nullptr;
   simd::GemmPackTransposed<T> packTransposed = nullptr;
+  simd::GemmPackRows<T> packRows = nullptr;  // optional; else a memcpy per row
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
   simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow and small-M plans' kernel
   bool rowsABTransposed = false;  // kernelRowsAB reads B stored [N, K] in place (else row-major B)
@@ -171,6 +172,7 @@ GemmPlan<float> planFor(Isa isa, float) {
   if (isa == Isa::Avx512) {
     p.mr = simd::kSgemmAvx512Mr, p.nr = simd::kSgemmAvx512Nr, p.kernel = simd::sgemmMicroAvx512;
     p.packTransposed = simd::sgemmPackTransposedAvx512;
+    p.packRows = simd::sgemmPackRowsAvx512;
     p.kernelRowsA = simd::sgemmMicroRowsAvx512;
     p.edge = simd::sgemmEdgeAvx512, p.edgeRowsA = simd::sgemmEdgeRowsAvx512;
   } else if (isa == Isa::Avx2) {
@@ -189,6 +191,7 @@ GemmPlan<double> planFor(Isa isa, double) {
   if (isa == Isa::Avx512) {
     p.mr = simd::kDgemmAvx512Mr, p.nr = simd::kDgemmAvx512Nr, p.kernel = simd::dgemmMicroAvx512;
     p.packTransposed = simd::dgemmPackTransposedAvx512;
+    p.packRows = simd::dgemmPackRowsAvx512;
     p.kernelRowsA = simd::dgemmMicroRowsAvx512;
     p.edge = simd::dgemmEdgeAvx512, p.edgeRowsA = simd::dgemmEdgeRowsAvx512;
   } else if (isa == Isa::Avx2) {
@@ -292,6 +295,10 @@ void packA(const GemmPlan<T>& plan, bool transA, const T* A, int64_t lda, int64_
       plan.packTransposed(A + (i0 + t) * lda + p0, lda, live, mr, kc, dst);
     } else {
       // A stored [K, M]: the mr values for one k are contiguous.
+      if (plan.packRows) {
+        plan.packRows(A + p0 * lda + i0 + t, lda, live, mr, kc, dst);
+        continue;
+      }
       for (int64_t k = 0; k < kc; ++k) {
         T* out = dst + k * mr;
         std::memcpy(out, A + (p0 + k) * lda + i0 + t, size_t(live) * sizeof(T));
@@ -318,7 +325,9 @@ void packB(const GemmPlan<T>& plan, bool transB, const T* B, int64_t ldb, int64_
     T* out = dst + s * nr * kc;
     const int live = static_cast<int>(std::min<int64_t>(nr, cols - s * nr));
     const int64_t j = j0 + s * nr;
-    if (!transB) {
+    if (!transB && plan.packRows) {
+      plan.packRows(B + p0 * ldb + j, ldb, live, nr, kc, out);
+    } else if (!transB) {
       for (int64_t k = 0; k < kc; ++k) {
         T* o = out + k * nr;
         std::memcpy(o, B + (p0 + k) * ldb + j, size_t(live) * sizeof(T));

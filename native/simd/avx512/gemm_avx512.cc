@@ -416,6 +416,31 @@ void packTransposed(const typename S::T* src, int64_t ld, int live, int panel, i
   }
 }
 
+// dst[k*panel + i] = src[k*ld + i] for i < live, 0 up to panel: masked loads never read past
+// `live`, masked stores never write past the panel row (one or two vectors a row unrolled).
+template <typename S>
+void packRows(const typename S::T* src, int64_t ld, int live, int panel, int64_t kc, typename S::T* dst) {
+  constexpr int W = S::kWidth;
+  const auto l0 = laneMask<S>(live), l1 = laneMask<S>(live - W);
+  const auto p0 = laneMask<S>(panel), p1 = laneMask<S>(panel - W);
+  if (panel <= W) {
+    for (int64_t k = 0; k < kc; ++k) S::maskStore(dst + k * panel, p0, S::maskLoad(l0, src + k * ld));
+    return;
+  }
+  if (panel <= 2 * W) {
+    for (int64_t k = 0; k < kc; ++k) {
+      S::maskStore(dst + k * panel, p0, S::maskLoad(l0, src + k * ld));
+      S::maskStore(dst + k * panel + W, p1, S::maskLoad(l1, src + k * ld + W));
+    }
+    return;
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int v = 0; v * W < panel; ++v) {
+      S::maskStore(dst + k * panel + v * W, laneMask<S>(panel - v * W), S::maskLoad(laneMask<S>(live - v * W), src + k * ld + v * W));
+    }
+  }
+}
+
 static_assert(kSgemmAvx512Nr == 2 * Float32x16::kWidth, "fp32 tile is two zmm wide");
 static_assert(kDgemmAvx512Nr == 2 * Float64x8::kWidth, "fp64 tile is two zmm wide");
 static_assert(kSgemmAvx512NarrowNr == Float32x16::kWidth, "narrow fp32 tile is one zmm");
@@ -639,6 +664,14 @@ GemmMicroKernelRowsAB<float> sgemmSmallMAvx512(int rows, int64_t N, bool transB,
 }
 GemmMicroKernelRowsAB<double> dgemmSmallMAvx512(int rows, int64_t N, bool transB, int* mr, int* nr) {
   return smallM<Float64x8>(rows, N, transB, mr, nr);
+}
+
+void sgemmPackRowsAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc, float* dst) {
+  packRows<Float32x16>(src, ld, live, panel, kc, dst);
+}
+
+void dgemmPackRowsAvx512(const double* src, int64_t ld, int live, int panel, int64_t kc, double* dst) {
+  packRows<Float64x8>(src, ld, live, panel, kc, dst);
 }
 
 void sgemmPackTransposedAvx512(const float* src, int64_t ld, int live, int panel, int64_t kc,
