@@ -56,7 +56,7 @@ struct GemmPlan {
   int64_t mc = 1, kc = 1, nc = 1;
   simd::GemmMicroKernel<T> kernel = nullptr;
   simd::GemmPackTransposed<T> packTransposed = nullptr;
-  simd::GemmPackRows<T> packRows = nullptr;  // optional; else a memcpy per row
+  simd::GemmPackRows<T> packRows = nullptr;
   simd::GemmMicroKernelRowsA<T> kernelRowsA = nullptr;  // optional
   simd::GemmMicroKernelRowsAB<T> kernelRowsAB = nullptr;  // the narrow and small-M plans' kernel
   bool rowsABTransposed = false;  // kernelRowsAB reads B stored [N, K] in place (else row-major B)
@@ -127,6 +127,16 @@ void packTransposedPortable(const T* src, int64_t ld, int live, int panel, int64
   }
 }
 
+// Portable packRows (see simd/gemm_kernels.h): a contiguous copy per k.
+template <typename T>
+void packRowsPortable(const T* src, int64_t ld, int live, int panel, int64_t kc, T* dst) {
+  for (int64_t k = 0; k < kc; ++k) {
+    T* out = dst + k * panel;
+    std::memcpy(out, src + k * ld, size_t(live) * sizeof(T));
+    std::fill(out + live, out + panel, T(0));
+  }
+}
+
 // Per-core L2 size in bytes, from the OS where it says, else a typical recent x86 core.
 int64_t queryL2CacheBytes() {
   long v = -1;
@@ -182,6 +192,7 @@ GemmPlan<float> planFor(Isa isa, float) {
     p.mr = simd::kSgemmScalarMr, p.nr = simd::kSgemmScalarNr, p.kernel = simd::sgemmMicroScalar;
   }
   if (!p.packTransposed) p.packTransposed = packTransposedPortable<float>;
+  if (!p.packRows) p.packRows = packRowsPortable<float>;
   setBlocking(p);
   return p;
 }
@@ -201,6 +212,7 @@ GemmPlan<double> planFor(Isa isa, double) {
     p.mr = simd::kDgemmScalarMr, p.nr = simd::kDgemmScalarNr, p.kernel = simd::dgemmMicroScalar;
   }
   if (!p.packTransposed) p.packTransposed = packTransposedPortable<double>;
+  if (!p.packRows) p.packRows = packRowsPortable<double>;
   setBlocking(p);
   return p;
 }
@@ -295,15 +307,7 @@ void packA(const GemmPlan<T>& plan, bool transA, const T* A, int64_t lda, int64_
       plan.packTransposed(A + (i0 + t) * lda + p0, lda, live, mr, kc, dst);
     } else {
       // A stored [K, M]: the mr values for one k are contiguous.
-      if (plan.packRows) {
-        plan.packRows(A + p0 * lda + i0 + t, lda, live, mr, kc, dst);
-        continue;
-      }
-      for (int64_t k = 0; k < kc; ++k) {
-        T* out = dst + k * mr;
-        std::memcpy(out, A + (p0 + k) * lda + i0 + t, size_t(live) * sizeof(T));
-        std::fill(out + live, out + mr, T(0));
-      }
+      plan.packRows(A + p0 * lda + i0 + t, lda, live, mr, kc, dst);
     }
   }
 }
@@ -325,14 +329,8 @@ void packB(const GemmPlan<T>& plan, bool transB, const T* B, int64_t ldb, int64_
     T* out = dst + s * nr * kc;
     const int live = static_cast<int>(std::min<int64_t>(nr, cols - s * nr));
     const int64_t j = j0 + s * nr;
-    if (!transB && plan.packRows) {
+    if (!transB) {
       plan.packRows(B + p0 * ldb + j, ldb, live, nr, kc, out);
-    } else if (!transB) {
-      for (int64_t k = 0; k < kc; ++k) {
-        T* o = out + k * nr;
-        std::memcpy(o, B + (p0 + k) * ldb + j, size_t(live) * sizeof(T));
-        std::fill(o + live, o + nr, T(0));
-      }
     } else {
       // B stored [N, K]: column j of op(B) is row j of B, a transpose.
       plan.packTransposed(B + j * ldb + p0, ldb, live, nr, kc, out);

@@ -29,7 +29,7 @@ namespace simd {
 // Packs a panel from a source whose panel index is the slow (row) dimension:
 //   dst[k*panel + i] = src[i*ld + k]  for i < live,  0 for live <= i < panel,  k < kc.
 // That is op(A) for A stored [M,K] (panel = MR) and op(B) for B stored [N,K]
-// (panel = NR). The other two cases are contiguous copies done in kernels/gemm.cc.
+// (panel = NR). The other two cases are GemmPackRows below.
 template <typename T>
 using GemmPackTransposed = void (*)(const T* src, int64_t ld, int live, int panel, int64_t kc,
                                     T* dst);
@@ -37,9 +37,9 @@ using GemmPackTransposed = void (*)(const T* src, int64_t ld, int live, int pane
 // Packs a panel from a source whose panel index is the fast dimension (op(A) for A stored
 // [K, M], op(B) for B stored [K, N]):
 //   dst[k*panel + i] = src[k*ld + i]  for i < live,  0 for live <= i < panel,  k < kc.
-// A per-ISA copy with masked vectors; kernels/gemm.cc's portable
-// loop called memcpy for each 48- or 128-byte row (l4 of a ResNet's input gradient,
-// [4608 x 512]^T packed as 12-wide rows: ~1 ms of a 7 ms product).
+// AVX-512 copies with masked vectors; the portable copy (kernels/gemm.cc) calls memcpy for
+// each 48- or 128-byte row (l4 of a ResNet's input gradient, [4608 x 512]^T packed as
+// 12-wide rows: ~1 ms of a 7 ms product).
 template <typename T>
 using GemmPackRows = void (*)(const T* src, int64_t ld, int live, int panel, int64_t kc, T* dst);
 

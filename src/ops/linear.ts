@@ -8,7 +8,7 @@
  */
 import { backend, gemmIsBuiltin } from '../backend/index';
 import { DTypeError, ShapeError } from '../errors';
-import type { FloatArray } from '../tensor/dtype';
+import { allocate, type FloatArray } from '../tensor/dtype';
 import type { Storage } from '../tensor/storage';
 import { isGradEnabled } from '../tensor/graph';
 import type { Tensor } from '../tensor/tensor';
@@ -63,7 +63,7 @@ function transposedWeight(weight: Tensor): FloatArray | null {
   }
   if (!e.wt) {
     const src = weight.values as FloatArray;
-    const wt = e.spare && e.spare.length === N * K ? e.spare : (src instanceof Float64Array ? new Float64Array(N * K) : new Float32Array(N * K));
+    const wt = e.spare && e.spare.length === N * K ? e.spare : allocate(weight.dtype, N * K) as FloatArray;
     backend().copyStrided(src, 0, Int32Array.of(1, K), wt, 0, Int32Array.of(N, 1), Int32Array.of(K, N));
     e.wt = wt;
     e.spare = null;
@@ -71,9 +71,9 @@ function transposedWeight(weight: Tensor): FloatArray | null {
   return e.wt;
 }
 
-function gemmInto(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Tensor, lda: number, b: Tensor, ldb: number,
+function gemmInto(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Tensor, lda: number, b: FloatArray, ldb: number,
   beta: number, c: Tensor): void {
-  backend().gemm(transA, transB, M, N, K, 1, a.values as FloatArray, NO_OFFSET, lda, b.values as FloatArray, NO_OFFSET, ldb,
+  backend().gemm(transA, transB, M, N, K, 1, a.values as FloatArray, NO_OFFSET, lda, b, NO_OFFSET, ldb,
     beta, c.values as FloatArray, NO_OFFSET, N);
 }
 
@@ -115,11 +115,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     for (let filled = N; filled < total; filled *= 2) yv.copyWithin(filled, 0, Math.min(filled, total - filled));
   }
   const wt = M > 0 && M <= SMALL_BATCH_ROWS && gemmIsBuiltin() ? transposedWeight(weight) : null;
-  if (wt) {
-    backend().gemm(false, false, M, N, K, 1, x2.values as FloatArray, NO_OFFSET, K, wt, NO_OFFSET, N, bias ? 1 : 0, y.values as FloatArray, NO_OFFSET, N);
-  } else {
-    gemmInto(false, true, M, N, K, x2, K, weight, K, bias ? 1 : 0, y);
-  }
+  if (wt) gemmInto(false, false, M, N, K, x2, K, wt, N, bias ? 1 : 0, y);
+  else gemmInto(false, true, M, N, K, x2, K, weight.values as FloatArray, K, bias ? 1 : 0, y);
   const out = record(y, 'linear', bias ? [x2, weight, bias] : [x2, weight], (gIn, needs) => {
     const g = castTo(gIn, x.dtype);
     // grad(u, [x]) needs no weight or bias gradient: skip that GEMM and sum (needs is null for backward()).
@@ -134,11 +131,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (needX) {
       gx = emptyForOverwrite([M, K], x.dtype);
-      gemmInto(false, false, M, K, N, g, N, weight, K, 0, gx);  // g [M, N] W [N, K]
+      gemmInto(false, false, M, K, N, g, N, weight.values as FloatArray, K, 0, gx);  // g [M, N] W [N, K]
     }
     if (needW) {
       gw = emptyForOverwrite([N, K], x.dtype);
-      gemmInto(true, false, N, K, M, g, N, x2, K, 0, gw);  // gᵀ [N, M] x [M, K]
+      gemmInto(true, false, N, K, M, g, N, x2.values as FloatArray, K, 0, gw);  // gᵀ [N, M] x [M, K]
     }
     if (bias && needB) {
       gb = emptyForOverwrite([N], x.dtype);
