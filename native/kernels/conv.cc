@@ -26,10 +26,12 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #include "gemm.h"
 #include "scratch.h"
 #include "select.h"
+#include "../simd/im2col_loops.h"
 
 namespace lattice {
 namespace {
@@ -131,11 +133,17 @@ void buildTapTable(const ConvGeometry& g, int64_t y0, int64_t y1, int32_t* off) 
 // `in` points at the group's first channel of one sample; cols rows are `ld` apart (the tile's
 // width, or more when several samples' columns sit side by side).
 template <typename T>
-void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols, int64_t ld) {
+void im2col(const Context& ctx, const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* cols, int64_t ld) {
   if (useTapTable(g, y0, y1)) {
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
     const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw;
+    if constexpr (std::is_same_v<T, float>) {
+      if (const auto gather = simd::im2colLoopsFor(ctx.isa).gatherTapsF32) {
+        gather(in, g.h * g.w, cg, taps, off, L, cols, ld);
+        return;
+      }
+    }
     for (int64_t ic = 0; ic < cg; ++ic) {
       const T* plane = in + ic * g.h * g.w;
       for (int64_t t = 0; t < taps; ++t) {
@@ -181,12 +189,25 @@ void im2col(const T* in, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t 
 
 // The adjoint of im2col: in[ic, iy, ix] += cols[r, (y - y0)*ow + x].
 template <typename T>
-void col2im(const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
+void col2im(const Context& ctx, const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
   if (useTapTable(g, y0, y1)) {
     // The same sums in the same order as the row loops below (channel, tap, output row, column).
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
-    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw;
+    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw, plane = g.h * g.w;
+    if constexpr (std::is_same_v<T, float>) {
+      const auto scatter = simd::im2colLoopsFor(ctx.isa).scatterTapsF32;
+      if (scatter && plane * taps <= kTapTableMax) {
+        // Per input element, its taps' outputs in tap order: within one tap no two outputs
+        // read the same input, so each element receives the same additions in the same order.
+        int32_t inv[kTapTableMax];
+        std::fill(inv, inv + plane * taps, -1);
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t l = 0; l < L; ++l)
+            if (const int32_t o = off[t * L + l]; o >= 0) inv[t * plane + o] = int32_t(l);
+        if (scatter(cols, ld, cg, taps, inv, plane, in)) return;
+      }
+    }
     for (int64_t ic = 0; ic < cg; ++ic) {
       T* plane = in + ic * g.h * g.w;
       for (int64_t t = 0; t < taps; ++t) {
@@ -286,7 +307,7 @@ void im2colSamples(Context& ctx, const T* x, const ConvGeometry& g, int64_t s0, 
                    T* cols, bool nested) {
   const int64_t L = g.oh * g.ow, ld = count * L;
   forSamples(ctx, count, nested, [&](int64_t j) {
-    im2col(x + ((s0 + j) * g.c + grp * cg) * g.h * g.w, g, cg, 0, g.oh, cols + j * L, ld);
+    im2col(ctx, x + ((s0 + j) * g.c + grp * cg) * g.h * g.w, g, cg, 0, g.oh, cols + j * L, ld);
   });
 }
 
@@ -348,7 +369,7 @@ bool backwardInputBatched(Context& ctx, const T* gradOut, const T* weight, T* gr
       forSamples(ctx, count, nested, [&](int64_t j) {
         T* gi = gradInput + ((s0 + j) * g.c + grp * cg) * inPlane;
         std::fill(gi, gi + cg * inPlane, T(0));
-        col2im(cols + j * L, g, cg, 0, g.oh, gi, ld);
+        col2im(ctx, cols + j * L, g, cg, 0, g.oh, gi, ld);
       });
     }
   });
@@ -486,7 +507,7 @@ bool conv2dForward(Context& ctx, const T* x, const T* weight, const T* bias, T* 
         }
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-          im2col(in, g, cg, y0, y1, cols, width);
+          im2col(ctx, in, g, cg, y0, y1, cols, width);
           gemm(ctx, false, false, og, width, kg, T(1), w, kg, cols, width, T(0), o + y0 * g.ow, L);
         }
       }
@@ -543,7 +564,7 @@ bool conv2dBackwardInput(Context& ctx, const T* gradOut, const T* weight, T* gra
         for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
           const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
           gemm(ctx, true, false, kg, width, og, T(1), w, kg, go + y0 * g.ow, L, T(0), cols, width);
-          col2im(cols, g, cg, y0, y1, gi, width);
+          col2im(ctx, cols, g, cg, y0, y1, gi, width);
         }
       }
     }
@@ -606,7 +627,7 @@ bool conv2dBackwardWeight(Context& ctx, const T* x, const T* gradOut, T* gradWei
           }
           for (int64_t y0 = 0; y0 < g.oh; y0 += rows) {
             const int64_t y1 = std::min(g.oh, y0 + rows), width = (y1 - y0) * g.ow;
-            im2col(in, g, cg, y0, y1, cols, width);
+            im2col(ctx, in, g, cg, y0, y1, cols, width);
             gemm(ctx, false, true, og, kg, width, T(1), go + y0 * g.ow, L, cols, width, T(1), gw, kg);
           }
         }

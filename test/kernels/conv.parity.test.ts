@@ -157,6 +157,47 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
     }
   });
 
+  // Small output planes (rows under 16 wide) copy through a tap table: on AVX-512 as vector
+  // gathers or, where the plane fits two registers, permutes (simd/avx512/im2col_avx512.cc).
+  // Small integers make every product and sum exact, so each ISA must give the reference's bits.
+  const TAP_CASES: ConvCase[] = [
+    { name: '2x2 plane (ResNet l4)', x: [3, 6, 2, 2], w: [5, 6, 3, 3], bias: false, opts: { padding: 1 } },
+    { name: '4x4 plane', x: [2, 5, 4, 4], w: [4, 5, 3, 3], bias: false, opts: { padding: 1 } },
+    { name: '5x6 plane (gathers)', x: [2, 3, 5, 6], w: [4, 3, 3, 3], bias: false, opts: { padding: 1 } },
+    { name: '5x6 -> 3x3, stride 2 (plane in two registers)', x: [2, 3, 5, 6], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '4x4 -> 2x2, stride 2', x: [3, 4, 4, 4], w: [5, 4, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '8x8 plane (gathers)', x: [2, 3, 8, 8], w: [4, 3, 3, 3], bias: false, opts: { padding: 1 } },
+    { name: '16x16 -> 8x8, stride 2', x: [2, 3, 16, 16], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '7x9, dilation 2, 5x3 kernel', x: [2, 2, 7, 9], w: [3, 2, 5, 3], bias: false, opts: { dilation: 2, padding: [4, 1] } },
+    { name: '1x1 kernel, stride 2 on 6x6', x: [2, 4, 6, 6], w: [3, 4, 1, 1], bias: false, opts: { stride: 2 } },
+  ];
+
+  it('tap-table copies on small planes give the reference bits on every ISA (exact integer data, im2col path)', () => {
+    const ints = (shape: number[], seed: number): L.Tensor => {
+      L.manualSeed(seed);
+      return L.randint(-3, 4, shape, { dtype: 'float32' }).requiresGrad_();
+    };
+    L.setConvAlgorithm('direct');
+    try {
+      for (const isa of availableIsas()) {
+        withIsa(isa, () => {
+          TAP_CASES.forEach((c, k) => {
+            const x = ints(c.x, 700 + k), w = ints(c.w, 800 + k);
+            const f = (x: L.Tensor, w: L.Tensor): L.Tensor => L.conv2d(x, w, null, c.opts);
+            const yShape = L.noGrad(() => onBackend('reference', () => f(x, w)).shape);
+            L.manualSeed(900 + k);
+            const gy = L.randint(-3, 4, yShape, { dtype: 'float32' });
+            const ref = onBackend('reference', () => convWithGrads(x, w, null, gy, f));
+            const nat = onBackend('native', () => convWithGrads(x, w, null, gy, f));
+            nat.forEach((t, i) => expect(Array.from(t.values), `${c.name} ${isa} ${['out', 'gradX', 'gradWeight'][i]}`).toEqual(Array.from(ref[i].values)));
+          });
+        });
+      }
+    } finally {
+      L.setConvAlgorithm('auto');
+    }
+  });
+
   it('the raw bindings reject bad lengths and geometry without crashing', () => {
     const addon = nativeAddon()!;
     const geom = Int32Array.of(1, 2, 4, 4, 3, 2, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1);

@@ -1,0 +1,156 @@
+// The tap-table im2col / col2im copies of float planes in AVX-512 (see simd/im2col_loops.h).
+//
+// A vector is up to 16 entries of a tap's table. Where the entries' sources are consecutive (a
+// stride-1 convolution: each output row, or 16 entries where rows are as wide as the input's),
+// the vector is one masked load at a shift; where the whole plane fits two registers it is loaded
+// once per channel and each tap is a masked permute of it; otherwise a masked gather. Masked
+// lanes (padding, and past the end) are never read: +0 in the copy, untouched in the sum.
+#include <cstdint>
+#include <vector>
+
+#include "intrinsics.h"
+
+#include "../im2col_loops.h"
+
+namespace lattice {
+namespace simd {
+namespace avx512 {
+namespace {
+
+__mmask16 firstLanes(int64_t n) { return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
+
+// A run of a table row: up to 16 entries from l whose reading lanes (entry >= 0) read
+// consecutive sources, entry = l + lane + shift.
+struct Run {
+  int64_t l, n;
+  __mmask16 reads;
+  int64_t shift;
+};
+
+// The row's first run from l, extended while its sources stay consecutive (a stride-1 layer:
+// up to an output row, or 16 entries where rows are as wide as the input's).
+Run runAt(const int32_t* row, int64_t l, int64_t n) {
+  Run r{l, 0, 0, 0};
+  bool first = true;
+  for (; r.n < 16 && l + r.n < n; ++r.n) {
+    const int64_t i = l + r.n;
+    if (row[i] < 0) continue;
+    if (first) r.shift = row[i] - i, first = false;
+    else if (row[i] - i != r.shift) break;
+    r.reads = __mmask16(r.reads | (1u << r.n));
+  }
+  return r;
+}
+
+// The row split into runs, if that takes at most twice as many vectors as 16-entry gathers.
+bool splitRuns(const int32_t* row, int64_t n, std::vector<Run>& runs) {
+  const size_t limit = runs.size() + 2 * size_t((n + 15) / 16);
+  for (int64_t l = 0; l < n;) {
+    const Run r = runAt(row, l, n);
+    if (runs.size() == limit) return false;
+    runs.push_back(r);
+    l += r.n;
+  }
+  return true;
+}
+
+void gatherTapsF32(const float* in, int64_t plane, int64_t cg, int64_t taps, const int32_t* off, int64_t L, float* cols,
+                   int64_t ld) {
+  if (plane <= 32 && L <= 16 && taps <= 32) {
+    // The plane in one or two registers; each tap a two-source permute (offsets < 32).
+    const __mmask16 tail = firstLanes(L);
+    __m512i idx[32];
+    __mmask16 reads[32];
+    for (int64_t t = 0; t < taps; ++t) {
+      idx[t] = _mm512_maskz_loadu_epi32(tail, off + t * L);
+      reads[t] = _mm512_mask_cmpge_epi32_mask(tail, idx[t], _mm512_setzero_si512());
+    }
+    for (int64_t ic = 0; ic < cg; ++ic) {
+      const float* src = in + ic * plane;
+      const __m512 lo = _mm512_maskz_loadu_ps(firstLanes(plane), src), hi = _mm512_maskz_loadu_ps(firstLanes(plane - 16), src + 16);
+      for (int64_t t = 0; t < taps; ++t)
+        _mm512_mask_storeu_ps(cols + (ic * taps + t) * ld, tail, _mm512_maskz_permutex2var_ps(reads[t], lo, idx[t], hi));
+    }
+    return;
+  }
+  std::vector<Run> runs;
+  for (int64_t t = 0; t < taps; ++t) {
+    const int32_t* row = off + t * L;
+    runs.clear();
+    if (splitRuns(row, L, runs)) {
+      // Consecutive sources: a masked load and store per run.
+      for (int64_t ic = 0; ic < cg; ++ic) {
+        const float* src = in + ic * plane;
+        float* dst = cols + (ic * taps + t) * ld;
+        for (const Run& r : runs) _mm512_mask_storeu_ps(dst + r.l, firstLanes(r.n), _mm512_maskz_loadu_ps(r.reads, src + r.l + r.shift));
+      }
+      continue;
+    }
+    for (int64_t l = 0; l < L; l += 16) {
+      const __mmask16 tail = firstLanes(L - l);
+      const __m512i idx = _mm512_maskz_loadu_epi32(tail, row + l);
+      const __mmask16 reads = _mm512_mask_cmpge_epi32_mask(tail, idx, _mm512_setzero_si512());
+      for (int64_t ic = 0; ic < cg; ++ic) {
+        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, in + ic * plane, 4);
+        _mm512_mask_storeu_ps(cols + (ic * taps + t) * ld + l, tail, v);
+      }
+    }
+  }
+}
+
+bool scatterTapsF32(const float* cols, int64_t ld, int64_t cg, int64_t taps, const int32_t* inv, int64_t plane, float* in) {
+  // Each tap's inputs split into runs of consecutive outputs, and each 16-element vector of the
+  // plane into at most kPieces masked loads per tap (gathers lost to scalar code here).
+  constexpr int kPieces = 4;
+  struct Piece {
+    __mmask16 m;
+    int64_t shift;
+  };
+  const int64_t chunks = (plane + 15) / 16;
+  std::vector<Piece> pieces(size_t(chunks * taps * kPieces));
+  std::vector<uint8_t> count(size_t(chunks * taps), 0);
+  std::vector<Run> runs;
+  for (int64_t t = 0; t < taps; ++t) {
+    runs.clear();
+    if (!splitRuns(inv + t * plane, plane, runs)) return false;
+    for (const Run& r : runs) {
+      // Run lane i is element r.l + i: lane r.l + i - 16k of vector k.
+      for (int64_t k = r.l / 16; k <= (r.l + r.n - 1) / 16; ++k) {
+        const int64_t d = r.l - 16 * k;  // in (-16, 16)
+        const __mmask16 m = d >= 0 ? __mmask16(uint32_t(r.reads) << d) : __mmask16(uint32_t(r.reads) >> -d);
+        if (!m) continue;
+        uint8_t& c = count[size_t(k * taps + t)];
+        if (c == kPieces) return false;
+        pieces[size_t((k * taps + t) * kPieces + c++)] = {m, r.shift};
+      }
+    }
+  }
+  // Each input element gets its taps' outputs in tap order, as the generic loop adds them.
+  for (int64_t ic = 0; ic < cg; ++ic) {
+    float* dst = in + ic * plane;
+    const float* src = cols + ic * taps * ld;
+    for (int64_t k = 0; k < chunks; ++k) {
+      const int64_t p = 16 * k;
+      const __mmask16 tail = firstLanes(plane - p);
+      __m512 acc = _mm512_maskz_loadu_ps(tail, dst + p);
+      for (int64_t t = 0; t < taps; ++t) {
+        const Piece* pc = &pieces[size_t((k * taps + t) * kPieces)];
+        for (int q = 0; q < count[size_t(k * taps + t)]; ++q)
+          acc = _mm512_mask_add_ps(acc, pc[q].m, acc, _mm512_maskz_loadu_ps(pc[q].m, src + t * ld + p + pc[q].shift));
+      }
+      _mm512_mask_storeu_ps(dst + p, tail, acc);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const Im2colLoops& im2colLoops() {
+  static const Im2colLoops loops{gatherTapsF32, scatterTapsF32};
+  return loops;
+}
+
+}  // namespace avx512
+}  // namespace simd
+}  // namespace lattice
