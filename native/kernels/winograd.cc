@@ -250,9 +250,9 @@ void winogradFilter(Context& ctx, const float* weight, const ConvGeometry& g, bo
   // computation (simd/winograd_loops.h: scalar code did ~0.7 ms of a 256x256 filter's ~1 ms).
   // Work goes panel by panel, rows a in order within one: each point's stores then advance
   // through one contiguous stream (36 streams, not 36 per panel), and forward each lane reads
-  // its filter row in order. Across all panels at once a 256x256 filter ran at ~5 GB/s of U
-  // and did not speed up on a second thread; in this order a 512x512 filter (37.7 MB of U, 1
-  // thread, alternating builds) takes 6.7-6.9 ms instead of 10.4-10.8, smaller ones about the same.
+  // its filter row in order. A 512x512 filter (37.7 MB of U, past the L3; 1 thread, alternating
+  // builds) takes 6.7-6.9 ms this way against 10.4-10.8 across all panels at once; a 256x256
+  // one (9.4 MB) about 1.1 ms either way, bound by the stores.
   constexpr int kRun = simd::kWinogradFilterRun;
   const simd::WinogradLoops& loops = simd::winogradLoopsFor(ctx.isa);
   const int64_t outer = transposed ? g.o : g.c, inner = transposed ? g.c : g.o;
