@@ -129,6 +129,60 @@ void buildTapTable(const ConvGeometry& g, int64_t y0, int64_t y1, int32_t* off) 
   }
 }
 
+// The tap-table copy `c` (simd/im2col_loops.h): cols <- the taps of `in`, channel by channel,
+// each channel for all of c's samples in turn.
+template <typename T>
+void tapGather(const Context& ctx, const simd::TapCopy& c, const T* in, T* cols) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (const auto gather = simd::im2colLoopsFor(ctx.isa).gatherTapsF32) {
+      gather(c, in, cols);
+      return;
+    }
+  }
+  for (int64_t ic = 0; ic < c.cg; ++ic) {
+    for (int64_t j = 0; j < c.count; ++j) {
+      const T* plane = in + j * c.inSample + ic * c.plane;
+      for (int64_t t = 0; t < c.taps; ++t) {
+        T* dst = cols + (ic * c.taps + t) * c.ld + j * c.L;
+        const int32_t* o = c.off + t * c.L;
+        // Padding reads element 0 and keeps zero bits: no jump on which outputs are padding.
+        for (int64_t l = 0; l < c.L; ++l) dst[l] = keepIf(o[l] >= 0, plane[std::max(o[l], 0)]);
+      }
+    }
+  }
+}
+
+// Its adjoint: in += the taps of cols (in zeroed first if zeroFirst), each input element
+// receiving its taps in tap order.
+template <typename T>
+void tapScatter(const Context& ctx, const simd::TapCopy& c, const T* cols, T* in, bool zeroFirst) {
+  if constexpr (std::is_same_v<T, float>) {
+    const auto scatter = simd::im2colLoopsFor(ctx.isa).scatterTapsF32;
+    if (scatter && c.plane * c.taps <= kTapTableMax) {
+      // Within one tap no two outputs read the same input, so each input has one output per tap.
+      int32_t inv[kTapTableMax];
+      std::fill(inv, inv + c.plane * c.taps, -1);
+      for (int64_t t = 0; t < c.taps; ++t)
+        for (int64_t l = 0; l < c.L; ++l)
+          if (const int32_t o = c.off[t * c.L + l]; o >= 0) inv[t * c.plane + o] = int32_t(l);
+      if (scatter(c, inv, cols, in, zeroFirst)) return;
+    }
+  }
+  for (int64_t ic = 0; ic < c.cg; ++ic) {
+    for (int64_t j = 0; j < c.count; ++j) {
+      T* plane = in + j * c.inSample + ic * c.plane;
+      if (zeroFirst) std::fill(plane, plane + c.plane, T(0));
+      for (int64_t t = 0; t < c.taps; ++t) {
+        const T* src = cols + (ic * c.taps + t) * c.ld + j * c.L;
+        const int32_t* o = c.off + t * c.L;
+        for (int64_t l = 0; l < c.L; ++l) {
+          if (o[l] >= 0) plane[o[l]] += src[l];
+        }
+      }
+    }
+  }
+}
+
 // cols[r, (y - y0)*ow + x] = in[ic, iy, ix] for rows r = (ic, ky, kx) and output rows y in [y0, y1).
 // `in` points at the group's first channel of one sample; cols rows are `ld` apart (the tile's
 // width, or more when several samples' columns sit side by side).
@@ -137,22 +191,7 @@ void im2col(const Context& ctx, const T* in, const ConvGeometry& g, int64_t cg, 
   if (useTapTable(g, y0, y1)) {
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
-    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw;
-    if constexpr (std::is_same_v<T, float>) {
-      if (const auto gather = simd::im2colLoopsFor(ctx.isa).gatherTapsF32) {
-        gather(in, g.h * g.w, cg, taps, off, L, cols, ld);
-        return;
-      }
-    }
-    for (int64_t ic = 0; ic < cg; ++ic) {
-      const T* plane = in + ic * g.h * g.w;
-      for (int64_t t = 0; t < taps; ++t) {
-        T* dst = cols + (ic * taps + t) * ld;
-        const int32_t* o = off + t * L;
-        // Padding reads element 0 and keeps zero bits: no jump on which outputs are padding.
-        for (int64_t l = 0; l < L; ++l) dst[l] = keepIf(o[l] >= 0, plane[std::max(o[l], 0)]);
-      }
-    }
+    tapGather(ctx, simd::TapCopy{1, 0, cg, g.h * g.w, g.kh * g.kw, (y1 - y0) * g.ow, ld, off}, in, cols);
     return;
   }
   for (int64_t ic = 0; ic < cg; ++ic) {
@@ -191,33 +230,9 @@ void im2col(const Context& ctx, const T* in, const ConvGeometry& g, int64_t cg, 
 template <typename T>
 void col2im(const Context& ctx, const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
   if (useTapTable(g, y0, y1)) {
-    // The same sums in the same order as the row loops below (channel, tap, output row, column).
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
-    const int64_t L = (y1 - y0) * g.ow, taps = g.kh * g.kw, plane = g.h * g.w;
-    if constexpr (std::is_same_v<T, float>) {
-      const auto scatter = simd::im2colLoopsFor(ctx.isa).scatterTapsF32;
-      if (scatter && plane * taps <= kTapTableMax) {
-        // Per input element, its taps' outputs in tap order: within one tap no two outputs
-        // read the same input, so each element receives the same additions in the same order.
-        int32_t inv[kTapTableMax];
-        std::fill(inv, inv + plane * taps, -1);
-        for (int64_t t = 0; t < taps; ++t)
-          for (int64_t l = 0; l < L; ++l)
-            if (const int32_t o = off[t * L + l]; o >= 0) inv[t * plane + o] = int32_t(l);
-        if (scatter(cols, ld, cg, taps, inv, plane, in)) return;
-      }
-    }
-    for (int64_t ic = 0; ic < cg; ++ic) {
-      T* plane = in + ic * g.h * g.w;
-      for (int64_t t = 0; t < taps; ++t) {
-        const T* src = cols + (ic * taps + t) * ld;
-        const int32_t* o = off + t * L;
-        for (int64_t l = 0; l < L; ++l) {
-          if (o[l] >= 0) plane[o[l]] += src[l];
-        }
-      }
-    }
+    tapScatter(ctx, simd::TapCopy{1, 0, cg, g.h * g.w, g.kh * g.kw, (y1 - y0) * g.ow, ld, off}, cols, in, false);
     return;
   }
   for (int64_t ic = 0; ic < cg; ++ic) {
@@ -305,10 +320,19 @@ void gatherOutputGrad(Context& ctx, const T* gradOut, const ConvGeometry& g, int
 template <typename T>
 void im2colSamples(Context& ctx, const T* x, const ConvGeometry& g, int64_t s0, int64_t count, int64_t grp, int64_t cg,
                    T* cols, bool nested) {
-  const int64_t L = g.oh * g.ow, ld = count * L;
-  forSamples(ctx, count, nested, [&](int64_t j) {
-    im2col(ctx, x + ((s0 + j) * g.c + grp * cg) * g.h * g.w, g, cg, 0, g.oh, cols + j * L, ld);
-  });
+  const int64_t L = g.oh * g.ow, ld = count * L, plane = g.h * g.w, taps = g.kh * g.kw;
+  const T* in = x + (s0 * g.c + grp * cg) * plane;
+  if (useTapTable(g, 0, g.oh)) {
+    // Channel by channel across the samples, so that each of cols' rows is written whole in
+    // turn: sample by sample, a 2x2 plane wrote 16 bytes into each of 4608 rows of 512 bytes.
+    int32_t off[kTapTableMax];
+    buildTapTable(g, 0, g.oh, off);
+    forItems(ctx, cg, !nested, [&](int64_t c0, int64_t c1) {
+      tapGather(ctx, simd::TapCopy{count, g.c * plane, c1 - c0, plane, taps, L, ld, off}, in + c0 * plane, cols + c0 * taps * ld);
+    });
+    return;
+  }
+  forSamples(ctx, count, nested, [&](int64_t j) { im2col(ctx, in + j * g.c * plane, g, cg, 0, g.oh, cols + j * L, ld); });
 }
 
 // Runs body(s0, count, cols, product, nested) over the groups of nb samples, the groups split
@@ -366,10 +390,20 @@ bool backwardInputBatched(Context& ctx, const T* gradOut, const T* weight, T* gr
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       gatherOutputGrad(ctx, gradOut, g, s0, count, grp, og, gy, nested);
       gemm(ctx, true, false, kg, ld, og, T(1), weight + grp * og * kg, kg, gy, ld, T(0), cols, ld);
+      T* gi = gradInput + (s0 * g.c + grp * cg) * inPlane;
+      if (useTapTable(g, 0, g.oh)) {
+        // Channel by channel across the samples, reading each of cols' rows whole in turn (as im2colSamples).
+        int32_t off[kTapTableMax];
+        buildTapTable(g, 0, g.oh, off);
+        forItems(ctx, cg, !nested, [&](int64_t c0, int64_t c1) {
+          tapScatter(ctx, simd::TapCopy{count, g.c * inPlane, c1 - c0, inPlane, g.kh * g.kw, L, ld, off},
+                     cols + c0 * g.kh * g.kw * ld, gi + c0 * inPlane, true);
+        });
+        continue;
+      }
       forSamples(ctx, count, nested, [&](int64_t j) {
-        T* gi = gradInput + ((s0 + j) * g.c + grp * cg) * inPlane;
-        std::fill(gi, gi + cg * inPlane, T(0));
-        col2im(ctx, cols + j * L, g, cg, 0, g.oh, gi, ld);
+        std::fill(gi + j * g.c * inPlane, gi + j * g.c * inPlane + cg * inPlane, T(0));
+        col2im(ctx, cols + j * L, g, cg, 0, g.oh, gi + j * g.c * inPlane, ld);
       });
     }
   });

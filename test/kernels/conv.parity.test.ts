@@ -170,6 +170,8 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
     { name: '16x16 -> 8x8, stride 2', x: [2, 3, 16, 16], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
     { name: '7x9, dilation 2, 5x3 kernel', x: [2, 2, 7, 9], w: [3, 2, 5, 3], bias: false, opts: { dilation: 2, padding: [4, 1] } },
     { name: '1x1 kernel, stride 2 on 6x6', x: [2, 4, 6, 6], w: [3, 4, 1, 1], bias: false, opts: { stride: 2 } },
+    { name: '4x4 plane, one sample (per-sample path)', x: [1, 5, 4, 4], w: [4, 5, 3, 3], bias: false, opts: { padding: 1 } },
+    { name: '8x8 plane, one sample, stride 2', x: [1, 3, 8, 8], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
   ];
 
   it('tap-table copies on small planes give the reference bits on every ISA (exact integer data, im2col path)', () => {
@@ -190,6 +192,14 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
             const ref = onBackend('reference', () => convWithGrads(x, w, null, gy, f));
             const nat = onBackend('native', () => convWithGrads(x, w, null, gy, f));
             nat.forEach((t, i) => expect(Array.from(t.values), `${c.name} ${isa} ${['out', 'gradX', 'gradWeight'][i]}`).toEqual(Array.from(ref[i].values)));
+            // The input gradient overwrites whatever its buffer held (here NaN) without a separate fill.
+            const stride = c.opts.stride ?? 1, pad = c.opts.padding ?? 0, dil = c.opts.dilation ?? 1;
+            const pair = (v: unknown): number[] => (Array.isArray(v) ? v : [v, v]) as number[];
+            const geom = Int32Array.of(c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], yShape[2], yShape[3], c.w[2], c.w[3],
+              ...pair(stride), ...pair(pad), ...pair(dil), 1);
+            const gi = new Float32Array(ref[1].size).fill(NaN);
+            nativeAddon()!.conv2dBackwardInput(gy.values as Float32Array, w.values as Float32Array, gi, geom);
+            expect(Array.from(gi), `${c.name} ${isa} raw gradX over NaN`).toEqual(Array.from(ref[1].values));
           });
         });
       }

@@ -54,51 +54,62 @@ bool splitRuns(const int32_t* row, int64_t n, std::vector<Run>& runs) {
   return true;
 }
 
-void gatherTapsF32(const float* in, int64_t plane, int64_t cg, int64_t taps, const int32_t* off, int64_t L, float* cols,
-                   int64_t ld) {
+void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
+  const int64_t L = c.L, plane = c.plane, taps = c.taps;
   if (plane <= 32 && L <= 16 && taps <= 32) {
     // The plane in one or two registers; each tap a two-source permute (offsets < 32).
     const __mmask16 tail = firstLanes(L);
     __m512i idx[32];
     __mmask16 reads[32];
     for (int64_t t = 0; t < taps; ++t) {
-      idx[t] = _mm512_maskz_loadu_epi32(tail, off + t * L);
+      idx[t] = _mm512_maskz_loadu_epi32(tail, c.off + t * L);
       reads[t] = _mm512_mask_cmpge_epi32_mask(tail, idx[t], _mm512_setzero_si512());
     }
-    for (int64_t ic = 0; ic < cg; ++ic) {
-      const float* src = in + ic * plane;
-      const __m512 lo = _mm512_maskz_loadu_ps(firstLanes(plane), src), hi = _mm512_maskz_loadu_ps(firstLanes(plane - 16), src + 16);
-      for (int64_t t = 0; t < taps; ++t)
-        _mm512_mask_storeu_ps(cols + (ic * taps + t) * ld, tail, _mm512_maskz_permutex2var_ps(reads[t], lo, idx[t], hi));
+    for (int64_t ic = 0; ic < c.cg; ++ic) {
+      for (int64_t j = 0; j < c.count; ++j) {
+        const float* src = in + j * c.inSample + ic * plane;
+        const __m512 lo = _mm512_maskz_loadu_ps(firstLanes(plane), src), hi = _mm512_maskz_loadu_ps(firstLanes(plane - 16), src + 16);
+        for (int64_t t = 0; t < taps; ++t)
+          _mm512_mask_storeu_ps(cols + (ic * taps + t) * c.ld + j * L, tail, _mm512_maskz_permutex2var_ps(reads[t], lo, idx[t], hi));
+      }
     }
     return;
   }
+  // Per tap, its runs of consecutive sources (a masked load and store each), or none: then
+  // 16-entry gathers.
   std::vector<Run> runs;
+  std::vector<size_t> start(size_t(taps) + 1, 0);
+  std::vector<bool> gathered(size_t(taps), false);
   for (int64_t t = 0; t < taps; ++t) {
-    const int32_t* row = off + t * L;
-    runs.clear();
-    if (splitRuns(row, L, runs)) {
-      // Consecutive sources: a masked load and store per run.
-      for (int64_t ic = 0; ic < cg; ++ic) {
-        const float* src = in + ic * plane;
-        float* dst = cols + (ic * taps + t) * ld;
-        for (const Run& r : runs) _mm512_mask_storeu_ps(dst + r.l, firstLanes(r.n), _mm512_maskz_loadu_ps(r.reads, src + r.l + r.shift));
-      }
-      continue;
-    }
-    for (int64_t l = 0; l < L; l += 16) {
-      const __mmask16 tail = firstLanes(L - l);
-      const __m512i idx = _mm512_maskz_loadu_epi32(tail, row + l);
-      const __mmask16 reads = _mm512_mask_cmpge_epi32_mask(tail, idx, _mm512_setzero_si512());
-      for (int64_t ic = 0; ic < cg; ++ic) {
-        const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, in + ic * plane, 4);
-        _mm512_mask_storeu_ps(cols + (ic * taps + t) * ld + l, tail, v);
+    const size_t before = runs.size();
+    if (!splitRuns(c.off + t * L, L, runs)) runs.resize(before), gathered[size_t(t)] = true;
+    start[size_t(t) + 1] = runs.size();
+  }
+  for (int64_t ic = 0; ic < c.cg; ++ic) {
+    for (int64_t j = 0; j < c.count; ++j) {
+      const float* src = in + j * c.inSample + ic * plane;
+      for (int64_t t = 0; t < taps; ++t) {
+        float* dst = cols + (ic * taps + t) * c.ld + j * L;
+        if (!gathered[size_t(t)]) {
+          for (size_t k = start[size_t(t)]; k < start[size_t(t) + 1]; ++k) {
+            const Run& r = runs[k];
+            _mm512_mask_storeu_ps(dst + r.l, firstLanes(r.n), _mm512_maskz_loadu_ps(r.reads, src + r.l + r.shift));
+          }
+          continue;
+        }
+        const int32_t* row = c.off + t * L;
+        for (int64_t l = 0; l < L; l += 16) {
+          const __mmask16 tail = firstLanes(L - l);
+          const __m512i idx = _mm512_maskz_loadu_epi32(tail, row + l);
+          const __mmask16 reads = _mm512_mask_cmpge_epi32_mask(tail, idx, _mm512_setzero_si512());
+          _mm512_mask_storeu_ps(dst + l, tail, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, src, 4));
+        }
       }
     }
   }
 }
 
-bool scatterTapsF32(const float* cols, int64_t ld, int64_t cg, int64_t taps, const int32_t* inv, int64_t plane, float* in) {
+bool scatterTapsF32(const TapCopy& c, const int32_t* inv, const float* cols, float* in, bool zeroFirst) {
   // Each tap's inputs split into runs of consecutive outputs, and each 16-element vector of the
   // plane into at most kPieces masked loads per tap (gathers lost to scalar code here).
   constexpr int kPieces = 4;
@@ -106,7 +117,7 @@ bool scatterTapsF32(const float* cols, int64_t ld, int64_t cg, int64_t taps, con
     __mmask16 m;
     int64_t shift;
   };
-  const int64_t chunks = (plane + 15) / 16;
+  const int64_t plane = c.plane, taps = c.taps, chunks = (plane + 15) / 16;
   std::vector<Piece> pieces(size_t(chunks * taps * kPieces));
   std::vector<uint8_t> count(size_t(chunks * taps), 0);
   std::vector<Run> runs;
@@ -119,26 +130,28 @@ bool scatterTapsF32(const float* cols, int64_t ld, int64_t cg, int64_t taps, con
         const int64_t d = r.l - 16 * k;  // in (-16, 16)
         const __mmask16 m = d >= 0 ? __mmask16(uint32_t(r.reads) << d) : __mmask16(uint32_t(r.reads) >> -d);
         if (!m) continue;
-        uint8_t& c = count[size_t(k * taps + t)];
-        if (c == kPieces) return false;
-        pieces[size_t((k * taps + t) * kPieces + c++)] = {m, r.shift};
+        uint8_t& n = count[size_t(k * taps + t)];
+        if (n == kPieces) return false;
+        pieces[size_t((k * taps + t) * kPieces + n++)] = {m, r.shift};
       }
     }
   }
   // Each input element gets its taps' outputs in tap order, as the generic loop adds them.
-  for (int64_t ic = 0; ic < cg; ++ic) {
-    float* dst = in + ic * plane;
-    const float* src = cols + ic * taps * ld;
-    for (int64_t k = 0; k < chunks; ++k) {
-      const int64_t p = 16 * k;
-      const __mmask16 tail = firstLanes(plane - p);
-      __m512 acc = _mm512_maskz_loadu_ps(tail, dst + p);
-      for (int64_t t = 0; t < taps; ++t) {
-        const Piece* pc = &pieces[size_t((k * taps + t) * kPieces)];
-        for (int q = 0; q < count[size_t(k * taps + t)]; ++q)
-          acc = _mm512_mask_add_ps(acc, pc[q].m, acc, _mm512_maskz_loadu_ps(pc[q].m, src + t * ld + p + pc[q].shift));
+  for (int64_t ic = 0; ic < c.cg; ++ic) {
+    for (int64_t j = 0; j < c.count; ++j) {
+      float* dst = in + j * c.inSample + ic * plane;
+      const float* src = cols + ic * taps * c.ld + j * c.L;
+      for (int64_t k = 0; k < chunks; ++k) {
+        const int64_t p = 16 * k;
+        const __mmask16 tail = firstLanes(plane - p);
+        __m512 acc = zeroFirst ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(tail, dst + p);
+        for (int64_t t = 0; t < taps; ++t) {
+          const Piece* pc = &pieces[size_t((k * taps + t) * kPieces)];
+          for (int q = 0; q < count[size_t(k * taps + t)]; ++q)
+            acc = _mm512_mask_add_ps(acc, pc[q].m, acc, _mm512_maskz_loadu_ps(pc[q].m, src + t * c.ld + p + pc[q].shift));
+        }
+        _mm512_mask_storeu_ps(dst + p, tail, acc);
       }
-      _mm512_mask_storeu_ps(dst + p, tail, acc);
     }
   }
   return true;
