@@ -508,24 +508,19 @@ void edgeRows(int64_t kc, const typename S::T* a, int64_t lda, const typename S:
   microKernel<S, R, 2>(kc, RowsA<typename S::T, R>(a, lda), PackedB<S, 2>{b}, c, rsC, csC, alpha, beta, mr, nr);
 }
 
+// K<R>::fn for R = rows in [Lo, Lo + count), else null: one dispatcher for every family of
+// tiles that differ only in their height (a table built at compile time, not a switch each).
+template <typename F, template <int> class K, int Lo, int... I>
+F byRows(int rows, std::integer_sequence<int, I...>) {
+  static constexpr F table[] = {K<Lo + I>::fn...};
+  return rows >= Lo && rows < Lo + int(sizeof...(I)) ? table[rows - Lo] : nullptr;
+}
+
 // Kernel<R> for R = rows, 1 to 11 (the wide tile is 12 rows for both types).
 template <typename F, template <int> class K>
 F edgeFor(int rows) {
   static_assert(kSgemmAvx512Mr == 12 && kDgemmAvx512Mr == 12, "edge tiles cover 1 to 11 rows");
-  switch (rows) {
-    case 1: return K<1>::fn;
-    case 2: return K<2>::fn;
-    case 3: return K<3>::fn;
-    case 4: return K<4>::fn;
-    case 5: return K<5>::fn;
-    case 6: return K<6>::fn;
-    case 7: return K<7>::fn;
-    case 8: return K<8>::fn;
-    case 9: return K<9>::fn;
-    case 10: return K<10>::fn;
-    case 11: return K<11>::fn;
-    default: return nullptr;
-  }
+  return byRows<F, K, 1>(rows, std::make_integer_sequence<int, 11>());
 }
 
 template <typename S>
@@ -627,35 +622,36 @@ GemmMicroKernelRowsAB<typename S::T> smallMFor(bool transB, int64_t N, int* nr) 
 // (linear 16x784 -> 256: 100 -> 83 us; a 16-row tile for 12 rows spent a quarter of its FMAs on
 // padding, 113 -> 130 us). The tile's accumulators and the transposed block fill 25-32 zmm.
 template <typename S>
+struct TransposedWide {
+  template <int R>
+  struct K {
+    static constexpr GemmMicroKernelRowsAB<typename S::T> fn = smallMTileTransposedB<S, R>;
+  };
+};
+
+template <typename S>
 GemmMicroKernelRowsAB<typename S::T> smallMTransposedWide(int rows, int* mr, int* nr) {
-  *mr = rows;
+  *mr = std::clamp(rows, 9, 16);
   *nr = S::kWidth;
-  switch (rows) {
-    case 9: return smallMTileTransposedB<S, 9>;
-    case 10: return smallMTileTransposedB<S, 10>;
-    case 11: return smallMTileTransposedB<S, 11>;
-    case 12: return smallMTileTransposedB<S, 12>;
-    case 13: return smallMTileTransposedB<S, 13>;
-    case 14: return smallMTileTransposedB<S, 14>;
-    case 15: return smallMTileTransposedB<S, 15>;
-    default: return smallMTileTransposedB<S, 16>;
-  }
+  return byRows<GemmMicroKernelRowsAB<typename S::T>, TransposedWide<S>::template K, 9>(*mr, std::make_integer_sequence<int, 8>());
 }
+
+// smallMFor<S, R> for R = 1 to 8, as a table of choosers.
+template <typename S>
+struct SmallMChooser {
+  using Fn = GemmMicroKernelRowsAB<typename S::T> (*)(bool, int64_t, int*);
+  template <int R>
+  struct K {
+    static constexpr Fn fn = smallMFor<S, R>;
+  };
+};
 
 template <typename S>
 GemmMicroKernelRowsAB<typename S::T> smallM(int rows, int64_t N, bool transB, int* mr, int* nr) {
   if (transB && rows > 8) return smallMTransposedWide<S>(rows, mr, nr);
-  *mr = smallMRows(rows < 1 ? 1 : rows);
-  switch (*mr) {
-    case 1: return smallMFor<S, 1>(transB, N, nr);
-    case 2: return smallMFor<S, 2>(transB, N, nr);
-    case 3: return smallMFor<S, 3>(transB, N, nr);
-    case 4: return smallMFor<S, 4>(transB, N, nr);
-    case 5: return smallMFor<S, 5>(transB, N, nr);
-    case 6: return smallMFor<S, 6>(transB, N, nr);
-    case 7: return smallMFor<S, 7>(transB, N, nr);
-    default: return smallMFor<S, 8>(transB, N, nr);
-  }
+  *mr = smallMRows(std::clamp(rows, 1, 16));
+  const auto choose = byRows<typename SmallMChooser<S>::Fn, SmallMChooser<S>::template K, 1>(*mr, std::make_integer_sequence<int, 8>());
+  return choose(transB, N, nr);
 }
 }  // namespace
 
