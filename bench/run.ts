@@ -5,7 +5,8 @@
  * with and without torch.compile, TensorFlow, PyTorch 1.13, numpy/OpenBLAS, tfjs-node, tfjs-wasm),
  * each a long-lived worker process pinned to N threads. Per row: warm-up, then R rounds in which
  * every peer and Lattice run back to back in a shuffled order. Writes bench/results/<date>.json
- * and .md and latest.json / latest.md (quick: quick-latest.*); the schema is in bench/README.md.
+ * and .md and latest.json / latest.md (quick: quick-latest.*; a partial run, --only or --peers:
+ * <date>-<part>.json and .md only); the schema is in bench/README.md.
  * Peers are set up by bench/setup/python-peers.sh and bench/setup/tfjs-node.sh (cached outside
  * the repository); a missing peer is reported, never an error.
  */
@@ -219,8 +220,11 @@ async function main(): Promise<void> {
   for (const p of meta.peers) { names[p.id] = p.name; families[p.id] = p.id; }
   const rows = buildRows(measured, names, families);
   const md = renderMarkdown(rows, meta);
-  // --render rewrites the rendered run's own files unless --out says otherwise.
-  const stem = value('--out') ?? (rendering ? rendering.replace(/\.json$/, '') : join(here, 'results', quick ? 'quick-latest' : stamp));
+  // --render rewrites the rendered run's own files unless --out says otherwise. A partial run
+  // (--only, --peers) is named for its part, so it never overwrites the day's full run.
+  const part = [value('--only')?.replace(/,/g, '+'), peerFilter ? `peers-${peerFilter.join('+')}` : undefined, value('--only') || peerFilter ? `${threadList.join('+')}T` : undefined]
+    .filter(Boolean).join('-');
+  const stem = value('--out') ?? (rendering ? rendering.replace(/\.json$/, '') : join(here, 'results', quick ? 'quick-latest' : part ? `${stamp}-${part}` : stamp));
   mkdirSync(dirname(stem), { recursive: true });
   const json = JSON.stringify({ schema: SCHEMA, meta, rows, measured }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1);
   writeFileSync(`${stem}.json`, json);
