@@ -20,7 +20,7 @@ __global__ void reduceKernel(int op, const T* x, T* out, int64_t outer, int64_t 
     const RowView<T> row{x, r, len, inner};
     double acc;
     if constexpr (!std::is_floating_point<T>::value) {
-      // Integers: wrap modulo 2^32 (sum, prod), exact max/min.
+      // Integers: wrap modulo 2^32 (sum, prod), exact max/min (mean and logsumexp are refused above).
       uint32_t a = op == kProd ? 1u : 0u;
       int32_t m = op == kMax ? INT32_MIN : INT32_MAX;
       for (int64_t j = threadIdx.x; j < len; j += blockDim.x) {
@@ -37,7 +37,7 @@ __global__ void reduceKernel(int op, const T* x, T* out, int64_t outer, int64_t 
       } else {
         a = blockReduce<uint32_t>(a, [op](uint32_t p, uint32_t q) { return op == kProd ? p * q : p + q; },
                                   reinterpret_cast<uint32_t*>(shared));
-        if (threadIdx.x == 0) out[r] = static_cast<T>(static_cast<int32_t>(op == kMean ? a / static_cast<uint32_t>(len) : a));
+        if (threadIdx.x == 0) out[r] = static_cast<T>(static_cast<int32_t>(a));
       }
       __syncthreads();
       continue;
@@ -147,6 +147,10 @@ __global__ void indexAddKernel(const T* src, const int32_t* index, int64_t idxLe
 }  // namespace
 
 void reduce(int op, DType t, const void* x, void* out, int64_t outer, int64_t len, int64_t inner) {
+  // ops/reduce.ts casts integers to float32 before a mean or logsumexp; the integer loop below
+  // has no such result (it would wrap), so a raw call is refused rather than answered wrongly.
+  if ((op == kMean || op == kLogSumExp) && t != DType::F32 && t != DType::F64)
+    throw std::runtime_error("cuda reduce: mean and logsumexp need float32 or float64 data");
   const int64_t rows = outer * inner;
   if (rows == 0) return;
   if (len == 0) {

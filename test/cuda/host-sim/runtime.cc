@@ -1,4 +1,5 @@
-// The host side of the CUDA runtime the simulated kernels call (stream, scratch memory, fill), on malloc.
+// The host side of the CUDA runtime the simulated kernels call (stream, scratch memory), on malloc; fill is
+// elementwise.cu's own kernel.
 #include <cstring>
 #include <cstdlib>
 #include "common.cuh"
@@ -11,7 +12,4 @@ void copyToDevice(void* d, const void* s, size_t b) { std::memcpy(d, s, b); }
 // No cuBLAS in the simulation: the built-in GEMM kernels run.
 bool cublasGemm(DType, bool, bool, int64_t, int64_t, int64_t, double, const void*, const int32_t*, int64_t, const void*, const int32_t*,
                 int64_t, double, void*, const int32_t*, int64_t, int64_t, bool) { return false; }
-void fill(DType t, void* out, int64_t n, double v) {
-  for (int64_t i = 0; i < n; ++i) { if (t == DType::F32) static_cast<float*>(out)[i] = float(v); else static_cast<double*>(out)[i] = v; }
-}
 }}
