@@ -230,6 +230,7 @@ void im2col(const Context& ctx, const T* in, const ConvGeometry& g, int64_t cg, 
 template <typename T>
 void col2im(const Context& ctx, const T* cols, const ConvGeometry& g, int64_t cg, int64_t y0, int64_t y1, T* in, int64_t ld) {
   if (useTapTable(g, y0, y1)) {
+    // The same sums in the same order as the row loops below: each element its taps in tap order.
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
     tapScatter(ctx, simd::TapCopy{1, 0, cg, g.h * g.w, g.kh * g.kw, (y1 - y0) * g.ow, ld, off}, cols, in, false);
