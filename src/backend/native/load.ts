@@ -1,7 +1,8 @@
 /**
- * Finds and loads the addon: prebuilds/<platform>-<arch>/ first, then
- * build/Release (node-gyp-build's order). Returns the error instead of throwing
- * so the caller can fall back to the reference backend.
+ * Finds and loads the addon: build/Release first (a source build), then
+ * prebuilds/<platform>-<arch>/ (the package's prebuilt one): node-gyp-build's
+ * order. Returns the error instead of throwing so the caller can fall back to
+ * the reference backend.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
