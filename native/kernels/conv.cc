@@ -129,6 +129,13 @@ void buildTapTable(const ConvGeometry& g, int64_t y0, int64_t y1, int32_t* off) 
   }
 }
 
+// The tap-table copy of output rows [y0, y0 + rows) of `count` samples (`sample` elements apart)
+// of cg channels, through the tap table `off` (buildTapTable), into cols rows `ld` apart.
+simd::TapCopy tapCopyOf(const ConvGeometry& g, int64_t count, int64_t sample, int64_t cg, int64_t rows, int64_t ld,
+                        const int32_t* off) {
+  return simd::TapCopy{count, sample, cg, g.h * g.w, g.kh * g.kw, rows * g.ow, ld, off};
+}
+
 // The tap-table copy `c` (simd/im2col_loops.h): cols <- the taps of `in`, channel by channel,
 // each channel for all of c's samples in turn.
 template <typename T>
@@ -191,7 +198,7 @@ void im2col(const Context& ctx, const T* in, const ConvGeometry& g, int64_t cg, 
   if (useTapTable(g, y0, y1)) {
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
-    tapGather(ctx, simd::TapCopy{1, 0, cg, g.h * g.w, g.kh * g.kw, (y1 - y0) * g.ow, ld, off}, in, cols);
+    tapGather(ctx, tapCopyOf(g, 1, 0, cg, y1 - y0, ld, off), in, cols);
     return;
   }
   for (int64_t ic = 0; ic < cg; ++ic) {
@@ -233,7 +240,7 @@ void col2im(const Context& ctx, const T* cols, const ConvGeometry& g, int64_t cg
     // The same sums in the same order as the row loops below: each element its taps in tap order.
     int32_t off[kTapTableMax];
     buildTapTable(g, y0, y1, off);
-    tapScatter(ctx, simd::TapCopy{1, 0, cg, g.h * g.w, g.kh * g.kw, (y1 - y0) * g.ow, ld, off}, cols, in, false);
+    tapScatter(ctx, tapCopyOf(g, 1, 0, cg, y1 - y0, ld, off), cols, in, false);
     return;
   }
   for (int64_t ic = 0; ic < cg; ++ic) {
@@ -329,7 +336,7 @@ void im2colSamples(Context& ctx, const T* x, const ConvGeometry& g, int64_t s0, 
     int32_t off[kTapTableMax];
     buildTapTable(g, 0, g.oh, off);
     forItems(ctx, cg, !nested, [&](int64_t c0, int64_t c1) {
-      tapGather(ctx, simd::TapCopy{count, g.c * plane, c1 - c0, plane, taps, L, ld, off}, in + c0 * plane, cols + c0 * taps * ld);
+      tapGather(ctx, tapCopyOf(g, count, g.c * plane, c1 - c0, g.oh, ld, off), in + c0 * plane, cols + c0 * taps * ld);
     });
     return;
   }
@@ -397,8 +404,8 @@ bool backwardInputBatched(Context& ctx, const T* gradOut, const T* weight, T* gr
         int32_t off[kTapTableMax];
         buildTapTable(g, 0, g.oh, off);
         forItems(ctx, cg, !nested, [&](int64_t c0, int64_t c1) {
-          tapScatter(ctx, simd::TapCopy{count, g.c * inPlane, c1 - c0, inPlane, g.kh * g.kw, L, ld, off},
-                     cols + c0 * g.kh * g.kw * ld, gi + c0 * inPlane, true);
+          tapScatter(ctx, tapCopyOf(g, count, g.c * inPlane, c1 - c0, g.oh, ld, off), cols + c0 * g.kh * g.kw * ld,
+                     gi + c0 * inPlane, true);
         });
         continue;
       }

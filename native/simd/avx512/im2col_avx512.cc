@@ -17,7 +17,13 @@ namespace simd {
 namespace avx512 {
 namespace {
 
-__mmask16 firstLanes(int64_t n) { return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
+// Up to 16 entries of a table row (n left in it) and the lanes that read (entry >= 0, within n).
+inline __m512i entriesAt(const int32_t* row, int64_t n, __mmask16* reads) {
+  const __mmask16 tail = firstLanes(n);
+  const __m512i idx = _mm512_maskz_loadu_epi32(tail, row);
+  *reads = _mm512_mask_cmpge_epi32_mask(tail, idx, _mm512_setzero_si512());
+  return idx;
+}
 
 // A run of a table row: up to 16 entries from l whose reading lanes (entry >= 0) read
 // consecutive sources, entry = l + lane + shift.
@@ -61,10 +67,7 @@ void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
     const __mmask16 tail = firstLanes(L);
     __m512i idx[32];
     __mmask16 reads[32];
-    for (int64_t t = 0; t < taps; ++t) {
-      idx[t] = _mm512_maskz_loadu_epi32(tail, c.off + t * L);
-      reads[t] = _mm512_mask_cmpge_epi32_mask(tail, idx[t], _mm512_setzero_si512());
-    }
+    for (int64_t t = 0; t < taps; ++t) idx[t] = entriesAt(c.off + t * L, L, &reads[t]);
     for (int64_t ic = 0; ic < c.cg; ++ic) {
       for (int64_t j = 0; j < c.count; ++j) {
         const float* src = in + j * c.inSample + ic * plane;
@@ -99,10 +102,9 @@ void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
         }
         const int32_t* row = c.off + t * L;
         for (int64_t l = 0; l < L; l += 16) {
-          const __mmask16 tail = firstLanes(L - l);
-          const __m512i idx = _mm512_maskz_loadu_epi32(tail, row + l);
-          const __mmask16 reads = _mm512_mask_cmpge_epi32_mask(tail, idx, _mm512_setzero_si512());
-          _mm512_mask_storeu_ps(dst + l, tail, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, src, 4));
+          __mmask16 reads;
+          const __m512i idx = entriesAt(row + l, L - l, &reads);
+          _mm512_mask_storeu_ps(dst + l, firstLanes(L - l), _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, src, 4));
         }
       }
     }

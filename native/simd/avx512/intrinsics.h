@@ -10,8 +10,13 @@
 #endif
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace lattice {
 namespace simd {
+
+// Lanes [0, n) of a 16-lane mask, n clamped to [0, 16]: the live lanes of a row's last vector.
+inline __mmask16 firstLanes(int64_t n) { return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
 
 // In-register transpose of 16 rows of 16 floats: out r[k] = column k (element k of every
 // row). Three shuffle stages of 8 * 4 shuffles replace 256 scalar loads and strided stores.

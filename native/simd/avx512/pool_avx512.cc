@@ -21,9 +21,6 @@ namespace simd {
 namespace avx512 {
 namespace {
 
-// Lanes [0, n), n clamped to [0, 16].
-__mmask16 firstLanes(int64_t n) { return n <= 0 ? __mmask16(0) : n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1); }
-
 // Up to 16 windows starting at output column x0 of input rows r0 / r1 (taps a b / c d),
 // scanned in tap order by maxTap's rule: a tap is taken if it is greater than the best so
 // far or is a NaN. That is windowArgmax2x2's choice (the last NaN, else the first maximal
