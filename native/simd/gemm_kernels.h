@@ -102,7 +102,7 @@ void dgemmMicroNarrowRowsAvx512(int64_t kc, const double* a, int64_t lda, const 
                                 double beta, int mr, int nr);
 // Narrow op(B) (1 <= N <= 12) by dot products along K (simd/avx512/gemm_dot_avx512.cc):
 // C[i*ldc + j] = alpha * sum_k a[i*lda + k] * bt[j*kpad + k] + beta * C  for i < rows, j < N,
-// with bt = op(B)^T packed [N][kpad], kpad a multiple of 16, zero past K, 64-byte aligned.
+// with bt = op(B)^T packed [N][kpad], kpad >= K a multiple of 16, zero past K, 64-byte aligned.
 // (From N = 13 on, one row per group and 13+ of 16 lanes busy in the register tile: that tile wins.)
 constexpr int kSgemmDotMaxN = 12;
 void sgemmDotNarrowAvx512(int64_t rows, int64_t N, int64_t K, const float* a, int64_t lda,

@@ -33,6 +33,16 @@ inline __m128 sum4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm_hadd_ps(_mm_hadd_ps(fold(a), fold(b)), _mm_hadd_ps(fold(c), fold(d)));
 }
 
+// v, held in a register when R FMAs share it. Left alone, GCC folds the load into each
+// of the R FMAs as a memory operand: R loads of the same B vector where one would do, and
+// the loop then runs at the load ports' pace (N = 10, two rows: 22 loads per 20 FMAs;
+// 128x256x10 took 8.3 us against 6.8 with one load).
+template <int R>
+inline __m512 inRegister(__m512 v) {
+  if constexpr (R > 1) __asm__("" : "+v"(v));
+  return v;
+}
+
 // C rows [0, R) x columns [0, N): dot products of R rows of A (stride lda) with the N
 // packed columns of bt (stride kpad), K elements each.
 template <int N, int R>
@@ -51,7 +61,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_loadu_ps(a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = _mm512_load_ps(bt + j * kpad + k);
+      const __m512 bv = inRegister<R>(_mm512_load_ps(bt + j * kpad + k));
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
@@ -64,7 +74,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(m, a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = _mm512_load_ps(bt + j * kpad + k);
+      const __m512 bv = inRegister<R>(_mm512_load_ps(bt + j * kpad + k));
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
