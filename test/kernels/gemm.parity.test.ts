@@ -47,6 +47,9 @@ const SHAPES: [number, number, number][] = [
   [1, 256, 784], [2, 70, 300], [3, 33, 40], [4, 64, 64], [5, 130, 77], [8, 300, 129], [1, 10, 256], [6, 17, 600],
   // ... 9 to 16 rows: two row-major tiles of ceil(M / 2) rows (the second short), one tile of M rows with B stored [N, K].
   [9, 33, 70], [11, 130, 300], [12, 64, 129], [15, 40, 600], [16, 256, 784], [7, 50, 33],
+  // A read in place with rows a multiple of 4 KiB apart (fp32 K = 1024, fp64 K = 512, 1024): copied to a
+  // better stride first, short last tiles included (narrow, wide with few slivers, small M).
+  [26, 16, 1024], [27, 40, 1024], [25, 70, 1024], [5, 300, 1024], [13, 17, 512], [14, 100, 2048],
 ];
 
 /** Every shape in SHAPES, each transpose pair, against the reference, on the current ISA and GEMM path. */
