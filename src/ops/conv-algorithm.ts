@@ -19,8 +19,8 @@ import type { ConvGeometry, ConvPass } from '../backend/backend';
 export type { ConvPass };
 import { ArgumentError } from '../errors';
 import { allocateAlignedFloat32, type DType } from '../tensor/dtype';
-import type { Storage } from '../tensor/storage';
 import type { Tensor } from '../tensor/tensor';
+import { DerivedArrays } from './derived-arrays';
 
 /** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
 export type ConvAlgorithmMode = 'direct' | 'winograd' | 'direct-small-c' | 'auto';
@@ -125,46 +125,16 @@ export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPas
   return ['direct', winogradFits || smallFits ? 'table' : 'geometry'];
 }
 
-interface FilterEntry {
-  version: number;
-  data: unknown;
-  o: number;
-  c: number;
-  /** The panel width U was laid out for (the ISA's: setIsa can change it). */
-  panel: number;
-  forward?: Float32Array;
-  transposed?: Float32Array;
-  /** The previous version's arrays, rewritten by this one instead of allocating. */
-  spare: { forward?: Float32Array; transposed?: Float32Array };
-}
-
-const filters = new WeakMap<Storage, FilterEntry>();
+const filters = new DerivedArrays<Float32Array>();
 
 /**
  * The Winograd transform of weight [o, c, 3, 3] for g (transposed: of the flipped filter,
- * for the input gradient), from the cache while the weight's storage is unchanged.
+ * for the input gradient), kept with the weight's storage until it changes.
  */
 export function winogradFilter(weight: Tensor, g: ConvGeometry, transposed: boolean): Float32Array {
-  const s = weight.storage;
   const kernels = backend().winograd!;
   const layout = kernels.filterLayout(g, transposed);
-  let e = filters.get(s);
-  if (!e || e.version !== s.version || e.data !== s.data || e.o !== g.o || e.c !== g.c || e.panel !== layout.panel) {
-    // A training step changes the weight every step: the stale transforms' arrays are
-    // rewritten in place (a fresh 300 KB array costs its page faults every step, ~0.1 ms).
-    // Nothing else holds them: the kernels read U only during their call.
-    const reuse = e && e.o === g.o && e.c === g.c && e.panel === layout.panel;
-    e = { version: s.version, data: s.data, o: g.o, c: g.c, panel: layout.panel, spare: reuse ? { forward: e!.forward, transposed: e!.transposed } : {} };
-    filters.set(s, e);
-  }
-  const key = transposed ? 'transposed' : 'forward';
-  let u = e[key];
-  if (!u) {
-    const spare = e.spare[key];
-    u = spare && spare.length === layout.length ? spare : allocateAlignedFloat32(layout.length);
-    e.spare[key] = undefined;
-    kernels.filter(weight.values as Float32Array, u, g, transposed);
-    e[key] = u;
-  }
-  return u;
+  // The panel width is the ISA's (setIsa can change it), and fixes U's layout with o and c.
+  return filters.get(weight.storage, `${g.o}x${g.c} panel ${layout.panel}`, transposed ? 'transposed' : 'forward',
+    () => allocateAlignedFloat32(layout.length), (u) => kernels.filter(weight.values as Float32Array, u, g, transposed))!;
 }

@@ -9,12 +9,12 @@
 import { backend, gemmIsBuiltin } from '../backend/index';
 import { DTypeError, ShapeError } from '../errors';
 import { allocate, type FloatArray } from '../tensor/dtype';
-import type { Storage } from '../tensor/storage';
 import { isGradEnabled } from '../tensor/graph';
 import type { Tensor } from '../tensor/tensor';
 import { add } from './binary';
 import { castTo } from './cast';
 import { randn } from './creation';
+import { DerivedArrays } from './derived-arrays';
 import { matmulT } from './matmul';
 import { record } from './record';
 import { registerOp } from './registry';
@@ -32,43 +32,20 @@ const NO_OFFSET = Int32Array.of(0);
 // with one, the weight is read as it is stored.)
 const SMALL_BATCH_ROWS = 16;
 
-interface TransposedEntry {
-  version: number;
-  data: unknown;
-  /** The weight's [out, in]: two views of one storage may differ in shape. */
-  n: number;
-  k: number;
-  /** The copy, made on the second small-batch call that finds the weight unchanged. */
-  wt: FloatArray | null;
-  /** A stale copy, rewritten by the next one instead of allocating. */
-  spare: FloatArray | null;
-}
-const transposedWeights = new WeakMap<Storage, TransposedEntry>();
+const transposedWeights = new DerivedArrays<FloatArray>();
 
 /**
- * Wᵀ [in, out] of weight [out, in], kept per weight storage until its version counter moves (an
- * optimizer step or any in-place update), or null on the first small-batch call at a version: a
- * training step changes the weight every step, and copying it each time would cost more than
+ * Wᵀ [in, out] of weight [out, in], kept with the weight's storage until it changes (an
+ * optimizer step or any in-place update), or null on the first small-batch call after a change:
+ * a training step changes the weight every step, and copying it each time would cost more than
  * it saves. Inference, which calls with one weight again and again, copies it once. Garbage
  * collected with the weight's storage; as much memory again as the weight.
  */
 function transposedWeight(weight: Tensor): FloatArray | null {
-  const s = weight.storage;
   const [N, K] = weight.shape;
-  const e = transposedWeights.get(s);
-  if (!e || e.version !== s.version || e.data !== s.data || e.n !== N || e.k !== K) {
-    const spare = e && e.data === s.data ? e.wt ?? e.spare : null;
-    transposedWeights.set(s, { version: s.version, data: s.data, n: N, k: K, wt: null, spare });
-    return null;
-  }
-  if (!e.wt) {
-    const src = weight.values as FloatArray;
-    const wt = e.spare && e.spare.length === N * K ? e.spare : allocate(weight.dtype, N * K) as FloatArray;
-    backend().copyStrided(src, 0, Int32Array.of(1, K), wt, 0, Int32Array.of(N, 1), Int32Array.of(K, N));
-    e.wt = wt;
-    e.spare = null;
-  }
-  return e.wt;
+  return transposedWeights.get(weight.storage, `${weight.dtype} ${N}x${K}`, 'wt', () => allocate(weight.dtype, N * K) as FloatArray, (wt) => {
+    backend().copyStrided(weight.values as FloatArray, 0, Int32Array.of(1, K), wt, 0, Int32Array.of(N, 1), Int32Array.of(K, N));
+  }, true);
 }
 
 function gemmInto(transA: boolean, transB: boolean, M: number, N: number, K: number, a: Tensor, lda: number, b: FloatArray, ldb: number,
