@@ -1,7 +1,7 @@
 /**
  * The built-in GEMM against the linked system BLAS for products of few rows, one thread: a
  * Linear layer (weight stored [out, in], so op(B) = Wᵀ) on 1, 4 and 16 samples, and plain
- * row-major products of 3 to 24 rows. The README's "Backends" figures come from here.
+ * row-major products of 3 to 128 rows (the last ones with a narrow N or K = 1024). The README's "Backends" figures come from here.
  *
  *   npm run build:native && npx tsx bench/small-gemm.ts
  *
@@ -36,7 +36,9 @@ for (const [m, k, n] of [[1, 784, 256], [4, 784, 256], [16, 784, 256], [1, 4096,
   const x = L.randn([m, k]), w = L.randn([n, k]);
   rows.push([`linear [${m}, ${k}] -> ${n}`, 2 * m * k * n, () => linear(x, w)]);
 }
-for (const [m, k, n] of [[3, 512, 512], [6, 384, 384], [12, 300, 500], [16, 256, 256], [16, 1024, 1024], [24, 384, 24]]) {
+for (const [m, k, n] of [[3, 512, 512], [6, 384, 384], [12, 300, 500], [16, 256, 256], [16, 1024, 1024], [24, 384, 24],
+  // A narrow N (a classifier's 10 outputs), and rows a multiple of 4 KiB apart (K = 1024).
+  [128, 256, 10], [128, 1024, 10], [64, 1024, 16], [128, 1024, 48]]) {
   const a = L.randn([m, k]), b = L.randn([k, n]);
   rows.push([`matmul ${m}x${k}x${n}`, 2 * m * k * n, () => L.matmul(a, b)]);
 }
