@@ -118,7 +118,8 @@ function table(): void {
   /** Per pass, whether direct-small-c beat im2col + GEMM by MARGIN on this shape. */
   const wins = (c: number, o: number, side: number): boolean[] => {
     const n = Math.max(1, Math.min(64, Math.round(3e7 / (2 * 9 * c * o * side * side))));
-    const perPass = timePasses(['direct', 'direct-small-c'], c, o, side, n, 3e7, 5);
+    // ~1e8 flops a sample and 9 rounds: at 3e7 and 5 the table came out different on each run.
+    const perPass = timePasses(['direct', 'direct-small-c'], c, o, side, n, 1e8, 9);
     return perPass.map(([gemm, direct], i) => {
       const win = gemm.cpu > direct.cpu * MARGIN;
       console.log(`n=${n} c=${c} o=${o} ${side}x${side} ${PASSES[i]}: im2col+GEMM ${gemm.cpu.toFixed(3)} ms, direct-small-c ${direct.cpu.toFixed(3)} ms${win ? '  -> direct-small-c' : ''}`);

@@ -172,7 +172,7 @@ void backwardWeight(const DirectRows& r, const float* padded, const float* gradO
         R g[kWeightBlock];
         for (int j = 0; j < kWeightBlock; ++j) g[j] = Vec::load(gw + j * plane + q);
         for (int t = 0; t < kWeightTaps; ++t) {
-          const R v = Vec::load(in + off[t] + q);
+          const R v = inRegister(Vec::load(in + off[t] + q));  // one load for the kWeightBlock FMAs
           for (int j = 0; j < kWeightBlock; ++j) acc[j][t] = Vec::fma(g[j], v, acc[j][t]);
         }
       }

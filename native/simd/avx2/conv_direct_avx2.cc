@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "../conv_direct_loops.h"
+#include "../in_register.h"
 
 namespace lattice {
 namespace simd {

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "../conv_direct_loops.h"
+#include "../in_register.h"
 #include "intrinsics.h"
 
 namespace lattice {

@@ -10,12 +10,15 @@
 // 2 + N loads for 2N FMAs. The price is one horizontal sum per C element at the end,
 // done four at a time (fold to 128 bits, then two rounds of hadd).
 //
+// Each B vector is loaded once for the R rows that use it (see simd/in_register.h).
+//
 // Each C element is its own lane-wise FMA chain over the k blocks followed by the same
 // reduction tree, whichever rows it is computed with, so any row partition gives
 // bitwise the same C.
 #include "intrinsics.h"
 
 #include "../gemm_kernels.h"
+#include "../in_register.h"
 
 namespace lattice {
 namespace simd {
@@ -31,16 +34,6 @@ inline __m128 fold(__m512 v) {
 // The four lane sums of a, b, c, d.
 inline __m128 sum4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm_hadd_ps(_mm_hadd_ps(fold(a), fold(b)), _mm_hadd_ps(fold(c), fold(d)));
-}
-
-// v, held in a register when R FMAs share it. Left alone, GCC folds the load into each
-// of the R FMAs as a memory operand: R loads of the same B vector where one would do, and
-// the loop then runs at the load ports' pace (N = 10, two rows: 22 loads per 20 FMAs;
-// 128x256x10 took 8.3 us against 6.8 with one load).
-template <int R>
-inline __m512 inRegister(__m512 v) {
-  if constexpr (R > 1) __asm__("" : "+v"(v));
-  return v;
 }
 
 // C rows [0, R) x columns [0, N): dot products of R rows of A (stride lda) with the N
@@ -61,7 +54,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_loadu_ps(a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = inRegister<R>(_mm512_load_ps(bt + j * kpad + k));
+      const __m512 bv = R > 1 ? inRegister(_mm512_load_ps(bt + j * kpad + k)) : _mm512_load_ps(bt + j * kpad + k);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
@@ -74,7 +67,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(m, a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = inRegister<R>(_mm512_load_ps(bt + j * kpad + k));
+      const __m512 bv = R > 1 ? inRegister(_mm512_load_ps(bt + j * kpad + k)) : _mm512_load_ps(bt + j * kpad + k);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
