@@ -130,6 +130,13 @@ void gradTile(const float* src, int64_t rowStride, int64_t colStride, float* dst
 // others copy element by element. Both move the same values, so results are the same.
 void packLanes(const float* src, int64_t laneStride, int64_t lanes, int64_t count, float* dst, int64_t dstStride) {
 #if defined(__AVX512F__)
+  // The callers walk each plane row by row, 16 planes at a time: more streams than the hardware
+  // prefetchers follow, so every row's first load missed. Ask for the next two lines of each.
+  for (int64_t l = 0; l < lanes; ++l) {
+    const char* next = reinterpret_cast<const char*>(src + l * laneStride + count);
+    _mm_prefetch(next, _MM_HINT_T0);
+    _mm_prefetch(next + 64, _MM_HINT_T0);
+  }
   for (int64_t x0 = 0; x0 < count; x0 += L) {
     const int64_t n = count - x0 < L ? count - x0 : L;
     const __mmask16 m = __mmask16((1u << n) - 1);
