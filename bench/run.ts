@@ -11,11 +11,11 @@
  * the repository); a missing peer is reported, never an error.
  */
 import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleLatticeScript } from './lib/bundle';
 import { CACHE, fairEnv, peerSpecs, Worker, type PeerSpec } from './lib/pool';
 import { buildRows, renderMarkdown, SCHEMA, type Measured, type Meta, type Round } from './lib/report';
 
@@ -41,32 +41,6 @@ const peerFilter = value('--peers')?.split(',');
 // A guard, not a target: past it the remaining workloads are listed as not run.
 const budgetS = Number(value('--budget') ?? (quick ? 170 : 1150));
 const log = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
-
-function newestMtime(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** The Lattice worker runs as plain JavaScript over the built bundle, as a user's program would. */
-function compileLatticeWorker(): string {
-  const dist = join(root, 'dist', 'index.js');
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(root, 'src'))) {
-    log('building dist/ (npm run build:ts)');
-    spawnSync('npm', ['run', 'build:ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
-  const outfile = join(here, 'lattice', '.worker.build.mjs');
-  buildSync({
-    entryPoints: [join(here, 'lattice', 'worker.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node18',
-    external: ['vega', 'vega-lite', 'node-gyp-build', 'cli-progress', 'commander'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
-  return outfile;
-}
 
 /**
  * bench/probe/fma.c, built into the cache and run 3 times (the best run counts; each is checked).
@@ -199,7 +173,7 @@ async function main(): Promise<void> {
   } else {
     const t0 = performance.now();
     const load0 = loadavg();
-    const latticeWorker = compileLatticeWorker();
+    const latticeWorker = bundleLatticeScript(join(here, 'lattice', 'worker.ts'), log);
     const maxT = Math.max(...threadList);
     log('fp32 peak probe');
     const peak = peakProbe(maxT);
