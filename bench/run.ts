@@ -6,7 +6,8 @@
  * each a long-lived worker process pinned to N threads. Per row: warm-up, then R rounds in which
  * every peer and Lattice run back to back in a shuffled order. Writes bench/results/<date>.json
  * and .md and latest.json / latest.md (quick: quick-latest.*; a partial run, --only or --peers:
- * <date>-<part>.json and .md only); the schema is in bench/README.md.
+ * <date>-<part>.json and .md only); the schema is in bench/README.md. A full run then runs W10
+ * (bench/w10-memory.ts: peak RSS in whole processes), which writes its own figures record.
  * Peers are set up by bench/setup/python-peers.sh and bench/setup/tfjs-node.sh (cached outside
  * the repository); a missing peer is reported, never an error.
  */
@@ -206,6 +207,11 @@ async function main(): Promise<void> {
   if (!quick && !value('--out') && !rendering && !value('--only') && !peerFilter) {
     writeFileSync(join(here, 'results', 'latest.json'), json);
     writeFileSync(join(here, 'results', 'latest.md'), md);
+    // W10 (peak RSS through W2's epoch) measures whole processes, not calls in rounds: its own
+    // script and figures record, run with every full run so the README's W10 block is as fresh.
+    log('W10: bench/w10-memory.ts');
+    const w10 = spawnSync(process.execPath, [...process.execArgv, join(here, 'w10-memory.ts')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (w10.status !== 0) log('W10 failed (above); bench/results/figures/w10-memory.json keeps the last record');
   }
   console.log(quick ? md : md.split('\n## Every peer')[0]);
   log(`wrote ${stem}.json and .md`);
