@@ -12,6 +12,8 @@
 // Packing makes both operands unit-stride and zero-padded to whole tiles, so the
 // micro-kernel runs one branch-free loop whatever the transposes and edges are.
 // Shape-driven variants (AVX-512 has all of them; other ISAs the last one only):
+//  - fp32, N <= 12 with row-major A and 32 <= K <= 4096 (a classifier's 10 outputs): dot
+//    products along K against op(B)^T, copied once (gemmDotNarrow);
 //  - a tiny K (K * ceil(N / W) <= 20 vectors, or K <= 10 for a wide N): blocks of op(B)
 //    held in registers while the rows of A stream past (gemmSmallK);
 //  - M <= 16 with row-major A: a tile of 1 to 16 rows reading A and B in place
@@ -20,6 +22,8 @@
 //    block would be read too few times to repay the transpose);
 //  - N <= one vector with row-major A: a one-vector-wide tile (16 x 16 fp32);
 //  - otherwise a narrow N runs as C^T = op(B)^T op(A)^T with tiles stored transposed.
+// Where A is read in place and its rows are a multiple of 4 KiB apart, each A block is first
+// copied to another stride (rowsAlias: such rows share L1 sets).
 //
 // On AVX-512 the last, short tile of M runs as a tile of exactly its rows (simd::sgemmEdgeAvx512):
 // 64 rows took six 12-row tiles, 72 rows' work (64x576x1024: 87 -> 98 GFLOP/s at 1 thread).
