@@ -33,21 +33,29 @@ export function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, 
   return algorithms.map((_, i) => ({ cpu: median(cpu[i]), wall: median(wall[i]) }));
 }
 
+/** A square kernel's geometry: k x k taps, stride, padding (dilation 1). */
+export interface KernelGeometry { k: number; stride: number; padding: number }
+export const CONV_3X3: KernelGeometry = { k: 3, stride: 1, padding: 1 };
+
 /**
- * Per pass (forward, input gradient, weight gradient), the median CPU ms of a float32 3x3,
- * stride-1, padding-1 conv2d of [n, c, side, side] to o channels under each algorithm, each
- * timed sample repeating the call until it has done about `sampleFlops` of work.
+ * Per pass (forward, input gradient, weight gradient), the median CPU ms of a float32 conv2d
+ * (default 3x3, stride 1, padding 1) of n samples and c channels to o channels whose output is
+ * side x side (the input is stride * side wide), under each algorithm, each timed sample
+ * repeating the call until it has done about `sampleFlops` of work.
  */
-export function timePasses(algorithms: Algorithm[], c: number, o: number, side: number, n: number, sampleFlops: number, rounds = 7): Timing[][] {
-  const perSample = 2 * 9 * c * o * side * side;
+export function timePasses(algorithms: Algorithm[], c: number, o: number, side: number, n: number, sampleFlops: number, rounds = 7,
+  geometry: KernelGeometry = CONV_3X3): Timing[][] {
+  const { k, stride, padding } = geometry;
+  const perSample = 2 * k * k * c * o * side * side;
   const inner = Math.max(1, Math.round(sampleFlops / (perSample * n)));
   L.manualSeed(0);
-  const x = L.randn([n, c, side, side]).requiresGrad_();
-  const w = L.detach(L.randn([o, c, 3, 3]).mul(1 / Math.sqrt(9 * c))).requiresGrad_();
-  const gy = L.randn([n, o, side, side]);
-  const y = L.conv2d(x, w, null, { padding: 1 });
+  const opts = { stride, padding };
+  const x = L.randn([n, c, stride * side, stride * side]).requiresGrad_();
+  const w = L.detach(L.randn([o, c, k, k]).mul(1 / Math.sqrt(k * k * c))).requiresGrad_();
+  const y = L.conv2d(x, w, null, opts);
+  const gy = L.randn(y.shape);
   const fns = [
-    () => L.noGrad(() => L.conv2d(x, w, null, { padding: 1 })).dispose(),
+    () => L.noGrad(() => L.conv2d(x, w, null, opts)).dispose(),
     () => L.grad(y, [x], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
     () => L.grad(y, [w], { gradOutputs: [gy], retainGraph: true })[0]!.dispose(),
   ];

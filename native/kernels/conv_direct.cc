@@ -124,11 +124,12 @@ bool directSmallCApplies(const ConvGeometry& g) {
 }
 
 bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass) {
-  // The table measured 3x3 stride-1 undilated convolutions only.
-  if (!directSmallCApplies(g) || g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.dilationH != 1 ||
-      g.dilationW != 1)
-    return false;
-  return kConvDirectSmallCWins[int(pass)][g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+  // The table measured two undilated geometries: 3x3 stride 1 (kind 0) and ResNet's 7x7 stride-2 stem (kind 1).
+  if (!directSmallCApplies(g) || g.dilationH != 1 || g.dilationW != 1) return false;
+  const auto is = [&](int k, int s) { return g.kh == k && g.kw == k && g.strideH == s && g.strideW == s; };
+  const int kind = is(3, 1) ? 0 : is(7, 2) ? 1 : -1;
+  if (kind < 0) return false;
+  return kConvDirectSmallCWins[kind][int(pass)][g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
 }
 
 namespace {

@@ -111,9 +111,15 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
       passes.forEach((p, i) => expect(choice.passes[p], `${JSON.stringify(q)} ${p}`).toBe(
         native.conv2dDirectSmallCPreferred(g, i) ? 'direct-small-c' : native.conv2dWinogradPreferred(g, i) ? 'winograd' : 'direct'));
     }
-    // Not 3x3 stride 1: never routed by the table.
-    expect(L.convAlgorithm({ input: [8, 3, 112, 112], weight: [64, 3, 7, 7], stride: 2, padding: 3 }).passes)
-      .toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
+    // ResNet's 7x7 stride-2 stem has a table of its own (geometry kind 1).
+    const stem = { input: [8, 3, 112, 112], weight: [64, 3, 7, 7], stride: 2, padding: 3 };
+    const stemChoice = L.convAlgorithm(stem).passes;
+    const sg = new Int32Array([8, 3, 112, 112, 64, 56, 56, 7, 7, 2, 2, 3, 3, 1, 1, 1]);
+    passes.forEach((p, i) => expect(stemChoice[p], `stem ${p}`).toBe(native.conv2dDirectSmallCPreferred(sg, i) ? 'direct-small-c' : 'direct'));
+    // A geometry neither table measured (5x5 stride 1, or the stem's kernel dilated): never routed by them.
+    for (const q of [{ input: [8, 3, 32, 32], weight: [16, 3, 5, 5], padding: 2 }, { ...stem, dilation: 2 }]) {
+      expect(L.convAlgorithm(q).passes, JSON.stringify(q)).toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
+    }
   });
 
   it('fuses the ReLU of conv2dRelu into its store: bitwise relu(conv2d)', () => {
