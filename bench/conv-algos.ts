@@ -115,7 +115,7 @@ const CH_LOW = [8, 24, 96, 384], CH_HIGH = [16, 64, 256, 512];
 const SIDE_LOW = [5, 11, 24, 48], SIDE_HIGH = [8, 16, 32, 56];
 
 // The kernel geometries the table covers: 3x3 stride 1 (a small-channel first layer, CIFAR's stem)
-// and 7x7 stride 2 (ResNet's stem on RGB). Index = directSmallCPreferred's geometry kind.
+// and 7x7 stride 2 (ResNet's stem on RGB). Written into the header as kConvDirectSmallCKinds.
 const GEOMETRIES: { name: string; g: KernelGeometry }[] = [
   { name: '3x3 stride 1 padding 1', g: CONV_3X3 },
   { name: '7x7 stride 2 padding 3', g: { k: 7, stride: 2, padding: 3 } },
@@ -151,13 +151,18 @@ function table(): void {
 // time), at both corners of the cell of output-channel and output-side classes o, s (convChannelClass: <=16,
 // <=64, <=256, larger, corners ${CH_LOW.join(', ')} and ${CH_HIGH.join(', ')}; convSpatialClass: <=8, <=16, <=32,
 // larger, corners ${SIDE_LOW.join(', ')} and ${SIDE_HIGH.join(', ')} outputs a side), for c = 1..4 input channels.
-// directSmallCPreferred consults it for those undilated geometries only (any padding); others stay im2col + GEMM.
+// directSmallCPreferred consults it for those undilated geometries only (kConvDirectSmallCKinds; any padding);
+// others stay im2col + GEMM.
 // Measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'}, ISA ${L.backendInfo().isa}, load average ${loadavg()[0].toFixed(1)}.
 #pragma once
 
 #include <cstdint>
 
 namespace lattice {
+
+// Geometry kind i: a square kernel of side k and stride (dilation 1).
+struct ConvDirectSmallCKind { int k, stride; };
+constexpr ConvDirectSmallCKind kConvDirectSmallCKinds[${GEOMETRIES.length}] = {${GEOMETRIES.map(({ g }) => `{${g.k}, ${g.stride}}`).join(', ')}};
 
 constexpr uint8_t kConvDirectSmallCWins[${GEOMETRIES.length}][3][4][4][4] = {
 ${blocks.join(',\n')}};

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <vector>
@@ -124,12 +125,13 @@ bool directSmallCApplies(const ConvGeometry& g) {
 }
 
 bool directSmallCPreferred(const ConvGeometry& g, ConvPass pass) {
-  // The table measured two undilated geometries: 3x3 stride 1 (kind 0) and ResNet's 7x7 stride-2 stem (kind 1).
-  if (!directSmallCApplies(g) || g.dilationH != 1 || g.dilationW != 1) return false;
-  const auto is = [&](int k, int s) { return g.kh == k && g.kw == k && g.strideH == s && g.strideW == s; };
-  const int kind = is(3, 1) ? 0 : is(7, 2) ? 1 : -1;
-  if (kind < 0) return false;
-  return kConvDirectSmallCWins[kind][int(pass)][g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+  // The table measured the undilated square geometries it lists (kConvDirectSmallCKinds) only.
+  if (!directSmallCApplies(g) || g.dilationH != 1 || g.dilationW != 1 || g.kh != g.kw || g.strideH != g.strideW) return false;
+  for (size_t kind = 0; kind < std::size(kConvDirectSmallCKinds); ++kind) {
+    if (g.kh == kConvDirectSmallCKinds[kind].k && g.strideH == kConvDirectSmallCKinds[kind].stride)
+      return kConvDirectSmallCWins[kind][int(pass)][g.c - 1][convChannelClass(g.o)][convSpatialClass(std::min(g.oh, g.ow))] != 0;
+  }
+  return false;
 }
 
 namespace {

@@ -5,13 +5,18 @@
 // time), at both corners of the cell of output-channel and output-side classes o, s (convChannelClass: <=16,
 // <=64, <=256, larger, corners 8, 24, 96, 384 and 16, 64, 256, 512; convSpatialClass: <=8, <=16, <=32,
 // larger, corners 5, 11, 24, 48 and 8, 16, 32, 56 outputs a side), for c = 1..4 input channels.
-// directSmallCPreferred consults it for those undilated geometries only (any padding); others stay im2col + GEMM.
+// directSmallCPreferred consults it for those undilated geometries only (kConvDirectSmallCKinds; any padding);
+// others stay im2col + GEMM.
 // Measured 2026-12-07 on AMD EPYC, ISA avx512, load average 2.3.
 #pragma once
 
 #include <cstdint>
 
 namespace lattice {
+
+// Geometry kind i: a square kernel of side k and stride (dilation 1).
+struct ConvDirectSmallCKind { int k, stride; };
+constexpr ConvDirectSmallCKind kConvDirectSmallCKinds[2] = {{3, 1}, {7, 2}};
 
 constexpr uint8_t kConvDirectSmallCWins[2][3][4][4][4] = {
   // 3x3 stride 1 padding 1
