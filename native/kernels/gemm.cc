@@ -571,7 +571,7 @@ bool gemmDotNarrow(Context& ctx, bool transB, int64_t M, int64_t N, int64_t K, f
   // Rows of op(B)^T an odd multiple of 128 bytes apart: at a multiple of 4 KiB (K = 1024) all
   // N rows fall in the same L1 sets and evict each other every k block (128x1024x10: 71 -> 30
   // us for the kernel alone; 128x256x10, 1 KiB apart: 7.7 -> 6.8).
-  const int64_t kpad = roundUp(K, 32) % 64 == 0 ? roundUp(K, 32) + 32 : roundUp(K, 32);
+  const int64_t k32 = roundUp(K, 32), kpad = k32 % 64 == 0 ? k32 + 32 : k32;
   ScratchLease scratch(size_t(N * kpad) * sizeof(float));
   if (!scratch.get()) return false;
   float* bt = static_cast<float*>(scratch.get());

@@ -36,6 +36,15 @@ inline __m128 sum4(__m512 a, __m512 b, __m512 c, __m512 d) {
   return _mm_hadd_ps(_mm_hadd_ps(fold(a), fold(b)), _mm_hadd_ps(fold(c), fold(d)));
 }
 
+// The 16 floats of op(B)^T at p, used by R rows' FMAs: kept in a register where R > 1 (see
+// simd/in_register.h); with one row, the load folds into its FMA.
+template <int R>
+inline __m512 loadB(const float* p) {
+  const __m512 v = _mm512_load_ps(p);
+  if constexpr (R > 1) return inRegister(v);
+  return v;
+}
+
 // C rows [0, R) x columns [0, N): dot products of R rows of A (stride lda) with the N
 // packed columns of bt (stride kpad), K elements each.
 template <int N, int R>
@@ -54,7 +63,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_loadu_ps(a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = R > 1 ? inRegister(_mm512_load_ps(bt + j * kpad + k)) : _mm512_load_ps(bt + j * kpad + k);
+      const __m512 bv = loadB<R>(bt + j * kpad + k);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
@@ -67,7 +76,7 @@ void dotRows(int64_t K, const float* a, int64_t lda, const float* bt, int64_t kp
     for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(m, a + r * lda + k);
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
-      const __m512 bv = R > 1 ? inRegister(_mm512_load_ps(bt + j * kpad + k)) : _mm512_load_ps(bt + j * kpad + k);
+      const __m512 bv = loadB<R>(bt + j * kpad + k);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[r][j] = _mm512_fmadd_ps(av[r], bv, acc[r][j]);
     }
