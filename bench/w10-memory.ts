@@ -11,12 +11,11 @@
  * would; every process gets the bench's fair environment (threads pinned, glibc malloc).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleLatticeScript } from './lib/bundle';
-import { DEBIAN_PYTHON, VENV_PYTHON, fairEnv } from './lib/pool';
+import { DEBIAN_PYTHON, VENV_PYTHON, fairEnv, pythonHas } from './lib/pool';
 import { startRecord } from './lib/record';
 
 const record = startRecord('w10-memory');
@@ -33,7 +32,7 @@ interface Participant { id: string; cmd: string; args: string[] }
 
 const participants: Participant[] = [{ id: 'lattice', cmd: process.execPath, args: [bundleLatticeScript(join(here, 'lattice', 'memory.ts')), '--threads', String(threads)] }];
 for (const [id, python] of [['pytorch-2.x', VENV_PYTHON], ['pytorch-1.13', DEBIAN_PYTHON]] as const) {
-  if (!existsSync(python) || spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+  if (!pythonHas(python, 'torch')) {
     process.stderr.write(`w10-memory: ${python} has no torch; ${id} left out (bench/setup/python-peers.sh installs the peers)\n`);
     continue;
   }

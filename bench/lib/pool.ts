@@ -53,7 +53,8 @@ export function fairEnv(threads: number, malloc: 'default' | 'jemalloc'): NodeJS
   return env;
 }
 
-function pythonHas(python: string, module: string): boolean {
+/** Whether `python` exists and imports `module`. */
+export function pythonHas(python: string, module: string): boolean {
   if (python.includes('/') && !existsSync(python)) return false;
   return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 120_000 }).status === 0;
 }
