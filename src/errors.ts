@@ -29,18 +29,39 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
+/** The longest argument a message quotes in full; a longer one is cut with its length named. */
+const MAX_VALUE_CHARS = 200;
+
 /**
  * Formats any argument for a message, as JSON where it can be: a BigInt (`3n`), a
  * function or a cyclic object must reach the message instead of making JSON.stringify throw.
+ * A tensor is named by its shape and dtype and a typed array by its type and length, never
+ * by their values: a misplaced [32, 3, 64, 64] tensor once put 11 MB of JSON in a message.
+ * Anything else longer than MAX_VALUE_CHARS is cut.
  */
 export function fmtValue(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
-  if (Array.isArray(v)) return `[${v.map(fmtValue).join(',')}]`;
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
+  if (isTensorLike(v)) return `Tensor(shape ${fmtShape(v.shape)}, ${v.dtype})`;
+  if (Array.isArray(v)) return cut(`[${v.map(fmtValue).join(',')}]`);
+  let text: string;
   try {
-    return JSON.stringify(v) ?? String(v);
+    text = JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    text = String(v);
   }
+  return cut(text);
+}
+
+// Duck-typed: errors.ts sits below the tensor module and cannot import it.
+function isTensorLike(v: unknown): v is { shape: number[]; dtype: string } {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as { shape?: unknown; dtype?: unknown };
+  return Array.isArray(t.shape) && typeof t.dtype === 'string';
+}
+
+function cut(text: string): string {
+  return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} characters)`;
 }
 
 /** detectAnomaly found a NaN or Inf; the message names the op and where it was called. */

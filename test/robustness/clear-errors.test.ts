@@ -62,6 +62,27 @@ describe('arguments of any kind reach the message', () => {
     expect(() => permute(zeros([2, 3]), [0n] as never)).toThrow('permute: dims [0n] must list all 2 dims');
     expect(() => split(zeros([4]), [1n, 3n] as never)).toThrow(/split: sections \[1n,3n\]/);
   });
+
+  it('a tensor or typed array where a shape belongs is named by shape and type, not dumped value by value', async () => {
+    const { convAlgorithm, randn } = await import('../../src/index');
+    const x = randn([32, 3, 64, 64]);
+    let message = '';
+    try {
+      convAlgorithm({ input: x as never, weight: [8, 3, 3, 3] });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe('convAlgorithm: input must be a shape [N,C,H,W] or [C,H,W] of non-negative integers, got Tensor(shape [32,3,64,64], float32)');
+    expect(() => convAlgorithm({ input: new Float32Array(1000) as never, weight: [8, 3, 3, 3] })).toThrow(/got Float32Array\(1000\)$/);
+  });
+
+  it('a long argument is cut, with its length named', async () => {
+    const { fmtValue } = await import('../../src/errors');
+    const long = fmtValue({ list: Array.from({ length: 500 }, (_, i) => i) });
+    expect(long.length).toBeLessThan(260);
+    expect(long).toMatch(/^\{"list":\[0,1,2,.*… \(\d+ characters\)$/);
+    expect(fmtValue([1, 2, 3])).toBe('[1,2,3]');
+  });
 });
 
 describe('BigInt options of conv and pooling ops are shown', () => {
