@@ -172,6 +172,13 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
     { name: '1x1 kernel, stride 2 on 6x6', x: [2, 4, 6, 6], w: [3, 4, 1, 1], bias: false, opts: { stride: 2 } },
     { name: '4x4 plane, one sample (per-sample path)', x: [1, 5, 4, 4], w: [4, 5, 3, 3], bias: false, opts: { padding: 1 } },
     { name: '8x8 plane, one sample, stride 2', x: [1, 3, 8, 8], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    // Stride-2 tables read through windows of 16 plane elements: one or two (a 15x13 input's
+    // rows), four (an 8x8 input: a vector holds four output rows, 16 elements apart), and past
+    // four (stride 4: the windows give way to gathers); the last window ends at the plane's end.
+    { name: '15x13 -> 8x7, stride 2 (windows)', x: [3, 2, 15, 13], w: [3, 2, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '8x8 -> 4x4, stride 2, two samples (four windows)', x: [2, 3, 8, 8], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '20x20 -> 5x5, stride 4 (more than four windows: gathers)', x: [2, 2, 20, 20], w: [3, 2, 3, 3], bias: false, opts: { stride: 4, padding: 1 } },
+    { name: '9x31 -> 5x15, stride 2, no padding at the end (last window at the plane end)', x: [2, 2, 9, 31], w: [3, 2, 3, 3], bias: false, opts: { stride: 2 } },
   ];
 
   it('tap-table copies on small planes give the reference bits on every ISA (exact integer data, im2col path)', () => {

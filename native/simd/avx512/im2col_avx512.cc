@@ -3,8 +3,12 @@
 // A vector is up to 16 entries of a tap's table. Where the entries' sources are consecutive (a
 // stride-1 convolution: each output row, or 16 entries where rows are as wide as the input's),
 // the vector is one masked load at a shift; where the whole plane fits two registers it is loaded
-// once per channel and each tap is a masked permute of it; otherwise a masked gather. Masked
-// lanes (padding, and past the end) are never read: +0 in the copy, untouched in the sum.
+// once per channel and each tap is a masked permute of it; where the sources fall in at most four
+// 16-wide windows of the plane (a stride-2 layer: each output row of up to 8 reads one window) it
+// is a masked load per window and one or two permutes; otherwise a masked gather. Masked lanes
+// (padding, and past the end) are never read: +0 in the copy, untouched in the sum.
+#include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <vector>
 
@@ -60,6 +64,60 @@ bool splitRuns(const int32_t* row, int64_t n, std::vector<Run>& runs) {
   return true;
 }
 
+// Up to 16 entries of a table row whose sources lie in at most four windows of 16 consecutive
+// plane elements: window w starts at base[w]; lane i reads window win(i) at lane off(i) - base.
+// Windows 0 and 1 feed one two-source permute (idx01: 0-15 window 0, 16-31 window 1), windows 2
+// and 3 another (idx23), and `upper` picks the lanes of the second. On Zen 5 a 16-lane gather took
+// ~15 cycles; two loads and a permute take a few (ResNet-18's 16x16 -> 8x8 stride-2 forward spent
+// a sixth of its time in gathers).
+struct Windows {
+  __m512i idx01, idx23;
+  int32_t base[4];
+  __mmask16 load[4];  // the window's lanes inside the plane: never read past its end
+  __mmask16 reads, upper;
+  int count;          // windows used (0: all padding); -1: more than four, gather instead
+};
+
+Windows windowsAt(const int32_t* row, int64_t n, int64_t plane) {
+  Windows w{};
+  __mmask16 left;
+  const __m512i idx = entriesAt(row, n, &left);
+  w.reads = left;
+  alignas(64) int32_t e[16], lane01[16] = {}, lane23[16] = {};
+  _mm512_store_si512(e, idx);
+  while (left) {
+    if (w.count == 4) {
+      w.count = -1;
+      return w;
+    }
+    int32_t base = INT32_MAX;
+    for (int i = 0; i < 16; ++i)
+      if (left >> i & 1) base = std::min(base, e[i]);
+    const int k = w.count++;
+    w.base[k] = base;
+    w.load[k] = firstLanes(plane - base);
+    for (int i = 0; i < 16; ++i) {
+      if (!(left >> i & 1) || e[i] >= base + 16) continue;
+      (k < 2 ? lane01 : lane23)[i] = (k & 1) * 16 + (e[i] - base);
+      if (k >= 2) w.upper = __mmask16(w.upper | (1u << i));
+      left = __mmask16(left & ~(1u << i));
+    }
+  }
+  w.idx01 = _mm512_load_si512(lane01);
+  w.idx23 = _mm512_load_si512(lane23);
+  return w;
+}
+
+// The entries of w from the plane at src (+0 where they read nothing).
+inline __m512 fromWindows(const Windows& w, const float* src) {
+  const __m512 zero = _mm512_setzero_ps();
+  const auto window = [&](int k) { return k < w.count ? _mm512_maskz_loadu_ps(w.load[k], src + w.base[k]) : zero; };
+  const __m512 low = _mm512_maskz_permutex2var_ps(__mmask16(w.reads & ~w.upper), window(0), w.idx01, window(1));
+  if (w.count <= 2) return low;
+  const __m512 high = _mm512_maskz_permutex2var_ps(w.upper, window(2), w.idx23, window(3));
+  return _mm512_mask_blend_ps(w.upper, low, high);
+}
+
 void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
   const int64_t L = c.L, plane = c.plane, taps = c.taps;
   if (plane <= 32 && L <= 16 && taps <= 32) {
@@ -78,15 +136,24 @@ void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
     }
     return;
   }
-  // Per tap, its runs of consecutive sources (a masked load and store each), or none: then
-  // 16-entry gathers.
+  // Per tap, its runs of consecutive sources (a masked load and store each), or none: then per
+  // 16 entries their windows, or a gather where they need more than four.
   std::vector<Run> runs;
   std::vector<size_t> start(size_t(taps) + 1, 0);
   std::vector<bool> gathered(size_t(taps), false);
+  const int64_t chunks = (L + 15) / 16;
+  std::vector<Windows> windows;
   for (int64_t t = 0; t < taps; ++t) {
     const size_t before = runs.size();
     if (!splitRuns(c.off + t * L, L, runs)) runs.resize(before), gathered[size_t(t)] = true;
     start[size_t(t) + 1] = runs.size();
+  }
+  if (std::find(gathered.begin(), gathered.end(), true) != gathered.end()) {
+    windows.resize(size_t(taps * chunks));
+    for (int64_t t = 0; t < taps; ++t) {
+      if (!gathered[size_t(t)]) continue;
+      for (int64_t k = 0; k < chunks; ++k) windows[size_t(t * chunks + k)] = windowsAt(c.off + t * L + 16 * k, L - 16 * k, plane);
+    }
   }
   for (int64_t ic = 0; ic < c.cg; ++ic) {
     for (int64_t j = 0; j < c.count; ++j) {
@@ -101,10 +168,17 @@ void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
           continue;
         }
         const int32_t* row = c.off + t * L;
-        for (int64_t l = 0; l < L; l += 16) {
-          __mmask16 reads;
-          const __m512i idx = entriesAt(row + l, L - l, &reads);
-          _mm512_mask_storeu_ps(dst + l, firstLanes(L - l), _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, src, 4));
+        const Windows* win = &windows[size_t(t * chunks)];
+        for (int64_t k = 0, l = 0; l < L; ++k, l += 16) {
+          __m512 v;
+          if (win[k].count >= 0) {
+            v = fromWindows(win[k], src);
+          } else {
+            __mmask16 reads;
+            const __m512i idx = entriesAt(row + l, L - l, &reads);
+            v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), reads, idx, src, 4);
+          }
+          _mm512_mask_storeu_ps(dst + l, firstLanes(L - l), v);
         }
       }
     }
