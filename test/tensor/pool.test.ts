@@ -78,6 +78,31 @@ describe('buffer pool', () => {
     expect(L.memory().pooledBytes).toBe(0);
     L.emptyCache({ limitBytes: 256 * 1024 * 1024 });
   });
+
+  it('keeps the sizes used last: a full pool evicts the least recently used sizes, not the new buffer', () => {
+    const kib = 1024;
+    L.emptyCache({ limitBytes: 40 * kib });
+    try {
+      // Three sizes of 8, 12 and 16 KiB fill 36 KiB; size a is then used again (taken and given back).
+      const [a, b, c] = [2 * kib, 3 * kib, 4 * kib].map((n) => L.zeros([n]));
+      L.dispose([a, b, c]);
+      expect(L.memory().pooledBytes).toBe(36 * kib);
+      L.zeros([2 * kib]).dispose();
+      // A 20 KiB buffer needs 16 KiB freed: b (least recently used, 12 KiB), then c (16 KiB); a stays.
+      L.zeros([5 * kib]).dispose();
+      expect(L.memory().pooledBytes).toBe(28 * kib);
+      // What is left comes back from the pool; the evicted sizes are allocated afresh.
+      const again = [2 * kib, 5 * kib, 3 * kib].map((n) => L.zeros([n]));
+      expect(L.memory().pooledBytes).toBe(0);
+      L.dispose(again);
+      // A buffer larger than the whole limit is never pooled, and evicts nothing.
+      const before = L.memory().pooledBytes;
+      L.zeros([11 * kib]).dispose();
+      expect(L.memory().pooledBytes).toBe(before);
+    } finally {
+      L.emptyCache({ limitBytes: 256 * 1024 * 1024 });
+    }
+  });
 });
 
 describe('large buffers start on a page boundary (native backend)', () => {
