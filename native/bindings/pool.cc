@@ -31,8 +31,9 @@ PoolGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* f
   return PoolGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
 }
 
-// maxPool2d(x, out, indices, geometry, relu?); indices may be null for a 2x2 stride-2 window (maxPool2x2Backward
-// needs none); relu (out = relu(max)) only then
+// maxPool2d(x, out, indices, geometry, relu?, taps?); indices may be null for a 2x2 stride-2 window, and then taps
+// (a Uint8Array of out's length, or null) gets each window's tap code for maxPool2x2Backward; relu (out = relu(max))
+// only without indices
 void MaxPool2d(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2d";
   Napi::Env env = info.Env();
@@ -49,12 +50,21 @@ void MaxPool2d(const Napi::CallbackInfo& info) {
   if (!noIndices) requireLength(env, idx, n, fn, "indices");
   const bool relu = !isNullish(info, 4) && boolArg(info, 4, fn, "relu");
   if (relu && !noIndices) throwType(env, std::string(fn) + ": relu needs indices null (the 2x2 stride-2 path)");
+  const bool noTaps = isNullish(info, 5);
+  ArrayArg taps = noTaps ? ArrayArg{} : arrayArgOf(info, 5, fn, "taps", ElemType::U8);
+  if (!noTaps && !noIndices) throwType(env, std::string(fn) + ": taps needs indices null (the 2x2 stride-2 path)");
+  if (!noTaps) {
+    requireLength(env, taps, n, fn, "taps");
+    requireDisjoint(env, taps, x, fn, "taps", "x");
+    requireDisjoint(env, taps, out, fn, "taps", "out");
+  }
   requireDisjoint(env, out, x, fn, "out", "x");
   Context& ctx = ctxOf(info);
+  uint8_t* codes = static_cast<uint8_t*>(taps.data);
   if (x.type == ElemType::F32)
-    maxPool2dForward(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<int32_t*>(idx.data), g, relu);
+    maxPool2dForward(ctx, static_cast<const float*>(x.data), static_cast<float*>(out.data), static_cast<int32_t*>(idx.data), g, relu, codes);
   else
-    maxPool2dForward(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), static_cast<int32_t*>(idx.data), g, relu);
+    maxPool2dForward(ctx, static_cast<const double*>(x.data), static_cast<double*>(out.data), static_cast<int32_t*>(idx.data), g, relu, codes);
 }
 
 // maxPool2dBackward(gradOut, indices, gradInput, geometry)
@@ -79,29 +89,29 @@ void MaxPool2dBackward(const Napi::CallbackInfo& info) {
     maxPool2dBackward(ctx, static_cast<const double*>(go.data), static_cast<const int32_t*>(idx.data), static_cast<double*>(gi.data), g);
 }
 
-// maxPool2x2Backward(x, gradOut, gradInput, geometry, relu?): a 2x2 stride-2 geometry only; relu: the gradient of
-// relu(maxPool2d(x)) (gradOut taken as 0 where the window's max is not > 0)
+// maxPool2x2Backward(taps, gradOut, gradInput, geometry): a 2x2 stride-2 geometry only; taps: the codes maxPool2d
+// wrote (a code above 3, relu's block, gives the window no gradient)
 void MaxPool2x2Backward(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2x2Backward";
   Napi::Env env = info.Env();
-  ArrayArg x = arrayArg(info, 0, fn, "x"), go = arrayArg(info, 1, fn, "gradOut"), gi = arrayArg(info, 2, fn, "gradInput");
+  ArrayArg taps = arrayArgOf(info, 0, fn, "taps", ElemType::U8);
+  ArrayArg go = arrayArg(info, 1, fn, "gradOut"), gi = arrayArg(info, 2, fn, "gradInput");
   const PoolGeometry g = geometryArg(info, 3, fn);
   if (!isMaxPool2x2(g)) throwRange(env, std::string(fn) + ": the geometry must be a 2x2 window with stride 2, no padding, dilation or ceil-mode overhang");
-  requireFloat(env, x, fn, "x");
-  requireSameType(env, x, go, fn, "x", "gradOut");
-  requireSameType(env, x, gi, fn, "x", "gradInput");
-  const int64_t inputs = planeElements(env, g.planes, g.h, g.w, fn, "x");
-  requireLength(env, x, inputs, fn, "x");
-  requireLength(env, go, planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut"), fn, "gradOut");
-  requireLength(env, gi, inputs, fn, "gradInput");
+  requireFloat(env, go, fn, "gradOut");
+  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
+  const int64_t windows = planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut");
+  requireLength(env, taps, windows, fn, "taps");
+  requireLength(env, go, windows, fn, "gradOut");
+  requireLength(env, gi, planeElements(env, g.planes, g.h, g.w, fn, "gradInput"), fn, "gradInput");
   requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
-  requireDisjoint(env, gi, x, fn, "gradInput", "x");
-  const bool relu = !isNullish(info, 4) && boolArg(info, 4, fn, "relu");
+  requireDisjoint(env, gi, taps, fn, "gradInput", "taps");
+  const uint8_t* codes = static_cast<const uint8_t*>(taps.data);
   Context& ctx = ctxOf(info);
-  if (x.type == ElemType::F32)
-    maxPool2x2Backward(ctx, static_cast<const float*>(x.data), static_cast<const float*>(go.data), static_cast<float*>(gi.data), g, relu);
+  if (go.type == ElemType::F32)
+    maxPool2x2Backward(ctx, codes, static_cast<const float*>(go.data), static_cast<float*>(gi.data), g);
   else
-    maxPool2x2Backward(ctx, static_cast<const double*>(x.data), static_cast<const double*>(go.data), static_cast<double*>(gi.data), g, relu);
+    maxPool2x2Backward(ctx, codes, static_cast<const double*>(go.data), static_cast<double*>(gi.data), g);
 }
 
 // avgPool2d(x, out, geometry, countIncludePad, divisor) and avgPool2dBackward(gradOut, gradInput, geometry, countIncludePad, divisor)

@@ -67,7 +67,7 @@ void interiorRange(int64_t size, int64_t pad, int64_t outSize, int64_t* lo, int6
 }
 
 template <typename T>
-void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu) {
+void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const PoolGeometry& g, bool relu, uint8_t* taps) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   const bool twoByTwo = isMaxPool2x2(g);
   const bool threeByThree = !twoByTwo && !relu && indices && isMaxPool3x3s2(g);
@@ -80,7 +80,7 @@ void maxPool2dForward(Context& ctx, const T* x, T* out, int32_t* indices, const 
   }
   ctx.pool.parallelFor(0, g.planes, planeGrain(ohw * g.kh * g.kw), [&](int64_t pb, int64_t pe) {
     if (twoByTwo) {
-      for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, relu, g);
+      for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2(x + p * hw, out + p * ohw, indices ? indices + p * ohw : nullptr, taps ? taps + p * ohw : nullptr, relu, g);
       return;
     }
     if (wholePlane) {
@@ -141,13 +141,13 @@ void maxPool2dBackward(Context& ctx, const T* gradOut, const int32_t* indices, T
   });
 }
 
-// The 2x2 / stride 2 backward without indices: each window's max position is found again
-// from x by the forward's own rule (windowArgmax2x2), and all four of its
-// input gradients are written at once (gy at the max, 0 elsewhere), as are the rows and
-// columns no window covers. So gradIn is written once, in order, with no zero fill before
-// it and no scatter through an index array after it, and the forward need not store indices.
+// The 2x2 / stride 2 backward from the forward's tap codes: all four input gradients of a
+// window are written at once (gy at the max, 0 elsewhere), as are the rows and columns no
+// window covers. So gradIn is written once, in order, with no zero fill before it and no
+// scatter through an index array after it. It used to find each max again from x: in W3's
+// step that read 5.5 MB that had left the cache since the forward.
 template <typename T>
-void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, const PoolGeometry& g, bool relu) {
+void maxPool2x2Backward(Context& ctx, const uint8_t* taps, const T* gradOut, T* gradIn, const PoolGeometry& g) {
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
   ctx.pool.parallelFor(0, g.planes, planeGrain(hw), [&](int64_t pb, int64_t pe) {
     // Under AVX2, rows of fewer than 8 windows run the baseline loops: GCC's AVX2 code for this
@@ -155,7 +155,7 @@ void maxPool2x2Backward(Context& ctx, const T* x, const T* gradOut, T* gradIn, c
     // the SSE2 time on W3's [64, 64, 11, 11] (5 windows a row: 0.85 ms against 0.42). The
     // AVX-512 loop masks a short row instead.
     const simd::PoolLoops& loops = simd::poolLoopsFor(g.ow >= 8 || ctx.isa == Isa::Avx512 ? ctx.isa : Isa::Scalar);
-    for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2Backward(x + p * hw, gradOut + p * ohw, gradIn + p * hw, relu, g);
+    for (int64_t p = pb; p < pe; ++p) loops.maxPool2x2Backward(taps + p * ohw, gradOut + p * ohw, gradIn + p * hw, g);
   });
 }
 
@@ -238,9 +238,9 @@ void adaptiveAvgPool2dBackward(Context& ctx, const T* gradOut, T* gradIn, int64_
 }
 
 #define LATTICE_POOL_INSTANTIATE(T)                                                                                  \
-  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&, bool);                          \
+  template void maxPool2dForward<T>(Context&, const T*, T*, int32_t*, const PoolGeometry&, bool, uint8_t*);                \
   template void maxPool2dBackward<T>(Context&, const T*, const int32_t*, T*, const PoolGeometry&);                    \
-  template void maxPool2x2Backward<T>(Context&, const T*, const T*, T*, const PoolGeometry&, bool);                        \
+  template void maxPool2x2Backward<T>(Context&, const uint8_t*, const T*, T*, const PoolGeometry&);                        \
   template void avgPool2dForward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                     \
   template void avgPool2dBackward<T>(Context&, const T*, T*, const PoolGeometry&, bool, int64_t);                    \
   template void adaptiveAvgPool2dForward<T>(Context&, const T*, T*, int64_t, int64_t, int64_t, int64_t, int64_t);   \

@@ -23,13 +23,15 @@ namespace simd {
 
 struct PoolLoops {
   // One plane: out = the max of each 2x2 window (maxTap's rule: the last NaN, else the first
-  // maximal tap), relu(max) if relu; indices (may be null; never with relu) = its flat position.
-  void (*maxPool2x2F32)(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g);
-  void (*maxPool2x2F64)(const double* in, double* out, int32_t* indices, bool relu, const PoolGeometry& g);
-  // One plane of the input gradient, written whole: gradOut at each window's max, 0 elsewhere
-  // (and 0 where relu and the window's max is not > 0).
-  void (*maxPool2x2BackwardF32)(const float* in, const float* gradOut, float* gradIn, bool relu, const PoolGeometry& g);
-  void (*maxPool2x2BackwardF64)(const double* in, const double* gradOut, double* gradIn, bool relu, const PoolGeometry& g);
+  // maximal tap), relu(max) if relu; indices (may be null; never with relu) = its flat position;
+  // taps (may be null; never with indices) = its tap code (kMaxPoolTapBlocked where relu and
+  // the max is not > 0).
+  void (*maxPool2x2F32)(const float* in, float* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g);
+  void (*maxPool2x2F64)(const double* in, double* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g);
+  // One plane of the input gradient from the forward's tap codes, written whole: gradOut at each
+  // window's max, 0 elsewhere (all four 0 where the code is kMaxPoolTapBlocked).
+  void (*maxPool2x2BackwardF32)(const uint8_t* taps, const float* gradOut, float* gradIn, const PoolGeometry& g);
+  void (*maxPool2x2BackwardF64)(const uint8_t* taps, const double* gradOut, double* gradIn, const PoolGeometry& g);
   // One plane's 3x3, stride-2, dilation-1 windows that lie wholly inside the input: output rows
   // [y0, y1) x columns [x0, x1) (maxTap's rule; indices may be null). The caller does the border.
   void (*maxPool3x3s2F32)(const float* in, float* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1,
@@ -40,17 +42,17 @@ struct PoolLoops {
   // the caller then passes the whole plane.
   bool maxPool3x3s2F32WholePlane = false;
 
-  void maxPool2x2(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
-    maxPool2x2F32(in, out, indices, relu, g);
+  void maxPool2x2(const float* in, float* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g) const {
+    maxPool2x2F32(in, out, indices, taps, relu, g);
   }
-  void maxPool2x2(const double* in, double* out, int32_t* indices, bool relu, const PoolGeometry& g) const {
-    maxPool2x2F64(in, out, indices, relu, g);
+  void maxPool2x2(const double* in, double* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g) const {
+    maxPool2x2F64(in, out, indices, taps, relu, g);
   }
-  void maxPool2x2Backward(const float* in, const float* go, float* gi, bool relu, const PoolGeometry& g) const {
-    maxPool2x2BackwardF32(in, go, gi, relu, g);
+  void maxPool2x2Backward(const uint8_t* taps, const float* go, float* gi, const PoolGeometry& g) const {
+    maxPool2x2BackwardF32(taps, go, gi, g);
   }
-  void maxPool2x2Backward(const double* in, const double* go, double* gi, bool relu, const PoolGeometry& g) const {
-    maxPool2x2BackwardF64(in, go, gi, relu, g);
+  void maxPool2x2Backward(const uint8_t* taps, const double* go, double* gi, const PoolGeometry& g) const {
+    maxPool2x2BackwardF64(taps, go, gi, g);
   }
   void maxPool3x3s2(const float* in, float* out, int32_t* indices, const PoolGeometry& g, int64_t y0, int64_t y1, int64_t x0,
                     int64_t x1) const {

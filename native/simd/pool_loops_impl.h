@@ -28,10 +28,12 @@ inline T reluBits(T v) {
 
 // The common 2x2 window, stride 2, no padding, dilation or ceil-mode overhang, unrolled:
 // the general loop spent most of its time on loop bounds for 4 taps (~6 ms for
-// [64, 32, 26, 26]). indices may be null (maxPool2x2Backward needs none). kRelu: out =
-// relu(max), the ReLU of a Conv2d-ReLU-MaxPool2d block applied to the 4x smaller output.
-template <bool kIndices, bool kRelu, typename T>
-void maxPool2x2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g) {
+// [64, 32, 26, 26]). kIndices: the max's flat position; kTaps: its tap code for
+// maxPool2x2Backward (kMaxPoolTapBlocked where kRelu and the max is not > 0, as relu's
+// gradient rule has it: not for 0 nor NaN). kRelu: out = relu(max), the ReLU of a
+// Conv2d-ReLU-MaxPool2d block applied to the 4x smaller output.
+template <bool kIndices, bool kTaps, bool kRelu, typename T>
+void maxPool2x2Rows(const T* in, T* out, int32_t* indices, uint8_t* taps, const PoolGeometry& g) {
   for (int64_t y = 0; y < g.oh; ++y) {
     const T* r0 = in + 2 * y * g.w;
     const T* r1 = r0 + g.w;
@@ -43,42 +45,34 @@ void maxPool2x2Rows(const T* in, T* out, int32_t* indices, const PoolGeometry& g
       const T m = selectBits(at == 0, t0, selectBits(at == 1, t1, selectBits(at == 2, t2, t3)));
       out[y * g.ow + xo] = kRelu ? reluBits(m) : m;
       if constexpr (kIndices) indices[y * g.ow + xo] = static_cast<int32_t>(base + c + (at & 1) + (at >> 1) * g.w);
+      if constexpr (kTaps) taps[y * g.ow + xo] = static_cast<uint8_t>(kRelu ? selectBits(m > T(0), at, int(kMaxPoolTapBlocked)) : at);
     }
   }
 }
 
 // Separate loops rather than a test per window, so that each vectorises.
 template <typename T>
-void maxPool2x2Plane(const T* in, T* out, int32_t* indices, bool relu, const PoolGeometry& g) {
-  if (indices) maxPool2x2Rows<true, false>(in, out, indices, g);
-  else if (relu) maxPool2x2Rows<false, true>(in, out, indices, g);
-  else maxPool2x2Rows<false, false>(in, out, indices, g);
+void maxPool2x2Plane(const T* in, T* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g) {
+  if (indices) maxPool2x2Rows<true, false, false>(in, out, indices, taps, g);
+  else if (taps && relu) maxPool2x2Rows<false, true, true>(in, out, indices, taps, g);
+  else if (taps) maxPool2x2Rows<false, true, false>(in, out, indices, taps, g);
+  else if (relu) maxPool2x2Rows<false, false, true>(in, out, indices, taps, g);
+  else maxPool2x2Rows<false, false, false>(in, out, indices, taps, g);
 }
 
-// The 2x2 / stride 2 backward without indices: each window's max position is found again
-// from x by the forward's own rule (windowArgmax2x2), and all four of its
-// input gradients are written at once (gy at the max, 0 elsewhere), as are the rows and
-// columns no window covers. So gradIn is written once, in order, with no zero fill before
-// it and no scatter through an index array after it, and the forward need not store indices.
-template <bool kRelu, typename T>
-void maxPool2x2BackwardRows(const T* in, const T* go, T* gi, const PoolGeometry& g) {
+// The 2x2 / stride 2 backward from the forward's tap codes: all four input gradients of a
+// window are written at once (gy at the max, 0 elsewhere; a blocked code matches no tap), as
+// are the rows and columns no window covers. So gradIn is written once, in order, with no zero
+// fill before it and no scatter through an index array after it.
+template <typename T>
+void maxPool2x2BackwardPlane(const uint8_t* taps, const T* go, T* gi, const PoolGeometry& g) {
   for (int64_t y = 0; y < g.oh; ++y) {
-    const T* r0 = in + 2 * y * g.w;
-    const T* r1 = r0 + g.w;
     T* g0 = gi + 2 * y * g.w;
     T* g1 = g0 + g.w;
     for (int64_t xo = 0; xo < g.ow; ++xo) {
       const int64_t c = 2 * xo;
-      const T t0 = r0[c], t1 = r0[c + 1], t2 = r1[c], t3 = r1[c + 1];
-      const int at = windowArgmax2x2(t0, t1, t2, t3);
-      T v = go[y * g.ow + xo];
-      if constexpr (kRelu) {
-        // relu's gradient rule: it passes where the pooled max is > 0 (not for 0 nor NaN), that
-        // is where some tap is > 0 and none is NaN (cheaper than selecting the max first).
-        const bool positive = (t0 > T(0)) | (t1 > T(0)) | (t2 > T(0)) | (t3 > T(0));
-        const bool nan = (t0 != t0) | (t1 != t1) | (t2 != t2) | (t3 != t3);
-        v = keepIf(positive & !nan, v);
-      }
+      const int at = taps[y * g.ow + xo];
+      const T v = go[y * g.ow + xo];
       g0[c] = keepIf(at == 0, v);
       g0[c + 1] = keepIf(at == 1, v);
       g1[c] = keepIf(at == 2, v);
@@ -87,12 +81,6 @@ void maxPool2x2BackwardRows(const T* in, const T* go, T* gi, const PoolGeometry&
     for (int64_t c = 2 * g.ow; c < g.w; ++c) g0[c] = g1[c] = T(0);
   }
   std::fill(gi + 2 * g.oh * g.w, gi + g.h * g.w, T(0));
-}
-
-template <typename T>
-void maxPool2x2BackwardPlane(const T* in, const T* go, T* gi, bool relu, const PoolGeometry& g) {
-  if (relu) maxPool2x2BackwardRows<true>(in, go, gi, g);
-  else maxPool2x2BackwardRows<false>(in, go, gi, g);
 }
 
 // The 3x3, stride-2 window (ResNet's stem pool) on the outputs whose whole window is inside

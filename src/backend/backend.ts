@@ -135,20 +135,21 @@ export interface Backend {
 
   /**
    * Max over each (dilated) window; NaN wins; indices are the flat h*w positions of the maxima (first on ties).
-   * indices may be null for a 2x2 window with stride 2 and no padding, dilation or overhang (maxPool2x2Backward needs none).
+   * indices may be null for a 2x2 window with stride 2 and no padding, dilation or overhang; then taps (if given,
+   * out's length) gets each window's tap code for maxPool2x2Backward: 0-3 for the max's tap (a b / c d), or 4 where
+   * relu blocks its gradient (the max is not > 0).
    * relu (that 2x2 path without indices only): out = relu(max) (v < 0 ? 0 : v, a NaN stays NaN), the ReLU of a
    * Conv2d-ReLU-MaxPool2d block on the pooled output.
    */
-  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu?: boolean): void;
+  maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu?: boolean, taps?: Uint8Array | null): void;
   /** gradInput (overwritten) = zeros with gradOut scattered-added at indices, plane by plane. */
   maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, gradInput: FloatArray, g: PoolGeometry): void;
   /**
-   * maxPool2dBackward for a 2x2 stride-2 window (no padding, dilation or overhang), with each window's max position
-   * found again from x by maxPool2d's rule instead of read from indices: gradInput (overwritten) holds gradOut at
-   * the max of each window and 0 elsewhere. relu: the gradient of relu(maxPool2d(x)), gradOut taken as 0 where the
-   * window's max is not > 0 (relu's rule).
+   * maxPool2dBackward for a 2x2 stride-2 window (no padding, dilation or overhang), from the tap codes maxPool2d
+   * wrote instead of indices: gradInput (overwritten) holds gradOut at the max of each window and 0 elsewhere, and
+   * 0 for the whole window where the code is 4 (relu's block).
    */
-  maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry, relu?: boolean): void;
+  maxPool2x2Backward(taps: Uint8Array, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void;
   /**
    * Window means. divisor > 0 overrides the count; else the count of in-input taps, or with countIncludePad
    * the window clipped to the padded input (PyTorch's rule).

@@ -13,13 +13,14 @@ import type { PoolGeometry } from '../backend/backend';
 import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
+import { isGradEnabled } from '../tensor/graph';
 import { Tensor } from '../tensor/tensor';
 import { rand, tensor } from './creation';
 import { gather } from './indexing';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
 import { copyOf, reshape } from './shape';
-import { gt, where } from './binary';
+import { where } from './binary';
 import { relu } from './unary';
 import { assertFloat, assertTensor, checkOutputSize, empty, emptyForOverwrite } from './util';
 
@@ -117,12 +118,9 @@ function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices
 function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices = false): Tensor | [Tensor, Tensor] {
   // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
   // writes every output and index, so neither needs zeroing.
-  const out = emptyForOverwrite(outShape, x.dtype, x.device);
   // The 2x2 fast path is a CPU kernel; other devices keep the index path.
-  if (!returnIndices && isTwoByTwo(g) && x.device === 'cpu') {
-    backendFor(x.device).maxPool2d(vals(x), vals(out), null, g);
-    return record(out, 'maxPool2d', [x], (gy) => [maxPool2x2BackwardOp(gy, x, g)], [x]);
-  }
+  if (!returnIndices && isTwoByTwo(g) && x.device === 'cpu') return maxPool2x2Op(x, g, outShape, false);
+  const out = emptyForOverwrite(outShape, x.dtype, x.device);
   const index = emptyForOverwrite(outShape, 'int32', x.device);
   backendFor(x.device).maxPool2d(vals(x), vals(out), index.deviceValues as Int32Array, g);
   record(out, 'maxPool2d', [x], (gy) => [maxPoolBackwardOp(gy, index, g, x.shape)], [x]);
@@ -148,27 +146,42 @@ function gatherAtMax(gg: Tensor, index: Tensor, g: PoolGeometry, outShape: numbe
 
 /**
  * The common 2x2 window with stride 2 (no padding, dilation or ceil-mode overhang): the
- * forward stores no indices, and the backward finds each window's max in x again (the
- * same rule, so the same position) and writes the whole input gradient in one pass: no
- * zero fill, no scatter through an index tensor.
+ * forward stores no indices but, when a gradient is to come, one byte per window naming its
+ * max's tap (or relu's block), and the backward writes the whole input gradient from those in
+ * one pass: no zero fill, no scatter through an index tensor, and no second read of x.
  */
 function isTwoByTwo(g: PoolGeometry): boolean {
   return g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0
     && g.dilationH === 1 && g.dilationW === 1 && 2 * g.oh <= g.h && 2 * g.ow <= g.w;
 }
 
-/** withRelu: the gradient of relu(maxPool2d(x)) (gy taken as 0 where the pooled max is not > 0). */
-function maxPool2x2BackwardOp(gy: Tensor, x: Tensor, g: PoolGeometry, withRelu = false): Tensor {
-  const gx = emptyForOverwrite(x.shape.slice(), gy.dtype, gy.device);
-  backendFor(gy.device).maxPool2x2Backward(vals(x), vals(gy), vals(gx), g, withRelu);
+/** maxPool2d (relu(maxPool2d) if withRelu) of a 2x2 stride-2 geometry on the CPU. */
+function maxPool2x2Op(x: Tensor, g: PoolGeometry, outShape: number[], withRelu: boolean): Tensor {
+  const out = emptyForOverwrite(outShape, x.dtype, x.device);
+  // The tap codes, internal to the graph: a 'bool' tensor only for its byte storage, pooled and freed with the step.
+  const taps = x.requiresGrad && isGradEnabled() ? emptyForOverwrite(outShape, 'bool', x.device) : null;
+  backendFor(x.device).maxPool2d(vals(x), vals(out), null, g, withRelu, taps ? (taps.values as Uint8Array) : null);
+  if (!taps) return out;
+  const inShape = x.shape.slice();
+  return record(out, withRelu ? 'maxPool2dRelu' : 'maxPool2d', [x], (gy) => [maxPool2x2BackwardOp(gy, taps, g, inShape, withRelu)], [taps]);
+}
+
+/** withRelu: the gradient of relu(maxPool2d(x)) (the windows whose max is not > 0 carry relu's block in `taps`). */
+function maxPool2x2BackwardOp(gy: Tensor, taps: Tensor, g: PoolGeometry, inShape: number[], withRelu: boolean): Tensor {
+  const gx = emptyForOverwrite(inShape, gy.dtype, gy.device);
+  backendFor(gy.device).maxPool2x2Backward(taps.values as Uint8Array, vals(gy), vals(gx), g);
   return record(gx, withRelu ? 'maxPool2dReluBackward' : 'maxPool2dBackward', [gy], (gg) => {
-    // Only a second derivative gets here: the max positions are found once more, as indices.
-    const index = emptyForOverwrite([g.planes * g.oh * g.ow], 'int32', x.device);
-    const pooled = emptyForOverwrite(gy.shape.slice(), x.dtype, x.device);
-    backendFor(x.device).maxPool2d(vals(x), vals(pooled), index.deviceValues as Int32Array, g);
-    const gathered = gatherAtMax(gg, index, g, gy.shape);
-    return [withRelu ? where(gt(pooled, 0), gathered, 0) : gathered];
-  }, [x]);
+    // Only a second derivative gets here: gg read at each window's max, 0 where relu blocked it.
+    const codes = taps.values as Uint8Array;
+    const index = new Int32Array(codes.length), open = new Uint8Array(codes.length);
+    for (let o = 0; o < codes.length; o++) {
+      const xo = o % g.ow, y = Math.floor(o / g.ow) % g.oh, code = codes[o] & 3;
+      index[o] = (2 * y + (code >> 1)) * g.w + 2 * xo + (code & 1);
+      open[o] = codes[o] < 4 ? 1 : 0;
+    }
+    const gathered = gatherAtMax(gg, Tensor.fromData(index, [codes.length], 'int32'), g, gy.shape);
+    return [withRelu ? where(Tensor.fromData(open, gy.shape.slice(), 'bool'), gathered, 0) : gathered];
+  }, [taps]);
 }
 
 /**
@@ -184,9 +197,7 @@ export function maxPool2dRelu(x: Tensor, kernelSize: Pair, opts?: MaxPool2dOptio
   const g = poolGeometry('maxPool2dRelu', x, { kernel: kernelSize, ...opts }, false);
   const outShape = pooledShape(x, g, false);
   if (!isTwoByTwo(g) || x.device !== 'cpu') return relu(maxPoolOp(x, g, outShape));
-  const out = emptyForOverwrite(outShape, x.dtype, x.device);
-  backendFor(x.device).maxPool2d(vals(x), vals(out), null, g, true);
-  return record(out, 'maxPool2dRelu', [x], (gy) => [maxPool2x2BackwardOp(gy, x, g, true)], [x]);
+  return maxPool2x2Op(x, g, outShape, true);
 }
 
 /**

@@ -150,6 +150,31 @@ describe.runIf(nativeAddon() !== null)('pool parity: native vs reference', () =>
     const gi = new Float32Array(32);
     addon.maxPool2dBackward(new Float32Array(8).fill(1), wild, gi, geom);
     expect(gi.reduce((s, v) => s + v, 0)).toBe(5);
+    // The 2x2 path's tap codes: 0-3 for the max's tap, 4 where relu blocks the gradient (max not > 0).
+    // Eight windows (taps a b / c d each) laid into two 4x4 planes.
+    const windows = [[1, 5, 2, 0], [3, 4, 1, 2], [-1, -2, 7, 8], [-3, -4, 0, 0], [0, 0, -1, -2], [NaN, 1, 0, 0], [2, 2, 9, 2], [6, 6, 6, 6]];
+    const planes = new Float32Array(32);
+    windows.forEach((t, k) => {
+      const p = k >> 2, y = (k >> 1) & 1, xo = k & 1;
+      t.forEach((v, tap) => { planes[p * 16 + (2 * y + (tap >> 1)) * 4 + 2 * xo + (tap & 1)] = v; });
+    });
+    const taps = new Uint8Array(8);
+    addon.maxPool2d(planes, out, null, geom, false, taps);
+    expect(Array.from(taps)).toEqual([1, 1, 3, 2, 0, 0, 2, 0]);
+    addon.maxPool2d(planes, out, null, geom, true, taps);
+    expect(Array.from(taps)).toEqual([1, 1, 3, 4, 4, 4, 2, 0]);
+    expect(() => addon.maxPool2d(x, out, idx, geom, false, taps)).toThrow(/taps needs indices null/);
+    expect(() => addon.maxPool2d(x, out, null, geom, false, new Uint8Array(7))).toThrow(/taps has 7 elements/);
+    expect(() => addon.maxPool2d(x, out, null, geom, false, new Float32Array(8))).toThrow(/taps must be a/);
+    // The backward from codes: the gradient at the max tap; a code past 3 (relu's block, or any
+    // other byte) gives the window none, and is never used as a position.
+    const gi2 = new Float32Array(32).fill(NaN);
+    addon.maxPool2x2Backward(Uint8Array.of(0, 1, 2, 3, 4, 5, 200, 255), new Float32Array(8).fill(2), gi2, geom);
+    expect(gi2.reduce((s, v) => s + v, 0)).toBe(8);
+    expect([gi2[0], gi2[3], gi2[12], gi2[15]]).toEqual([2, 2, 2, 2]);
+    expect(() => addon.maxPool2x2Backward(new Uint8Array(7), new Float32Array(8), gi2, geom)).toThrow(/taps has 7 elements/);
+    expect(() => addon.maxPool2x2Backward(new Int32Array(8), new Float32Array(8), gi2, geom)).toThrow(/taps must be a/);
+    expect(() => addon.maxPool2x2Backward(taps, new Float32Array(8), new Float32Array(31), geom)).toThrow(/gradInput has 31/);
     expect(() => addon.avgPool2d(x, out, geom, true, -1)).toThrow(/divisor/);
     expect(() => addon.adaptiveAvgPool2d(x, new Float32Array(3), 2, 4, 4, 2, 2)).toThrow(/out has 3/);
   });

@@ -57,7 +57,7 @@ inline Windows windowsAt(const float* r0, const float* r1, int64_t x0, int64_t n
   return w;
 }
 
-void maxPool2x2F32(const float* in, float* out, int32_t* indices, bool relu, const PoolGeometry& g) {
+void maxPool2x2F32(const float* in, float* out, int32_t* indices, uint8_t* taps, bool relu, const PoolGeometry& g) {
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2), rowStep = _mm512_set1_epi32(static_cast<int32_t>(g.w));
   for (int64_t y = 0; y < g.oh; ++y) {
@@ -71,6 +71,13 @@ void maxPool2x2F32(const float* in, float* out, int32_t* indices, bool relu, con
       if (relu) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
       const __mmask16 live = firstLanes(n);
       _mm512_mask_storeu_ps(out + y * g.ow + x0, live, v);
+      if (taps) {
+        // relu's gradient passes where the max is > 0 (not for 0 nor NaN): elsewhere the blocked code.
+        const __m512i code = relu ? _mm512_mask_mov_epi32(_mm512_set1_epi32(kMaxPoolTapBlocked),
+                                                          _mm512_cmp_ps_mask(w.best, _mm512_setzero_ps(), _CMP_GT_OQ), w.at)
+                                  : w.at;
+        _mm512_mask_cvtepi32_storeu_epi8(taps + y * g.ow + x0, live, code);
+      }
       if (indices) {
         // 2y*w + 2x (+1 for the right column, +w for the lower row)
         const __m512i col = _mm512_slli_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(x0))), 1);
@@ -83,31 +90,23 @@ void maxPool2x2F32(const float* in, float* out, int32_t* indices, bool relu, con
   }
 }
 
-void maxPool2x2BackwardF32(const float* in, const float* go, float* gi, bool relu, const PoolGeometry& g) {
+void maxPool2x2BackwardF32(const uint8_t* taps, const float* go, float* gi, const PoolGeometry& g) {
   // Lanes 0-15 of the two halves of [x0 y0 x1 y1 ...]: x from the first source, y from the second.
   const __m512i zipLo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i zipHi = _mm512_add_epi32(zipLo, _mm512_set1_epi32(8));
-  const __m512 zero = _mm512_setzero_ps();
   for (int64_t y = 0; y < g.oh; ++y) {
-    const float* r0 = in + 2 * y * g.w;
-    const float* r1 = r0 + g.w;
     float* g0 = gi + 2 * y * g.w;
     float* g1 = g0 + g.w;
     for (int64_t x0 = 0; x0 < g.ow; x0 += 16) {
       const int64_t n = g.ow - x0 < 16 ? g.ow - x0 : 16;
-      const Windows w = windowsAt(r0, r1, x0, n);
-      __m512 v = _mm512_maskz_loadu_ps(firstLanes(n), go + y * g.ow + x0);
-      if (relu) {
-        // relu's gradient passes where the pooled max is > 0: some tap > 0 and none NaN.
-        const __mmask16 positive = _mm512_cmp_ps_mask(w.a, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(w.b, zero, _CMP_GT_OQ) |
-                                   _mm512_cmp_ps_mask(w.c, zero, _CMP_GT_OQ) | _mm512_cmp_ps_mask(w.d, zero, _CMP_GT_OQ);
-        const __mmask16 nan = _mm512_cmp_ps_mask(w.a, w.b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(w.c, w.d, _CMP_UNORD_Q);
-        v = _mm512_maskz_mov_ps(positive & ~nan, v);
-      }
-      const __m512 ga = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(w.at, _mm512_setzero_si512()), v);
-      const __m512 gb = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(w.at, _mm512_set1_epi32(1)), v);
-      const __m512 gc = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(w.at, _mm512_set1_epi32(2)), v);
-      const __m512 gd = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(w.at, _mm512_set1_epi32(3)), v);
+      const __mmask16 live = firstLanes(n);
+      const __m512i at = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(live, taps + y * g.ow + x0));
+      const __m512 v = _mm512_maskz_loadu_ps(live, go + y * g.ow + x0);
+      // A blocked code (relu) equals no tap: the window's four gradients are 0.
+      const __m512 ga = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_setzero_si512()), v);
+      const __m512 gb = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(1)), v);
+      const __m512 gc = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(2)), v);
+      const __m512 gd = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(3)), v);
       const __mmask16 lo = firstLanes(2 * n), hi = firstLanes(2 * n - 16);
       _mm512_mask_storeu_ps(g0 + 2 * x0, lo, _mm512_permutex2var_ps(ga, zipLo, gb));
       _mm512_mask_storeu_ps(g0 + 2 * x0 + 16, hi, _mm512_permutex2var_ps(ga, zipHi, gb));

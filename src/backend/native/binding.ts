@@ -67,9 +67,9 @@ export interface NativeBinding {
   conv2dDirectSmallCBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dDirectSmallCPreferred(geometry: Int32Array, pass: number): boolean;
-  maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array, relu?: boolean): void;
+  maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array, relu?: boolean, taps?: unknown): void;
   maxPool2dBackward(gradOut: unknown, indices: unknown, gradInput: unknown, geometry: Int32Array): void;
-  maxPool2x2Backward(x: unknown, gradOut: unknown, gradInput: unknown, geometry: Int32Array, relu?: boolean): void;
+  maxPool2x2Backward(taps: unknown, gradOut: unknown, gradInput: unknown, geometry: Int32Array): void;
   avgPool2d(x: unknown, out: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   avgPool2dBackward(gradOut: unknown, gradInput: unknown, geometry: Int32Array, countIncludePad: boolean, divisor: number): void;
   adaptiveAvgPool2d(x: unknown, out: unknown, planes: number, h: number, w: number, oh: number, ow: number): void;

@@ -11,7 +11,8 @@ import type { FloatArray } from '../../tensor/dtype';
  * the input), same for columns. A NaN replaces the running max (so NaN
  * propagates); ties keep the first position. indices hold iy*w + ix.
  */
-export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu = false): void {
+export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | null, g: PoolGeometry, relu = false,
+  taps: Uint8Array | null = null): void {
   for (let p = 0; p < g.planes; p++) {
     const base = p * g.h * g.w;
     for (let y = 0; y < g.oh; y++) {
@@ -32,6 +33,8 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | 
         const o = (p * g.oh + y) * g.ow + xo;
         out[o] = relu && best < 0 ? 0 : best;  // the relu op's rule: a NaN stays NaN
         if (indices) indices[o] = at;
+        // The 2x2 window's tap (row-major), or 4 where relu's gradient rule blocks it (the max is not > 0).
+        if (taps) taps[o] = relu && !(best > 0) ? 4 : 2 * (Math.floor(at / g.w) - 2 * y) + (at % g.w) - 2 * xo;
       }
     }
   }
@@ -50,16 +53,19 @@ export function maxPool2dBackward(gradOut: FloatArray, indices: Int32Array, grad
 }
 
 /**
- * The 2x2 stride-2 backward from x: the max position of each window found again by maxPool2d's rule (which
- * this calls), gradOut written there and 0 everywhere else.
+ * The 2x2 stride-2 backward from maxPool2d's tap codes: gradOut at each window's max tap, 0 at its other taps, at
+ * the inputs no window covers, and at all four where the code is 4 (relu's block).
  */
-export function maxPool2x2Backward(x: FloatArray, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry, relu = false): void {
-  const indices = new Int32Array(g.planes * g.oh * g.ow);
-  const pooled = x instanceof Float64Array ? new Float64Array(indices.length) : new Float32Array(indices.length);
-  maxPool2d(x, pooled, indices, g);
-  // relu: relu's gradient rule on the pooled value, 0 unless it is > 0.
-  const gy = relu ? gradOut.map((v, i) => (pooled[i] > 0 ? v : 0)) : gradOut;
-  maxPool2dBackward(gy, indices, gradInput, g);
+export function maxPool2x2Backward(taps: Uint8Array, gradOut: FloatArray, gradInput: FloatArray, g: PoolGeometry): void {
+  gradInput.fill(0);
+  for (let p = 0; p < g.planes; p++) {
+    for (let y = 0; y < g.oh; y++) {
+      for (let xo = 0; xo < g.ow; xo++) {
+        const o = (p * g.oh + y) * g.ow + xo, code = taps[o];
+        if (code < 4) gradInput[p * g.h * g.w + (2 * y + (code >> 1)) * g.w + 2 * xo + (code & 1)] = gradOut[o];
+      }
+    }
+  }
 }
 
 /** The window [y0, y1) x [x0, x1) clipped to the input, and its divisor (PyTorch's avg_pool2d rule). */
