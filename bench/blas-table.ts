@@ -13,10 +13,10 @@
  * never times anything at run time). OPENBLAS_CORETYPE is removed from the environment
  * first, so that OpenBLAS picks its kernel for this CPU as it would on a user's machine.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWithOpenBlasOwnKernel } from './lib/openblas-own-kernel';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tablePath = join(here, '..', 'native', 'kernels', 'system_blas_table.h');
@@ -25,14 +25,7 @@ const LOW = [6, 24, 96, 384, 1536];
 const HIGH = [16, 64, 256, 1024, 2048];
 const MARGIN = 1.05;
 
-if (!process.env.LATTICE_BLAS_TABLE_CHILD) {
-  // Re-run in a child without OPENBLAS_CORETYPE (OpenBLAS reads it when it loads).
-  const env: NodeJS.ProcessEnv = { ...process.env, LATTICE_BLAS_TABLE_CHILD: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
+runWithOpenBlasOwnKernel(import.meta.url);
 
 const L = await import('./lattice/lattice');
 const info = L.backendInfo();

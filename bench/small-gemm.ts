@@ -5,10 +5,15 @@
  *
  *   npm run build:native && npx tsx bench/small-gemm.ts
  *
- * Needs an addon that links a system BLAS (a source build with libopenblas-dev installed).
+ * Needs an addon that links a system BLAS (a source build with libopenblas-dev installed). OpenBLAS runs the
+ * kernel it picks for this CPU, as on a user's machine (OPENBLAS_CORETYPE is dropped; bench/lib/openblas-own-kernel.ts).
  */
-import { linear } from '../src/ops/linear';
-import * as L from '../src/index';
+import type { Tensor } from '../src/index';
+import { runWithOpenBlasOwnKernel } from './lib/openblas-own-kernel';
+
+runWithOpenBlasOwnKernel(import.meta.url);
+const { linear } = await import('../src/ops/linear');
+const L = await import('../src/index');
 
 if (L.backendInfo().blas === 'none') {
   console.error('small-gemm: this addon links no system BLAS (backendInfo().blas is none)');
@@ -18,7 +23,7 @@ L.setNumThreads(1);
 L.manualSeed(0);
 
 /** Median µs of one call over 21 samples, each >= ~2 ms of calls. */
-function time(path: 'builtin' | 'blas', fn: () => L.Tensor, flops: number): number {
+function time(path: 'builtin' | 'blas', fn: () => Tensor, flops: number): number {
   L.setGemmPath(path);
   const inner = Math.max(1, Math.round(4e7 / flops));
   for (let i = 0; i < 3 * inner; i++) fn().dispose();
@@ -31,7 +36,7 @@ function time(path: 'builtin' | 'blas', fn: () => L.Tensor, flops: number): numb
   return s.sort((a, b) => a - b)[10];
 }
 
-const rows: [string, number, () => L.Tensor][] = [];
+const rows: [string, number, () => Tensor][] = [];
 for (const [m, k, n] of [[1, 784, 256], [4, 784, 256], [16, 784, 256], [1, 4096, 1000]]) {
   const x = L.randn([m, k]), w = L.randn([n, k]);
   rows.push([`linear [${m}, ${k}] -> ${n}`, 2 * m * k * n, () => linear(x, w)]);
