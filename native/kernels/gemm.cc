@@ -162,23 +162,31 @@ int64_t l2CacheBytes() {
 // around it re-reads the packed A block (MC x KC) once per B sliver and the packed
 // B block (KC x NC) once per A block.
 //  KC: every KC-deep pass does a read-modify-write of the C tile (MR*NR loads and
-//      stores for 2*MR*NR*KC flops), so deeper is better while the B sliver can
-//      still stream from L2 without evicting the A block: KC*NR*size = L2/16.
-//      On Zen 5 (48 KiB L1d, 1 MiB L2) that is KC = 512 for fp32 and fp64; measured
-//      at 1024^3 and 2048^3, KC = 512..768 beat L1-sized slivers (KC = 256) by ~8%.
-//  MC: the packed A block stays in L2 next to the B sliver stream: MC*KC*size = L2/4
-//      (fp32: 120 rows; 96..240 measured within 1%).
+//      stores for 2*MR*NR*KC flops), and a K split in two passes reads and writes all of
+//      C twice, from memory once C is past the caches; so deeper is better while the B
+//      sliver can still stream from L2 beside the A block: KC*NR*size = L2/8.
+//      On Zen 5 (48 KiB L1d, 1 MiB L2) that is KC = 1024 for fp32 and fp64. Against
+//      KC = 512, MC = 120 (4 alternating pairs, 1 thread): 128x784x256 (one K pass
+//      instead of two) 206-209 -> 211-217 GFLOP/s, 4096x1024x64 180-192 -> 194-204,
+//      2048^3 227-234 -> 230-235; ResNet-18's step at 2 threads 78-80 -> 75-76 ms, at 1
+//      thread 132-134 -> 134-137. KC = 256 lost ~8%.
+//  MC: the packed A block stays in L2 next to the B sliver stream: MC*KC*size = L2/2
+//      (fp32: 120 rows). At L2/4 (60 rows) each B sliver served half as many A slivers
+//      per trip from L3: ResNet-18's step at 2 threads took 78-83 ms.
 //  NC: the packed B block (one per thread) is streamed from L3 once per A block;
-//      4096 columns bound it to 8 MiB for fp32 (fewer with many threads, see
-//      kPackBudgetBytes).
+//      kBlockBBytes bounds it (fp32: 2048 columns at KC = 1024; fewer with many
+//      threads, see kPackBudgetBytes), which also keeps it within the pack buffer a
+//      thread keeps between calls (PackScratch), so large products reuse its pages.
+constexpr int64_t kBlockBBytes = int64_t(8) << 20;
+
 template <typename T>
 void setBlocking(GemmPlan<T>& plan) {
   const int64_t l2 = std::clamp<int64_t>(l2CacheBytes(), 256 * 1024, 4 * 1024 * 1024);
   const int64_t size = int64_t(sizeof(T));
-  plan.kc = std::clamp<int64_t>(l2 / 16 / (plan.nr * size), 128, 1024) / 8 * 8;
-  const int64_t mc = (l2 / 4) / (plan.kc * size);
+  plan.kc = std::clamp<int64_t>(l2 / 8 / (plan.nr * size), 128, 1024) / 8 * 8;
+  const int64_t mc = (l2 / 2) / (plan.kc * size);
   plan.mc = std::max<int64_t>(plan.mr, mc / plan.mr * plan.mr);
-  plan.nc = roundUp(4096, plan.nr);
+  plan.nc = std::max<int64_t>(plan.nr, kBlockBBytes / (plan.kc * size) / plan.nr * plan.nr);
 }
 
 GemmPlan<float> planFor(Isa isa, float) {

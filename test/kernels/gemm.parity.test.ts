@@ -33,6 +33,8 @@ function run(c: Case, f64: boolean, which: 'native' | 'reference'): F {
 const SHAPES: [number, number, number][] = [
   [0, 5, 3], [4, 0, 3], [3, 4, 0], [1, 1, 1], [1, 17, 9], [17, 1, 9], [7, 9, 1], [13, 31, 17], [33, 65, 29],
   [64, 64, 64], [100, 37, 513], [129, 130, 131], [12, 10, 256], [300, 33, 9], [5, 300, 700],
+  // K past one KC block (1024 where L2 is 1 MiB; 128 to 1024 elsewhere): C accumulates the K blocks in order.
+  [100, 37, 1100], [33, 65, 2050],
   // Narrow N with K >= 32 (fp32 dot-product path on AVX-512): groups of 4, 2 and 1 rows, K tails.
   [7, 3, 45], [33, 1, 100], [130, 6, 37], [9, 12, 64], [11, 13, 40],
   // ... with op(B)^T's rows padded apart (K a multiple of 64, where they would share L1 sets).
