@@ -41,8 +41,8 @@ const MAX_VALUE_CHARS = 200;
  */
 export function fmtValue(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
-  if (isTensorLike(v)) return `Tensor(shape ${fmtShape(v.shape)}, ${v.dtype})`;
+  const named = nameOfBulk(v);
+  if (named !== null) return named;
   if (Array.isArray(v)) return cut(`[${v.map(fmtValue).join(',')}]`);
   let text: string;
   try {
@@ -51,6 +51,22 @@ export function fmtValue(v: unknown): string {
     text = String(v);
   }
   return cut(text);
+}
+
+/**
+ * String(v) for a message, except for the arguments whose String is their values: a tensor
+ * (named by shape and dtype) and a typed array (by type and length); a Float32Array of a
+ * million elements passed where a number belongs would otherwise print them all.
+ */
+export function fmtArg(v: unknown): string {
+  return nameOfBulk(v) ?? String(v);
+}
+
+// A tensor's or typed array's short name, or null for anything else.
+function nameOfBulk(v: unknown): string | null {
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<unknown>).length ?? v.byteLength})`;
+  if (isTensorLike(v)) return `Tensor(shape ${fmtShape(v.shape)}, ${v.dtype})`;
+  return null;
 }
 
 // Duck-typed: errors.ts sits below the tensor module and cannot import it.

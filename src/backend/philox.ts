@@ -22,7 +22,7 @@
  *   starts, which is what lets the C++ kernels produce the same numbers.
  */
 
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { allocate } from '../tensor/dtype';
 
 const MULTIPLIER_0 = 0xd2511f53;
@@ -166,7 +166,7 @@ function toSeed(op: string, seed: number | bigint | string): bigint {
   } else if (typeof seed === 'string' && /^-?\d+$/.test(seed.trim())) {
     value = BigInt(seed.trim());
   } else {
-    throw new ArgumentError(`${op}: seed must be an integer, a bigint or a decimal string, got ${String(seed)}`);
+    throw new ArgumentError(`${op}: seed must be an integer, a bigint or a decimal string, got ${fmtArg(seed)}`);
   }
   // Seeds live modulo 2^64, as in PyTorch, so a negative seed is still a seed.
   return BigInt.asUintN(64, value);
@@ -175,7 +175,7 @@ function toSeed(op: string, seed: number | bigint | string): bigint {
 function toOffset(op: string, offset: number | bigint | string): number {
   const value = typeof offset === 'string' && !/^\d+$/.test(offset.trim()) ? NaN : Number(offset);
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ArgumentError(`${op}: offset must be a non-negative safe integer, got ${String(offset)}`);
+    throw new ArgumentError(`${op}: offset must be a non-negative safe integer, got ${fmtArg(offset)}`);
   }
   return value;
 }
@@ -317,7 +317,7 @@ export class PhiloxStream {
       }
       return out;
     }
-    throw new ArgumentError(`uniform: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+    throw new ArgumentError(`uniform: dtype must be 'float32' or 'float64', got ${fmtArg(dtype)}`);
   }
 
   /**
@@ -334,7 +334,7 @@ export class PhiloxStream {
   normal(n: number, dtype: UniformDType = 'float32', mean = 0, std = 1): Float32Array | Float64Array {
     checkCount('normal', n);
     if (dtype !== 'float32' && dtype !== 'float64') {
-      throw new ArgumentError(`normal: dtype must be 'float32' or 'float64', got ${String(dtype)}`);
+      throw new ArgumentError(`normal: dtype must be 'float32' or 'float64', got ${fmtArg(dtype)}`);
     }
     const units = this.uniform(2 * Math.ceil(n / 2), dtype);
     return boxMuller(units, allocate(dtype, n) as Float32Array | Float64Array, mean, std);

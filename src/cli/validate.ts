@@ -6,19 +6,19 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 
 /** `--name` must be an integer >= 1 (undefined means "not given" and passes). */
 export function checkPositiveInt(command: string, flag: string, value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new ArgumentError(`${command}: ${flag} must be a positive integer, got ${String(value)}`);
+    throw new ArgumentError(`${command}: ${flag} must be a positive integer, got ${fmtArg(value)}`);
   }
 }
 
 /** `--name` must be a finite number > 0 (undefined passes). */
 export function checkPositiveNumber(command: string, flag: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-    throw new ArgumentError(`${command}: ${flag} must be a positive number, got ${String(value)}`);
+    throw new ArgumentError(`${command}: ${flag} must be a positive number, got ${fmtArg(value)}`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { backend } from '../backend/index';
 import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { randn } from '../ops/creation';
 import type { SampleDType } from '../ops/registry';
 import { reshape } from '../ops/shape';
@@ -49,7 +49,7 @@ export function generatorOf(op: string, opts: GeneratorOptions): PhiloxStream {
 }
 
 export function checkFinite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${fmtArg(v)}`);
   return v;
 }
 

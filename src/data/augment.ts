@@ -13,7 +13,7 @@ import { rotateHueInPlace } from './hue';
 import { IMAGE_SAMPLES, affineBatch, asBatch, channelValues, checkFinite, generatorOf, type Batch, type GeneratorOptions } from './augment-batch';
 import { backend } from '../backend/index';
 import { getDefaultGenerator, mulHi32, PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { registerOp } from '../ops/registry';
 import { empty } from '../ops/util';
 import type { FloatArray } from '../tensor/dtype';
@@ -25,7 +25,7 @@ export type { GeneratorOptions } from './augment-batch';
 export type PaddingMode = 'constant' | 'reflect';
 
 function checkProbability(op: string, name: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: ${name} must be a probability in [0, 1], got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: ${name} must be a probability in [0, 1], got ${fmtArg(p)}`);
   return p;
 }
 
@@ -46,7 +46,7 @@ function perSampleInts(op: string, name: string, v: number | ArrayLike<number>, 
 }
 
 function checkSize(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 30) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 30) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${fmtArg(v)}`);
   return v;
 }
 
@@ -56,7 +56,7 @@ function checkSize(op: string, name: string, v: unknown): number {
 
 function cropFlip(op: string, b: Batch, top: Int32Array, left: Int32Array, oh: number, ow: number,
   flip: Uint8Array | null, mode: PaddingMode, fill: number): Tensor {
-  if (mode !== 'constant' && mode !== 'reflect') throw new ArgumentError(`${op}: paddingMode must be 'constant' or 'reflect', got ${String(mode)}`);
+  if (mode !== 'constant' && mode !== 'reflect') throw new ArgumentError(`${op}: paddingMode must be 'constant' or 'reflect', got ${fmtArg(mode)}`);
   if (b.n * b.c * oh * ow > 0 && (b.h === 0 || b.w === 0)) throw new ShapeError(`${op}: cannot crop the empty image ${b.x.describe()}`);
   const out = empty([b.n, b.c, oh, ow], b.x.dtype);
   backend().cropFlip2d(b.x.values as FloatArray, out.values as FloatArray, { n: b.n, c: b.c, h: b.h, w: b.w, oh, ow },
@@ -139,7 +139,7 @@ export function rotate(x: Tensor, angle: number | ArrayLike<number>, opts: Rotat
   if (typeof angle === 'number') angles.fill(checkFinite(op, 'angle', angle));
   else {
     if (angle === null || typeof angle !== 'object' || angle.length !== b.n) {
-      throw new ShapeError(`${op}: angle must be a number or one angle per sample (${b.n}), got ${String((angle as ArrayLike<number>)?.length ?? angle)} entries`);
+      throw new ShapeError(`${op}: angle must be a number or one angle per sample (${b.n}), got ${fmtArg((angle as ArrayLike<number>)?.length ?? angle)} entries`);
     }
     for (let i = 0; i < b.n; i++) angles[i] = checkFinite(op, `angle[${i}]`, angle[i]);
   }
@@ -527,7 +527,7 @@ export function mixup(x: Tensor, y: Tensor, opts: MixupOptions = {}): MixupResul
   if (y.dtype === 'int32') {
     if (y.ndim !== 1 || y.shape[0] !== n) throw new ShapeError(`${op}: class indices y must be [${n}] for x ${x.describe()}, got ${y.describe()}`);
     k = opts.numClasses ?? NaN;
-    if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`${op}: numClasses must be a positive integer when y holds class indices, got ${String(opts.numClasses)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`${op}: numClasses must be a positive integer when y holds class indices, got ${fmtArg(opts.numClasses)}`);
     targets = new Float32Array(n * k);
     const labels = y.values as Int32Array;
     for (let i = 0; i < n; i++) {

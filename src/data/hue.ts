@@ -2,7 +2,7 @@
  * Hue rotation of RGB pixels, torchvision's adjust_hue: RGB -> HSV, h' = (h + factor) mod 1,
  * HSV -> RGB. Shared by colorJitter's `hue` and `adjustHue`.
  */
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 
@@ -44,7 +44,7 @@ export function rotateHueInPlace(data: FloatArray, base: number, plane: number, 
  */
 export function adjustHue(x: Tensor, factor: number): Tensor {
   const op = 'adjustHue';
-  if (typeof factor !== 'number' || !(factor >= -0.5 && factor <= 0.5)) throw new ArgumentError(`${op}: factor must be in [-0.5, 0.5], got ${String(factor)}`);
+  if (typeof factor !== 'number' || !(factor >= -0.5 && factor <= 0.5)) throw new ArgumentError(`${op}: factor must be in [-0.5, 0.5], got ${fmtArg(factor)}`);
   if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: x must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: x must be an image batch [N, C, H, W] or an image [C, H, W], got ${x.describe()}`);

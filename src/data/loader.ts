@@ -1,6 +1,6 @@
 /** DataLoader: batches, seeded shuffling, and preparing the next batch while the current one trains. */
 import { PhiloxStream, getDefaultGenerator } from '../backend/philox';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { stack } from '../ops/shape';
 import { tensor } from '../ops/creation';
 import { Tensor } from '../tensor/tensor';
@@ -85,7 +85,7 @@ export class DataLoader<T, B = T> {
       throw new ArgumentError('DataLoader: dataset must have a length and get(i)');
     }
     const batchSize = opts.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${String(batchSize)}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${fmtArg(batchSize)}`);
     this.batchSize = batchSize;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;

@@ -5,7 +5,7 @@
  * subject or a recording session, appears on both sides).
  */
 import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { Subset, type Dataset } from './dataset';
 
@@ -37,7 +37,7 @@ function permutation(n: number, g: PhiloxStream): Int32Array {
 /** Turns fractions summing to 1 into counts summing to n (remainders go to the first splits, as PyTorch). */
 function splitSizes(op: string, n: number, lengths: number[]): number[] {
   if (!Array.isArray(lengths) || lengths.length === 0 || lengths.some((l) => typeof l !== 'number' || !(l >= 0))) {
-    throw new ArgumentError(`${op}: lengths must be a non-empty list of counts or fractions, got ${String(lengths)}`);
+    throw new ArgumentError(`${op}: lengths must be a non-empty list of counts or fractions, got ${fmtArg(lengths)}`);
   }
   const total = lengths.reduce((s, l) => s + l, 0);
   if (lengths.every((l) => l <= 1) && Math.abs(total - 1) < 1e-9 && total !== n) {
@@ -87,7 +87,7 @@ export function holdOutClasses(labels: Labels, classes: number[]): HoldOutSplit 
   const op = 'holdOutClasses';
   const values = labelValues(op, 'labels', labels);
   if (!Array.isArray(classes) || classes.length === 0 || classes.some((c) => !Number.isInteger(c))) {
-    throw new ArgumentError(`${op}: classes must be a non-empty list of integer labels, got ${String(classes)}`);
+    throw new ArgumentError(`${op}: classes must be a non-empty list of integer labels, got ${fmtArg(classes)}`);
   }
   const out = new Set(classes);
   const kept: number[] = [], heldOut: number[] = [];
@@ -114,7 +114,7 @@ export function groupSplit(groups: Labels, opts: { testFraction?: number; genera
   const op = 'groupSplit';
   const values = labelValues(op, 'groups', groups);
   const fraction = opts.testFraction ?? 0.2;
-  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) throw new ArgumentError(`${op}: testFraction must be in (0, 1), got ${String(fraction)}`);
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) throw new ArgumentError(`${op}: testFraction must be in (0, 1), got ${fmtArg(fraction)}`);
   const ids = [...new Set(Array.from(values))].sort((a, b) => a - b);
   if (ids.length < 2) throw new ArgumentError(`${op}: needs at least 2 distinct groups, got ${ids.length}`);
   const order = permutation(ids.length, opts.generator ?? getDefaultGenerator());

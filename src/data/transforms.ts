@@ -8,7 +8,7 @@
  * QL (src/data/symmetric-eigen.ts, ~5 D³ flops: a few seconds for D = 784),
  * while the covariance itself, Xcᵀ Xc, is one float64 matmul on the backend.
  */
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { sub, div } from '../ops/binary';
 import { castTo } from '../ops/cast';
 import { matmul, matmulT } from '../ops/matmul';
@@ -179,7 +179,7 @@ function fitCovariance(op: string, x: Tensor, unbiased: boolean): Fitted {
 }
 
 function checkEps(op: string, eps: number): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${fmtArg(eps)}`);
   return eps;
 }
 
@@ -278,7 +278,7 @@ export class PCAWhitening {
   private projection: Float64Array | null = null;
 
   constructor(readonly k: number, opts: PCAWhiteningOptions = {}) {
-    if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`PCAWhitening: k must be a positive integer, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`PCAWhitening: k must be a positive integer, got ${fmtArg(k)}`);
     this.eps = checkEps('PCAWhitening', opts.eps ?? 1e-6);
     this.unbiased = opts.unbiased ?? true;
     this.whiten = opts.whiten ?? true;

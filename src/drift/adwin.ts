@@ -14,7 +14,7 @@
  * drift. Cuts are tried at every bucket boundary, as in the paper and MOA
  * (river's loop skips the newest bucket of each row).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
 /** ADWIN's options (Bifet & Gavaldà 2007), river's defaults: confidence δ, check period, histogram buckets per row, smallest cut, grace period. @example `new drift.ADWIN({ delta: 0.01, clock: 16 })` */
@@ -195,7 +195,7 @@ export class ADWIN extends DetectorBase<Resolved> {
 
   protected restoreState(s: Record<string, unknown>): void {
     const rows = s.rows;
-    if (!Array.isArray(rows) || rows.length === 0) throw new ArgumentError(`ADWIN.loadStateDict: state.rows must be a non-empty array, got ${String(rows)}`);
+    if (!Array.isArray(rows) || rows.length === 0) throw new ArgumentError(`ADWIN.loadStateDict: state.rows must be a non-empty array, got ${fmtArg(rows)}`);
     this.rows = rows.map((r: { sums?: unknown; variances?: unknown }, i) => {
       if (!Array.isArray(r?.sums) || !Array.isArray(r?.variances) || r.sums.length !== r.variances.length || r.sums.length > this.options.maxBuckets) {
         throw new ArgumentError(`ADWIN.loadStateDict: state.rows[${i}] must hold equal sums and variances arrays of at most maxBuckets (${this.options.maxBuckets}) numbers`);

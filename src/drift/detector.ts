@@ -7,7 +7,7 @@
  * As in river, a detector that signalled a drift starts over (resets itself)
  * at the next update, so one change gives one `drift: true`.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 
 /** What one update says. The objects are shared constants: read them, do not keep or change them. */
 export interface DriftSignal {
@@ -95,7 +95,7 @@ export abstract class DetectorBase<O extends object> implements DriftDetector {
    * @example `if (ddm.update(wrong ? 1 : 0).drift) retrain()`
    */
   update(x: number): DriftSignal {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ArgumentError(`${this.name}.update: x must be a finite number, got ${String(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new ArgumentError(`${this.name}.update: x must be a finite number, got ${fmtArg(x)}`);
     if (this.drift) this.reset();
     this.step(x);
     return this.drift ? DRIFT : this.warning ? WARNING : NONE;
@@ -125,11 +125,11 @@ export abstract class DetectorBase<O extends object> implements DriftDetector {
    */
   loadStateDict(sd: DetectorState): void {
     if (!sd || typeof sd !== 'object' || sd.detector !== this.name || !sd.state || typeof sd.state !== 'object') {
-      throw new ArgumentError(`${this.name}.loadStateDict: expected a state dict of a ${this.name}, got ${sd && typeof sd === 'object' ? `one of '${String(sd.detector)}'` : String(sd)}`);
+      throw new ArgumentError(`${this.name}.loadStateDict: expected a state dict of a ${this.name}, got ${sd && typeof sd === 'object' ? `one of '${fmtArg(sd.detector)}'` : String(sd)}`);
     }
     const options = decode(sd.options) as Record<string, unknown>;
     for (const [k, v] of Object.entries(this.options)) {
-      if (options[k] !== v) throw new ArgumentError(`${this.name}.loadStateDict: the saved detector has ${k} = ${String(options[k])} but this one has ${String(v)}`);
+      if (options[k] !== v) throw new ArgumentError(`${this.name}.loadStateDict: the saved detector has ${k} = ${fmtArg(options[k])} but this one has ${fmtArg(v)}`);
     }
     const state = decode(sd.state) as Record<string, unknown>;
     this.restoreState(state);
@@ -146,7 +146,7 @@ export abstract class DetectorBase<O extends object> implements DriftDetector {
 
 /** Throws unless v is a number in range (for constructor options). */
 export function checkOption(name: string, option: string, v: unknown, range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean } = {}): number {
-  const bad = (why: string): never => { throw new ArgumentError(`${name}: ${option} ${why}, got ${String(v)}`); };
+  const bad = (why: string): never => { throw new ArgumentError(`${name}: ${option} ${why}, got ${fmtArg(v)}`); };
   if (typeof v !== 'number' || !Number.isFinite(v)) bad('must be a finite number');
   const x = v as number;
   if (range.integer && !Number.isInteger(x)) bad('must be an integer');
@@ -158,6 +158,6 @@ export function checkOption(name: string, option: string, v: unknown, range: { m
 /** Reads a number from a restored state, naming the detector and key when it is missing. */
 export function stateNumber(name: string, state: Record<string, unknown>, key: string): number {
   const v = state[key];
-  if (typeof v !== 'number') throw new ArgumentError(`${name}.loadStateDict: state.${key} must be a number, got ${String(v)}`);
+  if (typeof v !== 'number') throw new ArgumentError(`${name}.loadStateDict: state.${key} must be a number, got ${fmtArg(v)}`);
   return v;
 }

@@ -9,7 +9,7 @@
  * The first value starts an EWMA (c = 1), as in MOA and the paper (river
  * starts it from 0, which biases the first estimates towards 0).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
 /** HDDM_W's options (Frías-Blanco et al. 2015): δ of the drift and warning McDiarmid tests, the EWMA weight λ, and whether a fall of the mean also counts. @example `new drift.HDDM_W({ lambdaVal: 0.1, driftConfidence: 1e-3 })` */
@@ -115,7 +115,7 @@ export class HDDM_W extends DetectorBase<Resolved> {
   protected restoreState(s: Record<string, unknown>): void {
     const ewma = (k: string): Ewma => {
       const e = s[k] as Record<string, unknown> | undefined;
-      if (!e || typeof e !== 'object') throw new ArgumentError(`HDDM_W.loadStateDict: state.${k} must be an object { n, value, ibc }, got ${String(e)}`);
+      if (!e || typeof e !== 'object') throw new ArgumentError(`HDDM_W.loadStateDict: state.${k} must be an object { n, value, ibc }, got ${fmtArg(e)}`);
       return { n: stateNumber(this.name, e, 'n'), value: stateNumber(this.name, e, 'value'), ibc: stateNumber(this.name, e, 'ibc') };
     };
     this.total = ewma('total'); this.beforeIncr = ewma('beforeIncr'); this.afterIncr = ewma('afterIncr');

@@ -7,7 +7,7 @@
  * worth a drift, λ (`threshold`) trades delay against false alarms, α < 1
  * slowly forgets. No warning zone.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { DetectorBase, checkOption, stateNumber } from './detector';
 
 /** Page-Hinkley's options (Page 1954): values before the test, tolerated change δ, threshold λ, forgetting factor α, and which direction of change counts. @example `new drift.PageHinkley({ threshold: 20, mode: 'up' })` */
@@ -51,7 +51,7 @@ export class PageHinkley extends DetectorBase<Resolved> {
     checkOption('PageHinkley', 'delta', o.delta, { min: 0 });
     checkOption('PageHinkley', 'threshold', o.threshold, { min: 0, minExclusive: true });
     checkOption('PageHinkley', 'alpha', o.alpha, { min: 0, max: 1, minExclusive: true });
-    if (!['up', 'down', 'both'].includes(o.mode)) throw new ArgumentError(`PageHinkley: mode must be 'up', 'down' or 'both', got '${String(o.mode)}'`);
+    if (!['up', 'down', 'both'].includes(o.mode)) throw new ArgumentError(`PageHinkley: mode must be 'up', 'down' or 'both', got '${fmtArg(o.mode)}'`);
     super('PageHinkley', o);
     this.up = o.mode !== 'down';
     this.down = o.mode !== 'up';

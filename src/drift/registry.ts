@@ -1,5 +1,5 @@
 /** Detectors by name, for configuration files, the DriftMonitor and benchmarks. */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { ADWIN } from './adwin';
 import { DDM } from './ddm';
 import type { DriftDetector } from './detector';
@@ -31,6 +31,6 @@ export const DETECTOR_NAMES = Object.keys(FACTORIES) as DetectorName[];
  */
 export function createDetector(name: DetectorName, options: object = {}): DriftDetector {
   const make = FACTORIES[name];
-  if (!make) throw new ArgumentError(`createDetector: unknown detector '${String(name)}'; expected one of ${DETECTOR_NAMES.join(', ')}`);
+  if (!make) throw new ArgumentError(`createDetector: unknown detector '${fmtArg(name)}'; expected one of ${DETECTOR_NAMES.join(', ')}`);
   return make(options);
 }

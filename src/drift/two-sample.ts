@@ -5,7 +5,7 @@
  * and the kernel MMD with a permutation test (on a model's penultimate-layer
  * embeddings). They need no labels, so a shift shows before the errors do.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { PhiloxStream } from '../backend/philox';
 import { Tensor } from '../tensor/tensor';
 import { ksPValue, ksStatisticScaled } from './ks';
@@ -20,7 +20,7 @@ function toMatrix(op: string, arg: string, x: SampleMatrix): Matrix {
     if (x.shape.length !== 2) throw new ArgumentError(`${op}: ${arg} must be 2-D [N, features], got ${x.describe()}`);
     return { rows: x.shape[0], cols: x.shape[1], data: Float64Array.from(x.values as ArrayLike<number>) };
   }
-  if (!Array.isArray(x)) throw new ArgumentError(`${op}: ${arg} must be a 2-D Tensor or an array of rows, got ${String(x)}`);
+  if (!Array.isArray(x)) throw new ArgumentError(`${op}: ${arg} must be a 2-D Tensor or an array of rows, got ${fmtArg(x)}`);
   const rows = x.length, cols = rows ? x[0].length : 0;
   const data = new Float64Array(rows * cols);
   x.forEach((r, i) => {

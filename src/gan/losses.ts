@@ -14,7 +14,7 @@
  * generator gradient vanishes when the discriminator wins; it is here to show
  * exactly that.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { neg, relu, softplus } from '../ops/unary';
 import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
@@ -24,7 +24,7 @@ export type GanLossKind = 'minimax' | 'nonSaturating' | 'hinge' | 'wasserstein';
 export const GAN_LOSS_KINDS: readonly GanLossKind[] = ['minimax', 'nonSaturating', 'hinge', 'wasserstein'];
 
 export function checkLossKind(op: string, kind: unknown): GanLossKind {
-  if (!GAN_LOSS_KINDS.includes(kind as GanLossKind)) throw new ArgumentError(`${op}: loss must be one of ${GAN_LOSS_KINDS.join(', ')}, got ${String(kind)}`);
+  if (!GAN_LOSS_KINDS.includes(kind as GanLossKind)) throw new ArgumentError(`${op}: loss must be one of ${GAN_LOSS_KINDS.join(', ')}, got ${fmtArg(kind)}`);
   return kind as GanLossKind;
 }
 

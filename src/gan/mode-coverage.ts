@@ -7,7 +7,7 @@
  * for a visible share, e.g. 1% of the samples).
  */
 import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { tensor } from '../ops/creation';
 import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
@@ -29,7 +29,7 @@ export interface RingOptions {
  */
 export function ringCenters(opts: { modes?: number; radius?: number } = {}): number[][] {
   const modes = opts.modes ?? 8, radius = opts.radius ?? 2;
-  if (!Number.isInteger(modes) || modes < 1) throw new ArgumentError(`ringCenters: modes must be a positive integer, got ${String(modes)}`);
+  if (!Number.isInteger(modes) || modes < 1) throw new ArgumentError(`ringCenters: modes must be a positive integer, got ${fmtArg(modes)}`);
   return Array.from({ length: modes }, (_, k) => [radius * Math.cos((2 * Math.PI * k) / modes), radius * Math.sin((2 * Math.PI * k) / modes)]);
 }
 
@@ -38,7 +38,7 @@ export function ringCenters(opts: { modes?: number; radius?: number } = {}): num
  * @example `const real = gan.ringOfGaussians(256, { std: 0.02 })`
  */
 export function ringOfGaussians(n: number, opts: RingOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`ringOfGaussians: n must be a positive integer, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`ringOfGaussians: n must be a positive integer, got ${fmtArg(n)}`);
   const std = opts.std ?? 0.02;
   const centers = ringCenters(opts);
   const g = opts.generator ?? getDefaultGenerator();

@@ -7,7 +7,7 @@
  */
 import { grad, noGrad } from '../autograd/api';
 import type { PhiloxStream } from '../backend/philox';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { add, mul, sub } from '../ops/binary';
 import { rand } from '../ops/creation';
 import { clamp } from '../ops/unary';
@@ -86,7 +86,7 @@ export function r1Penalty(critic: Critic, real: Tensor): Tensor {
  * @example `gan.clipWeights(critic.parameters(), 0.01)`
  */
 export function clipWeights(params: Iterable<Tensor>, c: number): void {
-  if (typeof c !== 'number' || !(c > 0)) throw new ArgumentError(`clipWeights: c must be a positive number, got ${String(c)}`);
+  if (typeof c !== 'number' || !(c > 0)) throw new ArgumentError(`clipWeights: c must be a positive number, got ${fmtArg(c)}`);
   noGrad(() => {
     for (const p of params) tidy(() => { copy_(p, clamp(p, { min: -c, max: c })); });
   });

@@ -14,7 +14,7 @@
  * spent on them.
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { clipGradNorm } from '../optim/clip';
 import type { AnyModule } from '../nn/module';
 import { norm } from '../ops/reduce';
@@ -77,13 +77,13 @@ export interface GanStepLogs {
 
 function positiveIntOption(name: string, v: unknown, fallback: number): number {
   const x = v ?? fallback;
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new ArgumentError(`GanTrainer: ${name} must be a positive integer, got ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new ArgumentError(`GanTrainer: ${name} must be a positive integer, got ${fmtArg(x)}`);
   return x;
 }
 
 function nonNegativeOption(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !(v >= 0)) throw new ArgumentError(`GanTrainer: ${name} must be a number >= 0, got ${String(v)}`);
+  if (typeof v !== 'number' || !(v >= 0)) throw new ArgumentError(`GanTrainer: ${name} must be a number >= 0, got ${fmtArg(v)}`);
   return v;
 }
 
@@ -128,7 +128,7 @@ export class GanTrainer {
     this.maxD = nonNegativeOption('maxGradNorm', typeof clip === 'object' ? clip.d : clip);
     this.maxG = nonNegativeOption('maxGradNorm', typeof clip === 'object' ? clip.g : clip);
     if (opts.emaDecay !== undefined) {
-      if (typeof opts.emaDecay !== 'number' || !(opts.emaDecay >= 0 && opts.emaDecay < 1)) throw new ArgumentError(`GanTrainer: emaDecay must be in [0, 1), got ${String(opts.emaDecay)}`);
+      if (typeof opts.emaDecay !== 'number' || !(opts.emaDecay >= 0 && opts.emaDecay < 1)) throw new ArgumentError(`GanTrainer: emaDecay must be in [0, 1), got ${fmtArg(opts.emaDecay)}`);
       this.ema = noGrad(() => opts.generator.parameters().map((p) => keep(p.clone())));
     }
   }
@@ -223,7 +223,7 @@ export class GanTrainer {
    * @example `trainer.fit(3000, { onStep: (l) => { if (l.step % 500 === 0) console.log(l) } })`
    */
   fit(steps: number, opts: { onStep?: (logs: GanStepLogs) => void } = {}): GanStepLogs[] {
-    if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`GanTrainer.fit: steps must be an integer >= 0, got ${String(steps)}`);
+    if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`GanTrainer.fit: steps must be an integer >= 0, got ${fmtArg(steps)}`);
     const out: GanStepLogs[] = [];
     for (let i = 0; i < steps; i++) {
       const logs = this.step();

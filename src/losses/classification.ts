@@ -4,7 +4,7 @@
  */
 import { detach } from '../autograd/api';
 import { customOp } from '../autograd/custom';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { add, div, mul, sub } from '../ops/binary';
 import { softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from '../ops/crossEntropy';
 import { gather } from '../ops/indexing';
@@ -67,7 +67,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts?: NllLossOptions): T
   const outer = unbatched ? 1 : x.shape[0];
   const inner = sizeOf(x.shape.slice(2));
   const ignoreIndex = opts?.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw new ArgumentError(`${op}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex)) throw new ArgumentError(`${op}: ignoreIndex must be an integer, got ${fmtArg(ignoreIndex)}`);
   const w = classWeights(op, opts?.weight, classes, x);
   const y = target.values as Int32Array;
   const rows = outer * inner;

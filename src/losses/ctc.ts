@@ -2,7 +2,7 @@
  * Connectionist Temporal Classification: the loss (native alpha-beta kernel)
  * and two decoders, greedy (best path) and prefix beam search.
  */
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { ctcLossOp, lengthsArg, type CtcOptions, type Lengths } from '../ops/ctc';
 import { assertTensor } from '../ops/util';
 import type { FloatArray } from '../tensor/dtype';
@@ -42,7 +42,7 @@ function frames(op: string, logProbs: Tensor, inputLengths: Tensor | readonly nu
   if (logProbs.ndim !== 3 && logProbs.ndim !== 2) throw new ShapeError(`${op}: logProbs must be [T, N, C] (or [T, C]), got ${logProbs.describe()}`);
   const [maxTime, batch, classes] = logProbs.ndim === 2 ? [logProbs.shape[0], 1, logProbs.shape[1]] : logProbs.shape;
   const b = blank ?? 0;
-  if (!Number.isInteger(b) || b < 0 || b >= classes) throw new ArgumentError(`${op}: blank must be a class index in [0, ${classes}), got ${String(b)}`);
+  if (!Number.isInteger(b) || b < 0 || b >= classes) throw new ArgumentError(`${op}: blank must be a class index in [0, ${classes}), got ${fmtArg(b)}`);
   const lengths = inputLengths === undefined ? new Int32Array(batch).fill(maxTime) : lengthsArg(op, 'inputLengths', inputLengths, batch);
   lengths.forEach((l, n) => {
     if (l > maxTime) throw new ShapeError(`${op}: inputLengths[${n}] is ${l} but logProbs ${logProbs.describe()} has T = ${maxTime} frames`);
@@ -119,9 +119,9 @@ export function ctcBeamSearch(logProbs: Tensor, opts?: CtcBeamSearchOptions): Ct
   const op = 'ctcBeamSearch';
   const f = frames(op, logProbs, opts?.inputLengths, opts?.blank);
   const width = opts?.beamWidth ?? 10;
-  if (!Number.isInteger(width) || width < 1) throw new ArgumentError(`${op}: beamWidth must be a positive integer, got ${String(width)}`);
+  if (!Number.isInteger(width) || width < 1) throw new ArgumentError(`${op}: beamWidth must be a positive integer, got ${fmtArg(width)}`);
   const topK = opts?.topK ?? width;
-  if (!Number.isInteger(topK) || topK < 1) throw new ArgumentError(`${op}: topK must be a positive integer, got ${String(topK)}`);
+  if (!Number.isInteger(topK) || topK < 1) throw new ArgumentError(`${op}: topK must be a positive integer, got ${fmtArg(topK)}`);
   const score = (p: Prefix): number => logAdd(p.blank, p.nonBlank);
   const key = (tokens: number[]): string => tokens.join(',');
   // Best first; equal scores ordered by their labels, so results never depend on map order.

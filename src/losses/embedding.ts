@@ -1,5 +1,5 @@
 /** Losses on pairs: cosine embedding and margin ranking. */
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { add, div, eq, mul, sub, where } from '../ops/binary';
 import { to } from '../ops/cast';
 import { sum } from '../ops/reduce';
@@ -16,7 +16,7 @@ export interface MarginOptions extends ReductionOptions {
 
 function marginOf(op: string, opts: MarginOptions | undefined): number {
   const m = opts?.margin ?? 0;
-  if (typeof m !== 'number' || !Number.isFinite(m)) throw new ArgumentError(`${op}: margin must be a finite number, got ${String(m)}`);
+  if (typeof m !== 'number' || !Number.isFinite(m)) throw new ArgumentError(`${op}: margin must be a finite number, got ${fmtArg(m)}`);
   return m;
 }
 

@@ -1,5 +1,5 @@
 /** The `reduction` option shared by the losses, and argument checks. */
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { mean, sum } from '../ops/reduce';
 import { assertTensor } from '../ops/util';
 import { isFloat } from '../tensor/dtype';
@@ -18,7 +18,7 @@ export function reductionOf(op: string, opts: { reduction?: string } | undefined
   const r = opts?.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none' && !extra.includes(r)) {
     const all = ['mean', 'sum', 'none', ...extra].map((s) => `'${s}'`).join(', ');
-    throw new ArgumentError(`${op}: reduction must be one of ${all}, got '${String(r)}'`);
+    throw new ArgumentError(`${op}: reduction must be one of ${all}, got '${fmtArg(r)}'`);
   }
   return r;
 }
@@ -47,7 +47,7 @@ export function sameShape(op: string, input: Tensor, target: Tensor, names: [str
 export function numberOption(op: string, name: string, v: unknown, min = -Infinity, strictMin = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || (strictMin ? v <= min : v < min)) {
     const bound = min === -Infinity ? 'a finite number' : `a finite number ${strictMin ? '>' : '>='} ${min}`;
-    throw new ArgumentError(`${op}: ${name} must be ${bound}, got ${String(v)}`);
+    throw new ArgumentError(`${op}: ${name} must be ${bound}, got ${fmtArg(v)}`);
   }
   return v;
 }

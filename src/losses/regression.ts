@@ -1,5 +1,5 @@
 /** Regression losses: squared, absolute, Huber and smooth L1 errors. Written with ops (differentiable twice). */
-import { ArgumentError, DTypeError } from '../errors';
+import { ArgumentError, DTypeError, fmtArg } from '../errors';
 import { mul, sub, lt, where, div } from '../ops/binary';
 import { to } from '../ops/cast';
 import { abs, square } from '../ops/unary';
@@ -40,7 +40,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts?: HuberOptions): T
   const op = 'huberLoss';
   const reduction = reductionOf(op, opts);
   const delta = opts?.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new ArgumentError(`${op}: delta must be a positive finite number, got ${String(delta)}`);
+  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw new ArgumentError(`${op}: delta must be a positive finite number, got ${fmtArg(delta)}`);
   const d = difference(op, input, target);
   const a = abs(d);
   return reduce(where(lt(a, delta), mul(square(d), 0.5), mul(sub(a, 0.5 * delta), delta)), reduction);
@@ -60,7 +60,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1Optio
   const op = 'smoothL1Loss';
   const reduction = reductionOf(op, opts);
   const beta = opts?.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) throw new ArgumentError(`${op}: beta must be a non-negative finite number, got ${String(beta)}`);
+  if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) throw new ArgumentError(`${op}: beta must be a non-negative finite number, got ${fmtArg(beta)}`);
   const d = difference(op, input, target);
   const a = abs(d);
   if (beta === 0) return reduce(a, reduction);

@@ -11,7 +11,7 @@
  * loss per sample and class). 'mean' averages the per-class losses, 'sum' adds
  * them, 'none' returns them ([C], or [N, C] with perSample).
  */
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { add, div, mul, sub } from '../ops/binary';
 import { to } from '../ops/cast';
 import { sum } from '../ops/reduce';
@@ -62,9 +62,9 @@ function overlap(op: string, input: Tensor, target: Tensor, opts: OverlapLossOpt
   if (x.ndim < 2) throw new ShapeError(`${op}: input must be [N, C, ...] probabilities, got ${x.describe()}`);
   const reduction = reductionOf(op, opts);
   const s = opts?.smooth ?? 1;
-  if (typeof s !== 'number' || !(s >= 0) || !Number.isFinite(s)) throw new ArgumentError(`${op}: smooth must be a non-negative finite number, got ${String(s)}`);
+  if (typeof s !== 'number' || !(s >= 0) || !Number.isFinite(s)) throw new ArgumentError(`${op}: smooth must be a non-negative finite number, got ${fmtArg(s)}`);
   const squared = opts?.squaredDenominator ?? false;
-  if (typeof squared !== 'boolean') throw new ArgumentError(`${op}: squaredDenominator must be a boolean, got ${String(squared)}`);
+  if (typeof squared !== 'boolean') throw new ArgumentError(`${op}: squaredDenominator must be a boolean, got ${fmtArg(squared)}`);
   const t = probabilityTarget(op, x, target);
   const spatial = x.shape.map((_, i) => i).slice(2);
   const dims = opts?.perSample ? spatial : [0, ...spatial];

@@ -3,7 +3,7 @@
  * none): conv1 (6 5x5 filters), conv2 (16), fc1 (120), fc2 (84), fc3, with ReLU and 2x2 max
  * pooling, so a state dict from that tutorial's Net loads unchanged.
  */
-import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { maxPool2d } from '../ops/pool';
 import { flatten } from '../ops/shape';
 import { relu } from '../ops/unary';
@@ -38,7 +38,7 @@ export class LeNet5 extends Module {
   constructor(opts: LeNet5Options = {}) {
     super();
     const imageSize = opts.imageSize ?? 32;
-    if (imageSize !== 28 && imageSize !== 32) throw new ArgumentError(`LeNet5: imageSize must be 28 or 32, got ${String(imageSize)}`);
+    if (imageSize !== 28 && imageSize !== 32) throw new ArgumentError(`LeNet5: imageSize must be 28 or 32, got ${fmtArg(imageSize)}`);
     this.imageSize = imageSize;
     const inChannels = positiveInt('LeNet5', 'inChannels', opts.inChannels ?? 1);
     const numClasses = positiveInt('LeNet5', 'numClasses', opts.numClasses ?? 10);

@@ -3,7 +3,7 @@
  * loads unchanged: features.0 (stem conv-BN-ReLU6), features.1-17 (inverted residual
  * blocks, `conv` inside), features.18 (1x1 conv to 1280), classifier.1 (Linear).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { add } from '../ops/binary';
 import { adaptiveAvgPool2d } from '../ops/pool';
 import { flatten } from '../ops/shape';
@@ -89,8 +89,8 @@ export class MobileNetV2 extends Module {
   constructor(opts: MobileNetV2Options = {}) {
     super();
     const numClasses = opts.numClasses ?? 1000, widthMult = opts.widthMult ?? 1;
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`MobileNetV2: numClasses must be a positive integer, got ${String(numClasses)}`);
-    if (!(typeof widthMult === 'number' && widthMult > 0)) throw new ArgumentError(`MobileNetV2: widthMult must be a positive number, got ${String(widthMult)}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`MobileNetV2: numClasses must be a positive integer, got ${fmtArg(numClasses)}`);
+    if (!(typeof widthMult === 'number' && widthMult > 0)) throw new ArgumentError(`MobileNetV2: widthMult must be a positive number, got ${fmtArg(widthMult)}`);
     const factory: FactoryOptions = { dtype: opts.dtype, generator: opts.generator };
     // t (expansion), c (channels), n (repeats), s (first stride): the paper's table 2.
     const setting = opts.invertedResidualSetting ?? [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
@@ -100,7 +100,7 @@ export class MobileNetV2 extends Module {
       throw new ArgumentError(`MobileNetV2: invertedResidualSetting must be a non-empty list of [t, c, n, s] rows (t > 0, c and n positive integers), got ${JSON.stringify(setting)}`);
     }
     const divisor = opts.roundNearest ?? 8;
-    if (!Number.isInteger(divisor) || divisor < 1) throw new ArgumentError(`MobileNetV2: roundNearest must be a positive integer, got ${String(divisor)}`);
+    if (!Number.isInteger(divisor) || divisor < 1) throw new ArgumentError(`MobileNetV2: roundNearest must be a positive integer, got ${fmtArg(divisor)}`);
     let input = makeDivisible(32 * widthMult, divisor);
     const last = makeDivisible(1280 * Math.max(1, widthMult), divisor);
     const layers: Module[] = [convBnRelu6(3, input, 3, 2, 1, factory)];

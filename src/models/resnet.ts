@@ -4,7 +4,7 @@
  * conv1, bn1, layer1.0.conv1, ..., layer2.0.downsample.0, ..., fc. Bottleneck blocks
  * stride in their 3x3 conv (torchvision's "ResNet v1.5").
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { add } from '../ops/binary';
 import { flatten } from '../ops/shape';
 import { relu } from '../ops/unary';
@@ -112,7 +112,7 @@ export class ResNet extends Module {
   constructor(block: 'basic' | 'bottleneck', layers: [number, number, number, number], opts?: ResNetOptions) {
     super();
     const numClasses = opts?.numClasses ?? 1000;
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`ResNet: numClasses must be a positive integer, got ${String(numClasses)}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArgumentError(`ResNet: numClasses must be a positive integer, got ${fmtArg(numClasses)}`);
     const widths = opts?.widths ?? [64, 128, 256, 512];
     if (!Array.isArray(widths) || widths.length !== 4 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
       throw new ArgumentError(`ResNet: widths must be 4 positive integers (the stages' planes), got ${JSON.stringify(widths)}`);

@@ -5,7 +5,7 @@
  * The adaptive pool makes the classifier's input 512·7·7 at any input size, so 32x32 images work
  * as they do in torchvision (the 1x1 map after five pools is repeated 7x7).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { flatten } from '../ops/shape';
 import type { Tensor } from '../tensor/tensor';
 import * as init from '../nn/init';
@@ -64,7 +64,7 @@ export class VGG extends Module {
     }
     const numClasses = opts.numClasses ?? 1000, width = opts.classifierWidth ?? 4096;
     for (const [name, v] of [['numClasses', numClasses], ['classifierWidth', width], ['inChannels', opts.inChannels ?? 3]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`VGG: ${name} must be a positive integer, got ${String(v)}`);
+      if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`VGG: ${name} must be a positive integer, got ${fmtArg(v)}`);
     }
     const dropout = probability('VGG', 'dropout', opts.dropout ?? 0.5);
     const factory: FactoryOptions = { dtype: opts.dtype, generator: opts.generator };

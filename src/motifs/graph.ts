@@ -7,7 +7,7 @@
  * entries) or those above a threshold; self-connections are left out (a
  * triad census ignores them).
  */
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
@@ -53,11 +53,11 @@ export function weightGraph(weight: Tensor, opts: WeightGraphOptions = {}): Dire
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) offDiagonal.push(magnitude[i * n + j]);
   let cut: number;
   if (opts.threshold !== undefined) {
-    if (typeof opts.threshold !== 'number' || !(opts.threshold >= 0)) throw new ArgumentError(`${op}: threshold must be a number >= 0, got ${String(opts.threshold)}`);
+    if (typeof opts.threshold !== 'number' || !(opts.threshold >= 0)) throw new ArgumentError(`${op}: threshold must be a number >= 0, got ${fmtArg(opts.threshold)}`);
     cut = opts.threshold;
   } else {
     const fraction = opts.topFraction ?? 0.1;
-    if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new ArgumentError(`${op}: topFraction must be in (0, 1], got ${String(fraction)}`);
+    if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new ArgumentError(`${op}: topFraction must be in (0, 1], got ${fmtArg(fraction)}`);
     const keep = Math.max(1, Math.round(fraction * offDiagonal.length));
     offDiagonal.sort((a, b) => b - a);
     // Strictly above the next value, so exactly `keep` entries survive unless there are ties at the cut.
@@ -75,7 +75,7 @@ export function weightGraph(weight: Tensor, opts: WeightGraphOptions = {}): Dire
  * @example `const g = motifs.graphFromEdges(3, [[0, 1], [1, 2], [0, 2]]) // a feed-forward loop`
  */
 export function graphFromEdges(n: number, edges: [number, number][]): DirectedGraph {
-  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`graphFromEdges: n must be an integer >= 0, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`graphFromEdges: n must be an integer >= 0, got ${fmtArg(n)}`);
   const adjacency = new Uint8Array(n * n);
   edges.forEach(([a, b], i) => {
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n || a === b) {

@@ -7,7 +7,7 @@
  * switches per edge (default 10) mix the graph well.
  */
 import { getDefaultGenerator, type PhiloxStream } from '../backend/philox';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import type { DirectedGraph } from './graph';
 
 /** Options of `randomiseGraph` (Maslov & Sneppen 2002 edge switching): accepted switches per edge (default 10) and the random generator (default: the global one). @example `motifs.randomiseGraph(g, { swapsPerEdge: 10 })` */
@@ -22,7 +22,7 @@ export interface RandomiseOptions {
  */
 export function randomiseGraph(g: DirectedGraph, opts: RandomiseOptions = {}): DirectedGraph {
   const swapsPerEdge = opts.swapsPerEdge ?? 10;
-  if (typeof swapsPerEdge !== 'number' || !(swapsPerEdge >= 0)) throw new ArgumentError(`randomiseGraph: swapsPerEdge must be a number >= 0, got ${String(swapsPerEdge)}`);
+  if (typeof swapsPerEdge !== 'number' || !(swapsPerEdge >= 0)) throw new ArgumentError(`randomiseGraph: swapsPerEdge must be a number >= 0, got ${fmtArg(swapsPerEdge)}`);
   const rng = opts.generator ?? getDefaultGenerator();
   const { n } = g;
   const adj = g.adjacency.slice();

@@ -5,7 +5,7 @@
  * over-represented when z is large and positive.
  */
 import { PhiloxStream } from '../backend/philox';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import type { DirectedGraph } from './graph';
 import { randomiseGraph } from './randomise';
 import { MOTIF_NAMES, triadCensus, type TriadName } from './triads';
@@ -35,7 +35,7 @@ export interface MotifZScoreOptions {
  */
 export function motifZScores(g: DirectedGraph, opts: MotifZScoreOptions = {}): MotifStatistic[] {
   const randomisations = opts.randomisations ?? 100;
-  if (!Number.isInteger(randomisations) || randomisations < 2) throw new ArgumentError(`motifZScores: randomisations must be an integer >= 2, got ${String(randomisations)}`);
+  if (!Number.isInteger(randomisations) || randomisations < 2) throw new ArgumentError(`motifZScores: randomisations must be an integer >= 2, got ${fmtArg(randomisations)}`);
   const generator = new PhiloxStream(opts.seed ?? 0);
   const real = triadCensus(g);
   const sum = new Map<TriadName, number>(), sq = new Map<TriadName, number>();

@@ -15,7 +15,7 @@
  * nn.functional.dropout, so a seeded run keeps its exact values. Second derivatives work on
  * both paths (the fused op's backward is written with ops under createGraph).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { attentionWeights, causalMask, checkAttention, fusedAttention } from '../ops/attention';
 import { matmul } from '../ops/matmul';
 import type { PhiloxStream } from '../backend/philox';
@@ -57,7 +57,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const op = 'scaledDotProductAttention';
   const { scale, mask, S } = checkAttention(op, q, k, v, opts);
   const p = opts.dropoutP ?? 0;
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: dropoutP must be in [0, 1], got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: dropoutP must be in [0, 1], got ${fmtArg(p)}`);
   const fusable = p === 0 && S > 0 && !opts.returnWeights && !(mask && mask.requiresGrad) && opts.fused !== false;
   if (fusable) return fusedAttention(q, k, v, { attnMask: mask, isCausal: opts.isCausal, scale });
   let weights = attentionWeights(q, k, { attnMask: mask, isCausal: opts.isCausal, scale });

@@ -1,5 +1,5 @@
 /** Containers: Sequential, ModuleList, ModuleDict, and Residual (x + F(x)). */
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { add } from '../ops/binary';
 import { assertTensor } from '../ops/util';
 import { shapesEqual } from '../tensor/shape';
@@ -15,7 +15,7 @@ function checkModule(op: string, what: string, m: unknown): asserts m is AnyModu
 }
 
 function normIndex(op: string, i: number, length: number): number {
-  if (!Number.isInteger(i) || i < -length || i >= length) throw new ArgumentError(`${op}: index ${String(i)} is out of range for ${length} modules`);
+  if (!Number.isInteger(i) || i < -length || i >= length) throw new ArgumentError(`${op}: index ${fmtArg(i)} is out of range for ${length} modules`);
   return i < 0 ? i + length : i;
 }
 

@@ -5,7 +5,7 @@
  * the reference backend.
  */
 import type { PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { ge, mul } from '../ops/binary';
 import { castTo } from '../ops/cast';
 import { rand } from '../ops/creation';
@@ -33,7 +33,7 @@ export interface DropoutOptions {
 }
 
 function checkP(op: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: p must be a probability in [0, 1], got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: p must be a probability in [0, 1], got ${fmtArg(p)}`);
   return p;
 }
 
@@ -106,7 +106,7 @@ export type StochasticDepthMode = 'row' | 'batch';
 export function stochasticDepth(x: Tensor, p: number, mode: StochasticDepthMode = 'row', opts?: DropoutOptions): Tensor {
   checkFloatInput('stochasticDepth', x);
   checkP('stochasticDepth', p);
-  if (mode !== 'row' && mode !== 'batch') throw new ArgumentError(`stochasticDepth: mode must be 'row' or 'batch', got '${String(mode)}'`);
+  if (mode !== 'row' && mode !== 'batch') throw new ArgumentError(`stochasticDepth: mode must be 'row' or 'batch', got '${fmtArg(mode)}'`);
   if (x.ndim === 0) throw new ShapeError(`stochasticDepth: x needs a batch dim, got ${x.describe()}`);
   if (opts?.training === false || p === 0) return x;
   const shape = x.shape.map((s, i) => (mode === 'row' && i === 0 ? s : 1));

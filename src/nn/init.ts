@@ -6,7 +6,7 @@
  */
 import { noGrad } from '../autograd/api';
 import type { PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { add, mul } from '../ops/binary';
 import { rand, randn, tensor as makeTensor } from '../ops/creation';
 import { copy_, fill_ } from '../ops/inplace';
@@ -36,7 +36,7 @@ function checkFloat(op: string, t: Tensor): void {
 }
 
 function checkFinite(op: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`init.${op}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`init.${op}: ${name} must be a finite number, got ${fmtArg(v)}`);
 }
 
 /** Writes `values` (computed inside a tidy) into t without recording. */
@@ -67,7 +67,7 @@ export function calculateGain(nonlinearity: Nonlinearity | 'leaky_relu' | 'conv_
     case 'selu':
       return 3 / 4;
     default:
-      throw new ArgumentError(`init.calculateGain: unsupported nonlinearity '${String(nonlinearity)}' (expected linear, conv1d/2d/3d, convTranspose1d/2d/3d, sigmoid, tanh, relu, leakyRelu or selu)`);
+      throw new ArgumentError(`init.calculateGain: unsupported nonlinearity '${fmtArg(nonlinearity)}' (expected linear, conv1d/2d/3d, convTranspose1d/2d/3d, sigmoid, tanh, relu, leakyRelu or selu)`);
   }
 }
 
@@ -84,7 +84,7 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
 }
 
 function fan(op: string, t: Tensor, mode: FanMode): number {
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ArgumentError(`init.${op}: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new ArgumentError(`init.${op}: mode must be 'fanIn' or 'fanOut', got '${fmtArg(mode)}'`);
   const f = calculateFanInAndFanOut(t);
   const n = mode === 'fanIn' ? f.fanIn : f.fanOut;
   if (n === 0) throw new ShapeError(`init.${op}: ${mode} of ${t.describe()} is 0`);
@@ -266,7 +266,7 @@ export function truncNormal(t: Tensor, opts?: { mean?: number; std?: number; a?:
   const mean = opts?.mean ?? 0, std = opts?.std ?? 1, a = opts?.a ?? -2, b = opts?.b ?? 2;
   for (const [k, v] of [['mean', mean], ['std', std]] as const) checkFinite('truncNormal', k, v);
   if (typeof a !== 'number' || typeof b !== 'number' || Number.isNaN(a) || Number.isNaN(b) || !(a < b)) {
-    throw new ArgumentError(`init.truncNormal: need bounds a < b, got a ${String(a)} and b ${String(b)}`);
+    throw new ArgumentError(`init.truncNormal: need bounds a < b, got a ${fmtArg(a)} and b ${fmtArg(b)}`);
   }
   if (!(std > 0)) throw new ArgumentError(`init.truncNormal: std must be > 0, got ${std}`);
   let lo = (a - mean) / std, hi = (b - mean) / std;
@@ -312,7 +312,7 @@ export function dirac(t: Tensor, opts?: { groups?: number }): Tensor {
   const groups = opts?.groups ?? 1;
   if (t.ndim < 3 || t.ndim > 5) throw new ShapeError(`init.dirac: tensor must be 3-, 4- or 5-D, got ${t.describe()}`);
   if (!Number.isInteger(groups) || groups < 1 || t.shape[0] % groups !== 0) {
-    throw new ArgumentError(`init.dirac: groups (${String(groups)}) must be a positive integer dividing dim 0 of ${t.describe()}`);
+    throw new ArgumentError(`init.dirac: groups (${fmtArg(groups)}) must be a positive integer dividing dim 0 of ${t.describe()}`);
   }
   const outPerGroup = t.shape[0] / groups;
   const minDim = Math.min(outPerGroup, t.shape[1]);

@@ -14,7 +14,7 @@
  * forward hooks. Use `call` from outside, `forward` when overriding.
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { castTo, moveTo } from '../ops/cast';
 import { type Device, isDeviceName, parseDevice } from '../tensor/device';
 import { copy_, zero_ } from '../ops/inplace';
@@ -49,7 +49,7 @@ export interface LoadStateDictResult {
 export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, args: In, output: Out) => Out | void;
 
 function checkName(owner: string, kind: string, name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name === '') throw new ArgumentError(`${owner}.register${kind}: name must be a non-empty string, got ${String(name)}`);
+  if (typeof name !== 'string' || name === '') throw new ArgumentError(`${owner}.register${kind}: name must be a non-empty string, got ${fmtArg(name)}`);
   if (name.includes('.')) throw new ArgumentError(`${owner}.register${kind}: name '${name}' must not contain '.'`);
 }
 
@@ -62,7 +62,7 @@ function renameKeys(op: string, entries: [string, Tensor][], nameMap: NonNullabl
   for (const [key, t] of entries) {
     const renamed = isFn ? nameMap(key) : (Object.prototype.hasOwnProperty.call(nameMap, key) ? nameMap[key] : key);
     if (renamed === null) continue;
-    if (typeof renamed !== 'string' || renamed === '') throw new ArgumentError(`${op}: nameMap gave ${String(renamed)} for '${key}'; expected a non-empty key or null`);
+    if (typeof renamed !== 'string' || renamed === '') throw new ArgumentError(`${op}: nameMap gave ${fmtArg(renamed)} for '${key}'; expected a non-empty key or null`);
     if (from.has(renamed)) throw new ArgumentError(`${op}: nameMap maps both '${from.get(renamed)}' and '${key}' to '${renamed}'`);
     from.set(renamed, key);
     out.set(renamed, t);
@@ -332,7 +332,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * @example `model.train()`
    */
   train(mode = true): this {
-    if (typeof mode !== 'boolean') throw new ArgumentError(`${this.typeName}.train: mode must be a boolean, got ${String(mode)}`);
+    if (typeof mode !== 'boolean') throw new ArgumentError(`${this.typeName}.train: mode must be a boolean, got ${fmtArg(mode)}`);
     for (const m of this.modules()) m.training = mode && !m._evalWhileFrozen;
     return this;
   }
@@ -353,7 +353,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    */
   freeze(opts?: { batchNormEval?: boolean }): this {
     const batchNormEval = opts?.batchNormEval ?? true;
-    if (typeof batchNormEval !== 'boolean') throw new ArgumentError(`${this.typeName}.freeze: batchNormEval must be a boolean, got ${String(batchNormEval)}`);
+    if (typeof batchNormEval !== 'boolean') throw new ArgumentError(`${this.typeName}.freeze: batchNormEval must be a boolean, got ${fmtArg(batchNormEval)}`);
     this.requiresGrad_(false);
     if (batchNormEval) {
       for (const m of this.modules()) {
@@ -494,7 +494,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       return this;
     }
     const dtype = target;
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${this.typeName}.to: dtype must be float32 or float64 (or a device, 'cpu' or 'cuda'), got ${String(dtype)}`);
+    if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${this.typeName}.to: dtype must be float32 or float64 (or a device, 'cpu' or 'cuda'), got ${fmtArg(dtype)}`);
     noGrad(() => {
       const convert = (t: Tensor): void => {
         if (!isFloat(t.dtype) || t.dtype === dtype) return;

@@ -10,7 +10,7 @@
  * rank-deficient covariance (dead ReLU units) stays invertible.
  */
 import { symmetricEigen } from '../data/symmetric-eigen';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { tensor } from '../ops/creation';
 import { assertTensor } from '../ops/util';
 import { Tensor } from '../tensor/tensor';
@@ -32,7 +32,7 @@ export class MahalanobisDetector {
   /** `ridge` (default 1e-6 times the mean variance) is added to Σ's eigenvalues. */
   constructor(opts: { ridge?: number } = {}) {
     this.ridge = opts.ridge ?? -1;
-    if (opts.ridge !== undefined && (typeof opts.ridge !== 'number' || !(opts.ridge >= 0))) throw new ArgumentError(`MahalanobisDetector: ridge must be a number >= 0, got ${String(opts.ridge)}`);
+    if (opts.ridge !== undefined && (typeof opts.ridge !== 'number' || !(opts.ridge >= 0))) throw new ArgumentError(`MahalanobisDetector: ridge must be a number >= 0, got ${fmtArg(opts.ridge)}`);
   }
 
   /**

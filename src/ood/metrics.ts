@@ -14,7 +14,7 @@
  * confidence bins (lower, upper], ECE = Σ_b (n_b / N) |acc_b − conf_b|, with the
  * per-bin values a reliability diagram plots.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { Tensor } from '../tensor/tensor';
 
 /** Scores as a tensor [N] or an array. */
@@ -56,7 +56,7 @@ export function auroc(inScores: Scores, outScores: Scores): number {
  */
 export function aupr(inScores: Scores, outScores: Scores, opts: { positive?: 'in' | 'out' } = {}): number {
   const positive = opts.positive ?? 'in';
-  if (positive !== 'in' && positive !== 'out') throw new ArgumentError(`aupr: positive must be 'in' or 'out', got ${String(positive)}`);
+  if (positive !== 'in' && positive !== 'out') throw new ArgumentError(`aupr: positive must be 'in' or 'out', got ${fmtArg(positive)}`);
   let pos = valuesOf('aupr', 'inScores', inScores), neg = valuesOf('aupr', 'outScores', outScores);
   if (positive === 'out') [pos, neg] = [neg.map((s) => -s), pos.map((s) => -s)];
   const all = [...Array.from(pos, (s) => ({ s, p: 1 })), ...Array.from(neg, (s) => ({ s, p: 0 }))].sort((a, b) => b.s - a.s);
@@ -79,7 +79,7 @@ export function aupr(inScores: Scores, outScores: Scores, opts: { positive?: 'in
  * @example `ood.fprAtTpr(idScores, oodScores) // FPR@95TPR`
  */
 export function fprAtTpr(inScores: Scores, outScores: Scores, tpr = 0.95): number {
-  if (typeof tpr !== 'number' || !(tpr > 0 && tpr <= 1)) throw new ArgumentError(`fprAtTpr: tpr must be in (0, 1], got ${String(tpr)}`);
+  if (typeof tpr !== 'number' || !(tpr > 0 && tpr <= 1)) throw new ArgumentError(`fprAtTpr: tpr must be in (0, 1], got ${fmtArg(tpr)}`);
   const pos = valuesOf('fprAtTpr', 'inScores', inScores).sort((a, b) => b - a), neg = valuesOf('fprAtTpr', 'outScores', outScores);
   const threshold = pos[Math.ceil(tpr * pos.length - 1e-9) - 1];
   let accepted = 0;
@@ -137,7 +137,7 @@ export function expectedCalibrationError(confidences: Scores, correct: Scores, o
   const conf = valuesOf(op, 'confidences', confidences), ok = valuesOf(op, 'correct', correct);
   if (conf.length !== ok.length) throw new ArgumentError(`${op}: ${conf.length} confidences but ${ok.length} correctness values`);
   const nBins = opts.bins ?? 15;
-  if (!Number.isInteger(nBins) || nBins < 1) throw new ArgumentError(`${op}: bins must be a positive integer, got ${String(nBins)}`);
+  if (!Number.isInteger(nBins) || nBins < 1) throw new ArgumentError(`${op}: bins must be a positive integer, got ${fmtArg(nBins)}`);
   const count = new Float64Array(nBins), confSum = new Float64Array(nBins), accSum = new Float64Array(nBins);
   for (let i = 0; i < conf.length; i++) {
     const c = conf[i];

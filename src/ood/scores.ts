@@ -11,7 +11,7 @@
  *   in-distribution scores further from the OOD ones than plain MSP.
  */
 import { grad, noGrad } from '../autograd/api';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { crossEntropy } from '../losses/classification';
 import { sub } from '../ops/binary';
 import { amax, logsumexp } from '../ops/reduce';
@@ -27,7 +27,7 @@ function checkLogits(op: string, logits: Tensor): void {
 }
 
 function checkTemperature(op: string, t: unknown): number {
-  if (typeof t !== 'number' || !(t > 0)) throw new ArgumentError(`${op}: temperature must be a positive number, got ${String(t)}`);
+  if (typeof t !== 'number' || !(t > 0)) throw new ArgumentError(`${op}: temperature must be a positive number, got ${fmtArg(t)}`);
   return t;
 }
 
@@ -69,7 +69,7 @@ export function odinScore(model: (x: Tensor) => Tensor, x: Tensor, opts: OdinOpt
   assertTensor(op, 'x', x);
   const t = checkTemperature(op, opts.temperature ?? 1000);
   const eps = opts.epsilon ?? 0.0014;
-  if (typeof eps !== 'number' || !(eps >= 0)) throw new ArgumentError(`${op}: epsilon must be a number >= 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new ArgumentError(`${op}: epsilon must be a number >= 0, got ${fmtArg(eps)}`);
   return tidy(() => {
     const input = noGrad(() => x.clone());
     input.requiresGrad = true;

@@ -18,7 +18,7 @@
  */
 import { backend } from '../backend/index';
 import type { AttentionGeometry, AttentionMaskArg } from '../backend/backend';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import { broadcastShapes, shapesEqual, sizeOf, stridesOf } from '../tensor/shape';
@@ -64,7 +64,7 @@ export function checkAttention(op: string, q: Tensor, k: Tensor, v: Tensor, opts
   if (k.shape[k.ndim - 1] !== E) throw new ShapeError(`${op}: q ${q.describe()} and k ${k.describe()} must have the same feature size (last dim)`);
   if (v.shape[v.ndim - 2] !== S) throw new ShapeError(`${op}: k ${k.describe()} and v ${v.describe()} must have the same length (dim -2)`);
   const scale = opts.scale ?? 1 / Math.sqrt(E);
-  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ArgumentError(`${op}: scale must be a finite number, got ${String(scale)}`);
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ArgumentError(`${op}: scale must be a finite number, got ${fmtArg(scale)}`);
   const mask = opts.attnMask ?? null;
   if (opts.isCausal && mask) throw new ArgumentError(`${op}: give attnMask or isCausal, not both`);
   const scoresLead = broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2));

@@ -1,7 +1,7 @@
 /** dtype conversion (`x.to('float64')`), differentiable between float types. */
 import { backendFor } from '../backend/device';
 import { downloadTensor, uploadTensor } from '../backend/cuda/index';
-import { DTypeError } from '../errors';
+import { DTypeError, fmtArg } from '../errors';
 import { type Device, isDeviceName, parseDevice } from '../tensor/device';
 import { isDType, isFloat, type DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
@@ -35,6 +35,6 @@ export function moveTo(x: Tensor, device: Device): Tensor {
 export function to(x: Tensor, target: DType | Device | 'cuda:0'): Tensor {
   assertTensor('to', 'x', x);
   if (isDeviceName(target)) return moveTo(x, parseDevice('to', target));
-  if (!isDType(target)) throw new DTypeError(`to: unknown dtype or device '${String(target)}' (expected float32, float64, int32, bool, cpu or cuda)`);
+  if (!isDType(target)) throw new DTypeError(`to: unknown dtype or device '${fmtArg(target)}' (expected float32, float64, int32, bool, cpu or cuda)`);
   return castTo(x, target);
 }

@@ -12,7 +12,7 @@
  */
 import { backendFor } from '../backend/device';
 import type { ConvGeometry, ConvPass } from '../backend/backend';
-import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue, fmtArg } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { add, gt, where } from './binary';
@@ -70,7 +70,7 @@ function pairArg(op: string, name: string, v: Pair | undefined, fallback: number
 
 function groupsArg(op: string, groups: number | undefined): number {
   const g = groups ?? 1;
-  if (!Number.isInteger(g) || g < 1) throw new ArgumentError(`${op}: groups must be a positive integer, got ${String(groups)}`);
+  if (!Number.isInteger(g) || g < 1) throw new ArgumentError(`${op}: groups must be a positive integer, got ${fmtArg(groups)}`);
   return g;
 }
 

@@ -3,7 +3,7 @@ import { backend } from '../backend/index';
 import { fillDevice, uploadTensor } from '../backend/cuda/index';
 import { backendFor } from '../backend/device';
 import { boxMuller, getDefaultGenerator, PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { allocate, dtypeOfArray, isDType, isFloat, type DType, type TypedArray } from '../tensor/dtype';
 import { checkShape, sizeOf } from '../tensor/shape';
 import { Tensor, type NestedArray } from '../tensor/tensor';
@@ -22,7 +22,7 @@ export interface CreateOptions {
 
 function dtypeOption(op: string, opts: CreateOptions | undefined, fallback: DType): DType {
   const dtype = opts?.dtype ?? fallback;
-  if (!isDType(dtype)) throw new DTypeError(`${op}: unknown dtype '${String(dtype)}' (expected float32, float64, int32 or bool)`);
+  if (!isDType(dtype)) throw new DTypeError(`${op}: unknown dtype '${fmtArg(dtype)}' (expected float32, float64, int32 or bool)`);
   return dtype;
 }
 
@@ -105,7 +105,7 @@ export function scalar(value: number, dtype: DType, device: Device = 'cpu'): Ten
 function filled(op: string, shape: number[], value: number, opts?: CreateOptions): Tensor {
   const s = checkShape(op, 'shape', shape);
   // NaN is a legitimate fill value (torch.full(..., nan)), so only the type is checked.
-  if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${String(value)}`);
+  if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${fmtArg(value)}`);
   const dtype = dtypeOption(op, opts, 'float32');
   const fillValue = dtype === 'bool' ? (value ? 1 : 0) : value;
   if (opts?.device !== undefined && parseDevice(op, opts.device) !== 'cpu') {

@@ -9,7 +9,7 @@
 import { backendFor } from '../backend/device';
 import { uploadTensor } from '../backend/cuda/index';
 import type { Device } from '../tensor/device';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import type { DType, FloatArray } from '../tensor/dtype';
 import { isFloat } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
@@ -80,13 +80,13 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, opts: Softmax
   if (input.ndim === 0) throw new ShapeError(`${OP}: input must be [C] or [N, C, ...], got a 0-d tensor`);
   const reduction = opts.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new ArgumentError(`${OP}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    throw new ArgumentError(`${OP}: reduction must be 'mean', 'sum' or 'none', got '${fmtArg(reduction)}'`);
   }
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex)) throw new ArgumentError(`${OP}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  if (!Number.isInteger(ignoreIndex)) throw new ArgumentError(`${OP}: ignoreIndex must be an integer, got ${fmtArg(ignoreIndex)}`);
   const smoothing = opts.labelSmoothing ?? 0;
   if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 1)) {
-    throw new ArgumentError(`${OP}: labelSmoothing must be in [0, 1], got ${String(smoothing)}`);
+    throw new ArgumentError(`${OP}: labelSmoothing must be in [0, 1], got ${fmtArg(smoothing)}`);
   }
   const isIndex = checkTarget(input, target);
   const device = sameDevice(OP, ['input', input], ['target', target], ['weight', opts.weight]);

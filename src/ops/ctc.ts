@@ -6,7 +6,7 @@
  * labels and lengths are checked (and passed to the kernel) on the host either way.
  */
 import { backendFor } from '../backend/device';
-import { ArgumentError, AutogradError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, AutogradError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isFloat } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
@@ -61,7 +61,7 @@ export function lengthsArg(op: string, arg: string, v: Tensor | readonly number[
   const out = new Int32Array(batch);
   for (let n = 0; n < batch; n++) {
     const x = values[n];
-    if (!Number.isInteger(x)) throw new ArgumentError(`${op}: ${arg}[${n}] must be an integer, got ${String(x)}`);
+    if (!Number.isInteger(x)) throw new ArgumentError(`${op}: ${arg}[${n}] must be an integer, got ${fmtArg(x)}`);
     if (x < 0) throw new ArgumentError(`${op}: ${arg}[${n}] is ${x}; lengths must be non-negative`);
     out[n] = x;
   }
@@ -86,11 +86,11 @@ export function ctcLossOp(logProbs: Tensor, targets: Tensor, inputLengths: Lengt
   if (classes < 1) throw new ShapeError(`${OP}: logProbs ${logProbs.describe()} has no classes`);
   const blank = opts.blank ?? 0;
   if (!Number.isInteger(blank) || blank < 0 || blank >= classes) {
-    throw new ArgumentError(`${OP}: blank must be a class index in [0, ${classes}), got ${String(blank)}`);
+    throw new ArgumentError(`${OP}: blank must be a class index in [0, ${classes}), got ${fmtArg(blank)}`);
   }
   const reduction = opts.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new ArgumentError(`${OP}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    throw new ArgumentError(`${OP}: reduction must be 'mean', 'sum' or 'none', got '${fmtArg(reduction)}'`);
   }
   const zeroInfinity = opts.zeroInfinity ?? false;
   const inLens = lengthsArg(OP, 'inputLengths', inputLengths, batch);

@@ -7,7 +7,7 @@
  * per-tensor ops (norm, mul_), which give the same values.
  */
 import { backendFor } from '../backend/device';
-import { ArgumentError, AutogradError } from '../errors';
+import { ArgumentError, AutogradError, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
 import type { Tensor } from '../tensor/tensor';
@@ -18,7 +18,7 @@ import { registerOp } from './registry';
 import { assertTensor } from './util';
 
 function checkList(op: string, tensors: Tensor[]): void {
-  if (!Array.isArray(tensors)) throw new ArgumentError(`${op}: tensors must be an array of Tensors, got ${String(tensors)}`);
+  if (!Array.isArray(tensors)) throw new ArgumentError(`${op}: tensors must be an array of Tensors, got ${fmtArg(tensors)}`);
   tensors.forEach((t, i) => assertTensor(op, `tensors[${i}]`, t));
 }
 
@@ -42,7 +42,7 @@ const valuesAt = (tensors: Tensor[], idx: number[]): FloatArray[] => idx.map((i)
 export function foreachNorm(tensors: Tensor[], p = 2): number[] {
   const op = 'foreachNorm';
   checkList(op, tensors);
-  if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: p must be a positive number or Infinity, got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: p must be a positive number or Infinity, got ${fmtArg(p)}`);
   const out = new Array<number>(tensors.length);
   const g = groups(tensors);
   for (const idx of [g.float32, g.float64]) {
@@ -67,7 +67,7 @@ export function foreachNorm(tensors: Tensor[], p = 2): number[] {
 export function foreachScale_(tensors: Tensor[], scale: number): void {
   const op = 'foreachScale_';
   checkList(op, tensors);
-  if (typeof scale !== 'number') throw new ArgumentError(`${op}: scale must be a number, got ${String(scale)}`);
+  if (typeof scale !== 'number') throw new ArgumentError(`${op}: scale must be a number, got ${fmtArg(scale)}`);
   tensors.forEach((t, i) => {
     if (isGradEnabled() && t.requiresGrad) {
       throw new AutogradError(`${op}: tensors[${i}] ${t.describe()} requires grad; in-place updates of it must run inside noGrad()`);

@@ -6,7 +6,7 @@
 import { backendFor } from '../backend/device';
 import { fillDevice } from '../backend/cuda/index';
 import type { BinaryOp } from '../backend/opcodes';
-import { ArgumentError, AutogradError, ShapeError } from '../errors';
+import { ArgumentError, AutogradError, ShapeError, fmtArg } from '../errors';
 import { isGradEnabled } from '../tensor/graph';
 import { broadcastShapes, broadcastStrides, shapesEqual, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
@@ -75,7 +75,7 @@ export function fill_(x: Tensor, value: number): Tensor {
 function fillNamed(name: string, x: Tensor, value: number): Tensor {
   checkWritable(name, x);
   // NaN is a legitimate fill value (PyTorch's fill_(nan)); only the type is checked.
-  if (typeof value !== 'number') throw new ArgumentError(`${name}: value must be a number, got ${String(value)}`);
+  if (typeof value !== 'number') throw new ArgumentError(`${name}: value must be a number, got ${fmtArg(value)}`);
   const v = x.dtype === 'bool' ? (value ? 1 : 0) : value;
   if (x.device === 'cpu') x.values.fill(v);
   else fillDevice(x, v);

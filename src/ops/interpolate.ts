@@ -9,7 +9,7 @@
  */
 import { backend } from '../backend/index';
 import type { ResampleTaps } from '../backend/backend';
-import { ArgumentError, DTypeError, ShapeError, fmtValue } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtValue, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
@@ -125,7 +125,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const dims = x.ndim - 2;
   const allowed: Record<number, InterpolateMode[]> = { 1: ['nearest', 'linear'], 2: ['nearest', 'bilinear', 'bicubic'] };
   if (!allowed[dims]) throw new ShapeError(`${op}: x must be [N, C, L] or [N, C, H, W], got ${x.describe()}`);
-  if (!allowed[dims].includes(mode)) throw new ArgumentError(`${op}: mode '${String(mode)}' does not apply to ${dims}-D input ${x.describe()} (use ${allowed[dims].map((m) => `'${m}'`).join(' or ')})`);
+  if (!allowed[dims].includes(mode)) throw new ArgumentError(`${op}: mode '${fmtArg(mode)}' does not apply to ${dims}-D input ${x.describe()} (use ${allowed[dims].map((m) => `'${m}'`).join(' or ')})`);
   const alignCorners = opts.alignCorners ?? false;
   if (typeof alignCorners !== 'boolean') throw new ArgumentError(`${op}: alignCorners must be a boolean, got ${fmtValue(alignCorners)}`);
   if (alignCorners && mode === 'nearest') throw new ArgumentError(`${op}: alignCorners applies to the linear and cubic modes, not 'nearest'`);

@@ -13,7 +13,7 @@
  *   dx = σ⁻¹ (g - mean(g) - x̂ · mean(g · x̂)),   dγ = Σ dy · x̂,   dβ = Σ dy.
  */
 import { backendFor } from '../backend/device';
-import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue, fmtArg } from '../errors';
 import type { Device } from '../tensor/device';
 import type { FloatArray } from '../tensor/dtype';
 import { isGradEnabled } from '../tensor/graph';
@@ -39,7 +39,7 @@ function checkFloatInput(op: string, x: Tensor): Float {
 }
 
 function checkEps(op: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${op}: eps must be a finite number >= 0, got ${fmtArg(eps)}`);
   return eps;
 }
 
@@ -239,7 +239,7 @@ function batchNormMaybeRelu(op: string, x: Tensor, runningMean: Tensor | null, r
   const N = x.shape[0], C = x.shape[1], S = sizeOf(x.shape.slice(2));
   const training = opts?.training ?? false;
   const momentum = opts?.momentum ?? 0.1;
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`${op}: momentum must be in [0, 1], got ${String(momentum)}`);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`${op}: momentum must be in [0, 1], got ${fmtArg(momentum)}`);
   const eps = checkEps(op, opts?.eps ?? 1e-5);
   const rm = checkRunning(op, 'runningMean', runningMean, C);
   const rv = checkRunning(op, 'runningVar', runningVar, C);
@@ -316,7 +316,7 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   const dtype = checkFloatInput(op, x);
   if (x.ndim < 2) throw new ShapeError(`${op}: x must be [N, C, ...] (at least 2-D), got ${x.describe()}`);
   const N = x.shape[0], C = x.shape[1], S = sizeOf(x.shape.slice(2));
-  if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ArgumentError(`${op}: numGroups must be a positive integer, got ${String(numGroups)}`);
+  if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ArgumentError(`${op}: numGroups must be a positive integer, got ${fmtArg(numGroups)}`);
   if (C % numGroups !== 0) throw new ArgumentError(`${op}: the ${C} channels of x ${x.describe()} are not divisible by numGroups=${numGroups}`);
   const eps = checkEps(op, opts?.eps ?? 1e-5);
   const w = checkAffine(op, 'weight', weight, [C], dtype);

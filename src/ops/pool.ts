@@ -10,7 +10,7 @@
  */
 import { backendFor } from '../backend/device';
 import type { PoolGeometry } from '../backend/backend';
-import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { isGradEnabled } from '../tensor/graph';
@@ -248,7 +248,7 @@ function avgPoolBackwardOp(gy: Tensor, g: PoolGeometry, rule: AvgRule, inShape: 
 
 function avgRule(op: string, countIncludePad: boolean | undefined, divisorOverride: number | null | undefined): AvgRule {
   if (divisorOverride !== undefined && divisorOverride !== null && (!Number.isInteger(divisorOverride) || divisorOverride < 1)) {
-    throw new ArgumentError(`${op}: divisorOverride must be a positive integer, got ${String(divisorOverride)}`);
+    throw new ArgumentError(`${op}: divisorOverride must be a positive integer, got ${fmtArg(divisorOverride)}`);
   }
   return { countIncludePad: countIncludePad ?? true, divisor: divisorOverride ?? 0 };
 }

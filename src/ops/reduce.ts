@@ -1,7 +1,7 @@
 /** Reductions along dims (with keepdim) or over the whole tensor, and their gradients. */
 import { backendFor } from '../backend/device';
 import type { ReduceOp } from '../backend/opcodes';
-import { ArgumentError, ShapeError, fmtValue } from '../errors';
+import { ArgumentError, ShapeError, fmtValue, fmtArg } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
 import { setGradEnabled } from '../tensor/graph';
 import { aroundDim, normalizeDim } from '../tensor/shape';
@@ -261,7 +261,7 @@ export function std(x: Tensor, dim?: Dims, opts?: VarOptions): Tensor {
  */
 export function norm(x: Tensor, p = 2, dim?: Dims, opts?: ReduceOptions): Tensor {
   assertTensor('norm', 'x', x);
-  if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new ArgumentError(`norm: p must be a positive number or Infinity, got ${String(p)}`);
+  if (typeof p !== 'number' || Number.isNaN(p) || p <= 0) throw new ArgumentError(`norm: p must be a positive number or Infinity, got ${fmtArg(p)}`);
   reduceDims('norm', x, dim);  // validate here so that a bad dim is reported as norm's, not as an inner op's
   const input = castTo(x, isFloat(x.dtype) ? x.dtype : 'float32');
   if (p === Infinity) return amax(abs(input), dim, opts);

@@ -4,7 +4,7 @@
  * cat, stack, split, chunk, clone).
  */
 import { backendFor } from '../backend/device';
-import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue, fmtArg } from '../errors';
 import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stridesOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
@@ -18,7 +18,7 @@ function viewOf(x: Tensor, shape: number[], name: string): Tensor {
 
 /** Resolves one -1 in a requested shape. */
 function inferShape(op: string, x: Tensor, shape: number[]): number[] {
-  if (!Array.isArray(shape)) throw new ArgumentError(`${op}: shape must be an array, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ArgumentError(`${op}: shape must be an array, got ${fmtArg(shape)}`);
   const out = shape.slice();
   const unknown = out.indexOf(-1);
   if (unknown !== out.lastIndexOf(-1)) throw new ArgumentError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
@@ -211,7 +211,7 @@ export function split(x: Tensor, splitSizeOrSections: number | number[], dim = 0
     }
   } else {
     const s = splitSizeOrSections;
-    if (!Number.isInteger(s) || s <= 0) throw new ArgumentError(`split: splitSize must be a positive integer, got ${String(s)}`);
+    if (!Number.isInteger(s) || s <= 0) throw new ArgumentError(`split: splitSize must be a positive integer, got ${fmtArg(s)}`);
     sizes = [];
     for (let at = 0; at < size; at += s) sizes.push(Math.min(s, size - at));
     if (size === 0) sizes.push(0);
@@ -228,7 +228,7 @@ export function split(x: Tensor, splitSizeOrSections: number | number[], dim = 0
 /** Splits into `chunks` nearly equal pieces (PyTorch's rule: ceil-sized). @example `chunk(x, 3, 1)` */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   assertTensor('chunk', 'x', x);
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${String(chunks)}`);
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${fmtArg(chunks)}`);
   const d = normalizeDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }

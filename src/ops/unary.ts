@@ -1,7 +1,7 @@
 /** Elementwise unary ops and activations with their gradients (written with ops, so they differentiate again). */
 import { backendFor } from '../backend/device';
 import type { UnaryOp } from '../backend/opcodes';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { add, gt, ge, le, logicalAnd, mul, sub, div, where } from './binary';
@@ -92,7 +92,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
  */
 export function gelu(x: Tensor, opts?: { approximate?: 'none' | 'tanh' }): Tensor {
   const approximate = opts?.approximate ?? 'none';
-  if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  if (approximate !== 'none' && approximate !== 'tanh') throw new ArgumentError(`gelu: approximate must be 'none' or 'tanh', got '${fmtArg(approximate)}'`);
   if (approximate === 'none') {
     // d/dx x Φ(x) = Φ(x) + x φ(x), Φ(x) = (1 + erf(x/√2))/2, φ(x) = e^{-x²/2}/√(2π)
     return unaryOp('gelu', x, (g, a) => {

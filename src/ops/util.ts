@@ -1,6 +1,6 @@
 /** Argument checks and output allocation shared by the op files. */
 import { constants as bufferConstants } from 'node:buffer';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { allocate, bytesPerElement, type DType, type TypedArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
 import { acquireBuffer } from '../tensor/storage';
@@ -113,5 +113,5 @@ export function kernelInts(values: ArrayLike<number>): Int32Array {
 
 /** Checks a finite number argument. */
 export function assertNumber(op: string, arg: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(`${op}: ${arg} must be a number, got ${String(v)}`);
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(`${op}: ${arg} must be a number, got ${fmtArg(v)}`);
 }

@@ -4,7 +4,7 @@
  * clipping is the `clipNorm` / `clipValue` option of every optimizer.)
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { foreachNorm, foreachScale_ } from '../ops/foreach';
 import { copy_ } from '../ops/inplace';
 import { clamp } from '../ops/unary';
@@ -22,7 +22,7 @@ export interface ClipGradNormOptions {
 function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Tensor[] {
   if (params instanceof Tensor) params = [params];
   if (params === null || params === undefined || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
-    throw new ArgumentError(`${op}: params must be a Tensor or an iterable of Tensors, got ${String(params)}`);
+    throw new ArgumentError(`${op}: params must be a Tensor or an iterable of Tensors, got ${fmtArg(params)}`);
   }
   const grads: Tensor[] = [];
   let i = 0;
@@ -46,9 +46,9 @@ function gradsOf(op: string, params: Tensor | Iterable<Tensor>): Tensor[] {
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): number {
   const op = 'clipGradNorm';
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError(`${op}: maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError(`${op}: maxNorm must be a number >= 0, got ${fmtArg(maxNorm)}`);
   const p = opts.normType ?? 2;
-  if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: normType must be a positive number or Infinity, got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: normType must be a positive number or Infinity, got ${fmtArg(p)}`);
   const grads = gradsOf(op, params);
   if (grads.length === 0) return 0;
   return noGrad(() => {
@@ -75,7 +75,7 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   const op = 'clipGradValue';
   if (typeof clipValue !== 'number' || !(clipValue >= 0) || !Number.isFinite(clipValue)) {
-    throw new ArgumentError(`${op}: clipValue must be a finite number >= 0, got ${String(clipValue)}`);
+    throw new ArgumentError(`${op}: clipValue must be a finite number >= 0, got ${fmtArg(clipValue)}`);
   }
   const grads = gradsOf(op, params);
   noGrad(() => tidy(() => {

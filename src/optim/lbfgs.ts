@@ -14,7 +14,7 @@
  * and it stops on maxIter, maxEval, max|g| <= toleranceGrad, max|t d| <= toleranceChange or
  * |f - fPrev| < toleranceChange.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { keep, tidy } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type ParamGroupInput, type ParamState, type Params } from './optimizer';
@@ -248,7 +248,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
    * @example `opt.step(() => { opt.zeroGrad(); const loss = f(x); loss.backward(); return loss; })`
    */
   step(closure?: Closure): number | Tensor | undefined {
-    if (typeof closure !== 'function') throw new ArgumentError(`LBFGS.step: needs a closure that re-evaluates the loss and calls backward, got ${String(closure)}`);
+    if (typeof closure !== 'function') throw new ArgumentError(`LBFGS.step: needs a closure that re-evaluates the loss and calls backward, got ${fmtArg(closure)}`);
     const group = this.paramGroups[0];
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = group;
     // Global state, stored on the first parameter as PyTorch does (so stateDict carries it).

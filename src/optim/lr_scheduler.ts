@@ -8,7 +8,7 @@
  * optimizer; `step(epoch)` with an explicit epoch uses the closed form where
  * PyTorch has one.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { checkSchedulerState } from './scheduler-state';
 import type { BaseOptions, Optimizer } from './optimizer';
 
@@ -46,7 +46,7 @@ function checkNumber(name: string, option: string, v: unknown, range: { min?: nu
 function checkOptimizer(name: string, optimizer: unknown): AnyOptimizer {
   const o = optimizer as AnyOptimizer;
   if (o === null || typeof o !== 'object' || !Array.isArray(o.paramGroups) || o.paramGroups.length === 0) {
-    throw new ArgumentError(`${name}: optimizer must be an Optimizer with parameter groups, got ${String(optimizer)}`);
+    throw new ArgumentError(`${name}: optimizer must be an Optimizer with parameter groups, got ${fmtArg(optimizer)}`);
   }
   return o;
 }
@@ -624,7 +624,7 @@ export class ReduceLROnPlateau {
 
   /** Records this epoch's metric and reduces the lr after a plateau. @example `sched.step(valLoss)` */
   step(metric: number): void {
-    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new ArgumentError(`ReduceLROnPlateau.step: metric must be a number, got ${String(metric)}`);
+    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new ArgumentError(`ReduceLROnPlateau.step: metric must be a number, got ${fmtArg(metric)}`);
     this.lastEpoch += 1;
     if (this.isBetter(metric)) {
       this.best = metric;

@@ -2,7 +2,7 @@
  * ConstantLR and PolynomialLR (torch.optim.lr_scheduler), in PyTorch's chainable
  * form so they compose with other schedulers on one optimizer step for step.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { LRScheduler } from './lr_scheduler';
 import type { Optimizer } from './optimizer';
 
@@ -10,7 +10,7 @@ import type { Optimizer } from './optimizer';
 type AnyOptimizer = Optimizer<any>;
 
 function checkRange(name: string, option: string, v: unknown, ok: (x: number) => boolean, why: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ArgumentError(`${name}: ${option} ${why}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ArgumentError(`${name}: ${option} ${why}, got ${fmtArg(v)}`);
   return v;
 }
 

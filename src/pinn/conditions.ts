@@ -5,7 +5,7 @@
  * so training sums weighted terms and weighting schemes see each one apart.
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError, ShapeError } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { full } from '../ops/creation';
 import { narrow, reshape } from '../ops/shape';
 import { assertTensor } from '../ops/util';
@@ -151,7 +151,7 @@ export function initial(points: Tensor, value: Target, opts: { component?: numbe
   checkPoints('pinn.initial', points);
   const order = opts.order ?? 0;
   if (order === 0) return dirichlet(points, value, { component: opts.component, name: opts.name ?? 'initial' });
-  if (order !== 1) throw new ArgumentError(`pinn.initial: order must be 0 or 1, got ${String(order)}`);
+  if (order !== 1) throw new ArgumentError(`pinn.initial: order must be 0 or 1, got ${fmtArg(order)}`);
   const x = differentiable(points);
   const target = targetOf('pinn.initial', value, x);
   const timeDim = opts.timeDim ?? x.shape[1] - 1;

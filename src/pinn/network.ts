@@ -4,7 +4,7 @@
  * are taken with respect to the raw input, so the normalisation's scale enters
  * them by the chain rule and the PDE is written in physical coordinates.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { Sequential } from '../nn/containers';
 import * as init from '../nn/init';
 import { Sigmoid, SiLU, Tanh } from '../nn/layers/activation';
@@ -64,7 +64,7 @@ export function mlp(widths: number[], opts: MlpOptions = {}): Sequential {
   const dtype = opts.dtype ?? 'float64';
   const activation = opts.activation ?? 'tanh';
   const make = { tanh: () => new Tanh(), sigmoid: () => new Sigmoid(), silu: () => new SiLU() }[activation];
-  if (!make) throw new ArgumentError(`pinn.mlp: activation must be 'tanh', 'sigmoid' or 'silu', got ${String(activation)}`);
+  if (!make) throw new ArgumentError(`pinn.mlp: activation must be 'tanh', 'sigmoid' or 'silu', got ${fmtArg(activation)}`);
   const layers: AnyModule[] = [];
   if (opts.normalize) {
     const { lower, upper } = opts.normalize;

@@ -4,7 +4,7 @@
  * their interior and boundary, so every method serves every domain.
  */
 import { getDefaultGenerator, PhiloxStream } from '../backend/philox';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 
 /** How unit-cube points are drawn: 'uniform' (pseudo-random, Philox), 'latinHypercube' (one point per stratum of each axis) or 'sobol' (a low-discrepancy sequence). @example `const method: pinn.SamplingMethod = 'sobol'` */
 export type SamplingMethod = 'uniform' | 'latinHypercube' | 'sobol';
@@ -155,5 +155,5 @@ export function unitCubePoints(n: number, d: number, opts: SampleOptions = {}): 
   if (method === 'uniform') return uniformPoints(n, d, opts);
   if (method === 'latinHypercube') return latinHypercube(n, d, opts);
   if (method === 'sobol') return sobolPoints(n, d, opts);
-  throw new ArgumentError(`pinn.sample: method must be 'uniform', 'latinHypercube' or 'sobol', got ${String(method)}`);
+  throw new ArgumentError(`pinn.sample: method must be 'uniform', 'latinHypercube' or 'sobol', got ${fmtArg(method)}`);
 }

@@ -4,7 +4,7 @@
  * search until it converges or runs out of iterations or time. Every step
  * sees every collocation point (full batch), as in Raissi et al. (2019).
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { Module } from '../nn/module';
 import { Adam } from '../optim/adam';
 import { LBFGS } from '../optim/lbfgs';
@@ -116,7 +116,7 @@ function checkTerms(terms: Term[]): void {
 }
 
 function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ArgumentError(`pinn.train: ${name} must be a non-negative integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ArgumentError(`pinn.train: ${name} must be a non-negative integer, got ${fmtArg(v)}`);
   return v;
 }
 
@@ -130,7 +130,7 @@ export function train(model: Field, terms: Term[], opts: TrainOptions = {}): Tra
   const params = [...own, ...(opts.extraParams ?? [])];
   if (params.length === 0) throw new ArgumentError('pinn.train: nothing to train; pass a Module or params');
   const logEvery = positiveInt('logEvery', opts.logEvery ?? 100) || 100;
-  if (opts.clock !== undefined && opts.clock !== 'wall' && opts.clock !== 'cpu') throw new ArgumentError(`pinn.train: clock must be 'wall' or 'cpu', got ${String(opts.clock)}`);
+  if (opts.clock !== undefined && opts.clock !== 'wall' && opts.clock !== 'cpu') throw new ArgumentError(`pinn.train: clock must be 'wall' or 'cpu', got ${fmtArg(opts.clock)}`);
   const now = opts.clock === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
   const start = now();
   const elapsed = (): number => (now() - start) / 1000;

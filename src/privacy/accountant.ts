@@ -4,7 +4,7 @@
  * Both compose over changing sample rates and noise; the history round-trips through
  * stateDict() so a resumed run keeps counting from where it stopped.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { prvEpsilon, type MechanismPhase } from './prv';
 import { computeRdp, DEFAULT_ORDERS, rdpToEpsilon, type RdpConversion } from './rdp';
 
@@ -149,7 +149,7 @@ export class PrvAccountant extends PhaseAccountant implements Accountant {
 export function createAccountant(mechanism: 'rdp' | 'prv' = 'rdp', opts: { conversion?: RdpConversion } = {}): Accountant {
   if (mechanism === 'rdp') return new RdpAccountant(opts);
   if (mechanism === 'prv') return new PrvAccountant();
-  throw new ArgumentError(`createAccountant: mechanism must be 'rdp' or 'prv', got '${String(mechanism)}'`);
+  throw new ArgumentError(`createAccountant: mechanism must be 'rdp' or 'prv', got '${fmtArg(mechanism)}'`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * Gaussian noise draw σ·C per step, accounting) and a data source (Poisson sampling).
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { add, div } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { narrow } from '../ops/shape';
@@ -211,7 +211,7 @@ export function makePrivate<T, B>(
 ): PrivateTraining<B> {
   if (!model || typeof model.call !== 'function') throw new ArgumentError('makePrivate: model must be an nn.Module');
   if (!optimizer || typeof optimizer.step !== 'function') throw new ArgumentError('makePrivate: optimizer must be an optimizer');
-  if (!opts || !(opts.maxGradNorm > 0)) throw new ArgumentError(`makePrivate: maxGradNorm must be > 0, got ${String(opts?.maxGradNorm)}`);
+  if (!opts || !(opts.maxGradNorm > 0)) throw new ArgumentError(`makePrivate: maxGradNorm must be > 0, got ${fmtArg(opts?.maxGradNorm)}`);
   const delta = opts.delta ?? 1e-5;
   if (!(delta > 0 && delta < 1)) throw new ArgumentError(`makePrivate: delta must be in (0, 1), got ${delta}`);
   const base = loader instanceof DataLoader ? loader : null;

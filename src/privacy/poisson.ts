@@ -3,7 +3,7 @@
  * probability q, so batch sizes vary (Binomial(n, q)) and may be empty. This is the
  * sampling the sampled-Gaussian accountants assume; shuffled fixed-size batches are not.
  */
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import { DataLoader, type DataLoaderOptions } from '../data/loader';
 import type { Dataset } from '../data/dataset';
 import { NoiseSource } from './noise';
@@ -31,12 +31,12 @@ export class PoissonDataLoader<T, B = T> extends DataLoader<T, B> {
 
   constructor(dataset: Dataset<T>, opts: PoissonOptions<T, B>) {
     const q = opts?.sampleRate;
-    if (!(q > 0 && q <= 1)) throw new ArgumentError(`PoissonDataLoader: sampleRate must be in (0, 1], got ${String(q)}`);
+    if (!(q > 0 && q <= 1)) throw new ArgumentError(`PoissonDataLoader: sampleRate must be in (0, 1], got ${fmtArg(q)}`);
     const batchSize = Math.max(1, Math.round(q * dataset.length));
     super(dataset, { ...opts, batchSize, shuffle: false, dropLast: false });
     this.sampleRate = q;
     this.steps = opts.steps ?? Math.max(1, Math.round(1 / q));
-    if (!Number.isInteger(this.steps) || this.steps < 1) throw new ArgumentError(`PoissonDataLoader: steps must be a positive integer, got ${String(opts.steps)}`);
+    if (!Number.isInteger(this.steps) || this.steps < 1) throw new ArgumentError(`PoissonDataLoader: steps must be a positive integer, got ${fmtArg(opts.steps)}`);
     this.source = opts.noise ?? new NoiseSource();
   }
 

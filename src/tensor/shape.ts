@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtArg } from '../errors';
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -25,7 +25,7 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 
 /** Checks a user-given shape: non-negative safe integers. */
 export function checkShape(op: string, arg: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw new ArgumentError(`${op}: ${arg} must be an array of sizes, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw new ArgumentError(`${op}: ${arg} must be an array of sizes, got ${fmtArg(shape)}`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > 2 ** 31 - 1) {
       // String(), not JSON.stringify: a BigInt size must reach this message, not fail to serialise.
@@ -66,7 +66,7 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
 export function normalizeDim(op: string, dim: unknown, rank: number, arg = 'dim'): number {
   const r = Math.max(rank, 1);
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new ArgumentError(`${op}: ${arg} ${String(dim)} is out of range for a tensor of rank ${rank} (expected in [${-r}, ${r - 1}])`);
+    throw new ArgumentError(`${op}: ${arg} ${fmtArg(dim)} is out of range for a tensor of rank ${rank} (expected in [${-r}, ${r - 1}])`);
   }
   return dim < 0 ? dim + r : dim;
 }

@@ -15,7 +15,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DriftDetector } from '../drift/detector';
 import { ksPerFeature, mmdPermutationTest } from '../drift/two-sample';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import type { AnyModule } from '../nn/module';
 import { cat } from '../ops/shape';
 import { Tensor } from '../tensor/tensor';
@@ -139,7 +139,7 @@ export class DriftMonitor implements Callback {
     }
     this.policies = opts.policies ?? ['alert'];
     for (const p of this.policies) {
-      if (!['alert', 'resetOptimizer', 'retrain', 'rollback'].includes(p)) throw new ArgumentError(`DriftMonitor: unknown policy '${String(p)}'; expected alert, resetOptimizer, retrain or rollback`);
+      if (!['alert', 'resetOptimizer', 'retrain', 'rollback'].includes(p)) throw new ArgumentError(`DriftMonitor: unknown policy '${fmtArg(p)}'; expected alert, resetOptimizer, retrain or rollback`);
     }
     if (opts.trigger !== undefined && !(opts.trigger in this.detectors)) throw new ArgumentError(`DriftMonitor: trigger '${opts.trigger}' is not one of the detectors (${Object.keys(this.detectors).join(', ')})`);
     if (this.policies.includes('retrain') && typeof opts.loss !== 'function') throw new ArgumentError("DriftMonitor: the 'retrain' policy needs options.loss");

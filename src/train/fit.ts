@@ -5,7 +5,7 @@
  * count stays flat.
  */
 import { noGrad } from '../autograd/api';
-import { ArgumentError, LatticeError } from '../errors';
+import { ArgumentError, LatticeError, fmtArg } from '../errors';
 import type { AnyModule } from '../nn/module';
 import { clipGradNorm } from '../optim/clip';
 import { hasNonFinite } from '../ops/record';
@@ -71,10 +71,10 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   if (typeof opts.loss !== 'function') throw new ArgumentError('fit: options.loss must be a function (output, target) => loss');
   if (!opts.trainData) throw new ArgumentError('fit: options.trainData is required');
   const epochs = opts.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`fit: epochs must be a non-negative integer, got ${String(epochs)}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`fit: epochs must be a non-negative integer, got ${fmtArg(epochs)}`);
   if (opts.clipGradNorm !== undefined && !(opts.clipGradNorm > 0)) throw new ArgumentError(`fit: clipGradNorm must be positive, got ${opts.clipGradNorm}`);
   const mode = opts.nonFinite ?? 'raise';
-  if (!['raise', 'skip', 'rollback'].includes(mode)) throw new ArgumentError(`fit: nonFinite must be 'raise', 'skip' or 'rollback', got '${String(mode)}'`);
+  if (!['raise', 'skip', 'rollback'].includes(mode)) throw new ArgumentError(`fit: nonFinite must be 'raise', 'skip' or 'rollback', got '${fmtArg(mode)}'`);
   const interval = opts.schedulerInterval ?? 'epoch';
   const callbacks = opts.callbacks ?? [];
   const params = model.parameters().filter((p) => p.requiresGrad);
@@ -82,7 +82,7 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   const ctx: TrainContext = { model, optimizer: opts.optimizer, stopTraining: false, epoch: 0, step: 0, epochs, stepsPerEpoch: lengthOf(opts.trainData), history };
   const snapshotEvery = opts.snapshotEvery ?? 10;
   const maxRollbacks = opts.maxRollbacks ?? 10;
-  if (!Number.isInteger(maxRollbacks) || maxRollbacks < 1) throw new ArgumentError(`fit: maxRollbacks must be a positive integer, got ${String(maxRollbacks)}`);
+  if (!Number.isInteger(maxRollbacks) || maxRollbacks < 1) throw new ArgumentError(`fit: maxRollbacks must be a positive integer, got ${fmtArg(maxRollbacks)}`);
   // Running statistics change in the forward pass, before a step is known to be bad.
   const buffers = mode === 'raise' ? [] : model.buffers();
   let snapshot = mode === 'rollback' ? takeSnapshot(params, opts.optimizer, buffers) : null;

@@ -12,7 +12,7 @@
  * inside the file; bool bytes must be 0 or 1.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { ArgumentError } from '../errors';
+import { ArgumentError, fmtArg } from '../errors';
 import type { DType, TypedArray } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { fileError, ioChunk, writeFileAtomic } from './atomic-write';
@@ -38,12 +38,12 @@ const PROTO_KEY = '__proto__';
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
   const op = 'saveSafetensors';
   if (typeof path !== 'string' || path === '') throw new ArgumentError(`${op}: path must be a non-empty string`);
-  if (!tensors || typeof tensors !== 'object') throw new ArgumentError(`${op}: tensors must be an object of named tensors, got ${String(tensors)}`);
+  if (!tensors || typeof tensors !== 'object') throw new ArgumentError(`${op}: tensors must be an object of named tensors, got ${fmtArg(tensors)}`);
   // `obj['__proto__'] = t` on a plain object sets its prototype instead of adding a key: say so instead of dropping t.
   if (Object.getPrototypeOf(tensors) instanceof Tensor) {
     throw new ArgumentError(`${op}: a tensor was assigned to '${PROTO_KEY}' of the tensors object, which became its prototype; '${PROTO_KEY}' is a reserved name`);
   }
-  if (!metadata || typeof metadata !== 'object') throw new ArgumentError(`${op}: metadata must be an object of strings, got ${String(metadata)}`);
+  if (!metadata || typeof metadata !== 'object') throw new ArgumentError(`${op}: metadata must be an object of strings, got ${fmtArg(metadata)}`);
   // A null-prototype header: no name can reach Object.prototype's setters.
   const header: Record<string, unknown> = Object.create(null);
   const meta: Record<string, string> = Object.create(null);

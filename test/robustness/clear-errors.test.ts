@@ -76,6 +76,13 @@ describe('arguments of any kind reach the message', () => {
     expect(() => convAlgorithm({ input: new Float32Array(1000) as never, weight: [8, 3, 3, 3] })).toThrow(/got Float32Array\(1000\)$/);
   });
 
+  it('a typed array or tensor where a number belongs is named, not printed element by element', async () => {
+    const { clipGradNorm, randn } = await import('../../src/index');
+    const p = randn([3]).requiresGrad_();
+    expect(() => clipGradNorm([p], new Float32Array(1_000_000) as never)).toThrow(/^clipGradNorm: maxNorm must be a number >= 0, got Float32Array\(1000000\)$/);
+    expect(() => clipGradNorm([p], randn([40, 40]) as never)).toThrow(/got Tensor\(shape \[40,40\], float32\)$/);
+  });
+
   it('a long argument is cut, with its length named', async () => {
     const { fmtValue } = await import('../../src/errors');
     const long = fmtValue({ list: Array.from({ length: 500 }, (_, i) => i) });

@@ -1,12 +1,12 @@
 /** Activation modules: thin wrappers over the functional ops, with PyTorch's defaults. */
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import { logSoftmax, softmax } from '../../ops/softmax';
 import { elu, gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh } from '../../ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import { Module, reprArgs } from '../module';
 
 function finite(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${layer}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${layer}: ${name} must be a finite number, got ${fmtArg(v)}`);
   return v;
 }
 
@@ -53,7 +53,7 @@ export class GELU extends Module {
   constructor(opts?: { approximate?: 'none' | 'tanh' }) {
     super();
     const a = opts?.approximate ?? 'none';
-    if (a !== 'none' && a !== 'tanh') throw new ArgumentError(`GELU: approximate must be 'none' or 'tanh', got '${String(a)}'`);
+    if (a !== 'none' && a !== 'tanh') throw new ArgumentError(`GELU: approximate must be 'none' or 'tanh', got '${fmtArg(a)}'`);
     this.approximate = a;
   }
   forward(x: Tensor): Tensor {
@@ -104,7 +104,7 @@ export class Softplus extends Module {
 }
 
 function dimArg(layer: string, dim: unknown): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(`${layer}: dim must be an integer (PyTorch's implicit dim is deprecated), got ${String(dim)}`);
+  if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(`${layer}: dim must be an integer (PyTorch's implicit dim is deprecated), got ${fmtArg(dim)}`);
   return dim;
 }
 

@@ -1,6 +1,6 @@
 /** Option types and argument checks shared by the layer files. */
 import type { PhiloxStream } from '../../backend/philox';
-import { ArgumentError, DTypeError, ShapeError } from '../../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../../errors';
 import { assertTensor } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 
@@ -14,17 +14,17 @@ export interface FactoryOptions {
 
 export function checkDtypeOption(layer: string, dtype: unknown): 'float32' | 'float64' {
   const d = dtype ?? 'float32';
-  if (d !== 'float32' && d !== 'float64') throw new DTypeError(`${layer}: dtype must be float32 or float64, got ${String(d)}`);
+  if (d !== 'float32' && d !== 'float64') throw new DTypeError(`${layer}: dtype must be float32 or float64, got ${fmtArg(d)}`);
   return d;
 }
 
 export function positiveInt(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ArgumentError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ArgumentError(`${layer}: ${name} must be a positive integer, got ${fmtArg(v)}`);
   return v;
 }
 
 export function probability(layer: string, name: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${layer}: ${name} must be a probability in [0, 1], got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${layer}: ${name} must be a probability in [0, 1], got ${fmtArg(p)}`);
   return p;
 }
 

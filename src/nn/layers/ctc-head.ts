@@ -1,6 +1,6 @@
 /** CtcHead: the output layer of a CTC model, with a blank-bias initialisation option. */
 import { noGrad } from '../../autograd/api';
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import { logSoftmax } from '../../ops/softmax';
 import type { Tensor } from '../../tensor/tensor';
 import { reprArgs } from '../module';
@@ -32,10 +32,10 @@ export class CtcHead extends Linear {
   constructor(inFeatures: number, classes: number, opts: CtcHeadOptions = {}) {
     super(inFeatures, classes, { dtype: opts.dtype, generator: opts.generator });
     const blank = opts.blank ?? 0;
-    if (!Number.isInteger(blank) || blank < 0 || blank >= classes) throw new ArgumentError(`CtcHead: blank must be a class index in [0, ${classes}), got ${String(opts.blank)}`);
+    if (!Number.isInteger(blank) || blank < 0 || blank >= classes) throw new ArgumentError(`CtcHead: blank must be a class index in [0, ${classes}), got ${fmtArg(opts.blank)}`);
     this.blank = blank;
     if (opts.blankBias !== undefined) {
-      if (typeof opts.blankBias !== 'number' || !Number.isFinite(opts.blankBias)) throw new ArgumentError(`CtcHead: blankBias must be a finite number, got ${String(opts.blankBias)}`);
+      if (typeof opts.blankBias !== 'number' || !Number.isFinite(opts.blankBias)) throw new ArgumentError(`CtcHead: blankBias must be a finite number, got ${fmtArg(opts.blankBias)}`);
       const bias = this.bias!;
       noGrad(() => { (bias.values as Float32Array | Float64Array)[blank] = opts.blankBias!; });
     }

@@ -1,5 +1,5 @@
 /** Dropout, Dropout2d and StochasticDepth/DropPath: active in training mode, identity in eval. */
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import type { Tensor } from '../../tensor/tensor';
 import { dropout, dropout2d, stochasticDepth, type StochasticDepthMode } from '../functional';
 import { Module, reprArgs } from '../module';
@@ -52,7 +52,7 @@ export class StochasticDepth extends Module {
   constructor(p: number, mode: StochasticDepthMode = 'row') {
     super();
     this.p = probability(new.target.name, 'p', p);
-    if (mode !== 'row' && mode !== 'batch') throw new ArgumentError(`${new.target.name}: mode must be 'row' or 'batch', got '${String(mode)}'`);
+    if (mode !== 'row' && mode !== 'batch') throw new ArgumentError(`${new.target.name}: mode must be 'row' or 'batch', got '${fmtArg(mode)}'`);
     this.mode = mode;
   }
   forward(x: Tensor): Tensor {

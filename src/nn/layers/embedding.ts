@@ -1,6 +1,6 @@
 /** Embedding: a lookup table of learned vectors, by indexSelect. */
 import { detach } from '../../autograd/api';
-import { ArgumentError, DTypeError } from '../../errors';
+import { ArgumentError, DTypeError, fmtArg } from '../../errors';
 import { eq, where } from '../../ops/binary';
 import { indexSelect } from '../../ops/indexing';
 import { reshape } from '../../ops/shape';
@@ -34,7 +34,7 @@ export interface EmbeddingOptions extends FactoryOptions {
 function paddingIndex(n: number, paddingIdx: number | undefined): number | null {
   if (paddingIdx === undefined || paddingIdx === null) return null;
   if (!Number.isInteger(paddingIdx) || paddingIdx < -n || paddingIdx >= n) {
-    throw new ArgumentError(`Embedding: paddingIdx ${String(paddingIdx)} must be an integer in [${-n}, ${n - 1}]`);
+    throw new ArgumentError(`Embedding: paddingIdx ${fmtArg(paddingIdx)} must be an integer in [${-n}, ${n - 1}]`);
   }
   return paddingIdx < 0 ? paddingIdx + n : paddingIdx;
 }
@@ -57,10 +57,10 @@ export class Embedding extends Module {
     this.embeddingDim = positiveInt('Embedding', 'embeddingDim', embeddingDim);
     this.paddingIdx = paddingIndex(numEmbeddings, opts?.paddingIdx);
     const maxNorm = opts?.maxNorm ?? null;
-    if (maxNorm !== null && !(typeof maxNorm === 'number' && maxNorm > 0 && Number.isFinite(maxNorm))) throw new ArgumentError(`Embedding: maxNorm must be a positive number, got ${String(maxNorm)}`);
+    if (maxNorm !== null && !(typeof maxNorm === 'number' && maxNorm > 0 && Number.isFinite(maxNorm))) throw new ArgumentError(`Embedding: maxNorm must be a positive number, got ${fmtArg(maxNorm)}`);
     this.maxNorm = maxNorm;
     const normType = opts?.normType ?? 2;
-    if (!(typeof normType === 'number' && normType > 0 && Number.isFinite(normType))) throw new ArgumentError(`Embedding: normType must be a positive number, got ${String(normType)}`);
+    if (!(typeof normType === 'number' && normType > 0 && Number.isFinite(normType))) throw new ArgumentError(`Embedding: normType must be a positive number, got ${fmtArg(normType)}`);
     this.normType = normType;
     this.weight = new Parameter(empty([numEmbeddings, embeddingDim], checkDtypeOption('Embedding', opts?.dtype)));
     this.resetParameters(opts);

@@ -7,7 +7,7 @@
  * Masks follow nn.MultiheadAttention (not sdpa): a bool attnMask or keyPaddingMask
  * is true where attention is NOT allowed; a float mask is added to the scores.
  */
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../../errors';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../../errors';
 import { add, where } from '../../ops/binary';
 import { zeros } from '../../ops/creation';
 import { matmulT } from '../../ops/matmul';
@@ -85,7 +85,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     this.vdim = positiveInt(M, 'vdim', opts?.vdim ?? embedDim);
     this.dropout = probability(M, 'dropout', opts?.dropout ?? 0);
     const batchFirst = opts?.batchFirst ?? false;
-    if (typeof batchFirst !== 'boolean') throw new ArgumentError(`${M}: batchFirst must be a boolean, got ${String(batchFirst)}`);
+    if (typeof batchFirst !== 'boolean') throw new ArgumentError(`${M}: batchFirst must be a boolean, got ${fmtArg(batchFirst)}`);
     this.batchFirst = batchFirst;
     const dtype = checkDtypeOption(M, opts?.dtype);
     // PyTorch's registration order: in_proj_weight (or q/k/v_proj_weight), in_proj_bias, out_proj.

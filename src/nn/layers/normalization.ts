@@ -1,6 +1,6 @@
 /** BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm modules over the fused norm ops. */
 import { noGrad } from '../../autograd/api';
-import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue, fmtArg } from '../../errors';
 import { full } from '../../ops/creation';
 import { add_, fill_ } from '../../ops/inplace';
 import { batchNorm, batchNormRelu, groupNorm, layerNorm, layerNormRelu } from '../../ops/norm';
@@ -24,7 +24,7 @@ export interface BatchNormModuleOptions extends FactoryOptions {
 }
 
 function epsOption(layer: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${layer}: eps must be a finite number >= 0, got ${fmtArg(eps)}`);
   return eps;
 }
 
@@ -57,7 +57,7 @@ abstract class BatchNormBase extends Module {
     this.eps = epsOption(name, opts?.eps ?? 1e-5);
     const momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
     if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
-      throw new ArgumentError(`${name}: momentum must be in [0, 1] or null (cumulative average), got ${String(momentum)}`);
+      throw new ArgumentError(`${name}: momentum must be in [0, 1] or null (cumulative average), got ${fmtArg(momentum)}`);
     }
     this.momentum = momentum;
     this.affine = opts?.affine ?? true;

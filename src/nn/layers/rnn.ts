@@ -10,7 +10,7 @@
  * cell equations are in rnn-cells.ts). All of it is ops, so backward runs
  * through time.
  */
-import { ArgumentError, ShapeError, fmtShape } from '../../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtArg } from '../../errors';
 import { add } from '../../ops/binary';
 import { zeros } from '../../ops/creation';
 import { cat, reshape, split, squeeze, stack, transpose, unsqueeze } from '../../ops/shape';
@@ -86,11 +86,11 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     this.bidirectional = flag(mode, 'bidirectional', opts?.bidirectional, false);
     this.dropout = probability(mode, 'dropout', opts?.dropout ?? 0);
     const nonlinearity = opts?.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ArgumentError(`${mode}: nonlinearity must be 'tanh' or 'relu', got ${String(nonlinearity)}`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ArgumentError(`${mode}: nonlinearity must be 'tanh' or 'relu', got ${fmtArg(nonlinearity)}`);
     if (mode !== 'RNN' && opts?.nonlinearity !== undefined) throw new ArgumentError(`${mode}: nonlinearity applies to nn.RNN only`);
     this.nonlinearity = nonlinearity;
     const projSize = opts?.projSize ?? 0;
-    if (!Number.isInteger(projSize) || projSize < 0) throw new ArgumentError(`${mode}: projSize must be an integer >= 0, got ${String(projSize)}`);
+    if (!Number.isInteger(projSize) || projSize < 0) throw new ArgumentError(`${mode}: projSize must be an integer >= 0, got ${fmtArg(projSize)}`);
     if (projSize > 0 && mode !== 'LSTM') throw new ArgumentError(`${mode}: projSize applies to nn.LSTM only`);
     if (projSize >= hiddenSize) throw new ArgumentError(`${mode}: projSize (${projSize}) must be smaller than hiddenSize (${hiddenSize})`);
     this.projSize = projSize;
@@ -254,7 +254,7 @@ function splitSteps(x: Tensor, steps: number, rows: number): Tensor[] {
 
 function flag(layer: string, name: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') throw new ArgumentError(`${layer}: ${name} must be a boolean, got ${String(v)}`);
+  if (typeof v !== 'boolean') throw new ArgumentError(`${layer}: ${name} must be a boolean, got ${fmtArg(v)}`);
   return v;
 }
 

@@ -1,5 +1,5 @@
 /** Flatten and Unflatten. */
-import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue, fmtArg } from '../../errors';
 import { flatten, reshape } from '../../ops/shape';
 import { assertTensor } from '../../ops/util';
 import { normalizeDim, sizeOf } from '../../tensor/shape';
@@ -15,7 +15,7 @@ export class Flatten extends Module {
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1) {
     super();
-    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new ArgumentError(`Flatten: startDim and endDim must be integers, got ${String(startDim)} and ${String(endDim)}`);
+    if (!Number.isInteger(startDim) || !Number.isInteger(endDim)) throw new ArgumentError(`Flatten: startDim and endDim must be integers, got ${fmtArg(startDim)} and ${fmtArg(endDim)}`);
     this.startDim = startDim;
     this.endDim = endDim;
   }
@@ -37,7 +37,7 @@ export class Unflatten extends Module {
   readonly sizes: number[];
   constructor(dim: number, sizes: number[]) {
     super();
-    if (!Number.isInteger(dim)) throw new ArgumentError(`Unflatten: dim must be an integer, got ${String(dim)}`);
+    if (!Number.isInteger(dim)) throw new ArgumentError(`Unflatten: dim must be an integer, got ${fmtArg(dim)}`);
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || (s < 0 && s !== -1)) || sizes.filter((s) => s === -1).length > 1) {
       throw new ArgumentError(`Unflatten: sizes must be a non-empty list of sizes (at most one -1), got ${fmtValue(sizes)}`);
     }

@@ -4,7 +4,7 @@
  * stacks trainable without warm-up: the residual path carries an un-normalised identity),
  * and sinusoidal positional encodings.
  */
-import { ArgumentError, ShapeError } from '../../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../../errors';
 import { add } from '../../ops/binary';
 import { narrow, reshape } from '../../ops/shape';
 import { gelu, relu } from '../../ops/unary';
@@ -76,7 +76,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     const ff = positiveInt(T, 'dimFeedforward', opts?.dimFeedforward ?? 2048);
     const p = probability(T, 'dropout', opts?.dropout ?? 0.1);
     const activation = opts?.activation ?? 'relu';
-    if (activation !== 'relu' && activation !== 'gelu') throw new ArgumentError(`${T}: activation must be 'relu' or 'gelu', got ${String(activation)}`);
+    if (activation !== 'relu' && activation !== 'gelu') throw new ArgumentError(`${T}: activation must be 'relu' or 'gelu', got ${fmtArg(activation)}`);
     const eps = opts?.layerNormEps ?? 1e-5;
     const bias = opts?.bias !== false;
     const dtype = checkDtypeOption(T, opts?.dtype);
@@ -86,7 +86,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     this.dropout = new Dropout(p);
     this.linear2 = new Linear(ff, dModel, { bias, ...factory });
     this.normFirst = opts?.normFirst ?? false;
-    if (typeof this.normFirst !== 'boolean') throw new ArgumentError(`${T}: normFirst must be a boolean, got ${String(this.normFirst)}`);
+    if (typeof this.normFirst !== 'boolean') throw new ArgumentError(`${T}: normFirst must be a boolean, got ${fmtArg(this.normFirst)}`);
     this.norm1 = new LayerNorm(dModel, { eps, bias, dtype });
     this.norm2 = new LayerNorm(dModel, { eps, bias, dtype });
     this.dropout1 = new Dropout(p);

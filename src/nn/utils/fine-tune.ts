@@ -3,7 +3,7 @@
  * into groups with discriminative (layer-wise decayed) learning rates, as in
  * ULMFiT (Howard & Ruder, 2018) and layer-wise lr decay for Transformers.
  */
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import { Module, type AnyModule } from '../module';
 import type { Parameter } from '../parameter';
 
@@ -72,11 +72,11 @@ export function layerwiseLrGroups(layers: AnyModule | AnyModule[], opts: Layerwi
     if (opts.lr.length !== n) throw new ArgumentError(`${op}: lr has ${opts.lr.length} rates but there are ${n} layers`);
     rates = opts.lr.slice();
   } else {
-    if (!(typeof decay === 'number' && decay > 0 && Number.isFinite(decay))) throw new ArgumentError(`${op}: decay must be a positive number, got ${String(decay)}`);
+    if (!(typeof decay === 'number' && decay > 0 && Number.isFinite(decay))) throw new ArgumentError(`${op}: decay must be a positive number, got ${fmtArg(decay)}`);
     rates = list.map((_, i) => (opts?.lr as number) * decay ** (n - 1 - i));
   }
   rates.forEach((r, i) => {
-    if (typeof r !== 'number' || !(r >= 0) || !Number.isFinite(r)) throw new ArgumentError(`${op}: the learning rate of layer ${i} must be a finite number >= 0, got ${String(r)}`);
+    if (typeof r !== 'number' || !(r >= 0) || !Number.isFinite(r)) throw new ArgumentError(`${op}: the learning rate of layer ${i} must be a finite number >= 0, got ${fmtArg(r)}`);
   });
   const seen = new Set<Parameter>();
   const groups: LrParamGroup[] = [];

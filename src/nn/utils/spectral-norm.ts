@@ -15,7 +15,7 @@
  */
 import { noGrad } from '../../autograd/api';
 import { getDefaultGenerator, type PhiloxStream } from '../../backend/philox';
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import { div } from '../../ops/binary';
 import { tensor } from '../../ops/creation';
 import { copy_ } from '../../ops/inplace';
@@ -101,11 +101,11 @@ export function spectralNorm<M extends AnyModule>(module: M, opts: SpectralNormO
   if (!w) throw new ArgumentError(`${op}: ${module.typeName} has no parameter '${name}'`);
   if (w.ndim < 2) throw new ArgumentError(`${op}: ${module.typeName}.${name} is ${w.describe()}; it needs at least 2 dims`);
   const dim = opts.dim ?? 0;
-  if (!Number.isInteger(dim) || dim < 0 || dim >= w.ndim) throw new ArgumentError(`${op}: dim must be an integer in [0, ${w.ndim}), got ${String(dim)}`);
+  if (!Number.isInteger(dim) || dim < 0 || dim >= w.ndim) throw new ArgumentError(`${op}: dim must be an integer in [0, ${w.ndim}), got ${fmtArg(dim)}`);
   const nPowerIterations = opts.nPowerIterations ?? 1;
-  if (!Number.isInteger(nPowerIterations) || nPowerIterations < 0) throw new ArgumentError(`${op}: nPowerIterations must be an integer >= 0, got ${String(nPowerIterations)}`);
+  if (!Number.isInteger(nPowerIterations) || nPowerIterations < 0) throw new ArgumentError(`${op}: nPowerIterations must be an integer >= 0, got ${fmtArg(nPowerIterations)}`);
   const eps = opts.eps ?? 1e-12;
-  if (typeof eps !== 'number' || !(eps > 0)) throw new ArgumentError(`${op}: eps must be a positive number, got ${String(eps)}`);
+  if (typeof eps !== 'number' || !(eps > 0)) throw new ArgumentError(`${op}: eps must be a positive number, got ${fmtArg(eps)}`);
 
   const h = w.shape[dim], rest = w.size / h;
   const g = opts.generator ?? getDefaultGenerator();

@@ -9,7 +9,7 @@
  * initialisation at the blank's prior (`nn.CtcHead`'s `blankBias`), or a
  * different learning rate.
  */
-import { ArgumentError, ShapeError } from '../../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../../errors';
 import { ctcGreedyDecode } from '../../losses/ctc';
 import { assertTensor } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
@@ -59,9 +59,9 @@ export class CtcBlankMonitor {
     this.blank = opts.blank ?? 0;
     this.threshold = opts.threshold ?? 1;
     this.patience = opts.patience ?? 50;
-    if (!Number.isInteger(this.blank) || this.blank < 0) throw new ArgumentError(`CtcBlankMonitor: blank must be an integer >= 0, got ${String(opts.blank)}`);
-    if (typeof this.threshold !== 'number' || !(this.threshold > 0 && this.threshold <= 1)) throw new ArgumentError(`CtcBlankMonitor: threshold must be in (0, 1], got ${String(opts.threshold)}`);
-    if (!Number.isInteger(this.patience) || this.patience < 1) throw new ArgumentError(`CtcBlankMonitor: patience must be a positive integer, got ${String(opts.patience)}`);
+    if (!Number.isInteger(this.blank) || this.blank < 0) throw new ArgumentError(`CtcBlankMonitor: blank must be an integer >= 0, got ${fmtArg(opts.blank)}`);
+    if (typeof this.threshold !== 'number' || !(this.threshold > 0 && this.threshold <= 1)) throw new ArgumentError(`CtcBlankMonitor: threshold must be in (0, 1], got ${fmtArg(opts.threshold)}`);
+    if (!Number.isInteger(this.patience) || this.patience < 1) throw new ArgumentError(`CtcBlankMonitor: patience must be a positive integer, got ${fmtArg(opts.patience)}`);
     this.onWarning = opts.onWarning;
   }
 

@@ -1,5 +1,5 @@
 /** ULMFiT's gradual unfreezing (Howard & Ruder, 2018) as a fit() callback. */
-import { ArgumentError } from '../../errors';
+import { ArgumentError, fmtArg } from '../../errors';
 import { Module, type AnyModule } from '../../nn/module';
 import type { Tensor } from '../../tensor/tensor';
 import type { Callback, TrainContext } from '../types';
@@ -46,8 +46,8 @@ export class GradualUnfreezing implements Callback {
     this.layers = list.filter((m) => m.parameters().length > 0);
     if (this.layers.length === 0) throw new ArgumentError('GradualUnfreezing: none of the layers has parameters');
     this.every = opts.every ?? 1;
-    if (!Number.isInteger(this.every) || this.every < 1) throw new ArgumentError(`GradualUnfreezing: every must be a positive integer, got ${String(opts.every)}`);
-    if (opts.lr !== undefined && !(typeof opts.lr === 'number' && opts.lr >= 0 && Number.isFinite(opts.lr))) throw new ArgumentError(`GradualUnfreezing: lr must be a finite number >= 0, got ${String(opts.lr)}`);
+    if (!Number.isInteger(this.every) || this.every < 1) throw new ArgumentError(`GradualUnfreezing: every must be a positive integer, got ${fmtArg(opts.every)}`);
+    if (opts.lr !== undefined && !(typeof opts.lr === 'number' && opts.lr >= 0 && Number.isFinite(opts.lr))) throw new ArgumentError(`GradualUnfreezing: lr must be a finite number >= 0, got ${fmtArg(opts.lr)}`);
   }
 
   onTrainBegin(ctx: TrainContext): void {
