@@ -116,10 +116,10 @@ const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
 function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[]): Tensor;
 function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices: true): [Tensor, Tensor];
 function maxPoolOp(x: Tensor, g: PoolGeometry, outShape: number[], returnIndices = false): Tensor | [Tensor, Tensor] {
-  // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
-  // writes every output and index, so neither needs zeroing.
   // The 2x2 fast path is a CPU kernel; other devices keep the index path.
   if (!returnIndices && isTwoByTwo(g) && x.device === 'cpu') return maxPool2x2Op(x, g, outShape, false);
+  // Pooled buffers avoid fresh-page faults (a new 1 MB array costs ~10 ms here); the kernel
+  // writes every output and index, so neither needs zeroing.
   const out = emptyForOverwrite(outShape, x.dtype, x.device);
   const index = emptyForOverwrite(outShape, 'int32', x.device);
   backendFor(x.device).maxPool2d(vals(x), vals(out), index.deviceValues as Int32Array, g);

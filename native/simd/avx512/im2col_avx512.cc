@@ -145,15 +145,12 @@ void gatherTapsF32(const TapCopy& c, const float* in, float* cols) {
   std::vector<Windows> windows;
   for (int64_t t = 0; t < taps; ++t) {
     const size_t before = runs.size();
-    if (!splitRuns(c.off + t * L, L, runs)) runs.resize(before), gathered[size_t(t)] = true;
-    start[size_t(t) + 1] = runs.size();
-  }
-  if (std::find(gathered.begin(), gathered.end(), true) != gathered.end()) {
-    windows.resize(size_t(taps * chunks));
-    for (int64_t t = 0; t < taps; ++t) {
-      if (!gathered[size_t(t)]) continue;
+    if (!splitRuns(c.off + t * L, L, runs)) {
+      runs.resize(before), gathered[size_t(t)] = true;
+      if (windows.empty()) windows.resize(size_t(taps * chunks));
       for (int64_t k = 0; k < chunks; ++k) windows[size_t(t * chunks + k)] = windowsAt(c.off + t * L + 16 * k, L - 16 * k, plane);
     }
+    start[size_t(t) + 1] = runs.size();
   }
   for (int64_t ic = 0; ic < c.cg; ++ic) {
     for (int64_t j = 0; j < c.count; ++j) {
