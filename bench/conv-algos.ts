@@ -85,6 +85,7 @@ const SHAPES: Shape[] = [
   { name: '1x1/2 64->128 32x32', x: [32, 64, 32, 32], w: [128, 64, 1, 1], opts: { stride: 2 }, inputGrad: true },
   { name: 'CIFAR RGB 3->32 3x3 p1 32x32', x: [64, 3, 32, 32], w: [32, 3, 3, 3], opts: { padding: 1 }, inputGrad: false },
   { name: 'RGB stem 3->64 7x7/2 p3 112x112', x: [8, 3, 112, 112], w: [64, 3, 7, 7], opts: { stride: 2, padding: 3 }, inputGrad: false },
+  { name: 'W11 ResNet-18 stem 3->64 7x7/2 p3 64x64', x: [32, 3, 64, 64], w: [64, 3, 7, 7], opts: { stride: 2, padding: 3 }, inputGrad: false },
   { name: 'grey 1->32 3x3 with input grad', x: [64, 1, 28, 28], w: [32, 1, 3, 3], opts: {}, inputGrad: true },
 ];
 
