@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     log('fp32 peak probe');
     const peak = peakProbe(maxT);
     meta = {
-      date: stamp, mode: quick ? 'quick' : 'full', rounds, duration_s: 0,
+      date: stamp, mode: quick ? 'quick' : 'full', rounds, duration_s: 0, ...(value('--only') ? { only: workloads } : {}),
       machine: { cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, node: process.version, cache: CACHE },
       peak, peers: [], missing: [], errors: [], load: { start: load0, end: [] },
     };

@@ -19,6 +19,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verdict } from '../bench/lib/verdict.mjs';
+import { WORKLOAD_IDS } from '../bench/lib/workload-ids.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -146,7 +147,7 @@ function benchBlock(benchFile) {
   const m = meta.machine ?? {};
   const peers = [...new Set((meta.peers ?? []).filter((p) => p.available && p.id !== 'lattice').map((p) => p.name ?? p.id))];
   const lines = [
-    `${meta.mode === 'full' ? 'Full run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`; every peer's figures, flags and settings ` +
+    `${meta.only ? `A run of ${meta.only.map((w) => WORKLOAD_IDS[w] ?? w).join(', ')} only (\`--only ${meta.only.join(',')}\`)` : meta.mode === 'full' ? 'Full run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`; every peer's figures, flags and settings ` +
       `in the \`.md\` beside it): ${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}, ${meta.rounds ?? '?'} interleaved rounds, ` +
       `${sig(meta.duration_s)} s. Peers: ${peers.join(', ') || 'none'}.` +
       (meta.missing?.length ? ` Not installed: ${meta.missing.join('; ')}.` : ''),
@@ -202,8 +203,10 @@ function mainJobBlock(runDir) {
 // ---------- example and bench records (schema lattice-figures/1, bench/lib/record.ts) ----------
 
 const RECORD_SCHEMA = 'lattice-figures/1';
-/** Blocks this script fills from other inputs; every other figures block is a record's. */
+/** Blocks this script fills from other inputs; every other figures block is a record's, or a bench run's. */
 const OWN_BLOCKS = new Set(['main-job', 'bench']);
+/** A block `bench-NAME` shows the bench run bench/results/NAME.json (a partial run saved with --out, e.g. W12). */
+const BENCH_BLOCK = /^bench-(.+)$/;
 
 /** The names of the README's figures blocks, in order. */
 function blockNames(text) {
@@ -259,7 +262,13 @@ function main() {
   const before = readFileSync(args.readme, 'utf8');
   let after = replaceBlock(before, 'main-job', mainJobBlock(runDir));
   after = replaceBlock(after, 'bench', benchBlock(benchFile));
-  const records = blockNames(before).filter((n) => !OWN_BLOCKS.has(n));
+  const benchRuns = blockNames(before).filter((n) => BENCH_BLOCK.test(n));
+  for (const name of benchRuns) {
+    const file = join(dirname(benchFile), `${name.match(BENCH_BLOCK)[1]}.json`);
+    if (!existsSync(file)) throw new Error(`readme-figures: README.md has a <!-- figures:${name} --> block but ${relative(root, file)} does not exist; run \`npm run bench -- --only ... --out ${relative(root, file).replace(/\.json$/, '')}\``);
+    after = replaceBlock(after, name, benchBlock(file));
+  }
+  const records = blockNames(before).filter((n) => !OWN_BLOCKS.has(n) && !BENCH_BLOCK.test(n));
   for (const name of records) after = replaceBlock(after, name, recordBlock(args.figures, name));
   console.log(`readme-figures: bench ${relative(root, benchFile)}, run ${relative(root, runDir)}, records: ${records.join(', ') || 'none'}`);
   // A record the README does not show is not an error (a new script may not have its section yet), but say so.

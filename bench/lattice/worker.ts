@@ -4,13 +4,14 @@
 //
 //   node bench/lattice/.worker.build.mjs --threads N      (bench/run.ts compiles and starts it)
 import {
-  add, backendInfo, backward, clipGradNorm, conv2d, crossEntropy, ctcLoss, detach, dispose, logSoftmax, manualSeed, matmul, models, nn, noGrad, ones,
+  add, backendInfo, backward, clipGradNorm, conv2d, crossEntropy, ctcLoss, detach, dispose, grad, logSoftmax, manualSeed, matmul, models, nn, noGrad, ones,
   optim, randint, randn, reshape, setNumThreads, tensor, tidy, type Tensor,
 } from './lattice';
 // @ts-expect-error plain ESM helpers shared with the JS peers
 import { serve } from '../lib/worker.mjs';
 // @ts-expect-error plain ESM helpers shared with the JS peers
 import { fashionBatches } from '../lib/fashion.mjs';
+import resnet18Convs from '../lib/resnet18-convs.json' with { type: 'json' };
 
 type Case = { fn: () => unknown; unit?: string; flops?: number; perCall?: number; note?: string };
 type Made = { cases: Record<string, Case>; teardown?: () => void };
@@ -153,6 +154,26 @@ const MAKERS: Record<string, (quick: boolean) => Made> = {
       },
       teardown: () => dispose([x, weight, bias, xg, gy]),
     };
+  },
+  convlayers() {
+    // W12: each pass of ResNet-18's convolutions alone (bench/lib/resnet18-convs.json), as W11's
+    // backward runs it: the input and weight gradients are each taken from a kept graph.
+    manualSeed(0);
+    const cases: Record<string, Case> = {};
+    const held: Tensor[] = [];
+    for (const l of resnet18Convs.layers) {
+      const opts = { stride: l.stride, padding: l.padding };
+      const x = randn([l.n, l.c, l.h, l.h], { requiresGrad: l.inputGrad });
+      const w = detach(randn([l.o, l.c, l.k, l.k]).mul(1 / Math.sqrt(l.c * l.k * l.k))).requiresGrad_();
+      const y = conv2d(x, w, null, opts);
+      const gy = randn(y.shape);
+      held.push(x, w, y, gy);
+      const note = 'NCHW';
+      cases[`${l.name} forward`] = { fn: () => noGrad(() => conv2d(x, w, null, opts)), note };
+      if (l.inputGrad) cases[`${l.name} input_grad`] = { fn: () => grad(y, [x], { gradOutputs: [gy], retainGraph: true }), note };
+      cases[`${l.name} weight_grad`] = { fn: () => grad(y, [w], { gradOutputs: [gy], retainGraph: true }), note };
+    }
+    return { cases, teardown: () => dispose(held) };
   },
   adam() {
     manualSeed(0);

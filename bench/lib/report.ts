@@ -5,6 +5,7 @@
  */
 
 import { verdict } from './verdict.mjs';
+import { WORKLOAD_IDS } from './workload-ids.mjs';
 
 export const SCHEMA = 'lattice-bench/2';
 /** A row whose round-to-round spread (max − min) / median exceeds this is flagged. */
@@ -13,10 +14,6 @@ export const SPREAD_FLAG = 0.25;
 export const CPU_WALL_FLAG = 1.15;
 /** Default and tuned malloc "differ" when their medians differ by more than this. */
 export const MALLOC_DIFF = 0.1;
-
-export const WORKLOAD_IDS: Record<string, string> = {
-  gemm: 'W1', mlp: 'W2', cnn: 'W3', deep: 'W4', ctc: 'W5', conv: 'W6', adam: 'W7', norms: 'W8', overhead: 'W9', resnet18: 'W11',
-};
 
 /** One timed request of one peer in one round: per-call ms (median of its samples), CPU and wall seconds. */
 export interface Round { ms: number; cpu_s: number; wall_s: number; samples: number[]; inner: number }

@@ -318,8 +318,18 @@ class Cycle:
         return self.items[self.i]
 
 
-# The workloads a worker serves (W1..W9), each built by `<name>_cases(quick)` in cases_<lib>.py.
-WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead", "resnet18"]
+# The workloads a worker serves (W1..W12), each built by `<name>_cases(quick)` in cases_<lib>.py.
+WORKLOADS = ["gemm", "mlp", "cnn", "deep", "ctc", "conv", "adam", "norms", "overhead", "resnet18", "convlayers"]
+
+# W12's passes of one convolution, in case names "<layer> <pass>".
+CONV_PASSES = ("forward", "input_grad", "weight_grad")
+
+
+def resnet18_convs():
+    """W12: ResNet-18's distinct convolutions at W11's input (bench/lib/resnet18-convs.json,
+    which the Lattice worker reads too)."""
+    with open(os.path.join(HERE, "..", "lib", "resnet18-convs.json")) as f:
+        return json.load(f)["layers"]
 
 
 # The workloads' case lists, shared by every worker (names join the rows of the table).

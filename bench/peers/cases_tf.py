@@ -11,7 +11,7 @@ import os
 
 import tensorflow as tf
 
-from _common import WORKLOADS, add_chain, Cycle, fashion_batches, gemm_case, gemm_shapes, seeded_normal
+from _common import WORKLOADS, CONV_PASSES, add_chain, Cycle, fashion_batches, gemm_case, gemm_shapes, resnet18_convs, seeded_normal
 
 
 def info(args):
@@ -248,6 +248,39 @@ def overhead_cases(quick):
     return {"add_8": {"fn": lambda: a + b, "unit": "us", "note": "eager"},
             "chain1000_forward": {"fn": chain_fwd, "unit": "us", "per_call": 1000, "note": "eager, no tape"},
             "chain1000_forward_backward": {"fn": chain_fwd_bwd, "unit": "us", "per_call": 1000, "note": "eager GradientTape"}}
+
+
+def _conv_pass_fns(x, w, gy, strides, x_shape, w_shape):
+    """The three passes of one convolution, each a tf.function called with its tensors as
+    arguments (captured constants could be folded away by Grappler; and lambdas in the caller's
+    loop would all see its last layer)."""
+    conv = tf.function(lambda x, w: tf.raw_ops.Conv2D(input=x, filter=w, strides=strides, padding="SAME"))
+    dx = tf.function(lambda w, gy: tf.raw_ops.Conv2DBackpropInput(
+        input_sizes=x_shape, filter=w, out_backprop=gy, strides=strides, padding="SAME"))
+    dw = tf.function(lambda x, gy: tf.raw_ops.Conv2DBackpropFilter(
+        input=x, filter_sizes=w_shape, out_backprop=gy, strides=strides, padding="SAME"))
+    return {"forward": lambda: conv(x, w), "input_grad": lambda: dx(w, gy), "weight_grad": lambda: dw(x, gy)}
+
+
+def convlayers_cases(quick):
+    """W12: each pass of ResNet-18's convolutions alone, NHWC, as the ops TF's own gradient runs
+    (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, which oneDNN serves) under tf.function.
+    Padding 'SAME': the same output sizes and work as PyTorch's symmetric padding (for a stride-2
+    layer TF pads one row at the bottom instead of one at each side)."""
+    out = {}
+    for i, l in enumerate(resnet18_convs()):
+        n, c, h, o, k, s = l["n"], l["c"], l["h"], l["o"], l["k"], l["stride"]
+        x = tf.constant(seeded_normal((n, h, h, c), 10 + i))
+        w = tf.constant(seeded_normal((k, k, c, o), 20 + i, (c * k * k) ** -0.5))
+        hout = -(-h // s)
+        gy = tf.constant(seeded_normal((n, hout, hout, o), 30 + i))
+        strides = [1, s, s, 1]
+        fns = _conv_pass_fns(x, w, gy, strides, [n, h, h, c], [k, k, c, o])
+        for pas in CONV_PASSES:
+            if pas == "input_grad" and not l["inputGrad"]:
+                continue
+            out[f"{l['name']} {pas}"] = {"fn": fns[pas], "note": "NHWC"}
+    return out
 
 
 # Workloads without a TensorFlow side (resnet18: no ResNet-18 in Keras) are left out of its rows.

@@ -6,12 +6,14 @@ settings: oneDNN convolutions (the default), `fused=True` Adam/AdamW where the v
 """
 
 import os
+import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from _common import WORKLOADS, add_chain, Cycle, fashion_batches, gemm_shapes, gemm_case, openblas_info, seeded_normal
+from _common import (WORKLOADS, CONV_PASSES, add_chain, Cycle, fashion_batches, gemm_shapes, gemm_case, openblas_info,
+                     resnet18_convs, seeded_normal)
 
 COMPILE = {"on": False}
 
@@ -305,6 +307,53 @@ def overhead_cases(quick):
     return {"add_8": {"fn": lambda: a + b, "unit": "us"},
             "chain1000_forward": {"fn": chain_fwd, "unit": "us", "per_call": 1000},
             "chain1000_forward_backward": {"fn": chain_fwd_bwd, "unit": "us", "per_call": 1000}}
+
+
+def _faster(fns, tries=5):
+    """The key of the fastest of fns (best of `tries` calls each, after one warm-up call)."""
+    best = {}
+    for key, fn in fns.items():
+        fn()
+        times = []
+        for _ in range(tries):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        best[key] = min(times)
+    return min(best, key=best.get)
+
+
+def convlayers_cases(quick):
+    """W12: each pass of ResNet-18's convolutions alone (oneDNN through aten.convolution_backward
+    with one output selected), in the faster of NCHW and channels_last for that pass (picked at
+    setup: a user would run the model in one layout, so this is the strongest peer per pass)."""
+    out = {}
+    for i, l in enumerate(resnet18_convs()):
+        n, c, h, o, k, s, p = l["n"], l["c"], l["h"], l["o"], l["k"], l["stride"], l["padding"]
+        x0 = t(seeded_normal((n, c, h, h), 10 + i))
+        w0 = t(seeded_normal((o, c, k, k), 20 + i, (c * k * k) ** -0.5))
+        hout = (h + 2 * p - k) // s + 1
+        gy0 = t(seeded_normal((n, o, hout, hout), 30 + i))
+        for pas in CONV_PASSES:
+            if pas == "input_grad" and not l["inputGrad"]:
+                continue
+            fns = {}
+            for layout, fmt in (("NCHW", torch.contiguous_format), ("channels_last", torch.channels_last)):
+                x, w, gy = (v.contiguous(memory_format=fmt) for v in (x0, w0, gy0))
+                if pas == "forward":
+                    def fn(x=x, w=w, s=s, p=p):  # defaults bind this layer's values (closures bind late)
+                        with torch.no_grad():
+                            return F.conv2d(x, w, None, s, p)
+                else:
+                    mask = [pas == "input_grad", pas == "weight_grad", False]
+                    gi = 0 if pas == "input_grad" else 1
+
+                    def fn(x=x, w=w, gy=gy, mask=mask, gi=gi, s=s, p=p):
+                        return torch.ops.aten.convolution_backward(gy, x, w, None, [s, s], [p, p], [1, 1], False, [0, 0], 1, mask)[gi]
+                fns[layout] = fn
+            layout = _faster(fns)
+            out[f"{l['name']} {pas}"] = {"fn": fns[layout], "note": layout}
+    return out
 
 
 MAKERS = {w: globals()[f"{w}_cases"] for w in WORKLOADS}

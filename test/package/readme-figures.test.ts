@@ -141,6 +141,28 @@ describe('scripts/readme-figures.mjs', () => {
     expect(latest.rows.map((r) => verdict(r) ?? '')).toEqual(column);
   });
 
+  it('fills a bench-NAME block from the partial run bench/results/NAME.json beside the bench file, named by its workloads, and refuses a missing one', () => {
+    const { readme, runScript } = fixture(undefined, '\n<!-- figures:bench-part -->\n<!-- /figures:bench-part -->\n');
+    const part = benchV2({ start: [0.4, 0.3, 0.2], end: [0.6, 0.4, 0.3] }, 0.99, PEAK);
+    (part.meta as Record<string, unknown>).only = ['convlayers'];
+    part.rows = [{ ...part.rows[2], workload: 'convlayers', id: 'W12', case: 'l2a 3x3/2 64>128 @16 forward' }];
+    const partFile = join(readme, '..', 'part.json');
+    const missing = runScript();
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/<!-- figures:bench-part --> block but .*part\.json does not exist/);
+    writeFileSync(partFile, JSON.stringify(part));
+    const r = runScript();
+    expect(r.status, r.stderr).toBe(0);
+    const text = readFileSync(readme, 'utf8');
+    const block = text.slice(text.indexOf('<!-- figures:bench-part -->'), text.indexOf('<!-- /figures:bench-part -->'));
+    expect(block).toContain('A run of W12 only (`--only convlayers`) of 2026-12-06');
+    expect(block).toContain('| W12 convlayers | l2a 3x3/2 64>128 @16 forward | 1 | µs |');
+    expect(block).toContain('The machine was quiet enough');
+    // the full run's block is still the full run's
+    expect(text.slice(0, text.indexOf('<!-- /figures:bench -->'))).toContain('Full run of 2026-12-06');
+    expect(runScript('--check').status).toBe(0);
+  });
+
   it('fills a block per record under its provenance line, says when the run shared its CPUs, and refuses a block without its record', () => {
     const blocks = '\n<!-- figures:demo -->\nhand-typed 42\n<!-- /figures:demo -->\n\n<!-- figures:busy -->\n<!-- /figures:busy -->\n';
     const { readme, runScript, figures } = fixture(undefined, blocks);
