@@ -145,7 +145,9 @@ function benchBlock(benchFile) {
   const bench = readBench(benchFile);
   const { meta, rows } = bench;
   const m = meta.machine ?? {};
-  const peers = [...new Set((meta.peers ?? []).filter((p) => p.available && p.id !== 'lattice').map((p) => p.name ?? p.id))];
+  // The peers that have a figure in some row (a partial run starts every peer, and most serve none of its workloads).
+  const measuredIds = new Set(rows.flatMap((r) => Object.keys(r.peers ?? {})));
+  const peers = [...new Set((meta.peers ?? []).filter((p) => p.available && p.id !== 'lattice' && measuredIds.has(p.id)).map((p) => p.name ?? p.id))];
   const lines = [
     `${meta.only ? `A run of ${meta.only.map((w) => WORKLOAD_IDS[w] ?? w).join(', ')} only (\`--only ${meta.only.join(',')}\`)` : meta.mode === 'full' ? 'Full run' : `A ${meta.mode} run`} of ${meta.date} (\`${relative(root, benchFile)}\`; every peer's figures, flags and settings ` +
       `in the \`.md\` beside it): ${m.cpu ?? 'unknown CPU'}, ${m.cores ?? '?'} cores, Node ${m.node ?? '?'}, ${meta.rounds ?? '?'} interleaved rounds, ` +
