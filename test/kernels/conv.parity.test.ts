@@ -37,14 +37,14 @@ const CASES: ConvCase[] = [
   { name: '9x9 kernel on a 14x14 output (past the tap table)', x: [1, 2, 22, 22], w: [3, 2, 9, 9], bias: true, opts: {} },
   { name: 'empty batch', x: [0, 3, 5, 5], w: [2, 3, 3, 3], bias: true, opts: {} },
   // Small output planes batch several samples into one GEMM (conv.cc, samplesPerGemm): 10x10
-  // planes take 11 samples a GEMM, so 25 samples make groups of 11, 11 and 3.
+  // planes take 3 samples a GEMM (about 256 columns), so 25 samples make 8 groups of 3 and one of 1.
   { name: 'batched samples, remainder group, groups 2', x: [25, 4, 10, 10], w: [6, 2, 3, 3], bias: true, opts: { padding: 1, groups: 2 } },
   { name: 'batched samples, stride 2, 2x2 planes', x: [9, 5, 4, 3], w: [7, 5, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
 ];
 
-// Batched cases whose sample groups split across two threads (4 groups of 11).
+// Batched cases whose sample groups split across two threads (15 groups: 14 of 3 and one of 2).
 const BATCHED_THREAD_CASES: ConvCase[] = [
-  { name: 'batched, 4 sample groups', x: [44, 3, 10, 10], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
+  { name: 'batched, 15 sample groups', x: [44, 3, 10, 10], w: [5, 3, 3, 3], bias: true, opts: { padding: 1 } },
   { name: 'batched, one group, GEMM threaded', x: [6, 16, 4, 4], w: [32, 16, 3, 3], bias: true, opts: { padding: 1 } },
 ];
 
