@@ -26,6 +26,20 @@ export interface PoolGeometry {
   strideH: number; strideW: number; padH: number; padW: number; dilationH: number; dilationW: number;
 }
 
+/**
+ * The tap codes of a 2x2 stride-2 max pool (Backend.maxPool2d's `taps`): 0-3 name the max's tap (a b / c d,
+ * row-major), and this code marks a window whose gradient relu blocks (its max is not > 0).
+ */
+export const MAX_POOL_TAP_BLOCKED = 4;
+
+/**
+ * The input position, within its plane of width w, of tap `code` (0-3) of output window (y, xo).
+ * @example `maxPool2x2TapOffset(3, 0, 1, 8) // 11: row 1, column 3`
+ */
+export function maxPool2x2TapOffset(code: number, y: number, xo: number, w: number): number {
+  return (2 * y + (code >> 1)) * w + 2 * xo + (code & 1);
+}
+
 /** Scalars of the fused SGD update (see reference/optim.ts). */
 export interface SgdKernelOptions { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
 /** Scalars of the fused Adam/AdamW update: weightDecay is Adam's L2 term, decay multiplies p first (AdamW: 1 - lr*wd). */

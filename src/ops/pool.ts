@@ -9,7 +9,7 @@
  * That keeps second derivatives exact.
  */
 import { backendFor } from '../backend/device';
-import type { PoolGeometry } from '../backend/backend';
+import { MAX_POOL_TAP_BLOCKED, maxPool2x2TapOffset, type PoolGeometry } from '../backend/backend';
 import { ArgumentError, ShapeError, fmtShape, fmtValue, fmtArg } from '../errors';
 import type { FloatArray } from '../tensor/dtype';
 import { sizeOf } from '../tensor/shape';
@@ -175,9 +175,10 @@ function maxPool2x2BackwardOp(gy: Tensor, taps: Tensor, g: PoolGeometry, inShape
     const codes = taps.values as Uint8Array;
     const index = new Int32Array(codes.length), open = new Uint8Array(codes.length);
     for (let o = 0; o < codes.length; o++) {
-      const xo = o % g.ow, y = Math.floor(o / g.ow) % g.oh, code = codes[o] & 3;
-      index[o] = (2 * y + (code >> 1)) * g.w + 2 * xo + (code & 1);
-      open[o] = codes[o] < 4 ? 1 : 0;
+      const blocked = codes[o] === MAX_POOL_TAP_BLOCKED;
+      // A blocked window reads tap 0 (any in-plane position would do): `open` zeroes it after the gather.
+      index[o] = maxPool2x2TapOffset(blocked ? 0 : codes[o], Math.floor(o / g.ow) % g.oh, o % g.ow, g.w);
+      open[o] = blocked ? 0 : 1;
     }
     const gathered = gatherAtMax(gg, Tensor.fromData(index, [codes.length], 'int32'), g, gy.shape);
     return [withRelu ? where(Tensor.fromData(open, gy.shape.slice(), 'bool'), gathered, 0) : gathered];

@@ -3,7 +3,7 @@
  * following PyTorch's CPU kernels rule for rule (window clipping, NaN
  * propagation, avg divisors), the definition the native kernels must match.
  */
-import type { PoolGeometry } from '../backend';
+import { MAX_POOL_TAP_BLOCKED, maxPool2x2TapOffset, type PoolGeometry } from '../backend';
 import type { FloatArray } from '../../tensor/dtype';
 
 /**
@@ -34,7 +34,7 @@ export function maxPool2d(x: FloatArray, out: FloatArray, indices: Int32Array | 
         out[o] = relu && best < 0 ? 0 : best;  // the relu op's rule: a NaN stays NaN
         if (indices) indices[o] = at;
         // The 2x2 window's tap (row-major), or 4 where relu's gradient rule blocks it (the max is not > 0).
-        if (taps) taps[o] = relu && !(best > 0) ? 4 : 2 * (Math.floor(at / g.w) - 2 * y) + (at % g.w) - 2 * xo;
+        if (taps) taps[o] = relu && !(best > 0) ? MAX_POOL_TAP_BLOCKED : 2 * (Math.floor(at / g.w) - 2 * y) + (at % g.w) - 2 * xo;
       }
     }
   }
@@ -62,7 +62,7 @@ export function maxPool2x2Backward(taps: Uint8Array, gradOut: FloatArray, gradIn
     for (let y = 0; y < g.oh; y++) {
       for (let xo = 0; xo < g.ow; xo++) {
         const o = (p * g.oh + y) * g.ow + xo, code = taps[o];
-        if (code < 4) gradInput[p * g.h * g.w + (2 * y + (code >> 1)) * g.w + 2 * xo + (code & 1)] = gradOut[o];
+        if (code !== MAX_POOL_TAP_BLOCKED) gradInput[p * g.h * g.w + maxPool2x2TapOffset(code, y, xo, g.w)] = gradOut[o];
       }
     }
   }
