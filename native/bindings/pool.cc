@@ -31,6 +31,18 @@ PoolGeometry geometryArg(const Napi::CallbackInfo& info, size_t i, const char* f
   return PoolGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
 }
 
+// Checks a max pool's gradOut ([planes, oh, ow]) and gradInput ([planes, h, w]): one float type, their
+// lengths, no overlap. Returns the windows, gradOut's length (that of the indices or tap codes too).
+int64_t requireMaxPoolGradients(Napi::Env env, const ArrayArg& go, const ArrayArg& gi, const PoolGeometry& g, const char* fn) {
+  requireFloat(env, go, fn, "gradOut");
+  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
+  const int64_t windows = planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut");
+  requireLength(env, go, windows, fn, "gradOut");
+  requireLength(env, gi, planeElements(env, g.planes, g.h, g.w, fn, "gradInput"), fn, "gradInput");
+  requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
+  return windows;
+}
+
 // maxPool2d(x, out, indices, geometry, relu?, taps?); indices may be null for a 2x2 stride-2 window, and then taps
 // (a Uint8Array of out's length, or null) gets each window's tap code for maxPool2x2Backward; relu (out = relu(max))
 // only without indices
@@ -75,13 +87,7 @@ void MaxPool2dBackward(const Napi::CallbackInfo& info) {
   ArrayArg idx = arrayArgOf(info, 1, fn, "indices", ElemType::I32);
   ArrayArg gi = arrayArg(info, 2, fn, "gradInput");
   const PoolGeometry g = geometryArg(info, 3, fn);
-  requireFloat(env, go, fn, "gradOut");
-  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
-  const int64_t n = planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut");
-  requireLength(env, go, n, fn, "gradOut");
-  requireLength(env, idx, n, fn, "indices");
-  requireLength(env, gi, planeElements(env, g.planes, g.h, g.w, fn, "gradInput"), fn, "gradInput");
-  requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
+  requireLength(env, idx, requireMaxPoolGradients(env, go, gi, g, fn), fn, "indices");
   Context& ctx = ctxOf(info);
   if (go.type == ElemType::F32)
     maxPool2dBackward(ctx, static_cast<const float*>(go.data), static_cast<const int32_t*>(idx.data), static_cast<float*>(gi.data), g);
@@ -98,13 +104,7 @@ void MaxPool2x2Backward(const Napi::CallbackInfo& info) {
   ArrayArg go = arrayArg(info, 1, fn, "gradOut"), gi = arrayArg(info, 2, fn, "gradInput");
   const PoolGeometry g = geometryArg(info, 3, fn);
   if (!isMaxPool2x2(g)) throwRange(env, std::string(fn) + ": the geometry must be a 2x2 window with stride 2, no padding, dilation or ceil-mode overhang");
-  requireFloat(env, go, fn, "gradOut");
-  requireSameType(env, go, gi, fn, "gradOut", "gradInput");
-  const int64_t windows = planeElements(env, g.planes, g.oh, g.ow, fn, "gradOut");
-  requireLength(env, taps, windows, fn, "taps");
-  requireLength(env, go, windows, fn, "gradOut");
-  requireLength(env, gi, planeElements(env, g.planes, g.h, g.w, fn, "gradInput"), fn, "gradInput");
-  requireDisjoint(env, gi, go, fn, "gradInput", "gradOut");
+  requireLength(env, taps, requireMaxPoolGradients(env, go, gi, g, fn), fn, "taps");
   requireDisjoint(env, gi, taps, fn, "gradInput", "taps");
   const uint8_t* codes = static_cast<const uint8_t*>(taps.data);
   Context& ctx = ctxOf(info);
