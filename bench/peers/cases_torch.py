@@ -6,14 +6,13 @@ settings: oneDNN convolutions (the default), `fused=True` Adam/AdamW where the v
 """
 
 import os
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from _common import (WORKLOADS, CONV_PASSES, add_chain, Cycle, fashion_batches, gemm_shapes, gemm_case, openblas_info,
-                     resnet18_convs, seeded_normal)
+                     resnet18_convs, seeded_normal, time_ms)
 
 COMPILE = {"on": False}
 
@@ -310,16 +309,8 @@ def overhead_cases(quick):
 
 
 def _faster(fns, tries=5):
-    """The key of the fastest of fns (best of `tries` calls each, after one warm-up call)."""
-    best = {}
-    for key, fn in fns.items():
-        fn()
-        times = []
-        for _ in range(tries):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        best[key] = min(times)
+    """The key of the fastest of fns (best of `tries` single calls each, after a warm-up call)."""
+    best = {key: min(time_ms(fn, tries, warmup=1, min_rep_s=0, warmup_s=0)[0]) for key, fn in fns.items()}
     return min(best, key=best.get)
 
 
