@@ -16,6 +16,7 @@
 import { noGrad } from '../autograd/api';
 import { ArgumentError, fmtArg } from '../errors';
 import { clipGradNorm } from '../optim/clip';
+import { getEmaMultiAvgFn, type MultiAvgFn } from '../optim/swa';
 import type { AnyModule } from '../nn/module';
 import { norm } from '../ops/reduce';
 import type { Tensor } from '../tensor/tensor';
@@ -109,6 +110,7 @@ export class GanTrainer {
   private readonly maxG?: number;
   private steps = 0;
   private readonly ema: Tensor[] | null = null;
+  private readonly emaUpdate: MultiAvgFn | null = null;
 
   constructor(opts: GanTrainerOptions) {
     if (!opts || typeof opts !== 'object') throw new ArgumentError('GanTrainer: options are required');
@@ -130,6 +132,7 @@ export class GanTrainer {
     if (opts.emaDecay !== undefined) {
       if (typeof opts.emaDecay !== 'number' || !(opts.emaDecay >= 0 && opts.emaDecay < 1)) throw new ArgumentError(`GanTrainer: emaDecay must be in [0, 1), got ${fmtArg(opts.emaDecay)}`);
       this.ema = noGrad(() => opts.generator.parameters().map((p) => keep(p.clone())));
+      this.emaUpdate = getEmaMultiAvgFn(opts.emaDecay);
     }
   }
 
@@ -193,10 +196,7 @@ export class GanTrainer {
         loss.backward();
         const gGradNorm = gradNorm(G.parameters(), this.maxG);
         gOptimizer.step();
-        if (this.ema) {
-          const decay = this.opts.emaDecay!;
-          noGrad(() => G.parameters().forEach((p, i) => { this.ema![i].mul_(decay).add_(p.mul(1 - decay)); }));
-        }
+        if (this.ema) this.emaUpdate!(this.ema, G.parameters(), this.steps);
         return { gLoss: loss.item(), gGradNorm };
       });
     } finally {

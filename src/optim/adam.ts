@@ -39,9 +39,7 @@ export abstract class AdamFamily extends Optimizer<AdamOptions> {
 
   protected override checkOptions(o: AdamOptions, where: string): void {
     super.checkOptions(o, where);
-    if (!Array.isArray(o.betas) || o.betas.length !== 2) this.fail('betas', 'must be a pair [beta1, beta2]', o.betas, where);
-    this.checkNumber(o.betas[0], 'betas[0]', where, { min: 0, max: 1, maxExclusive: true });
-    this.checkNumber(o.betas[1], 'betas[1]', where, { min: 0, max: 1, maxExclusive: true });
+    this.checkBetas(o.betas, where);
     this.checkNumber(o.eps, 'eps', where, { min: 0 });
     this.checkNumber(o.weightDecay, 'weightDecay', where, { min: 0 });
     this.checkBoolean(o.amsgrad, 'amsgrad', where);

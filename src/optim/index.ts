@@ -22,3 +22,14 @@ export {
   SequentialLR, ReduceLROnPlateau, type OneCycleLROptions, type ReduceLROnPlateauOptions, type SchedulerStateDict,
 } from './lr_scheduler';
 export { ConstantLR, PolynomialLR } from './lr_scheduler_factor';
+export { RAdam, type RAdamOptions } from './radam';
+export { NAdam, type NAdamOptions } from './nadam';
+export { Adamax, type AdamaxOptions } from './adamax';
+export { Adadelta, type AdadeltaOptions } from './adadelta';
+export {
+  AveragedModel, SWALR, updateBn, getEmaMultiAvgFn, getSwaMultiAvgFn, getEmaAvgFn, getSwaAvgFn,
+  type AveragedModelOptions, type AvgFn, type MultiAvgFn, type SWALROptions, type UpdateBnBatch,
+} from './swa';
+export { LambdaLR, MultiplicativeLR, type LambdaLROptions, type LrLambda } from './lr_scheduler_lambda';
+export { CyclicLR, type CyclicLROptions } from './lr_scheduler_cyclic';
+export { ChainedScheduler } from './lr_scheduler_chained';

@@ -30,11 +30,13 @@ function bisectRight(xs: number[], x: number): number {
   return lo;
 }
 
-function fail(name: string, option: string, why: string, value: unknown): never {
+/** @internal Throws the schedulers' ArgumentError: `${name}: ${option} ${why}, got ${value}`. */
+export function fail(name: string, option: string, why: string, value: unknown): never {
   throw new ArgumentError(`${name}: ${option} ${why}, got ${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}`);
 }
 
-function checkNumber(name: string, option: string, v: unknown, range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean } = {}): number {
+/** @internal Checks a scheduler option is a finite number in range; throws via fail(). */
+export function checkNumber(name: string, option: string, v: unknown, range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean } = {}): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(name, option, 'must be a finite number', v);
   const x = v as number;
   if (range.integer && !Number.isInteger(x)) fail(name, option, 'must be an integer', v);
@@ -43,12 +45,41 @@ function checkNumber(name: string, option: string, v: unknown, range: { min?: nu
   return x;
 }
 
-function checkOptimizer(name: string, optimizer: unknown): AnyOptimizer {
+/** @internal */
+export function checkOptimizer(name: string, optimizer: unknown): AnyOptimizer {
   const o = optimizer as AnyOptimizer;
   if (o === null || typeof o !== 'object' || !Array.isArray(o.paramGroups) || o.paramGroups.length === 0) {
     throw new ArgumentError(`${name}: optimizer must be an Optimizer with parameter groups, got ${fmtArg(optimizer)}`);
   }
   return o;
+}
+
+/** @internal One value per parameter group: a number for all of them, or an array of exactly one per group. */
+export function perGroup(name: string, option: string, v: unknown, nGroups: number, range: Parameters<typeof checkNumber>[3]): number[] {
+  if (Array.isArray(v)) {
+    if (v.length !== nGroups) fail(name, option, `must have one value per parameter group (${nGroups})`, v);
+    return v.map((x, i) => checkNumber(name, `${option}[${i}]`, x, range));
+  }
+  return new Array<number>(nGroups).fill(checkNumber(name, option, v, range));
+}
+
+/**
+ * @internal Whether cycled momentum drives beta1 of `betas` (the Adam family) rather than `momentum`,
+ * decided from the optimizer's defaults as PyTorch does; throws when it has neither.
+ */
+export function cyclesBeta1(name: string, opt: AnyOptimizer): boolean {
+  const defaults = opt.defaults as Record<string, unknown>;
+  if ('betas' in defaults) return true;
+  if (!('momentum' in defaults)) {
+    throw new ArgumentError(`${name}: cycleMomentum needs an optimizer with momentum or betas (${opt.name} has neither); pass cycleMomentum: false`);
+  }
+  return false;
+}
+
+/** @internal Sets a group's cycled momentum: beta1 (a new betas array, beta2 kept) or momentum. */
+export function setGroupMomentum(g: Record<string, unknown>, useBeta1: boolean, m: number): void {
+  if (useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
+  else g.momentum = m;
 }
 
 const deepCopy = <T>(v: T): T => (Array.isArray(v) ? (v.map(deepCopy) as T) : v && typeof v === 'object' ? (Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deepCopy(x)])) as T) : v);
@@ -384,13 +415,6 @@ export class OneCycleLR extends LRScheduler {
     const opt = checkOptimizer(name, optimizer);
     if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${name}: options { maxLr, totalSteps } are required`);
     const nGroups = opt.paramGroups.length;
-    const perGroup = (option: string, v: number | number[], range: Parameters<typeof checkNumber>[3]): number[] => {
-      if (Array.isArray(v)) {
-        if (v.length !== nGroups) fail(name, option, `must have one value per parameter group (${nGroups})`, v);
-        return v.map((x, i) => checkNumber(name, `${option}[${i}]`, x, range));
-      }
-      return new Array<number>(nGroups).fill(checkNumber(name, option, v, range));
-    };
     let totalSteps: number;
     if (opts.totalSteps !== undefined) {
       totalSteps = checkNumber(name, 'totalSteps', opts.totalSteps, { min: 1, integer: true });
@@ -404,7 +428,7 @@ export class OneCycleLR extends LRScheduler {
     if (annealStrategy !== 'cos' && annealStrategy !== 'linear') fail(name, 'annealStrategy', "must be 'cos' or 'linear'", annealStrategy);
     const divFactor = checkNumber(name, 'divFactor', opts.divFactor ?? 25, { min: 0, minExclusive: true });
     const finalDivFactor = checkNumber(name, 'finalDivFactor', opts.finalDivFactor ?? 1e4, { min: 0, minExclusive: true });
-    const maxLrs = perGroup('maxLr', opts.maxLr, { min: 0 });
+    const maxLrs = perGroup(name, 'maxLr', opts.maxLr, nGroups, { min: 0 });
     const lastEpoch = opts.lastEpoch ?? -1;
     const initialLrs = maxLrs.map((m) => m / divFactor);
     // Like PyTorch, the groups start at the initial lr (set before the base class reads initialLr).
@@ -415,19 +439,10 @@ export class OneCycleLR extends LRScheduler {
       });
     }
     const cycleMomentum = opts.cycleMomentum ?? true;
-    const defaults = opt.defaults as Record<string, unknown>;
-    const useBeta1 = 'betas' in defaults;
-    if (cycleMomentum && !useBeta1 && !('momentum' in defaults)) {
-      throw new ArgumentError(`${name}: cycleMomentum needs an optimizer with momentum or betas (${opt.name} has neither); pass cycleMomentum: false`);
-    }
-    const maxMomenta = perGroup('maxMomentum', opts.maxMomentum ?? 0.95, { min: 0 });
-    const baseMomenta = perGroup('baseMomentum', opts.baseMomentum ?? 0.85, { min: 0 });
-    if (cycleMomentum && lastEpoch === -1) {
-      opt.paramGroups.forEach((g: Group, i: number) => {
-        if (useBeta1) g.betas = [maxMomenta[i], ...(g.betas as number[]).slice(1)];
-        else g.momentum = maxMomenta[i];
-      });
-    }
+    const useBeta1 = cycleMomentum ? cyclesBeta1(name, opt) : 'betas' in (opt.defaults as Record<string, unknown>);
+    const maxMomenta = perGroup(name, 'maxMomentum', opts.maxMomentum ?? 0.95, nGroups, { min: 0 });
+    const baseMomenta = perGroup(name, 'baseMomentum', opts.baseMomentum ?? 0.85, nGroups, { min: 0 });
+    if (cycleMomentum && lastEpoch === -1) opt.paramGroups.forEach((g: Group, i: number) => setGroupMomentum(g, useBeta1, maxMomenta[i]));
     super(name, opt, lastEpoch);
     this.totalSteps = totalSteps;
     this.annealStrategy = annealStrategy;
@@ -475,9 +490,7 @@ export class OneCycleLR extends LRScheduler {
           const pct = (stepNum - start) / (ph.endStep - start);
           const lr = this.anneal(this.value(ph.startLr, gi), this.value(ph.endLr, gi), pct);
           if (this.cycleMomentum) {
-            const m = this.anneal(this.value(ph.startMomentum, gi), this.value(ph.endMomentum, gi), pct);
-            if (this.useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
-            else g.momentum = m;
+            setGroupMomentum(g, this.useBeta1, this.anneal(this.value(ph.startMomentum, gi), this.value(ph.endMomentum, gi), pct));
           }
           return lr;
         }

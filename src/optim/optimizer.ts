@@ -139,6 +139,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     throw new ArgumentError(`${this.name}: ${option} ${why}, got ${describeValue(value)}${where === 'options' ? '' : ` (in ${where})`}`);
   }
 
+  /** The Adam family's `betas`: a pair, each in [0, 1). */
+  protected checkBetas(betas: unknown, where: string): void {
+    if (!Array.isArray(betas) || betas.length !== 2) this.fail('betas', 'must be a pair [beta1, beta2]', betas, where);
+    this.checkNumber(betas[0], 'betas[0]', where, { min: 0, max: 1, maxExclusive: true });
+    this.checkNumber(betas[1], 'betas[1]', where, { min: 0, max: 1, maxExclusive: true });
+  }
+
   protected checkBoolean(v: unknown, option: string, where: string): void {
     if (typeof v !== 'boolean') {
       throw new ArgumentError(`${this.name}: ${option} must be true or false, got ${describeValue(v)}${where === 'options' ? '' : ` (in ${where})`}`);

@@ -35,7 +35,7 @@ function epsOption(layer: string, eps: unknown): number {
 abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number | null;
+  private _momentum: number | null = 0.1;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
   readonly weight: Parameter | null;
@@ -55,11 +55,7 @@ abstract class BatchNormBase extends Module {
     const name = new.target.name;
     this.numFeatures = positiveInt(name, 'numFeatures', numFeatures);
     this.eps = epsOption(name, opts?.eps ?? 1e-5);
-    const momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
-    if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
-      throw new ArgumentError(`${name}: momentum must be in [0, 1] or null (cumulative average), got ${fmtArg(momentum)}`);
-    }
-    this.momentum = momentum;
+    this.momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts?.affine ?? true;
     this.trackRunningStats = opts?.trackRunningStats ?? true;
     const dtype = checkDtypeOption(name, opts?.dtype);
@@ -70,6 +66,22 @@ abstract class BatchNormBase extends Module {
       this.registerBuffer('running_var', full([numFeatures], 1, { dtype }));
       this.registerBuffer('num_batches_tracked', full([], 0, { dtype: 'int32' }));
     }
+  }
+
+  /**
+   * The running statistics' update factor, or null for the plain average of all batches so far
+   * (what optim.updateBn sets while it re-estimates them). Settable, as in PyTorch.
+   * @example `bn.momentum = 0.01`
+   */
+  get momentum(): number | null {
+    return this._momentum;
+  }
+
+  set momentum(momentum: number | null) {
+    if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
+      throw new ArgumentError(`${this.typeName}: momentum must be in [0, 1] or null (cumulative average), got ${fmtArg(momentum)}`);
+    }
+    this._momentum = momentum;
   }
 
   /** The running mean buffer (`running_mean`), or null without trackRunningStats. @example `bn.runningMean!.data()` */

@@ -1,9 +1,10 @@
 /**
- * nn.utils: helpers that modify existing layers (spectral normalisation) and fine-tuning helpers
- * (replaceHead, layer-wise learning-rate groups).
+ * nn.utils: helpers that modify existing layers (spectral normalisation), fine-tuning helpers
+ * (replaceHead, layer-wise learning-rate groups) and a module's deep copy.
  * @example
  * import { nn } from 'lattice-ml';
  * const critic = new nn.Sequential(nn.utils.spectralNorm(new nn.Linear(2, 64)), new nn.LeakyReLU(0.2));
  */
 export { spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './spectral-norm';
 export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOptions } from './fine-tune';
+export { deepCopy } from './deep-copy';
