@@ -65,6 +65,7 @@ export class CyclicLR extends LRScheduler {
   gamma: number;
   /** Resolved from mode unless scaleFn is given: 'cycle' for triangular(2), 'iterations' for exp_range. */
   scaleMode: 'cycle' | 'iterations';
+  /** The user's amplitude scale, or null for the mode's own. */
   scaleFn: ((x: number) => number) | null;
   cycleMomentum: boolean;
   useBeta1: boolean;

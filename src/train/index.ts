@@ -16,6 +16,7 @@ export { LRSchedulerCallback } from './callbacks/lr-scheduler';
 export { GradualUnfreezing, type GradualUnfreezingOptions } from './callbacks/gradual-unfreezing';
 export { GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type LayerSample, type ActivationSample } from './callbacks/gradient-monitor';
 export { CtcBlankMonitor, type CtcBlankMonitorOptions, type CtcBlankRecord } from './callbacks/ctc-blank-monitor';
+export { WeightAveraging, type WeightAveragingOptions } from './callbacks/weight-averaging';
 export { saveCheckpoint, loadCheckpoint, type CheckpointParts, type LoadCheckpointOptions } from './checkpoint';
 export { saveSafetensors, loadSafetensors, CheckpointError } from './safetensors';
 export { writeReport, renderSvg, type ReportInput } from './report';

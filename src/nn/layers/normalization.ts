@@ -77,6 +77,7 @@ abstract class BatchNormBase extends Module {
     return this._momentum;
   }
 
+  /** Sets the update factor (in [0, 1], or null for the plain average). @example `bn.momentum = null` */
   set momentum(momentum: number | null) {
     if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
       throw new ArgumentError(`${this.typeName}: momentum must be in [0, 1] or null (cumulative average), got ${fmtArg(momentum)}`);
