@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option('--lr <x>', 'peak learning rate of the one-cycle schedule (default 3e-3 for Adam(W), 0.05 for SGD)', num('--lr'))
     .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
     .option('--clip-grad-norm <x>', 'clip the global gradient norm', num('--clip-grad-norm'))
+    .option('--accumulate <n>', 'sum the gradients of n batches per optimizer step', int('--accumulate'))
     .option('--augment', 'random flips and padded crops', false)
     .option('--seed <n>', 'random seed', int('--seed'), TRAIN_DEFAULTS.seed)
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')

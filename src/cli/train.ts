@@ -32,6 +32,8 @@ export interface TrainOptions {
   lr?: number;
   weightDecay?: number;
   clipGradNorm?: number;
+  /** Batches whose gradients are summed per optimizer step (default 1). */
+  accumulate?: number;
   augment: boolean;
   seed: number;
   out?: string;
@@ -51,7 +53,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
 function check(opts: TrainOptions): void {
   const cmd = 'lattice train';
   if (!(MODEL_NAMES as readonly string[]).includes(opts.model)) throw new ArgumentError(`${cmd}: unknown model '${opts.model}' (choose ${MODEL_NAMES.join(', ')})`);
-  for (const [flag, v] of [['--epochs', opts.epochs], ['--batch-size', opts.batchSize], ['--train-limit', opts.trainLimit], ['--test-limit', opts.testLimit], ['--threads', opts.threads]] as const) checkPositiveInt(cmd, flag, v);
+  for (const [flag, v] of [['--epochs', opts.epochs], ['--batch-size', opts.batchSize], ['--train-limit', opts.trainLimit], ['--test-limit', opts.testLimit], ['--threads', opts.threads], ['--accumulate', opts.accumulate]] as const) checkPositiveInt(cmd, flag, v);
   checkChoice(cmd, '--optimizer', opts.optimizer, ['adam', 'adamw', 'sgd']);
   checkPositiveNumber(cmd, '--lr', opts.lr);
   checkPositiveNumber(cmd, '--clip-grad-norm', opts.clipGradNorm);
@@ -118,7 +120,8 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
       ? new optim.Adam(params, { lr, weightDecay: opts.weightDecay ?? 0 })
       : new optim.AdamW(params, { lr, weightDecay: opts.weightDecay ?? 0.01 });
   // One-cycle: warm up to lr over 30% of the steps, then anneal; it lets a few epochs reach high accuracy.
-  const scheduler = new optim.OneCycleLR(optimizer, { maxLr: lr, totalSteps: opts.epochs * trainLoader.length });
+  const accumulate = opts.accumulate ?? 1;
+  const scheduler = new optim.OneCycleLR(optimizer, { maxLr: lr, totalSteps: opts.epochs * Math.ceil(trainLoader.length / accumulate) });
   const monitor = new GradientMonitor({ every: 20 });
   const recorder = new StepRecorder();
   const metrics = new MetricsLogger(join(runDir, 'metrics.jsonl'), { everySteps: 1 });
@@ -128,7 +131,7 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const trainData = opts.augment ? { [Symbol.asyncIterator]: () => augmented(trainLoader), length: trainLoader.length } : trainLoader;
   const history = await fit(model, {
     optimizer, loss: (out, y) => crossEntropy(out, y), trainData: trainData as AsyncIterable<Batch>, valData: testLoader, epochs: opts.epochs,
-    scheduler, schedulerInterval: 'step', clipGradNorm: opts.clipGradNorm, callbacks,
+    scheduler, schedulerInterval: 'step', clipGradNorm: opts.clipGradNorm, accumulate, callbacks,
   }).catch((e: unknown) => {
     // A diverged run stops with a NonFiniteError; the health summary up to that step says where it went.
     if (e instanceof NonFiniteError) log(monitor.summary());
@@ -146,7 +149,7 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const facts: [string, string][] = [
     ['model', `${opts.model} (${model.numParameters().toLocaleString('en-US')} parameters)`],
     ['data', `Fashion-MNIST: ${trainSet.length} train, ${testSet.length} test`],
-    ['training', `${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${lr} one-cycle${opts.clipGradNorm ? `, clip ${opts.clipGradNorm}` : ''}${opts.augment ? ', augmented' : ''}, seed ${opts.seed}`],
+    ['training', `${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${lr} one-cycle${opts.clipGradNorm ? `, clip ${opts.clipGradNorm}` : ''}${accumulate > 1 ? `, gradients of ${accumulate} batches per step` : ''}${opts.augment ? ', augmented' : ''}, seed ${opts.seed}`],
     ['test accuracy', `${(100 * (result.accuracy ?? NaN)).toFixed(2)}%`],
     ['test loss', result.loss.toFixed(4)],
     ['wall time', `${seconds.toFixed(1)} s (including data loading)`],

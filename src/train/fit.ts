@@ -31,6 +31,14 @@ export interface FitOptions {
   schedulerInterval?: 'step' | 'epoch';
   /** Clip the global gradient 2-norm to this before each step. */
   clipGradNorm?: number;
+  /**
+   * Gradient accumulation: sum the gradients of this many batches (each loss divided by it) and
+   * step once, as one batch that many times larger would (default 1). An epoch's last, shorter
+   * group steps with the batches it has. Clipping, the 'step' scheduler, onAfterBackward and
+   * the non-finite handling act once per optimizer step; a non-finite batch drops its group, and
+   * the next batch starts a new one.
+   */
+  accumulate?: number;
   callbacks?: Callback[];
   /** Stops after the current step when aborted; fit resolves with history.aborted = true. */
   signal?: AbortSignal;
@@ -76,6 +84,12 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   const mode = opts.nonFinite ?? 'raise';
   if (!['raise', 'skip', 'rollback'].includes(mode)) throw new ArgumentError(`fit: nonFinite must be 'raise', 'skip' or 'rollback', got '${fmtArg(mode)}'`);
   const interval = opts.schedulerInterval ?? 'epoch';
+  const accumulate = opts.accumulate ?? 1;
+  if (!Number.isInteger(accumulate) || accumulate < 1) throw new ArgumentError(`fit: accumulate must be a positive integer, got ${fmtArg(opts.accumulate)}`);
+  if (accumulate > 1 && typeof (opts.optimizer as { accumulate?: unknown }).accumulate === 'function') {
+    // privacy.DPOptimizer clips per sample and accumulates virtual steps itself.
+    throw new ArgumentError('fit: accumulate > 1 cannot wrap an optimizer that accumulates batches itself (privacy.DPOptimizer: use a larger expected batch size, or call its accumulate() per physical batch in your own loop)');
+  }
   const callbacks = opts.callbacks ?? [];
   const params = model.parameters().filter((p) => p.requiresGrad);
   const history: History = { epochs: [], nonFiniteSteps: 0, rollbacks: 0, aborted: false, stoppedEarly: false };
@@ -87,6 +101,44 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   const buffers = mode === 'raise' ? [] : model.buffers();
   let snapshot = mode === 'rollback' ? takeSnapshot(params, opts.optimizer, buffers) : null;
   let rollbacksInARow = 0;
+  // Gradient accumulation: batches summed into .grad since the last step, the groups closed
+  // (stepped, skipped or rolled back), and BatchNorm's buffers before the group ('skip' restores them).
+  let pending = 0, closedGroups = 0;
+  let groupBuffers: ReturnType<typeof copyValues> | null = null;
+
+  /**
+   * The end of a group: callbacks see the summed gradients, then clipping and the step. False, with
+   * no step, when the loss (lossFinite) or a gradient is NaN/Inf.
+   */
+  const stepOptimizer = (lossFinite: boolean): boolean => {
+    for (const cb of callbacks) cb.onAfterBackward?.(ctx, ctx.step);
+    if (!lossFinite || !gradsFinite(params)) return false;
+    if (opts.clipGradNorm !== undefined) noGrad(() => clipGradNorm(params, opts.clipGradNorm!));
+    opts.optimizer.step();
+    return true;
+  };
+  /** A group that went bad: 'skip' restores the buffers, 'rollback' the last snapshot with the lr halved. */
+  const dropGroup = (loss: number, epoch: number): 'skipped' | 'rolledBack' => {
+    history.nonFiniteSteps++;
+    if (mode === 'rollback' && snapshot) {
+      // The snapshot holds the learning rate of its time: halve the rate in force now, after the restore.
+      const lrs = opts.optimizer.paramGroups.map((g) => g.lr);
+      restoreSnapshot(snapshot, params, opts.optimizer, buffers);
+      opts.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i] / 2; });
+      history.rollbacks++;
+      if (++rollbacksInARow >= maxRollbacks) {
+        throw new NonFiniteError(`fit: ${rollbacksInARow} rollbacks in a row (steps ${ctx.step - rollbacksInARow + 1} to ${ctx.step}, epoch ${epoch}): the learning rate was halved each time, to ${opts.optimizer.paramGroups[0]?.lr}, and the step still produced a ${Number.isFinite(loss) ? 'non-finite gradient' : `loss of ${loss}`}; lower the learning rate, clip gradients (clipGradNorm), or use detectAnomaly() to find the op (maxRollbacks: ${maxRollbacks})`);
+      }
+      return 'rolledBack';
+    }
+    if (groupBuffers) restoreValues(groupBuffers, buffers);
+    return 'skipped';
+  };
+  /** After a group closed well: a snapshot every snapshotEvery groups. */
+  const afterGoodGroup = (): void => {
+    rollbacksInARow = 0;
+    if (snapshot && closedGroups % snapshotEvery === 0) snapshot = takeSnapshot(params, opts.optimizer, buffers);
+  };
 
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
   outer: for (let epoch = 0; epoch < epochs; epoch++) {
@@ -98,57 +150,48 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
     let batchIndex = 0;
     for await (const batch of opts.trainData as AsyncIterable<Batch>) {
       const [x, y] = unpack(batch);
-      const buffersBefore = mode === 'skip' ? copyValues(buffers) : null;
-      const result = tidy(() => {
+      if (pending === 0) {
         for (const p of params) { p.grad?.dispose(); p.grad = null; }
+        groupBuffers = mode === 'skip' ? copyValues(buffers) : null;
+      }
+      // A group closes after `accumulate` batches, or at the epoch's last batch when the data knows its length.
+      const closes = pending + 1 === accumulate || (ctx.stepsPerEpoch !== undefined && batchIndex === ctx.stepsPerEpoch - 1);
+      const result = tidy(() => {
         const out = model.call(x) as Tensor;
         const loss = opts.loss(out, y);
         if (loss.size !== 1) throw new ArgumentError(`fit: the loss must be a single value, got ${loss.describe()}`);
-        loss.backward();
+        (accumulate > 1 ? loss.div(accumulate) : loss).backward();
         const lossValue = loss.item();
-        for (const cb of callbacks) cb.onAfterBackward?.(ctx, ctx.step);
-        if (!Number.isFinite(lossValue) || !gradsFinite(params)) {
-          if (mode === 'raise') throw new NonFiniteError(`fit: step ${ctx.step} (epoch ${epoch}, batch ${batchIndex}) produced a ${Number.isFinite(lossValue) ? 'non-finite gradient' : `loss of ${lossValue}`}; use nonFinite: 'skip' or 'rollback', or detectAnomaly() to find the op`);
-          return { loss: lossValue, correct: undefined, bad: true };
-        }
-        if (opts.clipGradNorm !== undefined) noGrad(() => clipGradNorm(params, opts.clipGradNorm!));
-        opts.optimizer.step();
-        return { loss: lossValue, correct: countCorrect(out, y), bad: false };
+        pending++;
+        const bad = closes ? !stepOptimizer(Number.isFinite(lossValue)) : !Number.isFinite(lossValue);
+        if (bad && mode === 'raise') throw new NonFiniteError(`fit: step ${ctx.step} (epoch ${epoch}, batch ${batchIndex}) produced a ${Number.isFinite(lossValue) ? 'non-finite gradient' : `loss of ${lossValue}`}; use nonFinite: 'skip' or 'rollback', or detectAnomaly() to find the op`);
+        return { loss: lossValue, correct: bad ? undefined : countCorrect(out, y), bad };
       });
       const n = x.shape[0];
       releaseBatch(batch);
+      const closed = closes || result.bad;
       let nonFinite: StepLogs['nonFinite'];
+      if (closed) {
+        pending = 0;
+        closedGroups++;
+      }
       if (result.bad) {
-        history.nonFiniteSteps++;
-        if (mode === 'rollback' && snapshot) {
-          // The snapshot holds the learning rate of its time: halve the rate in force now, after the restore.
-          const lrs = opts.optimizer.paramGroups.map((g) => g.lr);
-          restoreSnapshot(snapshot, params, opts.optimizer, buffers);
-          opts.optimizer.paramGroups.forEach((g, i) => { g.lr = lrs[i] / 2; });
-          history.rollbacks++;
-          nonFinite = 'rolledBack';
-          if (++rollbacksInARow >= maxRollbacks) {
-            throw new NonFiniteError(`fit: ${rollbacksInARow} rollbacks in a row (steps ${ctx.step - rollbacksInARow + 1} to ${ctx.step}, epoch ${epoch}): the learning rate was halved each time, to ${opts.optimizer.paramGroups[0]?.lr}, and the step still produced a ${Number.isFinite(result.loss) ? 'non-finite gradient' : `loss of ${result.loss}`}; lower the learning rate, clip gradients (clipGradNorm), or use detectAnomaly() to find the op (maxRollbacks: ${maxRollbacks})`);
-          }
-        } else {
-          if (buffersBefore) restoreValues(buffersBefore, buffers);
-          nonFinite = 'skipped';
-        }
+        nonFinite = dropGroup(result.loss, epoch);
       } else {
-        rollbacksInARow = 0;
         lossSum += result.loss * n;
         samples += n;
         if (result.correct === undefined) accuracyKnown = false;
         else correct += result.correct;
-        if (snapshot && (ctx.step + 1) % snapshotEvery === 0) snapshot = takeSnapshot(params, opts.optimizer, buffers);
+        if (closed) afterGoodGroup();
       }
-      if (opts.scheduler && interval === 'step') opts.scheduler.step();
+      if (opts.scheduler && interval === 'step' && closed) opts.scheduler.step();
       const seconds = (performance.now() - started) / 1000;
       const logs: StepLogs = {
         epoch, batch: batchIndex, step: ctx.step, loss: result.loss,
         accuracy: result.correct === undefined ? undefined : result.correct / n,
         lr: opts.optimizer.paramGroups[0]?.lr ?? NaN, samples: n, samplesPerSecond: samples / Math.max(seconds, 1e-9),
         ...(nonFinite ? { nonFinite } : {}),
+        ...(accumulate > 1 ? { optimizerStep: closed && !result.bad } : {}),
       };
       for (const cb of callbacks) await cb.onBatchEnd?.(ctx, logs);
       ctx.step++;
@@ -156,6 +199,16 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
       batchIndex++;
       await nextTurn();
       if (opts.signal?.aborted) { history.aborted = true; break outer; }
+    }
+    if (pending > 0) {
+      // The epoch's last, shorter group (data of unknown length): step with what it has.
+      pending = 0;
+      closedGroups++;
+      const ok = tidy(() => stepOptimizer(true));
+      if (!ok && mode === 'raise') throw new NonFiniteError(`fit: the last gradient group of epoch ${epoch} produced a non-finite gradient; use nonFinite: 'skip' or 'rollback', or detectAnomaly() to find the op`);
+      if (ok) afterGoodGroup();
+      else dropGroup(NaN, epoch);
+      if (opts.scheduler && interval === 'step') opts.scheduler.step();
     }
     const logs: EpochLogs = {
       epoch, loss: samples ? lossSum / samples : NaN, accuracy: accuracyKnown && samples ? correct / samples : undefined,

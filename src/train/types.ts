@@ -45,6 +45,8 @@ export interface StepLogs {
   samplesPerSecond: number;
   /** Set when the step was skipped or rolled back because of NaN/Inf. */
   nonFinite?: 'skipped' | 'rolledBack';
+  /** With fit's accumulate > 1: whether this batch closed its group with an optimizer step. */
+  optimizerStep?: boolean;
   /** Privacy budget ε spent so far, when training is differentially private (privacy.PrivacyCallback). */
   epsilon?: number;
 }

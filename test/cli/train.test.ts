@@ -30,6 +30,18 @@ describe('lattice train (end to end on a subset)', () => {
     expect(logs[0]).toMatch(/^mlp from .*checkpoint\.safetensors: test accuracy/);
   });
 
+  it('--accumulate 3 sums the gradients of 3 batches per step; the one-cycle schedule is sized to the steps', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lattice-cli-')), 'run');
+    const lines: string[] = [];
+    // 16 batches of 128 in groups of 3: 6 optimizer steps, the last of one batch; OneCycleLR throws when stepped past its total.
+    const summary = await trainCommand({ ...TRAIN_DEFAULTS, model: 'mlp', epochs: 1, trainLimit: 2048, testLimit: 500, accumulate: 3, out, progress: false }, (l) => lines.push(l));
+    expect(summary.testAccuracy).toBeGreaterThan(0.5);
+    const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'step');
+    expect(steps).toHaveLength(16);
+    expect(steps.filter((m) => m.optimizerStep).length).toBe(6);
+    await expect(trainCommand({ ...TRAIN_DEFAULTS, accumulate: 0, progress: false })).rejects.toThrow(/--accumulate must be a positive integer, got 0/);
+  });
+
   it('rejects bad arguments with clear errors', async () => {
     const run = (args: string[]) => {
       const program = buildProgram().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
