@@ -194,14 +194,30 @@ describe('nn.utils.deepCopy', () => {
     expect(b.parameters().every((p, i) => p !== a.parameters()[i] && p instanceof nn.Parameter)).toBe(true);
   });
 
-  it('keeps tied weights tied, and refuses a spectral-normalised module', () => {
+  it('keeps tied weights tied, and refuses a module whose forward was replaced by a function of its own', () => {
     const shared = new nn.Linear(4, 4);
     const tied = new nn.Sequential(shared, new nn.ReLU(), shared);
     const copy = nn.utils.deepCopy(tied);
     expect(copy.at(0)).toBe(copy.at(2));
     expect(copy.parameters().length).toBe(2);
-    expect(() => nn.utils.deepCopy(nn.utils.spectralNorm(new nn.Linear(2, 3)))).toThrow(/deepCopy: Linear \(Linear\) has a forward of its own/);
+    const custom = new nn.Linear(2, 3);
+    (custom as unknown as { forward: unknown }).forward = (x: L.Tensor) => x;
+    expect(() => nn.utils.deepCopy(custom)).toThrow(/deepCopy: Linear \(Linear\) has a forward of its own/);
     expect(() => nn.utils.deepCopy({} as never)).toThrow(/deepCopy: module must be a Module/);
+  });
+
+  it('copies spectral and weight normalisation: the copy computes with its own parameters', () => {
+    L.manualSeed(5);
+    const sn = nn.utils.spectralNorm(new nn.Linear(3, 4));
+    const wn = nn.utils.weightNorm(new nn.Linear(3, 4));
+    const x = L.randn([2, 3]);
+    for (const m of [sn, wn]) {
+      const copy = nn.utils.deepCopy(m);
+      m.eval(); copy.eval();
+      expect(Array.from(copy.call(x).values)).toEqual(Array.from(m.call(x).values));
+      L.noGrad(() => m.parameters().forEach((p) => p.mul_(2)));
+      expect(Array.from(copy.call(x).values)).not.toEqual(Array.from(m.call(x).values));
+    }
   });
 
   it('copies a ResNet, whose copy trains without touching the original', () => {

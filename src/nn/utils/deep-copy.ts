@@ -13,6 +13,16 @@ import { Parameter } from '../parameter';
 
 type Memo = Map<unknown, unknown>;
 
+const COPYABLE = Symbol('lattice.copyableForward');
+
+/**
+ * @internal Marks a forward installed on module instances (nn/utils/reparametrize.ts) as a plain
+ * function of `this`, which a copy may share.
+ */
+export function markCopyableForward(fn: (...args: never[]) => unknown): void {
+  (fn as unknown as Record<symbol, boolean>)[COPYABLE] = true;
+}
+
 function copyTensor(t: Tensor, memo: Memo, path: string): Tensor {
   if (t.isDisposed) throw new ArgumentError(`deepCopy: ${path} is ${t.describe()}, which was disposed`);
   const data = clone(t);
@@ -24,9 +34,10 @@ function copyTensor(t: Tensor, memo: Memo, path: string): Tensor {
 
 /** The copy of an object that is neither a tensor nor a container: same prototype, own properties copied. */
 function copyObject(v: object, memo: Memo, path: string): object {
-  if (v instanceof Module && Object.prototype.hasOwnProperty.call(v, 'forward')) {
-    // An instance-level forward (spectralNorm installs one) is a closure over the original module.
-    throw new ArgumentError(`deepCopy: ${path} (${v.typeName}) has a forward of its own (nn.utils.spectralNorm installs one), which would keep computing with the original's weights; build a new ${v.typeName} and load the state dict instead`);
+  const own = v instanceof Module && Object.prototype.hasOwnProperty.call(v, 'forward') ? (v as unknown as { forward: unknown }).forward : null;
+  if (own && !(own as Record<symbol, boolean>)[COPYABLE]) {
+    // A forward assigned to this one instance may close over it, and would keep computing with the original's weights.
+    throw new ArgumentError(`deepCopy: ${path} (${(v as AnyModule).typeName}) has a forward of its own, which may compute with the original's weights; build a new ${(v as AnyModule).typeName} and load the state dict instead`);
   }
   const out = Object.create(Object.getPrototypeOf(v)) as object;
   memo.set(v, out);
@@ -74,7 +85,8 @@ function copyValue(v: unknown, memo: Memo, path: string): unknown {
  * parameter and buffer (on the same device, with the same dtype and requiresGrad), its mode
  * (train/eval) and its forward hooks (shared functions, as in Python). A parameter used in two
  * places (tied weights) is one parameter in the copy too. Gradients are not copied.
- * A module with a forward of its own (nn.utils.spectralNorm) is refused with an error.
+ * Spectral and weight normalisation are copied with the module; a module whose forward was
+ * replaced by the user's own function is refused with an error.
  * @example
  * const teacher = nn.utils.deepCopy(student);   // then train student; teacher keeps its weights
  */

@@ -1,10 +1,11 @@
 /**
- * nn.utils: helpers that modify existing layers (spectral normalisation), fine-tuning helpers
+ * nn.utils: helpers that modify existing layers (spectral and weight normalisation), fine-tuning helpers
  * (replaceHead, layer-wise learning-rate groups) and a module's deep copy.
  * @example
  * import { nn } from 'lattice-ml';
  * const critic = new nn.Sequential(nn.utils.spectralNorm(new nn.Linear(2, 64)), new nn.LeakyReLU(0.2));
  */
 export { spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './spectral-norm';
+export { weightNorm, removeWeightNorm, type WeightNormOptions } from './weight-norm';
 export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOptions } from './fine-tune';
 export { deepCopy } from './deep-copy';

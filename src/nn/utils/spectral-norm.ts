@@ -26,6 +26,7 @@ import { Tensor } from '../../tensor/tensor';
 import { tidy } from '../../tensor/tidy';
 import type { AnyModule } from '../module';
 import { Parameter } from '../parameter';
+import { installReparam, type Reparam, reparamOf, uninstallReparam } from './reparametrize';
 
 export interface SpectralNormOptions {
   /** Power-iteration steps per training forward (default 1). */
@@ -38,16 +39,12 @@ export interface SpectralNormOptions {
   generator?: PhiloxStream;
 }
 
-/** What spectralNorm keeps on the module to undo itself and to run its iterations. */
-interface SpectralNormState {
-  name: string;
+/** What spectralNorm keeps on the module (reparametrize.ts) to run its iterations and to undo itself. */
+interface SpectralNormState extends Reparam {
   dim: number;
   eps: number;
   nPowerIterations: number;
-  forward: (...args: unknown[]) => unknown;
 }
-
-const STATE = new WeakMap<AnyModule, SpectralNormState>();
 
 /** W as the matrix [W.shape[dim], rest] (dim moved to the front). */
 function weightMatrix(w: Tensor, dim: number): Tensor {
@@ -76,7 +73,8 @@ function powerIterate(mat: Tensor, u: Tensor, v: Tensor, iterations: number, eps
 }
 
 /** The normalised weight W / σ with σ = uᵀ W v; u and v are copies, so later in-place updates cannot touch this graph. */
-function normalisedWeight(module: AnyModule, state: SpectralNormState): Tensor {
+function normalisedWeight(module: AnyModule, r: Reparam): Tensor {
+  const state = r as SpectralNormState;
   const w = module.getParameter(`${state.name}_orig`)!;
   const u = module.getBuffer(`${state.name}_u`)!, v = module.getBuffer(`${state.name}_v`)!;
   const mat = weightMatrix(w, state.dim);
@@ -96,7 +94,7 @@ function normalisedWeight(module: AnyModule, state: SpectralNormState): Tensor {
 export function spectralNorm<M extends AnyModule>(module: M, opts: SpectralNormOptions & { name?: string } = {}): M {
   const op = 'spectralNorm';
   const name = opts.name ?? 'weight';
-  if (STATE.has(module)) throw new ArgumentError(`${op}: ${module.typeName} already has spectral normalisation`);
+  if (reparamOf(module, name)?.kind === op) throw new ArgumentError(`${op}: ${module.typeName} already has spectral normalisation`);
   const w = module.getParameter(name);
   if (!w) throw new ArgumentError(`${op}: ${module.typeName} has no parameter '${name}'`);
   if (w.ndim < 2) throw new ArgumentError(`${op}: ${module.typeName}.${name} is ${w.describe()}; it needs at least 2 dims`);
@@ -118,17 +116,10 @@ export function spectralNorm<M extends AnyModule>(module: M, opts: SpectralNormO
   module.registerParameter(`${name}_orig`, w);
   module.registerBuffer(`${name}_u`, u);
   module.registerBuffer(`${name}_v`, v);
-  const state: SpectralNormState = { name, dim, eps, nPowerIterations, forward: module.forward };
-  STATE.set(module, state);
   // As PyTorch: converge the vectors once up front so the first forward already uses a good σ.
   powerIterate(weightMatrix(w, dim), u, v, 15, eps);
-
-  const fields = module as unknown as Record<string, unknown>;
-  fields[name] = null;
-  fields.forward = function (this: AnyModule, ...args: unknown[]): unknown {
-    fields[name] = normalisedWeight(module, state);
-    return state.forward.apply(module, args);
-  };
+  const state: SpectralNormState = { kind: op, name, compute: normalisedWeight, dim, eps, nPowerIterations };
+  installReparam(module, state);
   return module;
 }
 
@@ -137,16 +128,14 @@ export function spectralNorm<M extends AnyModule>(module: M, opts: SpectralNormO
  * holding the current W / σ. Returns the module.
  * @example `nn.utils.removeSpectralNorm(layer)`
  */
-export function removeSpectralNorm<M extends AnyModule>(module: M): M {
-  const state = STATE.get(module);
-  if (!state) throw new ArgumentError(`removeSpectralNorm: ${module.typeName} has no spectral normalisation`);
+export function removeSpectralNorm<M extends AnyModule>(module: M, opts: { name?: string } = {}): M {
+  const state = reparamOf(module, opts.name ?? 'weight');
+  if (state?.kind !== 'spectralNorm') throw new ArgumentError(`removeSpectralNorm: ${module.typeName} has no spectral normalisation`);
   const weight = noGrad(() => normalisedWeight(module, state));
-  const fields = module as unknown as Record<string, unknown>;
-  delete fields.forward;
-  STATE.delete(module);
+  uninstallReparam(module, state.name);
   module.registerParameter(`${state.name}_orig`, null);
   module.registerBuffer(`${state.name}_u`, null);
   module.registerBuffer(`${state.name}_v`, null);
-  fields[state.name] = module.registerParameter(state.name, new Parameter(weight));
+  (module as unknown as Record<string, unknown>)[state.name] = module.registerParameter(state.name, new Parameter(weight));
   return module;
 }
