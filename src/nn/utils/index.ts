@@ -1,6 +1,6 @@
 /**
  * nn.utils: helpers that modify existing layers (spectral and weight normalisation), fine-tuning helpers
- * (replaceHead, layer-wise learning-rate groups) and a module's deep copy.
+ * (replaceHead, layer-wise learning-rate groups), a module's deep copy, and parameters as one vector.
  * @example
  * import { nn } from 'lattice-ml';
  * const critic = new nn.Sequential(nn.utils.spectralNorm(new nn.Linear(2, 64)), new nn.LeakyReLU(0.2));
@@ -9,3 +9,4 @@ export { spectralNorm, removeSpectralNorm, type SpectralNormOptions } from './sp
 export { weightNorm, removeWeightNorm, type WeightNormOptions } from './weight-norm';
 export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOptions } from './fine-tune';
 export { deepCopy } from './deep-copy';
+export { parametersToVector, vectorToParameters } from './param-vector';
