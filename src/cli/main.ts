@@ -45,6 +45,7 @@ export function buildProgram(): Command {
     .option('--weight-decay <x>', 'weight decay', num('--weight-decay'))
     .option('--clip-grad-norm <x>', 'clip the global gradient norm', num('--clip-grad-norm'))
     .option('--accumulate <n>', 'sum the gradients of n batches per optimizer step', int('--accumulate'))
+    .option('--ema <decay>', 'keep an exponential moving average of the weights (e.g. 0.999) and end with it', num('--ema'))
     .option('--augment', 'random flips and padded crops', false)
     .option('--seed <n>', 'random seed', int('--seed'), TRAIN_DEFAULTS.seed)
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')

@@ -16,6 +16,7 @@ import type { Tensor } from '../tensor/tensor';
 import { GradientMonitor } from '../train/callbacks/gradient-monitor';
 import { MetricsLogger } from '../train/callbacks/metrics-logger';
 import { ProgressBar } from '../train/callbacks/progress';
+import { WeightAveraging } from '../train/callbacks/weight-averaging';
 import { saveCheckpoint } from '../train/checkpoint';
 import { evaluate } from '../train/evaluate';
 import { fit, NonFiniteError } from '../train/fit';
@@ -34,6 +35,8 @@ export interface TrainOptions {
   clipGradNorm?: number;
   /** Batches whose gradients are summed per optimizer step (default 1). */
   accumulate?: number;
+  /** Keep an EMA of the weights and buffers with this decay per step, and end with it (train.WeightAveraging). */
+  ema?: number;
   augment: boolean;
   seed: number;
   out?: string;
@@ -57,6 +60,7 @@ function check(opts: TrainOptions): void {
   checkChoice(cmd, '--optimizer', opts.optimizer, ['adam', 'adamw', 'sgd']);
   checkPositiveNumber(cmd, '--lr', opts.lr);
   checkPositiveNumber(cmd, '--clip-grad-norm', opts.clipGradNorm);
+  if (opts.ema !== undefined && !(opts.ema > 0 && opts.ema < 1)) throw new ArgumentError(`${cmd}: --ema must be a decay in (0, 1), got ${opts.ema}`);
   if (opts.weightDecay !== undefined && !(Number.isFinite(opts.weightDecay) && opts.weightDecay >= 0)) throw new ArgumentError(`${cmd}: --weight-decay must be a non-negative number, got ${opts.weightDecay}`);
   if (!Number.isInteger(opts.seed)) throw new ArgumentError(`${cmd}: --seed must be an integer, got ${opts.seed}`);
   if (opts.dataDir !== undefined && !(existsSync(opts.dataDir) && statSync(opts.dataDir).isDirectory())) throw new ArgumentError(`${cmd}: --data-dir ${opts.dataDir} is not a folder`);
@@ -127,6 +131,8 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const metrics = new MetricsLogger(join(runDir, 'metrics.jsonl'), { everySteps: 1 });
   const callbacks: Callback[] = [recorder, monitor, metrics];
   if (opts.progress) callbacks.push(new ProgressBar());
+  // After the monitors, so that they see the trained weights at each step; the model ends with the average.
+  if (opts.ema !== undefined) callbacks.push(new WeightAveraging({ average: 'ema', decay: opts.ema }));
 
   const trainData = opts.augment ? { [Symbol.asyncIterator]: () => augmented(trainLoader), length: trainLoader.length } : trainLoader;
   const history = await fit(model, {
@@ -149,7 +155,7 @@ export async function trainCommand(opts: TrainOptions, log: (line: string) => vo
   const facts: [string, string][] = [
     ['model', `${opts.model} (${model.numParameters().toLocaleString('en-US')} parameters)`],
     ['data', `Fashion-MNIST: ${trainSet.length} train, ${testSet.length} test`],
-    ['training', `${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${lr} one-cycle${opts.clipGradNorm ? `, clip ${opts.clipGradNorm}` : ''}${accumulate > 1 ? `, gradients of ${accumulate} batches per step` : ''}${opts.augment ? ', augmented' : ''}, seed ${opts.seed}`],
+    ['training', `${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${lr} one-cycle${opts.clipGradNorm ? `, clip ${opts.clipGradNorm}` : ''}${accumulate > 1 ? `, gradients of ${accumulate} batches per step` : ''}${opts.ema !== undefined ? `, EMA of the weights (decay ${opts.ema})` : ''}${opts.augment ? ', augmented' : ''}, seed ${opts.seed}`],
     ['test accuracy', `${(100 * (result.accuracy ?? NaN)).toFixed(2)}%`],
     ['test loss', result.loss.toFixed(4)],
     ['wall time', `${seconds.toFixed(1)} s (including data loading)`],
