@@ -23,6 +23,7 @@ export { affineGrid, gridSample, type GridSampleOptions } from '../ops/grid-samp
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';
+export { selu, celu, mish, hardswish, hardsigmoid, hardtanh, softsign, logSigmoid, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, alphaDropout } from './activations-extra';
 
 /** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */
 export interface DropoutOptions {
