@@ -17,7 +17,14 @@ export { softDiceLoss, softIoULoss } from './segmentation';
 export type { OverlapLossOptions } from './segmentation';
 export { ctcLoss, ctcGreedyDecode, ctcBeamSearch } from './ctc';
 export type { CtcOptions, CtcDecodeOptions, CtcBeamSearchOptions, CtcHypothesis, Lengths as CtcLengths } from './ctc';
+export { gaussianNllLoss, poissonNllLoss } from './probabilistic';
+export type { GaussianNllOptions, PoissonNllOptions } from './probabilistic';
+export { tripletMarginLoss, softMarginLoss, multiLabelSoftMarginLoss, hingeEmbeddingLoss, multiMarginLoss } from './margin';
+export type { TripletMarginOptions, MultiLabelSoftMarginOptions, HingeEmbeddingOptions, MultiMarginOptions } from './margin';
+export { sigmoidFocalLoss } from './focal';
+export type { SigmoidFocalOptions } from './focal';
 export {
   CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, KLDivLoss,
   CosineEmbeddingLoss, MarginRankingLoss, SoftDiceLoss, SoftIoULoss, CTCLoss,
+  GaussianNLLLoss, PoissonNLLLoss, TripletMarginLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, HingeEmbeddingLoss, MultiMarginLoss,
 } from './modules';

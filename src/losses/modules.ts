@@ -13,9 +13,13 @@ import { cosineEmbeddingLoss, marginRankingLoss, type MarginOptions } from './em
 import type { ReductionOptions } from './reduction';
 import { huberLoss, l1Loss, mseLoss, smoothL1Loss, type HuberOptions, type SmoothL1Options } from './regression';
 import { softDiceLoss, softIoULoss, type OverlapLossOptions } from './segmentation';
+import { gaussianNllLoss, poissonNllLoss, type GaussianNllOptions, type PoissonNllOptions } from './probabilistic';
+import {
+  hingeEmbeddingLoss, multiLabelSoftMarginLoss, multiMarginLoss, softMarginLoss, tripletMarginLoss,
+  type HingeEmbeddingOptions, type MultiLabelSoftMarginOptions, type MultiMarginOptions, type TripletMarginOptions,
+} from './margin';
 
 type Pair = [input: Tensor, target: Tensor];
-type Triple = [x1: Tensor, x2: Tensor, target: Tensor];
 
 /** Options without the tensors a module keeps as buffers. */
 type Plain<T> = Omit<T, 'weight' | 'posWeight'>;
@@ -115,14 +119,15 @@ export class SoftIoULoss extends PairLoss<OverlapLossOptions> {
   constructor(options?: OverlapLossOptions) { super(options, softIoULoss); }
 }
 
-abstract class TripleLoss extends Module<Triple, Tensor> {
-  readonly options: MarginOptions;
-  constructor(options: MarginOptions | undefined, private readonly _fn: (a: Tensor, b: Tensor, y: Tensor, o: MarginOptions) => Tensor) {
+/** A loss of three tensors (the third may be another type, e.g. GaussianNLLLoss's var, a tensor or a number). */
+abstract class TripleLoss<O extends object = MarginOptions, C = Tensor> extends Module<[a: Tensor, b: Tensor, c: C], Tensor> {
+  readonly options: O;
+  constructor(options: O | undefined, private readonly _fn: (a: Tensor, b: Tensor, c: C, o: O) => Tensor) {
     super();
-    this.options = { ...(options ?? {}) };
+    this.options = { ...(options ?? {}) } as O;
   }
-  forward(x1: Tensor, x2: Tensor, target: Tensor): Tensor {
-    return this._fn(x1, x2, target, this.options);
+  forward(a: Tensor, b: Tensor, c: C): Tensor {
+    return this._fn(a, b, c, this.options);
   }
   protected override extraRepr(): string {
     return reprArgs(Object.entries(this.options));
@@ -152,4 +157,42 @@ export class CTCLoss extends Module<[logProbs: Tensor, targets: Tensor, inputLen
   protected override extraRepr(): string {
     return reprArgs(Object.entries(this.options));
   }
+}
+
+/**
+ * Module form of gaussianNllLoss: `call(input, target, var)`, var a tensor or a number.
+ * @example `new GaussianNLLLoss({ full: true }).call(mean, y, variance)`
+ */
+export class GaussianNLLLoss extends TripleLoss<GaussianNllOptions, Tensor | number> {
+  constructor(options?: GaussianNllOptions) { super(options, gaussianNllLoss); }
+}
+
+/** Module form of poissonNllLoss. @example `new PoissonNLLLoss({ logInput: false }).call(rate, counts)` */
+export class PoissonNLLLoss extends PairLoss<PoissonNllOptions> {
+  constructor(options?: PoissonNllOptions) { super(options, poissonNllLoss); }
+}
+
+/** Module form of tripletMarginLoss: `call(anchor, positive, negative)`. @example `new TripletMarginLoss({ margin: 0.2, swap: true }).call(a, p, n)` */
+export class TripletMarginLoss extends TripleLoss<TripletMarginOptions> {
+  constructor(options?: TripletMarginOptions) { super(options, tripletMarginLoss); }
+}
+
+/** Module form of softMarginLoss. @example `new SoftMarginLoss().call(scores, labels)` */
+export class SoftMarginLoss extends PairLoss<ReductionOptions> {
+  constructor(options?: ReductionOptions) { super(options, softMarginLoss); }
+}
+
+/** Module form of multiLabelSoftMarginLoss; weight is the buffer `weight`. @example `new MultiLabelSoftMarginLoss({ weight: w }).call(logits, labels)` */
+export class MultiLabelSoftMarginLoss extends WeightedLoss<MultiLabelSoftMarginOptions> {
+  constructor(options?: MultiLabelSoftMarginOptions) { super(options, multiLabelSoftMarginLoss); }
+}
+
+/** Module form of hingeEmbeddingLoss. @example `new HingeEmbeddingLoss({ margin: 2 }).call(distances, labels)` */
+export class HingeEmbeddingLoss extends PairLoss<HingeEmbeddingOptions> {
+  constructor(options?: HingeEmbeddingOptions) { super(options, hingeEmbeddingLoss); }
+}
+
+/** Module form of multiMarginLoss; weight is the buffer `weight`. @example `new MultiMarginLoss({ p: 2, weight: w }).call(logits, labels)` */
+export class MultiMarginLoss extends WeightedLoss<MultiMarginOptions> {
+  constructor(options?: MultiMarginOptions) { super(options, multiMarginLoss); }
 }
