@@ -130,7 +130,7 @@ export function runSwaExample(opts: SwaExampleOptions = {}): SwaExampleResult {
   let swaModel: optim.AveragedModel<nn.Sequential> | null = null, emaModel: optim.AveragedModel<nn.Sequential> | null = null;
   const last = run('swa', (opt, s) => {
     if (s < swaStep) opt.paramGroups[0].lr = cosine(s);
-    else if (!swaSched) swaSched = new optim.SWALR(opt as never, { swaLr, annealEpochs: Math.round(stepsPerEpoch / 2) });
+    else if (!swaSched) swaSched = new optim.SWALR(opt, { swaLr, annealEpochs: Math.round(stepsPerEpoch / 2) });
     else swaSched.step();
   }, (model, s) => {
     emaModel ??= new optim.AveragedModel(model, { multiAvgFn: optim.getEmaMultiAvgFn(emaDecay), useBuffers: true });

@@ -13,7 +13,7 @@ import { checkSchedulerState } from './scheduler-state';
 import type { BaseOptions, Optimizer } from './optimizer';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyOptimizer = Optimizer<any>;
+export type AnyOptimizer = Optimizer<any>;
 type Group = BaseOptions & Record<string, unknown>;
 
 /** Python's modulo (the sign of the divisor), which PyTorch's formulas assume. */

@@ -23,8 +23,7 @@ import { type Device, parseDevice } from '../tensor/device';
 import { isFloat } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
-import { checkNumber, LRScheduler, perGroup } from './lr_scheduler';
-import type { Optimizer } from './optimizer';
+import { type AnyOptimizer, checkNumber, LRScheduler, perGroup } from './lr_scheduler';
 
 /** (the running average, the model's current value, how many models are averaged so far) -> the new average. */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: number) => Tensor;
@@ -259,7 +258,7 @@ export class SWALR extends LRScheduler {
   annealEpochs: number;
   annealStrategy: 'cos' | 'linear';
 
-  constructor(optimizer: Optimizer<never>, opts: SWALROptions) {
+  constructor(optimizer: AnyOptimizer, opts: SWALROptions) {
     const name = 'SWALR';
     if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${name}: options must be an object with swaLr, got ${fmtArg(opts)}`);
     const groups = (optimizer as unknown as { paramGroups?: unknown[] })?.paramGroups;

@@ -114,7 +114,7 @@ describe('SWALR matches torch.optim.swa_utils.SWALR', () => {
     it(name, () => {
       const [strategy, epochs] = name.split('_');
       const opt = new optim.SGD([{ params: [L.zeros([1]).requiresGrad_()] }, { params: [L.zeros([1]).requiresGrad_()], lr: 0.05 }], { lr: 0.1 });
-      const sched = new optim.SWALR(opt as never, { swaLr: [0.02, 0.01], annealEpochs: Number(epochs), annealStrategy: strategy as 'cos' | 'linear' });
+      const sched = new optim.SWALR(opt, { swaLr: [0.02, 0.01], annealEpochs: Number(epochs), annealStrategy: strategy as 'cos' | 'linear' });
       const got = [opt.paramGroups.map((g) => g.lr)];
       for (let i = 1; i < want.length; i++) { opt.step(); sched.step(); got.push(opt.paramGroups.map((g) => g.lr)); }
       got.forEach((row, i) => row.forEach((x, j) => expect(Math.abs(x - want[i][j]), `step ${i} group ${j}`).toBeLessThanOrEqual(1e-15)));
@@ -123,10 +123,10 @@ describe('SWALR matches torch.optim.swa_utils.SWALR', () => {
 
   it('resumes from its state dict', () => {
     const make = () => new optim.SGD([L.zeros([1]).requiresGrad_()], { lr: 0.1 });
-    const o1 = make(), s1 = new optim.SWALR(o1 as never, { swaLr: 0.01, annealEpochs: 6 });
+    const o1 = make(), s1 = new optim.SWALR(o1, { swaLr: 0.01, annealEpochs: 6 });
     for (let i = 0; i < 2; i++) s1.step();
     const saved = s1.stateDict();
-    const o2 = make(), s2 = new optim.SWALR(o2 as never, { swaLr: 0.01, annealEpochs: 6 });
+    const o2 = make(), s2 = new optim.SWALR(o2, { swaLr: 0.01, annealEpochs: 6 });
     o2.paramGroups[0].lr = o1.paramGroups[0].lr;
     s2.loadStateDict(saved);
     for (let i = 0; i < 5; i++) { s1.step(); s2.step(); expect(o2.paramGroups[0].lr).toBe(o1.paramGroups[0].lr); }
@@ -134,10 +134,10 @@ describe('SWALR matches torch.optim.swa_utils.SWALR', () => {
 
   it('rejects bad options naming them, leaving the lr alone', () => {
     const opt = new optim.SGD([L.zeros([1]).requiresGrad_()], { lr: 0.1 });
-    expect(() => new optim.SWALR(opt as never, { swaLr: -1 })).toThrow(/SWALR: swaLr must be >= 0, got -1/);
-    expect(() => new optim.SWALR(opt as never, { swaLr: [0.1, 0.2] })).toThrow(/SWALR: swaLr must have one value per parameter group \(1\)/);
-    expect(() => new optim.SWALR(opt as never, { swaLr: 0.1, annealStrategy: 'exp' as never })).toThrow(/SWALR: annealStrategy must be 'cos' or 'linear', got exp/);
-    expect(() => new optim.SWALR(opt as never, { swaLr: 0.1, annealEpochs: 1.5 })).toThrow(/SWALR: annealEpochs must be an integer, got 1.5/);
+    expect(() => new optim.SWALR(opt, { swaLr: -1 })).toThrow(/SWALR: swaLr must be >= 0, got -1/);
+    expect(() => new optim.SWALR(opt, { swaLr: [0.1, 0.2] })).toThrow(/SWALR: swaLr must have one value per parameter group \(1\)/);
+    expect(() => new optim.SWALR(opt, { swaLr: 0.1, annealStrategy: 'exp' as never })).toThrow(/SWALR: annealStrategy must be 'cos' or 'linear', got exp/);
+    expect(() => new optim.SWALR(opt, { swaLr: 0.1, annealEpochs: 1.5 })).toThrow(/SWALR: annealEpochs must be an integer, got 1.5/);
     expect(opt.paramGroups[0].lr).toBe(0.1);
   });
 });

@@ -84,7 +84,7 @@ describe('train.WeightAveraging', () => {
     const { loader } = regression();
     const model = new nn.Linear(4, 1);
     const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
-    const sched = new optim.SequentialLR(opt, { schedulers: [new optim.CosineAnnealingLR(opt, { tMax: 4 }), new optim.SWALR(opt as never, { swaLr: 0.01, annealEpochs: 1 })], milestones: [2] });
+    const sched = new optim.SequentialLR(opt, { schedulers: [new optim.CosineAnnealingLR(opt, { tMax: 4 }), new optim.SWALR(opt, { swaLr: 0.01, annealEpochs: 1 })], milestones: [2] });
     const lrs: number[] = [];
     await train.fit(model, { optimizer: opt, loss: mse, trainData: loader, epochs: 5, scheduler: sched, callbacks: [{ onEpochEnd: () => { lrs.push(opt.paramGroups[0].lr); } }, new train.WeightAveraging({ start: 2 })] });
     expect(lrs[lrs.length - 1]).toBeCloseTo(0.01, 12);
