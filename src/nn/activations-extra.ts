@@ -18,16 +18,13 @@ import { assertTensor } from '../ops/util';
 import { normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { DropoutOptions } from './functional';
+import { finiteOption } from './layers/common';
 
 /** SELU's alpha (Klambauer et al. 2017), as torch. */
 export const SELU_ALPHA = 1.6732632423543772848170429916717;
 /** SELU's scale (Klambauer et al. 2017), as torch. */
 export const SELU_SCALE = 1.0507009873554804934193349852946;
 
-function finiteArg(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${op}: ${name} must be a finite number, got ${fmtArg(v)}`);
-  return v;
-}
 
 function dimArg(op: string, dim: unknown): number {
   if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(`${op}: dim must be an integer, got ${fmtArg(dim)}`);
@@ -51,7 +48,7 @@ export function selu(x: Tensor): Tensor {
  */
 export function celu(x: Tensor, alpha = 1.0): Tensor {
   assertTensor('celu', 'x', x);
-  finiteArg('celu', 'alpha', alpha);
+  finiteOption('celu', 'alpha', alpha);
   if (alpha === 0) throw new ArgumentError('celu: alpha cannot be 0 (it divides x)');
   return mul(elu(div(x, alpha), 1), alpha);
 }
@@ -96,8 +93,8 @@ export function hardsigmoid(x: Tensor): Tensor {
  */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   assertTensor('hardtanh', 'x', x);
-  finiteArg('hardtanh', 'minVal', minVal);
-  finiteArg('hardtanh', 'maxVal', maxVal);
+  finiteOption('hardtanh', 'minVal', minVal);
+  finiteOption('hardtanh', 'maxVal', maxVal);
   if (minVal > maxVal) throw new ArgumentError(`hardtanh: minVal (${minVal}) cannot be greater than maxVal (${maxVal})`);
   const outside = logicalOr(le(x, minVal), ge(x, maxVal));
   return where(outside, clamp(detach(x), { min: minVal, max: maxVal }), x);
@@ -138,7 +135,7 @@ export function tanhshrink(x: Tensor): Tensor {
  */
 export function softshrink(x: Tensor, lambd = 0.5): Tensor {
   assertTensor('softshrink', 'x', x);
-  finiteArg('softshrink', 'lambd', lambd);
+  finiteOption('softshrink', 'lambd', lambd);
   if (lambd < 0) throw new ArgumentError(`softshrink: lambd must be >= 0, got ${lambd}`);
   // NaN falls through to the last piece: NaN out, gradient passed, as PyTorch.
   return where(logicalAnd(ge(x, -lambd), le(x, lambd)), mul(detach(x), 0), where(gt(x, lambd), sub(x, lambd), add(x, lambd)));
@@ -151,7 +148,7 @@ export function softshrink(x: Tensor, lambd = 0.5): Tensor {
  */
 export function hardshrink(x: Tensor, lambd = 0.5): Tensor {
   assertTensor('hardshrink', 'x', x);
-  finiteArg('hardshrink', 'lambd', lambd);
+  finiteOption('hardshrink', 'lambd', lambd);
   return where(logicalAnd(ge(x, -lambd), le(x, lambd)), mul(detach(x), 0), x);
 }
 
@@ -162,7 +159,7 @@ export function hardshrink(x: Tensor, lambd = 0.5): Tensor {
  */
 export function threshold(x: Tensor, threshold: number, value: number): Tensor {
   assertTensor('threshold', 'x', x);
-  finiteArg('threshold', 'threshold', threshold);
+  finiteOption('threshold', 'threshold', threshold);
   if (typeof value !== 'number' || Number.isNaN(value)) throw new ArgumentError(`threshold: value must be a number, got ${fmtArg(value)}`);
   return where(le(x, threshold), value, x);
 }

@@ -13,6 +13,7 @@ import { assertTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
 export { layerNorm, batchNorm, groupNorm, type LayerNormOptions, type BatchNormOptions } from '../ops/norm';
+export { instanceNorm, rmsNorm, localResponseNorm, type InstanceNormOptions, type LocalResponseNormOptions } from './norm-extra';
 // The functional forms of the other layers live with their ops; nn.functional gathers them as torch.nn.functional does.
 export { relu, leakyRelu, elu, gelu, silu, tanh, sigmoid, softplus } from '../ops/unary';
 export { softmax, logSoftmax } from '../ops/softmax';

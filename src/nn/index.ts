@@ -18,6 +18,7 @@ export { LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
 export { Dropout, Dropout2d, StochasticDepth, DropPath } from './layers/dropout';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions } from './layers/normalization';
+export { InstanceNorm1d, InstanceNorm2d, RMSNorm, LocalResponseNorm, type InstanceNormModuleOptions, type RMSNormModuleOptions, type LocalResponseNormModuleOptions } from './layers/normalization-extra';
 export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions, type ConvPaddingMode } from './layers/conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
 export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';

@@ -61,32 +61,24 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
    * @example `loss.backward(); opt.step(); opt.zeroGrad()`
    */
   step(closure?: Closure): number | Tensor | undefined {
-    const loss = this.evaluate(closure);
-    for (const group of this.paramGroups) {
-      this.update(() => {
-        const { params, grads } = this.gradients(group);
-        const { rho, eps } = group;
-        params.forEach((p, i) => {
-          const s = this.stateOf(p);
-          if (!(s.squareAvg instanceof Tensor)) {
-            s.step = 0;
-            s.squareAvg = keep(zerosLike(p));
-            s.accDelta = keep(zerosLike(p));
-          }
-          // Counted only for the state dict, as in PyTorch: the update does not use it.
-          s.step = (s.step as number) + 1;
-          const sq = s.squareAvg as Tensor, acc = s.accDelta as Tensor;
-          let g = group.maximize ? neg(grads[i]) : grads[i];
-          if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
-          mul_(sq, rho);
-          add_(sq, mul(mul(g, 1 - rho), g));
-          const delta = mul(div(sqrt(add(acc, eps)), sqrt(add(sq, eps))), g);
-          mul_(acc, rho);
-          add_(acc, mul(mul(delta, 1 - rho), delta));
-          add_(p, mul(delta, -group.lr));
-        });
-      });
-    }
-    return loss;
+    return this.stepEachParameter(closure, (p, grad, s, group) => {
+      const { rho, eps } = group;
+      if (!(s.squareAvg instanceof Tensor)) {
+        s.step = 0;
+        s.squareAvg = keep(zerosLike(p));
+        s.accDelta = keep(zerosLike(p));
+      }
+      // Counted only for the state dict, as in PyTorch: the update does not use it.
+      s.step = (s.step as number) + 1;
+      const sq = s.squareAvg as Tensor, acc = s.accDelta as Tensor;
+      let g = group.maximize ? neg(grad) : grad;
+      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      mul_(sq, rho);
+      add_(sq, mul(mul(g, 1 - rho), g));
+      const delta = mul(div(sqrt(add(acc, eps)), sqrt(add(sq, eps))), g);
+      mul_(acc, rho);
+      add_(acc, mul(mul(delta, 1 - rho), delta));
+      add_(p, mul(delta, -group.lr));
+    });
   }
 }

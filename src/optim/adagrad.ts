@@ -51,27 +51,19 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   /** One update of every parameter with a gradient. @example `loss.backward(); opt.step()` */
   step(closure?: Closure): number | Tensor | undefined {
-    const loss = this.evaluate(closure);
-    for (const group of this.paramGroups) {
-      this.update(() => {
-        const { params, grads } = this.gradients(group);
-        params.forEach((p, i) => {
-          const s = this.stateOf(p);
-          if (!(s.sum instanceof Tensor)) {
-            s.step = 0;
-            s.sum = keep(full(p.shape, group.initialAccumulatorValue, { dtype: p.dtype }));
-          }
-          s.step = (s.step as number) + 1;
-          const sum = s.sum as Tensor;
-          let g = group.maximize ? neg(grads[i]) : grads[i];
-          if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
-          const clr = group.lr / (1 + ((s.step as number) - 1) * group.lrDecay);
-          add_(sum, mul(g, g));
-          const std = add(sqrt(sum), group.eps);
-          add_(p, div(mul(g, -clr), std));
-        });
-      });
-    }
-    return loss;
+    return this.stepEachParameter(closure, (p, grad, s, group) => {
+      if (!(s.sum instanceof Tensor)) {
+        s.step = 0;
+        s.sum = keep(full(p.shape, group.initialAccumulatorValue, { dtype: p.dtype }));
+      }
+      s.step = (s.step as number) + 1;
+      const sum = s.sum as Tensor;
+      let g = group.maximize ? neg(grad) : grad;
+      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      const clr = group.lr / (1 + ((s.step as number) - 1) * group.lrDecay);
+      add_(sum, mul(g, g));
+      const std = add(sqrt(sum), group.eps);
+      add_(p, div(mul(g, -clr), std));
+    });
   }
 }

@@ -59,30 +59,22 @@ export class Adamax extends Optimizer<AdamaxOptions> {
    * @example `loss.backward(); opt.step(); opt.zeroGrad()`
    */
   step(closure?: Closure): number | Tensor | undefined {
-    const loss = this.evaluate(closure);
-    for (const group of this.paramGroups) {
-      this.update(() => {
-        const { params, grads } = this.gradients(group);
-        const [beta1, beta2] = group.betas;
-        params.forEach((p, i) => {
-          const s = this.stateOf(p);
-          if (!(s.expAvg instanceof Tensor)) {
-            s.step = 0;
-            s.expAvg = keep(zerosLike(p));
-            s.expInf = keep(zerosLike(p));
-          }
-          const t = (s.step = (s.step as number) + 1);
-          const m = s.expAvg as Tensor, u = s.expInf as Tensor;
-          let g = group.maximize ? neg(grads[i]) : grads[i];
-          if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
-          // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
-          add_(m, mul(sub(g, m), 1 - beta1));
-          // maximum() lets a NaN gradient through into u, as torch.maximum does.
-          copy_(u, maximum(mul_(u, beta2), add(abs(g), group.eps)));
-          add_(p, div(mul(m, -group.lr / (1 - beta1 ** t)), u));
-        });
-      });
-    }
-    return loss;
+    return this.stepEachParameter(closure, (p, grad, s, group) => {
+      const [beta1, beta2] = group.betas;
+      if (!(s.expAvg instanceof Tensor)) {
+        s.step = 0;
+        s.expAvg = keep(zerosLike(p));
+        s.expInf = keep(zerosLike(p));
+      }
+      const t = (s.step = (s.step as number) + 1);
+      const m = s.expAvg as Tensor, u = s.expInf as Tensor;
+      let g = group.maximize ? neg(grad) : grad;
+      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
+      add_(m, mul(sub(g, m), 1 - beta1));
+      // maximum() lets a NaN gradient through into u, as torch.maximum does.
+      copy_(u, maximum(mul_(u, beta2), add(abs(g), group.eps)));
+      add_(p, div(mul(m, -group.lr / (1 - beta1 ** t)), u));
+    });
   }
 }

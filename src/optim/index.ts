@@ -33,3 +33,5 @@ export {
 export { LambdaLR, MultiplicativeLR, type LambdaLROptions, type LrLambda } from './lr_scheduler_lambda';
 export { CyclicLR, type CyclicLROptions } from './lr_scheduler_cyclic';
 export { ChainedScheduler } from './lr_scheduler_chained';
+export { ASGD, type ASGDOptions } from './asgd';
+export { Rprop, type RpropOptions } from './rprop';

@@ -74,44 +74,36 @@ export class NAdam extends Optimizer<NAdamOptions> {
    * @example `loss.backward(); opt.step(); opt.zeroGrad()`
    */
   step(closure?: Closure): number | Tensor | undefined {
-    const loss = this.evaluate(closure);
-    for (const group of this.paramGroups) {
-      this.update(() => {
-        const { params, grads } = this.gradients(group);
-        const { lr, eps, weightDecay, momentumDecay } = group;
-        const [beta1, beta2] = group.betas;
-        params.forEach((p, i) => {
-          const s = this.stateOf(p);
-          if (!(s.expAvg instanceof Tensor)) {
-            s.step = 0;
-            s.muProduct = 1;
-            s.expAvg = keep(zerosLike(p));
-            s.expAvgSq = keep(zerosLike(p));
-          }
-          const t = (s.step = (s.step as number) + 1);
-          const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
-          const bc2 = 1 - beta2 ** t;
-          let g = group.maximize ? neg(grads[i]) : grads[i];
-          if (weightDecay !== 0) {
-            if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
-            else g = add(g, mul(p, weightDecay));
-          }
-          const mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
-          const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentumDecay));
-          // PyTorch keeps mu_product in a float32 scalar tensor (the default dtype), whatever the
-          // parameter's dtype: a float32 product, rounded every step.
-          const muProduct = (s.muProduct = Math.fround((s.muProduct as number) * Math.fround(mu)));
-          // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
-          add_(m, mul(sub(g, m), 1 - beta1));
-          mul_(v, beta2);
-          add_(v, mul(mul(g, 1 - beta2), g));
-          const denom = add(sqrt(div(v, bc2)), eps);
-          // value * a / b, in the order of PyTorch's addcdiv_ kernel.
-          add_(p, div(mul(g, (-lr * (1 - mu)) / (1 - muProduct)), denom));
-          add_(p, div(mul(m, (-lr * muNext) / (1 - muProduct * muNext)), denom));
-        });
-      });
-    }
-    return loss;
+    return this.stepEachParameter(closure, (p, grad, s, group) => {
+      const { lr, eps, weightDecay, momentumDecay } = group;
+      const [beta1, beta2] = group.betas;
+      if (!(s.expAvg instanceof Tensor)) {
+        s.step = 0;
+        s.muProduct = 1;
+        s.expAvg = keep(zerosLike(p));
+        s.expAvgSq = keep(zerosLike(p));
+      }
+      const t = (s.step = (s.step as number) + 1);
+      const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
+      const bc2 = 1 - beta2 ** t;
+      let g = group.maximize ? neg(grad) : grad;
+      if (weightDecay !== 0) {
+        if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
+        else g = add(g, mul(p, weightDecay));
+      }
+      const mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
+      const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentumDecay));
+      // PyTorch keeps mu_product in a float32 scalar tensor (the default dtype), whatever the
+      // parameter's dtype: a float32 product, rounded every step.
+      const muProduct = (s.muProduct = Math.fround((s.muProduct as number) * Math.fround(mu)));
+      // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
+      add_(m, mul(sub(g, m), 1 - beta1));
+      mul_(v, beta2);
+      add_(v, mul(mul(g, 1 - beta2), g));
+      const denom = add(sqrt(div(v, bc2)), eps);
+      // value * a / b, in the order of PyTorch's addcdiv_ kernel.
+      add_(p, div(mul(g, (-lr * (1 - mu)) / (1 - muProduct)), denom));
+      add_(p, div(mul(m, (-lr * muNext) / (1 - muProduct * muNext)), denom));
+    });
   }
 }

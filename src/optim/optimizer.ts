@@ -365,6 +365,22 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state = new Map();
   }
 
+  /**
+   * The step of an optimizer written with ops, one parameter at a time: runs the closure, then calls
+   * fn with every parameter that has a gradient, its gradient (clipped as its group says), its state
+   * and its group, under noGrad and tidy. Returns the closure's loss.
+   */
+  protected stepEachParameter(closure: Closure | undefined, fn: (p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<O>) => void): number | Tensor | undefined {
+    const loss = this.evaluate(closure);
+    for (const group of this.paramGroups) {
+      this.update(() => {
+        const { params, grads } = this.gradients(group);
+        params.forEach((p, i) => fn(p, grads[i], this.stateOf(p), group));
+      });
+    }
+    return loss;
+  }
+
   /** Runs fn under noGrad and tidy: the body of every step. */
   protected update<T>(fn: () => T): T {
     return noGrad(() => tidy(fn));

@@ -72,45 +72,37 @@ export class RAdam extends Optimizer<RAdamOptions> {
    * @example `loss.backward(); opt.step(); opt.zeroGrad()`
    */
   step(closure?: Closure): number | Tensor | undefined {
-    const loss = this.evaluate(closure);
-    for (const group of this.paramGroups) {
-      this.update(() => {
-        const { params, grads } = this.gradients(group);
-        const { lr, eps, weightDecay } = group;
-        const [beta1, beta2] = group.betas;
-        params.forEach((p, i) => {
-          const s = this.stateOf(p);
-          if (!(s.expAvg instanceof Tensor)) {
-            s.step = 0;
-            s.expAvg = keep(zerosLike(p));
-            s.expAvgSq = keep(zerosLike(p));
-          }
-          const t = (s.step = (s.step as number) + 1);
-          const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
-          let g = group.maximize ? neg(grads[i]) : grads[i];
-          if (weightDecay !== 0) {
-            if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
-            else g = add(g, mul(p, weightDecay));
-          }
-          // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
-          add_(m, mul(sub(g, m), 1 - beta1));
-          mul_(v, beta2);
-          add_(v, mul(mul(g, 1 - beta2), g));
-          const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
-          const rhoInf = 2 / (1 - beta2) - 1;
-          const rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
-          const stepDir = mul(div(m, bc1), lr);
-          if (rhoT > 5) {
-            const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-            // PyTorch evaluates sqrt(bc2) / (sqrt(v) + eps) as a reciprocal times a scalar.
-            const adaptive = mul(reciprocal(add(sqrt(v), eps)), Math.sqrt(bc2));
-            sub_(p, mul(mul(stepDir, adaptive), rect));
-          } else {
-            sub_(p, stepDir);
-          }
-        });
-      });
-    }
-    return loss;
+    return this.stepEachParameter(closure, (p, grad, s, group) => {
+      const { lr, eps, weightDecay } = group;
+      const [beta1, beta2] = group.betas;
+      if (!(s.expAvg instanceof Tensor)) {
+        s.step = 0;
+        s.expAvg = keep(zerosLike(p));
+        s.expAvgSq = keep(zerosLike(p));
+      }
+      const t = (s.step = (s.step as number) + 1);
+      const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
+      let g = group.maximize ? neg(grad) : grad;
+      if (weightDecay !== 0) {
+        if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
+        else g = add(g, mul(p, weightDecay));
+      }
+      // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
+      add_(m, mul(sub(g, m), 1 - beta1));
+      mul_(v, beta2);
+      add_(v, mul(mul(g, 1 - beta2), g));
+      const bc1 = 1 - beta1 ** t, bc2 = 1 - beta2 ** t;
+      const rhoInf = 2 / (1 - beta2) - 1;
+      const rhoT = rhoInf - (2 * t * beta2 ** t) / bc2;
+      const stepDir = mul(div(m, bc1), lr);
+      if (rhoT > 5) {
+        const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+        // PyTorch evaluates sqrt(bc2) / (sqrt(v) + eps) as a reciprocal times a scalar.
+        const adaptive = mul(reciprocal(add(sqrt(v), eps)), Math.sqrt(bc2));
+        sub_(p, mul(mul(stepDir, adaptive), rect));
+      } else {
+        sub_(p, stepDir);
+      }
+    });
   }
 }

@@ -1,7 +1,7 @@
 /**
- * RAdam, NAdam, Adamax and Adadelta: trajectories against PyTorch 2.x
- * (test/fixtures/optim/optimizers_more.json), state-dict round trips, option
- * checks, parameters without gradients, and a small least-squares fit.
+ * RAdam, NAdam, Adamax, Adadelta, ASGD and Rprop: trajectories against PyTorch 2.x
+ * (test/fixtures/optim/optimizers_more.json), ASGD's averaged parameters, state-dict
+ * round trips, option checks, parameters without gradients, and a small least-squares fit.
  */
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
@@ -9,15 +9,20 @@ import { ArgumentError, optim } from '../../src/index';
 import fixture from '../fixtures/optim/optimizers_more.json';
 import { closeness, hasNative, onBackend } from '../helpers/backends';
 
-type Name = 'RAdam' | 'NAdam' | 'Adamax' | 'Adadelta';
+type Name = 'RAdam' | 'NAdam' | 'Adamax' | 'Adadelta' | 'ASGD' | 'Rprop';
 type Case = {
   optimizer: Name; options: Record<string, unknown>; groups?: { params: number[]; options: Record<string, unknown> }[];
   dtype?: 'float64'; rectifiedFrom?: number | null; trajectory: number[][][];
+  /** ASGD, where the averaging started within the steps: ax after the last step. */
+  ax?: number[][];
+  /** Rprop: whether some step size sat at its lower / upper bound. */
+  clamped?: { min: boolean; max: boolean };
 };
 type AnyOptimizer = optim.Optimizer<never>;
 
 const CLASSES: Record<Name, new (params: never, options?: never) => AnyOptimizer> = {
   RAdam: optim.RAdam as never, NAdam: optim.NAdam as never, Adamax: optim.Adamax as never, Adadelta: optim.Adadelta as never,
+  ASGD: optim.ASGD as never, Rprop: optim.Rprop as never,
 };
 const NAMES = Object.keys(CLASSES) as Name[];
 const cases = fixture.cases as Case[];
@@ -44,11 +49,12 @@ const label = (c: Case) => `${c.optimizer} ${JSON.stringify(c.options)}${c.group
 const backends = hasNative() ? (['native', 'reference'] as const) : (['reference'] as const);
 
 describe('fixture coverage', () => {
-  it('has defaults, weight decay, maximize, groups and float64 for every optimizer, and RAdam switching its rectification on', () => {
+  it('has defaults, weight decay, maximize, groups and float64 for every optimizer, RAdam switching its rectification on, ASGD averaging and Rprop clamping', () => {
     for (const name of NAMES) {
       const mine = cases.filter((c) => c.optimizer === name);
       expect(mine.some((c) => Object.keys(c.options).length === 0), `${name} defaults`).toBe(true);
-      expect(mine.some((c) => c.options.weightDecay !== undefined), `${name} weightDecay`).toBe(true);
+      // Rprop has no weight decay (nor has torch.optim.Rprop).
+      if (name !== 'Rprop') expect(mine.some((c) => c.options.weightDecay !== undefined), `${name} weightDecay`).toBe(true);
       expect(mine.some((c) => c.options.maximize === true), `${name} maximize`).toBe(true);
       expect(mine.some((c) => c.groups !== undefined), `${name} groups`).toBe(true);
       expect(mine.some((c) => c.dtype === 'float64'), `${name} float64`).toBe(true);
@@ -57,6 +63,12 @@ describe('fixture coverage', () => {
     const radam = cases.filter((c) => c.optimizer === 'RAdam');
     expect(radam.filter((c) => c.rectifiedFrom === 6).length).toBeGreaterThanOrEqual(3);
     expect(radam.some((c) => c.rectifiedFrom === null)).toBe(true);
+    // ASGD: averaging (t0 small) in float32, float64 and a groups case; Rprop: both step-size bounds hit, in both dtypes.
+    const asgd = cases.filter((c) => c.optimizer === 'ASGD' && c.ax !== undefined);
+    expect(asgd.length).toBeGreaterThanOrEqual(4);
+    expect(asgd.some((c) => c.dtype === 'float64') && asgd.some((c) => c.groups !== undefined)).toBe(true);
+    const rprop = cases.filter((c) => c.optimizer === 'Rprop' && c.clamped!.min && c.clamped!.max);
+    expect(rprop.some((c) => c.dtype === undefined) && rprop.some((c) => c.dtype === 'float64')).toBe(true);
     expect(fixture.torch.startsWith('2.')).toBe(true);
   });
 });
@@ -118,6 +130,7 @@ describe('state dicts', () => {
     const keys: Record<Name, string[]> = {
       RAdam: ['expAvg', 'expAvgSq', 'step'], NAdam: ['expAvg', 'expAvgSq', 'muProduct', 'step'],
       Adamax: ['expAvg', 'expInf', 'step'], Adadelta: ['accDelta', 'squareAvg', 'step'],
+      ASGD: ['ax', 'eta', 'mu', 'step'], Rprop: ['prev', 'step', 'stepSize'],
     };
     for (const name of NAMES) {
       const params = makeParams();
@@ -135,6 +148,12 @@ describe('state dicts', () => {
         const mu = (t: number) => 0.9 * (1 - 0.5 * 0.96 ** (t * 4e-3));
         expect(sd.state[0].muProduct).toBe(Math.fround(mu(1)));
         expect(sd.state[1].muProduct).toBe(Math.fround(Math.fround(mu(1)) * Math.fround(mu(2))));
+      }
+      if (name === 'ASGD') {
+        // eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) for the next step, float32 as PyTorch's.
+        expect(sd.state[0].eta).toBe(Math.fround(1e-2 / (1 + 1e-4 * 1e-2 * 1) ** 0.75));
+        expect(sd.state[1].eta).toBe(Math.fround(1e-2 / (1 + 1e-4 * 1e-2 * 2) ** 0.75));
+        expect(sd.state[1].mu).toBe(1);
       }
     }
   });
@@ -160,6 +179,20 @@ describe('option checks', () => {
     ['Adadelta negative rho', () => new optim.Adadelta([p()], { rho: -0.1 }), /^Adadelta: rho must be >= 0, got -0.1$/],
     ['Adadelta negative weightDecay', () => new optim.Adadelta([p()], { weightDecay: -1 }), /^Adadelta: weightDecay must be >= 0, got -1$/],
     ['Adadelta bad group eps', () => new optim.Adadelta([{ params: [p()] }, { params: [p()], eps: -1 }]), /^Adadelta: eps must be >= 0, got -1 \(in paramGroups\[1\]\)$/],
+    ['ASGD negative lr', () => new optim.ASGD([p()], { lr: -0.1 }), /^ASGD: lr must be >= 0, got -0.1$/],
+    ['ASGD negative weightDecay', () => new optim.ASGD([p()], { weightDecay: -1 }), /^ASGD: weightDecay must be >= 0, got -1$/],
+    ['ASGD negative lambd', () => new optim.ASGD([p()], { lambd: -1e-4 }), /^ASGD: lambd must be >= 0, got -0.0001$/],
+    ['ASGD NaN alpha', () => new optim.ASGD([p()], { alpha: NaN }), /^ASGD: alpha must be a finite number, got NaN$/],
+    ['ASGD negative t0', () => new optim.ASGD([p()], { t0: -1 }), /^ASGD: t0 must be >= 0, got -1$/],
+    ['ASGD maximize not boolean', () => new optim.ASGD([p()], { maximize: 'no' as never }), /^ASGD: maximize must be true or false, got 'no'$/],
+    ['Rprop etaMinus = 1', () => new optim.Rprop([p()], { etas: [1, 1.2] }), /^Rprop: etas\[0\] must be < 1, got 1$/],
+    ['Rprop etaMinus = 0', () => new optim.Rprop([p()], { etas: [0, 1.2] }), /^Rprop: etas\[0\] must be > 0, got 0$/],
+    ['Rprop etaPlus = 1', () => new optim.Rprop([p()], { etas: [0.5, 1] }), /^Rprop: etas\[1\] must be > 1, got 1$/],
+    ['Rprop etas not a pair', () => new optim.Rprop([p()], { etas: 0.5 as never }), /^Rprop: etas must be a pair \[etaMinus, etaPlus\], got 0.5$/],
+    ['Rprop negative step-size floor', () => new optim.Rprop([p()], { stepSizes: [-1, 50] }), /^Rprop: stepSizes\[0\] must be >= 0, got -1$/],
+    ['Rprop reversed step sizes', () => new optim.Rprop([p()], { stepSizes: [1, 0.5] }), /^Rprop: stepSizes\[1\] must be >= 1, got 0.5$/],
+    ['Rprop stepSizes not a pair', () => new optim.Rprop([p()], { stepSizes: [1e-6, 50, 1] as never }), /^Rprop: stepSizes must be a pair \[min, max\], got \[0.000001, 50, 1\]$/],
+    ['Rprop bad group lr', () => new optim.Rprop([{ params: [p()] }, { params: [p()], lr: -1 }]), /^Rprop: lr must be >= 0, got -1 \(in paramGroups\[1\]\)$/],
   ];
   for (const [what, fn, re] of bad) {
     it(what, () => {
@@ -173,11 +206,14 @@ describe('option checks', () => {
     expect(() => new optim.NAdam([p()], { momentumDecay: 0 })).not.toThrow();
     expect(() => new optim.Adadelta([p()], { rho: 1 })).not.toThrow();
     expect(() => new optim.Adadelta([p()], { rho: 0 })).not.toThrow();
+    expect(() => new optim.ASGD([p()], { lr: 0, lambd: 0, alpha: 0, t0: 0, weightDecay: 0 })).not.toThrow();
+    expect(() => new optim.Rprop([p()], { lr: 0, etas: [1e-3, 1.001], stepSizes: [0, 0] })).not.toThrow();
   });
 
   it('a rejected addParamGroup or loadStateDict leaves the optimizer as it was', () => {
     const badGroups: Record<Name, Record<string, unknown>> = {
       RAdam: { betas: [0.9, 1] }, NAdam: { momentumDecay: -1 }, Adamax: { eps: -1 }, Adadelta: { rho: 2 },
+      ASGD: { t0: -1 }, Rprop: { etas: [0.5, 0.9] },
     };
     for (const name of NAMES) {
       const params = makeParams();
@@ -242,6 +278,10 @@ describe('optimizer behaviour', () => {
     ['RAdam', { lr: 0.1 }, 1e-4], ['NAdam', { lr: 0.1 }, 1e-4], ['Adamax', { lr: 0.1 }, 1e-4],
     // Adadelta's steps start at about sqrt(eps) and grow: at lr 1 it is still far off after 200 steps.
     ['Adadelta', { lr: 5 }, 2e-2],
+    // ASGD is SGD with a slowly decaying step; averaging from step 100 on (the average lags the iterate).
+    ['ASGD', { lr: 0.1, t0: 100 }, 1e-4],
+    // Rprop's step sizes grow from lr by 1.2 per step while the gradient's sign holds.
+    ['Rprop', {}, 1e-4],
   ];
   for (const backend of backends) {
     for (const [name, options, factor] of fits) {
@@ -264,4 +304,67 @@ describe('optimizer behaviour', () => {
       }));
     }
   }
+});
+
+describe('ASGD averagedParameters', () => {
+  for (const c of cases.filter((x) => x.optimizer === 'ASGD')) {
+    it(`${c.ax ? 'matches PyTorch\'s ax' : 'equals the parameters before averaging starts'}: ${label(c)}`, () => {
+      const params = makeParams(c.dtype ?? 'float32');
+      const opt = build(c, params) as unknown as optim.ASGD;
+      for (let k = 0; k < c.trajectory.length; k++) {
+        setGrads(params);
+        opt.step();
+      }
+      const avg = opt.averagedParameters();
+      // build() keeps the parameters' order within each group; the fixture's ax is by parameter index.
+      const order = c.groups ? c.groups.flatMap((g) => g.params) : params.map((_, i) => i);
+      const [atol, rtol] = c.dtype === 'float64' ? [1e-14, 1e-12] : [1e-6, 1e-5];
+      avg.forEach((a, k) => {
+        const i = order[k];
+        expect(a.dtype).toBe(c.dtype ?? 'float32');
+        expect(a.shape).toEqual(params[i].shape);
+        if (c.ax) expect(closeness(a.values, c.ax[i], atol, rtol), `${label(c)} param ${i}`).toBeLessThanOrEqual(1);
+        else expect(Array.from(a.values)).toEqual(Array.from(params[i].values));
+      });
+      if (c.ax) expect(avg.some((a, k) => Array.from(a.values).some((v, j) => v !== params[order[k]].values[j]))).toBe(true);
+      // Copies: another step changes neither them nor is changed by disposing them.
+      const before = avg.map((a) => Array.from(a.values));
+      setGrads(params);
+      opt.step();
+      avg.forEach((a, k) => expect(Array.from(a.values)).toEqual(before[k]));
+      avg.forEach((a) => a.dispose());
+      expect((opt.state.get(params[0])!.ax as L.Tensor).isDisposed).toBe(false);
+    });
+  }
+
+  it('gives a copy of a parameter that has taken no step, and no graph', () => {
+    const params = makeParams();
+    const opt = new optim.ASGD(params, { t0: 0 });
+    setGrads(params);
+    params[2].grad = null;
+    opt.step();
+    const avg = opt.averagedParameters();
+    expect(avg.length).toBe(3);
+    expect(Array.from(avg[2].values)).toEqual(Array.from(params[2].values));
+    expect(avg[2]).not.toBe(params[2]);
+    for (const a of avg) expect(a.requiresGrad).toBe(false);
+  });
+});
+
+describe('Rprop sign logic', () => {
+  it('zeroes the gradient where its sign flipped; NaN counts as sign 0, as in PyTorch 2.13', () => {
+    // Expected values from torch.optim.Rprop([p], foreach=False) with these gradients.
+    const p = L.tensor([1, 2, 3]).requiresGrad_();
+    const opt = new optim.Rprop([p]);
+    const run = (g: number[]) => {
+      p.grad = L.tensor(g);
+      opt.step();
+      const s = opt.state.get(p)!;
+      return [Array.from(p.values), Array.from((s.stepSize as L.Tensor).values), Array.from((s.prev as L.Tensor).values)];
+    };
+    const f = (xs: number[]) => xs.map(Math.fround);
+    expect(run([NaN, 1, -1])).toEqual([f([1, 1.99, 3.01]), f([0.01, 0.01, 0.01]), [NaN, 1, -1]]);
+    expect(run([1, NaN, 1])).toEqual([f([0.99, 1.99, 3.01]), f([0.01, 0.01, 0.005]), [1, NaN, 0]]);
+    expect(run([1, 1, 1])).toEqual([[Math.fround(0.99) - Math.fround(0.012), Math.fround(1.99) - Math.fround(0.01), Math.fround(3.01) - Math.fround(0.005)].map(Math.fround), f([0.012, 0.01, 0.005]), [1, 1, 1]]);
+  });
 });

@@ -13,12 +13,8 @@ import {
 import * as init from '../init';
 import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
-import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions } from './common';
+import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions, finiteOption } from './common';
 
-function finite(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${layer}: ${name} must be a finite number, got ${fmtArg(v)}`);
-  return v;
-}
 
 function integerDim(layer: string, dim: unknown): number {
   if (typeof dim !== 'number' || !Number.isInteger(dim)) throw new ArgumentError(`${layer}: dim must be an integer, got ${fmtArg(dim)}`);
@@ -43,7 +39,7 @@ export class CELU extends Module {
   readonly alpha: number;
   constructor(alpha = 1.0) {
     super();
-    this.alpha = finite('CELU', 'alpha', alpha);
+    this.alpha = finiteOption('CELU', 'alpha', alpha);
     if (alpha === 0) throw new ArgumentError(`CELU: alpha must be non-zero (it divides x), got ${fmtArg(alpha)}`);
   }
   forward(x: Tensor): Tensor {
@@ -93,8 +89,8 @@ export class Hardtanh extends Module {
   readonly maxVal: number;
   constructor(minVal = -1, maxVal = 1) {
     super();
-    this.minVal = finite('Hardtanh', 'minVal', minVal);
-    this.maxVal = finite('Hardtanh', 'maxVal', maxVal);
+    this.minVal = finiteOption('Hardtanh', 'minVal', minVal);
+    this.maxVal = finiteOption('Hardtanh', 'maxVal', maxVal);
     if (!(maxVal > minVal)) throw new ArgumentError(`Hardtanh: maxVal (${maxVal}) must be greater than minVal (${minVal})`);
   }
   forward(x: Tensor): Tensor {
@@ -143,7 +139,7 @@ export class Softshrink extends Module {
   readonly lambd: number;
   constructor(lambd = 0.5) {
     super();
-    this.lambd = finite('Softshrink', 'lambd', lambd);
+    this.lambd = finiteOption('Softshrink', 'lambd', lambd);
     if (lambd < 0) throw new ArgumentError(`Softshrink: lambd must be >= 0, got ${fmtArg(lambd)}`);
   }
   forward(x: Tensor): Tensor {
@@ -162,7 +158,7 @@ export class Hardshrink extends Module {
   readonly lambd: number;
   constructor(lambd = 0.5) {
     super();
-    this.lambd = finite('Hardshrink', 'lambd', lambd);
+    this.lambd = finiteOption('Hardshrink', 'lambd', lambd);
   }
   forward(x: Tensor): Tensor {
     return hardshrink(x, this.lambd);
@@ -181,7 +177,7 @@ export class Threshold extends Module {
   readonly value: number;
   constructor(threshold: number, value: number) {
     super();
-    this.threshold = finite('Threshold', 'threshold', threshold);
+    this.threshold = finiteOption('Threshold', 'threshold', threshold);
     if (typeof value !== 'number' || Number.isNaN(value)) throw new ArgumentError(`Threshold: value must be a number, got ${fmtArg(value)}`);
     this.value = value;
   }
@@ -250,7 +246,7 @@ export class PReLU extends Module {
   constructor(opts?: PReLUOptions) {
     super();
     const numParameters = positiveInt('PReLU', 'numParameters', opts?.numParameters ?? 1);
-    this.init = finite('PReLU', 'init', opts?.init ?? 0.25);
+    this.init = finiteOption('PReLU', 'init', opts?.init ?? 0.25);
     this.weight = new Parameter(full([numParameters], this.init, { dtype: checkDtypeOption('PReLU', opts?.dtype) }));
   }
 

@@ -4,11 +4,8 @@ import { logSoftmax, softmax } from '../../ops/softmax';
 import { elu, gelu, leakyRelu, relu, sigmoid, silu, softplus, tanh } from '../../ops/unary';
 import type { Tensor } from '../../tensor/tensor';
 import { Module, reprArgs } from '../module';
+import { finiteOption } from './common';
 
-function finite(layer: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`${layer}: ${name} must be a finite number, got ${fmtArg(v)}`);
-  return v;
-}
 
 /** max(x, 0). @example `new nn.ReLU()` */
 export class ReLU extends Module {
@@ -22,7 +19,7 @@ export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   constructor(negativeSlope = 0.01) {
     super();
-    this.negativeSlope = finite('LeakyReLU', 'negativeSlope', negativeSlope);
+    this.negativeSlope = finiteOption('LeakyReLU', 'negativeSlope', negativeSlope);
   }
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);
@@ -37,7 +34,7 @@ export class ELU extends Module {
   readonly alpha: number;
   constructor(alpha = 1.0) {
     super();
-    this.alpha = finite('ELU', 'alpha', alpha);
+    this.alpha = finiteOption('ELU', 'alpha', alpha);
   }
   forward(x: Tensor): Tensor {
     return elu(x, this.alpha);
@@ -91,8 +88,8 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(opts?: { beta?: number; threshold?: number }) {
     super();
-    this.beta = finite('Softplus', 'beta', opts?.beta ?? 1);
-    this.threshold = finite('Softplus', 'threshold', opts?.threshold ?? 20);
+    this.beta = finiteOption('Softplus', 'beta', opts?.beta ?? 1);
+    this.threshold = finiteOption('Softplus', 'threshold', opts?.threshold ?? 20);
     if (this.beta === 0) throw new ArgumentError('Softplus: beta must be non-zero');
   }
   forward(x: Tensor): Tensor {

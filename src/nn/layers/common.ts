@@ -23,6 +23,26 @@ export function positiveInt(layer: string, name: string, v: unknown): number {
   return v;
 }
 
+/** A finite number (>= min when given), or an ArgumentError naming the layer or op and the option. */
+export function finiteOption(layer: string, name: string, v: unknown, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new ArgumentError(`${layer}: ${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${fmtArg(v)}`);
+  }
+  return v;
+}
+
+export function epsOption(layer: string, eps: unknown): number {
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${layer}: eps must be a finite number >= 0, got ${fmtArg(eps)}`);
+  return eps;
+}
+
+/** A boolean option, `fallback` when undefined. */
+export function boolOption(layer: string, name: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ArgumentError(`${layer}: ${name} must be a boolean, got ${fmtArg(v)}`);
+  return v;
+}
+
 export function probability(layer: string, name: string, p: unknown): number {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${layer}: ${name} must be a probability in [0, 1], got ${fmtArg(p)}`);
   return p;

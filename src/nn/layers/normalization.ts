@@ -9,7 +9,7 @@ import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
 import { Module, reprArgs, type AnyModule } from '../module';
 import { Parameter } from '../parameter';
-import { checkDtypeOption, checkInput, positiveInt, type FactoryOptions } from './common';
+import { boolOption, checkDtypeOption, checkInput, epsOption, positiveInt, type FactoryOptions } from './common';
 
 /** Options of the BatchNorm modules. @example `new nn.BatchNorm2d(32, { momentum: 0.01 })` */
 export interface BatchNormModuleOptions extends FactoryOptions {
@@ -23,16 +23,23 @@ export interface BatchNormModuleOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
-function epsOption(layer: string, eps: unknown): number {
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`${layer}: eps must be a finite number >= 0, got ${fmtArg(eps)}`);
-  return eps;
+
+/** The options BatchNorm and InstanceNorm share (each with its own defaults). */
+export interface RunningStatsNormOptions extends FactoryOptions {
+  eps?: number;
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  /** With affine, also learn the bias (default true). */
+  bias?: boolean;
 }
 
 /**
- * The shared BatchNorm module: learnable weight (1) and bias (0) per channel, and the buffers
- * `running_mean` (0), `running_var` (1) and `num_batches_tracked` under PyTorch's names.
+ * What BatchNorm and InstanceNorm share: with affine, the learnable `weight` (1) and `bias` (0)
+ * per channel; with trackRunningStats, the buffers `running_mean` (0), `running_var` (1) and
+ * `num_batches_tracked`, under PyTorch's names; a settable momentum.
  */
-abstract class BatchNormBase extends Module {
+export abstract class RunningStatsNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   private _momentum: number | null = 0.1;
@@ -41,26 +48,17 @@ abstract class BatchNormBase extends Module {
   readonly weight: Parameter | null;
   readonly bias: Parameter | null;
 
-  /** freeze() keeps BatchNorm in eval mode, so fine-tuning leaves its running statistics as pretrained. */
-  protected override get hasRunningStats(): boolean {
-    return true;
-  }
-
-  /** The input ranks this layer accepts, and how to describe them. */
-  protected abstract readonly ranks: number[];
-  protected abstract readonly layout: string;
-
-  constructor(numFeatures: number, opts?: BatchNormModuleOptions) {
+  protected constructor(name: string, numFeatures: number, opts: RunningStatsNormOptions | undefined, defaults: { affine: boolean; trackRunningStats: boolean }) {
     super();
-    const name = new.target.name;
     this.numFeatures = positiveInt(name, 'numFeatures', numFeatures);
     this.eps = epsOption(name, opts?.eps ?? 1e-5);
     this.momentum = opts?.momentum === undefined ? 0.1 : opts.momentum;
-    this.affine = opts?.affine ?? true;
-    this.trackRunningStats = opts?.trackRunningStats ?? true;
+    this.affine = boolOption(name, 'affine', opts?.affine, defaults.affine);
+    const withBias = boolOption(name, 'bias', opts?.bias, true);
+    this.trackRunningStats = boolOption(name, 'trackRunningStats', opts?.trackRunningStats, defaults.trackRunningStats);
     const dtype = checkDtypeOption(name, opts?.dtype);
     this.weight = this.affine ? new Parameter(full([numFeatures], 1, { dtype })) : null;
-    this.bias = this.affine ? new Parameter(full([numFeatures], 0, { dtype })) : null;
+    this.bias = this.affine && withBias ? new Parameter(full([numFeatures], 0, { dtype })) : null;
     if (this.trackRunningStats) {
       this.registerBuffer('running_mean', full([numFeatures], 0, { dtype }));
       this.registerBuffer('running_var', full([numFeatures], 1, { dtype }));
@@ -69,18 +67,18 @@ abstract class BatchNormBase extends Module {
   }
 
   /**
-   * The running statistics' update factor, or null for the plain average of all batches so far
-   * (what optim.updateBn sets while it re-estimates them). Settable, as in PyTorch.
+   * The running statistics' update factor; null means the plain average of all batches for BatchNorm
+   * (what optim.updateBn sets while it re-estimates them) and no update for InstanceNorm, as in PyTorch.
    * @example `bn.momentum = 0.01`
    */
   get momentum(): number | null {
     return this._momentum;
   }
 
-  /** Sets the update factor (in [0, 1], or null for the plain average). @example `bn.momentum = null` */
+  /** Sets the update factor (in [0, 1], or null). @example `bn.momentum = null` */
   set momentum(momentum: number | null) {
     if (momentum !== null && (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))) {
-      throw new ArgumentError(`${this.typeName}: momentum must be in [0, 1] or null (cumulative average), got ${fmtArg(momentum)}`);
+      throw new ArgumentError(`${this.typeName}: momentum must be in [0, 1] or null, got ${fmtArg(momentum)}`);
     }
     this._momentum = momentum;
   }
@@ -95,7 +93,7 @@ abstract class BatchNormBase extends Module {
     return this.getBuffer('running_var');
   }
 
-  /** How many training batches updated the running statistics (`num_batches_tracked`). @example `bn.numBatchesTracked!.item()` */
+  /** `num_batches_tracked`: the training batches that updated the statistics (BatchNorm; InstanceNorm keeps it at 0, as PyTorch). @example `bn.numBatchesTracked!.item()` */
   get numBatchesTracked(): Tensor | null {
     return this.getBuffer('num_batches_tracked');
   }
@@ -115,6 +113,29 @@ abstract class BatchNormBase extends Module {
     this.resetRunningStats();
     if (this.weight) init.ones(this.weight);
     if (this.bias) init.zeros(this.bias);
+  }
+
+  protected override extraRepr(): string {
+    return reprArgs([['', this.numFeatures], ['eps', this.eps], ['momentum', this.momentum], ['affine', this.affine], ['trackRunningStats', this.trackRunningStats]]);
+  }
+}
+
+/**
+ * The shared BatchNorm module: learnable weight (1) and bias (0) per channel, and the buffers
+ * `running_mean` (0), `running_var` (1) and `num_batches_tracked` under PyTorch's names.
+ */
+abstract class BatchNormBase extends RunningStatsNorm {
+  /** freeze() keeps BatchNorm in eval mode, so fine-tuning leaves its running statistics as pretrained. */
+  protected override get hasRunningStats(): boolean {
+    return true;
+  }
+
+  /** The input ranks this layer accepts, and how to describe them. */
+  protected abstract readonly ranks: number[];
+  protected abstract readonly layout: string;
+
+  constructor(numFeatures: number, opts?: BatchNormModuleOptions) {
+    super(new.target.name, numFeatures, opts, { affine: true, trackRunningStats: true });
   }
 
   forward(x: Tensor): Tensor {
@@ -144,9 +165,6 @@ abstract class BatchNormBase extends Module {
       { training: useBatchStats, momentum: factor, eps: this.eps });
   }
 
-  protected override extraRepr(): string {
-    return reprArgs([['', this.numFeatures], ['eps', this.eps], ['momentum', this.momentum], ['affine', this.affine], ['trackRunningStats', this.trackRunningStats]]);
-  }
 }
 
 /**
