@@ -25,7 +25,7 @@ import { Optimizer, type BaseOptions, type Closure, type Params } from './optimi
 export type RpropOptions = BaseOptions & {
   /** The initial step size of every element; later changes (schedulers) have no effect on a started parameter. */
   lr: number;
-  /** [etaMinus, etaPlus]: step-size factors after a sign flip and after a kept sign; 0 < etaMinus < 1 < etaPlus (default [0.5, 1.2]). */
+  /** The step-size factors after a sign flip and after a kept sign, as the pair (etaMinus, etaPlus) with 0 < etaMinus < 1 < etaPlus (default [0.5, 1.2]). */
   etas: [number, number];
   /** [min, max] bounds of the per-element step sizes (default [1e-6, 50]). */
   stepSizes: [number, number];
