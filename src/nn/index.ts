@@ -26,6 +26,7 @@ export { ReLU6 } from './layers/relu6';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Hardtanh, Softsign, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, Softmin, PReLU, AlphaDropout, type PReLUOptions } from './layers/activation-extra';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './layers/multihead-attention';
 export { TransformerEncoderLayer, TransformerEncoder, PositionalEncoding, sinusoidalPositionalEncoding, type TransformerEncoderLayerOptions, type TransformerEncoderLayerCallOptions } from './layers/transformer';
+export { TransformerDecoderLayer, TransformerDecoder, Transformer, type TransformerDecoderLayerOptions, type TransformerDecoderLayerCallOptions, type TransformerOptions, type TransformerCallOptions } from './layers/transformer-decoder';
 export * as init from './init';
 export * as functional from './functional';
 export * as utils from './utils/index';
