@@ -23,6 +23,7 @@ export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dM
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
 export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';
 export { ReLU6 } from './layers/relu6';
+export { Upsample, PixelShuffle, PixelUnshuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Bilinear, CosineSimilarity, PairwiseDistance, Dropout1d, type UpsampleOptions, type Padding1d, type Padding2d } from './layers/misc';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Hardtanh, Softsign, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, Softmin, PReLU, AlphaDropout, type PReLUOptions } from './layers/activation-extra';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionCallOptions } from './layers/multihead-attention';
 export { TransformerEncoderLayer, TransformerEncoder, PositionalEncoding, sinusoidalPositionalEncoding, type TransformerEncoderLayerOptions, type TransformerEncoderLayerCallOptions } from './layers/transformer';

@@ -8,14 +8,14 @@
  * plus gradcheck, the functional forms, state dicts and the error messages.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import { nn } from '../../src/index';
 import { closeness, hasNative, onBackend } from '../helpers/backends';
+import { type Dt, type Enc, torchFixtureChecker } from '../helpers/torch-fixture';
 
 const F = nn.functional;
 
-interface Enc { shape: number[]; values: number[] }
 interface Step {
   mode: 'train' | 'eval'; input: Enc; output: Enc; r: Enc; gradInput: Enc;
   gradParams: Record<string, Enc>; buffers: Record<string, Enc>;
@@ -25,7 +25,6 @@ interface Options {
   normalizedShape?: number | number[]; elementwiseAffine?: boolean; size?: number; alpha?: number; beta?: number; k?: number;
 }
 interface Case { options: Options; dtype: Dt; stateDictKeys: string[]; params: Record<string, Enc>; steps: Step[] }
-type Dt = 'float32' | 'float64';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/norm_extra_torch.json', import.meta.url), 'utf8')) as {
   torch: string; cases: Record<string, Case>;
@@ -50,28 +49,10 @@ function build(o: Options, dtype: Dt): nn.Module<[L.Tensor], L.Tensor> {
   }
 }
 
-/** Per dtype: elementwise |a - b| <= tol · (max |b| over the tensor, at least 1) + tol · |b|. */
-const TOL: Record<Dt, number> = { float64: 1e-10, float32: 1e-5 };
-
-/** Worst errors against PyTorch per dtype: absolute, and relative where |torch| >= 1e-3. */
-const worst: Record<Dt, { abs: number; rel: number; where: string }> = { float64: { abs: 0, rel: 0, where: '' }, float32: { abs: 0, rel: 0, where: '' } };
-
-function expectClose(actual: L.Tensor, expected: Enc, dtype: Dt, what: string): void {
-  expect(actual.shape, `${what} shape`).toEqual(expected.shape);
-  expect(actual.dtype, `${what} dtype`).toBe(dtype);
-  const a = Array.from(actual.values);
-  const scale = Math.max(1, ...expected.values.map(Math.abs));
-  expect(closeness(a, expected.values, TOL[dtype] * scale, TOL[dtype]), what).toBeLessThanOrEqual(1);
-  for (let i = 0; i < a.length; i++) {
-    const b = expected.values[i], d = Math.abs(a[i] - b);
-    worst[dtype].abs = Math.max(worst[dtype].abs, d / scale);
-    if (Math.abs(b) >= 1e-3 && d / Math.abs(b) > worst[dtype].rel) { worst[dtype].rel = d / Math.abs(b); worst[dtype].where = `${what}[${i}]`; }
-  }
-}
-
 const backends: ('native' | 'reference')[] = hasNative() ? ['native', 'reference'] : ['reference'];
 
 describe(`InstanceNorm, RMSNorm and LocalResponseNorm match PyTorch (fixtures from torch ${fixture.torch})`, () => {
+  const expectClose = torchFixtureChecker({ float64: 1e-10, float32: 1e-5 });
   for (const backend of backends) {
     for (const dtype of ['float64', 'float32'] as const) {
       for (const [name, c] of Object.entries(fixture.cases)) {
@@ -131,11 +112,6 @@ describe(`InstanceNorm, RMSNorm and LocalResponseNorm match PyTorch (fixtures fr
     }
   });
 
-  afterAll(() => {
-    for (const dt of ['float64', 'float32'] as const) {
-      console.log(`worst ${dt} error vs PyTorch: abs (scaled) ${worst[dt].abs.toExponential(2)}, rel ${worst[dt].rel.toExponential(2)} (${worst[dt].where})`);
-    }
-  });
 });
 
 describe('gradcheck (float64)', () => {
