@@ -1,5 +1,5 @@
 /**
- * The `data` namespace: datasets, loaders, the Fashion-MNIST reader, batch
+ * The `data` namespace: datasets, samplers, loaders, the Fashion-MNIST reader, batch
  * augmentations and fitted input transforms.
  * @example
  * import { data } from 'lattice-ml';
@@ -16,3 +16,8 @@ export { adjustHue } from './hue';
 export { randomResizedCrop, randomZoom, type RandomResizedCropOptions, type RandomZoomOptions } from './resample-augment';
 export * from './transforms';
 export * from './splits';
+export {
+  SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, classBalancedWeights,
+  type Sampler, type BatchSamplerLike, type RandomSamplerOptions, type SubsetRandomSamplerOptions, type WeightedRandomSamplerOptions,
+} from './samplers';
+export { ConcatDataset } from './concat';

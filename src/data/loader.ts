@@ -1,23 +1,36 @@
 /** DataLoader: batches, seeded shuffling, and preparing the next batch while the current one trains. */
-import { PhiloxStream, getDefaultGenerator } from '../backend/philox';
-import { ArgumentError, fmtArg } from '../errors';
+import { PhiloxStream } from '../backend/philox';
+import { ArgumentError, fmtArg, fmtValue } from '../errors';
 import { stack } from '../ops/shape';
 import { tensor } from '../ops/creation';
 import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import type { Dataset } from './dataset';
+import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type Sampler } from './samplers';
 
 /** Batching, shuffling and collation of a DataLoader. @example `new DataLoader(ds, { batchSize: 128, shuffle: true, seed: 0 })` */
 export interface DataLoaderOptions<T, B> {
-  /** Examples per batch (default 1). */
+  /** Examples per batch (default 1). Not with `batchSampler`. */
   batchSize?: number;
-  /** Reshuffle at the start of every epoch (default false). */
+  /** Reshuffle at the start of every epoch (default false). Not with `sampler` or `batchSampler`. */
   shuffle?: boolean;
-  /** Drop the last incomplete batch (default false). */
+  /** Drop the last incomplete batch (default false). Not with `batchSampler`. */
   dropLast?: boolean;
+  /**
+   * The example order: any iterable of indices with a length, drawn anew each epoch
+   * (default SequentialSampler, or RandomSampler with `shuffle`). Not with `shuffle: true`.
+   * @example `new DataLoader(ds, { batchSize: 64, sampler: new WeightedRandomSampler(classBalancedWeights(y), y.length) })`
+   */
+  sampler?: Sampler;
+  /**
+   * The batches themselves: any iterable of index lists with a length. Not with
+   * batchSize (other than 1), shuffle, sampler or dropLast.
+   * @example `new DataLoader(ds, { batchSampler: new BatchSampler(new SubsetRandomSampler(trainIdx), 32, true) })`
+   */
+  batchSampler?: BatchSamplerLike;
   /** Builds a batch from examples; default stacks tensors (and arrays/objects of tensors or numbers). */
   collate?: (examples: T[]) => B;
-  /** Seed of the shuffle stream; default: drawn from the global generator at each epoch, as PyTorch does. */
+  /** Seed of the shuffle stream; default: drawn from the global generator at each epoch, as PyTorch does. Only with `shuffle` (a sampler takes a `generator`). */
   seed?: number | bigint;
   /** Build batch i+1 while the caller works on batch i, in async iteration (default true). */
   prefetch?: boolean;
@@ -65,20 +78,31 @@ export function defaultCollate(examples: unknown[]): unknown {
   throw new ArgumentError(`defaultCollate: cannot collate examples of type ${typeof first}; pass a collate function`);
 }
 
+function isSizedIterable(x: unknown): boolean {
+  return !!x && typeof x === 'object' && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function' && typeof (x as { length?: unknown }).length === 'number';
+}
+
 /**
- * Iterates a dataset in batches.
+ * Iterates a dataset in batches. The order comes from `sampler` (default
+ * sequential, or a fresh shuffle each epoch with `shuffle`) grouped by
+ * `batchSize`, or from `batchSampler` directly.
  * @example
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 64, shuffle: true, seed: 0 });
  * for await (const [xb, yb] of loader) { ... }
  */
 export class DataLoader<T, B = T> {
+  /** Examples per batch; with a `batchSampler`, its batchSize (1 when it has none). */
   readonly batchSize: number;
   readonly shuffle: boolean;
+  /** Whether the last incomplete batch is dropped; with a `batchSampler`, its dropLast (false when it has none). */
   readonly dropLast: boolean;
+  /** The example order (the given one, else SequentialSampler or, with `shuffle`, RandomSampler). */
+  readonly sampler: Sampler;
+  /** The batches' index lists (the given one, else BatchSampler(sampler, batchSize, dropLast)). */
+  readonly batchSampler: BatchSamplerLike;
   private readonly collate: (examples: T[]) => B;
   private readonly prefetch: boolean;
   private readonly hasCustomCollate: boolean;
-  private readonly shuffleStream: PhiloxStream | null;
 
   constructor(readonly dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
     if (!dataset || typeof dataset.get !== 'function' || typeof dataset.length !== 'number') {
@@ -86,36 +110,45 @@ export class DataLoader<T, B = T> {
     }
     const batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${fmtArg(batchSize)}`);
-    this.batchSize = batchSize;
     this.shuffle = opts.shuffle ?? false;
-    this.dropLast = opts.dropLast ?? false;
+    const dropLast = opts.dropLast ?? false;
+    const { sampler, batchSampler } = opts;
+    if (sampler !== undefined && !isSizedIterable(sampler)) {
+      throw new ArgumentError(`DataLoader: sampler must be an iterable of indices with a length (such as a RandomSampler), got ${fmtArg(sampler)}`);
+    }
+    if (batchSampler !== undefined && !isSizedIterable(batchSampler)) {
+      throw new ArgumentError(`DataLoader: batchSampler must be an iterable of index lists with a length (such as a BatchSampler), got ${fmtArg(batchSampler)}`);
+    }
+    if (sampler !== undefined && this.shuffle) {
+      throw new ArgumentError('DataLoader: sampler option is mutually exclusive with shuffle; got both (shuffle the sampler instead, e.g. a RandomSampler)');
+    }
+    if (batchSampler !== undefined && (batchSize !== 1 || this.shuffle || sampler !== undefined || dropLast)) {
+      const given = [batchSize !== 1 && `batchSize ${batchSize}`, this.shuffle && 'shuffle', sampler !== undefined && 'sampler', dropLast && 'dropLast'].filter(Boolean).join(', ');
+      throw new ArgumentError(`DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast; got ${given}`);
+    }
+    if (opts.seed !== undefined && (sampler !== undefined || batchSampler !== undefined)) {
+      throw new ArgumentError(`DataLoader: seed ${fmtArg(opts.seed)} only seeds shuffle and would be ignored with a ${sampler !== undefined ? 'sampler' : 'batchSampler'}; give the sampler a generator (e.g. new RandomSampler(dataset, { generator: new PhiloxStream(seed) }))`);
+    }
+    const shuffleStream = opts.seed !== undefined ? new PhiloxStream(opts.seed) : undefined;
+    this.sampler = sampler ?? (this.shuffle ? new RandomSampler(dataset, { generator: shuffleStream }) : new SequentialSampler(dataset));
+    if (batchSampler !== undefined) {
+      this.batchSampler = batchSampler;
+      const bs = batchSampler.batchSize;
+      this.batchSize = typeof bs === 'number' && Number.isInteger(bs) && bs >= 1 ? bs : 1;
+      this.dropLast = batchSampler.dropLast === true;
+    } else {
+      this.batchSize = batchSize;
+      this.dropLast = dropLast;
+      this.batchSampler = new BatchSampler(this.sampler, batchSize, dropLast);
+    }
     this.collate = opts.collate ?? ((examples) => defaultCollate(examples) as B);
     this.prefetch = opts.prefetch ?? true;
     this.hasCustomCollate = opts.collate !== undefined;
-    this.shuffleStream = opts.seed !== undefined ? new PhiloxStream(opts.seed) : null;
   }
 
-  /** Number of batches per epoch. */
+  /** Number of batches per epoch (the batch sampler's length). */
   get length(): number {
-    const n = this.dataset.length;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
-  }
-
-  /** The example order of the next epoch (a Fisher–Yates shuffle on a Philox stream). */
-  private order(): Int32Array {
-    const n = this.dataset.length;
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    if (!this.shuffle) return order;
-    const stream = this.shuffleStream ?? new PhiloxStream(getDefaultGenerator().nextUint32(2).reduce((a, w, i) => a + BigInt(w) * (i ? 2n ** 32n : 1n), 0n));
-    const r = stream.nextUint32(n);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor((r[i] / 4294967296) * (i + 1));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return this.batchSampler.length;
   }
 
   private batch(indices: Int32Array): B {
@@ -128,14 +161,23 @@ export class DataLoader<T, B = T> {
     }));
   }
 
-  /** Index lists of this epoch's batches. */
+  /** Index lists of this epoch's batches (the samplers draw this epoch's order now). */
   batches(): Int32Array[] {
-    const order = this.order();
+    const n = this.dataset.length;
     const out: Int32Array[] = [];
-    for (let at = 0; at < order.length; at += this.batchSize) {
-      const b = order.subarray(at, Math.min(order.length, at + this.batchSize));
-      if (b.length < this.batchSize && this.dropLast) break;
-      out.push(b);
+    const source = this.batchSampler instanceof BatchSampler ? 'sampler' : 'batchSampler';
+    for (const b of this.batchSampler) {
+      if (!b || typeof b !== 'object' || typeof b.length !== 'number') {
+        throw new ArgumentError(`DataLoader: the batchSampler gave ${fmtValue(b)}; each batch must be an array of indices`);
+      }
+      const batch = b instanceof Int32Array ? b : Int32Array.from(b);
+      for (let k = 0; k < batch.length; k++) {
+        const i = batch[k];
+        if (i < 0 || i >= n || (!(b instanceof Int32Array) && i !== b[k])) {
+          throw new ArgumentError(`DataLoader: the ${source} gave index ${fmtValue(b[k])}, not an integer in [0, ${n}) (the dataset's length)`);
+        }
+      }
+      out.push(batch);
     }
     return out;
   }

@@ -26,6 +26,7 @@ export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';
 export { selu, celu, mish, hardswish, hardsigmoid, hardtanh, softsign, logSigmoid, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, alphaDropout } from './activations-extra';
 export { pixelShuffle, pixelUnshuffle, bilinear, cosineSimilarity, pairwiseDistance, dropout1d, type CosineSimilarityOptions, type PairwiseDistanceOptions } from './functional-extra';
+export { unfold, fold, type FoldOptions, type Pair2d } from './fold';
 
 /** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */
 export interface DropoutOptions {

@@ -13,6 +13,7 @@ export { Linear, Identity } from './layers/linear';
 export { CtcHead, type CtcHeadOptions } from './layers/ctc-head';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax } from './layers/activation';
 export { Flatten, Unflatten } from './layers/shape';
+export { Unfold, Fold } from './layers/fold';
 export { Embedding, type EmbeddingOptions } from './layers/embedding';
 export { LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
