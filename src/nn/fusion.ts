@@ -19,7 +19,8 @@
  *   backward applies the mask on the pooled side.
  *
  * A pair is fused only when it is exactly those layer classes (a subclass may change forward)
- * and neither has a forward hook, which would see or replace an output the fused step never makes.
+ * and none has a hook (forward, forward pre-, or backward), which would see or replace an input,
+ * output or gradient the fused step never makes.
  */
 import type { Tensor } from '../tensor/tensor';
 import { relu } from '../ops/unary';
@@ -33,7 +34,7 @@ const isPlain = (m: AnyModule, cls: { prototype: object }): boolean => Object.ge
 
 /** The fused step for `first` then `second`, or null when the pair is not fused. */
 export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => Tensor) | null {
-  if (first.hasForwardHooks() || second.hasForwardHooks()) return null;
+  if (first.hasHooks() || second.hasHooks()) return null;
   if (isPlain(first, Conv2d) && isPlain(second, ReLU)) {
     const conv = first as Conv2d;
     return (x) => conv.forwardRelu(x) ?? relu(conv.forward(x));
@@ -46,7 +47,7 @@ export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => 
 
 /** The fused step for `first`, `second`, `third`, or null when the triple is not fused. */
 export function fusedTriple(first: AnyModule, second: AnyModule, third: AnyModule): ((x: Tensor) => Tensor) | null {
-  if (first.hasForwardHooks() || second.hasForwardHooks() || third.hasForwardHooks()) return null;
+  if (first.hasHooks() || second.hasHooks() || third.hasHooks()) return null;
   if (isPlain(first, Conv2d) && isPlain(second, ReLU) && isPlain(third, MaxPool2d)) {
     const conv = first as Conv2d, pool = third as MaxPool2d;
     return (x) => pool.forwardRelu(conv.forward(x));

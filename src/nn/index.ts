@@ -5,7 +5,7 @@
  * import { nn } from 'lattice-ml';
  * const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
  */
-export { Module, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook } from './module';
+export { Module, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type FullBackwardPreHook, type ModuleGrads } from './module';
 export { Parameter, parameter } from './parameter';
 export { Sequential, ModuleList, ModuleDict, Residual, type TensorModule } from './containers';
 export type { FactoryOptions } from './layers/common';

@@ -11,7 +11,8 @@
  * never registered.
  *
  * Calling: `forward(...)` is the computation; `call(...)` runs it with the
- * forward hooks. Use `call` from outside, `forward` when overriding.
+ * hooks (forward pre-hooks, forward hooks, full backward hooks and backward
+ * pre-hooks, see module-hooks.ts). Use `call` from outside, `forward` when overriding.
  */
 import { noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
@@ -21,6 +22,7 @@ import { copy_, zero_ } from '../ops/inplace';
 import { isFloat, type DType } from '../tensor/dtype';
 import { shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
+import { callWithHooks, type ModuleGrads } from './module-hooks';
 import { Parameter, swapTensorData } from './parameter';
 
 /** Any module, whatever its forward's signature. */
@@ -47,6 +49,18 @@ export interface LoadStateDictResult {
 }
 
 export type ForwardHook<In extends unknown[], Out> = (module: Module<In, Out>, args: In, output: Out) => Out | void;
+
+/** Runs before forward; may return the new arguments (a Tensor alone stands for a one-tensor argument list). */
+export type ForwardPreHook<In extends unknown[], Out> = (module: Module<In, Out>, args: In) => In | (In extends [Tensor] ? Tensor : never) | void;
+
+/** Gradients per argument (gradInput) or per output (gradOutput) of one call; null where none flows. */
+export type { ModuleGrads };
+
+/** Runs in backward with the gradients of the call's arguments and outputs; may return new argument gradients. */
+export type FullBackwardHook<In extends unknown[], Out> = (module: Module<In, Out>, gradInput: ModuleGrads, gradOutput: ModuleGrads) => ModuleGrads | void;
+
+/** Runs in backward before the module's own backward; may return new output gradients. */
+export type FullBackwardPreHook<In extends unknown[], Out> = (module: Module<In, Out>, gradOutput: ModuleGrads) => ModuleGrads | void;
 
 function checkName(owner: string, kind: string, name: unknown): asserts name is string {
   if (typeof name !== 'string' || name === '') throw new ArgumentError(`${owner}.register${kind}: name must be a non-empty string, got ${fmtArg(name)}`);
@@ -91,6 +105,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   private readonly _nonPersistent = new Set<string>();
   private readonly _modules = new Map<string, AnyModule | null>();
   private readonly _forwardHooks: ForwardHook<In, Out>[] = [];
+  private readonly _forwardPreHooks: ForwardPreHook<In, Out>[] = [];
+  private readonly _backwardHooks: FullBackwardHook<In, Out>[] = [];
+  private readonly _backwardPreHooks: FullBackwardPreHook<In, Out>[] = [];
   /** Set by freeze() on layers with running statistics: train() leaves them in eval mode. */
   private _evalWhileFrozen = false;
 
@@ -98,10 +115,16 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   abstract forward(...args: In): Out;
 
   /**
-   * Runs forward and then the forward hooks.
+   * Runs forward with the hooks: forward pre-hooks, forward, forward hooks; with backward
+   * hooks registered, it also wires the call's inputs and outputs for them.
    * @example `const y = model.call(x)`
    */
   call(...args: In): Out {
+    if (this._forwardPreHooks.length || this._backwardHooks.length || this._backwardPreHooks.length) {
+      return callWithHooks(this, args, {
+        forwardPre: this._forwardPreHooks, forward: this._forwardHooks, backward: this._backwardHooks, backwardPre: this._backwardPreHooks,
+      } as unknown as Parameters<typeof callWithHooks>[2]) as Out;
+    }
     let out = this.forward(...args);
     if (this._forwardHooks.length) {
       for (const hook of this._forwardHooks.slice()) {
@@ -126,9 +149,72 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     };
   }
 
-  /** @internal Whether forward hooks are registered (fused paths that skip an output must not skip a hook). */
+  /**
+   * Adds a hook called before forward with (module, args); it may return replacement
+   * arguments (the whole array, or a Tensor for a one-tensor forward). Hooks run in the
+   * order registered, each seeing the previous one's arguments. Returns a function that removes it.
+   * @example
+   * const remove = layer.registerForwardPreHook((m, [x]) => x.clamp(-1, 1));
+   * layer.call(x);   // forward sees x clamped
+   * remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook<In, Out>): () => void {
+    return this.addHook('registerForwardPreHook', this._forwardPreHooks, hook);
+  }
+
+  /**
+   * Adds a hook called once per backward through each call() of this module, with
+   * (module, gradInput, gradOutput): the gradients w.r.t. the call's arguments (one entry per
+   * argument, null for arguments that are not tensors requiring grad, or that got no gradient)
+   * and w.r.t. its outputs (one entry per output: a Tensor output is one; an array output has one
+   * per element, null for non-tensors). Not the parameters' gradients. It may return replacement
+   * argument gradients (an array of the same length), which then flow to the earlier layers.
+   * When no argument requires grad it still runs, with all-null gradInput, and must return nothing.
+   * Hooks present at call() time run for that call's backward, in the order registered.
+   * Forward must return a Tensor or an array. Returns a function that removes the hook.
+   * @example
+   * const remove = block.registerFullBackwardHook((m, gradInput, gradOutput) => {
+   *   console.log(gradInput[0]?.norm().item(), gradOutput[0]?.norm().item());
+   * });
+   * // or clip what reaches the earlier layers: (m, gIn) => gIn.map((g) => g && g.clamp(-1, 1))
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<In, Out>): () => void {
+    return this.addHook('registerFullBackwardHook', this._backwardHooks, hook);
+  }
+
+  /**
+   * Adds a hook called in backward before this module's own backward, with (module, gradOutput):
+   * the gradients w.r.t. the call's outputs (as in registerFullBackwardHook). It may return
+   * replacement output gradients (an array of the same length), which the module's backward
+   * (its parameters' gradients included) and the full backward hooks then use.
+   * Returns a function that removes it.
+   * @example
+   * const remove = layer.registerFullBackwardPreHook((m, [g]) => [g!.mul(0.5)]);   // halves every gradient below
+   */
+  registerFullBackwardPreHook(hook: FullBackwardPreHook<In, Out>): () => void {
+    return this.addHook('registerFullBackwardPreHook', this._backwardPreHooks, hook);
+  }
+
+  private addHook<H>(op: string, list: H[], hook: H): () => void {
+    if (typeof hook !== 'function') throw new ArgumentError(`${this.typeName}.${op}: hook must be a function`);
+    list.push(hook);
+    return () => {
+      const i = list.indexOf(hook);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /**
+   * @internal Whether any hook that call() runs is registered (forward, forward pre-, full
+   * backward or backward pre-hooks): fused paths that skip a module's call() must not then.
+   */
+  hasHooks(): boolean {
+    return this._forwardHooks.length > 0 || this._forwardPreHooks.length > 0 || this._backwardHooks.length > 0 || this._backwardPreHooks.length > 0;
+  }
+
+  /** @internal Same as hasHooks() (kept for fused paths written before the other hooks existed). */
   hasForwardHooks(): boolean {
-    return this._forwardHooks.length > 0;
+    return this.hasHooks();
   }
 
   /** The class name shown in messages and in toString(). */

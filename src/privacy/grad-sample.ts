@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors';
 import { mul } from '../ops/binary';
 import type { AnyModule } from '../nn/module';
 import type { Parameter } from '../nn/parameter';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { frozenParams, ruleFor, type LayerRule } from './layers';
 import { recurrentRule } from './rnn';
 
@@ -71,6 +71,10 @@ export class GradSampleHooks {
       this.layers.push({ module: m, rule });
       this.removers.push(m.registerForwardHook((mod: AnyModule, args: unknown[], out: unknown) => {
         if (!this.enabled) return;
+        if (!(args[0] instanceof Tensor)) {
+          // A PackedSequence (nn.utils.rnn) has no per-sample rule: the rules read a padded [T, B, I] or [B, ...] input.
+          throw new ArgumentError(`privacy: ${mod.typeName} got ${args[0]?.constructor?.name ?? typeof args[0]} as its input; per-sample gradients need a padded tensor (pass the padded batch, not a PackedSequence)`);
+        }
         const [output, ...extraOutputs] = tensorsOf(out);
         const call: LayerCall = { module: mod, rule, input: args[0] as Tensor, args: args.slice(1), output, grad: null, extraOutputs, extraGrads: extraOutputs.map(() => null) };
         this.calls.push(call);

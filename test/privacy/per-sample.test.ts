@@ -62,6 +62,21 @@ describe('per-sample gradients match a per-sample loop (float64, 1e-10)', () => 
     check(model, idx, sq);
   });
 
+  it('a PackedSequence input is refused with a clear error (the per-sample rules read padded input)', () => {
+    L.manualSeed(7);
+    const lstm = new nn.LSTM(3, 4, D);
+    const packed = nn.utils.rnn.packPaddedSequence(L.randn([5, 2, 3], D), [5, 3]);
+    class Head extends nn.Module {
+      lstm = lstm;
+      forward(_unused: L.Tensor): L.Tensor {
+        const [y] = this.lstm.call(packed);
+        return y.data.sum();
+      }
+    }
+    const head = new Head();
+    expect(() => privacy.perSampleGrads(head, () => head.call(L.zeros([1])), { lossReduction: 'sum' })).toThrow(/privacy: LSTM got PackedSequence as its input; per-sample gradients need a padded tensor/);
+  });
+
   it('LSTM (batch first, loss on outputs and final states, given h0/c0) and GRU (2 layers, bidirectional, time-major)', () => {
     L.manualSeed(6);
     const lstm = new nn.LSTM(3, 4, { ...D, batchFirst: true });

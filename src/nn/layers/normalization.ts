@@ -187,11 +187,11 @@ export class BatchNorm2d extends BatchNormBase {
 
 /**
  * @internal relu(bn(x)) through the fused batchNormRelu op when nothing observes the BatchNorm's
- * own output (no forward hook on it), else the two calls. Module code that writes relu(bn(x)) calls
+ * own output or gradient (no hook on it: see Module.hasHooks), else the two calls. Module code that writes relu(bn(x)) calls
  * this (models.resnet); nn.Sequential fuses a BatchNorm layer followed by a ReLU (nn/fusion.ts).
  */
 export function batchNormThenRelu(bn: AnyModule, x: Tensor): Tensor {
-  if (bn instanceof BatchNormBase && !bn.hasForwardHooks()) return bn.forwardRelu(x);
+  if (bn instanceof BatchNormBase && !bn.hasHooks()) return bn.forwardRelu(x);
   return relu((bn as Module<[Tensor], Tensor>).call(x));
 }
 

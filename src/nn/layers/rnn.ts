@@ -9,10 +9,14 @@
  * one GEMM over [T·B, I]; only h W_hhᵀ and the gate math run step by step (the
  * cell equations are in rnn-cells.ts). All of it is ops, so backward runs
  * through time.
+ *
+ * A PackedSequence input (nn.utils.rnn) runs unpacked to [T, B, I] with each sequence's state
+ * frozen once t reaches its length, and comes back packed; the final states are each sequence's
+ * own last step (first step for the reverse direction), as in PyTorch.
  */
 import { ArgumentError, ShapeError, fmtShape, fmtArg } from '../../errors';
-import { add } from '../../ops/binary';
-import { zeros } from '../../ops/creation';
+import { add, where } from '../../ops/binary';
+import { tensor, zeros } from '../../ops/creation';
 import { cat, reshape, split, squeeze, stack, transpose, unsqueeze } from '../../ops/shape';
 import { assertTensor, empty } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
@@ -23,6 +27,7 @@ import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOpt
 import { gruStep, inputProjection, lstmStep, resetRecurrent } from './rnn-cells';
 import { matmulT } from '../../ops/matmul';
 import { relu, tanh } from '../../ops/unary';
+import { PackedSequence, unpackForRecurrent } from '../utils/rnn';
 
 /** Options of `nn.RNN`, `nn.LSTM` and `nn.GRU`. @example `new nn.LSTM(8, 32, { numLayers: 2, bidirectional: true })` */
 export interface RNNOptions extends FactoryOptions {
@@ -138,6 +143,11 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
     return this.bidirectional ? 2 : 1;
   }
 
+  /** run or runPacked, by the input's kind. */
+  protected runAny(input: Tensor | PackedSequence, hx: Tensor[] | null): { output: Tensor | PackedSequence; finals: Tensor[] } {
+    return input instanceof PackedSequence ? this.runPacked(input, hx) : this.run(input, hx);
+  }
+
   /**
    * Runs the stack. `hx` holds the initial states (h0, and c0 for LSTM), each
    * [L·D, B, H] ([L·D, H] for unbatched input), or is null for zeros. Returns the
@@ -155,12 +165,59 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       throw new ShapeError(`${op}: input is ${input.describe()} but inputSize is ${this.inputSize}: the last dim must be ${this.inputSize}`);
     }
     const batched = input.ndim === 3;
-    let x = batched ? (this.batchFirst ? transpose(input, 0, 1) : input) : unsqueeze(input, 1);
+    const x = batched ? (this.batchFirst ? transpose(input, 0, 1) : input) : unsqueeze(input, 1);
     const [T, B] = x.shape;
     if (T === 0) throw new ShapeError(`${op}: input ${input.describe()} has no time steps`);
-    const D = this.directions, stateCount = this.mode === 'LSTM' ? 2 : 1;
+    const initial = this.initialStates(hx, this.mode === 'LSTM' ? 2 : 1, batched, B, dtype);
+    const { output: y, finals } = this.runLayers(x, initial, null);
+
+    let output = y;
+    if (!batched) output = squeeze(output, 1);
+    else if (this.batchFirst) output = transpose(output, 0, 1);
+    const stacked = finals.map((list) => {
+      const s = stack(list, 0);
+      return batched ? s : squeeze(s, 1);
+    });
+    return { output, finals: stacked };
+  }
+
+  /**
+   * Runs a PackedSequence: unpacks it to [T, B, I] in batch order, runs the stack with each
+   * sequence's state frozen past its own length, and packs the output as the input was packed.
+   * hx and the final states are in batch order (as PyTorch's, whatever the sort).
+   */
+  protected runPacked(input: PackedSequence, hx: Tensor[] | null): { output: PackedSequence; finals: Tensor[] } {
+    const op = this.mode;
+    const dtype = this.getParameter('weight_ih_l0')!.dtype;
+    checkInput(op, input.data, dtype);
+    if (input.data.ndim !== 2 || input.data.shape[1] !== this.inputSize) {
+      throw new ShapeError(`${op}: a PackedSequence's data must be [sum(lengths), ${this.inputSize}] (inputSize ${this.inputSize}), got ${input.data.describe()}`);
+    }
+    const { padded, lengths, repack } = unpackForRecurrent(input);
+    const initial = this.initialStates(hx, this.mode === 'LSTM' ? 2 : 1, true, padded.shape[1], dtype);
+    const { output, finals } = this.runLayers(padded, initial, lengths);
+    return { output: repack(output), finals: finals.map((list) => stack(list, 0)) };
+  }
+
+  /**
+   * The loop over layers, directions and time on x [T, B, I] from the per-layer-direction initial
+   * states. With `lengths`, sequence b's state stops changing at t >= lengths[b] (a where blend):
+   * the forward direction ends on its last step, and the reverse one, running from T - 1 down,
+   * keeps its initial state until it reaches lengths[b] - 1, so it starts at the sequence's own end.
+   * The outputs past a sequence's end are left over and must be dropped by the caller.
+   */
+  private runLayers(x: Tensor, initial: Tensor[][], lengths: number[] | null): { output: Tensor; finals: Tensor[][] } {
+    const [T, B] = x.shape;
+    const D = this.directions, stateCount = initial.length;
     const activation = this.nonlinearity === 'relu' ? relu : tanh;
-    const initial = this.initialStates(hx, stateCount, batched, B, dtype);
+    // masks[t]: [B, 1] true where step t is within the sequence; null where every sequence is.
+    const masks: (Tensor | null)[] = new Array(T).fill(null);
+    if (lengths) {
+      const shortest = Math.min(...lengths);
+      for (let t = shortest; t < T; t++) {
+        masks[t] = reshape(tensor(Uint8Array.from(lengths, (n) => (t < n ? 1 : 0)), { dtype: 'bool', device: x.device }), [B, 1]);
+      }
+    }
 
     const finals: Tensor[][] = Array.from({ length: stateCount }, () => []);
     for (let layer = 0; layer < this.numLayers; layer++) {
@@ -176,6 +233,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
         const hs = new Array<Tensor>(T);
         for (let k = 0; k < T; k++) {
           const t = d === 0 ? k : T - 1 - k;
+          const previous = state;
           if (this.mode === 'LSTM') {
             state = lstmStep(steps[t], state[0], state[1], w.weightHh);
             // LSTMP: the recurrent and output state is W_hr (o ⊙ tanh c); c keeps size H.
@@ -186,6 +244,8 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
             // Elman: h' = act(x W_ihᵀ + b_ih + b_hh + h W_hhᵀ).
             state = [activation(add(steps[t], matmulT(state[0], w.weightHh, false, true)))];
           }
+          const mask = masks[t];
+          if (mask) state = state.map((s, i) => where(mask, s, previous[i]));
           hs[t] = state[0];
         }
         outputs.push(stack(hs, 0));
@@ -194,15 +254,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       x = D === 1 ? outputs[0] : cat(outputs, 2);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) x = dropoutFn(x, this.dropout);
     }
-
-    let output = x;
-    if (!batched) output = squeeze(output, 1);
-    else if (this.batchFirst) output = transpose(output, 0, 1);
-    const stacked = finals.map((list) => {
-      const s = stack(list, 0);
-      return batched ? s : squeeze(s, 1);
-    });
-    return { output, finals: stacked };
+    return { output: x, finals };
   }
 
   /** Splits each initial state [L·D, B, H] into per-layer-direction [B, H] pieces (zeros when hx is null). */
@@ -258,20 +310,41 @@ function flag(layer: string, name: string, v: unknown, fallback: boolean): boole
   return v;
 }
 
+/** RNN and GRU: one hidden state, so the same call and forward signatures. */
+abstract class SingleStateRNN extends RNNBase<[Tensor | PackedSequence, Tensor?], [Tensor | PackedSequence, Tensor]> {
+  /** Runs forward and the hooks on a padded [T, B, I] ([B, T, I] with batchFirst) or unbatched [T, I] input. @example `const [y, h] = m.call(x)` */
+  override call(input: Tensor, hx?: Tensor): [Tensor, Tensor];
+  /** A PackedSequence input: a PackedSequence output, final states at each sequence's own end. @example `const [packedOut, h] = m.call(packed)` */
+  override call(input: PackedSequence, hx?: Tensor): [PackedSequence, Tensor];
+  /** Either input kind (the output has the same kind). @example `const [y, h] = m.call(input)` */
+  override call(input: Tensor | PackedSequence, hx?: Tensor): [Tensor | PackedSequence, Tensor];
+  override call(...args: [Tensor | PackedSequence, Tensor?]): [Tensor | PackedSequence, Tensor] {
+    return super.call(...args);
+  }
+
+  /** A padded [T, B, I] ([B, T, I] with batchFirst) or unbatched [T, I] input. @example `const [y, h] = m.forward(x)` */
+  forward(input: Tensor, hx?: Tensor): [Tensor, Tensor];
+  /** A PackedSequence input: a PackedSequence output, final states at each sequence's own end. @example `const [packedOut, h] = m.forward(packed)` */
+  forward(input: PackedSequence, hx?: Tensor): [PackedSequence, Tensor];
+  /** Either input kind (the output has the same kind). @example `const [y, h] = m.forward(input)` */
+  forward(input: Tensor | PackedSequence, hx?: Tensor): [Tensor | PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor): [Tensor | PackedSequence, Tensor] {
+    const { output, finals } = this.runAny(input, hx === undefined ? null : [hx]);
+    return [output, finals[0]];
+  }
+}
+
 /**
  * Multi-layer Elman RNN: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu with
  * `nonlinearity: 'relu'`). forward(input, h0?) with input [T, B, I] ([B, T, I] with batchFirst,
  * or unbatched [T, I]) and h0 [L·D, B, H] (zeros when omitted) returns [output [T, B, D·H], hN].
+ * A PackedSequence input (nn.utils.rnn.packPaddedSequence) gives a PackedSequence output and each
+ * sequence's state at its own last step in hN.
  * @example `const rnn = new nn.RNN(8, 16, { nonlinearity: 'relu', numLayers: 2 }); const [y, h] = rnn.call(x)`
  */
-export class RNN extends RNNBase<[Tensor, Tensor?], [Tensor, Tensor]> {
+export class RNN extends SingleStateRNN {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
     super('RNN', inputSize, hiddenSize, opts);
-  }
-
-  forward(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
-    const { output, finals } = this.run(input, hx === undefined ? null : [hx]);
-    return [output, finals[0]];
   }
 }
 
@@ -280,18 +353,36 @@ export class RNN extends RNNBase<[Tensor, Tensor?], [Tensor, Tensor]> {
  * (h = W_hr h̃, output and h projSize wide). forward(input, [h0, c0]?) with input
  * [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]) and states [L·D, B, H]
  * (zeros when omitted) returns [output [T, B, D·H], [hN, cN]], D = 2 when bidirectional.
+ * A PackedSequence input (nn.utils.rnn.packPaddedSequence) gives a PackedSequence output and each
+ * sequence's states at its own last step in hN and cN.
  * @example `const lstm = new nn.LSTM(16, 32, { numLayers: 2, bidirectional: true }); const [y, [h, c]] = lstm.call(x)`
  */
-export class LSTM extends RNNBase<[Tensor, [Tensor, Tensor]?], [Tensor, [Tensor, Tensor]]> {
+export class LSTM extends RNNBase<[Tensor | PackedSequence, [Tensor, Tensor]?], [Tensor | PackedSequence, [Tensor, Tensor]]> {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
     super('LSTM', inputSize, hiddenSize, opts);
   }
 
-  forward(input: Tensor, hx?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+  /** Runs forward and the hooks on a padded [T, B, I] ([B, T, I] with batchFirst) or unbatched [T, I] input. @example `const [y, [h, c]] = lstm.call(x)` */
+  override call(input: Tensor, hx?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]];
+  /** A PackedSequence input: a PackedSequence output, final states at each sequence's own end. @example `const [packedOut, [h, c]] = m.call(packed)` */
+  override call(input: PackedSequence, hx?: [Tensor, Tensor]): [PackedSequence, [Tensor, Tensor]];
+  /** Either input kind (the output has the same kind). @example `const [y, [h, c]] = m.call(input)` */
+  override call(input: Tensor | PackedSequence, hx?: [Tensor, Tensor]): [Tensor | PackedSequence, [Tensor, Tensor]];
+  override call(...args: [Tensor | PackedSequence, [Tensor, Tensor]?]): [Tensor | PackedSequence, [Tensor, Tensor]] {
+    return super.call(...args);
+  }
+
+  /** A padded [T, B, I] ([B, T, I] with batchFirst) or unbatched [T, I] input. @example `const [y, [h, c]] = m.forward(x)` */
+  forward(input: Tensor, hx?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]];
+  /** A PackedSequence input: a PackedSequence output, final states at each sequence's own end. @example `const [packedOut, [h, c]] = m.forward(packed)` */
+  forward(input: PackedSequence, hx?: [Tensor, Tensor]): [PackedSequence, [Tensor, Tensor]];
+  /** Either input kind (the output has the same kind). @example `const [y, [h, c]] = m.forward(input)` */
+  forward(input: Tensor | PackedSequence, hx?: [Tensor, Tensor]): [Tensor | PackedSequence, [Tensor, Tensor]];
+  forward(input: Tensor | PackedSequence, hx?: [Tensor, Tensor]): [Tensor | PackedSequence, [Tensor, Tensor]] {
     if (hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new ArgumentError(`LSTM: hx must be a pair [h0, c0], got ${Array.isArray(hx) ? `${hx.length} tensors` : typeof hx}`);
     }
-    const { output, finals } = this.run(input, hx ?? null);
+    const { output, finals } = this.runAny(input, hx ?? null);
     return [output, [finals[0], finals[1]]];
   }
 }
@@ -300,15 +391,12 @@ export class LSTM extends RNNBase<[Tensor, [Tensor, Tensor]?], [Tensor, [Tensor,
  * Multi-layer GRU (gates r, z, n; see GRUCell). forward(input, h0?) with input [T, B, I]
  * ([B, T, I] with batchFirst, or unbatched [T, I]) and h0 [L·D, B, H] (zeros when omitted)
  * returns [output [T, B, D·H], hN], D = 2 when bidirectional.
+ * A PackedSequence input (nn.utils.rnn.packPaddedSequence) gives a PackedSequence output and each
+ * sequence's state at its own last step in hN.
  * @example `const gru = new nn.GRU(16, 32, { batchFirst: true }); const [y, h] = gru.call(x)`
  */
-export class GRU extends RNNBase<[Tensor, Tensor?], [Tensor, Tensor]> {
+export class GRU extends SingleStateRNN {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
     super('GRU', inputSize, hiddenSize, opts);
-  }
-
-  forward(input: Tensor, hx?: Tensor): [Tensor, Tensor] {
-    const { output, finals } = this.run(input, hx === undefined ? null : [hx]);
-    return [output, finals[0]];
   }
 }

@@ -1,6 +1,7 @@
 /**
  * nn.utils: helpers that modify existing layers (spectral and weight normalisation), fine-tuning helpers
- * (replaceHead, layer-wise learning-rate groups), a module's deep copy, and parameters as one vector.
+ * (replaceHead, layer-wise learning-rate groups), a module's deep copy, parameters as one vector, and
+ * variable-length sequences for the recurrent layers (`nn.utils.rnn`: padSequence, packPaddedSequence, ...).
  * @example
  * import { nn } from 'lattice-ml';
  * const critic = new nn.Sequential(nn.utils.spectralNorm(new nn.Linear(2, 64)), new nn.LeakyReLU(0.2));
@@ -10,3 +11,4 @@ export { weightNorm, removeWeightNorm, type WeightNormOptions } from './weight-n
 export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOptions } from './fine-tune';
 export { deepCopy } from './deep-copy';
 export { parametersToVector, vectorToParameters } from './param-vector';
+export * as rnn from './rnn';
