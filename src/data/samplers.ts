@@ -120,6 +120,7 @@ export class SequentialSampler implements Sampler {
     return this.dataset.length;
   }
 
+  /** The indices of one epoch (a fresh draw each time it is iterated). @example `for (const i of sampler) use(i)` */
   *[Symbol.iterator](): Iterator<number> {
     const n = this.dataset.length;
     for (let i = 0; i < n; i++) yield i;
@@ -184,6 +185,7 @@ export class RandomSampler implements Sampler {
     return out;
   }
 
+  /** The indices of one epoch (a fresh draw each time it is iterated). @example `for (const i of sampler) use(i)` */
   *[Symbol.iterator](): Iterator<number> {
     yield* this.sample();
   }
@@ -232,6 +234,7 @@ export class SubsetRandomSampler implements Sampler {
     return perm.map((k) => this.indices[k]);
   }
 
+  /** The indices of one epoch (a fresh draw each time it is iterated). @example `for (const i of sampler) use(i)` */
   *[Symbol.iterator](): Iterator<number> {
     yield* this.sample();
   }
@@ -326,6 +329,7 @@ export class WeightedRandomSampler implements Sampler {
     return idx.slice(0, m);
   }
 
+  /** The indices of one epoch (a fresh draw each time it is iterated). @example `for (const i of sampler) use(i)` */
   *[Symbol.iterator](): Iterator<number> {
     yield* this.sample();
   }
@@ -357,6 +361,7 @@ export class BatchSampler implements BatchSamplerLike {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /** The batches of indices of one epoch. @example `for (const batch of batchSampler) use(batch)` */
   *[Symbol.iterator](): Iterator<Int32Array> {
     const size = this.batchSize;
     let batch = new Int32Array(size), fill = 0;

@@ -70,9 +70,9 @@ function checkPermutation(op: string, what: string, v: number[], n: number): voi
  * A batch of variable-length sequences packed time step by time step (PyTorch's PackedSequence).
  * Build one with packPaddedSequence or packSequence rather than by hand.
  *
- * - `data` [sum(lengths), *]: the steps of all sequences, time step 0 of every sequence first,
+ * - `data` (shape sum(lengths) × the feature dims): the steps of all sequences, time step 0 of every sequence first,
  *   then step 1 of those longer than 1, and so on, within a step longest sequence first.
- * - `batchSizes` (int32, cpu) [maxLength]: how many sequences are longer than t.
+ * - `batchSizes` (int32, cpu, maxLength long): how many sequences are longer than t.
  * - `sortedIndices` (int32): the batch index of the j-th longest sequence, or null when the
  *   batch was already sorted by decreasing length (enforceSorted).
  * - `unsortedIndices` (int32): the inverse permutation, or null with sortedIndices.
