@@ -63,6 +63,7 @@ describe('nn.utils.weightNorm', () => {
     b.loadStateDict(a.stateDict());
     const x = L.tensor(c.x).reshape(c.xShape);
     expect(Array.from(b.call(x).values)).toEqual(Array.from(a.call(x).values));
+    L.tidy(() => a.call(x));  // the recomputed weight of that forward is disposed with the scope
     const copy = nn.utils.deepCopy(a);
     expect(Object.keys(copy.stateDict())).toEqual(c.keys);
     expect(Array.from(copy.call(x).values)).toEqual(Array.from(a.call(x).values));

@@ -41,9 +41,12 @@ function copyObject(v: object, memo: Memo, path: string): object {
   }
   const out = Object.create(Object.getPrototypeOf(v)) as object;
   memo.set(v, out);
+  // A reparametrised weight (spectral or weight norm, pruning) is recomputed by the next forward; the
+  // field holds the last forward's result, which a tidy() may already have disposed.
+  const recomputed = v instanceof Module ? Object.keys((v as unknown as { _reparams?: object })._reparams ?? {}) : [];
   for (const key of Reflect.ownKeys(v)) {
     const d = Object.getOwnPropertyDescriptor(v, key)!;
-    if ('value' in d) d.value = copyValue(d.value, memo, `${path}.${String(key)}`);
+    if ('value' in d) d.value = recomputed.includes(String(key)) ? null : copyValue(d.value, memo, `${path}.${String(key)}`);
     Object.defineProperty(out, key, d);
   }
   return out;

@@ -12,3 +12,4 @@ export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOpti
 export { deepCopy } from './deep-copy';
 export { parametersToVector, vectorToParameters } from './param-vector';
 export * as rnn from './rnn';
+export * as prune from './prune';
