@@ -48,6 +48,20 @@ describe('train.WeightAveraging', () => {
     expect(ema.averagedModel!.nAveraged).toBe(12);
   });
 
+  it('EMA with fit accumulate: one update per optimizer step, not per batch', async () => {
+    const { loader } = regression();
+    const model = new nn.Linear(4, 1);
+    const stepped: number[][] = [];
+    const flat = (m: nn.Module) => m.parameters().flatMap((p) => Array.from(p.values));
+    const ema = new train.WeightAveraging({ average: 'ema', decay: 0.9 });
+    await train.fit(model, { optimizer: new optim.SGD(model.parameters(), { lr: 0.05 }), loss: mse, trainData: loader, epochs: 2, accumulate: 2,
+      callbacks: [{ onBatchEnd: (c, l) => { if (l.optimizerStep) stepped.push(flat(c.model)); } }, ema] });
+    expect(ema.averagedModel!.nAveraged).toBe(4);  // 4 batches an epoch, groups of 2, 2 epochs
+    let avg = stepped[0].slice();
+    for (const w of stepped.slice(1)) avg = avg.map((a, i) => a + 0.1 * (w[i] - a));
+    close(values(model), avg, 1e-6);
+  });
+
   it('swapAtEnd false leaves the last iterate in the model and the average beside it', async () => {
     const { loader } = regression();
     const model = new nn.Linear(4, 1);

@@ -9,7 +9,7 @@ import { ArgumentError, fmtArg } from '../../errors';
 import { isBatchNorm } from '../../nn/layers/normalization';
 import type { AnyModule } from '../../nn/module';
 import { AveragedModel, getEmaMultiAvgFn, updateBn, type UpdateBnBatch } from '../../optim/swa';
-import type { Callback, TrainContext } from '../types';
+import type { Callback, StepLogs, TrainContext } from '../types';
 
 /** WeightAveraging's options. @example `{ average: 'swa', start: 0.75, bnData: trainLoader }` */
 export interface WeightAveragingOptions {
@@ -86,9 +86,14 @@ export class WeightAveraging implements Callback {
     this.averagedModel.updateParameters(ctx.model);
   }
 
-  /** Updates the average after a step (every: 'step'). */
-  onBatchEnd(ctx: TrainContext): void {
-    if (this.every === 'step') this.update(ctx);
+  /**
+   * Updates the average after an optimizer step (every: 'step'): not after a batch whose gradients
+   * were only accumulated (fit's accumulate), nor after a skipped or rolled-back step, which leave
+   * the weights as they were.
+   */
+  onBatchEnd(ctx: TrainContext, logs: StepLogs): void {
+    if (this.every !== 'step' || logs.optimizerStep === false || logs.nonFinite) return;
+    this.update(ctx);
   }
 
   /** Updates the average after an epoch (every: 'epoch'). */
