@@ -1,8 +1,7 @@
 /** The `reduction` option shared by the losses, and argument checks. */
-import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtArg } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtArg } from '../errors';
 import { mean, sum } from '../ops/reduce';
-import { assertTensor } from '../ops/util';
-import { isFloat } from '../tensor/dtype';
+import { assertFloatTensor } from '../ops/util';
 import { Tensor } from '../tensor/tensor';
 
 /** How per-element losses become the result: their mean (default), their sum, or none (per element). */
@@ -31,8 +30,7 @@ export function reduce(loss: Tensor, reduction: string): Tensor {
 
 /** @internal Checks a float input tensor. */
 export function floatInput(op: string, arg: string, x: unknown): Tensor {
-  assertTensor(op, arg, x);
-  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: ${arg} must be float32 or float64, got ${x.describe()}`);
+  assertFloatTensor(op, arg, x);
   return x;
 }
 

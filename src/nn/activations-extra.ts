@@ -7,14 +7,14 @@
  * gradient must be zero there reads a detached x.
  */
 import { detach } from '../autograd/api';
-import { ArgumentError, DTypeError, ShapeError, fmtArg, fmtShape } from '../errors';
+import { ArgumentError, ShapeError, fmtArg, fmtShape } from '../errors';
 import { add, div, ge, gt, le, logicalAnd, logicalOr, lt, minimum, mul, sub, where } from '../ops/binary';
 import { castTo } from '../ops/cast';
 import { rand } from '../ops/creation';
 import { reshape, split } from '../ops/shape';
 import { softmax } from '../ops/softmax';
 import { abs, clamp, elu, exp, log1p, neg, sigmoid, softplus, tanh } from '../ops/unary';
-import { assertTensor } from '../ops/util';
+import { assertFloatTensor, assertTensor } from '../ops/util';
 import { normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { DropoutOptions } from './functional';
@@ -229,8 +229,7 @@ const ALPHA_PRIME = -1.7580993408473766;
  * @example `alphaDropout(x, 0.1, { training: model.training })`
  */
 export function alphaDropout(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
-  assertTensor('alphaDropout', 'x', x);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`alphaDropout: x must be float32 or float64, got ${x.describe()}`);
+  assertFloatTensor('alphaDropout', 'x', x);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`alphaDropout: p must be a probability in [0, 1], got ${fmtArg(p)}`);
   if (opts?.training === false || p === 0 || x.size === 0) return x;
   if (p === 1) return mul(x, 0);

@@ -11,11 +11,11 @@
  *
  * The `…Named` forms take the name errors should carry (the module's, when a module calls).
  */
-import { ArgumentError, DTypeError, ShapeError, fmtShape, fmtValue } from '../errors';
+import { ArgumentError, ShapeError, fmtShape, fmtValue } from '../errors';
 import { zeros } from '../ops/creation';
 import { indexAdd, indexSelect } from '../ops/indexing';
 import { cat, narrow, reshape } from '../ops/shape';
-import { assertTensor, checkOutputSize } from '../ops/util';
+import { assertFloatTensor, assertTensor, checkOutputSize } from '../ops/util';
 import { Tensor } from '../tensor/tensor';
 
 /** One number for both spatial dims, or [height, width]. */
@@ -71,9 +71,6 @@ function blocksAlong(n: number, k: number, d: number, p: number, s: number): num
   return Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
-function floatInput(op: string, arg: string, x: Tensor): void {
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: ${arg} must be float32 or float64, got ${x.describe()}`);
-}
 
 /**
  * The int32 table of one sample: entry ((c·kh + i)·kw + j)·L + (by·bw + bx) is the position in the
@@ -135,7 +132,7 @@ function unfoldInput(op: string, x: Tensor): [Tensor, boolean] {
 /** @internal unfold with the name errors carry and checked geometry. */
 export function unfoldNamed(op: string, x: Tensor, g: Geometry): Tensor {
   assertTensor(op, 'x', x);
-  floatInput(op, 'x', x);
+  assertFloatTensor(op, 'x', x);
   const [xb, unbatched] = unfoldInput(op, x);
   const [n, c, h, w] = xb.shape;
   const bh = blocksAlong(h, g.kernel[0], g.dilation[0], g.padding[0], g.stride[0]);
@@ -180,7 +177,7 @@ export function outputSizeArg(op: string, v: unknown): [number, number] {
 /** @internal fold with the name errors carry and checked geometry. */
 export function foldNamed(op: string, cols: Tensor, outputSize: [number, number], g: Geometry): Tensor {
   assertTensor(op, 'cols', cols);
-  floatInput(op, 'cols', cols);
+  assertFloatTensor(op, 'cols', cols);
   if (cols.ndim !== 2 && cols.ndim !== 3) throw new ShapeError(`${op}: cols must be [N, C·kh·kw, L] or unbatched [C·kh·kw, L], got ${cols.describe()}`);
   const unbatched = cols.ndim === 2;
   const cb = unbatched ? reshape(cols, [1, ...cols.shape]) : cols;

@@ -14,15 +14,11 @@ import { rand } from '../ops/creation';
 import { matmul } from '../ops/matmul';
 import { norm, sum } from '../ops/reduce';
 import { expand, permute, reshape } from '../ops/shape';
-import { assertTensor } from '../ops/util';
+import { assertFloatTensor, assertTensor } from '../ops/util';
 import { broadcastShapes, normalizeDim, shapesEqual, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import type { DropoutOptions } from './functional';
 
-function floatInput(op: string, arg: string, x: unknown): asserts x is Tensor {
-  assertTensor(op, arg, x);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: ${arg} must be float32 or float64, got ${x.describe()}`);
-}
 
 function sameDtype(op: string, a: [string, Tensor], b: [string, Tensor]): void {
   if (a[1].dtype !== b[1].dtype) throw new DTypeError(`${op}: ${a[0]} is ${a[1].describe()} but ${b[0]} is ${b[1].describe()}; convert one (e.g. ${b[0]}.to('${a[1].dtype}'))`);
@@ -86,15 +82,15 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
 
 /** @internal bilinear with the name errors carry. */
 export function bilinearNamed(op: string, x1: Tensor, x2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  floatInput(op, 'x1', x1);
-  floatInput(op, 'x2', x2);
-  floatInput(op, 'weight', weight);
+  assertFloatTensor(op, 'x1', x1);
+  assertFloatTensor(op, 'x2', x2);
+  assertFloatTensor(op, 'weight', weight);
   sameDtype(op, ['x1', x1], ['x2', x2]);
   sameDtype(op, ['x1', x1], ['weight', weight]);
   if (weight.ndim !== 3) throw new ShapeError(`${op}: weight must be [out, in1, in2], got ${weight.describe()}`);
   const [out, in1, in2] = weight.shape;
   if (bias !== undefined && bias !== null) {
-    floatInput(op, 'bias', bias);
+    assertFloatTensor(op, 'bias', bias);
     sameDtype(op, ['weight', weight], ['bias', bias]);
     if (bias.ndim !== 1 || bias.shape[0] !== out) throw new ShapeError(`${op}: bias must be [${out}] for weight ${weight.describe()}, got ${bias.describe()}`);
   }
@@ -158,8 +154,8 @@ function clampKeepingGradient(n: Tensor, eps: number): Tensor {
 
 /** @internal cosineSimilarity with the name errors carry. */
 export function cosineSimilarityNamed(op: string, x1: Tensor, x2: Tensor, opts?: CosineSimilarityOptions): Tensor {
-  floatInput(op, 'x1', x1);
-  floatInput(op, 'x2', x2);
+  assertFloatTensor(op, 'x1', x1);
+  assertFloatTensor(op, 'x2', x2);
   sameDtype(op, ['x1', x1], ['x2', x2]);
   const eps = nonNegativeEps(op, opts?.eps ?? 1e-8);
   const shape = broadcastShapes(op, x1.shape, x2.shape);
@@ -185,8 +181,8 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts?: CosineSimilarity
 
 /** @internal pairwiseDistance with the name errors carry. */
 export function pairwiseDistanceNamed(op: string, x1: Tensor, x2: Tensor, opts?: PairwiseDistanceOptions): Tensor {
-  floatInput(op, 'x1', x1);
-  floatInput(op, 'x2', x2);
+  assertFloatTensor(op, 'x1', x1);
+  assertFloatTensor(op, 'x2', x2);
   sameDtype(op, ['x1', x1], ['x2', x2]);
   const p = opts?.p ?? 2;
   if (typeof p !== 'number' || !(p > 0)) throw new ArgumentError(`${op}: p must be a number > 0 or Infinity, got ${fmtArg(p)}`);
@@ -214,7 +210,7 @@ export function pairwiseDistance(x1: Tensor, x2: Tensor, opts?: PairwiseDistance
 
 /** @internal dropout1d with the name errors carry. */
 export function dropout1dNamed(op: string, x: Tensor, p: number, opts?: DropoutOptions): Tensor {
-  floatInput(op, 'x', x);
+  assertFloatTensor(op, 'x', x);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: p must be a probability in [0, 1], got ${fmtArg(p)}`);
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: x must be [N, C, L] or unbatched [C, L], got ${x.describe()}`);
   if (opts?.training === false || p === 0 || x.size === 0) return x;

@@ -5,11 +5,11 @@
  * the reference backend.
  */
 import type { PhiloxStream } from '../backend/philox';
-import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
+import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { ge, mul } from '../ops/binary';
 import { castTo } from '../ops/cast';
 import { rand } from '../ops/creation';
-import { assertTensor } from '../ops/util';
+import { assertFloatTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
 export { layerNorm, batchNorm, groupNorm, type LayerNormOptions, type BatchNormOptions } from '../ops/norm';
@@ -42,8 +42,7 @@ function checkP(op: string, p: unknown): number {
 }
 
 function checkFloatInput(op: string, x: Tensor): void {
-  assertTensor(op, 'x', x);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
+  assertFloatTensor(op, 'x', x);
 }
 
 /** Masks up to this many values are made in one loop (maskedScale); larger ones by ops. */

@@ -18,7 +18,7 @@ import { avgPool2d } from '../ops/pool';
 import { mean } from '../ops/reduce';
 import { cat, expand, reshape } from '../ops/shape';
 import { rsqrt, square } from '../ops/unary';
-import { assertTensor } from '../ops/util';
+import { assertFloatTensor, assertTensor } from '../ops/util';
 import { shapesEqual, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { finiteOption } from './layers/common';
@@ -26,9 +26,8 @@ import { finiteOption } from './layers/common';
 type Float = 'float32' | 'float64';
 
 function checkFloatInput(op: string, x: Tensor): Float {
-  assertTensor(op, 'x', x);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
-  return x.dtype;
+  assertFloatTensor(op, 'x', x);
+  return x.dtype as Float;
 }
 
 

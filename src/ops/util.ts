@@ -8,6 +8,12 @@ import { Tensor } from '../tensor/tensor';
 import { type Device, noteDeviceOp } from '../tensor/device';
 import { deviceTensor } from '../backend/cuda/index';
 
+/** A float32 or float64 Tensor, or an error naming the op and the argument. */
+export function assertFloatTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
+  assertTensor(op, arg, x);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: ${arg} must be float32 or float64, got ${x.describe()}`);
+}
+
 export function assertTensor(op: string, arg: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
     throw new ArgumentError(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x}`);

@@ -1,7 +1,8 @@
 /** InstanceNorm1d, InstanceNorm2d, RMSNorm and LocalResponseNorm modules over nn/norm-extra.ts. */
-import { DTypeError, ShapeError, fmtShape } from '../../errors';
+import { ShapeError, fmtShape } from '../../errors';
 import { full } from '../../ops/creation';
 import { squeeze, unsqueeze } from '../../ops/shape';
+import { assertFloatTensor } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
 import { Module, reprArgs } from '../module';
@@ -10,11 +11,6 @@ import { instanceNorm, localResponseNorm, normalizedShapeArg, rmsNorm } from '..
 import { Parameter } from '../parameter';
 import { boolOption, checkDtypeOption, checkInput, epsOption, finiteOption, positiveInt, type FactoryOptions } from './common';
 
-/** Checks that x is a float32 or float64 tensor, naming the layer. */
-function floatInput(layer: string, x: Tensor): void {
-  checkInput(layer, x, x.dtype);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${layer}: x must be float32 or float64, got ${x.describe()}`);
-}
 
 
 
@@ -51,7 +47,7 @@ abstract class InstanceNormBase extends RunningStatsNorm {
 
   forward(x: Tensor): Tensor {
     const name = this.typeName;
-    floatInput(name, x);
+    assertFloatTensor(name, 'x', x);
     checkInput(name, x, this.weight?.dtype ?? this.runningMean?.dtype ?? x.dtype);
     const unbatched = x.ndim === this.noBatchRank;
     if (!unbatched && x.ndim !== this.noBatchRank + 1) throw new ShapeError(`${name}: x must be ${this.layout}, got ${x.describe()}`);
@@ -136,7 +132,7 @@ export class RMSNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    floatInput('RMSNorm', x);
+    assertFloatTensor('RMSNorm', 'x', x);
     checkInput('RMSNorm', x, this.weight?.dtype ?? x.dtype);
     const k = this.normalizedShape.length;
     if (x.ndim < k || x.shape.slice(x.ndim - k).some((s, i) => s !== this.normalizedShape[i])) {
@@ -184,7 +180,7 @@ export class LocalResponseNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    floatInput('LocalResponseNorm', x);
+    assertFloatTensor('LocalResponseNorm', 'x', x);
     if (x.ndim < 3) throw new ShapeError(`LocalResponseNorm: x must be [N, C, *] with 3 or more dims, got ${x.describe()}`);
     return localResponseNorm(x, this.size, { alpha: this.alpha, beta: this.beta, k: this.k });
   }
