@@ -9,7 +9,7 @@
 import { add, div, mul } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { add_, mul_ } from '../ops/inplace';
-import { neg, sqrt } from '../ops/unary';
+import { sqrt } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -71,8 +71,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       // Counted only for the state dict, as in PyTorch: the update does not use it.
       s.step = (s.step as number) + 1;
       const sq = s.squareAvg as Tensor, acc = s.accDelta as Tensor;
-      let g = group.maximize ? neg(grad) : grad;
-      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      const g = this.directedGradient(p, grad, group);
       mul_(sq, rho);
       add_(sq, mul(mul(g, 1 - rho), g));
       const delta = mul(div(sqrt(add(acc, eps)), sqrt(add(sq, eps))), g);

@@ -9,7 +9,7 @@
 import { add, div, mul } from '../ops/binary';
 import { full } from '../ops/creation';
 import { add_ } from '../ops/inplace';
-import { neg, sqrt } from '../ops/unary';
+import { sqrt } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -58,8 +58,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       }
       s.step = (s.step as number) + 1;
       const sum = s.sum as Tensor;
-      let g = group.maximize ? neg(grad) : grad;
-      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      const g = this.directedGradient(p, grad, group);
       const clr = group.lr / (1 + ((s.step as number) - 1) * group.lrDecay);
       add_(sum, mul(g, g));
       const std = add(sqrt(sum), group.eps);

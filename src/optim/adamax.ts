@@ -9,7 +9,7 @@
 import { add, div, maximum, mul, sub } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { add_, copy_, mul_ } from '../ops/inplace';
-import { abs, neg } from '../ops/unary';
+import { abs } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -68,8 +68,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
       }
       const t = (s.step = (s.step as number) + 1);
       const m = s.expAvg as Tensor, u = s.expInf as Tensor;
-      let g = group.maximize ? neg(grad) : grad;
-      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      const g = this.directedGradient(p, grad, group);
       // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
       add_(m, mul(sub(g, m), 1 - beta1));
       // maximum() lets a NaN gradient through into u, as torch.maximum does.

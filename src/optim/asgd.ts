@@ -14,10 +14,9 @@
  * are, also for float64 parameters.
  */
 import { noGrad } from '../autograd/api';
-import { add, mul, sub } from '../ops/binary';
+import { mul, sub } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { add_, copy_, mul_ } from '../ops/inplace';
-import { neg } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -85,8 +84,7 @@ export class ASGD extends Optimizer<ASGDOptions> {
       }
       const t = (s.step = (s.step as number) + 1);
       const eta = s.eta as number, mu = s.mu as number, ax = s.ax as Tensor;
-      let g = group.maximize ? neg(grad) : grad;
-      if (group.weightDecay !== 0) g = add(g, mul(p, group.weightDecay));
+      const g = this.directedGradient(p, grad, group);
       // Two roundings, as PyTorch's mul_ then add_(alpha=-eta): not folded into one expression.
       mul_(p, 1 - group.lambd * eta);
       add_(p, mul(g, -eta));

@@ -15,7 +15,7 @@
 import { add, div, mul, sub } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { add_, mul_ } from '../ops/inplace';
-import { neg, sqrt } from '../ops/unary';
+import { sqrt } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -75,7 +75,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
    */
   step(closure?: Closure): number | Tensor | undefined {
     return this.stepEachParameter(closure, (p, grad, s, group) => {
-      const { lr, eps, weightDecay, momentumDecay } = group;
+      const { lr, eps, momentumDecay } = group;
       const [beta1, beta2] = group.betas;
       if (!(s.expAvg instanceof Tensor)) {
         s.step = 0;
@@ -86,11 +86,7 @@ export class NAdam extends Optimizer<NAdamOptions> {
       const t = (s.step = (s.step as number) + 1);
       const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
       const bc2 = 1 - beta2 ** t;
-      let g = group.maximize ? neg(grad) : grad;
-      if (weightDecay !== 0) {
-        if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
-        else g = add(g, mul(p, weightDecay));
-      }
+      const g = this.directedGradient(p, grad, group);
       const mu = beta1 * (1 - 0.5 * 0.96 ** (t * momentumDecay));
       const muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentumDecay));
       // PyTorch keeps mu_product in a float32 scalar tensor (the default dtype), whatever the

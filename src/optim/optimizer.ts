@@ -8,10 +8,10 @@ import { enableGrad, noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError } from '../errors';
 import { castTo, moveTo } from '../ops/cast';
 import { zerosLike } from '../ops/creation';
-import { zero_ } from '../ops/inplace';
+import { mul_, zero_ } from '../ops/inplace';
 import { norm } from '../ops/reduce';
-import { clamp } from '../ops/unary';
-import { mul } from '../ops/binary';
+import { clamp, neg } from '../ops/unary';
+import { add, mul } from '../ops/binary';
 import { allocateSkewed } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { keep, tidy } from '../tensor/tidy';
@@ -379,6 +379,22 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       });
     }
     return loss;
+  }
+
+  /**
+   * The gradient an update written with ops follows, in PyTorch's order: negated for maximize, then
+   * weight decay, as an L2 term (+ weightDecay · p) or, with decoupledWeightDecay, by shrinking p in
+   * place by 1 - lr · weightDecay (AdamW's form).
+   */
+  protected directedGradient(p: Tensor, grad: Tensor, group: { lr: number; maximize?: boolean; weightDecay?: number; decoupledWeightDecay?: boolean }): Tensor {
+    const g = group.maximize ? neg(grad) : grad;
+    const wd = group.weightDecay ?? 0;
+    if (wd === 0) return g;
+    if (group.decoupledWeightDecay) {
+      mul_(p, 1 - group.lr * wd);
+      return g;
+    }
+    return add(g, mul(p, wd));
   }
 
   /** Runs fn under noGrad and tidy: the body of every step. */

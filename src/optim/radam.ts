@@ -15,7 +15,7 @@
 import { add, div, mul, sub } from '../ops/binary';
 import { zerosLike } from '../ops/creation';
 import { add_, mul_, sub_ } from '../ops/inplace';
-import { neg, reciprocal, sqrt } from '../ops/unary';
+import { reciprocal, sqrt } from '../ops/unary';
 import { Tensor } from '../tensor/tensor';
 import { keep } from '../tensor/tidy';
 import { Optimizer, type BaseOptions, type Closure, type Params } from './optimizer';
@@ -73,7 +73,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
    */
   step(closure?: Closure): number | Tensor | undefined {
     return this.stepEachParameter(closure, (p, grad, s, group) => {
-      const { lr, eps, weightDecay } = group;
+      const { lr, eps } = group;
       const [beta1, beta2] = group.betas;
       if (!(s.expAvg instanceof Tensor)) {
         s.step = 0;
@@ -82,11 +82,7 @@ export class RAdam extends Optimizer<RAdamOptions> {
       }
       const t = (s.step = (s.step as number) + 1);
       const m = s.expAvg as Tensor, v = s.expAvgSq as Tensor;
-      let g = group.maximize ? neg(grad) : grad;
-      if (weightDecay !== 0) {
-        if (group.decoupledWeightDecay) mul_(p, 1 - lr * weightDecay);
-        else g = add(g, mul(p, weightDecay));
-      }
+      const g = this.directedGradient(p, grad, group);
       // m + w (g - m) is the branch of PyTorch's lerp_ for w = 1 - beta1 < 0.5: the same rounding.
       add_(m, mul(sub(g, m), 1 - beta1));
       mul_(v, beta2);

@@ -81,7 +81,7 @@ export class Rprop extends Optimizer<RpropOptions> {
       }
       s.step = (s.step as number) + 1;
       const prev = s.prev as Tensor, stepSize = s.stepSize as Tensor;
-      const g = group.maximize ? neg(grad) : grad;
+      const g = this.directedGradient(p, grad, group);
       // Comparisons, not sign(): a NaN product falls through to factor 1 as PyTorch's sign(NaN) = 0 does.
       const prod = mul(g, prev);
       // onesLike, not 1: where() of two plain numbers would be float32, and etaMinus must keep the parameter's dtype.
