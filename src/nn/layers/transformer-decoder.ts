@@ -11,19 +11,18 @@
  */
 import { ArgumentError, DTypeError, ShapeError, fmtArg, fmtShape } from '../../errors';
 import { add } from '../../ops/binary';
-import { gelu, relu } from '../../ops/unary';
 import { assertTensor } from '../../ops/util';
 import { Tensor } from '../../tensor/tensor';
 import { ModuleList } from '../containers';
 import * as init from '../init';
 import { Module, reprArgs } from '../module';
 import { deepCopy } from '../utils/deep-copy';
-import { boolOption, checkDtypeOption, checkInput, finiteOption, positiveInt, probability, type FactoryOptions } from './common';
+import { boolOption, checkDtypeOption, checkInput, positiveInt, type FactoryOptions } from './common';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { MultiheadAttention } from './multihead-attention';
 import { LayerNorm } from './normalization';
-import { TransformerEncoder, TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './transformer';
+import { feedForwardBlock, TransformerEncoder, TransformerEncoderLayer, transformerLayerOptions, type TransformerEncoderLayerOptions } from './transformer';
 
 /**
  * Options of `nn.TransformerDecoderLayer`: the encoder layer's, with PyTorch's defaults
@@ -160,21 +159,7 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
 
   constructor(dModel: number, nhead: number, opts?: TransformerDecoderLayerOptions) {
     super();
-    const T = 'TransformerDecoderLayer';
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new ArgumentError(`${T}: options must be an object, got ${fmtArg(opts)}`);
-    positiveInt(T, 'dModel', dModel);
-    positiveInt(T, 'nhead', nhead);
-    if (dModel % nhead !== 0) throw new ArgumentError(`${T}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
-    const ff = positiveInt(T, 'dimFeedforward', opts?.dimFeedforward ?? 2048);
-    const p = probability(T, 'dropout', opts?.dropout ?? 0.1);
-    const activation = opts?.activation ?? 'relu';
-    if (activation !== 'relu' && activation !== 'gelu') throw new ArgumentError(`${T}: activation must be 'relu' or 'gelu', got ${fmtArg(activation)}`);
-    const eps = finiteOption(T, 'layerNormEps', opts?.layerNormEps ?? 1e-5, 0);
-    const batchFirst = boolOption(T, 'batchFirst', opts?.batchFirst, false);
-    const normFirst = boolOption(T, 'normFirst', opts?.normFirst, false);
-    const bias = boolOption(T, 'bias', opts?.bias, true);
-    const dtype = checkDtypeOption(T, opts?.dtype);
-    const factory = { dtype, generator: opts?.generator };
+    const { ff, p, activation, eps, batchFirst, normFirst, bias, dtype, factory } = transformerLayerOptions('TransformerDecoderLayer', dModel, nhead, opts);
     this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst, ...factory });
     this.multihead_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst, ...factory });
     this.linear1 = new Linear(dModel, ff, { bias, ...factory });
@@ -204,8 +189,7 @@ export class TransformerDecoderLayer extends Module<[Tensor, Tensor, Transformer
   }
 
   private feedForward(x: Tensor): Tensor {
-    const h = this.linear1.call(x);
-    return this.dropout3.call(this.linear2.call(this.dropout.call(this.activation === 'gelu' ? gelu(h) : relu(h))));
+    return this.dropout3.call(feedForwardBlock(this, x));
   }
 
   /**
@@ -296,15 +280,9 @@ export class Transformer extends Module<[Tensor, Tensor, TransformerCallOptions?
     const T = 'Transformer';
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new ArgumentError(`${T}: options must be an object, got ${fmtArg(opts)}`);
     const { dModel = 512, nhead = 8, numEncoderLayers = 6, numDecoderLayers = 6, ...layerOpts } = opts ?? {};
-    positiveInt(T, 'dModel', dModel);
-    positiveInt(T, 'nhead', nhead);
-    if (dModel % nhead !== 0) throw new ArgumentError(`${T}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
+    const { eps, bias, dtype } = transformerLayerOptions(T, dModel, nhead, layerOpts);
     positiveInt(T, 'numEncoderLayers', numEncoderLayers);
     positiveInt(T, 'numDecoderLayers', numDecoderLayers);
-    const eps = finiteOption(T, 'layerNormEps', layerOpts.layerNormEps ?? 1e-5, 0);
-    const bias = boolOption(T, 'bias', layerOpts.bias, true);
-    const dtype = checkDtypeOption(T, layerOpts.dtype);
-    // The decoder layer checks the shared options first, so their errors name a layer the user asked for.
     const decoderLayer = new TransformerDecoderLayer(dModel, nhead, layerOpts);
     const encoderLayer = new TransformerEncoderLayer(dModel, nhead, layerOpts);
     this.encoder = new TransformerEncoder(encoderLayer, numEncoderLayers, { norm: new LayerNorm(dModel, { eps, bias, dtype }) });

@@ -11,7 +11,7 @@ import { gelu, relu } from '../../ops/unary';
 import { Tensor } from '../../tensor/tensor';
 import type { DType } from '../../tensor/dtype';
 import { Module, reprArgs } from '../module';
-import { checkDtypeOption, positiveInt, probability, type FactoryOptions } from './common';
+import { boolOption, checkDtypeOption, finiteOption, positiveInt, probability, type FactoryOptions } from './common';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { MultiheadAttention } from './multihead-attention';
@@ -47,6 +47,37 @@ export interface TransformerEncoderLayerCallOptions {
 }
 
 /**
+ * @internal The options the encoder and decoder layers share, checked and defaulted as PyTorch's.
+ * `T` names the layer in messages.
+ */
+export function transformerLayerOptions(T: string, dModel: number, nhead: number, opts: TransformerEncoderLayerOptions | undefined) {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new ArgumentError(`${T}: options must be an object, got ${fmtArg(opts)}`);
+  positiveInt(T, 'dModel', dModel);
+  positiveInt(T, 'nhead', nhead);
+  if (dModel % nhead !== 0) throw new ArgumentError(`${T}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
+  const activation = opts?.activation ?? 'relu';
+  if (activation !== 'relu' && activation !== 'gelu') throw new ArgumentError(`${T}: activation must be 'relu' or 'gelu', got ${fmtArg(activation)}`);
+  const dtype = checkDtypeOption(T, opts?.dtype);
+  return {
+    ff: positiveInt(T, 'dimFeedforward', opts?.dimFeedforward ?? 2048),
+    p: probability(T, 'dropout', opts?.dropout ?? 0.1),
+    activation: activation as 'relu' | 'gelu',
+    eps: finiteOption(T, 'layerNormEps', opts?.layerNormEps ?? 1e-5, 0),
+    batchFirst: boolOption(T, 'batchFirst', opts?.batchFirst, false),
+    normFirst: boolOption(T, 'normFirst', opts?.normFirst, false),
+    bias: boolOption(T, 'bias', opts?.bias, true),
+    dtype,
+    factory: { dtype, generator: opts?.generator },
+  };
+}
+
+/** @internal A layer's feed-forward network before its output dropout: linear2(dropout(act(linear1(x)))). */
+export function feedForwardBlock(layer: { linear1: Linear; dropout: Dropout; linear2: Linear; activation: 'relu' | 'gelu' }, x: Tensor): Tensor {
+  const h = layer.linear1.call(x);
+  return layer.linear2.call(layer.dropout.call(layer.activation === 'gelu' ? gelu(h) : relu(h)));
+}
+
+/**
  * One Transformer encoder block: self-attention then a feed-forward network, each with a
  * residual connection and LayerNorm (post-norm by default, pre-norm with `normFirst`).
  * @example
@@ -71,22 +102,12 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   constructor(dModel: number, nhead: number, opts?: TransformerEncoderLayerOptions) {
     super();
     this.config = { dModel, nhead, opts: { ...opts } };
-    const T = 'TransformerEncoderLayer';
-    positiveInt(T, 'dModel', dModel);
-    const ff = positiveInt(T, 'dimFeedforward', opts?.dimFeedforward ?? 2048);
-    const p = probability(T, 'dropout', opts?.dropout ?? 0.1);
-    const activation = opts?.activation ?? 'relu';
-    if (activation !== 'relu' && activation !== 'gelu') throw new ArgumentError(`${T}: activation must be 'relu' or 'gelu', got ${fmtArg(activation)}`);
-    const eps = opts?.layerNormEps ?? 1e-5;
-    const bias = opts?.bias !== false;
-    const dtype = checkDtypeOption(T, opts?.dtype);
-    const factory = { dtype, generator: opts?.generator };
-    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst: opts?.batchFirst ?? false, ...factory });
+    const { ff, p, activation, eps, batchFirst, normFirst, bias, dtype, factory } = transformerLayerOptions('TransformerEncoderLayer', dModel, nhead, opts);
+    this.self_attn = new MultiheadAttention(dModel, nhead, { dropout: p, bias, batchFirst, ...factory });
     this.linear1 = new Linear(dModel, ff, { bias, ...factory });
     this.dropout = new Dropout(p);
     this.linear2 = new Linear(ff, dModel, { bias, ...factory });
-    this.normFirst = opts?.normFirst ?? false;
-    if (typeof this.normFirst !== 'boolean') throw new ArgumentError(`${T}: normFirst must be a boolean, got ${fmtArg(this.normFirst)}`);
+    this.normFirst = normFirst;
     this.norm1 = new LayerNorm(dModel, { eps, bias, dtype });
     this.norm2 = new LayerNorm(dModel, { eps, bias, dtype });
     this.dropout1 = new Dropout(p);
@@ -100,8 +121,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   }
 
   private feedForward(x: Tensor): Tensor {
-    const h = this.linear1.call(x);
-    return this.dropout2.call(this.linear2.call(this.dropout.call(this.activation === 'gelu' ? gelu(h) : relu(h))));
+    return this.dropout2.call(feedForwardBlock(this, x));
   }
 
   forward(src: Tensor, opts: TransformerEncoderLayerCallOptions = {}): Tensor {
