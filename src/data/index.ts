@@ -17,7 +17,7 @@ export { randomResizedCrop, randomZoom, type RandomResizedCropOptions, type Rand
 export * from './transforms';
 export * from './splits';
 export {
-  SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, classBalancedWeights,
+  SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, classBalancedWeights, samplerState, loadSamplerState,
   type Sampler, type BatchSamplerLike, type RandomSamplerOptions, type SubsetRandomSamplerOptions, type WeightedRandomSamplerOptions,
 } from './samplers';
 export { ConcatDataset } from './concat';

@@ -6,7 +6,8 @@ import { tensor } from '../ops/creation';
 import { Tensor } from '../tensor/tensor';
 import { tidy } from '../tensor/tidy';
 import type { Dataset } from './dataset';
-import { BatchSampler, RandomSampler, SequentialSampler, type BatchSamplerLike, type Sampler } from './samplers';
+import { BatchSampler, RandomSampler, SequentialSampler, loadSamplerState, samplerState, type BatchSamplerLike, type Sampler } from './samplers';
+import type { PhiloxState } from '../backend/philox';
 
 /** Batching, shuffling and collation of a DataLoader. @example `new DataLoader(ds, { batchSize: 128, shuffle: true, seed: 0 })` */
 export interface DataLoaderOptions<T, B> {
@@ -149,6 +150,24 @@ export class DataLoader<T, B = T> {
   /** Number of batches per epoch (the batch sampler's length). */
   get length(): number {
     return this.batchSampler.length;
+  }
+
+  /**
+   * The positions of the seeded streams behind the order (a `seed`, or samplers' generators): a
+   * checkpoint stores it so a resumed fit draws the epochs' orders it would have drawn.
+   * @example `const state = loader.stateDict()`
+   */
+  stateDict(): { generators: PhiloxState[] } {
+    return { generators: samplerState(this.batchSampler) };
+  }
+
+  /**
+   * Puts back a `stateDict()`; throws, moving nothing, when the loader draws from another number of streams.
+   * @example `loader.loadStateDict(state)`
+   */
+  loadStateDict(state: { generators: PhiloxState[] }): void {
+    if (!state || typeof state !== 'object') throw new ArgumentError(`DataLoader.loadStateDict: state must be an object from stateDict(), got ${fmtArg(state)}`);
+    loadSamplerState(this.batchSampler, state.generators);
   }
 
   private batch(indices: Int32Array): B {

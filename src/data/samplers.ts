@@ -8,7 +8,7 @@
  * seeded from the global generator at the start of each epoch, as the
  * DataLoader's `shuffle` does: `manualSeed(s)` makes every order reproducible.
  */
-import { PhiloxStream, getDefaultGenerator } from '../backend/philox';
+import { PhiloxStream, getDefaultGenerator, type PhiloxState } from '../backend/philox';
 import { ArgumentError, ShapeError, fmtArg, fmtValue } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import type { Labels } from './splits';
@@ -399,4 +399,40 @@ export function classBalancedWeights(labels: Labels): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = 1 / counts.get(values[i])!;
   return out;
+}
+
+/**
+ * The streams a sampler draws from, in a fixed order: its own `generator`, then (for a batch
+ * sampler) those of the sampler it wraps. Samplers without a generator draw from the global
+ * generator, whose position a checkpoint keeps anyway.
+ */
+function samplerGenerators(s: unknown, seen = new Set<unknown>()): PhiloxStream[] {
+  if (!s || typeof s !== 'object' || seen.has(s)) return [];
+  seen.add(s);
+  const o = s as { generator?: unknown; sampler?: unknown };
+  return [...(o.generator instanceof PhiloxStream ? [o.generator] : []), ...samplerGenerators(o.sampler, seen)];
+}
+
+/**
+ * The positions of the streams a sampler (or a batch sampler, with the sampler inside it) draws
+ * from: what a checkpoint stores so a resumed run draws the same orders.
+ * @example `const state = data.samplerState(loader.batchSampler)`
+ */
+export function samplerState(sampler: unknown): PhiloxState[] {
+  return samplerGenerators(sampler).map((g) => g.getState());
+}
+
+/**
+ * Puts back positions from `samplerState`. The sampler must draw from as many streams as were
+ * saved; nothing moves otherwise.
+ * @example `data.loadSamplerState(loader.batchSampler, state)`
+ */
+export function loadSamplerState(sampler: unknown, state: readonly PhiloxState[]): void {
+  const generators = samplerGenerators(sampler);
+  if (!Array.isArray(state) || state.length !== generators.length) {
+    throw new ArgumentError(`loadSamplerState: the state holds ${Array.isArray(state) ? state.length : fmtValue(state)} generator positions but the sampler draws from ${generators.length} seeded generator(s)`);
+  }
+  // Check every position before moving any stream.
+  const probes = state.map((s) => new PhiloxStream(0).setState(s));
+  probes.forEach((p, i) => generators[i].setState(p.getState()));
 }

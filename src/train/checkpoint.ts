@@ -1,6 +1,6 @@
 /**
- * Checkpoints: model, optimizer, scheduler and RNG state in one safetensors
- * file. Tensors go in the tensor section ('model.<key>', 'optimizer.<path>');
+ * Checkpoints: model, optimizer, scheduler, RNG, data-order and callback state in one
+ * safetensors file. Tensors go in the tensor section ('model.<key>', 'optimizer.<path>');
  * everything else (step counts, hyper-parameters, schedule, RNG position) is
  * JSON in the metadata, with tensors replaced by {"__tensor__": name}.
  */
@@ -11,7 +11,7 @@ import { Tensor } from '../tensor/tensor';
 import { dispose } from '../tensor/tidy';
 import { deepCopy } from './state-copy';
 import { CheckpointError, loadSafetensors, saveSafetensors } from './safetensors';
-import type { OptimizerLike, SchedulerLike } from './types';
+import type { Callback, OptimizerLike, SchedulerLike, StatefulLike } from './types';
 
 const FORMAT = 'lattice-checkpoint-1';
 
@@ -50,6 +50,48 @@ export interface CheckpointParts {
   scheduler?: SchedulerLike;
   /** Any JSON-serialisable extras (epoch, metrics, ...). */
   extra?: Record<string, unknown>;
+  /** Callbacks whose state is kept (those with a stateDict; e.g. WeightAveraging's average, EarlyStopping's best). */
+  callbacks?: readonly Callback[];
+  /** The training data's shuffle position (a DataLoader). */
+  data?: StatefulLike;
+}
+
+/** The callbacks that keep state, in order: the ones a checkpoint stores and matches on load. */
+const statefulCallbacks = (callbacks: readonly Callback[]): Callback[] => callbacks.filter((cb) => typeof cb?.stateDict === 'function');
+const typeName = (o: object): string => o.constructor?.name ?? 'Object';
+
+/** A saved callback state, as loadCheckpoint returns it. @example `const { callbacks } = loadCheckpoint(path)` */
+export interface SavedCallbackState {
+  /** The callback's class name. */
+  type: string;
+  state: unknown;
+}
+
+/**
+ * Puts saved states back into the callbacks that keep state (matched in order and by class name);
+ * throws, changing nothing, when they do not match.
+ * @example
+ * const { callbacks } = loadCheckpoint(path);
+ * restoreCallbacks([swa, earlyStopping], callbacks, path);
+ */
+export function restoreCallbacks(callbacks: readonly Callback[], saved: readonly SavedCallbackState[], where = 'restoreCallbacks'): void {
+  const stateful = statefulCallbacks(callbacks);
+  const names = stateful.map(typeName);
+  const savedNames = saved.map((s) => s.type);
+  if (names.join() !== savedNames.join()) {
+    throw new CheckpointError(`${where}: the checkpoint holds state for the callbacks [${savedNames.join(', ')}] but the callbacks that keep state are [${names.join(', ')}]; pass the same callbacks, in the same order, as the run that saved it`);
+  }
+  const undo: (() => void)[] = [];
+  try {
+    stateful.forEach((cb, i) => {
+      const before = deepCopy(cb.stateDict!());
+      cb.loadStateDict?.(saved[i].state as never);
+      undo.push(() => cb.loadStateDict?.(before as never));
+    });
+  } catch (e) {
+    for (const restore of undo.reverse()) restore();
+    throw e;
+  }
 }
 
 /**
@@ -67,6 +109,11 @@ export function saveCheckpoint(path: string, parts: CheckpointParts): void {
   if (parts.optimizer?.stateDict) metadata.optimizer = JSON.stringify(flatten(parts.optimizer.stateDict(), 'optimizer', tensors));
   if (parts.scheduler?.stateDict) metadata.scheduler = JSON.stringify(flatten(parts.scheduler.stateDict(), 'scheduler', tensors));
   if (parts.extra) metadata.extra = JSON.stringify(parts.extra);
+  if (parts.callbacks) {
+    const saved = statefulCallbacks(parts.callbacks).map((cb, i) => ({ type: typeName(cb), state: flatten(cb.stateDict!(), `callbacks.${i}`, tensors) }));
+    metadata.callbacks = JSON.stringify(saved);
+  }
+  if (parts.data) metadata.data = JSON.stringify(flatten(parts.data.stateDict(), 'data', tensors));
   saveSafetensors(path, tensors, metadata);
 }
 
@@ -80,6 +127,22 @@ export interface LoadCheckpointOptions {
   };
   /** Restore the global RNG position, so the next steps repeat bitwise (default true). */
   restoreRng?: boolean;
+  /** Callbacks to restore (matched to the saved ones in order and by class name). */
+  callbacks?: readonly Callback[];
+  /** The training data whose shuffle position to restore (a DataLoader). */
+  data?: StatefulLike;
+  /** Called with the extras before anything is changed; throw to refuse the file. */
+  checkExtra?: (extra: Record<string, unknown>) => void;
+}
+
+/** What `loadCheckpoint` returns. @example `const { extra, callbacks } = loadCheckpoint(path)` */
+export interface LoadedCheckpoint {
+  /** The extras given to saveCheckpoint (fit's ModelCheckpoint stores epoch, step and the epoch's logs). */
+  extra: Record<string, unknown>;
+  /** The model's tensors, keyed as in its stateDict. */
+  modelState: Record<string, Tensor>;
+  /** The saved callback states (empty when none were saved), for restoreCallbacks. */
+  callbacks: SavedCallbackState[];
 }
 
 /**
@@ -87,7 +150,7 @@ export interface LoadCheckpointOptions {
  * A file that is not a Lattice checkpoint, or is truncated, throws and names the file.
  * @example `const { extra } = loadCheckpoint(path, { model, optimizer })`
  */
-export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): { extra: Record<string, unknown>; modelState: Record<string, Tensor> } {
+export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): LoadedCheckpoint {
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.format !== FORMAT) throw new CheckpointError(`loadCheckpoint: ${path} is not a Lattice checkpoint (format '${metadata.format ?? 'none'}'); use loadSafetensors for plain tensor files`);
   const modelState: Record<string, Tensor> = {};
@@ -105,6 +168,13 @@ export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): 
   if (into.optimizer && !metadata.optimizer) throw new CheckpointError(`loadCheckpoint: ${path} holds no optimizer state`);
   const rngState = (into.restoreRng ?? true) && metadata.rng ? parse('rng') : undefined;
   const extra = metadata.extra ? (parse('extra') as Record<string, unknown>) : {};
+  const callbackStates = metadata.callbacks ? (unflatten(parse('callbacks'), tensors, path) as SavedCallbackState[]) : [];
+  if (!Array.isArray(callbackStates) || callbackStates.some((c) => !c || typeof c.type !== 'string')) {
+    throw new CheckpointError(`loadCheckpoint: ${path}: metadata 'callbacks' is not a list of { type, state }`);
+  }
+  if (into.data && !metadata.data) throw new CheckpointError(`loadCheckpoint: ${path} holds no data-order state (save it with saveCheckpoint's data, as fit's ModelCheckpoint does)`);
+  const dataState = into.data ? unflatten(parse('data'), tensors, path) : undefined;
+  into.checkExtra?.(extra);
   // ...then apply the parts as one transaction: the model, optimizer, scheduler and RNG each check
   // their own part while loading it, so a part refused after others were written (Adam state into
   // SGD, a scheduler of another kind, a bad RNG state) puts every written part back before rethrowing.
@@ -131,6 +201,19 @@ export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): 
       undo.push(() => scheduler.loadStateDict!(saved as never));
       scheduler.loadStateDict!(schedulerState as never);
     }
+    if (into.callbacks) {
+      const callbacks = statefulCallbacks(into.callbacks);
+      const saved = callbacks.map((cb) => deepCopy(cb.stateDict!()));
+      snapshots.push(saved);
+      restoreCallbacks(callbacks, callbackStates, 'loadCheckpoint');
+      undo.push(() => callbacks.forEach((cb, i) => cb.loadStateDict?.(saved[i] as never)));
+    }
+    if (dataState !== undefined) {
+      const data = into.data!;
+      const saved = deepCopy(data.stateDict());
+      undo.push(() => data.loadStateDict(saved as never));
+      data.loadStateDict(dataState as never);
+    }
     if (rngState !== undefined) {
       const generator = getDefaultGenerator();
       const saved = generator.getState();
@@ -144,5 +227,5 @@ export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): 
   } finally {
     dispose(snapshots);
   }
-  return { extra, modelState };
+  return { extra, modelState, callbacks: callbackStates };
 }

@@ -14,7 +14,11 @@ import type { Tensor } from '../tensor/tensor';
 import { copyValues, restoreSnapshot, restoreValues, takeSnapshot } from './state-copy';
 import { releaseBatch } from '../data/loader';
 import { countCorrect, evaluate, unpack } from './evaluate';
-import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
+import { loadCheckpoint, type LoadCheckpointOptions } from './checkpoint';
+import { ModelCheckpoint } from './callbacks/model-checkpoint';
+import { CheckpointError } from './safetensors';
+import { takesMetric } from './scheduler-metric';
+import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StatefulLike, StepLogs, TrainContext } from './types';
 
 /** Thrown by fit({ nonFinite: 'raise' }) when a loss or gradient is NaN or Inf. */
 export class NonFiniteError extends LatticeError {}
@@ -54,6 +58,37 @@ export interface FitOptions {
   maxRollbacks?: number;
   /** Steps between the snapshots 'rollback' returns to (default 10). */
   snapshotEvery?: number;
+  /**
+   * Carries on an interrupted run from a checkpoint that ModelCheckpoint wrote (its
+   * `last.safetensors`): the model, optimizer, scheduler, global RNG, the training data's shuffle
+   * position and the callbacks' state (WeightAveraging's average, EarlyStopping's count, ...) are
+   * restored, and training goes on at the epoch after the saved one, up to `epochs` in all. With the
+   * same options as the first run, the result is the one an uninterrupted run gives, bit for bit.
+   * Nothing changes if the file does not fit the model, optimizer, data or callbacks.
+   */
+  resume?: string;
+}
+
+/**
+ * Loads a ModelCheckpoint file into the run (after onTrainBegin, so the callbacks' restored state is
+ * not reset) and returns the epoch to start at; ctx.step carries on from the saved step.
+ */
+function resumeFrom(path: string, ctx: TrainContext): number {
+  const data = ctx.trainData as Partial<StatefulLike> | undefined;
+  const stateful = typeof data?.stateDict === 'function' && typeof data.loadStateDict === 'function' ? (data as StatefulLike) : undefined;
+  let epoch = 0, step = 0;
+  loadCheckpoint(path, {
+    model: ctx.model, optimizer: ctx.optimizer, scheduler: ctx.scheduler as LoadCheckpointOptions['scheduler'], data: stateful, callbacks: ctx.callbacks,
+    checkExtra: (extra) => {
+      if (!Number.isInteger(extra.epoch) || !Number.isInteger(extra.step) || (extra.epoch as number) < 0 || (extra.step as number) < 0) {
+        throw new CheckpointError(`fit: resume: ${path} does not say which epoch and step it was saved at (extra.epoch, extra.step); resume from a ModelCheckpoint file`);
+      }
+      epoch = extra.epoch as number;
+      step = extra.step as number;
+    },
+  });
+  ctx.step = step;
+  return epoch + 1;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -90,10 +125,16 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
     // privacy.DPOptimizer clips per sample and accumulates virtual steps itself.
     throw new ArgumentError('fit: accumulate > 1 cannot wrap an optimizer that accumulates batches itself (privacy.DPOptimizer: use a larger expected batch size, or call its accumulate() per physical batch in your own loop)');
   }
-  const callbacks = opts.callbacks ?? [];
+  if (opts.resume !== undefined && (typeof opts.resume !== 'string' || opts.resume === '')) throw new ArgumentError(`fit: resume must be the path of a checkpoint (ModelCheckpoint's last.safetensors), got ${fmtArg(opts.resume)}`);
+  // ModelCheckpoint saves after the other callbacks' onEpochEnd, so the file holds their state at the epoch's end.
+  const given = opts.callbacks ?? [];
+  const callbacks: Callback[] = [...given.filter((cb) => !(cb instanceof ModelCheckpoint)), ...given.filter((cb) => cb instanceof ModelCheckpoint)];
   const params = model.parameters().filter((p) => p.requiresGrad);
   const history: History = { epochs: [], nonFiniteSteps: 0, rollbacks: 0, aborted: false, stoppedEarly: false };
-  const ctx: TrainContext = { model, optimizer: opts.optimizer, stopTraining: false, epoch: 0, step: 0, epochs, stepsPerEpoch: lengthOf(opts.trainData), history };
+  const ctx: TrainContext = {
+    model, optimizer: opts.optimizer, stopTraining: false, epoch: 0, step: 0, epochs, stepsPerEpoch: lengthOf(opts.trainData), history,
+    scheduler: opts.scheduler, trainData: opts.trainData, callbacks,
+  };
   const snapshotEvery = opts.snapshotEvery ?? 10;
   const maxRollbacks = opts.maxRollbacks ?? 10;
   if (!Number.isInteger(maxRollbacks) || maxRollbacks < 1) throw new ArgumentError(`fit: maxRollbacks must be a positive integer, got ${fmtArg(maxRollbacks)}`);
@@ -141,7 +182,9 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
   };
 
   for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
-  outer: for (let epoch = 0; epoch < epochs; epoch++) {
+  const initialEpoch = opts.resume === undefined ? 0 : resumeFrom(opts.resume, ctx);
+  if (snapshot && opts.resume !== undefined) snapshot = takeSnapshot(params, opts.optimizer, buffers);
+  outer: for (let epoch = initialEpoch; epoch < epochs; epoch++) {
     ctx.epoch = epoch;
     model.train();
     for (const cb of callbacks) await cb.onEpochBegin?.(ctx, epoch);
@@ -219,9 +262,9 @@ export async function fit(model: AnyModule, opts: FitOptions): Promise<History> 
       logs.valLoss = v.loss;
       logs.valAccuracy = v.accuracy;
     }
-    // A schedule whose step takes an argument (ReduceLROnPlateau) gets the monitored loss.
+    // A plateau schedule gets the monitored loss; the epoch schedules are stepped without an argument.
     if (opts.scheduler && interval === 'epoch') {
-      if (opts.scheduler.step.length >= 1) opts.scheduler.step(logs.valLoss ?? logs.loss);
+      if (takesMetric(opts.scheduler)) opts.scheduler.step(logs.valLoss ?? logs.loss);
       else opts.scheduler.step();
     }
     history.epochs.push(logs);

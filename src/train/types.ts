@@ -77,6 +77,12 @@ export interface TrainContext {
   /** Batches per epoch when the data source knows its length. */
   stepsPerEpoch?: number;
   history: History;
+  /** fit's scheduler, if it has one (ModelCheckpoint saves it). */
+  scheduler?: SchedulerLike;
+  /** fit's training data (ModelCheckpoint saves its shuffle position when it has a stateDict). */
+  trainData?: BatchSource;
+  /** fit's callbacks (ModelCheckpoint saves the state of those that have one). */
+  callbacks?: readonly Callback[];
 }
 
 /** What fit() resolves with. @example `const { epochs, aborted } = await fit(model, opts)` */
@@ -103,4 +109,20 @@ export interface Callback {
   onEpochEnd?(ctx: TrainContext, logs: EpochLogs): void | Promise<void>;
   /** After the last epoch, or after a stop. @example `onTrainEnd() { bar.stop() }` */
   onTrainEnd?(ctx: TrainContext): void | Promise<void>;
+  /**
+   * What a checkpoint keeps of the callback (plain values and tensors), so that fit({ resume })
+   * carries on where the run stopped; a callback without it starts afresh.
+   * @example `stateDict() { return { best: this.best } }`
+   */
+  stateDict?(): unknown;
+  /** Puts back a stateDict() (after onTrainBegin, when fit resumes). @example `loadStateDict(s) { this.best = s.best }` */
+  loadStateDict?(state: never): void;
+}
+
+/** Something whose position a checkpoint keeps: a DataLoader's shuffle streams. @example `const s = loader.stateDict()` */
+export interface StatefulLike {
+  /** The state to save. @example `const s = loader.stateDict()` */
+  stateDict(): unknown;
+  /** Restores a state from stateDict(). @example `loader.loadStateDict(s)` */
+  loadStateDict(state: never): void;
 }

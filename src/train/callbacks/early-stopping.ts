@@ -1,6 +1,18 @@
 /** Stop when a monitored quantity stops improving. */
 import { ArgumentError } from '../../errors';
+import { tensor } from '../../ops/creation';
+import type { Tensor } from '../../tensor/tensor';
 import type { Callback, EpochLogs, TrainContext } from '../types';
+
+/** EarlyStopping's checkpoint state. */
+export interface EarlyStoppingState {
+  best: number;
+  bestEpoch: number;
+  wait: number;
+  stoppedEpoch: number;
+  /** The best epoch's weights (with restoreBestWeights), as flat float32 tensors. */
+  bestWeights: Tensor[] | null;
+}
 
 /** What `EarlyStopping` watches and how long it waits. @example `new EarlyStopping({ monitor: 'valLoss', patience: 3 })` */
 export interface EarlyStoppingOptions {
@@ -47,6 +59,27 @@ export class EarlyStopping implements Callback {
     this.bestEpoch = -1;
     this.wait = 0;
     this.stoppedEpoch = -1;
+  }
+
+  /** The best value, its epoch and the epochs waited (and the best weights), so a resumed fit keeps counting. @example `const s = stopper.stateDict()` */
+  stateDict(): EarlyStoppingState {
+    return {
+      best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, stoppedEpoch: this.stoppedEpoch,
+      bestWeights: this.bestWeights ? this.bestWeights.map((w) => tensor(w)) : null,
+    };
+  }
+
+  /** Puts back a stateDict(). @example `stopper.loadStateDict(saved)` */
+  loadStateDict(state: EarlyStoppingState): void {
+    const numbers = ['best', 'bestEpoch', 'wait', 'stoppedEpoch'] as const;
+    if (!state || typeof state !== 'object' || numbers.some((k) => typeof state[k] !== 'number')) {
+      throw new ArgumentError(`EarlyStopping.loadStateDict: state must come from stateDict() (numbers ${numbers.join(', ')})`);
+    }
+    this.best = state.best;
+    this.bestEpoch = state.bestEpoch;
+    this.wait = state.wait;
+    this.stoppedEpoch = state.stoppedEpoch;
+    this.bestWeights = state.bestWeights ? state.bestWeights.map((t) => Float32Array.from(t.values)) : null;
   }
 
   onEpochEnd(ctx: TrainContext, logs: EpochLogs): void {

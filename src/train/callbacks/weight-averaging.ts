@@ -9,7 +9,13 @@ import { ArgumentError, fmtArg } from '../../errors';
 import { isBatchNorm } from '../../nn/layers/normalization';
 import type { AnyModule } from '../../nn/module';
 import { AveragedModel, getEmaMultiAvgFn, updateBn, type UpdateBnBatch } from '../../optim/swa';
+import type { Tensor } from '../../tensor/tensor';
 import type { Callback, StepLogs, TrainContext } from '../types';
+
+/** WeightAveraging's checkpoint state: the averaged model's tensors (n_averaged included), or null before the first update. */
+export interface WeightAveragingState {
+  average: Record<string, Tensor> | null;
+}
 
 /** WeightAveraging's options. @example `{ average: 'swa', start: 0.75, bnData: trainLoader }` */
 export interface WeightAveragingOptions {
@@ -48,6 +54,7 @@ export class WeightAveraging implements Callback {
   private readonly start: number;
   private readonly bnData: Iterable<UpdateBnBatch> | null;
   private startEpoch = 0;
+  private model: AnyModule | null = null;
 
   constructor(opts: WeightAveragingOptions = {}) {
     const name = 'WeightAveraging';
@@ -74,16 +81,43 @@ export class WeightAveraging implements Callback {
   /** Resolves the start epoch and refuses, before any step, a BatchNorm model it could not finish. */
   onTrainBegin(ctx: TrainContext): void {
     this.averagedModel = null;
+    this.model = ctx.model;
     this.startEpoch = this.start > 0 && this.start < 1 ? Math.floor(this.start * ctx.epochs) : this.start;
     if (!this.useBuffers && !this.bnData && ctx.model.modules().some(isBatchNorm)) {
       throw new ArgumentError('WeightAveraging: the model has BatchNorm layers, whose statistics must be re-estimated for the averaged weights: pass bnData (e.g. the training loader), or useBuffers: true to average them');
     }
   }
 
+  private newAverage(model: AnyModule): AveragedModel<AnyModule> {
+    return new AveragedModel(model, this.average === 'ema' ? { multiAvgFn: getEmaMultiAvgFn(this.decay), useBuffers: this.useBuffers } : { useBuffers: this.useBuffers });
+  }
+
   private update(ctx: TrainContext): void {
     if (ctx.epoch < this.startEpoch) return;
-    this.averagedModel ??= new AveragedModel(ctx.model, this.average === 'ema' ? { multiAvgFn: getEmaMultiAvgFn(this.decay), useBuffers: this.useBuffers } : { useBuffers: this.useBuffers });
+    this.averagedModel ??= this.newAverage(ctx.model);
     this.averagedModel.updateParameters(ctx.model);
+  }
+
+  /** The average so far (its tensors, copied by the checkpoint), so a resumed fit keeps averaging. @example `const s = swa.stateDict()` */
+  stateDict(): WeightAveragingState {
+    return { average: this.averagedModel ? this.averagedModel.stateDict() : null };
+  }
+
+  /**
+   * Puts back a stateDict(). fit({ resume }) calls it after onTrainBegin, which tells the callback
+   * the model it averages.
+   * @example `swa.loadStateDict(saved)`
+   */
+  loadStateDict(state: WeightAveragingState): void {
+    if (!state || typeof state !== 'object' || !('average' in state)) throw new ArgumentError(`WeightAveraging.loadStateDict: state must come from stateDict(), got ${fmtArg(state)}`);
+    if (state.average === null) {
+      this.averagedModel = null;
+      return;
+    }
+    if (!this.model) throw new ArgumentError('WeightAveraging.loadStateDict: the callback does not know its model yet; restore it after onTrainBegin (fit({ resume }) does)');
+    const avg = this.newAverage(this.model);
+    avg.loadStateDict(state.average);
+    this.averagedModel = avg;
   }
 
   /**
