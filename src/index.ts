@@ -66,6 +66,8 @@ export type { BackwardOptions, GradOptions } from './autograd/api';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck';
 export { detectAnomaly } from './autograd/anomaly';
 export { customOp, type CustomOpSpec } from './autograd/custom';
+export { vjp, jvp, jacobian, hessian, hvp, vhp } from './autograd/functional';
+export type { Tensors, TensorsLike, FunctionalFn, JacobianOf, HessianOf, FunctionalOptions, JacobianOptions, HessianOptions } from './autograd/functional';
 
 export {
   crossEntropy, nllLoss, mseLoss, l1Loss, huberLoss, smoothL1Loss, bceLoss, bceWithLogits, klDiv,

@@ -1,7 +1,7 @@
 /**
  * interpolate (PyTorch's F.interpolate) for [N, C, L] and [N, C, H, W]: 'nearest',
- * 'linear' / 'bilinear' and 'bicubic' (cubic convolution, A = −0.75), with
- * alignCorners and size or scaleFactor. Resampling is separable: along each spatial
+ * 'nearest-exact', 'linear' / 'bilinear', 'bicubic' (cubic convolution, A = −0.75) and 'area'
+ * (adaptive average pooling), with alignCorners and size or scaleFactor. Resampling is separable: along each spatial
  * dim the output is Σ_t w_t · x[idx_t]. The taps (indices and weights, PyTorch's coordinate
  * rules) are worked out here once; the backend's resample2d kernel applies them, and its
  * adjoint resample2dBackward gives the gradient. Each is linear, so the gradient of one is
@@ -19,7 +19,7 @@ import { registerOp, type SampleDType } from './registry';
 import { assertTensor, empty } from './util';
 
 /** How interpolate reads between pixels. */
-export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'bicubic';
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
 
 /** Options of `interpolate`: exactly one of size and scaleFactor. @example `{ scaleFactor: 2, mode: 'bilinear' }` */
 export interface InterpolateOptions {
@@ -27,7 +27,11 @@ export interface InterpolateOptions {
   size?: number | number[];
   /** Multiplies each spatial size (output = floor(size · factor)); one number or one per dim. */
   scaleFactor?: number | number[];
-  /** Default 'nearest'. */
+  /**
+   * Default 'nearest' (source index floor(i · in/out), PyTorch's legacy rule); 'nearest-exact' reads
+   * the pixel whose centre is nearest (floor((i + ½) · in/out), as PIL and OpenCV); 'area' averages
+   * each output's window (adaptive average pooling).
+   */
   mode?: InterpolateMode;
   /**
    * Linear and cubic modes: map the corner pixels' centres onto each other (true) or the
@@ -46,17 +50,19 @@ function cubicWeights(t: number): [number, number, number, number] {
 
 /** The source positions and weights of every output position along one dim (PyTorch's coordinate rules). */
 function tapsFor(mode: InterpolateMode, inSize: number, outSize: number, factor: number | null, alignCorners: boolean): ResampleTaps {
-  const taps = mode === 'nearest' ? 1 : mode === 'bicubic' ? 4 : 2;
+  if (mode === 'area') return areaTaps(inSize, outSize);
+  const nearest = mode === 'nearest' || mode === 'nearest-exact';
+  const taps = nearest ? 1 : mode === 'bicubic' ? 4 : 2;
   const index = new Int32Array(outSize * taps), weight = new Float64Array(outSize * taps);
   // PyTorch's area_pixel_compute_scale: a given factor is used as is (1/factor), else in/out.
-  const scale = alignCorners && mode !== 'nearest'
+  const scale = alignCorners && !nearest
     ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0)
     : (factor !== null ? 1 / factor : inSize / outSize);
   const clampIndex = (i: number): number => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
     const at = o * taps;
-    if (mode === 'nearest') {
-      index[at] = Math.min(Math.floor(o * scale), inSize - 1);
+    if (nearest) {
+      index[at] = Math.min(Math.floor(mode === 'nearest' ? o * scale : (o + 0.5) * scale), inSize - 1);
       weight[at] = 1;
       continue;
     }
@@ -72,6 +78,27 @@ function tapsFor(mode: InterpolateMode, inSize: number, outSize: number, factor:
       index[at + 1] = clampIndex(i0 + 1);
       weight[at] = 1 - t;
       weight[at + 1] = t;
+    }
+  }
+  return { taps, index, weight };
+}
+
+/**
+ * 'area': output o averages the inputs floor(o · in/out) to ceil((o + 1) · in/out) - 1 (PyTorch's
+ * adaptive average pooling windows). Windows differ in length by at most one; the shorter ones get
+ * a last tap of weight 0.
+ */
+function areaTaps(inSize: number, outSize: number): ResampleTaps {
+  const start = (o: number): number => Math.floor((o * inSize) / outSize);
+  const end = (o: number): number => Math.ceil(((o + 1) * inSize) / outSize);
+  let taps = 1;
+  for (let o = 0; o < outSize; o++) taps = Math.max(taps, end(o) - start(o));
+  const index = new Int32Array(outSize * taps), weight = new Float64Array(outSize * taps);
+  for (let o = 0; o < outSize; o++) {
+    const a = start(o), n = end(o) - a;
+    for (let k = 0; k < taps; k++) {
+      index[o * taps + k] = k < n ? a + k : a;
+      weight[o * taps + k] = k < n ? 1 / n : 0;
     }
   }
   return { taps, index, weight };
@@ -111,11 +138,13 @@ function perDim(op: string, name: string, v: number | number[], dims: number, in
 }
 
 /**
- * Resizes the spatial dims of x: [N, C, L] ('nearest', 'linear') or [N, C, H, W] ('nearest',
- * 'bilinear', 'bicubic'), with PyTorch's coordinate rules. Differentiable.
+ * Resizes the spatial dims of x: [N, C, L] ('nearest', 'nearest-exact', 'linear', 'area') or
+ * [N, C, H, W] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'), with PyTorch's
+ * coordinate rules. Differentiable.
  * @example
  * const up = interpolate(images, { scaleFactor: 2, mode: 'bilinear' });
  * const fixed = interpolate(images, { size: [32, 32], mode: 'bicubic', alignCorners: true });
+ * const small = interpolate(images, { size: [7, 7], mode: 'area' });  // antialiased downsampling
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const op = 'interpolate';
@@ -123,12 +152,12 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
   const mode = opts?.mode ?? 'nearest';
   const dims = x.ndim - 2;
-  const allowed: Record<number, InterpolateMode[]> = { 1: ['nearest', 'linear'], 2: ['nearest', 'bilinear', 'bicubic'] };
+  const allowed: Record<number, InterpolateMode[]> = { 1: ['nearest', 'nearest-exact', 'linear', 'area'], 2: ['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'] };
   if (!allowed[dims]) throw new ShapeError(`${op}: x must be [N, C, L] or [N, C, H, W], got ${x.describe()}`);
   if (!allowed[dims].includes(mode)) throw new ArgumentError(`${op}: mode '${fmtArg(mode)}' does not apply to ${dims}-D input ${x.describe()} (use ${allowed[dims].map((m) => `'${m}'`).join(' or ')})`);
   const alignCorners = opts.alignCorners ?? false;
   if (typeof alignCorners !== 'boolean') throw new ArgumentError(`${op}: alignCorners must be a boolean, got ${fmtValue(alignCorners)}`);
-  if (alignCorners && mode === 'nearest') throw new ArgumentError(`${op}: alignCorners applies to the linear and cubic modes, not 'nearest'`);
+  if (alignCorners && !['linear', 'bilinear', 'bicubic'].includes(mode)) throw new ArgumentError(`${op}: alignCorners applies to the linear and cubic modes, not '${mode}'`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ArgumentError(`${op}: give exactly one of size and scaleFactor`);
   const inSizes = x.shape.slice(2);
   const factors = opts.scaleFactor === undefined ? null : perDim(op, 'scaleFactor', opts.scaleFactor, dims, false);
@@ -156,6 +185,11 @@ registerOp({
   name: 'interpolate(bicubic,alignCorners)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
   run: (x) => interpolate(x, { scaleFactor: 1.5, mode: 'bicubic', alignCorners: true }),
   samples: [{ label: '[1,1,4,3] x1.5', inputs: (dt) => [f([1, 1, 4, 3], dt)] }],
+});
+registerOp({
+  name: 'interpolate(area)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
+  run: (x) => interpolate(x, { size: [3, 2], mode: 'area' }),
+  samples: [{ label: '[1,2,7,5] -> [3,2]', inputs: (dt) => [f([1, 2, 7, 5], dt)] }],
 });
 registerOp({
   name: 'interpolate(nearest)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,

@@ -240,6 +240,8 @@ describe('interpolate', () => {
     expect(() => L.interpolate(x, { size: 3, alignCorners: true })).toThrow(/alignCorners applies to the linear and cubic modes/);
     expect(() => L.interpolate(x, { size: [3] })).toThrow(/size must be a positive integer or a list of 2/);
     expect(() => L.interpolate(L.randn([4, 4]), { size: 3 })).toThrow(/x must be \[N, C, L\] or \[N, C, H, W\]/);
+    expect(() => L.interpolate(x, { size: 3, mode: 'area', alignCorners: true })).toThrow(/alignCorners applies to the linear and cubic modes, not 'area'/);
+    expect(() => new L.nn.Upsample({ size: 3, mode: 'nearest-exact', alignCorners: false })).toThrow(/not 'nearest-exact'/);
     expect(L.interpolate(x, { size: 4 }).shape).toEqual([1, 1, 4, 4]);
   });
 });

@@ -27,7 +27,7 @@ export interface UpsampleOptions {
   size?: number | number[];
   /** Multiplies each spatial size (output = floor(size · factor)); one number or one per dim. */
   scaleFactor?: number | number[];
-  /** 'nearest' (default), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D input). */
+  /** 'nearest' (default), 'nearest-exact', 'area' (3-D or 4-D input), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D input). */
   mode?: InterpolateMode;
   /**
    * Linear and cubic modes only (as PyTorch, giving it with 'nearest' is an error): map the
@@ -36,9 +36,9 @@ export interface UpsampleOptions {
   alignCorners?: boolean;
 }
 
-const UPSAMPLE_MODES: readonly InterpolateMode[] = ['nearest', 'linear', 'bilinear', 'bicubic'];
-/** The input rank each mode needs (PyTorch: linear 3-D, bilinear and bicubic 4-D; nearest either here). */
-const MODE_RANKS: Record<InterpolateMode, number[]> = { nearest: [3, 4], linear: [3], bilinear: [4], bicubic: [4] };
+const UPSAMPLE_MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
+/** The input rank each mode needs (PyTorch: linear 3-D, bilinear and bicubic 4-D; the nearest modes and area either here). */
+const MODE_RANKS: Record<InterpolateMode, number[]> = { 'nearest': [3, 4], 'nearest-exact': [3, 4], 'area': [3, 4], 'linear': [3], 'bilinear': [4], 'bicubic': [4] };
 
 function sizeList(layer: string, name: string, v: unknown, integer: boolean): number | number[] {
   const ok = (s: unknown): boolean => typeof s === 'number' && Number.isFinite(s) && s > 0 && (!integer || Number.isInteger(s));
@@ -50,7 +50,7 @@ function sizeList(layer: string, name: string, v: unknown, integer: boolean): nu
 
 /**
  * Resizes the spatial dims of [N, C, L] or [N, C, H, W] inputs with `interpolate`: by `size` or by
- * `scaleFactor`, in mode 'nearest' (default), 'linear', 'bilinear' or 'bicubic', with PyTorch's
+ * `scaleFactor`, in mode 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'bicubic' or 'area', with PyTorch's
  * coordinate rules (a given scaleFactor is used as is, as PyTorch's default recomputeScaleFactor).
  * @example
  * const up = new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false });
@@ -69,7 +69,7 @@ export class Upsample extends Module {
     if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${layer}: options must be an object with size or scaleFactor, got ${fmtArg(opts)}`);
     const mode = opts.mode ?? 'nearest';
     if (!UPSAMPLE_MODES.includes(mode)) {
-      throw new ArgumentError(`${layer}: mode must be one of ${UPSAMPLE_MODES.map((m) => `'${m}'`).join(', ')}, got ${fmtValue(mode)}${typeof mode === 'string' && ['trilinear', 'area', 'nearest-exact'].includes(mode) ? ' (PyTorch\'s mode is not supported by interpolate)' : ''}`);
+      throw new ArgumentError(`${layer}: mode must be one of ${UPSAMPLE_MODES.map((m) => `'${m}'`).join(', ')}, got ${fmtValue(mode)}${(mode as string) === 'trilinear' ? ' (PyTorch\'s 5-D mode; Lattice has no 3-D layers)' : ''}`);
     }
     if (opts.size !== undefined && opts.scaleFactor !== undefined) throw new ArgumentError(`${layer}: only one of size or scaleFactor should be defined, got size ${fmtValue(opts.size)} and scaleFactor ${fmtValue(opts.scaleFactor)}`);
     if (opts.size === undefined && opts.scaleFactor === undefined) throw new ArgumentError(`${layer}: either size or scaleFactor should be defined`);
@@ -77,7 +77,7 @@ export class Upsample extends Module {
     this.scaleFactor = opts.scaleFactor === undefined ? undefined : sizeList(layer, 'scaleFactor', opts.scaleFactor, false);
     if (opts.alignCorners !== undefined) {
       boolOption(layer, 'alignCorners', opts.alignCorners, false);
-      if (mode === 'nearest') throw new ArgumentError(`${layer}: alignCorners can only be set with the interpolating modes 'linear', 'bilinear' and 'bicubic', not '${mode}'`);
+      if (!['linear', 'bilinear', 'bicubic'].includes(mode)) throw new ArgumentError(`${layer}: alignCorners can only be set with the interpolating modes 'linear', 'bilinear' and 'bicubic', not '${mode}'`);
     }
     this.mode = mode;
     this.alignCorners = opts.alignCorners;
