@@ -66,6 +66,7 @@ export type { BackwardOptions, GradOptions } from './autograd/api';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck';
 export { detectAnomaly } from './autograd/anomaly';
 export { customOp, type CustomOpSpec } from './autograd/custom';
+export { checkpoint, type CheckpointOptions } from './autograd/checkpoint';
 export { vjp, jvp, jacobian, hessian, hvp, vhp } from './autograd/functional';
 export type { Tensors, TensorsLike, FunctionalFn, JacobianOf, HessianOf, FunctionalOptions, JacobianOptions, HessianOptions } from './autograd/functional';
 

@@ -1,6 +1,7 @@
 /**
  * nn.utils: helpers that modify existing layers (spectral and weight normalisation), fine-tuning helpers
- * (replaceHead, layer-wise learning-rate groups), a module's deep copy, parameters as one vector, and
+ * (replaceHead, layer-wise learning-rate groups), a module's deep copy, parameters as one vector,
+ * activation checkpointing of a chain of modules (checkpointSequential), and
  * variable-length sequences for the recurrent layers (`nn.utils.rnn`: padSequence, packPaddedSequence, ...).
  * @example
  * import { nn } from 'lattice-ml';
@@ -11,5 +12,6 @@ export { weightNorm, removeWeightNorm, type WeightNormOptions } from './weight-n
 export { replaceHead, layerwiseLrGroups, type LrParamGroup, type LayerwiseLrOptions } from './fine-tune';
 export { deepCopy } from './deep-copy';
 export { parametersToVector, vectorToParameters } from './param-vector';
+export { checkpointSequential, type CheckpointSequentialOptions, type SequentialStep } from './checkpoint-sequential';
 export * as rnn from './rnn';
 export * as prune from './prune';
