@@ -60,6 +60,17 @@ export {
 export { to } from './ops/cast';
 export { indexSelect, gather, scatterAdd, indexAdd } from './ops/indexing';
 export { add_, sub_, mul_, div_, copy_, fill_, zero_ } from './ops/inplace';
+export { einsum } from './ops/einsum';
+export { outer, kron, tensordot, diagonal, diag, trace, cdist, type CdistOptions, type CdistComputeMode } from './ops/linalg-basic';
+export {
+  lerp, addcmul, addcdiv, logaddexp, logit, xlogy, trunc, frac, fmod, remainder, floorDivide,
+  isnan, isinf, isfinite, nanToNum, maskedFill, isclose, allclose, equal,
+  type AddcOptions, type NanToNumOptions, type IscloseOptions,
+} from './ops/elementwise-extra';
+export {
+  repeat, tile, repeatInterleave, broadcastShapes, broadcastTo, broadcastTensors, expandAs, meshgrid, movedim, unflatten,
+  type MeshgridOptions,
+} from './ops/shape-extra';
 
 export { backward, grad, noGrad, enableGrad, isGradEnabled, detach, retainGrad, registerHook } from './autograd/api';
 export type { BackwardOptions, GradOptions } from './autograd/api';
