@@ -1,11 +1,13 @@
-/** Containers: Sequential, ModuleList, ModuleDict, and Residual (x + F(x)). */
-import { ArgumentError, ShapeError, fmtArg } from '../errors';
+/** Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, and Residual (x + F(x)). */
+import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { add } from '../ops/binary';
 import { assertTensor } from '../ops/util';
+import { isFloat } from '../tensor/dtype';
 import { shapesEqual } from '../tensor/shape';
-import type { Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
 import { Module, type AnyModule } from './module';
 import { fusedPair, fusedTriple } from './fusion';
+import { Parameter } from './parameter';
 
 /** A module mapping one tensor to one tensor (what Sequential chains). */
 export type TensorModule = Module<[Tensor], Tensor>;
@@ -14,8 +16,8 @@ function checkModule(op: string, what: string, m: unknown): asserts m is AnyModu
   if (!(m instanceof Module)) throw new ArgumentError(`${op}: ${what} must be a Module, got ${m === null ? 'null' : typeof m === 'object' ? (m as object).constructor?.name ?? 'object' : typeof m}`);
 }
 
-function normIndex(op: string, i: number, length: number): number {
-  if (!Number.isInteger(i) || i < -length || i >= length) throw new ArgumentError(`${op}: index ${fmtArg(i)} is out of range for ${length} modules`);
+function normIndex(op: string, i: number, length: number, what = 'modules'): number {
+  if (!Number.isInteger(i) || i < -length || i >= length) throw new ArgumentError(`${op}: index ${fmtArg(i)} is out of range for ${length} ${what}`);
   return i < 0 ? i + length : i;
 }
 
@@ -188,6 +190,182 @@ export class ModuleDict<M extends AnyModule = AnyModule> extends Module<never[],
 
   forward(): never {
     throw new ArgumentError('ModuleDict has no forward; pick modules by key in your module\'s forward');
+  }
+}
+
+/**
+ * A Parameter as the parameter containers store it: a Parameter as is, any other float tensor
+ * wrapped in one (sharing its storage, requiring grad), as PyTorch 2.x's ParameterList does.
+ */
+function asParameter(op: string, what: string, t: unknown): Parameter {
+  if (t instanceof Parameter) return t;
+  if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: ${what} must be a Tensor or a Parameter, got ${t === null ? 'null' : typeof t === 'object' ? (t as object).constructor?.name ?? 'object' : typeof t}`);
+  assertTensor(op, what, t);
+  if (!isFloat(t.dtype)) throw new DTypeError(`${op}: ${what} ${t.describe()} must be a float tensor to become a Parameter`);
+  return new Parameter(t);
+}
+
+/** PyTorch's line for a parameter in a container's repr: `(0): Parameter containing: [float32 of size 3x4]`. */
+function parameterLine(name: string, p: Parameter): string {
+  return `  (${name}): Parameter containing: [${p.dtype} of size ${p.shape.join('x') || '()'}]`;
+}
+
+/**
+ * A list of parameters, registered under '0', '1', ... so that a model's state dict names them
+ * as PyTorch's does (`params.0`). Tensors that are not Parameters are wrapped in one. It has no forward.
+ * @example `this.scales = new nn.ParameterList([ones([4]), ones([8])])`
+ */
+export class ParameterList extends Module<never[], never> {
+  constructor(values: Tensor[] = []) {
+    super();
+    if (!Array.isArray(values)) throw new ArgumentError(`ParameterList: values must be an array of Tensors, got ${fmtArg(values)}`);
+    values.forEach((t, i) => this.registerParameter(String(i), asParameter('ParameterList', `values[${i}]`, t)));
+  }
+
+  /** Number of parameters. @example `params.length` */
+  get length(): number {
+    return this.namedParameters({ recurse: false, removeDuplicate: false }).length;
+  }
+
+  /** The parameter at i (negative counts from the end). @example `params.at(-1)` */
+  at(i: number): Parameter {
+    return this.getParameter(String(normIndex('ParameterList.at', i, this.length, 'parameters')))!;
+  }
+
+  /** Replaces the parameter at i (PyTorch's `params[i] = p`); returns this. @example `params.set(0, ones([4]))` */
+  set(i: number, value: Tensor): this {
+    const k = normIndex('ParameterList.set', i, this.length, 'parameters');
+    this.registerParameter(String(k), asParameter('ParameterList.set', 'value', value));
+    return this;
+  }
+
+  /** Appends a parameter; returns this. @example `params.append(zeros([3]))` */
+  append(value: Tensor): this {
+    this.registerParameter(String(this.length), asParameter('ParameterList.append', 'value', value));
+    return this;
+  }
+
+  /** Appends several; returns this. @example `params.extend([a, b])` */
+  extend(values: Tensor[]): this {
+    if (!Array.isArray(values)) throw new ArgumentError(`ParameterList.extend: values must be an array of Tensors, got ${fmtArg(values)}`);
+    for (const v of values) this.append(v);
+    return this;
+  }
+
+  /** The parameters in order. @example `for (const p of params) total = total.add(p.sum())` */
+  [Symbol.iterator](): Iterator<Parameter> {
+    return this.namedParameters({ recurse: false, removeDuplicate: false }).map(([, p]) => p)[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new ArgumentError('ParameterList has no forward; use its parameters in your module\'s forward');
+  }
+
+  /** @internal PyTorch's repr: one line per parameter. */
+  override reprTree(): string {
+    const lines = this.namedParameters({ recurse: false, removeDuplicate: false }).map(([n, p]) => parameterLine(n, p));
+    return lines.length ? `ParameterList(\n${lines.join('\n')}\n)` : 'ParameterList()';
+  }
+}
+
+/**
+ * What ParameterDict takes: a plain object (its keys sorted, as PyTorch sorts a dict's), or a Map,
+ * [key, tensor] pairs or a ParameterDict (their order kept, as PyTorch keeps an OrderedDict's).
+ * @example `new nn.ParameterDict([['z', ones([2])], ['a', ones([2])]])` keeps the order z, a
+ */
+export type ParameterDictInput = Record<string, Tensor> | Map<string, Tensor> | [string, Tensor][] | ParameterDict;
+
+/**
+ * Parameters by name, registered under their keys so that a model's state dict names them as
+ * PyTorch's does (`gains.query`). Tensors that are not Parameters are wrapped in one; keys must
+ * be non-empty and contain no '.'. As in PyTorch, a plain object's entries are added in sorted
+ * key order (a Map's or a list of pairs' in their own order). It has no forward.
+ * @example `this.gains = new nn.ParameterDict({ query: ones([64]), key: ones([64]) })` (keys: key, query)
+ */
+export class ParameterDict extends Module<never[], never> {
+  constructor(values: ParameterDictInput = {}) {
+    super();
+    this.update(values);
+  }
+
+  /** The parameter under key, or throws. @example `gains.get('query')` */
+  get(key: string): Parameter {
+    const p = this.has(key) ? this.getParameter(key) : null;
+    if (!p) throw new ArgumentError(`ParameterDict.get: no parameter under '${key}' (keys: ${this.keys().join(', ')})`);
+    return p;
+  }
+
+  /** Adds or replaces the parameter under key; returns this. @example `gains.set('value', ones([64]))` */
+  set(key: string, value: Tensor): this {
+    if (typeof key !== 'string' || key === '' || key.includes('.')) throw new ArgumentError(`ParameterDict.set: key must be a non-empty string without '.', got ${fmtArg(key)}`);
+    this.registerParameter(key, asParameter('ParameterDict.set', `'${key}'`, value));
+    return this;
+  }
+
+  /**
+   * Adds or replaces entries; returns this. A plain object's are added in sorted key order (as
+   * PyTorch does with a dict), a Map's, a ParameterDict's or a list of pairs' in their order.
+   * @example `gains.update({ a: ones([2]) })` or `gains.update([['z', ones([1])], ['a', ones([1])]])`
+   */
+  update(values: ParameterDictInput): this {
+    const op = `${this.typeName}.update`;
+    let entries: [string, Tensor][];
+    if (values instanceof ParameterDict) entries = values.entries();
+    else if (values instanceof Map) entries = [...values.entries()];
+    else if (Array.isArray(values)) {
+      values.forEach((e, i) => {
+        if (!Array.isArray(e) || e.length !== 2) throw new ArgumentError(`${op}: entry ${i} must be a [key, tensor] pair, got ${fmtArg(e)}`);
+      });
+      entries = values;
+    } else if (values !== null && typeof values === 'object' && !(values instanceof Tensor)) {
+      entries = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    } else {
+      throw new ArgumentError(`${op}: values must be an object, a Map or a list of [key, tensor] pairs, got ${fmtArg(values)}`);
+    }
+    for (const [k, v] of entries) this.set(k, v);
+    return this;
+  }
+
+  /** Whether key is present. @example `gains.has('query')` */
+  has(key: string): boolean {
+    return this.keys().includes(key);
+  }
+
+  /** Removes and returns the parameter under key. @example `const p = gains.pop('value')` */
+  pop(key: string): Parameter {
+    const p = this.get(key);
+    this.registerParameter(key, null);
+    return p;
+  }
+
+  /** @example `gains.keys()` */
+  keys(): string[] {
+    return this.entries().map(([k]) => k);
+  }
+
+  /** @example `gains.values()` */
+  values(): Parameter[] {
+    return this.entries().map(([, p]) => p);
+  }
+
+  /** @example `for (const [k, p] of gains.entries()) ...` */
+  entries(): [string, Parameter][] {
+    return this.namedParameters({ recurse: false, removeDuplicate: false });
+  }
+
+  /** Number of parameters. @example `gains.size` */
+  get size(): number {
+    return this.entries().length;
+  }
+
+  forward(): never {
+    throw new ArgumentError('ParameterDict has no forward; pick parameters by key in your module\'s forward');
+  }
+
+  /** @internal PyTorch's repr: one line per parameter. */
+  override reprTree(): string {
+    const lines = this.entries().map(([k, p]) => parameterLine(k, p));
+    return lines.length ? `ParameterDict(\n${lines.join('\n')}\n)` : 'ParameterDict()';
   }
 }
 

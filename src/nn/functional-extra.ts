@@ -1,8 +1,9 @@
 /**
- * More of torch.nn.functional: pixelShuffle / pixelUnshuffle, bilinear, cosineSimilarity,
- * pairwiseDistance and dropout1d, composed from existing ops (reshape, permute, matmul, norm,
- * the elementwise ops), so autograd differentiates them, twice too. Each follows PyTorch 2.x's
- * formula, defaults and argument checks; the modules in nn/layers/misc.ts wrap them.
+ * More of torch.nn.functional: pixelShuffle / pixelUnshuffle, channelShuffle, bilinear,
+ * cosineSimilarity, pairwiseDistance, dropout1d and convTranspose1d, composed from existing ops
+ * (reshape, permute, matmul, norm, convTranspose2d, the elementwise ops), so autograd
+ * differentiates them, twice too. Each follows PyTorch 2.x's formula, defaults and argument
+ * checks; the modules in nn/layers/misc.ts, channel.ts and conv-transpose1d.ts wrap them.
  *
  * The `…Named` forms take the name errors should carry (the module's, when a module calls).
  */
@@ -10,6 +11,7 @@ import { detach } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError, fmtArg, fmtShape } from '../errors';
 import { add, div, ge, mul, sub, where } from '../ops/binary';
 import { castTo } from '../ops/cast';
+import { convTranspose2d } from '../ops/conv';
 import { rand } from '../ops/creation';
 import { matmul } from '../ops/matmul';
 import { norm, sum } from '../ops/reduce';
@@ -76,6 +78,29 @@ export function pixelUnshuffleNamed(op: string, x: Tensor, downscaleFactor: numb
  */
 export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   return pixelUnshuffleNamed('pixelUnshuffle', x, downscaleFactor);
+}
+
+/** @internal channelShuffle with the name errors carry. */
+export function channelShuffleNamed(op: string, x: Tensor, groups: number): Tensor {
+  assertTensor(op, 'x', x);
+  const g = factorArg(op, 'groups', groups);
+  if (x.ndim < 3) throw new ShapeError(`${op}: x must be [N, C, *] (more than 2 dims), got ${x.describe()}`);
+  const [n, c] = x.shape;
+  if (c % g !== 0) throw new ShapeError(`${op}: the channel dim of ${x.describe()} is ${c}, which is not divisible by groups ${g}`);
+  // [N, g, C/g, rest] -> [N, C/g, g, rest]: output channel j·g + i is input channel i·(C/g) + j.
+  const rest = sizeOf(x.shape.slice(2));
+  const y = permute(reshape(x, [n, g, c / g, rest]), [0, 2, 1, 3]);
+  return reshape(y, x.shape);
+}
+
+/**
+ * Splits the C channels of x [N, C, *] into `groups` groups and interleaves them (ShuffleNet,
+ * Zhang et al. 2018): the channels [g0c0, g0c1, …, g1c0, …] become [g0c0, g1c0, …, g0c1, …].
+ * Dim 1 is the channel dim, as in PyTorch; x needs more than 2 dims; any dtype.
+ * @example `channelShuffle(x, 2)` maps channels [0, 1, 2, 3] to [0, 2, 1, 3]
+ */
+export function channelShuffle(x: Tensor, groups: number): Tensor {
+  return channelShuffleNamed('channelShuffle', x, groups);
 }
 
 // ---------------------------------------------------------------- bilinear
@@ -228,4 +253,82 @@ export function dropout1dNamed(op: string, x: Tensor, p: number, opts?: DropoutO
  */
 export function dropout1d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
   return dropout1dNamed('dropout1d', x, p, opts);
+}
+
+// ---------------------------------------------------------------- convTranspose1d
+
+/** Options of `convTranspose1d` (PyTorch's, camelCase). @example `convTranspose1d(x, w, null, { stride: 2, outputPadding: 1 })` */
+export interface ConvTranspose1dOptions {
+  /** Step of the convolution this is the adjoint of (default 1). */
+  stride?: number;
+  /** PyTorch's `padding`: dilation·(k − 1) − padding zeros are implied around the input on each side (default 0). */
+  padding?: number;
+  /** Extra length added to one side of the output, to pick among the lengths a strided conv maps alike (default 0). */
+  outputPadding?: number;
+  /** Channel groups (default 1). */
+  groups?: number;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: number;
+}
+
+function intOption(op: string, name: string, v: unknown, fallback: number, min: number): number {
+  const s = v ?? fallback;
+  if (typeof s !== 'number' || !Number.isInteger(s) || s < min) throw new ArgumentError(`${op}: ${name} must be an integer >= ${min}, got ${fmtArg(v)}`);
+  return s;
+}
+
+/** @internal The geometry of a 1-D transposed convolution, checked. */
+export interface ConvTranspose1dGeometry { stride: number; padding: number; outputPadding: number; groups: number; dilation: number }
+
+/** @internal Checks convTranspose1d's options (as numbers) and returns them with their defaults. */
+export function convTranspose1dGeometry(op: string, opts: ConvTranspose1dOptions | undefined): ConvTranspose1dGeometry {
+  const stride = intOption(op, 'stride', opts?.stride, 1, 1);
+  const padding = intOption(op, 'padding', opts?.padding, 0, 0);
+  const outputPadding = intOption(op, 'outputPadding', opts?.outputPadding, 0, 0);
+  const groups = intOption(op, 'groups', opts?.groups, 1, 1);
+  const dilation = intOption(op, 'dilation', opts?.dilation, 1, 1);
+  if (outputPadding >= stride && outputPadding >= dilation) {
+    throw new ArgumentError(`${op}: outputPadding ${outputPadding} must be smaller than either stride ${stride} or dilation ${dilation}`);
+  }
+  return { stride, padding, outputPadding, groups, dilation };
+}
+
+/** @internal convTranspose1d with the name errors carry. */
+export function convTranspose1dNamed(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts?: ConvTranspose1dOptions): Tensor {
+  assertFloatTensor(op, 'x', x);
+  assertFloatTensor(op, 'weight', weight);
+  sameDtype(op, ['x', x], ['weight', weight]);
+  const g = convTranspose1dGeometry(op, opts);
+  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: x must be [N, C, L] or unbatched [C, L], got ${x.describe()}`);
+  if (weight.ndim !== 3) throw new ShapeError(`${op}: weight must be [C, O/groups, k], got ${weight.describe()}`);
+  const unbatched = x.ndim === 2;
+  const [c, l] = x.shape.slice(-2);
+  const [wc, og, k] = weight.shape;
+  if (wc !== c) throw new ShapeError(`${op}: weight ${weight.describe()} expects ${wc} input channels, but x ${x.describe()} has ${c}`);
+  if (c % g.groups !== 0) throw new ShapeError(`${op}: the ${c} input channels of x ${x.describe()} are not divisible by groups ${g.groups}`);
+  const o = og * g.groups;
+  if (bias !== undefined && bias !== null) {
+    assertFloatTensor(op, 'bias', bias);
+    sameDtype(op, ['x', x], ['bias', bias]);
+    if (bias.ndim !== 1 || bias.shape[0] !== o) throw new ShapeError(`${op}: bias must be [${o}] (one per output channel of weight ${weight.describe()} with groups ${g.groups}), got ${bias.describe()}`);
+  }
+  const outL = (l - 1) * g.stride - 2 * g.padding + g.dilation * (k - 1) + g.outputPadding + 1;
+  if (outL < 1) throw new ShapeError(`${op}: the output length would be ${outL} for x ${x.describe()}, weight ${weight.describe()}, stride ${g.stride}, padding ${g.padding} and dilation ${g.dilation}`);
+  // A 2-D transposed convolution over a height of 1 (kernel height 1, so the height stays 1).
+  const n = unbatched ? 1 : x.shape[0];
+  const y = convTranspose2d(reshape(x, [n, c, 1, l]), reshape(weight, [wc, og, 1, k]), bias ?? null, {
+    stride: [1, g.stride], padding: [0, g.padding], outputPadding: [0, g.outputPadding], groups: g.groups, dilation: [1, g.dilation],
+  });
+  return reshape(y, unbatched ? [o, outL] : [n, o, outL]);
+}
+
+/**
+ * Transposed 1-D convolution (the gradient of conv1d with respect to its input, e.g. for
+ * upsampling) of x [N, C, L] (or [C, L]) with weight [C, O/groups, k], plus bias [O]. Output
+ * length: (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1. Runs as
+ * convTranspose2d over a height of 1.
+ * @example `convTranspose1d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 })` maps [N, C, 5] to [N, O, 10] for k = 3
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTranspose1dOptions): Tensor {
+  return convTranspose1dNamed('convTranspose1d', x, weight, bias, opts);
 }

@@ -26,6 +26,9 @@ export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';
 export { selu, celu, mish, hardswish, hardsigmoid, hardtanh, softsign, logSigmoid, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, alphaDropout } from './activations-extra';
 export { pixelShuffle, pixelUnshuffle, bilinear, cosineSimilarity, pairwiseDistance, dropout1d, type CosineSimilarityOptions, type PairwiseDistanceOptions } from './functional-extra';
+export { channelShuffle, convTranspose1d, type ConvTranspose1dOptions } from './functional-extra';
+export { adaptiveMaxPool1d, lpPool1d, lpPool2d, type LPPool1dOptions, type LPPool2dOptions } from './pool-extra';
+export { embeddingBag, type EmbeddingBagOptions, type EmbeddingBagMode } from './embedding-bag';
 export { unfold, fold, type FoldOptions, type Pair2d } from './fold';
 
 /** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */

@@ -7,15 +7,15 @@
  */
 export { Module, type AnyModule, type StateDict, type LoadStateDictOptions, type LoadStateDictResult, type ForwardHook, type ForwardPreHook, type FullBackwardHook, type FullBackwardPreHook, type ModuleGrads } from './module';
 export { Parameter, parameter } from './parameter';
-export { Sequential, ModuleList, ModuleDict, Residual, type TensorModule } from './containers';
+export { Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, Residual, type TensorModule, type ParameterDictInput } from './containers';
 export type { FactoryOptions } from './layers/common';
 export { Linear, Identity } from './layers/linear';
 export { CtcHead, type CtcHeadOptions } from './layers/ctc-head';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Tanh, Sigmoid, Softplus, Softmax, LogSoftmax } from './layers/activation';
 export { Flatten, Unflatten } from './layers/shape';
 export { Unfold, Fold } from './layers/fold';
-export { Embedding, type EmbeddingOptions } from './layers/embedding';
-export { LSTMCell, GRUCell, type RNNCellOptions } from './layers/rnn-cells';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagModuleOptions } from './layers/embedding';
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions, type RNNCellModuleOptions } from './layers/rnn-cells';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn';
 export { Dropout, Dropout2d, StochasticDepth, DropPath } from './layers/dropout';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormModuleOptions, type LayerNormModuleOptions } from './layers/normalization';
@@ -23,6 +23,9 @@ export { InstanceNorm1d, InstanceNorm2d, RMSNorm, LocalResponseNorm, type Instan
 export { Conv1d, Conv2d, ConvTranspose2d, type Conv1dModuleOptions, type Conv2dModuleOptions, type ConvTranspose2dModuleOptions, type ConvPaddingMode } from './layers/conv';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d } from './layers/pool';
 export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';
+export { AdaptiveMaxPool1d, LPPool1d, LPPool2d, type MaxPoolResult } from './layers/pool-extra';
+export { ConvTranspose1d, type ConvTranspose1dModuleOptions } from './layers/conv-transpose1d';
+export { Softmax2d, ChannelShuffle } from './layers/channel';
 export { ReLU6 } from './layers/relu6';
 export { Upsample, PixelShuffle, PixelUnshuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Bilinear, CosineSimilarity, PairwiseDistance, Dropout1d, type UpsampleOptions, type Padding1d, type Padding2d } from './layers/misc';
 export { SELU, CELU, Mish, Hardswish, Hardsigmoid, Hardtanh, Softsign, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Threshold, GLU, Softmin, PReLU, AlphaDropout, type PReLUOptions } from './layers/activation-extra';

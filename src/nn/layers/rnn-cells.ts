@@ -1,20 +1,21 @@
 /**
- * Recurrent cells: LSTMCell and GRUCell (one time step), and the step functions
+ * Recurrent cells: RNNCell, LSTMCell and GRUCell (one time step), and the step functions
  * that LSTM and GRU (rnn.ts) run at every time step. Gate layout and parameter
  * names are PyTorch's, so state dicts map one to one:
  *
+ *   RNN:  weight_ih [H, I],  weight_hh [H, H],  bias_ih [H],  bias_hh [H].
  *   LSTM: weight_ih [4H, I], weight_hh [4H, H], bias_ih [4H], bias_hh [4H], gates (i, f, g, o).
  *   GRU:  weight_ih [3H, I], weight_hh [3H, H], bias_ih [3H], bias_hh [3H], gates (r, z, n).
  *
  * Everything is written with ops, so autograd runs through time and a second
  * derivative works.
  */
-import { ShapeError, fmtShape } from '../../errors';
+import { ArgumentError, ShapeError, fmtArg, fmtShape } from '../../errors';
 import { add, mul, sub } from '../../ops/binary';
 import { zeros } from '../../ops/creation';
 import { matmulT } from '../../ops/matmul';
 import { chunk, squeeze, unsqueeze } from '../../ops/shape';
-import { sigmoid, tanh } from '../../ops/unary';
+import { relu, sigmoid, tanh } from '../../ops/unary';
 import { assertTensor, empty } from '../../ops/util';
 import type { Tensor } from '../../tensor/tensor';
 import * as init from '../init';
@@ -65,6 +66,15 @@ export function gruStep(xw: Tensor, h: Tensor, weightHh: Tensor, biasHh: Tensor 
   return add(n, mul(z, sub(h, n)));
 }
 
+/**
+ * One Elman RNN step. `xw` is the input projection x W_ihᵀ + b_ih + b_hh (both biases folded in
+ * by the caller), [B, H]; h is [B, H]:  h' = act(xw + h W_hhᵀ), act tanh or relu.
+ */
+export function rnnStep(xw: Tensor, h: Tensor, weightHh: Tensor, nonlinearity: 'tanh' | 'relu'): Tensor {
+  const pre = add(xw, matmulT(h, weightHh, false, true));
+  return nonlinearity === 'relu' ? relu(pre) : tanh(pre);
+}
+
 /** x W_ihᵀ + bias for x [rows, I]: one GEMM reading W_ih transposed in place. */
 export function inputProjection(x: Tensor, weightIh: Tensor, bias: Tensor | null): Tensor {
   const xw = matmulT(x, weightIh, false, true);
@@ -97,7 +107,13 @@ export interface RNNCellOptions extends FactoryOptions {
   bias?: boolean;
 }
 
-/** Shared fields of LSTMCell and GRUCell: sizes and the four parameters under PyTorch's names. */
+/** Options of `nn.RNNCell`. @example `new nn.RNNCell(8, 16, { nonlinearity: 'relu' })` */
+export interface RNNCellModuleOptions extends RNNCellOptions {
+  /** The activation, 'tanh' (default) or 'relu'. */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+/** Shared fields of RNNCell, LSTMCell and GRUCell: sizes and the four parameters under PyTorch's names. */
 abstract class RecurrentCell<In extends unknown[], Out> extends Module<In, Out> {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -145,6 +161,39 @@ abstract class RecurrentCell<In extends unknown[], Out> extends Module<In, Out> 
 
   protected override extraRepr(): string {
     return reprArgs([['', this.inputSize], ['', this.hiddenSize], ['bias', this.bias ? undefined : false]]);
+  }
+}
+
+/**
+ * One Elman RNN step: (x [B, I], h [B, H], zeros when omitted) → h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh),
+ * act tanh (default) or relu. Unbatched [I] inputs with an [H] state work too. Parameters
+ * weight_ih [H, I], weight_hh [H, H], bias_ih [H], bias_hh [H], U(-1/√H, 1/√H), as PyTorch's.
+ * @example `const cell = new nn.RNNCell(10, 20, { nonlinearity: 'tanh' }); const h = cell.call(x, h0)`
+ */
+export class RNNCell extends RecurrentCell<[Tensor, Tensor?], Tensor> {
+  readonly nonlinearity: 'tanh' | 'relu';
+
+  constructor(inputSize: number, hiddenSize: number, opts?: RNNCellModuleOptions) {
+    const nonlinearity = opts?.nonlinearity ?? 'tanh';
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new ArgumentError(`RNNCell: nonlinearity must be 'tanh' or 'relu', got ${fmtArg(nonlinearity)}`);
+    super('RNNCell', 1, inputSize, hiddenSize, opts);
+    this.nonlinearity = nonlinearity;
+  }
+
+  forward(input: Tensor, hx?: Tensor): Tensor {
+    const op = 'RNNCell';
+    const dtype = this.weightIh.dtype;
+    const x = cellInput(op, input, this.inputSize, dtype);
+    const batched = input.ndim === 2;
+    const h = cellState(op, 'h', hx, x.shape[0], this.hiddenSize, batched, dtype);
+    // b_hh is added outside any product, so it joins b_ih in the input projection, as nn.RNN does.
+    const bias = this.biasIh && this.biasHh ? add(this.biasIh, this.biasHh) : null;
+    const h1 = rnnStep(inputProjection(x, this.weightIh, bias), h, this.weightHh, this.nonlinearity);
+    return batched ? h1 : squeeze(h1, 0);
+  }
+
+  protected override extraRepr(): string {
+    return [super.extraRepr(), this.nonlinearity === 'relu' ? "nonlinearity='relu'" : ''].filter((s) => s).join(', ');
   }
 }
 
