@@ -24,9 +24,8 @@ import { dropout as dropoutFn } from '../functional';
 import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
 import { checkDtypeOption, checkInput, positiveInt, probability, type FactoryOptions } from './common';
-import { gruStep, inputProjection, lstmStep, resetRecurrent } from './rnn-cells';
+import { gruStep, inputProjection, lstmStep, resetRecurrent, rnnStep } from './rnn-cells';
 import { matmulT } from '../../ops/matmul';
-import { relu, tanh } from '../../ops/unary';
 import { PackedSequence, unpackForRecurrent } from '../utils/rnn';
 
 /** Options of `nn.RNN`, `nn.LSTM` and `nn.GRU`. @example `new nn.LSTM(8, 32, { numLayers: 2, bidirectional: true })` */
@@ -209,7 +208,6 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   private runLayers(x: Tensor, initial: Tensor[][], lengths: number[] | null): { output: Tensor; finals: Tensor[][] } {
     const [T, B] = x.shape;
     const D = this.directions, stateCount = initial.length;
-    const activation = this.nonlinearity === 'relu' ? relu : tanh;
     // masks[t]: [B, 1] true where step t is within the sequence; null where every sequence is.
     const masks: (Tensor | null)[] = new Array(T).fill(null);
     if (lengths) {
@@ -242,7 +240,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
             state = [gruStep(steps[t], state[0], w.weightHh, w.biasHh)];
           } else {
             // Elman: h' = act(x W_ihᵀ + b_ih + b_hh + h W_hhᵀ).
-            state = [activation(add(steps[t], matmulT(state[0], w.weightHh, false, true)))];
+            state = [rnnStep(steps[t], state[0], w.weightHh, this.nonlinearity)];
           }
           const mask = masks[t];
           if (mask) state = state.map((s, i) => where(mask, s, previous[i]));
