@@ -36,6 +36,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerAttentionBindings(env, exports);
   registerResampleBindings(env, exports);
   registerTanhBackwardBindings(env, exports);
+  registerScanOrderBindings(env, exports);
   return exports;
 }
 

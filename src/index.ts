@@ -60,6 +60,9 @@ export {
 export { to } from './ops/cast';
 export { indexSelect, gather, scatterAdd, indexAdd } from './ops/indexing';
 export { add_, sub_, mul_, div_, copy_, fill_, zero_ } from './ops/inplace';
+export { cumsum, cumprod, type ScanOptions } from './ops/scan';
+export { flip, roll, tril, triu } from './ops/rearrange';
+export { sort, argsort, topk, type SortOptions, type TopkOptions } from './ops/order';
 export { einsum } from './ops/einsum';
 export { outer, kron, tensordot, diagonal, diag, trace, cdist, type CdistOptions, type CdistComputeMode } from './ops/linalg-basic';
 export {

@@ -51,5 +51,6 @@ void registerAugmentBindings(Napi::Env env, Napi::Object exports);
 void registerAttentionBindings(Napi::Env env, Napi::Object exports);
 void registerResampleBindings(Napi::Env env, Napi::Object exports);
 void registerTanhBackwardBindings(Napi::Env env, Napi::Object exports);
+void registerScanOrderBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

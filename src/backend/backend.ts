@@ -197,6 +197,32 @@ export interface Backend {
   /** out[o, index[o,j,i], i] += src[o,j,i] (the adjoint of gather). */
   scatterAdd(src: FloatArray, index: Int32Array, out: FloatArray, outer: number, len: number, idxLen: number, inner: number): void;
 
+  /**
+   * Cumulative sum (isProd false) or product along len: out[o,j,i] = x[o,0,i] op ... op x[o,j,i], or with
+   * reverse from the end, x[o,j,i] op ... op x[o,len-1,i]. Floats accumulate in double and round each
+   * output once (PyTorch's CPU rule); int32 wraps modulo 2^32. out may be x itself.
+   */
+  scan(isProd: boolean, reverse: boolean, x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void;
+
+  /**
+   * The first k entries of each [o, :, i] line of x in stable sorted order, ascending or descending: values and
+   * indices are [outer, k, inner]. NaN sorts as the largest value; -0 and +0 are equal (ties keep their order).
+   */
+  sort(x: TypedArray, values: TypedArray, indices: Int32Array, outer: number, len: number, inner: number, k: number,
+    descending: boolean): void;
+
+  /** out[o,j,i] = x[o, len-1-j, i] (any dtype; out must not share memory with x). */
+  flip(x: TypedArray, out: TypedArray, outer: number, len: number, inner: number): void;
+
+  /** out[o, (j + shift) mod len, i] = x[o,j,i] for 0 <= shift < len (any dtype; out must not share memory with x). */
+  roll(x: TypedArray, out: TypedArray, outer: number, len: number, inner: number, shift: number): void;
+
+  /**
+   * tril (lower) or triu of `batch` matrices [rows, cols]: out = x where j - i <= diagonal (lower) or
+   * j - i >= diagonal (upper), else 0. Any dtype; out must not share memory with x.
+   */
+  triangle(lower: boolean, x: TypedArray, out: TypedArray, batch: number, rows: number, cols: number, diagonal: number): void;
+
   /** out[o,j,i] = x[o, index[j], i]. */
   indexSelect(x: TypedArray, index: Int32Array, out: TypedArray, outer: number, len: number, inner: number): void;
 

@@ -13,6 +13,8 @@ import { Storage, registerInScope, trackTensor, untrackTensor } from './storage'
 import { formatTensor } from './format';
 import type { TensorLike } from '../ops/binary';
 import type * as r from '../ops/reduce';
+import type * as ord from '../ops/order';
+import type * as sc from '../ops/scan';
 import type { BackwardOptions } from '../autograd/api';
 
 /** A hook receives the gradient and may return a replacement. */
@@ -420,6 +422,30 @@ export interface Tensor {
     indexSelect(dim: number, index: Tensor): Tensor;
     /** Picks along `dim` the entries `index` names, per position. @example `logp.gather(1, y.unsqueeze(1))` */
     gather(dim: number, index: Tensor): Tensor;
+    /** Cumulative sum along `dim` (the function `cumsum`). @example `x.cumsum(1)` */
+    cumsum(dim: number, opts?: sc.ScanOptions): Tensor;
+    /** Cumulative product along `dim`. @example `x.cumprod(0)` */
+    cumprod(dim: number, opts?: sc.ScanOptions): Tensor;
+    /** The elements in reverse order along `dims`. @example `x.flip([2, 3])` */
+    flip(dims: number | number[]): Tensor;
+    /** Elements shifted along `dims` (or the flattened tensor), wrapping around. @example `x.roll(1, 0)` */
+    roll(shifts: number | number[], dims?: number | number[]): Tensor;
+    /** The lower triangle of the last two dims (others 0). @example `scores.tril()` */
+    tril(diagonal?: number): Tensor;
+    /** The upper triangle of the last two dims (others 0). @example `x.triu(1)` */
+    triu(diagonal?: number): Tensor;
+    /** Sorted along a dim (default the last), with the int32 indices. @example `const { values, indices } = x.sort(1, { descending: true })` */
+    sort(dim?: number, opts?: ord.SortOptions): r.ValuesIndices;
+    /** Sorted along `opts.dim` (default the last), with the int32 indices. @example `const { values } = x.sort({ dim: 0 })` */
+    sort(opts?: ord.SortOptions): r.ValuesIndices;
+    /** The int32 positions that sort along a dim. @example `x.argsort(1)` */
+    argsort(dim?: number, opts?: ord.SortOptions): Tensor;
+    /** The int32 positions that sort along `opts.dim`. @example `x.argsort({ descending: true })` */
+    argsort(opts?: ord.SortOptions): Tensor;
+    /** The k largest (or smallest) along a dim, with indices. @example `const { values, indices } = logits.topk(5, 1)` */
+    topk(k: number, dim?: number, opts?: ord.TopkOptions): r.ValuesIndices;
+    /** The k largest (or smallest) along `opts.dim`, with indices. @example `const { indices } = logits.topk(5, { largest: false })` */
+    topk(k: number, opts?: ord.TopkOptions): r.ValuesIndices;
     /** In place `this += y`; returns this. @example `w.add_(g.mul(-0.1))` */
     add_(y: TL): Tensor;
     /** In place `this -= y`; returns this. @example `w.sub_(step)` */

@@ -33,6 +33,11 @@ export interface NativeBinding {
     maskRowStride: number, maskColStride: number, dq: unknown, dk: unknown, dv: unknown,
     batch: number, L: number, S: number, E: number, Ev: number, scale: number, causal: boolean): void;
   tanhBackward(a: unknown, b: unknown, c: unknown, out: unknown): void;
+  scan(isProd: boolean, reverse: boolean, x: unknown, out: unknown, outer: number, len: number, inner: number): void;
+  sort(x: unknown, values: unknown, indices: unknown, outer: number, len: number, inner: number, k: number, descending: boolean): void;
+  flip(x: unknown, out: unknown, outer: number, len: number, inner: number): void;
+  roll(x: unknown, out: unknown, outer: number, len: number, inner: number, shift: number): void;
+  triangle(lower: boolean, x: unknown, out: unknown, batch: number, rows: number, cols: number, diagonal: number): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
   layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number,
     relu?: boolean): void;

@@ -8,6 +8,7 @@ import { resampleKernels } from './resample';
 import { convPoolKernels } from './conv';
 import { normKernels } from './norm';
 import { optimKernels } from './optim';
+import { scanOrderKernels } from './scan-order';
 
 const U32 = 0xffffffffn;
 
@@ -40,6 +41,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
     ...resampleKernels(addon),
     ...normKernels(addon),
     ...optimKernels(addon),
+    ...scanOrderKernels(addon),
     tanhBackward: (a, b, c, out) => addon.tanhBackward(a, b, c, out),
     philoxUniform: (seed, offset, out) =>
       addon.philoxUniform(Number(seed & U32), Number((seed >> 32n) & U32), Number(offset & U32), Number((offset >> 32n) & U32), out),

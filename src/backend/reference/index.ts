@@ -15,6 +15,9 @@ import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackw
 import { adamStep, rmspropStep, sgdStep } from './optim';
 import { batchNormBackward, batchNormForward, groupNormBackward, groupNormForward, layerNormBackward, layerNormForward } from './norm';
 import { argReduce, reduce, softmax } from './reduce';
+import { scan } from './scan';
+import { sort } from './sort';
+import { flip, roll, triangle } from './rearrange';
 import { unary } from './unary';
 import { tanhBackward } from './tanh-backward';
 import { foreachNorm, foreachScale } from './foreach';
@@ -49,6 +52,11 @@ export const referenceBackend: Backend = {
   scatterAdd,
   indexSelect,
   indexAdd,
+  scan,
+  sort,
+  flip,
+  roll,
+  triangle,
   crossEntropy,
   crossEntropyBackward,
   ctcLoss,
