@@ -156,8 +156,10 @@ function narrowBackward(g: Tensor, shape: number[], dim: number, start: number):
 }
 
 /** Concatenates along `dim`. @example `cat([a, b], 0)` */
-export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('cat: tensors must be a non-empty array');
+export function cat(given: Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(given) || given.length === 0) throw new ArgumentError('cat: tensors must be a non-empty array');
+  // A copy: the graph keeps the list for backward, and the caller may change its own array afterwards.
+  const tensors = given.slice();
   tensors.forEach((t, i) => assertTensor('cat', `tensors[${i}]`, t));
   const first = tensors[0];
   const d = normalizeDim('cat', dim, first.ndim);

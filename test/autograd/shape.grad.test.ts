@@ -40,6 +40,17 @@ describe('view and copy gradients', () => {
     expectBoth((p, q) => L.cat([p.square(), q], 0), [leaf([1, 3]), leaf([4, 3])]);
   });
 
+  it('cat keeps its own list for backward: the caller may change the array afterwards', () => {
+    const a = leaf([2, 1]), b = leaf([2, 1]);
+    const list = [a];
+    const first = L.cat(list, 1);
+    list.push(b);
+    const second = L.cat(list, 1);
+    first.sum().add(second.mul(2).sum()).backward();
+    expect(Array.from(a.grad!.values)).toEqual([3, 3]);
+    expect(Array.from(b.grad!.values)).toEqual([2, 2]);
+  });
+
   it('stack along new dims', () => {
     expectBoth((p, q) => [L.stack([p, q], 0), L.stack([p.mul(q), q], 2), L.stack([p, p], -1)], [leaf([2, 3]), leaf([2, 3])]);
   });
