@@ -102,4 +102,5 @@ export * as gan from './gan/index';
 export * as ood from './ood/index';
 export * as motifs from './motifs/index';
 export * as pinn from './pinn/index';
+export * as distributions from './distributions/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';
