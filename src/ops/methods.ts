@@ -12,6 +12,9 @@ import * as ip from './inplace';
 import * as ord from './order';
 import * as re from './rearrange';
 import * as sc from './scan';
+import * as ee from './elementwise-extra';
+import * as la from './linalg-basic';
+import * as se from './shape-extra';
 import { matmul } from './matmul';
 import * as r from './reduce';
 import * as s from './shape';
@@ -86,6 +89,35 @@ type Forward<R> = (x: Tensor, ...args: unknown[]) => R;
 P.sort = function (this: Self, ...args: unknown[]) { return (ord.sort as Forward<r.ValuesIndices>)(this, ...args); } as Tensor['sort'];
 P.argsort = function (this: Self, ...args: unknown[]) { return (ord.argsort as Forward<Tensor>)(this, ...args); } as Tensor['argsort'];
 P.topk = function (this: Self, ...args: unknown[]) { return (ord.topk as Forward<r.ValuesIndices>)(this, ...args); } as Tensor['topk'];
+P.maskedFill = function (this: Self, mask: Tensor, value: number | Tensor) { return ee.maskedFill(this, mask, value); };
+P.repeat = function (this: Self, sizes: number[]) { return se.repeat(this, sizes); };
+P.tile = function (this: Self, dims: number[]) { return se.tile(this, dims); };
+P.repeatInterleave = function (this: Self, repeats: number | Tensor, dim?: number) { return se.repeatInterleave(this, repeats, dim); };
+P.expandAs = function (this: Self, other: Tensor) { return se.expandAs(this, other); };
+P.broadcastTo = function (this: Self, shape: number[]) { return se.broadcastTo(this, shape); };
+P.movedim = function (this: Self, source: number | number[], destination: number | number[]) { return se.movedim(this, source, destination); };
+P.unflatten = function (this: Self, dim: number, sizes: number[]) { return se.unflatten(this, dim, sizes); };
+P.diagonal = function (this: Self, offset?: number, dim1?: number, dim2?: number) { return la.diagonal(this, offset, dim1, dim2); };
+P.diag = function (this: Self, diagonal?: number) { return la.diag(this, diagonal); };
+P.trace = function (this: Self) { return la.trace(this); };
+P.outer = function (this: Self, other: Tensor) { return la.outer(this, other); };
+P.kron = function (this: Self, other: Tensor) { return la.kron(this, other); };
+P.lerp = function (this: Self, end: Tensor, weight: TL) { return ee.lerp(this, end, weight); };
+P.addcmul = function (this: Self, t1: Tensor, t2: Tensor, opts?: ee.AddcOptions) { return ee.addcmul(this, t1, t2, opts); };
+P.addcdiv = function (this: Self, t1: Tensor, t2: Tensor, opts?: ee.AddcOptions) { return ee.addcdiv(this, t1, t2, opts); };
+P.nanToNum = function (this: Self, opts?: ee.NanToNumOptions) { return ee.nanToNum(this, opts); };
+P.logit = function (this: Self, eps?: number) { return ee.logit(this, eps); };
+P.isclose = function (this: Self, other: Tensor, opts?: ee.IscloseOptions) { return ee.isclose(this, other, opts); };
+P.allclose = function (this: Self, other: Tensor, opts?: ee.IscloseOptions) { return ee.allclose(this, other, opts); };
+P.equal = function (this: Self, other: Tensor) { return ee.equal(this, other); };
+for (const name of ['trunc', 'frac', 'isnan', 'isinf', 'isfinite'] as const) {
+  const f = ee[name];
+  P[name] = function (this: Self) { return f(this); };
+}
+for (const name of ['logaddexp', 'xlogy', 'fmod', 'remainder', 'floorDivide'] as const) {
+  const f = ee[name];
+  P[name] = function (this: Self, y: TL) { return f(this, y); };
+}
 P.add_ = function (this: Self, y: TL) { return ip.add_(this, y); };
 P.sub_ = function (this: Self, y: TL) { return ip.sub_(this, y); };
 P.mul_ = function (this: Self, y: TL) { return ip.mul_(this, y); };

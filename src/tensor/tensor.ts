@@ -15,6 +15,7 @@ import type { TensorLike } from '../ops/binary';
 import type * as r from '../ops/reduce';
 import type * as ord from '../ops/order';
 import type * as sc from '../ops/scan';
+import type * as ee from '../ops/elementwise-extra';
 import type { BackwardOptions } from '../autograd/api';
 
 /** A hook receives the gradient and may return a replacement. */
@@ -446,6 +447,68 @@ export interface Tensor {
     topk(k: number, dim?: number, opts?: ord.TopkOptions): r.ValuesIndices;
     /** The k largest (or smallest) along `opts.dim`, with indices. @example `const { indices } = logits.topk(5, { largest: false })` */
     topk(k: number, opts?: ord.TopkOptions): r.ValuesIndices;
+    /** `value` where `mask` (bool, broadcast) is true, else this (the function `maskedFill`). @example `scores.maskedFill(pad, -Infinity)` */
+    maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+    /** Tiled `sizes[i]` times along each dim (torch's repeat). @example `x.repeat([2, 1])` */
+    repeat(sizes: number[]): Tensor;
+    /** Tiled along the trailing dims (torch's tile). @example `x.tile([3])` */
+    tile(dims: number[]): Tensor;
+    /** Each element (or slice along `dim`) repeated. @example `x.repeatInterleave(2, 0)` */
+    repeatInterleave(repeats: number | Tensor, dim?: number): Tensor;
+    /** Broadcast to other's shape. @example `bias.expandAs(x)` */
+    expandAs(other: Tensor): Tensor;
+    /** Broadcast to `shape`. @example `x.broadcastTo([4, 3])` */
+    broadcastTo(shape: number[]): Tensor;
+    /** Dims moved from `source` to `destination`. @example `x.movedim(1, -1)` */
+    movedim(source: number | number[], destination: number | number[]): Tensor;
+    /** Dim `dim` split into `sizes`. @example `x.unflatten(1, [2, 3])` */
+    unflatten(dim: number, sizes: number[]): Tensor;
+    /** The diagonal of dims dim1, dim2 at `offset`. @example `m.diagonal()` */
+    diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
+    /** A 1-D tensor's diagonal matrix, or a matrix's diagonal. @example `v.diag()` */
+    diag(diagonal?: number): Tensor;
+    /** The sum of a matrix's diagonal. @example `m.trace()` */
+    trace(): Tensor;
+    /** The outer product with a 1-D tensor. @example `u.outer(v)` */
+    outer(other: Tensor): Tensor;
+    /** The Kronecker product. @example `a.kron(b)` */
+    kron(other: Tensor): Tensor;
+    /** this + weight · (end - this). @example `ema.lerp(w, 0.001)` */
+    lerp(end: Tensor, weight: TL): Tensor;
+    /** this + value · t1 · t2. @example `x.addcmul(a, b, { value: 0.5 })` */
+    addcmul(t1: Tensor, t2: Tensor, opts?: ee.AddcOptions): Tensor;
+    /** this + value · t1 / t2. @example `p.addcdiv(m, v.sqrt().add(1e-8), { value: -lr })` */
+    addcdiv(t1: Tensor, t2: Tensor, opts?: ee.AddcOptions): Tensor;
+    /** NaN and ±Inf replaced by finite values. @example `x.nanToNum({ nan: 0 })` */
+    nanToNum(opts?: ee.NanToNumOptions): Tensor;
+    /** log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given. @example `p.logit(1e-6)` */
+    logit(eps?: number): Tensor;
+    /** Elementwise |this - other| <= atol + rtol·|other| (bool). @example `a.isclose(b)` */
+    isclose(other: Tensor, opts?: ee.IscloseOptions): Tensor;
+    /** Whether every element is close. @example `a.allclose(b, { atol: 1e-6 })` */
+    allclose(other: Tensor, opts?: ee.IscloseOptions): boolean;
+    /** Whether the shapes and every element are equal. @example `a.equal(b)` */
+    equal(other: Tensor): boolean;
+    /** Rounded toward zero. @example `x.trunc()` */
+    trunc(): Tensor;
+    /** this - trunc(this). @example `x.frac()` */
+    frac(): Tensor;
+    /** Where NaN (bool). @example `x.isnan()` */
+    isnan(): Tensor;
+    /** Where ±Inf (bool). @example `x.isinf()` */
+    isinf(): Tensor;
+    /** Where finite (bool). @example `x.isfinite()` */
+    isfinite(): Tensor;
+    /** log(exp(this) + exp(y)), stably. @example `a.logaddexp(b)` */
+    logaddexp(y: TL): Tensor;
+    /** this · log(y), 0 where this is 0. @example `p.xlogy(q)` */
+    xlogy(y: TL): Tensor;
+    /** The remainder with this's sign (C's fmod). @example `x.fmod(2)` */
+    fmod(y: TL): Tensor;
+    /** The remainder with y's sign (Python's %). @example `x.remainder(2)` */
+    remainder(y: TL): Tensor;
+    /** floor(this / y), no gradient. @example `x.floorDivide(2)` */
+    floorDivide(y: TL): Tensor;
     /** In place `this += y`; returns this. @example `w.add_(g.mul(-0.1))` */
     add_(y: TL): Tensor;
     /** In place `this -= y`; returns this. @example `w.sub_(step)` */
