@@ -54,8 +54,22 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'native threads', int('--threads'))
     .option('--data-dir <dir>', 'folder with the Fashion-MNIST .gz files')
     .option('--no-progress', 'no progress bar')
+    .option('--resume <dir>', 'carry on an interrupted run from its folder, with its own options (--threads, --data-dir and --no-progress may differ)')
     .action(async (o) => {
-      await trainCommand({ ...TRAIN_DEFAULTS, ...o });
+      // Ctrl-C stops after the current step and says how to resume; a second Ctrl-C quits at once.
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        console.error('lattice train: stopping after this step (Ctrl-C again to quit now)');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const summary = await trainCommand({ ...TRAIN_DEFAULTS, ...o }, undefined, { signal: controller.signal });
+        if (summary.interrupted) process.exitCode = 130;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
     });
   program.command('evaluate')
     .description('reload a checkpoint and report test accuracy')

@@ -9,9 +9,10 @@ import type { Callback, EpochLogs, StepLogs, TrainContext } from '../types';
  */
 export class MetricsLogger implements Callback {
   private buffer: string[] = [];
-  constructor(readonly path: string, readonly opts: { everySteps?: number } = {}) {
+  /** `append`: keep the file's lines and add to them (a resumed run) instead of starting it empty. */
+  constructor(readonly path: string, readonly opts: { everySteps?: number; append?: boolean } = {}) {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    if (!opts.append) writeFileSync(path, '');
   }
 
   /** Extra records (e.g. from GradientMonitor) go through the same file. */
