@@ -9,7 +9,8 @@ import { broadcastStrides, checkShape, normalizeDim, shapesEqual, sizeOf, stride
 import { Tensor } from '../tensor/tensor';
 import { sumToShape } from './binary';
 import { record } from './record';
-import { assertTensor, checkOutputSize, empty, kernelInts, sameDevice } from './util';
+import { assertTensor, checkOutputSize, empty, emptyForOverwrite, kernelInts, sameDevice } from './util';
+import type { TypedArray } from '../tensor/dtype';
 
 function viewOf(x: Tensor, shape: number[], name: string): Tensor {
   const out = new Tensor(x.storage, shape, x.dtype);
@@ -243,7 +244,12 @@ export function contiguous(x: Tensor): Tensor {
 
 /** @internal A copy of x's elements on x's device, not recorded. */
 export function copyOf(x: Tensor): Tensor {
-  if (x.device === 'cpu') return Tensor.fromData(x.values.slice(), x.shape.slice(), x.dtype);
+  if (x.device === 'cpu') {
+    // Into a pooled buffer: a fresh ArrayBuffer (values.slice()) costs page faults on every large copy.
+    const out = emptyForOverwrite(x.shape.slice(), x.dtype);
+    (out.values as TypedArray).set(x.values as TypedArray);
+    return out;
+  }
   const out = empty(x.shape.slice(), x.dtype, x.device);
   const strides = kernelInts(stridesOf(x.shape));
   copyInto(x, 0, strides, out, 0, strides, x.shape);
