@@ -13,9 +13,9 @@
  * Entries equal to paddingIdx are left out of their bag (and of a mean's count); an empty bag
  * gives zeros.
  */
-import { noGrad } from '../autograd/api';
+import { detach, noGrad } from '../autograd/api';
 import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
-import { div, mul, pow, where } from '../ops/binary';
+import { div, eq, mul, pow, where } from '../ops/binary';
 import { ones, tensor, zeros } from '../ops/creation';
 import { indexAdd, indexSelect } from '../ops/indexing';
 import { mul_ } from '../ops/inplace';
@@ -66,6 +66,22 @@ export function embeddingRenorm_(weight: Tensor, indices: Int32Array, maxNorm: n
     });
     if (changed) mul_(weight, weight.device === 'cpu' ? scale : scale.to(weight.device));
   }));
+}
+
+/**
+ * The rows of `weight` at the (already range-checked) `indices`, shaped indices.shape + [dim]:
+ * rows past maxNorm rescaled in place first, and padding rows read without passing gradient back.
+ * What nn.Embedding and nn.functional.embedding share.
+ */
+export function lookupRows(weight: Tensor, indices: Tensor, values: Int32Array, padding: number | null, maxNorm: number | null, normType: number): Tensor {
+  const flat = reshape(indices, [indices.size]);
+  if (maxNorm !== null) embeddingRenorm_(weight, values, maxNorm, normType);
+  let rows = indexSelect(weight, 0, flat);
+  if (padding !== null && rows.requiresGrad) {
+    // Padding rows read the table but pass no gradient back to it.
+    rows = where(reshape(eq(flat, padding), [flat.size, 1]), detach(rows), rows);
+  }
+  return reshape(rows, [...indices.shape, weight.shape[1]]);
 }
 
 /** @internal A paddingIdx in [-n, n - 1] as a row, or null. */

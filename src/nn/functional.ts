@@ -30,6 +30,7 @@ export { channelShuffle, convTranspose1d, type ConvTranspose1dOptions } from './
 export { adaptiveMaxPool1d, lpPool1d, lpPool2d, type LPPool1dOptions, type LPPool2dOptions } from './pool-extra';
 export { embeddingBag, type EmbeddingBagOptions, type EmbeddingBagMode } from './embedding-bag';
 export { unfold, fold, type FoldOptions, type Pair2d } from './fold';
+export * from './functional-common';
 
 /** Training flag and generator of the dropout functions. @example `dropout(x, 0.1, { training: true })` */
 export interface DropoutOptions {

@@ -35,3 +35,4 @@ export { CyclicLR, type CyclicLROptions } from './lr_scheduler_cyclic';
 export { ChainedScheduler } from './lr_scheduler_chained';
 export { ASGD, type ASGDOptions } from './asgd';
 export { Rprop, type RpropOptions } from './rprop';
+export { Adafactor, type AdafactorOptions } from './adafactor';

@@ -2,17 +2,13 @@
  * Embedding (a lookup table of learned vectors, by indexSelect) and EmbeddingBag (sums, means or
  * maxima of bags of its rows, by nn/embedding-bag.ts).
  */
-import { detach } from '../../autograd/api';
 import { ArgumentError, DTypeError } from '../../errors';
-import { eq, where } from '../../ops/binary';
-import { indexSelect } from '../../ops/indexing';
-import { reshape } from '../../ops/shape';
 import { assertTensor, empty } from '../../ops/util';
 import { noGrad } from '../../autograd/api';
 import { ones } from '../../ops/creation';
 import { mul_ } from '../../ops/inplace';
 import type { Tensor } from '../../tensor/tensor';
-import { bagMode, embeddingBagNamed, embeddingRenorm_, paddingRow, renormOptions, type EmbeddingBagMode } from '../embedding-bag';
+import { bagMode, embeddingBagNamed, lookupRows, paddingRow, renormOptions, type EmbeddingBagMode } from '../embedding-bag';
 import * as init from '../init';
 import { Module, reprArgs } from '../module';
 import { Parameter } from '../parameter';
@@ -98,15 +94,7 @@ export class Embedding extends Module {
     for (let i = 0; i < v.length; i++) {
       if (v[i] < 0 || v[i] >= this.numEmbeddings) throw new ArgumentError(`Embedding: index ${v[i]} (at flat position ${i} of ${indices.describe()}) is out of range for ${this.numEmbeddings} embeddings`);
     }
-    const flat = reshape(indices, [indices.size]);
-    if (this.maxNorm !== null) embeddingRenorm_(this.weight, v, this.maxNorm, this.normType);
-    let rows = indexSelect(this.weight, 0, flat);
-    if (this.paddingIdx !== null && rows.requiresGrad) {
-      // Padding rows read the table but pass no gradient back to it.
-      const isPad = reshape(eq(flat, this.paddingIdx), [flat.size, 1]);
-      rows = where(isPad, detach(rows), rows);
-    }
-    return reshape(rows, [...indices.shape, this.embeddingDim]);
+    return lookupRows(this.weight, indices, v, this.paddingIdx, this.maxNorm, this.normType);
   }
 
   protected override extraRepr(): string {
