@@ -12,6 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as L from '../src/index';
+import { median, timeCall as timeWith } from './lib/timing';
+
+const timeCall = (f: () => unknown): number => timeWith(f, { warmup: 3 });
 import { argsort, sort, topk } from '../src/ops/order';
 import { flip, roll, tril, triu } from '../src/ops/rearrange';
 import { cumprod, cumsum } from '../src/ops/scan';
@@ -47,20 +50,7 @@ const OPS: [string, () => unknown, string][] = [
   ['narrow (strided-copy baseline)', () => x.narrow(1, 0, N - 1), 'x.narrow(1, 0, 1023).contiguous()'],
 ];
 
-function timeCall(f: () => unknown): number {
-  for (let i = 0; i < 3; i++) L.tidy(() => { f(); });
-  const samples: number[] = [];
-  for (let s = 0; s < 7; s++) {
-    let n = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < 20) { L.tidy(() => { f(); }); n++; t = performance.now(); }
-    samples.push((t - t0) / n);
-  }
-  return median(samples);
-}
 
-const median = (v: number[]): number => { const s = v.slice().sort((a, b) => a - b); return s[s.length >> 1]; };
 
 const TORCH = `
 import json, sys, time, torch

@@ -37,6 +37,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerResampleBindings(env, exports);
   registerTanhBackwardBindings(env, exports);
   registerScanOrderBindings(env, exports);
+  registerLinalgBindings(env, exports);
   return exports;
 }
 

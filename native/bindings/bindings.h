@@ -52,5 +52,6 @@ void registerAttentionBindings(Napi::Env env, Napi::Object exports);
 void registerResampleBindings(Napi::Env env, Napi::Object exports);
 void registerTanhBackwardBindings(Napi::Env env, Napi::Object exports);
 void registerScanOrderBindings(Napi::Env env, Napi::Object exports);
+void registerLinalgBindings(Napi::Env env, Napi::Object exports);
 
 }  // namespace lattice

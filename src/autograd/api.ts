@@ -1,7 +1,7 @@
 /** The public autograd functions: backward, grad, noGrad, enableGrad, detach, hooks. */
 import { ArgumentError, AutogradError } from '../errors';
 import { assertTensor } from '../ops/util';
-import { isGradEnabled, setGradEnabled } from '../tensor/graph';
+import { isGradEnabled, setGradEnabled, withGradDisabled } from '../tensor/graph';
 import { Tensor, type GradHook } from '../tensor/tensor';
 import { assertDifferentiable, runBackward } from './engine';
 
@@ -70,12 +70,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opts
  * @example `const y = noGrad(() => model.forward(x))`
  */
 export function noGrad<T>(fn: () => T): T {
-  const prev = setGradEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setGradEnabled(prev);
-  }
+  return withGradDisabled(fn);
 }
 
 /** Runs fn with recording on, even inside noGrad. @example `enableGrad(() => f(x))` */

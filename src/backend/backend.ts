@@ -110,6 +110,44 @@ export interface DirectSmallCKernels {
 export interface Backend {
   readonly name: 'native' | 'reference' | 'cuda';
 
+  /**
+   * Linear-algebra decompositions (formulas and algorithms in reference/linalg.ts) of `batch` row-major
+   * matrices laid end to end, computed in float64 whatever the storage type.
+   * cholesky: out = L with A = L Lᵀ from A's lower triangle, or (upper) U with A = Uᵀ U from its upper one;
+   * info[b] = k >= 1 when the leading minor of order k of matrix b is not positive-definite, else 0.
+   */
+  cholesky(a: FloatArray, out: FloatArray, info: Int32Array, batch: number, n: number, upper: boolean): void;
+  /**
+   * Triangular solves with A [n, n] (its `upper` or lower triangle; unitriangular takes a unit diagonal):
+   * left: A X = B with B, X [n, k]; right: X A = B with B, X [k, n].
+   */
+  triangularSolve(a: FloatArray, b: FloatArray, out: FloatArray, batch: number, n: number, k: number, upper: boolean, left: boolean,
+    unitriangular: boolean): void;
+  /**
+   * P A = L U with partial pivoting in LAPACK getrf's layout (pivots 0-based: row i was swapped with
+   * pivots[b*n + i] at step i); info[b] = k >= 1 where U_kk (1-based) is exactly 0 (singular), else 0.
+   */
+  luFactor(a: FloatArray, lu: FloatArray, pivots: Int32Array, info: Int32Array, batch: number, n: number): void;
+  /** X = A⁻¹ B from luFactor's lu and pivots (each in [0, n)), B and X [n, k]. */
+  luSolve(lu: FloatArray, pivots: Int32Array, b: FloatArray, out: FloatArray, batch: number, n: number, k: number): void;
+  /**
+   * Householder QR with LAPACK's signs: r [kq, n] upper triangular and q [m, kq] (null: R only),
+   * kq = complete ? m : min(m, n).
+   */
+  qr(a: FloatArray, q: FloatArray | null, r: FloatArray, batch: number, m: number, n: number, complete: boolean): void;
+  /**
+   * Symmetric eigendecomposition from A's lower (or upper) triangle: values [n] ascending, vectors [n, n]
+   * (column j for value j; null: values only). info[b] = 1 for a non-finite input, 2 when the QL
+   * iteration does not converge, else 0.
+   */
+  eigh(a: FloatArray, values: FloatArray, vectors: FloatArray | null, info: Int32Array, batch: number, n: number, upper: boolean): void;
+  /**
+   * A = U diag(s) Vh: s [k] descending (k = min(m, n)), u [m, full ? m : k], vh [full ? n : k, n]
+   * (both null: values only). info[b] as eigh's.
+   */
+  svd(a: FloatArray, u: FloatArray | null, s: FloatArray, vh: FloatArray | null, info: Int32Array, batch: number, m: number, n: number,
+    full: boolean): void;
+
   /** out[i] = f(x[i]); p0/p1 carry the op's parameters (leakyRelu slope, elu alpha, clamp min/max, softplus beta/threshold). */
   unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p1: number): void;
 

@@ -12,7 +12,7 @@
  */
 import { ArgumentError, DTypeError, ShapeError, fmtArg } from '../errors';
 import { isFloat, promoteTypes, type DType } from '../tensor/dtype';
-import { setGradEnabled } from '../tensor/graph';
+import { withGradDisabled } from '../tensor/graph';
 import { broadcastShapes, shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { add, div, eq, ge, gt, le, logicalAnd, logicalOr, lt, maximum, mul, ne, sub, sumToShape, where, type TensorLike } from './binary';
@@ -23,15 +23,6 @@ import { clone } from './shape';
 import { abs, ceil, clamp, exp, floor, log, log1p, neg } from './unary';
 import { assertNumber, assertTensor, hostValues } from './util';
 
-/** Runs fn with recording off: the forward of an op that records its own node. */
-function unrecorded<T>(fn: () => T): T {
-  const prev = setGradEnabled(false);
-  try {
-    return fn();
-  } finally {
-    setGradEnabled(prev);
-  }
-}
 
 function scalarDtype(value: number, other: DType): DType {
   if (isFloat(other)) return other;
@@ -97,7 +88,7 @@ export function trunc(x: Tensor): Tensor {
   assertTensor('trunc', 'x', x);
   if (x.dtype === 'bool') throw new DTypeError(`trunc: x must be float32, float64 or int32, got ${x.describe()}`);
   if (!isFloat(x.dtype)) return clone(x);
-  const out = unrecorded(() => truncRaw(x));
+  const out = withGradDisabled(() => truncRaw(x));
   return record(out, 'trunc', [x], (g) => [zerosLike(g)]);
 }
 
@@ -108,7 +99,7 @@ export function trunc(x: Tensor): Tensor {
 export function frac(x: Tensor): Tensor {
   assertTensor('frac', 'x', x);
   requireFloat('frac', 'x', x);
-  const out = unrecorded(() => sub(x, truncRaw(x)));
+  const out = withGradDisabled(() => sub(x, truncRaw(x)));
   return record(out, 'frac', [x], (g) => [g]);
 }
 
@@ -158,7 +149,7 @@ function floorDivideRaw(a: Tensor, b: Tensor): Tensor {
 function divisionRemainder(op: 'fmod' | 'remainder', x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands(op, x, y);
   refuseIntegerZero(op, b);
-  const out = unrecorded(() => (op === 'fmod' ? fmodRaw(a, b) : remainderRaw(a, b)));
+  const out = withGradDisabled(() => (op === 'fmod' ? fmodRaw(a, b) : remainderRaw(a, b)));
   // d/da = 1; d/db = -trunc(a / b) for fmod, -floor_divide(a, b) for remainder.
   return record(out, op, [a, b], (g, needs) => {
     const need = needs ?? [a.requiresGrad, b.requiresGrad];
@@ -194,7 +185,7 @@ export function remainder(a: TensorLike, b: TensorLike): Tensor {
 export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('floorDivide', a, b);
   refuseIntegerZero('floorDivide', y);
-  return unrecorded(() => floorDivideRaw(x, y));
+  return withGradDisabled(() => floorDivideRaw(x, y));
 }
 
 // ---------------------------------------------------------------- arithmetic
@@ -222,7 +213,7 @@ export function lerp(start: Tensor, end: Tensor, weight: TensorLike): Tensor {
     const dtype = promoteTypes(weight.dtype, s.dtype);
     [s, e, w] = [castTo(s, dtype), castTo(e, dtype), castTo(weight, dtype)];
   }
-  const out = unrecorded(() => {
+  const out = withGradDisabled(() => {
     const diff = sub(e, s);
     if (typeof weight === 'number') return Math.abs(weight) < 0.5 ? add(s, mul(diff, w)) : sub(e, mul(diff, 1 - weight));
     return where(lt(abs(w), 0.5), add(s, mul(w, diff)), sub(e, mul(diff, sub(1, w))));
@@ -286,7 +277,7 @@ export function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, opts?: 
 export function logaddexp(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('logaddexp', a, b);
   requireFloat('logaddexp', typeof a === 'number' ? 'b' : 'a', x);
-  const out = unrecorded(() => {
+  const out = withGradDisabled(() => {
     const stable = add(maximum(x, y), log1p(exp(neg(abs(sub(x, y))))));
     // Both +Inf or both -Inf: the answer is that infinity (the formula would give NaN).
     return where(logicalAnd(eq(abs(x), Infinity), eq(x, y)), x, stable);
@@ -311,7 +302,7 @@ export function logit(x: Tensor, eps?: number): Tensor {
   if (eps !== undefined && eps !== null) assertNumber('logit', 'eps', eps);
   const input = isFloat(x.dtype) ? x : castTo(x, 'float32');
   const hasEps = eps !== undefined && eps !== null;
-  const out = unrecorded(() => {
+  const out = withGradDisabled(() => {
     const z = hasEps ? clamp(input, { min: eps, max: 1 - eps }) : input;
     return log(div(z, sub(1, z)));
   });
@@ -332,7 +323,7 @@ export function logit(x: Tensor, eps?: number): Tensor {
 export function xlogy(x: TensorLike, y: TensorLike): Tensor {
   let [a, b] = operands('xlogy', x, y, ['x', 'y']);
   if (!isFloat(a.dtype)) { a = castTo(a, 'float32'); b = castTo(b, 'float32'); }
-  const out = unrecorded(() => where(ne(b, b), b, where(eq(a, 0), 0, mul(a, log(b)))));
+  const out = withGradDisabled(() => where(ne(b, b), b, where(eq(a, 0), 0, mul(a, log(b)))));
   // PyTorch: d/dx = xlogy(g, y), 0 where x = 0 and y <= 0; d/dy = g x / y.
   return record(out, 'xlogy', [a, b], (g, needs) => {
     const need = needs ?? [a.requiresGrad, b.requiresGrad];
@@ -374,7 +365,7 @@ export function nanToNum(x: Tensor, opts?: NanToNumOptions): Tensor {
   const posinf = opts?.posinf ?? floatMax(x.dtype), neginf = opts?.neginf ?? -floatMax(x.dtype);
   assertNumber('nanToNum', 'posinf', posinf);
   assertNumber('nanToNum', 'neginf', neginf);
-  const out = unrecorded(() => where(ne(x, x), nan, where(eq(x, Infinity), posinf, where(eq(x, -Infinity), neginf, x))));
+  const out = withGradDisabled(() => where(ne(x, x), nan, where(eq(x, Infinity), posinf, where(eq(x, -Infinity), neginf, x))));
   return record(out, 'nanToNum', [x], (g) => [where(lt(abs(x), Infinity), g, 0)], [x]);
 }
 
@@ -421,7 +412,7 @@ function iscloseNamed(op: string, a: Tensor, b: Tensor, opts: IscloseOptions | u
   assertNumber(op, 'rtol', rtol);
   assertNumber(op, 'atol', atol);
   if (rtol < 0 || atol < 0) throw new ArgumentError(`${op}: rtol (${rtol}) and atol (${atol}) must be >= 0`);
-  return unrecorded(() => {
+  return withGradDisabled(() => {
     let close = eq(a, b);
     if (a.dtype === 'bool') return close;
     const x = isFloat(a.dtype) ? a : castTo(a, 'float64'), y = isFloat(b.dtype) ? b : castTo(b, 'float64');

@@ -6,7 +6,7 @@
  */
 import { ArgumentError, DTypeError, ShapeError, fmtArg, fmtValue } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
-import { setGradEnabled } from '../tensor/graph';
+import { withGradDisabled } from '../tensor/graph';
 import { broadcastShapes, normalizeDim, sizeOf } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { div, eq, logicalAnd, logicalOr, mul, ne, pow, sub, where } from './binary';
@@ -194,13 +194,7 @@ export interface CdistOptions {
 
 /** sqrt whose gradient is 0 (not Inf) where the result is 0: cdist's distance of a point to itself. */
 function sqrtZeroSafe(x: Tensor): Tensor {
-  const prev = setGradEnabled(false);
-  let out: Tensor;
-  try {
-    out = sqrt(x);
-  } finally {
-    setGradEnabled(prev);
-  }
+  const out = withGradDisabled(() => sqrt(x));
   // d sqrt(x) = 1 / (2 sqrt(x)), taken as 0 where sqrt(x) = 0 (PyTorch's cdist rule).
   return record(out, 'cdist', [x], (g) => {
     const isZero = eq(out, 0);
@@ -214,17 +208,13 @@ function sqrtZeroSafe(x: Tensor): Tensor {
  * for p = Infinity, sign(d)·|d|^(p-1) / dist^(p-1) otherwise.
  */
 function pairwiseNorm(diff: Tensor, p: number): Tensor {
-  const prev = setGradEnabled(false);
-  let out: Tensor;
-  try {
-    if (p === 0) out = sum(castTo(ne(diff, 0), diff.dtype), -1);
-    else if (p === 1) out = sum(abs(diff), -1);
-    else if (p === 2) out = sqrt(sum(square(diff), -1));
-    else if (p === Infinity) out = amax(abs(diff), -1);
-    else out = pow(sum(pow(abs(diff), p), -1), 1 / p);
-  } finally {
-    setGradEnabled(prev);
-  }
+  const out = withGradDisabled(() => {
+    if (p === 0) return sum(castTo(ne(diff, 0), diff.dtype), -1);
+    if (p === 1) return sum(abs(diff), -1);
+    if (p === 2) return sqrt(sum(square(diff), -1));
+    if (p === Infinity) return amax(abs(diff), -1);
+    return pow(sum(pow(abs(diff), p), -1), 1 / p);
+  });
   return record(out, 'cdist', [diff], (g) => {
     const gd = unsqueeze(g, -1);
     if (p === 0) return [mul(zeros(diff.shape, { dtype: g.dtype, device: g.device }), gd)];

@@ -3,7 +3,7 @@ import { backendFor } from '../backend/device';
 import type { ReduceOp } from '../backend/opcodes';
 import { ArgumentError, ShapeError, fmtValue, fmtArg } from '../errors';
 import { isFloat, type DType } from '../tensor/dtype';
-import { setGradEnabled } from '../tensor/graph';
+import { withGradDisabled } from '../tensor/graph';
 import { aroundDim, normalizeDim } from '../tensor/shape';
 import type { Tensor } from '../tensor/tensor';
 import { div, eq, mul, sub } from './binary';
@@ -277,13 +277,7 @@ export function norm(x: Tensor, p = 2, dim?: Dims, opts?: ReduceOptions): Tensor
  */
 function pNorm(x: Tensor, p: number, dim: Dims, opts: ReduceOptions | undefined): Tensor {
   const dims = reduceDims('norm', x, dim);
-  const prev = setGradEnabled(false);
-  let out: Tensor;
-  try {
-    out = p === 2 ? sqrt(sum(square(x), dims, opts)) : pow(sum(pow(abs(x), p), dims, opts), 1 / p);
-  } finally {
-    setGradEnabled(prev);
-  }
+  const out = withGradDisabled(() => (p === 2 ? sqrt(sum(square(x), dims, opts)) : pow(sum(pow(abs(x), p), dims, opts), 1 / p)));
   const kept = keptShape(x.shape, dims);
   return record(out, 'norm', [x], (g) => {
     const n = reshape(out, kept);

@@ -87,6 +87,19 @@ export function setGradEnabled(on: boolean): boolean {
   return prev;
 }
 
+/**
+ * Runs fn with recording off, then restores the mode: noGrad's body, and what an op uses for the raw
+ * half of a computation that records its own node.
+ */
+export function withGradDisabled<T>(fn: () => T): T {
+  const prev = setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setGradEnabled(prev);
+  }
+}
+
 export function isAnomalyEnabled(): boolean {
   return mode.anomaly;
 }

@@ -38,6 +38,14 @@ export interface NativeBinding {
   flip(x: unknown, out: unknown, outer: number, len: number, inner: number): void;
   roll(x: unknown, out: unknown, outer: number, len: number, inner: number, shift: number): void;
   triangle(lower: boolean, x: unknown, out: unknown, batch: number, rows: number, cols: number, diagonal: number): void;
+  cholesky(a: unknown, out: unknown, info: unknown, batch: number, n: number, upper: boolean): void;
+  triangularSolve(a: unknown, b: unknown, out: unknown, batch: number, n: number, k: number, upper: boolean, left: boolean,
+    unitriangular: boolean): void;
+  luFactor(a: unknown, lu: unknown, pivots: unknown, info: unknown, batch: number, n: number): void;
+  luSolve(lu: unknown, pivots: unknown, b: unknown, out: unknown, batch: number, n: number, k: number): void;
+  qr(a: unknown, q: unknown, r: unknown, batch: number, m: number, n: number, complete: boolean): void;
+  eigh(a: unknown, values: unknown, vectors: unknown, info: unknown, batch: number, n: number, upper: boolean): void;
+  svd(a: unknown, u: unknown, s: unknown, vh: unknown, info: unknown, batch: number, m: number, n: number, full: boolean): void;
   philoxUniform(seedLo: number, seedHi: number, offsetLo: number, offsetHi: number, out: unknown): void;
   layerNormForward(x: unknown, weight: unknown, bias: unknown, y: unknown, mean: unknown, rstd: unknown, rows: number, n: number, eps: number,
     relu?: boolean): void;

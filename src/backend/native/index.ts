@@ -9,6 +9,7 @@ import { convPoolKernels } from './conv';
 import { normKernels } from './norm';
 import { optimKernels } from './optim';
 import { scanOrderKernels } from './scan-order';
+import { linalgKernels } from './linalg';
 
 const U32 = 0xffffffffn;
 
@@ -42,6 +43,7 @@ export function makeNativeBackend(addon: NativeBinding): Backend {
     ...normKernels(addon),
     ...optimKernels(addon),
     ...scanOrderKernels(addon),
+    ...linalgKernels(addon),
     tanhBackward: (a, b, c, out) => addon.tanhBackward(a, b, c, out),
     philoxUniform: (seed, offset, out) =>
       addon.philoxUniform(Number(seed & U32), Number((seed >> 32n) & U32), Number(offset & U32), Number((offset >> 32n) & U32), out),

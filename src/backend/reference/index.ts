@@ -18,6 +18,7 @@ import { argReduce, reduce, softmax } from './reduce';
 import { scan } from './scan';
 import { sort } from './sort';
 import { flip, roll, triangle } from './rearrange';
+import { cholesky, eigh, luFactor, luSolve, qr, svd, triangularSolve } from './linalg';
 import { unary } from './unary';
 import { tanhBackward } from './tanh-backward';
 import { foreachNorm, foreachScale } from './foreach';
@@ -57,6 +58,13 @@ export const referenceBackend: Backend = {
   flip,
   roll,
   triangle,
+  cholesky,
+  triangularSolve,
+  luFactor,
+  luSolve,
+  qr,
+  eigh,
+  svd,
   crossEntropy,
   crossEntropyBackward,
   ctcLoss,
