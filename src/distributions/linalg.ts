@@ -1,7 +1,8 @@
 /**
- * The small dense linear algebra MultivariateNormal needs, written with ops so that autograd
- * differentiates through it: a Cholesky factorisation and a lower-triangular solve, column by
- * column (n steps of batched matrix-vector work: meant for event sizes up to some hundreds).
+ * The small dense linear algebra MultivariateNormal needs: a Cholesky factorisation and a
+ * lower-triangular solve. On the cpu they are linalg's kernels; elsewhere (cuda, which has no
+ * linalg kernels yet) they are written with ops, column by column (n steps of batched
+ * matrix-vector work: meant for event sizes up to some hundreds). Both differentiate.
  */
 import { ArgumentError } from '../errors';
 import { div, mul, sub } from '../ops/binary';
@@ -13,6 +14,7 @@ import { cat, narrow, reshape, transpose } from '../ops/shape';
 import { sqrt, square } from '../ops/unary';
 import { hostValues } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
+import * as linalg from '../ops/linalg';
 
 const floatDtype = (t: Tensor): 'float32' | 'float64' => (t.dtype === 'float64' ? 'float64' : 'float32');
 
@@ -30,6 +32,17 @@ function fromRow(n: number, j: number, dtype: 'float32' | 'float64'): Tensor {
  * @example `cholesky('MultivariateNormal: covarianceMatrix', cov)`
  */
 export function cholesky(who: string, a: Tensor): Tensor {
+  if (a.device !== 'cpu') return choleskyByOps(who, a);
+  try {
+    return linalg.cholesky(a);
+  } catch (e) {
+    if (!(e instanceof ArgumentError)) throw e;
+    throw new ArgumentError(`${who} is not positive-definite: ${e.message}`);
+  }
+}
+
+/** @internal cholesky written with ops (the path for devices without linalg kernels), column by column. */
+export function choleskyByOps(who: string, a: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
   const dtype = floatDtype(a);
   const cols: Tensor[] = [];
@@ -58,6 +71,11 @@ export function cholesky(who: string, a: Tensor): Tensor {
  * @example `solveLowerTriangular(L, eye(n))   // L^-1`
  */
 export function solveLowerTriangular(l: Tensor, b: Tensor): Tensor {
+  return l.device === 'cpu' && b.device === 'cpu' ? linalg.solveTriangular(l, b, { upper: false }) : solveLowerTriangularByOps(l, b);
+}
+
+/** @internal solveLowerTriangular written with ops (the path for devices without linalg kernels), row by row. */
+export function solveLowerTriangularByOps(l: Tensor, b: Tensor): Tensor {
   const n = l.shape[l.ndim - 1];
   const rows: Tensor[] = [];
   for (let i = 0; i < n; i++) {

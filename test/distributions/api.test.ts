@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import * as D from '../../src/distributions/index';
-import { cholesky, solveLowerTriangular } from '../../src/distributions/linalg';
+import { cholesky, choleskyByOps, solveLowerTriangular, solveLowerTriangularByOps } from '../../src/distributions/linalg';
 import { erfinv, lgammaPositive } from '../../src/distributions/special';
 import { softplusExact } from '../../src/distributions/utils';
 
@@ -251,6 +251,24 @@ describe('the pieces written with ops', () => {
     const b = L.randn([2, 5, 3], { dtype: 'float64' });
     const x = solveLowerTriangular(l, b);
     vals(L.sub(L.matmul(l, x), b).abs()).forEach((d) => expect(d).toBeLessThan(1e-12));
+  });
+
+  it('the ops-written cholesky and solve (the path for devices without linalg kernels) equal linalg\'s, values and gradients', () => {
+    L.manualSeed(10);
+    const a = L.randn([3, 4, 4], { dtype: 'float64' });
+    const spd = L.add(L.matmul(a, a.transpose(-1, -2)), L.eye(4, 4, { dtype: 'float64' })).requiresGrad_();
+    const b = L.randn([3, 4, 2], { dtype: 'float64' });
+    const r = L.randn([3, 4, 2], { dtype: 'float64' });
+    const run = (chol: typeof cholesky, solve: typeof solveLowerTriangular) => {
+      const l = chol('test', spd);
+      const x = solve(l, b);
+      const [g] = L.grad(x.mul(r).sum(), [spd]);
+      // Compared on symmetric perturbations: linalg's gradient is symmetric (PyTorch's), the ops path's lower-triangular.
+      return [l, x, g.add(g.transpose(-1, -2)).mul(0.5)].map((t) => vals(t));
+    };
+    const fast = run(cholesky, solveLowerTriangular), byOps = run(choleskyByOps, solveLowerTriangularByOps);
+    fast.forEach((v, k) => v.forEach((x, i) => expect(Math.abs(x - byOps[k][i])).toBeLessThan(1e-11)));
+    expect(L.gradcheck((m) => choleskyByOps('test', L.matmul(m, m.transpose(-1, -2)).add(L.eye(3, 3, { dtype: 'float64' }))), [L.randn([3, 3], { dtype: 'float64', requiresGrad: true })])).toBe(true);
   });
 
   it('gradcheck: erfinv, lgamma, softplusExact, and log-probabilities through them', () => {
