@@ -104,4 +104,5 @@ export * as motifs from './motifs/index';
 export * as pinn from './pinn/index';
 export * as distributions from './distributions/index';
 export * as linalg from './ops/linalg';
+export * as func from './func/index';
 export { fit, evaluate, predict, diagnose, lrFinder, saveSafetensors as save, loadSafetensors as load } from './train/index';

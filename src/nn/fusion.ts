@@ -18,9 +18,9 @@
  *   backward skips the ReLU's masking pass over the (4x larger) conv output: the pooling
  *   backward applies the mask on the pooled side.
  *
- * A pair is fused only when it is exactly those layer classes (a subclass may change forward)
- * and none has a hook (forward, forward pre-, or backward), which would see or replace an input,
- * output or gradient the fused step never makes.
+ * A pair is fused only when it is exactly those layer classes (a subclass may change forward),
+ * none has a forward of its own (a reparametrised weight) and none has a hook (forward, forward
+ * pre-, or backward), which would see or replace an input, output or gradient the fused step never makes.
  */
 import type { Tensor } from '../tensor/tensor';
 import { relu } from '../ops/unary';
@@ -30,7 +30,12 @@ import { MaxPool2d } from './layers/pool';
 import { Conv2d } from './layers/conv';
 import type { AnyModule } from './module';
 
-const isPlain = (m: AnyModule, cls: { prototype: object }): boolean => Object.getPrototypeOf(m) === cls.prototype;
+/**
+ * Exactly the class, with the class's forward: a forward of the instance's own (the old-style
+ * weightNorm, spectralNorm and pruning, nn.utils.parametrize) recomputes weights first, which the
+ * fused step, calling the layer's kernels directly, would skip.
+ */
+const isPlain = (m: AnyModule, cls: { prototype: object }): boolean => Object.getPrototypeOf(m) === cls.prototype && !Object.prototype.hasOwnProperty.call(m, 'forward');
 
 /** The fused step for `first` then `second`, or null when the pair is not fused. */
 export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => Tensor) | null {
@@ -39,7 +44,7 @@ export function fusedPair(first: AnyModule, second: AnyModule): ((x: Tensor) => 
     const conv = first as Conv2d;
     return (x) => conv.forwardRelu(x) ?? relu(conv.forward(x));
   }
-  if (isBatchNorm(first) && isPlain(second, ReLU)) return (x) => batchNormThenRelu(first, x);
+  if (isBatchNorm(first) && !Object.prototype.hasOwnProperty.call(first, 'forward') && isPlain(second, ReLU)) return (x) => batchNormThenRelu(first, x);
   if (isPlain(first, LayerNorm) && isPlain(second, ReLU)) return (x) => (first as LayerNorm).forwardRelu(x);
   if (isPlain(first, ReLU) && isPlain(second, MaxPool2d)) return (x) => (second as MaxPool2d).forwardRelu(x);
   return null;

@@ -306,6 +306,41 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this._buffers.get(name) ?? null;
   }
 
+  /**
+   * @internal Puts `tensor` in the place of this module's parameter or buffer `name` (its
+   * registered entry, and its field when it has one) and returns the tensor that was there, as
+   * torch's stateless swap: func.functionalCall runs a module on given tensors this way (plain
+   * tensors, possibly carrying a graph, stand where Parameters were) and swaps the originals back.
+   * @example `const mine = lin.swapTensor('weight', given); try { lin.call(x) } finally { lin.swapTensor('weight', mine) }`
+   */
+  swapTensor(name: string, tensor: Tensor): Tensor {
+    if (!(tensor instanceof Tensor)) throw new ArgumentError(`${this.typeName}.swapTensor: '${name}' must be given a Tensor, got ${fmtArg(tensor)}`);
+    this.syncFields();
+    const table = (this._parameters.has(name) ? this._parameters : this._buffers.has(name) ? this._buffers : null) as Map<string, Tensor | null> | null;
+    const old = table?.get(name);
+    if (!table || !old) throw new ArgumentError(`${this.typeName}.swapTensor: '${name}' is not a parameter or buffer of this module`);
+    table.set(name, tensor);
+    if (Object.prototype.hasOwnProperty.call(this, name)) (this as Record<string, unknown>)[name] = tensor;
+    return old;
+  }
+
+  /**
+   * @internal Removes the parameter, buffer or submodule `name` from this module, its field
+   * included (Python's `del module.name`), and returns what was registered. A later registration
+   * of that name comes after the others, as in PyTorch (nn.utils.parametrize moves a weight this way).
+   * @example `const w = lin.deleteMember('weight')`
+   */
+  deleteMember(name: string): Tensor | AnyModule | null {
+    this.syncFields();
+    const table = [this._parameters, this._buffers, this._modules].find((t) => t.has(name)) as Map<string, Tensor | AnyModule | null> | undefined;
+    if (!table) throw new ArgumentError(`${this.typeName}.deleteMember: '${name}' is not a parameter, buffer or submodule of this module`);
+    const old = table.get(name) ?? null;
+    table.delete(name);
+    this._nonPersistent.delete(name);
+    if (Object.prototype.hasOwnProperty.call(this, name)) delete (this as Record<string, unknown>)[name];
+    return old;
+  }
+
   /** @internal The registered child modules (used by containers). */
   protected childMap(): Map<string, AnyModule | null> {
     this.syncFields();

@@ -264,7 +264,7 @@ describe('the pieces written with ops', () => {
       const x = solve(l, b);
       const [g] = L.grad(x.mul(r).sum(), [spd]);
       // Compared on symmetric perturbations: linalg's gradient is symmetric (PyTorch's), the ops path's lower-triangular.
-      return [l, x, g.add(g.transpose(-1, -2)).mul(0.5)].map((t) => vals(t));
+      return [l, x, g!.add(g!.transpose(-1, -2)).mul(0.5)].map((t) => vals(t));
     };
     const fast = run(cholesky, solveLowerTriangular), byOps = run(choleskyByOps, solveLowerTriangularByOps);
     fast.forEach((v, k) => v.forEach((x, i) => expect(Math.abs(x - byOps[k][i])).toBeLessThan(1e-11)));

@@ -77,7 +77,12 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
   readonly nonlinearity: 'tanh' | 'relu';
   /** LSTM's projection size (0: none). */
   readonly projSize: number;
-  private readonly _weights: LayerWeights[] = [];
+  /**
+   * Each layer's and direction's parameter-name suffix (`_l0`, `_l0_reverse`, ...). The weights are
+   * looked up by name at every run, so a tensor put in a parameter's place (func.functionalCall) is
+   * the one used, as PyTorch's flat weights are refreshed.
+   */
+  private readonly _suffixes: string[] = [];
 
   constructor(mode: Mode, inputSize: number, hiddenSize: number, opts?: RNNOptions) {
     super();
@@ -108,12 +113,14 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       for (let d = 0; d < directions; d++) {
         const suffix = `_l${layer}${d === 1 ? '_reverse' : ''}`;
         const make = (name: string, shape: number[]): Parameter => this.registerParameter(name + suffix, new Parameter(empty(shape, dtype)));
-        const weightIh = make('weight_ih', [gates, layerInput]);
-        const weightHh = make('weight_hh', [gates, stateSize]);
-        const biasIh = this.bias ? make('bias_ih', [gates]) : null;
-        const biasHh = this.bias ? make('bias_hh', [gates]) : null;
-        const weightHr = projSize > 0 ? make('weight_hr', [projSize, hiddenSize]) : null;
-        this._weights.push({ weightIh, weightHh, biasIh, biasHh, weightHr });
+        make('weight_ih', [gates, layerInput]);
+        make('weight_hh', [gates, stateSize]);
+        if (this.bias) {
+          make('bias_ih', [gates]);
+          make('bias_hh', [gates]);
+        }
+        if (projSize > 0) make('weight_hr', [projSize, hiddenSize]);
+        this._suffixes.push(suffix);
       }
     }
     this.resetParameters(opts);
@@ -125,7 +132,17 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
    * @example `lstm.allWeights[0][0].shape  // weight_ih_l0`
    */
   get allWeights(): Parameter[][] {
-    return this._weights.map((w) => [w.weightIh, w.weightHh, ...(w.biasIh ? [w.biasIh] : []), ...(w.biasHh ? [w.biasHh] : []), ...(w.weightHr ? [w.weightHr] : [])]);
+    return this._suffixes.map((_, k) => {
+      const w = this.layerWeights(k);
+      return [w.weightIh, w.weightHh, ...(w.biasIh ? [w.biasIh] : []), ...(w.biasHh ? [w.biasHh] : []), ...(w.weightHr ? [w.weightHr] : [])];
+    });
+  }
+
+  /** The parameters of layer·directions + direction k, as registered now. */
+  private layerWeights(k: number): LayerWeights {
+    const suffix = this._suffixes[k];
+    const get = (name: string): Parameter | null => this.getParameter(name + suffix);
+    return { weightIh: get('weight_ih')!, weightHh: get('weight_hh')!, biasIh: get('bias_ih'), biasHh: get('bias_hh'), weightHr: get('weight_hr') };
   }
 
   /** The width of h and of each direction's output: projSize when set, else hiddenSize. */
@@ -223,7 +240,7 @@ abstract class RNNBase<In extends unknown[], Out> extends Module<In, Out> {
       const rows = reshape(x, [T * B, inSize]);
       const outputs: Tensor[] = [];
       for (let d = 0; d < D; d++) {
-        const w = this._weights[layer * D + d];
+        const w = this.layerWeights(layer * D + d);
         // LSTM and RNN add b_hh outside any product, so it joins b_ih in the one projection GEMM.
         const bias = this.mode !== 'GRU' && w.biasIh && w.biasHh ? add(w.biasIh, w.biasHh) : w.biasIh;
         const steps = splitSteps(inputProjection(rows, w.weightIh, bias), T, B);

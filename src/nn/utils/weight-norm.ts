@@ -46,6 +46,19 @@ function normalisedWeight(module: AnyModule, r: Reparam): Tensor {
 }
 
 /**
+ * @internal The dim weight norm keeps (PyTorch's rule: default 0, -1 or null for the whole tensor,
+ * negative dims counted from the end), checked against the weight; shared by both weight norms.
+ */
+export function weightNormDim(op: string, module: AnyModule, name: string, w: Tensor, given: number | null | undefined): number | null {
+  let dim = given === undefined ? 0 : given;
+  if (dim === -1) dim = null;  // PyTorch's sentinel for "the whole tensor"
+  if (dim !== null && (!Number.isInteger(dim) || dim < -w.ndim || dim >= w.ndim)) {
+    throw new ArgumentError(`${op}: dim must be an integer in [${-w.ndim}, ${w.ndim}) or null, got ${fmtArg(given)} for ${module.typeName}.${name} ${w.describe()}`);
+  }
+  return dim !== null && dim < 0 ? dim + w.ndim : dim;
+}
+
+/**
  * Applies weight normalisation to `module[name]` and returns the module: the parameter is replaced
  * by `${name}_g` and `${name}_v`, from which every forward recomputes it. Build the optimizer
  * after this call (it must see the new parameters).
@@ -58,13 +71,7 @@ export function weightNorm<M extends AnyModule>(module: M, opts: WeightNormOptio
   if (reparamOf(module, name)) throw new ArgumentError(`${op}: ${module.typeName}.${name} already has ${reparamOf(module, name)!.kind}`);
   const w = module.getParameter(name);
   if (!w) throw new ArgumentError(`${op}: ${module.typeName} has no parameter '${name}'`);
-  let dim = opts.dim === undefined ? 0 : opts.dim;
-  if (dim === -1) dim = null;  // PyTorch's sentinel for "the whole tensor"
-  if (dim !== null && (!Number.isInteger(dim) || dim < -w.ndim || dim >= w.ndim)) {
-    throw new ArgumentError(`${op}: dim must be an integer in [${-w.ndim}, ${w.ndim}) or null, got ${fmtArg(opts.dim)} for ${module.typeName}.${name} ${w.describe()}`);
-  }
-  if (dim !== null && dim < 0) dim += w.ndim;
-  const keptDim = dim;
+  const keptDim = weightNormDim(op, module, name, w, opts.dim);
   const [g, v] = noGrad(() => [normExceptDim(w, keptDim), w.clone()]);
   module.registerParameter(name, null);
   module.registerParameter(`${name}_g`, new Parameter(g));
