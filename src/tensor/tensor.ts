@@ -16,6 +16,7 @@ import type * as r from '../ops/reduce';
 import type * as ord from '../ops/order';
 import type * as sc from '../ops/scan';
 import type * as ee from '../ops/elementwise-extra';
+import type * as linalg from '../ops/linalg';
 import type { BackwardOptions } from '../autograd/api';
 
 /** A hook receives the gradient and may return a replacement. */
@@ -447,6 +448,14 @@ export interface Tensor {
     topk(k: number, dim?: number, opts?: ord.TopkOptions): r.ValuesIndices;
     /** The k largest (or smallest) along `opts.dim`, with indices. @example `const { indices } = logits.topk(5, { largest: false })` */
     topk(k: number, opts?: ord.TopkOptions): r.ValuesIndices;
+    /** The determinant of each matrix of the last two dims (linalg.det). @example `m.det()` */
+    det(): Tensor;
+    /** The inverse of each matrix (linalg.inv). @example `m.inverse()` */
+    inverse(): Tensor;
+    /** Sign and log|det| of each matrix (linalg.slogdet). @example `const { sign, logabsdet } = m.slogdet()` */
+    slogdet(): linalg.SlogdetResult;
+    /** The pseudo-inverse of each matrix (linalg.pinv). @example `m.pinverse()` */
+    pinverse(opts?: linalg.PinvOptions): Tensor;
     /** `value` where `mask` (bool, broadcast) is true, else this (the function `maskedFill`). @example `scores.maskedFill(pad, -Infinity)` */
     maskedFill(mask: Tensor, value: number | Tensor): Tensor;
     /** Tiled `sizes[i]` times along each dim (torch's repeat). @example `x.repeat([2, 1])` */

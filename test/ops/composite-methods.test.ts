@@ -38,6 +38,11 @@ describe('composite ops as tensor methods', () => {
     expect(x.allclose(x.add(1e-9))).toBe(true);
     expect(x.equal(x.clone())).toBe(true);
     expect(x.equal(y)).toBe(false);
+    const sq = L.randn([2, 3, 3], { dtype: 'float64' }).add(L.eye(3, 3, { dtype: 'float64' }).mul(3));
+    same(sq.det(), L.linalg.det(sq));
+    same(sq.inverse(), L.linalg.inv(sq));
+    same(sq.slogdet().logabsdet, L.linalg.slogdet(sq).logabsdet);
+    same(sq.pinverse(), L.linalg.pinv(sq));
     for (const name of ['trunc', 'frac', 'isnan', 'isinf', 'isfinite'] as const) same(special[name](), L[name](special));
     for (const name of ['logaddexp', 'xlogy', 'fmod', 'remainder', 'floorDivide'] as const) same(x[name](p), L[name](x, p));
   });
