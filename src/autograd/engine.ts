@@ -163,6 +163,9 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
     }
     const capture = opts.capture;
     const needed = capture ? neededNodes(visited, capture) : null;
+    // A captured non-leaf's node runs only when another captured tensor lies below it: grad() takes
+    // the gradient flowing into the tensor (as PyTorch does), and its node stays for a later backward.
+    const mustRun = needed ? nodesToRun(needed, capture!) : null;
     const captureNodes = new Map<GradNode, number[]>();
     const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
     const captureLeaves = new Set<Tensor>();
@@ -183,6 +186,7 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
       if (capture) {
         const slots = captureNodes.get(node);
         if (slots) for (const i of slots) captured[i] = g;
+        if (!mustRun!.has(node)) continue;
       }
       checkSaved(node);
       const anomaly = isAnomalyEnabled();
@@ -261,6 +265,16 @@ function neededNodes(visited: GradNode[], capture: Tensor[]): Set<GradNode> {
   }
   while (stack.length) for (const p of parents.get(stack.pop()!) ?? []) mark(p);
   return needed;
+}
+
+/** Of the needed nodes, those that must run: a needed child below them, or a captured leaf among their inputs. */
+function nodesToRun(needed: Set<GradNode>, capture: Tensor[]): Set<GradNode> {
+  const leaves = new Set<Tensor>(capture.filter((t) => !t.gradFn));
+  const run = new Set<GradNode>();
+  for (const node of needed) {
+    if (node.next.some((child) => child !== null && needed.has(child)) || node.inputs.some((t) => t !== null && leaves.has(t))) run.add(node);
+  }
+  return run;
 }
 
 /** A node that received no gradient (all its consumers gave null) still releases its children's counts. */

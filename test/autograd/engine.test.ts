@@ -397,3 +397,20 @@ describe('customOp', () => {
     expect(() => y.sum().backward()).toThrow(/cube saved float64\[2\] \(a leaf\)/);
   });
 });
+
+describe('grad() with a non-leaf input', () => {
+  it('takes the gradient flowing into the tensor without running its node (a later backward through it still works), as PyTorch', () => {
+    const x = L.tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.sub(1);
+    const [gy] = L.grad(y.square().sum(), [y]);
+    expect(Array.from(gy!.values)).toEqual([0, 2, 4]);
+    expect(x.grad).toBeNull();
+    y.mul(3).sum().backward();
+    expect(Array.from(x.grad!.values)).toEqual([3, 3, 3]);
+    // With the leaf below it also asked for, the node runs.
+    const z = x.mul(2);
+    const [gz, gx] = L.grad(z.square().sum(), [z, x]);
+    expect(Array.from(gz!.values)).toEqual([4, 8, 12]);
+    expect(Array.from(gx!.values)).toEqual([8, 16, 24]);
+  });
+});
