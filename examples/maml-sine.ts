@@ -114,8 +114,11 @@ export interface TrainOptions {
   log?: (line: string) => void;
 }
 
-/** Meta-trains a fresh network with MAML; returns it and the mean outer loss of each meta-batch. */
-export function trainMaml(opts: TrainOptions): { model: nn.Sequential; losses: number[] } {
+/**
+ * The training loop both models share: a fresh network from the seed, Adam, and per iteration one
+ * loss from a meta-batch of tasks drawn from the same task stream; returns the network and the losses.
+ */
+function trainWith(opts: TrainOptions, label: string, batchLoss: (model: nn.Sequential, tasks: PhiloxStream, metaBatch: number) => Tensor): { model: nn.Sequential; losses: number[] } {
   const metaBatch = opts.metaBatch ?? 25, seed = opts.seed ?? 0, log = opts.log ?? (() => {});
   manualSeed(seed);
   const model = makeSineNet();
@@ -125,19 +128,26 @@ export function trainMaml(opts: TrainOptions): { model: nn.Sequential; losses: n
   for (let it = 0; it < opts.iterations; it++) {
     losses.push(tidy(() => {
       opt.zeroGrad();
-      let total: Tensor | null = null;
-      for (let t = 0; t < metaBatch; t++) {
-        const loss = metaLoss(model, sampleSineTask(tasks, opts.shots, opts.shots), opts);
-        total = total ? total.add(loss) : loss;
-      }
-      const mean = total!.div(metaBatch);
-      mean.backward();
+      const loss = batchLoss(model, tasks, metaBatch);
+      loss.backward();
       opt.step();
-      return mean.item();
+      return loss.item();
     }));
-    if ((it + 1) % 500 === 0) log(`maml K=${opts.shots} iteration ${it + 1}/${opts.iterations}: outer loss ${(losses.slice(-500).reduce((a, b) => a + b, 0) / 500).toFixed(3)}`);
+    if ((it + 1) % 500 === 0) log(`${label} K=${opts.shots} iteration ${it + 1}/${opts.iterations}: loss ${(losses.slice(-500).reduce((x, y) => x + y, 0) / 500).toFixed(3)}`);
   }
   return { model, losses };
+}
+
+/** Meta-trains a fresh network with MAML; returns it and the mean outer loss of each meta-batch. */
+export function trainMaml(opts: TrainOptions): { model: nn.Sequential; losses: number[] } {
+  return trainWith(opts, 'maml', (model, tasks, metaBatch) => {
+    let total: Tensor | null = null;
+    for (let t = 0; t < metaBatch; t++) {
+      const loss = metaLoss(model, sampleSineTask(tasks, opts.shots, opts.shots), opts);
+      total = total ? total.add(loss) : loss;
+    }
+    return total!.div(metaBatch);
+  });
 }
 
 /**
@@ -145,25 +155,11 @@ export function trainMaml(opts: TrainOptions): { model: nn.Sequential; losses: n
  * ordinary regression (Adam) on the support and query points of each meta-batch's tasks pooled.
  */
 export function trainPretrained(opts: TrainOptions): { model: nn.Sequential; losses: number[] } {
-  const metaBatch = opts.metaBatch ?? 25, seed = opts.seed ?? 0, log = opts.log ?? (() => {});
-  manualSeed(seed);
-  const model = makeSineNet();
-  const opt = new optim.Adam(model.parameters(), { lr: opts.lr ?? 1e-3 });
-  const tasks = new PhiloxStream(seed + 1);
-  const losses: number[] = [];
-  for (let it = 0; it < opts.iterations; it++) {
-    losses.push(tidy(() => {
-      opt.zeroGrad();
-      const batch = Array.from({ length: metaBatch }, () => sampleSineTask(tasks, opts.shots, opts.shots));
-      const x = batch.flatMap((b) => [b.xs, b.xq]), y = batch.flatMap((b) => [b.ys, b.yq]);
-      const loss = mseLoss(model.call(cat(x, 0)), cat(y, 0));
-      loss.backward();
-      opt.step();
-      return loss.item();
-    }));
-    if ((it + 1) % 500 === 0) log(`pretrained K=${opts.shots} iteration ${it + 1}/${opts.iterations}: loss ${(losses.slice(-500).reduce((a, b) => a + b, 0) / 500).toFixed(3)}`);
-  }
-  return { model, losses };
+  return trainWith(opts, 'pretrained', (model, tasks, metaBatch) => {
+    const batch = Array.from({ length: metaBatch }, () => sampleSineTask(tasks, opts.shots, opts.shots));
+    const x = batch.flatMap((b) => [b.xs, b.xq]), y = batch.flatMap((b) => [b.ys, b.yq]);
+    return mseLoss(model.call(cat(x, 0)), cat(y, 0));
+  });
 }
 
 /** A mean over tasks and the half-width of its 95% confidence interval (1.96 standard errors). */
