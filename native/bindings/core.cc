@@ -279,8 +279,8 @@ void CopyStrided(const Napi::CallbackInfo& info) {
   requireStridedFits(env, shape, srcStrides, srcOffset, src.length, fn, "src");
   requireStridedFits(env, shape, dstStrides, dstOffset, dst.length, fn, "dst");
   if (overlaps(src, dst)) throwRange(env, "copyStrided: src and dst must not share memory");
-  copyStridedKernel(src.type, src.data, srcOffset, static_cast<const int32_t*>(srcStrides.data), dst.data, dstOffset,
-                    static_cast<const int32_t*>(dstStrides.data), static_cast<const int32_t*>(shape.data),
+  copyStridedKernel(ctxOf(info), src.type, src.data, srcOffset, static_cast<const int32_t*>(srcStrides.data), dst.data,
+                    dstOffset, static_cast<const int32_t*>(dstStrides.data), static_cast<const int32_t*>(shape.data),
                     static_cast<int>(shape.length));
 }
 

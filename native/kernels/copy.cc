@@ -2,19 +2,11 @@
 
 #include <cstring>
 
-#include "strided.h"
-
 namespace lattice {
 
 namespace {
 
 size_t elemSize(ElemType t) { return t == ElemType::F64 ? 8 : t == ElemType::U8 ? 1 : 4; }
-
-template <typename T>
-void copyTyped(const T* src, const int32_t* srcStrides, T* dst, const int32_t* dstStrides, const int32_t* shape, int nd) {
-  const int32_t* strides[2] = {srcStrides, dstStrides};
-  forEachStrided<2>(shape, nd, strides, [&](int64_t, int64_t os, int64_t od, int64_t) { dst[od] = src[os]; });
-}
 
 template <typename T>
 void gatherTyped(const T* x, const int32_t* index, T* out, int64_t outer, int64_t len, int64_t idxLen, int64_t inner) {
@@ -47,16 +39,6 @@ void indexAddTyped(const T* src, const int32_t* index, int64_t n, T* out, int64_
 }
 
 }  // namespace
-
-void copyStridedKernel(ElemType type, const void* src, int64_t srcOffset, const int32_t* srcStrides, void* dst,
-                       int64_t dstOffset, const int32_t* dstStrides, const int32_t* shape, int nd) {
-  switch (type) {
-    case ElemType::F32: copyTyped(static_cast<const float*>(src) + srcOffset, srcStrides, static_cast<float*>(dst) + dstOffset, dstStrides, shape, nd); break;
-    case ElemType::F64: copyTyped(static_cast<const double*>(src) + srcOffset, srcStrides, static_cast<double*>(dst) + dstOffset, dstStrides, shape, nd); break;
-    case ElemType::I32: copyTyped(static_cast<const int32_t*>(src) + srcOffset, srcStrides, static_cast<int32_t*>(dst) + dstOffset, dstStrides, shape, nd); break;
-    case ElemType::U8: copyTyped(static_cast<const uint8_t*>(src) + srcOffset, srcStrides, static_cast<uint8_t*>(dst) + dstOffset, dstStrides, shape, nd); break;
-  }
-}
 
 void gatherKernel(ElemType type, const void* x, const int32_t* index, void* out, int64_t outer, int64_t len, int64_t idxLen, int64_t inner) {
   switch (type) {

@@ -99,7 +99,7 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   }
   // Documented as a copy: so is the identity (an in-place op or dispose() on it must not reach x).
   if (shapesEqual(target, x.shape)) return clone(x);
-  const out = empty(target, x.dtype, x.device);
+  const out = emptyForOverwrite(target, x.dtype, x.device);  // the copy writes every element
   copyInto(x, 0, kernelInts(broadcastStrides(x.shape, target)), out, 0, kernelInts(stridesOf(target)), target);
   return record(out, 'expand', [x], (g) => [sumToShape(g, x.shape)]);
 }
@@ -113,7 +113,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (perm.every((p, i) => p === i)) return clone(x);
   const shape = perm.map((p) => x.shape[p]);
   const xs = stridesOf(x.shape);
-  const out = empty(shape, x.dtype, x.device);
+  const out = emptyForOverwrite(shape, x.dtype, x.device);  // the copy writes every element
   copyInto(x, 0, kernelInts(perm.map((p) => xs[p])), out, 0, kernelInts(stridesOf(shape)), shape);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => { inverse[p] = i; });
@@ -143,7 +143,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const shape = x.shape.slice();
   shape[d] = length;
   const xs = stridesOf(x.shape);
-  const out = empty(shape, x.dtype, x.device);
+  const out = emptyForOverwrite(shape, x.dtype, x.device);  // the copy writes every element
   copyInto(x, s * xs[d], kernelInts(xs), out, 0, kernelInts(stridesOf(shape)), shape);
   return record(out, 'narrow', [x], (g) => [narrowBackward(g, x.shape, d, s)]);
 }
@@ -174,7 +174,8 @@ export function cat(given: Tensor[], dim = 0): Tensor {
   shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   checkOutputSize('cat', shape, first.dtype, `${tensors.length} tensors along dim ${d}`);
   const device = sameDevice('cat', ...tensors.map((t, i): [string, Tensor] => [`tensors[${i}]`, t]));
-  const out = empty(shape, first.dtype, device);
+  // The parts tile the output along d, so the copies write every element.
+  const out = emptyForOverwrite(shape, first.dtype, device);
   const os = Int32Array.from(stridesOf(shape));  // kept across the loop's calls: not a ring view
   let at = 0;
   const starts: number[] = [];

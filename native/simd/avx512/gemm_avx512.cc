@@ -143,28 +143,8 @@ struct RowsB {
   void next() { b += ldb; }
 };
 
-// In-register transposes for packing (transpose16x16 is in intrinsics.h, shared with the
-// Winograd transforms). Input: W rows of W elements; output out[k] = column k.
-inline __attribute__((always_inline)) void transpose8x8(__m512d (&r)[8]) {
-  __m512d a[8];
-  // Lane L of a[2p] holds rows 2p,2p+1 of column 2L; a[2p+1] of column 2L+1.
-  for (int p = 0; p < 4; ++p) {
-    a[2 * p] = _mm512_unpacklo_pd(r[2 * p], r[2 * p + 1]);
-    a[2 * p + 1] = _mm512_unpackhi_pd(r[2 * p], r[2 * p + 1]);
-  }
-  // Column 2L+c gathers lane L of a[c], a[2+c], a[4+c], a[6+c].
-  for (int c = 0; c < 2; ++c) {
-    const __m512d x0 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0x44);
-    const __m512d x1 = _mm512_shuffle_f64x2(a[c], a[2 + c], 0xEE);
-    const __m512d y0 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0x44);
-    const __m512d y1 = _mm512_shuffle_f64x2(a[4 + c], a[6 + c], 0xEE);
-    r[c] = _mm512_shuffle_f64x2(x0, y0, 0x88);
-    r[2 + c] = _mm512_shuffle_f64x2(x0, y0, 0xDD);
-    r[4 + c] = _mm512_shuffle_f64x2(x1, y1, 0x88);
-    r[6 + c] = _mm512_shuffle_f64x2(x1, y1, 0xDD);
-  }
-}
-
+// In-register transposes for packing (transpose16x16 and transpose8x8 are in intrinsics.h, shared
+// with the Winograd transforms and the strided copy). Input: W rows of W elements; output out[k] = column k.
 inline __attribute__((always_inline)) void transpose(__m512 (&r)[16]) { transpose16x16(r); }
 inline __attribute__((always_inline)) void transpose(__m512d (&r)[8]) { transpose8x8(r); }
 
