@@ -6,16 +6,18 @@
  * faults and GC pauses. Kernel calls are what the thread pool is woken for (every kernel
  * that splits its work over the pool wakes it once per call, none when one thread runs).
  *
- *   npx tsx bench/profile-step.ts [--model w3|mlp|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall] [--forward]
+ *   npx tsx bench/profile-step.ts [--model w3|mlp|cli-cnn|resnet18|deep-c|deep-d|deep-e|deep-f] [--threads N] [--steps N] [--warmup N] [--batch N] [--wall] [--forward] [--table op|kernel] [--trace path.json]
  *
  * `--forward` profiles the forward pass alone, without the tape (as W11's forward row: noGrad, train mode).
+ * `--table op|kernel` also prints train.profile()'s table of the timed steps (per op, or per kernel);
+ * `--trace` writes their Chrome trace.
  *
- * Timing a kernel costs ~0.1 µs per call (two performance.now()); the step total without the
- * wrappers is printed too.
+ * The kernels are timed by train.profile(), each phase a train.recordFunction() scope. Timing a
+ * kernel costs ~0.1 µs per call (two performance.now()); the step total without the profiler is
+ * printed too.
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import * as L from '../src/index';
-import { backend } from '../src/backend/index';
 import { allocationStats } from '../src/tensor/dtype';
 
 function flag(name: string, fallback: string): string {
@@ -77,70 +79,33 @@ const y = L.randint(0, classes, [input[0]]);
 
 const clipParams = modelName === 'deep-d' ? model.parameters() : null;
 
-let phase: 'fwd' | 'bwd' | 'clip' | 'opt' = 'fwd';
-const perKernel = new Map<string, { ms: number; calls: number }>();
-const be = backend() as unknown as Record<string, unknown>;
-const originals = new Map<string, (...a: unknown[]) => unknown>();
-// Kernels grouped under an object (be.winograd.forward, be.directSmallC.backwardInput) are
-// wrapped too, named 'group.kernel'.
-const owners = new Map<string, Record<string, unknown>>();
-for (const [key, fn] of Object.entries(be)) {
-  if (typeof fn === 'function') {
-    originals.set(key, fn as (...a: unknown[]) => unknown);
-    owners.set(key, be);
-  } else if (fn && typeof fn === 'object') {
-    for (const [sub, f] of Object.entries(fn as Record<string, unknown>)) {
-      if (typeof f !== 'function') continue;
-      originals.set(`${key}.${sub}`, (f as (...a: unknown[]) => unknown).bind(fn));
-      owners.set(`${key}.${sub}`, fn as Record<string, unknown>);
-    }
-  }
-}
 // The machine this was written on is shared and loaded: wall time per kernel is mostly other
 // jobs' time slices, so kernels are timed in this process's CPU time (µs resolution, ~1 µs a
 // call; with one thread it is the kernel's own time). With several threads CPU time adds the
 // workers' spinning: `--wall` times kernels by the clock instead (on a quiet machine).
 const wallClock = process.argv.includes('--wall');
-const clock = wallClock ? (): number => performance.now() : (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-
-function instrument(on: boolean): void {
-  for (const [key, fn] of originals) {
-    const owner = owners.get(key)!;
-    owner[key.includes('.') ? key.slice(key.indexOf('.') + 1) : key] = on ? (...a: unknown[]) => {
-      const t0 = clock();
-      const r = fn(...a);
-      const dt = clock() - t0;
-      const k = `${phase} ${key}`;
-      const e = perKernel.get(k);
-      if (e) { e.ms += dt; e.calls++; } else perKernel.set(k, { ms: dt, calls: 1 });
-      return r;
-    } : fn;
-  }
-}
+const { profile, recordFunction } = L.train;
 
 let gcMs = 0, gcCount = 0;
 new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcMs += e.duration; gcCount++; } }).observe({ entryTypes: ['gc'] });
 
 const forwardOnly = process.argv.includes('--forward');
 
+// Each phase is a profiler scope (a plain call when no profile runs): the kernels in it, the
+// backward's included, are that phase's.
 function step(): void {
   if (forwardOnly) {
-    phase = 'fwd';
-    L.tidy(() => { L.noGrad(() => model.call(x)); });
+    recordFunction('fwd', () => L.tidy(() => { L.noGrad(() => model.call(x)); }));
     return;
   }
   L.tidy(() => {
-    phase = 'fwd';
-    opt.zeroGrad();
-    const loss = L.crossEntropy(model.call(x), y);
-    phase = 'bwd';
-    L.backward(loss);
-    if (clipParams) {
-      phase = 'clip';
-      L.clipGradNorm(clipParams, 1.0);
-    }
-    phase = 'opt';
-    opt.step();
+    const loss = recordFunction('fwd', () => {
+      opt.zeroGrad();
+      return L.crossEntropy(model.call(x), y);
+    });
+    recordFunction('bwd', () => L.backward(loss));
+    if (clipParams) recordFunction('clip', () => L.clipGradNorm(clipParams, 1.0));
+    recordFunction('opt', () => opt.step());
     loss.item();
   });
 }
@@ -168,14 +133,20 @@ const freshPerStep = (allocationStats.fresh - alloc0.fresh) / steps;
 const freshBytesPerStep = (allocationStats.freshBytes - alloc0.freshBytes) / steps;
 const gcPerStep = gcMs / steps, gcCountPerStep = gcCount / steps;
 
-instrument(true);
-const wrappedWall: number[] = [];
-for (let i = 0; i < steps; i++) {
-  const t0 = clock();
-  step();
-  wrappedWall.push(clock() - t0);
-}
-instrument(false);
+const profiled = profile(() => { for (let i = 0; i < steps; i++) recordFunction('step', step); }, { clock: wallClock ? 'wall' : 'cpu' });
+const spans = profiled.spans;
+const wrappedWall = spans.filter((sp) => sp.kind === 'scope' && sp.name === 'step').map((sp) => sp.endMs - sp.startMs);
+const phaseOf = (i: number): string => {
+  for (let p = spans[i].parent; p >= 0; p = spans[p].parent) if (spans[p].kind === 'scope' && spans[p].name !== 'step') return spans[p].name;
+  return '?';
+};
+const perKernel = new Map<string, { ms: number; calls: number }>();
+spans.forEach((sp, i) => {
+  if (sp.kind !== 'kernel') return;
+  const k = `${phaseOf(i)} ${sp.name}`;
+  const e = perKernel.get(k);
+  if (e) { e.ms += sp.endMs - sp.startMs; e.calls++; } else perKernel.set(k, { ms: sp.endMs - sp.startMs, calls: 1 });
+});
 
 const rows = [...perKernel.entries()].map(([k, v]) => ({ k, ms: v.ms / steps, calls: v.calls / steps })).sort((a, b) => b.ms - a.ms);
 const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
@@ -189,4 +160,8 @@ lines.push('');
 lines.push('| phase kernel | ms/step | calls/step | µs/call |');
 lines.push('| --- | ---: | ---: | ---: |');
 for (const r of rows) lines.push(`| ${r.k} | ${r.ms.toFixed(3)} | ${r.calls.toFixed(0)} | ${((r.ms / r.calls) * 1000).toFixed(1)} |`);
+const tableBy = flag('table', '');
+if (tableBy === 'op' || tableBy === 'kernel') lines.push('', profiled.table({ by: tableBy, rowLimit: 25 }));
+const tracePath = flag('trace', '');
+if (tracePath) profiled.exportChromeTrace(tracePath);
 console.log(lines.join('\n'));

@@ -10,6 +10,7 @@
  * becomes a `.grad`.
  */
 import { AnomalyError, ArgumentError, AutogradError, fmtShape } from '../errors';
+import { profiling, type ProfileObserver } from '../backend/observer';
 import { ones } from '../ops/creation';
 import { add } from '../ops/binary';
 import { castTo } from '../ops/cast';
@@ -120,6 +121,20 @@ function runUnchecked(node: GradNode, g: Tensor, needs: readonly boolean[] | und
   }
 }
 
+/**
+ * A node's backward inside a profiler frame named `<op>Backward0`, as torch names its nodes
+ * (ConvolutionBackward0): the suffix keeps the node apart from an op its gradient runs that is
+ * itself named `<op>Backward` (maxPool2dBackward). The frame's shapes are the output gradient's.
+ */
+function runProfiled(observer: ProfileObserver, node: GradNode, g: Tensor, needs: readonly boolean[] | undefined, anomaly: boolean): (Tensor | null)[] {
+  const frame = observer.enter(`${node.name}Backward0`, 'backward', [g]);
+  try {
+    return anomaly ? runUnchecked(node, g, needs) : node.backwardFn!(g, needs);
+  } finally {
+    observer.exit(frame);
+  }
+}
+
 /** Gradients per node (by output) and per leaf, summed as they arrive. */
 class GradBuffers {
   readonly nodes = new Map<GradNode, Tensor>();
@@ -138,6 +153,9 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
   const prevMode = setGradEnabled(opts.createGraph);
   const visited: GradNode[] = [];
   const executed: GradNode[] = [];
+  // A running profile sees the pass as one frame and each node's backward as a frame inside it.
+  const observer = profiling.observer;
+  const frame = observer === null ? -1 : observer.enter(op, 'backward');
   try {
     const buffers = new GradBuffers();
     const rootSet = new Set<GradNode>();
@@ -200,7 +218,8 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
           needs[i] = t !== null && (child ? needed!.has(child) : captureLeaves.has(t));
         }
       }
-      const grads = validateGrads(node, anomaly ? runUnchecked(node, g, needs) : node.backwardFn!(g, needs));
+      const grads = validateGrads(node, observer !== null ? runProfiled(observer, node, g, needs, anomaly)
+        : anomaly ? runUnchecked(node, g, needs) : node.backwardFn!(g, needs));
       executed.push(node);
       if (anomaly) checkBackwardAnomaly(node, g, grads);
       for (let i = 0; i < inputs.length; i++) {
@@ -234,6 +253,7 @@ export function runBackward(op: string, outputs: Tensor[], gradOutputs: (Tensor 
     setGradEnabled(prevMode);
     // grad() frees only what it ran: a branch it pruned may still serve a later backward.
     if (!opts.retainGraph) for (const node of opts.capture ? executed : visited) node.release();
+    if (observer !== null) observer.exit(frame);
   }
 }
 

@@ -11,6 +11,7 @@ import { loadAddon } from './native/load';
 import { referenceBackend } from './reference/index';
 import { setPageOffsetProbe } from '../tensor/dtype';
 import { getFloat32MatmulPrecision } from './cuda/precision';
+import { observedBackend, profiling } from './observer';
 
 interface State {
   backend: Backend;
@@ -97,9 +98,10 @@ setPageOffsetProbe((buffer) => {
   return probe ? probe(buffer) : 0;
 });
 
-/** @internal The active kernel set. */
+/** @internal The active kernel set (timed kernel by kernel while a profile runs: see observer.ts). */
 export function backend(): Backend {
-  return (state ?? (state = init())).backend;
+  const b = (state ?? (state = init())).backend;
+  return profiling.observer === null ? b : observedBackend(b);
 }
 
 /** @internal The raw addon, or null on the reference backend (tests and robustness checks use it). */

@@ -3,6 +3,7 @@
  * checks forward results.
  */
 import { AnomalyError, AutogradError } from '../errors';
+import { profiling } from '../backend/observer';
 import type { FloatArray } from '../tensor/dtype';
 import { isFloat } from '../tensor/dtype';
 import { GradNode, isAnomalyEnabled, isGradEnabled, nextSeq, type BackwardFn } from '../tensor/graph';
@@ -78,6 +79,8 @@ const NOTHING_SAVED: Tensor[] = [];
  * in-place change to them is caught.
  */
 export function record(out: Tensor, name: string, inputs: Tensor[], backward: BackwardFn, saved?: Tensor[]): Tensor {
+  // The profiler counts the kernels run since the previous record to this op (train/profiler.ts).
+  if (profiling.observer !== null) profiling.observer.op(name, inputs, out);
   if (isAnomalyEnabled()) checkForwardAnomaly(out, name, inputs);
   if (!isGradEnabled()) return out;
   // An op must record onto a tensor it just made; recording onto an input (or a tensor

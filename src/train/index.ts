@@ -23,3 +23,4 @@ export { writeReport, renderSvg, type ReportInput } from './report';
 export { diagnose, type Diagnosis, type LayerDiagnosis, type DiagnoseOptions } from './diagnose';
 export { lrFinder, type LrFinderOptions, type LrFinderResult } from './lr-finder';
 export { DriftMonitor, type DriftMonitorOptions, type DriftEvent, type DriftPolicy, type ShiftTestOptions } from './drift-monitor';
+export { profile, recordFunction, ProfileResult, ProfilerCallback, type ProfileOptions, type ProfileClock, type ProfileRow, type ProfileRowKind, type ProfileTotals, type ProfileSpan, type KeyAveragesOptions, type ProfileTableOptions, type ProfilerCallbackOptions } from './profiler';
