@@ -179,9 +179,33 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
     { name: '8x8 -> 4x4, stride 2, two samples (four windows)', x: [2, 3, 8, 8], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
     { name: '20x20 -> 5x5, stride 4 (more than four windows: gathers)', x: [2, 2, 20, 20], w: [3, 2, 3, 3], bias: false, opts: { stride: 4, padding: 1 } },
     { name: '9x31 -> 5x15, stride 2, no padding at the end (last window at the plane end)', x: [2, 2, 9, 31], w: [3, 2, 3, 3], bias: false, opts: { stride: 2 } },
+    // The stride-2 input gradient adds each tap's outputs through the same windows (runs of
+    // consecutive outputs do not cover it): ResNet's 16x16 -> 8x8 and 8x8 -> 4x4 shapes (3x3 and
+    // 1x1), odd sizes, no padding, dilation, groups, a stride of 2 along one axis, and one sample
+    // (the per-sample path, which adds into rows already written).
+    { name: '16x16 -> 8x8, 1x1 stride 2 (ResNet downsample)', x: [2, 5, 16, 16], w: [3, 5, 1, 1], bias: false, opts: { stride: 2 } },
+    { name: '8x8 -> 4x4, 1x1 stride 2, three samples', x: [3, 4, 8, 8], w: [5, 4, 1, 1], bias: false, opts: { stride: 2 } },
+    { name: '16x16 -> 7x7, stride 2, no padding', x: [2, 3, 16, 16], w: [4, 3, 3, 3], bias: false, opts: { stride: 2 } },
+    { name: '13x11 -> 6x5, stride 2, dilation 2, padding 1', x: [2, 3, 13, 11], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1, dilation: 2 } },
+    { name: '12x12 -> 6x6, stride 2, groups 2', x: [2, 4, 12, 12], w: [6, 2, 3, 3], bias: false, opts: { stride: 2, padding: 1, groups: 2 } },
+    { name: '9x14 -> 9x7, stride (1, 2)', x: [2, 3, 9, 14], w: [4, 3, 3, 3], bias: false, opts: { stride: [1, 2], padding: 1 } },
+    { name: '11x11 -> 6x6, stride 2, one sample (per-sample path)', x: [1, 3, 11, 11], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '17x17 -> 8x8, 2x2 kernel, stride 2', x: [2, 3, 17, 17], w: [4, 3, 2, 2], bias: false, opts: { stride: 2 } },
   ];
 
-  it('tap-table copies on small planes give the reference bits on every ISA (exact integer data, im2col path)', () => {
+  // Wider planes (rows of 16 or more outputs) copy row by row: stride-2 rows of 16, 17, 20, 32
+  // and 34 outputs, spans cut by padding at both ends, dilation, groups, and 1x1 kernels.
+  const ROW_CASES: ConvCase[] = [
+    { name: '37x40 -> 19x20, 3x3 stride 2', x: [2, 3, 37, 40], w: [4, 3, 3, 3], bias: false, opts: { stride: 2, padding: 1 } },
+    { name: '70x67 -> 35x34, 7x7 stride 2 pad 3 (stem-like)', x: [1, 3, 70, 67], w: [4, 3, 7, 7], bias: false, opts: { stride: 2, padding: 3 } },
+    { name: '64x64 -> 32x32, 7x7 stride 2 pad 3 (ResNet stem)', x: [2, 3, 64, 64], w: [5, 3, 7, 7], bias: false, opts: { stride: 2, padding: 3 } },
+    { name: '33x33 -> 17x17, 1x1 stride 2', x: [2, 4, 33, 33], w: [3, 4, 1, 1], bias: false, opts: { stride: 2 } },
+    { name: '32x32 -> 16x16, stride 2, no padding, 2x2 kernel', x: [2, 3, 32, 32], w: [4, 3, 2, 2], bias: false, opts: { stride: 2 } },
+    { name: '41x45 -> 20x22, stride 2, dilation 2, groups 2', x: [2, 4, 41, 45], w: [6, 2, 3, 3], bias: false, opts: { stride: 2, padding: 1, dilation: 2, groups: 2 } },
+    { name: '20x38 -> 18x19, stride (1, 2)', x: [2, 3, 20, 38], w: [4, 3, 3, 3], bias: false, opts: { stride: [1, 2], padding: [0, 1] } },
+  ];
+
+  it('tap-table copies on small planes and row copies on wider ones give the reference bits on every ISA (exact integer data, im2col path)', () => {
     const ints = (shape: number[], seed: number): L.Tensor => {
       L.manualSeed(seed);
       return L.randint(-3, 4, shape, { dtype: 'float32' }).requiresGrad_();
@@ -190,7 +214,7 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
     try {
       for (const isa of availableIsas()) {
         withIsa(isa, () => {
-          TAP_CASES.forEach((c, k) => {
+          [...TAP_CASES, ...ROW_CASES].forEach((c, k) => {
             const x = ints(c.x, 700 + k), w = ints(c.w, 800 + k);
             const f = (x: L.Tensor, w: L.Tensor): L.Tensor => L.conv2d(x, w, null, c.opts);
             const yShape = L.noGrad(() => onBackend('reference', () => f(x, w)).shape);
@@ -203,7 +227,7 @@ describe.runIf(nativeAddon() !== null)('conv parity: native vs reference', () =>
             const stride = c.opts.stride ?? 1, pad = c.opts.padding ?? 0, dil = c.opts.dilation ?? 1;
             const pair = (v: unknown): number[] => (Array.isArray(v) ? v : [v, v]) as number[];
             const geom = Int32Array.of(c.x[0], c.x[1], c.x[2], c.x[3], c.w[0], yShape[2], yShape[3], c.w[2], c.w[3],
-              ...pair(stride), ...pair(pad), ...pair(dil), 1);
+              ...pair(stride), ...pair(pad), ...pair(dil), c.opts.groups ?? 1);
             const gi = new Float32Array(ref[1].size).fill(NaN);
             nativeAddon()!.conv2dBackwardInput(gy.values as Float32Array, w.values as Float32Array, gi, geom);
             expect(Array.from(gi), `${c.name} ${isa} raw gradX over NaN`).toEqual(Array.from(ref[1].values));
