@@ -697,3 +697,5 @@ registerOp({
   name: 'linalg.vectorNorm', kernels: ['reduce'], differentiable: true, run: (x) => vectorNorm(x, { ord: 3, dim: 1 }),
   samples: [{ label: '[3,4] dim 1', inputs: (dt) => [normal([3, 4], dt)] }],
 });
+
+export { matrixExp, lstsq, type LstsqOptions, type LstsqResult } from './linalg-composite';

@@ -12,12 +12,18 @@
  */
 import { noGrad } from '../../autograd/api';
 import { getDefaultGenerator, type PhiloxStream } from '../../backend/philox';
-import { ArgumentError, fmtArg } from '../../errors';
-import { div, mul } from '../../ops/binary';
-import { tensor } from '../../ops/creation';
+import { ArgumentError, DTypeError, ShapeError, fmtArg, fmtValue } from '../../errors';
+import { add, div, mul, sub } from '../../ops/binary';
+import { eye, randn, tensor, zeros } from '../../ops/creation';
+import { trunc } from '../../ops/elementwise-extra';
+import { matrixExp, qr, solve } from '../../ops/linalg';
+import { diagonal } from '../../ops/linalg-basic';
+import { tril } from '../../ops/rearrange';
+import { cat, expand, narrow, transpose, unsqueeze } from '../../ops/shape';
+import { sign } from '../../ops/unary';
 import { copy_ } from '../../ops/inplace';
 import { matmul } from '../../ops/matmul';
-import { norm } from '../../ops/reduce';
+import { norm, sum } from '../../ops/reduce';
 import { permute, reshape } from '../../ops/shape';
 import type { Tensor } from '../../tensor/tensor';
 import { normalize } from '../functional-common';
@@ -173,4 +179,169 @@ export function spectralNorm<M extends AnyModule>(module: M, opts: ParametrizedS
   if (dim < 0) dim += w.ndim;
   const parametrization = new SpectralNormParametrization(w, nPowerIterations, dim, eps, opts.generator ?? getDefaultGenerator());
   return registerParametrization(module, name, parametrization);
+}
+
+/** The maps from a matrix to an orthogonal one that {@link orthogonal} offers (torch's _OrthMaps). */
+export type OrthogonalMap = 'matrix_exp' | 'cayley' | 'householder';
+
+const mTr = (x: Tensor): Tensor => transpose(x, -2, -1);
+
+/** torch's _is_orthogonal: allclose(QᵀQ, I, rtol = 1e-5, atol = 1e-5), checked on the host. */
+function isOrthogonal(Q: Tensor): boolean {
+  const k = Q.shape[Q.ndim - 1];
+  const g = noGrad(() => matmul(mTr(Q), Q)).values;
+  for (let i = 0; i < g.length; i++) {
+    const r = Math.floor(i / k) % k, c = i % k, want = r === c ? 1 : 0;
+    if (!(Math.abs(g[i] - want) <= 1e-5 + 1e-5 * want)) return false;
+  }
+  return true;
+}
+
+/** torch's _make_orthogonal: Q of A = QR with Q's columns signed so that R's diagonal is >= 0. */
+function makeOrthogonal(A: Tensor): Tensor {
+  const { Q, R } = qr(A);
+  return mul(Q, unsqueeze(sign(diagonal(R, 0, -2, -1)), -2));
+}
+
+/**
+ * Q = H₁ ⋯ H_k applied to the first k columns of I (LAPACK's orgqr, torch's householder_product),
+ * H_i = I − τ_i v_i v_iᵀ with v_i column i of A below the diagonal and 1 on it; A [..., n, k], τ [..., k].
+ */
+function householderProduct(A: Tensor, tau: Tensor): Tensor {
+  const n = A.shape[A.ndim - 2], k = A.shape[A.ndim - 1];
+  const V = add(tril(A, -1), eye(n, k, { dtype: A.dtype }));
+  let Q: Tensor = eye(n, k, { dtype: A.dtype });
+  for (let i = k - 1; i >= 0; i--) {
+    const v = narrow(V, -1, i, 1);
+    const t = unsqueeze(narrow(tau, -1, i, 1), -1);
+    Q = sub(Q, mul(t, matmul(v, matmul(mTr(v), Q))));
+  }
+  return Q;
+}
+
+/** The orthogonal parametrization (torch's _Orthogonal), with the buffer `base` when trivialized. */
+class OrthogonalParametrization extends Module {
+  /** The weight's shape. */
+  readonly shape: number[];
+  readonly orthogonalMap: OrthogonalMap;
+  readonly useTrivialization: boolean;
+  /** From an orthogonal matrix back to the original (only with the trivialization, as torch can only do that there for matrix_exp and cayley). */
+  rightInverse?: (Q: Tensor) => Tensor;
+
+  constructor(weight: Tensor, orthogonalMap: OrthogonalMap, useTrivialization: boolean) {
+    super();
+    this.shape = [...weight.shape];
+    this.orthogonalMap = orthogonalMap;
+    this.useTrivialization = useTrivialization;
+    if (useTrivialization) {
+      this.registerBuffer('base', null);
+      this.rightInverse = (Q: Tensor): Tensor => this.inverse(Q);
+    }
+  }
+
+  forward(weight: Tensor): Tensor {
+    let X = weight;
+    let n = X.shape[X.ndim - 2], k = X.shape[X.ndim - 1];
+    const transposed = n < k;
+    if (transposed) {
+      X = mTr(X);
+      [n, k] = [k, n];
+    }
+    let Q: Tensor;
+    if (this.orthogonalMap === 'matrix_exp' || this.orthogonalMap === 'cayley') {
+      X = tril(X);
+      if (n !== k) X = cat([X, expand(zeros([n, n - k], { dtype: X.dtype }), [...X.shape.slice(0, -2), n, n - k])], -1);
+      const A = sub(X, mTr(X));
+      if (this.orthogonalMap === 'matrix_exp') {
+        Q = matrixExp(A);
+      } else {
+        const I = eye(n, n, { dtype: A.dtype });
+        Q = solve(add(I, A.mul(-0.5)), add(I, A.mul(0.5)));
+      }
+      if (n !== k) Q = narrow(Q, -1, 0, k);
+    } else {
+      const A = tril(X, -1);
+      const tau = div(2, add(1, sum(mul(A, A), -2)));
+      Q = householderProduct(A, tau);
+      Q = mul(Q, unsqueeze(noGrad(() => trunc(diagonal(X, 0, -2, -1))), -2));
+    }
+    const base = this.getBuffer('base');
+    if (base) Q = matmul(base, Q);
+    return transposed ? mTr(Q) : Q;
+  }
+
+  private inverse(Qin: Tensor): Tensor {
+    const op = 'parametrizations.orthogonal';
+    if (Qin.shape.length !== this.shape.length || Qin.shape.some((d, i) => d !== this.shape[i])) {
+      throw new ShapeError(`${op}: expected a matrix or batch of matrices of shape [${this.shape.join(', ')}], got ${Qin.describe()}`);
+    }
+    return noGrad(() => {
+      let Q = Qin;
+      let n = Q.shape[Q.ndim - 2], k = Q.shape[Q.ndim - 1];
+      if (n < k) {
+        Q = mTr(Q);
+        [n, k] = [k, n];
+      }
+      let base: Tensor;
+      if (n === k) {
+        base = isOrthogonal(Q) ? Q.clone() : makeOrthogonal(Q);
+      } else {
+        const N = randn([...Q.shape.slice(0, -2), n, n - k], { dtype: Q.dtype === 'float64' ? 'float64' : 'float32' });
+        base = makeOrthogonal(cat([Q, N], -1));
+      }
+      this.registerBuffer('base', base);
+      // −I (n by k, as the weight): the original that the map sends to the identity.
+      return expand(sub(0, eye(Qin.shape[Qin.ndim - 2], Qin.shape[Qin.ndim - 1], { dtype: Qin.dtype })), Qin.shape).clone();
+    });
+  }
+}
+
+/** orthogonal's options. @example `{ orthogonalMap: 'cayley', useTrivialization: true }` */
+export interface OrthogonalOptions {
+  /** The parameter to make orthogonal (default 'weight'). */
+  name?: string;
+  /** 'matrix_exp' or 'cayley' (square weights by default: 'matrix_exp'), or 'householder' (the default for rectangular ones), as PyTorch. */
+  orthogonalMap?: OrthogonalMap;
+  /** Keep the weight as base · map(original) with the buffer `base` (default true, as PyTorch's "dynamic trivialization"). */
+  useTrivialization?: boolean;
+}
+
+/**
+ * Makes a matrix (or batch of matrices) weight orthogonal, as
+ * torch.nn.utils.parametrizations.orthogonal: W = base · Q(X), Q a map from the original X
+ * (`parametrizations.<name>.original`) to orthogonal matrices: 'matrix_exp' (exp of the
+ * skew-symmetric X.tril() − X.tril()ᵀ), 'cayley' ((I − A/2)⁻¹(I + A/2)) or 'householder' (a
+ * product of reflections from X's strict lower triangle, each column multiplied by X's diagonal
+ * entry truncated to an integer, as torch does). A wide weight (rows < cols) is handled
+ * transposed, a tall one as the first columns of a square one. With `useTrivialization` (default)
+ * the buffer `parametrizations.<name>.0.base` holds the initial orthogonalised weight and the
+ * original starts as −I, as in PyTorch; assigning an orthogonal matrix to the weight resets both.
+ * Without it, 'matrix_exp' and 'cayley' keep the weight's values as the original, and
+ * 'householder' (whose right inverse needs LAPACK's geqrf) is refused.
+ * @example
+ * const fc = nn.utils.parametrizations.orthogonal(new nn.Linear(5, 5));
+ * fc.weight.transpose(0, 1).matmul(fc.weight); // ≈ I
+ * Object.keys(fc.stateDict());    // ['bias', 'parametrizations.weight.original', 'parametrizations.weight.0.base']
+ */
+export function orthogonal<M extends AnyModule>(module: M, opts: OrthogonalOptions = {}): M & Parametrized {
+  const op = 'parametrizations.orthogonal';
+  if (!(module instanceof Module)) throw new ArgumentError(`${op}: module must be an nn.Module, got ${fmtArg(module)}`);
+  if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${op}: options must be an object, got ${fmtArg(opts)}`);
+  const name = opts.name ?? 'weight';
+  if (typeof name !== 'string') throw new ArgumentError(`${op}: name must be a string, got ${fmtArg(name)}`);
+  const w = module.getParameter(name) ?? module.getBuffer(name);
+  if (!w) throw new ArgumentError(`${op}: ${module.typeName} has no parameter or buffer '${name}'`);
+  if (w.ndim < 2) throw new ShapeError(`${op}: ${module.typeName}.${name} must be a matrix or a batch of matrices, got ${w.describe()}`);
+  if (w.dtype !== 'float32' && w.dtype !== 'float64') throw new DTypeError(`${op}: ${module.typeName}.${name} must be float32 or float64, got ${w.describe()}`);
+  const square = w.shape[w.ndim - 2] === w.shape[w.ndim - 1];
+  const map = opts.orthogonalMap ?? (square ? 'matrix_exp' : 'householder');
+  if (map !== 'matrix_exp' && map !== 'cayley' && map !== 'householder') {
+    throw new ArgumentError(`${op}: orthogonalMap must be one of 'matrix_exp', 'cayley', 'householder', got ${fmtValue(map)}`);
+  }
+  const useTrivialization = opts.useTrivialization ?? true;
+  if (typeof useTrivialization !== 'boolean') throw new ArgumentError(`${op}: useTrivialization must be true or false, got ${fmtArg(opts.useTrivialization)}`);
+  if (map === 'householder' && !useTrivialization) {
+    throw new ArgumentError(`${op}: orthogonalMap 'householder' with useTrivialization false is not implemented (its right inverse needs LAPACK's geqrf); use useTrivialization true or 'matrix_exp'/'cayley' for ${module.typeName}.${name} ${w.describe()}`);
+  }
+  return registerParametrization(module, name, new OrthogonalParametrization(w, map, useTrivialization), { unsafe: true });
 }
