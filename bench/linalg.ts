@@ -12,7 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as L from '../src/index';
 import { median, timeCall as timeWith } from './lib/timing';
 
@@ -49,8 +50,12 @@ const OPS: [string, (x: Inputs) => unknown, string][] = [
 
 
 
+const PEERS = join(dirname(fileURLToPath(import.meta.url)), 'peers');
+
 const TORCH = `
-import json, sys, time, torch
+import json, statistics, sys, torch
+sys.path.insert(0, ${JSON.stringify(PEERS)})
+from _common import time_ms  # the peers' shared timing
 torch.set_num_threads(int(sys.argv[3]))
 torch.manual_seed(1)
 def make(shape):
@@ -61,15 +66,8 @@ def make(shape):
 sizes = json.loads(sys.argv[1])
 ops = json.loads(sys.argv[2])
 def time_call(f):
-    for _ in range(2): f()
-    samples = []
-    for _ in range(7):
-        n, t0 = 0, time.perf_counter()
-        t = t0
-        while t - t0 < 0.02:
-            f(); n += 1; t = time.perf_counter()
-        samples.append((t - t0) / n * 1000)
-    return sorted(samples)[len(samples) // 2]
+    samples, _ = time_ms(f, reps=7, warmup=2, min_rep_s=0.02)
+    return statistics.median(samples)
 out = {}
 for label, shape in sizes:
     x = make(shape)

@@ -10,7 +10,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as L from '../src/index';
 import { median, timeCall as timeWith } from './lib/timing';
 
@@ -52,23 +53,20 @@ const OPS: [string, () => unknown, string][] = [
 
 
 
+const PEERS = join(dirname(fileURLToPath(import.meta.url)), 'peers');
+
 const TORCH = `
-import json, sys, time, torch
+import json, statistics, sys, torch
+sys.path.insert(0, ${JSON.stringify(PEERS)})
+from _common import time_ms  # the peers' shared timing
 torch.set_num_threads(${threads})
 torch.manual_seed(1)
 x = torch.randn(${N}, ${N})
 xs = x * 0.001 + 1
 ops = json.loads(sys.argv[1])
 def time_call(f):
-    for _ in range(3): f()
-    samples = []
-    for _ in range(7):
-        n, t0 = 0, time.perf_counter()
-        t = t0
-        while t - t0 < 0.02:
-            f(); n += 1; t = time.perf_counter()
-        samples.append((t - t0) / n * 1000)
-    return sorted(samples)[len(samples) // 2]
+    samples, _ = time_ms(f, reps=7, warmup=3, min_rep_s=0.02)
+    return statistics.median(samples)
 print(json.dumps({name: time_call(eval("lambda: " + expr)) for name, expr in ops}))
 `;
 
