@@ -1,4 +1,5 @@
 /** Runs the same computation on the reference and native backends, on every ISA this CPU has. */
+import { expect } from 'vitest';
 import { backendInfo, setIsa } from '../../src/index';
 import { nativeAddon, useBackend } from '../../src/backend/index';
 import type { Tensor } from '../../src/index';
@@ -52,5 +53,22 @@ export function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: numb
 export function both(fn: () => Tensor): { native: Tensor; reference: Tensor } {
   const reference = onBackend('reference', fn);
   const native = onBackend('native', fn);
+  return { native, reference };
+}
+
+/**
+ * Runs fn on the reference and the native backend and expects the same number of outputs, with equal
+ * shapes and dtypes and values within closeness(tol, tol) (NaN matching NaN); returns both lists for
+ * any stricter check the caller adds (exact bits, the sign of zero). The parity tests' one comparison.
+ */
+export function expectBackendsAgree(name: string, fn: () => Tensor | Tensor[], tol: number): { native: Tensor[]; reference: Tensor[] } {
+  const reference = [onBackend('reference', fn)].flat();
+  const native = [onBackend('native', fn)].flat();
+  expect(native.length, name).toBe(reference.length);
+  native.forEach((y, k) => {
+    expect(y.shape, `${name} output ${k}`).toEqual(reference[k].shape);
+    expect(y.dtype, `${name} output ${k}`).toBe(reference[k].dtype);
+    expect(closeness(y.values, reference[k].values, tol, tol), `${name} output ${k}`).toBeLessThanOrEqual(1);
+  });
   return { native, reference };
 }

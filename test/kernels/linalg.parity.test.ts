@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import { nativeAddon } from '../../src/backend/index';
 import * as linalg from '../../src/ops/linalg';
-import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+import { availableIsas, expectBackendsAgree, onBackend, withIsa } from '../helpers/backends';
 
 type Dt = 'float32' | 'float64';
 const DTYPES: Dt[] = ['float32', 'float64'];
@@ -43,14 +43,7 @@ function symmetric(shape: number[], dtype: Dt, seed: number): L.Tensor {
 const TOL: Record<Dt, number> = { float32: 1e-6, float64: 1e-12 };
 
 function expectSame(name: string, dtype: Dt, fn: () => L.Tensor | L.Tensor[]): void {
-  const ref = [onBackend('reference', fn)].flat();
-  const nat = [onBackend('native', fn)].flat();
-  expect(nat.length, name).toBe(ref.length);
-  nat.forEach((y, k) => {
-    expect(y.shape, `${name} output ${k}`).toEqual(ref[k].shape);
-    expect(y.dtype, `${name} output ${k}`).toBe(ref[k].dtype);
-    expect(closeness(y.values, ref[k].values, TOL[dtype], TOL[dtype]), `${name} output ${k}`).toBeLessThanOrEqual(1);
-  });
+  expectBackendsAgree(name, fn, TOL[dtype]);
 }
 
 describe.runIf(nativeAddon() !== null)('linalg kernels: native vs reference', () => {

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import { nativeAddon } from '../../src/backend/index';
-import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+import { availableIsas, closeness, expectBackendsAgree, onBackend, withIsa } from '../helpers/backends';
 
 type DT = 'float32' | 'float64' | 'int32';
 
@@ -39,11 +39,7 @@ function dimChoices(n: number): (number | number[] | undefined)[] {
 }
 
 function expectSame(name: string, fn: () => L.Tensor, tol: number): void {
-  const ref = onBackend('reference', fn);
-  const nat = onBackend('native', fn);
-  expect(nat.shape, name).toEqual(ref.shape);
-  expect(nat.dtype, name).toEqual(ref.dtype);
-  expect(closeness(nat.values, ref.values, tol, tol), name).toBeLessThanOrEqual(1);
+  expectBackendsAgree(name, fn, tol);
 }
 
 const tolOf = (dtype: DT): number => (dtype === 'float64' ? 1e-13 : dtype === 'float32' ? 2e-6 : 0);

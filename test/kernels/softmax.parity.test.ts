@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
 import { nativeAddon } from '../../src/backend/index';
-import { availableIsas, closeness, onBackend, withIsa } from '../helpers/backends';
+import { availableIsas, expectBackendsAgree, onBackend, withIsa } from '../helpers/backends';
 
 const SHAPES: number[][] = [[], [0], [1], [5], [17], [33, 5], [2, 1, 3], [4, 0, 3], [3, 17, 7], [2, 3, 4, 5]];
 
@@ -17,11 +17,7 @@ function sample(shape: number[], dtype: 'float32' | 'float64', seed: number, sca
 }
 
 function expectSame(name: string, fn: () => L.Tensor, tol: number): void {
-  const ref = onBackend('reference', fn);
-  const nat = onBackend('native', fn);
-  expect(nat.shape, name).toEqual(ref.shape);
-  expect(nat.dtype, name).toEqual(ref.dtype);
-  expect(closeness(nat.values, ref.values, tol, tol), name).toBeLessThanOrEqual(1);
+  expectBackendsAgree(name, fn, tol);
 }
 
 /** Index of the first element whose bits differ (NaN equals NaN), or -1; cheaper than toEqual on big arrays. */
