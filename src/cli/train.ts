@@ -23,7 +23,7 @@ import { fit, NonFiniteError } from '../train/fit';
 import { writeReport } from '../train/report';
 import type { Batch, Callback, EpochLogs, StepLogs, TrainContext } from '../train/types';
 import { ModelCheckpoint } from '../train/callbacks/model-checkpoint';
-import { loadSafetensors } from '../train/safetensors';
+import { loadSafetensorsMetadata } from '../train/safetensors';
 import { writeFileAtomic } from '../train/atomic-write';
 import { buildModel, MODEL_NAMES } from './models';
 import { checkChoice, checkOutDir, checkPositiveInt, checkPositiveNumber, makeOutDir } from './validate';
@@ -179,7 +179,7 @@ export async function trainCommand(given: TrainOptions, log: (line: string) => v
   const runDir = resuming ? resolve(opts.resume!) : makeOutDir('lattice train', '--out', opts.out ?? join('runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const lastPath = join(runDir, 'last.safetensors');
   // A resumed run keeps the metrics of the epochs its checkpoint holds; a new one records its options.
-  const savedEpoch = resuming ? Number(JSON.parse(loadSafetensors(lastPath).metadata.extra ?? '{}').epoch) : -1;
+  const savedEpoch = resuming ? Number(JSON.parse(loadSafetensorsMetadata(lastPath).extra ?? '{}').epoch) : -1;
   const earlier = resuming ? metricsUpTo(join(runDir, 'metrics.jsonl'), savedEpoch) : [];
   if (!resuming) {
     const recorded = Object.fromEntries(RECORDED.map((k) => [k, opts[k]]));

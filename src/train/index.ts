@@ -18,7 +18,7 @@ export { GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type 
 export { CtcBlankMonitor, type CtcBlankMonitorOptions, type CtcBlankRecord } from './callbacks/ctc-blank-monitor';
 export { WeightAveraging, type WeightAveragingOptions, type WeightAveragingState } from './callbacks/weight-averaging';
 export { saveCheckpoint, loadCheckpoint, restoreCallbacks, type CheckpointParts, type LoadCheckpointOptions, type LoadedCheckpoint, type SavedCallbackState } from './checkpoint';
-export { saveSafetensors, loadSafetensors, CheckpointError } from './safetensors';
+export { saveSafetensors, loadSafetensors, loadSafetensorsMetadata, CheckpointError } from './safetensors';
 export { writeReport, renderSvg, type ReportInput } from './report';
 export { diagnose, type Diagnosis, type LayerDiagnosis, type DiagnoseOptions } from './diagnose';
 export { lrFinder, type LrFinderOptions, type LrFinderResult } from './lr-finder';

@@ -203,20 +203,15 @@ function parseHeader(path: string, text: string, dataLength: number): { entries:
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * Reads a safetensors file (Lattice's or PyTorch tooling's). A truncated or
- * corrupt file, or a path that is not a regular file, throws a CheckpointError
- * naming the file and the problem; no tensor is made unless all are valid.
- * @example `const { tensors, metadata } = loadSafetensors('model.safetensors')`
- */
-export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (typeof path !== 'string') throw new ArgumentError('loadSafetensors: path must be a string');
+/** Opens a safetensors file and checks its header; `use` gets the open descriptor, the data's start and the checked entries. */
+function withHeader<T>(op: string, path: string, use: (fd: number, dataStart: number, parsed: { entries: Entry[]; metadata: Record<string, string> }) => T): T {
+  if (typeof path !== 'string') throw new ArgumentError(`${op}: path must be a string`);
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
-    throw new CheckpointError(fileError('loadSafetensors', path, 'read', e).message);
+    throw new CheckpointError(fileError(op, path, 'read', e).message);
   }
   try {
     const st = fstatSync(fd);
@@ -241,12 +236,32 @@ export function loadSafetensors(path: string): { tensors: Record<string, Tensor>
       return fail(path, 'the header is not valid UTF-8');
     }
     const dataStart = 8 + hl;
-    const { entries, metadata } = parseHeader(path, text, fileLength - dataStart);
+    return use(fd, dataStart, parseHeader(path, text, fileLength - dataStart));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a safetensors file (Lattice's or PyTorch tooling's). A truncated or
+ * corrupt file, or a path that is not a regular file, throws a CheckpointError
+ * naming the file and the problem; no tensor is made unless all are valid.
+ * @example `const { tensors, metadata } = loadSafetensors('model.safetensors')`
+ */
+export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  return withHeader('loadSafetensors', path, (fd, dataStart, { entries, metadata }) => {
     const read = entries.map((e) => ({ e, ...readTensor(fd, path, dataStart, e) }));
     const tensors: Record<string, Tensor> = {};
     for (const { e, data, dtype } of read) tensors[e.name] = Tensor.fromData(data, e.shape, dtype);
     return { tensors, metadata };
-  } finally {
-    closeSync(fd);
-  }
+  });
+}
+
+/**
+ * The metadata of a safetensors file, from its header alone (the tensors' data is not read); the
+ * header gets the same checks as in loadSafetensors.
+ * @example `const { epoch } = JSON.parse(loadSafetensorsMetadata('runs/a/last.safetensors').extra)`
+ */
+export function loadSafetensorsMetadata(path: string): Record<string, string> {
+  return withHeader('loadSafetensorsMetadata', path, (_fd, _dataStart, { metadata }) => metadata);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as L from '../../src/index';
-import { CheckpointError, loadSafetensors, saveSafetensors } from '../../src/train/safetensors';
+import { CheckpointError, loadSafetensors, loadSafetensorsMetadata, saveSafetensors } from '../../src/train/safetensors';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 const dir = () => mkdtempSync(join(tmpdir(), 'lattice-st-'));
@@ -66,8 +66,17 @@ describe('safetensors', () => {
       expect(err, name).toBeInstanceOf(CheckpointError);
       expect((err as Error).message).toContain(p);
       expect((err as Error).message).toMatch(pattern);
+      // The header-only read refuses them the same way (the header's offsets are checked against the file's length).
+      expect(() => loadSafetensorsMetadata(p), name).toThrow(pattern);
     }
     expect(() => loadSafetensors(join(d, 'missing.safetensors'))).toThrow(/cannot read .*missing/);
+  });
+
+  it('loadSafetensorsMetadata reads the metadata from the header alone', () => {
+    const p = join(dir(), 'meta.safetensors');
+    saveSafetensors(p, { w: L.ones([3, 2]) }, { epoch: '4', note: 'x' });
+    expect(loadSafetensorsMetadata(p)).toEqual(loadSafetensors(p).metadata);
+    expect(loadSafetensorsMetadata(p)).toEqual({ epoch: '4', note: 'x' });
   });
 
   it('saves atomically: a failed save leaves the previous file intact and no temporary file', () => {
