@@ -75,23 +75,36 @@ export interface SavedCallbackState {
  * restoreCallbacks([swa, earlyStopping], callbacks, path);
  */
 export function restoreCallbacks(callbacks: readonly Callback[], saved: readonly SavedCallbackState[], where = 'restoreCallbacks'): void {
+  dispose(applyCallbackStates(callbacks, saved, where).before);
+}
+
+/**
+ * Loads the saved states into the callbacks that keep state, all or nothing; returns their states
+ * from before (copies) and the function that puts those back.
+ */
+function applyCallbackStates(callbacks: readonly Callback[], saved: readonly SavedCallbackState[], where: string): { before: unknown[]; undo: () => void } {
   const stateful = statefulCallbacks(callbacks);
   const names = stateful.map(typeName);
   const savedNames = saved.map((s) => s.type);
   if (names.join() !== savedNames.join()) {
     throw new CheckpointError(`${where}: the checkpoint holds state for the callbacks [${savedNames.join(', ')}] but the callbacks that keep state are [${names.join(', ')}]; pass the same callbacks, in the same order, as the run that saved it`);
   }
-  const undo: (() => void)[] = [];
+  const before = stateful.map((cb) => deepCopy(cb.stateDict!()));
+  const undoFirst = (n: number): void => {
+    for (let i = n - 1; i >= 0; i--) stateful[i].loadStateDict?.(before[i] as never);
+  };
+  let applied = 0;
   try {
-    stateful.forEach((cb, i) => {
-      const before = deepCopy(cb.stateDict!());
+    for (const [i, cb] of stateful.entries()) {
       cb.loadStateDict?.(saved[i].state as never);
-      undo.push(() => cb.loadStateDict?.(before as never));
-    });
+      applied = i + 1;
+    }
   } catch (e) {
-    for (const restore of undo.reverse()) restore();
+    undoFirst(applied);
+    dispose(before);
     throw e;
   }
+  return { before, undo: () => undoFirst(stateful.length) };
 }
 
 /**
@@ -202,11 +215,9 @@ export function loadCheckpoint(path: string, into: LoadCheckpointOptions = {}): 
       scheduler.loadStateDict!(schedulerState as never);
     }
     if (into.callbacks) {
-      const callbacks = statefulCallbacks(into.callbacks);
-      const saved = callbacks.map((cb) => deepCopy(cb.stateDict!()));
-      snapshots.push(saved);
-      restoreCallbacks(callbacks, callbackStates, 'loadCheckpoint');
-      undo.push(() => callbacks.forEach((cb, i) => cb.loadStateDict?.(saved[i] as never)));
+      const applied = applyCallbackStates(into.callbacks, callbackStates, 'loadCheckpoint');
+      snapshots.push(applied.before);
+      undo.push(applied.undo);
     }
     if (dataState !== undefined) {
       const data = into.data!;
