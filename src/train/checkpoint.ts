@@ -56,6 +56,16 @@ export interface CheckpointParts {
   data?: StatefulLike;
 }
 
+/**
+ * The training data as something whose position a checkpoint keeps (a DataLoader, or any source with
+ * stateDict and loadStateDict), or undefined.
+ * @example `const data = statefulData(loader)`
+ */
+export function statefulData(source: unknown): StatefulLike | undefined {
+  const s = source as Partial<StatefulLike> | null | undefined;
+  return typeof s?.stateDict === 'function' && typeof s.loadStateDict === 'function' ? (s as StatefulLike) : undefined;
+}
+
 /** The callbacks that keep state, in order: the ones a checkpoint stores and matches on load. */
 const statefulCallbacks = (callbacks: readonly Callback[]): Callback[] => callbacks.filter((cb) => typeof cb?.stateDict === 'function');
 const typeName = (o: object): string => o.constructor?.name ?? 'Object';

@@ -14,11 +14,11 @@ import type { Tensor } from '../tensor/tensor';
 import { copyValues, restoreSnapshot, restoreValues, takeSnapshot } from './state-copy';
 import { releaseBatch } from '../data/loader';
 import { countCorrect, evaluate, unpack } from './evaluate';
-import { loadCheckpoint, type LoadCheckpointOptions } from './checkpoint';
+import { loadCheckpoint, statefulData, type LoadCheckpointOptions } from './checkpoint';
 import { ModelCheckpoint } from './callbacks/model-checkpoint';
 import { CheckpointError } from './safetensors';
 import { takesMetric } from './scheduler-metric';
-import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StatefulLike, StepLogs, TrainContext } from './types';
+import type { Batch, BatchSource, Callback, EpochLogs, History, OptimizerLike, SchedulerLike, StepLogs, TrainContext } from './types';
 
 /** Thrown by fit({ nonFinite: 'raise' }) when a loss or gradient is NaN or Inf. */
 export class NonFiniteError extends LatticeError {}
@@ -74,11 +74,9 @@ export interface FitOptions {
  * not reset) and returns the epoch to start at; ctx.step carries on from the saved step.
  */
 function resumeFrom(path: string, ctx: TrainContext): number {
-  const data = ctx.trainData as Partial<StatefulLike> | undefined;
-  const stateful = typeof data?.stateDict === 'function' && typeof data.loadStateDict === 'function' ? (data as StatefulLike) : undefined;
   let epoch = 0, step = 0;
   loadCheckpoint(path, {
-    model: ctx.model, optimizer: ctx.optimizer, scheduler: ctx.scheduler as LoadCheckpointOptions['scheduler'], data: stateful, callbacks: ctx.callbacks,
+    model: ctx.model, optimizer: ctx.optimizer, scheduler: ctx.scheduler as LoadCheckpointOptions['scheduler'], data: statefulData(ctx.trainData), callbacks: ctx.callbacks,
     checkExtra: (extra) => {
       if (!Number.isInteger(extra.epoch) || !Number.isInteger(extra.step) || (extra.epoch as number) < 0 || (extra.step as number) < 0) {
         throw new CheckpointError(`fit: resume: ${path} does not say which epoch and step it was saved at (extra.epoch, extra.step); resume from a ModelCheckpoint file`);

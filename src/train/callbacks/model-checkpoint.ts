@@ -1,9 +1,9 @@
 /** Saves checkpoints during training: the last epoch and/or the best one by a metric. */
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { saveCheckpoint } from '../checkpoint';
+import { saveCheckpoint, statefulData } from '../checkpoint';
 import { ArgumentError, fmtArg } from '../../errors';
-import type { Callback, EpochLogs, SchedulerLike, StatefulLike, TrainContext } from '../types';
+import type { Callback, EpochLogs, SchedulerLike, TrainContext } from '../types';
 
 /** What `ModelCheckpoint` saves and when. @example `new ModelCheckpoint({ dir: 'runs/a', monitor: 'valLoss' })` */
 export interface ModelCheckpointOptions {
@@ -44,10 +44,9 @@ export class ModelCheckpoint implements Callback {
    * here, else fit's), RNG, the training data's shuffle position and every callback with a stateDict.
    */
   onEpochEnd(ctx: TrainContext, logs: EpochLogs): void {
-    const data = ctx.trainData as Partial<StatefulLike> | undefined;
     const parts = {
       model: ctx.model, optimizer: ctx.optimizer, scheduler: this.opts.scheduler ?? ctx.scheduler,
-      callbacks: ctx.callbacks, data: typeof data?.stateDict === 'function' && typeof data.loadStateDict === 'function' ? (data as StatefulLike) : undefined,
+      callbacks: ctx.callbacks, data: statefulData(ctx.trainData),
       extra: { epoch: logs.epoch, step: ctx.step, logs },
     };
     // The best value is updated before either file is written, so both hold the state after this epoch.
