@@ -29,6 +29,7 @@ import { cpus, homedir, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import * as L from '../src/index';
+import { median } from './lib/median';
 import { backend } from '../src/backend/index';
 import type { Backend } from '../src/backend/backend';
 
@@ -165,7 +166,6 @@ function trainingSteps(): void {
     + '| threads | step ms | in copyStrided ms | copyStrided calls | share |\n| --- | --- | --- | --- | --- |\n' + lines.join('\n'));
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number | undefined): string => (x === undefined ? '-' : x < 1 ? x.toFixed(3) : x.toFixed(2));
 
 interface Row { id: string; threads: number; peer: string; ms: number; cpuMs: number; samples: number; cpuPerWall?: number }

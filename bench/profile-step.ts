@@ -18,6 +18,7 @@
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import * as L from '../src/index';
+import { median } from './lib/median';
 import { allocationStats } from '../src/tensor/dtype';
 
 function flag(name: string, fallback: string): string {
@@ -110,7 +111,6 @@ function step(): void {
   });
 }
 
-const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s[s.length >> 1]; };
 // V8 keeps compiling over the first couple of dozen steps (on 2 threads its compiler threads take
 // a core from the kernels), so the warm-up is long.
 for (let i = 0; i < Number(flag('warmup', '30')); i++) step();

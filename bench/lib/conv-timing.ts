@@ -13,7 +13,7 @@ export interface Timing { cpu: number; wall: number }
 
 export const PASSES = ['forward', 'backwardInput', 'backwardWeight'] as const;
 
-export const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+export { median } from './median';
 
 /** Interleaved rounds over the algorithms: per round each runs `inner` calls of fn; medians per algorithm. */
 export function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, rounds = 7): Timing[] {

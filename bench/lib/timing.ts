@@ -1,8 +1,8 @@
 /** Timing for the small op benches (scan-order, linalg, copy): the median of samples, each repeating the call for a while. */
 import * as L from '../../src/index';
+import { median } from './median';
 
-/** The median of a list. @example `median([3, 1, 2]) // 2` */
-export const median = (v: number[]): number => { const s = v.slice().sort((a, b) => a - b); return s[s.length >> 1]; };
+export { median };
 
 /**
  * Median ms per call of `f` (run inside tidy, so its tensors go back to the pool): a few warm-up
