@@ -5,6 +5,7 @@
  * a loaded machine disturbs less than wall time at one thread.
  */
 import * as L from '../lattice/lattice';
+import { median } from './median';
 
 type T = InstanceType<typeof L.Tensor>;
 export type Algorithm = 'direct' | 'direct-small-c' | 'winograd';
@@ -13,7 +14,7 @@ export interface Timing { cpu: number; wall: number }
 
 export const PASSES = ['forward', 'backwardInput', 'backwardWeight'] as const;
 
-export { median } from './median';
+export { median };
 
 /** Interleaved rounds over the algorithms: per round each runs `inner` calls of fn; medians per algorithm. */
 export function timeAll(algorithms: Algorithm[], fn: () => void, inner: number, rounds = 7): Timing[] {
