@@ -7,6 +7,7 @@
 #include "../kernels/conv.h"
 #include "../kernels/conv_direct.h"
 #include "../kernels/winograd.h"
+#include "../kernels/conv_implicit.h"
 #include "bindings.h"
 
 namespace lattice {
@@ -268,11 +269,14 @@ ConvGeometry directSmallCGeometryArg(const Napi::CallbackInfo& info, size_t i, c
   return g;
 }
 
-// conv2dDirectSmallC(x, weight, bias | null, out, geometry[, relu])
-void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
-  const char* fn = "conv2dDirectSmallC";
+// The float32 operands of a forward binding (x, weight, bias | null, out, geometry[, relu]) for geometry g, checked.
+struct F32Forward {
+  const float *x, *w, *bias;
+  float* out;
+  bool relu;
+};
+F32Forward f32ForwardArgs(const Napi::CallbackInfo& info, const ConvGeometry& g, const char* fn) {
   Napi::Env env = info.Env();
-  const ConvGeometry g = directSmallCGeometryArg(info, 4, fn);
   const ConvLengths n = lengthsOf(env, g, fn);
   const ArrayArg x = f32Arg(info, 0, fn, "x"), w = f32Arg(info, 1, fn, "weight"), out = f32Arg(info, 3, fn, "out");
   requireLength(env, x, n.x, fn, "x");
@@ -280,17 +284,23 @@ void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
   requireLength(env, out, n.out, fn, "out");
   requireDisjoint(env, out, x, fn, "out", "x");
   requireDisjoint(env, out, w, fn, "out", "weight");
-  const bool hasBias = !isNullish(info, 2);
-  ArrayArg bias;
-  if (hasBias) {
-    bias = f32Arg(info, 2, fn, "bias");
-    requireLength(env, bias, g.o, fn, "bias");
-    requireDisjoint(env, out, bias, fn, "out", "bias");
+  const float* bias = nullptr;
+  if (!isNullish(info, 2)) {
+    const ArrayArg b = f32Arg(info, 2, fn, "bias");
+    requireLength(env, b, g.o, fn, "bias");
+    requireDisjoint(env, out, b, fn, "out", "bias");
+    bias = static_cast<const float*>(b.data);
   }
-  if (!directSmallCForward(ctxOf(info), static_cast<const float*>(x.data), static_cast<const float*>(w.data),
-                           hasBias ? static_cast<const float*>(bias.data) : nullptr, static_cast<float*>(out.data), g,
-                           reluArg(info, 5, fn)))
-    outOfMemory(env, fn);
+  return {static_cast<const float*>(x.data), static_cast<const float*>(w.data), bias, static_cast<float*>(out.data),
+          reluArg(info, 5, fn)};
+}
+
+// conv2dDirectSmallC(x, weight, bias | null, out, geometry[, relu])
+void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dDirectSmallC";
+  const ConvGeometry g = directSmallCGeometryArg(info, 4, fn);
+  const F32Forward a = f32ForwardArgs(info, g, fn);
+  if (!directSmallCForward(ctxOf(info), a.x, a.w, a.bias, a.out, g, a.relu)) outOfMemory(info.Env(), fn);
 }
 
 // conv2dDirectSmallCBackwardInput(gradOut, weight, gradInput, geometry)
@@ -327,12 +337,63 @@ Napi::Value Conv2dDirectSmallCPreferred(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), directSmallCPreferred(g, ConvPass(intArg(info, 1, fn, "pass", 0, 2))));
 }
 
+// ---------------------------------------------------------------- implicit GEMM, float32, AVX-512
+
+// The geometry, checked to be one the implicit-GEMM kernels take on this ISA.
+ConvGeometry implicitGeometryArg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  const ConvGeometry g = geometryArg(info, i, fn);
+  if (!implicitConvApplies(ctxOf(info), g))
+    throwRange(info.Env(), std::string(fn) + ": the implicit-GEMM kernels need AVX-512, groups 1 and a non-empty batch and output; got ISA " +
+                               isaName(ctxOf(info).isa) + ", groups " + std::to_string(g.groups) + ", n=" + std::to_string(g.n) +
+                               ", o=" + std::to_string(g.o) + ", output " + std::to_string(g.oh) + "x" + std::to_string(g.ow));
+  return g;
+}
+
+// conv2dImplicit(x, weight, bias | null, out, geometry[, relu])
+void Conv2dImplicit(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dImplicit";
+  const ConvGeometry g = implicitGeometryArg(info, 4, fn);
+  const F32Forward a = f32ForwardArgs(info, g, fn);
+  if (!implicitConvForward(ctxOf(info), a.x, a.w, a.bias, a.out, g, a.relu)) outOfMemory(info.Env(), fn);
+}
+
+// conv2dImplicitBackwardInput(gradOut, weight, gradInput, geometry): strideW 1 or 2.
+void Conv2dImplicitBackwardInput(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dImplicitBackwardInput";
+  static const char* const names[3] = {"gradOut", "weight", "gradInput"};
+  const ConvGeometry g = implicitGeometryArg(info, 3, fn);
+  if (g.strideW > 2) throwRange(info.Env(), std::string(fn) + ": strideW must be 1 or 2, got " + std::to_string(g.strideW));
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t lengths[3] = {n.out, n.weight, n.x};
+  const Operands a = gradientOperands(info, fn, names, lengths);
+  if (!implicitConvBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
+                                 static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
+// conv2dImplicitPreferred(geometry, pass) -> boolean: whether the implicit-GEMM kernels are the measured
+// choice for pass 0 (forward) or 1 (input gradient); false where they do not apply (and for pass 2).
+Napi::Value Conv2dImplicitPreferred(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dImplicitPreferred";
+  const ConvGeometry g = geometryArg(info, 0, fn);
+  return Napi::Boolean::New(info.Env(), implicitConvPreferred(ctxOf(info), g, ConvPass(intArg(info, 1, fn, "pass", 0, 2))));
+}
+
+// conv2dImplicitApplies(geometry) -> boolean: whether the implicit-GEMM kernels can run it on the current ISA.
+Napi::Value Conv2dImplicitApplies(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), implicitConvApplies(ctxOf(info), geometryArg(info, 0, "conv2dImplicitApplies")));
+}
+
 }  // namespace
 
 void registerConvBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "conv2d", Conv2d);
   exportBinding(env, exports, "conv2dBackwardInput", Conv2dBackwardInput);
   exportBinding(env, exports, "conv2dBackwardWeight", Conv2dBackwardWeight);
+  exportBinding(env, exports, "conv2dImplicit", Conv2dImplicit);
+  exportBinding(env, exports, "conv2dImplicitBackwardInput", Conv2dImplicitBackwardInput);
+  exportBinding(env, exports, "conv2dImplicitPreferred", Conv2dImplicitPreferred);
+  exportBinding(env, exports, "conv2dImplicitApplies", Conv2dImplicitApplies);
   exportBinding(env, exports, "conv2dWinogradFilter", Conv2dWinogradFilter);
   exportBinding(env, exports, "conv2dWinograd", Conv2dWinograd);
   exportBinding(env, exports, "conv2dWinogradBackwardInput", Conv2dWinogradBackwardInput);

@@ -6,8 +6,10 @@
  * 1, dilation 1 and groups 1; 36 multiplies per 4x4 output tile instead of 144, about one
  * decimal digit less accurate) and 'direct-small-c' (float32, groups 1, 1..4 input channels:
  * the first layer of an image network, where im2col + GEMM has a tiny K; no im2col buffer,
- * exact to float rounding). float64 always takes the direct algorithm, so gradcheck and
- * other float64 checks see the exact one.
+ * exact to float rounding), and 'implicit-gemm' (float32, groups 1, AVX-512: the GEMM reads the
+ * input in place through a per-tap offset table instead of an im2col copy, and packs only the
+ * weight; forward and input gradient of strided layers; exact to float rounding). float64
+ * always takes the direct algorithm, so gradcheck and other float64 checks see the exact one.
  *
  * The transformed filter U = G w G^T (4x the weight's size) is kept per weight storage and
  * reused until the storage's version counter moves (every in-place update, optimizer steps
@@ -23,13 +25,13 @@ import type { Tensor } from '../tensor/tensor';
 import { DerivedArrays } from './derived-arrays';
 
 /** The conv2d algorithm policy: see {@link setConvAlgorithm}. */
-export type ConvAlgorithmMode = 'direct' | 'winograd' | 'direct-small-c' | 'auto';
+export type ConvAlgorithmMode = 'direct' | 'winograd' | 'direct-small-c' | 'implicit-gemm' | 'auto';
 
 /** The algorithms a conv2d can run (see {@link setConvAlgorithm}). @example `convAlgorithm({ input: [8, 1, 28, 28], weight: [32, 1, 3, 3] }).algorithm // 'direct'` */
-export type ConvAlgorithmName = 'direct' | 'winograd' | 'direct-small-c';
+export type ConvAlgorithmName = 'direct' | 'winograd' | 'direct-small-c' | 'implicit-gemm';
 
-const MODES: readonly ConvAlgorithmMode[] = ['auto', 'direct', 'winograd', 'direct-small-c'];
-const MODE_LIST = "'auto', 'direct', 'winograd' or 'direct-small-c'";
+const MODES: readonly ConvAlgorithmMode[] = ['auto', 'direct', 'winograd', 'direct-small-c', 'implicit-gemm'];
+const MODE_LIST = "'auto', 'direct', 'winograd', 'direct-small-c' or 'implicit-gemm'";
 
 /** The starting policy: LATTICE_CONV_ALGORITHM if set (like LATTICE_ISA, for runs that cannot call setConvAlgorithm), else 'auto'. */
 function initialMode(): ConvAlgorithmMode {
@@ -47,11 +49,17 @@ let mode: ConvAlgorithmMode = initialMode();
  * - 'auto' (the default): Winograd F(4x4, 3x3) where it applies and a table measured per
  *   shape class at build time (`bench/conv-table.ts`, compiled into the addon) says it is
  *   faster; else 'direct-small-c' where it applies and its table (`bench/conv-algos.ts`)
- *   says it is faster; the direct algorithm elsewhere. Nothing is timed at run time.
+ *   says it is faster; else 'implicit-gemm' for the passes of strided layers where it was
+ *   measured faster (bench/conv-stride2.ts); the direct algorithm elsewhere. Nothing is timed
+ *   at run time.
  * - 'winograd': Winograd wherever it applies, whatever the table says; direct elsewhere.
  * - 'direct-small-c': the direct kernels for 1..4 input channels wherever they apply
  *   (groups 1, float32; any kernel, stride, padding, dilation); direct elsewhere.
- * - 'direct': never Winograd nor 'direct-small-c' (bitwise the results of earlier versions).
+ * - 'implicit-gemm': the implicit-GEMM kernels wherever they apply (float32, groups 1, an
+ *   AVX-512 CPU; the forward pass and, with a column stride of 1 or 2, the input gradient);
+ *   direct elsewhere.
+ * - 'direct': never Winograd, 'direct-small-c' nor 'implicit-gemm' (bitwise the results of
+ *   earlier versions).
  *
  * The environment variable LATTICE_CONV_ALGORITHM sets the starting policy the same way.
  *
@@ -103,6 +111,16 @@ export function directSmallCRefusal(g: ConvGeometry): string | null {
   return bad.length ? bad.join(', ') : null;
 }
 
+/** Why the implicit-GEMM kernels cannot take this pass of g, or null when they can (the ISA is the backend's to refuse). */
+export function implicitGemmRefusal(g: ConvGeometry, pass: ConvPass = 'forward'): string | null {
+  const bad: string[] = [];
+  if (g.groups !== 1) bad.push(`groups ${g.groups}`);
+  if (pass === 'backwardWeight') bad.push('a weight gradient (forward and input gradient only)');
+  if (pass === 'backwardInput' && g.strideW > 2) bad.push(`column stride ${g.strideW} in an input gradient`);
+  if (g.n * g.c * g.o * g.oh * g.ow === 0) bad.push('an empty batch, channel axis or output');
+  return bad.length ? bad.join(', ') : null;
+}
+
 /**
  * The choice for one pass of a convolution: the algorithm that runs it, and the reason. 'auto' takes
  * each pass from the table: the passes are separate products (cuDNN and oneDNN choose per pass too),
@@ -115,14 +133,18 @@ export function chooseConvAlgorithm(g: ConvGeometry, dtype: DType, pass: ConvPas
   if (mode === 'direct') return ['direct', 'forced'];
   const winogradFits = winogradRefusal(g) === null;
   const smallFits = b.directSmallC !== undefined && directSmallCRefusal(g) === null;
+  // The native side also checks the ISA (AVX-512): there, preferred() is false where the kernels cannot run.
+  const implicitFits = b.implicitGemm !== undefined && implicitGemmRefusal(g, pass) === null;
   if (mode === 'winograd') return winogradFits ? ['winograd', 'forced'] : ['direct', 'geometry'];
   if (mode === 'direct-small-c') return smallFits ? ['direct-small-c', 'forced'] : ['direct', 'geometry'];
+  if (mode === 'implicit-gemm') return implicitFits && b.implicitGemm!.applies(g) ? ['implicit-gemm', 'forced'] : ['direct', 'geometry'];
   // The small-channel table first: it was measured on 1-4 input channels themselves, where the
   // Winograd table's lowest class (<= 16 channels) was measured at 3 and 16. Where direct-small-c
   // beats im2col it beat Winograd too ([64,3,10,10] -> 8 forward: 0.07 against 0.21 ms).
   if (smallFits && b.directSmallC!.preferred(g, pass)) return ['direct-small-c', 'table'];
   if (winogradFits && b.winograd.preferred(g, pass)) return ['winograd', 'table'];
-  return ['direct', winogradFits || smallFits ? 'table' : 'geometry'];
+  if (implicitFits && b.implicitGemm!.preferred(g, pass)) return ['implicit-gemm', 'table'];
+  return ['direct', winogradFits || smallFits || implicitFits ? 'table' : 'geometry'];
 }
 
 const filters = new DerivedArrays<Float32Array>();

@@ -21,7 +21,7 @@ import { record } from './record';
 import { sum } from './reduce';
 import { registerOp, type SampleDType } from './registry';
 import { reshape } from './shape';
-import { chooseConvAlgorithm, directSmallCRefusal, getConvAlgorithm, winogradFilter, winogradRefusal, type ConvAlgorithmName, type ConvAlgorithmReason } from './conv-algorithm';
+import { chooseConvAlgorithm, directSmallCRefusal, getConvAlgorithm, implicitGemmRefusal, winogradFilter, winogradRefusal, type ConvAlgorithmName, type ConvAlgorithmReason } from './conv-algorithm';
 import { assertFloat, assertTensor, checkOutputSize, emptyForOverwrite, sameDevice } from './util';
 import { relu as reluOp } from './unary';
 
@@ -143,7 +143,7 @@ function checkBias(op: string, bias: Tensor | null | undefined, channels: number
 }
 
 const vals = (t: Tensor): FloatArray => t.deviceValues as FloatArray;
-// Winograd and direct-small-c are CPU kernels: they read host memory (t.values).
+// Winograd, direct-small-c and implicit-gemm are CPU kernels: they read host memory (t.values).
 const f32 = (t: Tensor): Float32Array => t.values as Float32Array;
 
 /**
@@ -160,6 +160,8 @@ function conv2dOp(x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometr
     backendFor(device).winograd!.forward(f32(x), winogradFilter(weight, g, false), bias ? f32(bias) : null, f32(out), g, relu);
   } else if (algorithm === 'direct-small-c') {
     backendFor(device).directSmallC!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
+  } else if (algorithm === 'implicit-gemm') {
+    backendFor(device).implicitGemm!.forward(f32(x), f32(weight), bias ? f32(bias) : null, f32(out), g, relu);
   } else {
     backendFor(device).conv2d(vals(x), vals(weight), bias ? vals(bias) : null, vals(out), g, relu);
   }
@@ -188,6 +190,8 @@ function conv2dBackwardInputOp(gy: Tensor, weight: Tensor, g: ConvGeometry, name
     backendFor(gy.device).winograd!.backwardInput(f32(gy), winogradFilter(weight, g, true), f32(gx), g);
   } else if (algorithm === 'direct-small-c') {
     backendFor(gy.device).directSmallC!.backwardInput(f32(gy), f32(weight), f32(gx), g);
+  } else if (algorithm === 'implicit-gemm') {
+    backendFor(gy.device).implicitGemm!.backwardInput(f32(gy), f32(weight), f32(gx), g);
   } else {
     backendFor(gy.device).conv2dBackwardInput(vals(gy), vals(weight), vals(gx), g);
   }
@@ -269,7 +273,7 @@ export interface ConvAlgorithmQuery extends Conv2dOptions {
 export interface ConvAlgorithmChoice {
   /** The forward pass's algorithm. */
   algorithm: ConvAlgorithmName;
-  /** Each pass's algorithm: with 'auto', 'direct-small-c' and im2col + GEMM ('direct') are chosen per pass by the table. */
+  /** Each pass's algorithm: with 'auto', each pass is chosen by the tables (Winograd, 'direct-small-c', 'implicit-gemm' or im2col + GEMM, 'direct'). */
   passes: Record<ConvPass, ConvAlgorithmName>;
   /** 'backend' (no Winograd kernels), 'dtype' (float64), 'geometry' (the forced or every faster algorithm refuses the shape), 'forced' (setConvAlgorithm), 'table' (the measured choice). */
   reason: ConvAlgorithmReason;
@@ -304,15 +308,16 @@ export function convAlgorithm(query: ConvAlgorithmQuery): ConvAlgorithmChoice {
     backwardInput: chooseConvAlgorithm(g, dtype, 'backwardInput')[0],
     backwardWeight: chooseConvAlgorithm(g, dtype, 'backwardWeight')[0],
   };
-  const names = { direct: 'the direct algorithm', winograd: 'Winograd', 'direct-small-c': 'the direct small-channel kernels' };
+  const names = { direct: 'the direct algorithm', winograd: 'Winograd', 'direct-small-c': 'the direct small-channel kernels', 'implicit-gemm': 'the implicit-GEMM kernels' };
   const refusals = [
     `Winograd F(4x4,3x3) needs a 3x3 kernel, stride 1, dilation 1 and groups 1; this convolution has ${winogradRefusal(g)}`,
     `direct-small-c needs groups 1 and 1..4 input channels; this convolution has ${directSmallCRefusal(g)}`,
+    `implicit-gemm needs float32, groups 1 and an AVX-512 CPU; this convolution has ${implicitGemmRefusal(g) ?? 'an ISA without AVX-512'}`,
   ];
   const detail = {
     backend: 'the reference backend has only the direct algorithm',
     dtype: `${dtype} always takes the exact direct algorithm`,
-    geometry: getConvAlgorithm() === 'direct-small-c' ? refusals[1] : getConvAlgorithm() === 'winograd' ? refusals[0] : refusals.join('; '),
+    geometry: { 'direct-small-c': refusals[1], winograd: refusals[0], 'implicit-gemm': refusals[2] }[getConvAlgorithm() as string] ?? refusals.join('; '),
     forced: `setConvAlgorithm('${algorithm}')`,
     table: `the compiled-in tables measured ${names[algorithm]} faster for this shape class`,
   }[reason];

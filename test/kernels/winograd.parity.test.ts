@@ -273,7 +273,7 @@ describe.runIf(nativeAddon() !== null)('Winograd F(4x4,3x3) conv', () => {
   });
 
   it('rejects bad arguments with the op, the argument and the values', () => {
-    expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct', 'winograd' or 'direct-small-c', got "fast"/);
+    expect(() => L.setConvAlgorithm('fast' as never)).toThrow(/setConvAlgorithm: algorithm must be 'auto', 'direct', 'winograd', 'direct-small-c' or 'implicit-gemm', got "fast"/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4], weight: [4, 3, 3] } as never)).toThrow(/convAlgorithm: weight must be a shape/);
     expect(() => L.convAlgorithm({ input: [2, 3, 4, 4], weight: [4, 2, 3, 3] })).toThrow(/convAlgorithm: weight \[4,2,3,3\] with groups=1 expects 2 input channels/);
     const addon = nativeAddon()!;

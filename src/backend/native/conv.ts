@@ -1,9 +1,9 @@
 /** Native convolution and pooling kernels: thin wrappers that flatten the geometry into the Int32Array the addon reads. */
-import type { Backend, ConvGeometry, ConvPass, DirectSmallCKernels, PoolGeometry, WinogradKernels } from '../backend';
+import type { Backend, ConvGeometry, ConvPass, DirectSmallCKernels, ImplicitGemmKernels, PoolGeometry, WinogradKernels } from '../backend';
 import type { NativeBinding } from './binding';
 
 type ConvPoolKernels = Pick<Backend, 'conv2d' | 'conv2dBackwardInput' | 'conv2dBackwardWeight' | 'maxPool2d' | 'maxPool2dBackward' | 'maxPool2x2Backward'
-  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels; directSmallC: DirectSmallCKernels };
+  | 'avgPool2d' | 'avgPool2dBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'> & { winograd: WinogradKernels; directSmallC: DirectSmallCKernels; implicitGemm: ImplicitGemmKernels };
 
 /** ConvPass in native/kernels/conv_direct.h's order. */
 const PASSES: readonly ConvPass[] = ['forward', 'backwardInput', 'backwardWeight'];
@@ -39,6 +39,12 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
       backwardInput: (gy, w, gx, g) => addon.conv2dDirectSmallCBackwardInput(gy, w, gx, convGeometry(g)),
       backwardWeight: (x, gy, gw, g) => addon.conv2dDirectSmallCBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g, pass) => addon.conv2dDirectSmallCPreferred(convGeometry(g), PASSES.indexOf(pass)),
+    },
+    implicitGemm: {
+      forward: (x, w, bias, out, g, relu) => addon.conv2dImplicit(x, w, bias, out, convGeometry(g), relu === true),
+      backwardInput: (gy, w, gx, g) => addon.conv2dImplicitBackwardInput(gy, w, gx, convGeometry(g)),
+      preferred: (g, pass) => addon.conv2dImplicitPreferred(convGeometry(g), PASSES.indexOf(pass)),
+      applies: (g) => addon.conv2dImplicitApplies(convGeometry(g)),
     },
     maxPool2d: (x, out, indices, g, relu, taps) => addon.maxPool2d(x, out, indices, poolGeometry(g), relu === true, taps ?? null),
     maxPool2dBackward: (gy, indices, gx, g) => addon.maxPool2dBackward(gy, indices, gx, poolGeometry(g)),
