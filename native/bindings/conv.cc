@@ -208,6 +208,20 @@ Operands gradientOperands(const Napi::CallbackInfo& info, const char* fn, const 
   return r;
 }
 
+// A float32 gradient binding's operands checked for geometry g (an input gradient: gradOut, weight,
+// gradInput; a weight gradient: x, gradOut, gradWeight), then kernel(ctx, a, b, out, g) on them.
+using F32GradientKernel = bool (*)(Context&, const float*, const float*, float*, const ConvGeometry&);
+void runF32Gradient(const Napi::CallbackInfo& info, const char* fn, const ConvGeometry& g, bool inputGradient,
+                    F32GradientKernel kernel) {
+  static const char* const inputNames[3] = {"gradOut", "weight", "gradInput"};
+  static const char* const weightNames[3] = {"x", "gradOut", "gradWeight"};
+  const ConvLengths n = lengthsOf(info.Env(), g, fn);
+  const int64_t inputLengths[3] = {n.out, n.weight, n.x}, weightLengths[3] = {n.x, n.out, n.weight};
+  const Operands a = gradientOperands(info, fn, inputGradient ? inputNames : weightNames, inputGradient ? inputLengths : weightLengths);
+  if (!kernel(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data), static_cast<float*>(a.out.data), g))
+    outOfMemory(info.Env(), fn);
+}
+
 // conv2dWinogradBackwardInput(gradOut, Ut, gradInput, geometry); Ut from conv2dWinogradFilter(..., true)
 void Conv2dWinogradBackwardInput(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dWinogradBackwardInput";
@@ -224,14 +238,8 @@ void Conv2dWinogradBackwardInput(const Napi::CallbackInfo& info) {
 // conv2dWinogradBackwardWeight(x, gradOut, gradWeight, geometry)
 void Conv2dWinogradBackwardWeight(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dWinogradBackwardWeight";
-  static const char* const names[3] = {"x", "gradOut", "gradWeight"};
   const ConvGeometry g = winogradGeometryArg(info, 3, fn);
-  const ConvLengths n = lengthsOf(info.Env(), g, fn);
-  const int64_t lengths[3] = {n.x, n.out, n.weight};
-  const Operands a = gradientOperands(info, fn, names, lengths);
-  if (!winogradBackwardWeight(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
-                              static_cast<float*>(a.out.data), g))
-    outOfMemory(info.Env(), fn);
+  runF32Gradient(info, fn, g, false, winogradBackwardWeight);
 }
 
 // conv2dWinogradFilterLayout(geometry, transposed) -> [floats, panel]: the length of U (or Ut) on the
@@ -306,27 +314,15 @@ void Conv2dDirectSmallC(const Napi::CallbackInfo& info) {
 // conv2dDirectSmallCBackwardInput(gradOut, weight, gradInput, geometry)
 void Conv2dDirectSmallCBackwardInput(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dDirectSmallCBackwardInput";
-  static const char* const names[3] = {"gradOut", "weight", "gradInput"};
   const ConvGeometry g = directSmallCGeometryArg(info, 3, fn);
-  const ConvLengths n = lengthsOf(info.Env(), g, fn);
-  const int64_t lengths[3] = {n.out, n.weight, n.x};
-  const Operands a = gradientOperands(info, fn, names, lengths);
-  if (!directSmallCBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
-                                 static_cast<float*>(a.out.data), g))
-    outOfMemory(info.Env(), fn);
+  runF32Gradient(info, fn, g, true, directSmallCBackwardInput);
 }
 
 // conv2dDirectSmallCBackwardWeight(x, gradOut, gradWeight, geometry)
 void Conv2dDirectSmallCBackwardWeight(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dDirectSmallCBackwardWeight";
-  static const char* const names[3] = {"x", "gradOut", "gradWeight"};
   const ConvGeometry g = directSmallCGeometryArg(info, 3, fn);
-  const ConvLengths n = lengthsOf(info.Env(), g, fn);
-  const int64_t lengths[3] = {n.x, n.out, n.weight};
-  const Operands a = gradientOperands(info, fn, names, lengths);
-  if (!directSmallCBackwardWeight(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
-                                  static_cast<float*>(a.out.data), g))
-    outOfMemory(info.Env(), fn);
+  runF32Gradient(info, fn, g, false, directSmallCBackwardWeight);
 }
 
 // conv2dDirectSmallCPreferred(geometry, pass) -> boolean: the compiled-in table's choice for pass 0 (forward),
@@ -360,19 +356,20 @@ void Conv2dImplicit(const Napi::CallbackInfo& info) {
 // conv2dImplicitBackwardInput(gradOut, weight, gradInput, geometry): strideW 1 or 2.
 void Conv2dImplicitBackwardInput(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dImplicitBackwardInput";
-  static const char* const names[3] = {"gradOut", "weight", "gradInput"};
   const ConvGeometry g = implicitGeometryArg(info, 3, fn);
   if (g.strideW > 2) throwRange(info.Env(), std::string(fn) + ": strideW must be 1 or 2, got " + std::to_string(g.strideW));
-  const ConvLengths n = lengthsOf(info.Env(), g, fn);
-  const int64_t lengths[3] = {n.out, n.weight, n.x};
-  const Operands a = gradientOperands(info, fn, names, lengths);
-  if (!implicitConvBackwardInput(ctxOf(info), static_cast<const float*>(a.a.data), static_cast<const float*>(a.b.data),
-                                 static_cast<float*>(a.out.data), g))
-    outOfMemory(info.Env(), fn);
+  runF32Gradient(info, fn, g, true, implicitConvBackwardInput);
+}
+
+// conv2dImplicitBackwardWeight(x, gradOut, gradWeight, geometry)
+void Conv2dImplicitBackwardWeight(const Napi::CallbackInfo& info) {
+  const char* fn = "conv2dImplicitBackwardWeight";
+  const ConvGeometry g = implicitGeometryArg(info, 3, fn);
+  runF32Gradient(info, fn, g, false, implicitConvBackwardWeight);
 }
 
 // conv2dImplicitPreferred(geometry, pass) -> boolean: whether the implicit-GEMM kernels are the measured
-// choice for pass 0 (forward) or 1 (input gradient); false where they do not apply (and for pass 2).
+// choice for pass 0 (forward), 1 (input gradient) or 2 (weight gradient); false where they do not apply.
 Napi::Value Conv2dImplicitPreferred(const Napi::CallbackInfo& info) {
   const char* fn = "conv2dImplicitPreferred";
   const ConvGeometry g = geometryArg(info, 0, fn);
@@ -392,6 +389,7 @@ void registerConvBindings(Napi::Env env, Napi::Object exports) {
   exportBinding(env, exports, "conv2dBackwardWeight", Conv2dBackwardWeight);
   exportBinding(env, exports, "conv2dImplicit", Conv2dImplicit);
   exportBinding(env, exports, "conv2dImplicitBackwardInput", Conv2dImplicitBackwardInput);
+  exportBinding(env, exports, "conv2dImplicitBackwardWeight", Conv2dImplicitBackwardWeight);
   exportBinding(env, exports, "conv2dImplicitPreferred", Conv2dImplicitPreferred);
   exportBinding(env, exports, "conv2dImplicitApplies", Conv2dImplicitApplies);
   exportBinding(env, exports, "conv2dWinogradFilter", Conv2dWinogradFilter);

@@ -110,13 +110,14 @@ export interface DirectSmallCKernels {
 /**
  * Implicit-GEMM convolution kernels (float32, groups 1, AVX-512): the convolution's GEMM with the
  * input read in place through per-position pointers and a per-tap offset table instead of an
- * im2col copy (see native/kernels/conv_implicit.h). Same arguments as conv2d / conv2dBackwardInput;
- * the input gradient takes strideW 1 or 2.
+ * im2col copy (see native/kernels/conv_implicit.h). Same arguments as conv2d / conv2dBackwardInput /
+ * conv2dBackwardWeight; the input gradient takes strideW 1 or 2.
  */
 export interface ImplicitGemmKernels {
   /** relu: out = max(conv + bias, 0), applied as the output is stored. */
   forward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu?: boolean): void;
   backwardInput(gradOut: Float32Array, weight: Float32Array, gradInput: Float32Array, g: ConvGeometry): void;
+  backwardWeight(x: Float32Array, gradOut: Float32Array, gradWeight: Float32Array, g: ConvGeometry): void;
   /** The kernels' measured choice over im2col + GEMM for one pass on the current ISA; false where they do not apply. */
   preferred(g: ConvGeometry, pass: ConvPass): boolean;
   /** Whether the kernels can run g on the current ISA (AVX-512, groups 1, a non-empty batch and output). */

@@ -8,7 +8,7 @@
  * the first layer of an image network, where im2col + GEMM has a tiny K; no im2col buffer,
  * exact to float rounding), and 'implicit-gemm' (float32, groups 1, AVX-512: the GEMM reads the
  * input in place through a per-tap offset table instead of an im2col copy, and packs only the
- * weight; forward and input gradient of strided layers; exact to float rounding). float64
+ * weight; strided layers; exact to float rounding). float64
  * always takes the direct algorithm, so gradcheck and other float64 checks see the exact one.
  *
  * The transformed filter U = G w G^T (4x the weight's size) is kept per weight storage and
@@ -56,7 +56,7 @@ let mode: ConvAlgorithmMode = initialMode();
  * - 'direct-small-c': the direct kernels for 1..4 input channels wherever they apply
  *   (groups 1, float32; any kernel, stride, padding, dilation); direct elsewhere.
  * - 'implicit-gemm': the implicit-GEMM kernels wherever they apply (float32, groups 1, an
- *   AVX-512 CPU; the forward pass and, with a column stride of 1 or 2, the input gradient);
+ *   AVX-512 CPU; the input gradient needs a column stride of 1 or 2);
  *   direct elsewhere.
  * - 'direct': never Winograd, 'direct-small-c' nor 'implicit-gemm' (bitwise the results of
  *   earlier versions).
@@ -115,7 +115,6 @@ export function directSmallCRefusal(g: ConvGeometry): string | null {
 export function implicitGemmRefusal(g: ConvGeometry, pass: ConvPass = 'forward'): string | null {
   const bad: string[] = [];
   if (g.groups !== 1) bad.push(`groups ${g.groups}`);
-  if (pass === 'backwardWeight') bad.push('a weight gradient (forward and input gradient only)');
   if (pass === 'backwardInput' && g.strideW > 2) bad.push(`column stride ${g.strideW} in an input gradient`);
   if (g.n * g.c * g.o * g.oh * g.ow === 0) bad.push('an empty batch, channel axis or output');
   return bad.length ? bad.join(', ') : null;

@@ -212,6 +212,7 @@ function conv2dBackwardWeightOp(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor 
   const be = backendFor(x.device);
   if (algorithm === 'winograd') be.winograd!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else if (algorithm === 'direct-small-c') be.directSmallC!.backwardWeight(f32(x), f32(gy), f32(gw), g);
+  else if (algorithm === 'implicit-gemm') be.implicitGemm!.backwardWeight(f32(x), f32(gy), f32(gw), g);
   else be.conv2dBackwardWeight(vals(x), vals(gy), vals(gw), g);
   return record(gw, 'conv2dBackwardWeight', [x, gy], (gg, needs) => [
     (needs ? needs[0] : x.requiresGrad) ? conv2dBackwardInputOp(gy, gg, g) : null,

@@ -115,13 +115,15 @@ describe.runIf(nativeAddon() !== null)('direct small-channel conv', () => {
     const stem = { input: [8, 3, 112, 112], weight: [64, 3, 7, 7], stride: 2, padding: 3 };
     const stemChoice = L.convAlgorithm(stem).passes;
     const sg = new Int32Array([8, 3, 112, 112, 64, 56, 56, 7, 7, 2, 2, 3, 3, 1, 1, 1]);
-    passes.forEach((p, i) => expect(stemChoice[p], `stem ${p}`).toBe(native.conv2dDirectSmallCPreferred(sg, i) ? 'direct-small-c' : 'direct'));
+    passes.forEach((p, i) => expect(stemChoice[p], `stem ${p}`).toBe(
+      native.conv2dDirectSmallCPreferred(sg, i) ? 'direct-small-c' : native.conv2dImplicitPreferred(sg, i) ? 'implicit-gemm' : 'direct'));
     // A geometry neither table measured (5x5 stride 1, or the stem's kernel dilated): never routed by them
     // (the dilated stem's forward, a strided layer with 64 outputs, goes to the implicit-GEMM kernels where they run).
     expect(L.convAlgorithm({ input: [8, 3, 32, 32], weight: [16, 3, 5, 5], padding: 2 }).passes).toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
     const dilated = new Int32Array([8, 3, 112, 112, 64, 53, 53, 7, 7, 2, 2, 3, 3, 2, 2, 1]);
     expect(L.convAlgorithm({ ...stem, dilation: 2 }).passes).toEqual({
-      forward: native.conv2dImplicitPreferred(dilated, 0) ? 'implicit-gemm' : 'direct', backwardInput: 'direct', backwardWeight: 'direct',
+      forward: native.conv2dImplicitPreferred(dilated, 0) ? 'implicit-gemm' : 'direct', backwardInput: 'direct',
+      backwardWeight: native.conv2dImplicitPreferred(dilated, 2) ? 'implicit-gemm' : 'direct',
     });
   });
 

@@ -95,7 +95,7 @@ describe.runIf(hasAvx512)('implicit-GEMM convolution (float32, AVX-512)', () => 
     }
   }));
 
-  it('is exact on small-integer data, and overwrites every element of the input gradient', () => withIsa('avx512', () => {
+  it('is exact on small-integer data in all three passes, and overwrites every element of the input gradient', () => withIsa('avx512', () => {
     L.setConvAlgorithm('implicit-gemm');
     const addon = nativeAddon()!;
     CASES.forEach((c, k) => {
@@ -105,6 +105,8 @@ describe.runIf(hasAvx512)('implicit-GEMM convolution (float32, AVX-512)', () => 
       const gy = L.randint(-3, 4, y.shape, { dtype: 'float32' });
       const nat = onBackend('native', () => L.noGrad(() => L.conv2d(x, w, null, c.opts)));
       expect(Array.from(nat.values), `${c.name} out`).toEqual(Array.from(y.values));
+      const gw = (backend: 'native' | 'reference'): L.Tensor => onBackend(backend, () => L.grad(L.conv2d(x, w.requiresGrad_(), null, c.opts), [w], { gradOutputs: [gy] })[0]!);
+      expect(Array.from(gw('native').values), `${c.name} gradWeight`).toEqual(Array.from(gw('reference').values));
       const stride = Array.isArray(c.opts.stride) ? c.opts.stride : [c.opts.stride ?? 1, c.opts.stride ?? 1];
       if (stride[1] > 2) return;
       const pad = Array.isArray(c.opts.padding) ? c.opts.padding : [c.opts.padding ?? 0, c.opts.padding ?? 0];
@@ -118,13 +120,13 @@ describe.runIf(hasAvx512)('implicit-GEMM convolution (float32, AVX-512)', () => 
     });
   }));
 
-  it("'auto' routes strided layers' forward and input gradient here, and 'direct' never does", () => withIsa('avx512', () => {
+  it("'auto' routes strided layers' passes here where measured faster, and 'direct' never does", () => withIsa('avx512', () => {
     const l2a = { input: [32, 64, 16, 16], weight: [128, 64, 3, 3], stride: 2, padding: 1 };
     const down = { input: [32, 128, 8, 8], weight: [256, 128, 1, 1], stride: 2 };
     L.setConvAlgorithm('auto');
-    expect(L.convAlgorithm(l2a)).toMatchObject({ reason: 'table', passes: { forward: 'implicit-gemm', backwardInput: 'implicit-gemm', backwardWeight: 'direct' } });
+    expect(L.convAlgorithm(l2a)).toMatchObject({ reason: 'table', passes: { forward: 'implicit-gemm', backwardInput: 'implicit-gemm', backwardWeight: 'implicit-gemm' } });
     // A 1x1 stride-2 input gradient leaves half its phases without a tap; 2x2 output planes are too small: both measured slower.
-    expect(L.convAlgorithm(down).passes).toEqual({ forward: 'implicit-gemm', backwardInput: 'direct', backwardWeight: 'direct' });
+    expect(L.convAlgorithm(down).passes).toEqual({ forward: 'implicit-gemm', backwardInput: 'direct', backwardWeight: 'implicit-gemm' });
     expect(L.convAlgorithm({ input: [32, 256, 4, 4], weight: [512, 256, 3, 3], stride: 2, padding: 1 }).passes)
       .toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
     // Stride-1 layers keep Winograd or im2col; groups and float64 are refused.
@@ -159,6 +161,7 @@ describe.runIf(hasAvx512)('implicit-GEMM convolution (float32, AVX-512)', () => 
     const wide = geom.slice(); wide[10] = 3; wide[6] = 2;
     expect(() => addon.conv2dImplicitBackwardInput(new Float32Array(12), w, x, wide)).toThrow(/conv2dImplicitBackwardInput: strideW must be 1 or 2, got 3/);
     expect(() => addon.conv2dImplicitBackwardInput(out, w, new Float32Array(5), geom)).toThrow(/gradInput/);
+    expect(() => addon.conv2dImplicitBackwardWeight(x, out, new Float32Array(71), geom)).toThrow(/conv2dImplicitBackwardWeight: gradWeight/);
     expect(addon.conv2dImplicitApplies(geom)).toBe(true);
     expect(addon.conv2dImplicitApplies(grouped)).toBe(false);
   }));

@@ -82,6 +82,7 @@ export interface NativeBinding {
   conv2dDirectSmallCPreferred(geometry: Int32Array, pass: number): boolean;
   conv2dImplicit(x: unknown, weight: unknown, bias: unknown, out: unknown, geometry: Int32Array, relu: boolean): void;
   conv2dImplicitBackwardInput(gradOut: unknown, weight: unknown, gradInput: unknown, geometry: Int32Array): void;
+  conv2dImplicitBackwardWeight(x: unknown, gradOut: unknown, gradWeight: unknown, geometry: Int32Array): void;
   conv2dImplicitPreferred(geometry: Int32Array, pass: number): boolean;
   conv2dImplicitApplies(geometry: Int32Array): boolean;
   maxPool2d(x: unknown, out: unknown, indices: unknown, geometry: Int32Array, relu?: boolean, taps?: unknown): void;

@@ -43,6 +43,7 @@ export function convPoolKernels(addon: NativeBinding): ConvPoolKernels {
     implicitGemm: {
       forward: (x, w, bias, out, g, relu) => addon.conv2dImplicit(x, w, bias, out, convGeometry(g), relu === true),
       backwardInput: (gy, w, gx, g) => addon.conv2dImplicitBackwardInput(gy, w, gx, convGeometry(g)),
+      backwardWeight: (x, gy, gw, g) => addon.conv2dImplicitBackwardWeight(x, gy, gw, convGeometry(g)),
       preferred: (g, pass) => addon.conv2dImplicitPreferred(convGeometry(g), PASSES.indexOf(pass)),
       applies: (g) => addon.conv2dImplicitApplies(convGeometry(g)),
     },
