@@ -9,6 +9,7 @@ import { ArgumentError, ShapeError, fmtArg } from '../errors';
 import { ge, mul } from '../ops/binary';
 import { castTo } from '../ops/cast';
 import { rand } from '../ops/creation';
+import { reshape } from '../ops/shape';
 import { assertFloatTensor } from '../ops/util';
 import type { Tensor } from '../tensor/tensor';
 
@@ -23,6 +24,8 @@ export { interpolate, type InterpolateMode, type InterpolateOptions } from '../o
 export { affineGrid, gridSample, type GridSampleOptions } from '../ops/grid-sample';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from '../ops/pool';
 export { maxUnpool2d, adaptiveMaxPool2d } from '../ops/pool-max-extra';
+export { conv3d, convTranspose3d } from '../ops/conv3d';
+export { maxPool3d, avgPool3d, adaptiveAvgPool3d, adaptiveMaxPool3d } from '../ops/pool3d';
 export { scaledDotProductAttention, causalMask, type ScaledDotProductAttentionOptions } from './attention';
 export { selu, celu, mish, hardswish, hardsigmoid, hardtanh, softsign, logSigmoid, tanhshrink, softshrink, hardshrink, threshold, glu, softmin, prelu, alphaDropout } from './activations-extra';
 export { pixelShuffle, pixelUnshuffle, bilinear, cosineSimilarity, pairwiseDistance, dropout1d, type CosineSimilarityOptions, type PairwiseDistanceOptions } from './functional-extra';
@@ -99,6 +102,21 @@ export function dropout2d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
   if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`dropout2d: x must be [N, C, H, W] or [C, H, W], got ${x.describe()}`);
   if (opts?.training === false || p === 0) return x;
   return maskedScale(x, p, [...x.shape.slice(0, x.ndim - 2), 1, 1], opts?.generator);
+}
+
+/**
+ * Zeroes whole channels of volumes: x is [N, C, D, H, W] (or unbatched [C, D, H, W]); each
+ * (n, c) volume is dropped with probability p, the rest scaled by 1/(1-p). The mask is
+ * dropout2d's on x viewed as [N, C, D·H, W] (one draw per channel, the same numbers).
+ * @example `nn.functional.dropout3d(clipFeatures, 0.2)`
+ */
+export function dropout3d(x: Tensor, p = 0.5, opts?: DropoutOptions): Tensor {
+  checkFloatInput('dropout3d', x);
+  checkP('dropout3d', p);
+  if (x.ndim !== 4 && x.ndim !== 5) throw new ShapeError(`dropout3d: x must be [N, C, D, H, W] or [C, D, H, W], got ${x.describe()}`);
+  if (opts?.training === false || p === 0) return x;
+  const [d, h, w] = x.shape.slice(-3);
+  return reshape(dropout2d(reshape(x, [...x.shape.slice(0, -3), d * h, w]), p, opts), x.shape);
 }
 
 /** Stochastic depth drops each row ('row') or the whole batch ('batch'). @example `stochasticDepth(x, 0.1, 'row')` */

@@ -25,6 +25,8 @@ export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, Adaptive
 export { AdaptiveMaxPool2d, MaxUnpool2d } from './layers/pool-max-extra';
 export { AdaptiveMaxPool1d, LPPool1d, LPPool2d, type MaxPoolResult } from './layers/pool-extra';
 export { ConvTranspose1d, type ConvTranspose1dModuleOptions } from './layers/conv-transpose1d';
+export { Conv3d, ConvTranspose3d, type Conv3dModuleOptions, type ConvTranspose3dModuleOptions } from './layers/conv3d';
+export { MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, BatchNorm3d, InstanceNorm3d, Dropout3d, ConstantPad3d, ZeroPad3d, ReflectionPad3d, ReplicationPad3d, type Padding3d } from './layers/volumetric';
 export { Softmax2d, ChannelShuffle } from './layers/channel';
 export { ReLU6 } from './layers/relu6';
 export { Upsample, PixelShuffle, PixelUnshuffle, ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Bilinear, CosineSimilarity, PairwiseDistance, Dropout1d, type UpsampleOptions, type Padding1d, type Padding2d } from './layers/misc';

@@ -1,11 +1,13 @@
 /**
- * interpolate (PyTorch's F.interpolate) for [N, C, L] and [N, C, H, W]: 'nearest',
- * 'nearest-exact', 'linear' / 'bilinear', 'bicubic' (cubic convolution, A = −0.75) and 'area'
- * (adaptive average pooling), with alignCorners and size or scaleFactor. Resampling is separable: along each spatial
- * dim the output is Σ_t w_t · x[idx_t]. The taps (indices and weights, PyTorch's coordinate
- * rules) are worked out here once; the backend's resample2d kernel applies them, and its
- * adjoint resample2dBackward gives the gradient. Each is linear, so the gradient of one is
- * the other and second derivatives are exact.
+ * interpolate (PyTorch's F.interpolate) for [N, C, L], [N, C, H, W] and [N, C, D, H, W]:
+ * 'nearest', 'nearest-exact', 'linear' / 'bilinear' / 'trilinear', 'bicubic' (cubic
+ * convolution, A = −0.75) and 'area' (adaptive average pooling), with alignCorners and size or
+ * scaleFactor. Resampling is separable: along each spatial dim the output is Σ_t w_t · x[idx_t].
+ * The taps (indices and weights, PyTorch's coordinate rules) are worked out here once; the
+ * backend's resample2d kernel applies them, and its adjoint resample2dBackward gives the
+ * gradient. Each is linear, so the gradient of one is the other and second derivatives are
+ * exact. A volume takes two resample2d passes: [H, W] of every depth slice, then the depth of
+ * [N·C, D, oH·oW] (with the identity along oH·oW).
  */
 import { backend } from '../backend/index';
 import type { ResampleTaps } from '../backend/backend';
@@ -17,9 +19,10 @@ import { randn } from './creation';
 import { record } from './record';
 import { registerOp, type SampleDType } from './registry';
 import { assertTensor, empty } from './util';
+import { composite } from './volumetric-args';
 
 /** How interpolate reads between pixels. */
-export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'area';
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area';
 
 /** Options of `interpolate`: exactly one of size and scaleFactor. @example `{ scaleFactor: 2, mode: 'bilinear' }` */
 export interface InterpolateOptions {
@@ -34,7 +37,7 @@ export interface InterpolateOptions {
    */
   mode?: InterpolateMode;
   /**
-   * Linear and cubic modes: map the corner pixels' centres onto each other (true) or the
+   * Linear, bilinear, trilinear and cubic modes: map the corner pixels' centres onto each other (true) or the
    * corners of the pixel grid (false, the default, as PyTorch).
    */
   alignCorners?: boolean;
@@ -129,6 +132,13 @@ function resampleBackwardOp(gy: Tensor, p: ResamplePlan): Tensor {
 /** One tap of weight 1 at index 0: the height dim of a 1-D signal. */
 const SINGLE_ROW: ResampleTaps = { taps: 1, index: Int32Array.of(0), weight: Float64Array.of(1) };
 
+/** Output i reads input i with weight 1: the columns of a volume's depth pass. */
+function identityTaps(size: number): ResampleTaps {
+  const index = new Int32Array(size);
+  for (let i = 0; i < size; i++) index[i] = i;
+  return { taps: 1, index, weight: new Float64Array(size).fill(1) };
+}
+
 function perDim(op: string, name: string, v: number | number[], dims: number, integer: boolean): number[] {
   const list = Array.isArray(v) ? v : Array<number>(dims).fill(v);
   if (list.length !== dims || list.some((s) => typeof s !== 'number' || !Number.isFinite(s) || s <= 0 || (integer && !Number.isInteger(s)))) {
@@ -138,13 +148,15 @@ function perDim(op: string, name: string, v: number | number[], dims: number, in
 }
 
 /**
- * Resizes the spatial dims of x: [N, C, L] ('nearest', 'nearest-exact', 'linear', 'area') or
- * [N, C, H, W] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'), with PyTorch's
- * coordinate rules. Differentiable.
+ * Resizes the spatial dims of x: [N, C, L] ('nearest', 'nearest-exact', 'linear', 'area'),
+ * [N, C, H, W] ('nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area') or [N, C, D, H, W]
+ * ('nearest', 'nearest-exact', 'trilinear', 'area'), with PyTorch's coordinate rules.
+ * Differentiable.
  * @example
  * const up = interpolate(images, { scaleFactor: 2, mode: 'bilinear' });
  * const fixed = interpolate(images, { size: [32, 32], mode: 'bicubic', alignCorners: true });
  * const small = interpolate(images, { size: [7, 7], mode: 'area' });  // antialiased downsampling
+ * const clip = interpolate(video, { scaleFactor: [1, 2, 2], mode: 'trilinear' });  // [N, C, D, H, W]
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const op = 'interpolate';
@@ -152,12 +164,14 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${op}: x must be float32 or float64, got ${x.describe()}`);
   const mode = opts?.mode ?? 'nearest';
   const dims = x.ndim - 2;
-  const allowed: Record<number, InterpolateMode[]> = { 1: ['nearest', 'nearest-exact', 'linear', 'area'], 2: ['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'] };
-  if (!allowed[dims]) throw new ShapeError(`${op}: x must be [N, C, L] or [N, C, H, W], got ${x.describe()}`);
+  const allowed: Record<number, InterpolateMode[]> = {
+    1: ['nearest', 'nearest-exact', 'linear', 'area'], 2: ['nearest', 'nearest-exact', 'bilinear', 'bicubic', 'area'], 3: ['nearest', 'nearest-exact', 'trilinear', 'area'],
+  };
+  if (!allowed[dims]) throw new ShapeError(`${op}: x must be [N, C, L], [N, C, H, W] or [N, C, D, H, W], got ${x.describe()}`);
   if (!allowed[dims].includes(mode)) throw new ArgumentError(`${op}: mode '${fmtArg(mode)}' does not apply to ${dims}-D input ${x.describe()} (use ${allowed[dims].map((m) => `'${m}'`).join(' or ')})`);
   const alignCorners = opts.alignCorners ?? false;
   if (typeof alignCorners !== 'boolean') throw new ArgumentError(`${op}: alignCorners must be a boolean, got ${fmtValue(alignCorners)}`);
-  if (alignCorners && !['linear', 'bilinear', 'bicubic'].includes(mode)) throw new ArgumentError(`${op}: alignCorners applies to the linear and cubic modes, not '${mode}'`);
+  if (alignCorners && !['linear', 'bilinear', 'trilinear', 'bicubic'].includes(mode)) throw new ArgumentError(`${op}: alignCorners applies to the linear and cubic modes, not '${mode}'`);
   if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new ArgumentError(`${op}: give exactly one of size and scaleFactor`);
   const inSizes = x.shape.slice(2);
   const factors = opts.scaleFactor === undefined ? null : perDim(op, 'scaleFactor', opts.scaleFactor, dims, false);
@@ -165,9 +179,20 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   if (outSizes.some((s) => s < 1)) throw new ShapeError(`${op}: the output size ${fmtValue(outSizes)} of ${x.describe()} is empty`);
   if (inSizes.some((s) => s === 0)) throw new ShapeError(`${op}: cannot resize the empty spatial dims of ${x.describe()}`);
   const taps = inSizes.map((inSize, i) => tapsFor(mode, inSize, outSizes[i], factors ? factors[i] : null, alignCorners));
+  const planes = sizeOf(x.shape.slice(0, 2));
+  if (dims === 3) {
+    const [d, h, w] = inSizes, [od, oh, ow] = outSizes;
+    const sliced = [...x.shape.slice(0, 3), oh, ow];
+    return composite([x], () => {
+      const perSlice = resampleOp(x, { planes: planes * d, h, w, oh, ow, rows: taps[1], cols: taps[2], inShape: x.shape.slice(), outShape: sliced });
+      return resampleOp(perSlice, {
+        planes, h: d, w: oh * ow, oh: od, ow: oh * ow, rows: taps[0], cols: identityTaps(oh * ow), inShape: sliced, outShape: [...x.shape.slice(0, 2), ...outSizes],
+      });
+    });
+  }
   const [h, oh] = dims === 2 ? [inSizes[0], outSizes[0]] : [1, 1];
   const plan: ResamplePlan = {
-    planes: sizeOf(x.shape.slice(0, 2)), h, w: inSizes[dims - 1], oh, ow: outSizes[dims - 1],
+    planes, h, w: inSizes[dims - 1], oh, ow: outSizes[dims - 1],
     rows: dims === 2 ? taps[0] : SINGLE_ROW, cols: taps[dims - 1],
     inShape: x.shape.slice(), outShape: [...x.shape.slice(0, 2), ...outSizes],
   };
@@ -195,4 +220,9 @@ registerOp({
   name: 'interpolate(nearest)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
   run: (x) => interpolate(x, { scaleFactor: 2 }),
   samples: [{ label: '[2,2,5] x2', inputs: (dt) => [f([2, 2, 5], dt)] }],
+});
+registerOp({
+  name: 'interpolate(trilinear)', kernels: ['resample2d', 'resample2dBackward'], differentiable: true,
+  run: (x) => interpolate(x, { size: [3, 4, 2], mode: 'trilinear', alignCorners: true }),
+  samples: [{ label: '[1,2,2,3,4] -> [3,4,2]', inputs: (dt) => [f([1, 2, 2, 3, 4], dt)] }],
 });

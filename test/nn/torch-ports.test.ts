@@ -239,7 +239,7 @@ describe('interpolate', () => {
     expect(() => L.interpolate(x, { size: 3, mode: 'linear' })).toThrow(/mode 'linear' does not apply to 2-D input/);
     expect(() => L.interpolate(x, { size: 3, alignCorners: true })).toThrow(/alignCorners applies to the linear and cubic modes/);
     expect(() => L.interpolate(x, { size: [3] })).toThrow(/size must be a positive integer or a list of 2/);
-    expect(() => L.interpolate(L.randn([4, 4]), { size: 3 })).toThrow(/x must be \[N, C, L\] or \[N, C, H, W\]/);
+    expect(() => L.interpolate(L.randn([4, 4]), { size: 3 })).toThrow(/x must be \[N, C, L\], \[N, C, H, W\] or \[N, C, D, H, W\]/);
     expect(() => L.interpolate(x, { size: 3, mode: 'area', alignCorners: true })).toThrow(/alignCorners applies to the linear and cubic modes, not 'area'/);
     expect(() => new L.nn.Upsample({ size: 3, mode: 'nearest-exact', alignCorners: false })).toThrow(/not 'nearest-exact'/);
     expect(L.interpolate(x, { size: 4 }).shape).toEqual([1, 1, 4, 4]);

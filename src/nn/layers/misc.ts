@@ -1,6 +1,7 @@
 /**
  * torch.nn's everyday layers that had no Lattice module: Upsample, PixelShuffle/PixelUnshuffle,
- * the padding modules (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad; 1d and 2d), Bilinear,
+ * the padding modules (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad; 1d and 2d; the 3d
+ * ones in volumetric.ts share PadNd), Bilinear,
  * CosineSimilarity, PairwiseDistance and Dropout1d. Thin wrappers over `interpolate`, `pad` and
  * nn/functional-extra.ts with PyTorch's defaults, parameter names and init; options are checked
  * when the layer is built, and errors name the layer.
@@ -27,18 +28,20 @@ export interface UpsampleOptions {
   size?: number | number[];
   /** Multiplies each spatial size (output = floor(size · factor)); one number or one per dim. */
   scaleFactor?: number | number[];
-  /** 'nearest' (default), 'nearest-exact', 'area' (3-D or 4-D input), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D input). */
+  /** 'nearest' (default), 'nearest-exact', 'area' (3-D, 4-D or 5-D input), 'linear' (3-D input), 'bilinear' or 'bicubic' (4-D input), 'trilinear' (5-D input). */
   mode?: InterpolateMode;
   /**
-   * Linear and cubic modes only (as PyTorch, giving it with 'nearest' is an error): map the
+   * Linear, bilinear, trilinear and cubic modes only (as PyTorch, giving it with 'nearest' is an error): map the
    * corner pixels' centres onto each other (true) or the grid's corners (false, the default).
    */
   alignCorners?: boolean;
 }
 
-const UPSAMPLE_MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'area'];
-/** The input rank each mode needs (PyTorch: linear 3-D, bilinear and bicubic 4-D; the nearest modes and area either here). */
-const MODE_RANKS: Record<InterpolateMode, number[]> = { 'nearest': [3, 4], 'nearest-exact': [3, 4], 'area': [3, 4], 'linear': [3], 'bilinear': [4], 'bicubic': [4] };
+const UPSAMPLE_MODES: readonly InterpolateMode[] = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
+/** The input rank each mode needs (PyTorch: linear 3-D, bilinear and bicubic 4-D, trilinear 5-D; the nearest modes and area any of them). */
+const MODE_RANKS: Record<InterpolateMode, number[]> = { 'nearest': [3, 4, 5], 'nearest-exact': [3, 4, 5], 'area': [3, 4, 5], 'linear': [3], 'bilinear': [4], 'bicubic': [4], 'trilinear': [5] };
+const RANK_LAYOUTS: Record<number, string> = { 3: '[N, C, L]', 4: '[N, C, H, W]', 5: '[N, C, D, H, W]' };
+const INTERPOLATING_MODES: readonly InterpolateMode[] = ['linear', 'bilinear', 'bicubic', 'trilinear'];
 
 function sizeList(layer: string, name: string, v: unknown, integer: boolean): number | number[] {
   const ok = (s: unknown): boolean => typeof s === 'number' && Number.isFinite(s) && s > 0 && (!integer || Number.isInteger(s));
@@ -49,8 +52,8 @@ function sizeList(layer: string, name: string, v: unknown, integer: boolean): nu
 }
 
 /**
- * Resizes the spatial dims of [N, C, L] or [N, C, H, W] inputs with `interpolate`: by `size` or by
- * `scaleFactor`, in mode 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'bicubic' or 'area', with PyTorch's
+ * Resizes the spatial dims of [N, C, L], [N, C, H, W] or [N, C, D, H, W] inputs with `interpolate`: by `size` or by
+ * `scaleFactor`, in mode 'nearest' (default), 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear' or 'area', with PyTorch's
  * coordinate rules (a given scaleFactor is used as is, as PyTorch's default recomputeScaleFactor).
  * @example
  * const up = new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false });
@@ -69,7 +72,7 @@ export class Upsample extends Module {
     if (opts === null || typeof opts !== 'object') throw new ArgumentError(`${layer}: options must be an object with size or scaleFactor, got ${fmtArg(opts)}`);
     const mode = opts.mode ?? 'nearest';
     if (!UPSAMPLE_MODES.includes(mode)) {
-      throw new ArgumentError(`${layer}: mode must be one of ${UPSAMPLE_MODES.map((m) => `'${m}'`).join(', ')}, got ${fmtValue(mode)}${(mode as string) === 'trilinear' ? ' (PyTorch\'s 5-D mode; Lattice has no 3-D layers)' : ''}`);
+      throw new ArgumentError(`${layer}: mode must be one of ${UPSAMPLE_MODES.map((m) => `'${m}'`).join(', ')}, got ${fmtValue(mode)}`);
     }
     if (opts.size !== undefined && opts.scaleFactor !== undefined) throw new ArgumentError(`${layer}: only one of size or scaleFactor should be defined, got size ${fmtValue(opts.size)} and scaleFactor ${fmtValue(opts.scaleFactor)}`);
     if (opts.size === undefined && opts.scaleFactor === undefined) throw new ArgumentError(`${layer}: either size or scaleFactor should be defined`);
@@ -77,7 +80,7 @@ export class Upsample extends Module {
     this.scaleFactor = opts.scaleFactor === undefined ? undefined : sizeList(layer, 'scaleFactor', opts.scaleFactor, false);
     if (opts.alignCorners !== undefined) {
       boolOption(layer, 'alignCorners', opts.alignCorners, false);
-      if (!['linear', 'bilinear', 'bicubic'].includes(mode)) throw new ArgumentError(`${layer}: alignCorners can only be set with the interpolating modes 'linear', 'bilinear' and 'bicubic', not '${mode}'`);
+      if (!INTERPOLATING_MODES.includes(mode)) throw new ArgumentError(`${layer}: alignCorners can only be set with the interpolating modes 'linear', 'bilinear', 'bicubic' and 'trilinear', not '${mode}'`);
     }
     this.mode = mode;
     this.alignCorners = opts.alignCorners;
@@ -89,7 +92,7 @@ export class Upsample extends Module {
     if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DTypeError(`${layer}: x must be float32 or float64, got ${x.describe()}`);
     const ranks = MODE_RANKS[this.mode];
     if (!ranks.includes(x.ndim)) {
-      throw new ShapeError(`${layer}: mode '${this.mode}' needs ${ranks.map((r) => `${r}-D`).join(' or ')} input (${ranks.map((r) => (r === 3 ? '[N, C, L]' : '[N, C, H, W]')).join(' or ')}), got ${x.describe()}`);
+      throw new ShapeError(`${layer}: mode '${this.mode}' needs ${ranks.map((r) => `${r}-D`).join(' or ')} input (${ranks.map((r) => RANK_LAYOUTS[r]).join(' or ')}), got ${x.describe()}`);
     }
     const spatial = x.ndim - 2, given = this.size ?? this.scaleFactor!;
     const name = this.size !== undefined ? 'size' : 'scaleFactor';
@@ -155,16 +158,19 @@ export type Padding1d = number | [number, number];
 /** The padding of a 2d pad module: one int for every side, or [left, right, top, bottom]. @example `[1, 1, 2, 0]` */
 export type Padding2d = number | [number, number, number, number];
 
-/** The shared body of the padding modules: pad's pads list, mode and fill, with the layer's checks. */
-abstract class PadNd extends Module {
-  /** [left, right] or [left, right, top, bottom], PyTorch's order. */
+const PAD_ORDER: Record<number, string> = { 1: '[left, right]', 2: '[left, right, top, bottom]', 3: '[left, right, top, bottom, front, back]' };
+const PAD_INPUTS: Record<number, string> = { 1: '[N, C, W] or [C, W]', 2: '[N, C, H, W] or [C, H, W]', 3: '[N, C, D, H, W] or [C, D, H, W]' };
+
+/** @internal The shared body of the padding modules: pad's pads list, mode and fill, with the layer's checks. */
+export abstract class PadNd extends Module {
+  /** [left, right], [left, right, top, bottom] or [left, right, top, bottom, front, back], PyTorch's order. */
   readonly padding: number[];
   private readonly layer: string;
   private readonly dims: number;
   private readonly mode: Exclude<PadMode, 'circular'>;
   private readonly fill: number;
 
-  protected constructor(layer: string, dims: 1 | 2, padding: unknown, mode: Exclude<PadMode, 'circular'>, value = 0) {
+  protected constructor(layer: string, dims: 1 | 2 | 3, padding: unknown, mode: Exclude<PadMode, 'circular'>, value = 0) {
     super();
     this.layer = layer;
     this.dims = dims;
@@ -172,7 +178,7 @@ abstract class PadNd extends Module {
     const n = 2 * dims;
     const list = typeof padding === 'number' ? Array<number>(n).fill(padding) : padding;
     if (!Array.isArray(list) || list.length !== n || list.some((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 0)) {
-      throw new ArgumentError(`${layer}: padding must be an integer >= 0 or a list of ${n} (${dims === 1 ? '[left, right]' : '[left, right, top, bottom]'}), got ${fmtValue(padding)}`);
+      throw new ArgumentError(`${layer}: padding must be an integer >= 0 or a list of ${n} (${PAD_ORDER[dims]}), got ${fmtValue(padding)}`);
     }
     this.padding = list.slice();
     if (typeof value !== 'number') throw new ArgumentError(`${layer}: value must be a number, got ${fmtArg(value)}`);
@@ -182,7 +188,7 @@ abstract class PadNd extends Module {
   forward(x: Tensor): Tensor {
     const { layer, dims, mode, padding } = this;
     assertTensor(layer, 'x', x);
-    const shape = dims === 1 ? '[N, C, W] or [C, W]' : '[N, C, H, W] or [C, H, W]';
+    const shape = PAD_INPUTS[dims];
     if (mode === 'constant') {
       if (x.ndim < dims) throw new ShapeError(`${layer}: padding ${fmtValue(padding)} pads the last ${dims} dim${dims > 1 ? 's' : ''}, but x is ${x.describe()}`);
     } else {

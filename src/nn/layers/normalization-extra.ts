@@ -31,12 +31,12 @@ export interface InstanceNormModuleOptions extends FactoryOptions {
 }
 
 /**
- * The shared InstanceNorm module: with affine, the parameters `weight` (1) and `bias` (0) per
+ * @internal The shared InstanceNorm module: with affine, the parameters `weight` (1) and `bias` (0) per
  * channel; with trackRunningStats, the buffers `running_mean` (0), `running_var` (1) and
  * `num_batches_tracked` under PyTorch's names. As in PyTorch, `num_batches_tracked` is kept for
  * state-dict compatibility but never counts.
  */
-abstract class InstanceNormBase extends RunningStatsNorm {
+export abstract class InstanceNormBase extends RunningStatsNorm {
   /** The rank of an unbatched input ([C, L]: 2, [C, H, W]: 3); a batched one has one more. */
   protected abstract readonly noBatchRank: number;
   protected abstract readonly layout: string;

@@ -121,10 +121,10 @@ export abstract class RunningStatsNorm extends Module {
 }
 
 /**
- * The shared BatchNorm module: learnable weight (1) and bias (0) per channel, and the buffers
+ * @internal The shared BatchNorm module: learnable weight (1) and bias (0) per channel, and the buffers
  * `running_mean` (0), `running_var` (1) and `num_batches_tracked` under PyTorch's names.
  */
-abstract class BatchNormBase extends RunningStatsNorm {
+export abstract class BatchNormBase extends RunningStatsNorm {
   /** freeze() keeps BatchNorm in eval mode, so fine-tuning leaves its running statistics as pretrained. */
   protected override get hasRunningStats(): boolean {
     return true;
@@ -195,7 +195,7 @@ export function batchNormThenRelu(bn: AnyModule, x: Tensor): Tensor {
   return relu((bn as Module<[Tensor], Tensor>).call(x));
 }
 
-/** @internal Whether m is a BatchNorm layer (BatchNorm1d or BatchNorm2d), for nn/fusion.ts. */
+/** @internal Whether m is a BatchNorm layer (BatchNorm1d, 2d or 3d), for nn/fusion.ts. */
 export function isBatchNorm(m: AnyModule): boolean {
   return m instanceof BatchNormBase;
 }
