@@ -425,14 +425,19 @@ bool implicitConvBackwardWeight(Context& ctx, const float* x, const float* gradO
   const std::vector<int32_t> tapOff = tapOffsets(g, p);
   const int64_t perSample = (p.copy ? p.sample : 0) + slivers * L * kNr;
   const int64_t block = std::clamp<int64_t>(std::min(kWeightBlockBytes / (perSample * int64_t(sizeof(float))), INT32_MAX / p.sample), 1, g.n);
-  const int64_t tapsPad = ceilDiv(K, kChunk) * kChunk;
+  // Taps in chunks of equal size (whole tiles), as many per sliver as make the work items a multiple
+  // of the thread count: the stem's 147 taps as 96 + 51 left one of two threads idle a third of the time.
+  int64_t tapChunks = ceilDiv(K, kChunk);
+  while ((slivers * tapChunks) % ctx.pool.size() != 0 && slivers * tapChunks < 8 * ctx.pool.size()) ++tapChunks;
+  const int64_t tapChunk = std::min(kChunk, ceilDiv(ceilDiv(K, tapChunks), kMr) * kMr);
+  tapChunks = ceilDiv(K, tapChunk);
+  const int64_t tapsPad = tapChunks * tapChunk;
   Scratch<float> copy, gyT(ScratchUse::ImplicitTransposedGrad, slivers * block * L * kNr, kKeepBytes),
       sums(ScratchUse::ImplicitSums, slivers * tapsPad * kNr, kKeepBytes);
   if (p.copy && !(copy = Scratch<float>(ScratchUse::ImplicitPaddedInput, block * p.sample, kKeepBytes))) return false;
   if (!gyT || !sums) return false;
   std::vector<int32_t> posOff(static_cast<size_t>(block * L));
   const simd::CopyLoops& transpose = simd::copyLoopsFor(ctx.isa);
-  const int64_t tapChunks = ceilDiv(K, kChunk);
   for (int64_t s0 = 0; s0 < g.n; s0 += block) {
     const int64_t count = std::min(block, g.n - s0), positions = count * L;
     // The block's padded copy, and gradOut as [sliver][position][64] (zeros past o).
@@ -454,8 +459,8 @@ bool implicitConvBackwardWeight(Context& ctx, const float* x, const float* gradO
     ctx.pool.parallelFor(0, slivers * tapChunks, 1, [&](int64_t b, int64_t e) {
       const float* rows[kChunk];
       for (int64_t item = b; item < e; ++item) {
-        const int64_t q = item / tapChunks, t0 = (item % tapChunks) * kChunk, n = std::min(kChunk, K - t0);
-        for (int64_t i = 0; i < kChunk; ++i) rows[i] = base + tapOff[size_t(t0 + std::min(i, n - 1))];
+        const int64_t q = item / tapChunks, t0 = (item % tapChunks) * tapChunk, n = std::min(tapChunk, K - t0);
+        for (int64_t i = 0; i < tapChunk; ++i) rows[i] = base + tapOff[size_t(t0 + std::min(i, n - 1))];
         runTiles(rows, n, posOff.data(), positions, gyT.get() + q * positions * kNr, sums.get() + (q * tapsPad + t0) * kNr, s0 > 0);
       }
     });
