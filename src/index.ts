@@ -73,6 +73,7 @@ export {
   isnan, isinf, isfinite, nanToNum, maskedFill, isclose, allclose, equal,
   type AddcOptions, type NanToNumOptions, type IscloseOptions,
 } from './ops/elementwise-extra';
+export { lgamma, digamma, polygamma, mvlgamma, erfc, erfinv, i0, sinc, atan, gammainc as igamma, gammaincc as igammac, special } from './ops/special';
 export {
   repeat, tile, repeatInterleave, broadcastShapes, broadcastTo, broadcastTensors, expandAs, meshgrid, movedim, unflatten,
   type MeshgridOptions,

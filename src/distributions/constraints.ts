@@ -62,9 +62,9 @@ function halfOpenInterval(lowerBound: Bound, upperBound: Bound, name?: string): 
     (v) => logicalAnd(ge(v, lowerBound), lt(v, upperBound)));
 }
 
-/** An integer in [lowerBound, upperBound]. @example `constraints.integerInterval(0, 9)` */
-function integerInterval(lowerBound: number, upperBound: number): Constraint {
-  return make(`integerInterval {${lowerBound}, ..., ${upperBound}}`,
+/** An integer in [lowerBound, upperBound] (bounds may be tensors: a Binomial's totalCount). @example `constraints.integerInterval(0, 9)` */
+function integerInterval(lowerBound: Bound, upperBound: Bound): Constraint {
+  return make(`integerInterval {${boundName(lowerBound, 'lowerBound')}, ..., ${boundName(upperBound, 'upperBound')}}`,
     (v) => logicalAnd(logicalAnd(integral(v), ge(v, lowerBound)), le(v, upperBound)), 0, true);
 }
 
@@ -146,7 +146,7 @@ export const constraints = {
   interval,
   /** lowerBound <= x < upperBound. @example `constraints.halfOpenInterval(low, high)` */
   halfOpenInterval,
-  /** An integer in [lowerBound, upperBound]. @example `constraints.integerInterval(0, 9)` */
+  /** An integer in [lowerBound, upperBound] (numbers or tensors). @example `constraints.integerInterval(0, 9)` */
   integerInterval,
   /** base over the last reinterpretedBatchNdims dims as one event. @example `constraints.independent(constraints.positive, 1)` */
   independent,

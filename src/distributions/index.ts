@@ -28,6 +28,20 @@ export { TransformedDistribution } from './transformed';
 export {
   Transform, InverseTransform, ExpTransform, AffineTransform, SigmoidTransform, TanhTransform, type AffineTransformOptions,
 } from './transforms';
+export { Gamma } from './gamma';
+export { Chi2 } from './chi2';
+export { Beta } from './beta';
+export { Dirichlet } from './dirichlet';
+export { StudentT } from './student-t';
+export { Poisson } from './poisson';
+export { Binomial } from './binomial';
+export { Geometric } from './geometric';
+export { Cauchy } from './cauchy';
+export { FoldedDistribution } from './folded';
+export { HalfNormal } from './half-normal';
+export { HalfCauchy } from './half-cauchy';
+export { VonMises } from './von-mises';
 export { klDivergence, registerKl, type DistributionClass, type KlFunction } from './kl';
+import './kl-gamma';
 export type { ProbsOrLogits } from './probs-logits';
 export type { Param } from './utils';

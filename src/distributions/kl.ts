@@ -5,6 +5,7 @@
  */
 import { ArgumentError, ShapeError, fmtShape } from '../errors';
 import { abs, erf, exp, log, neg, square } from '../ops/unary';
+import { lgamma } from '../ops/special';
 import { add, div, eq, gt, logicalOr, lt, mul, sub, where } from '../ops/binary';
 import { full } from '../ops/creation';
 import { sum } from '../ops/reduce';
@@ -21,7 +22,6 @@ import { batchMahalanobis, diagonal, solveLowerTriangular } from './linalg';
 import { MultivariateNormal } from './multivariate-normal';
 import { Normal } from './normal';
 import { OneHotCategorical } from './one-hot-categorical';
-import { lgammaPositive } from './special';
 import { TransformedDistribution } from './transformed';
 import { Uniform } from './uniform';
 import { broadcastParamShapes, softplusExact, sumRightmost } from './utils';
@@ -103,8 +103,8 @@ export function klDivergence(p: Distribution, q: Distribution): Tensor {
   return fn(p, q);
 }
 
-/** +inf over the broadcast batch of p and q: q puts no mass where p does. */
-function infinite(p: Distribution, q: Distribution, like: Tensor): Tensor {
+/** +inf over the broadcast batch of p and q: q puts no mass where p does (also for kl-gamma.ts). */
+export function infinite(p: Distribution, q: Distribution, like: Tensor): Tensor {
   const shape = broadcastParamShapes('klDivergence', p.batchShape, `p's batch shape`, q.batchShape, `q's batch shape`);
   return full(shape, Infinity, { dtype: like.dtype as 'float32' | 'float64', device: like.device });
 }
@@ -159,7 +159,7 @@ registerKl(Gumbel, Gumbel, (p, q) => {
   const ct1 = div(p.scale, q.scale), ct2 = div(q.loc, q.scale), ct3 = div(p.loc, q.scale);
   const t1 = add(sub(neg(log(ct1)), ct2), ct3);
   const t2 = mul(ct1, EULER_GAMMA);
-  const t3 = exp(sub(add(ct2, lgammaPositive(add(ct1, 1))), ct3));
+  const t3 = exp(sub(add(ct2, lgamma(add(ct1, 1))), ct3));
   return sub(add(add(t1, t2), t3), 1 + EULER_GAMMA);
 });
 

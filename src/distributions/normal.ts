@@ -5,7 +5,7 @@ import { erf, log, neg, reciprocal, square } from '../ops/unary';
 import type { Tensor } from '../tensor/tensor';
 import type { DistributionOptions } from './distribution';
 import { LocScaleDistribution } from './loc-scale';
-import { erfinv } from './special';
+import { erfinv } from '../ops/special';
 import type { Param } from './utils';
 
 const LOG_SQRT_2PI = Math.log(Math.sqrt(2 * Math.PI));
