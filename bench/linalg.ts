@@ -1,12 +1,15 @@
 /**
  * `npx tsx bench/linalg.ts [--rounds 5] [--threads 2]`
  *
- * A quick comparison of the linalg decompositions on float32: a batch of 64 matrices 64x64 and one
- * 256x256, Lattice's native backend vs PyTorch (the CPU torch of ~/.cache/lattice-bench/venv, or
+ * A quick comparison of the linalg decompositions on float32: a batch of 64 matrices 64x64, one
+ * 256x256 and one 512x512, Lattice's native backend vs PyTorch (the CPU torch of ~/.cache/lattice-bench/venv, or
  * LATTICE_BENCH_PYTHON), both at the same thread count, in alternating rounds (Lattice, then PyTorch,
  * R times) so that other load on the machine hits both. Each figure is the median over rounds of a
  * round's median time per call (each sample repeats the call for at least 20 ms). Inputs: A normal,
- * SPD = A Aᵀ + n I (cholesky), A + n I with one right-hand side (solve), A + Aᵀ (eigh), A (svd).
+ * SPD = A Aᵀ + n I (cholesky), A + n I with one right-hand side (solve) and alone (inv), its lower
+ * triangle with n right-hand sides (solveTriangular), A + Aᵀ (eigh), A (qr, svd). Lattice's CPU ms
+ * column is the process's CPU time (user + system, all threads) per call over the same calls: on a
+ * shared machine it tells a slow wall time caused by other load from one caused by the kernel.
  * PyTorch also runs at 1 thread: on a busy 2-core machine its OpenMP threads at 2 can cost more than
  * they save, and the 1-thread column shows what its kernels themselves take.
  */
@@ -17,8 +20,16 @@ import { fileURLToPath } from 'node:url';
 import * as L from '../src/index';
 import { median, timeCall as timeWith } from './lib/timing';
 
-const timeCall = (f: () => unknown): number => timeWith(f, { warmup: 2 });
-import { cholesky, eigh, solve, svd } from '../src/ops/linalg';
+import { cholesky, eigh, inv, qr, solve, solveTriangular, svd } from '../src/ops/linalg';
+
+/** Wall ms per call (timing.ts's median) and process CPU ms per call over every call made. */
+function timeCall(f: () => unknown): { wall: number; cpu: number } {
+  let calls = 0;
+  const cpu0 = process.cpuUsage();
+  const wall = timeWith(() => { calls++; return f(); }, { warmup: 2 });
+  const cpu = process.cpuUsage(cpu0);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 / calls };
+}
 
 const argv = process.argv.slice(2);
 const value = (name: string, fallback: number): number => { const i = argv.indexOf(name); return i >= 0 ? Number(argv[i + 1]) : fallback; };
@@ -28,14 +39,15 @@ const python = process.env.LATTICE_BENCH_PYTHON ?? join(homedir(), '.cache/latti
 
 L.setNumThreads(threads);
 L.manualSeed(1);
-const SIZES: [string, number[]][] = [['64 x [64,64]', [64, 64, 64]], ['[256,256]', [256, 256]]];
+const SIZES: [string, number[]][] = [['64 x [64,64]', [64, 64, 64]], ['[256,256]', [256, 256]], ['[512,512]', [512, 512]]];
 const inputs = SIZES.map(([, shape]) => {
   const n = shape[shape.length - 1];
   const a = L.randn(shape);
   const eye = L.eye(n).mul(n);
+  const dominant = a.add(eye);
   return {
-    a, spd: a.matmul(L.transpose(a, -2, -1)).add(eye), dominant: a.add(eye), sym: a.add(L.transpose(a, -2, -1)),
-    b: L.randn([...shape.slice(0, -1), 1]),
+    a, spd: a.matmul(L.transpose(a, -2, -1)).add(eye), dominant, lower: L.tril(dominant), sym: a.add(L.transpose(a, -2, -1)),
+    b: L.randn([...shape.slice(0, -1), 1]), bn: L.randn(shape),
   };
 });
 
@@ -44,6 +56,9 @@ type Inputs = (typeof inputs)[number];
 const OPS: [string, (x: Inputs) => unknown, string][] = [
   ['cholesky', (x) => cholesky(x.spd), 'torch.linalg.cholesky(x["spd"])'],
   ['solve (1 rhs)', (x) => solve(x.dominant, x.b), 'torch.linalg.solve(x["dominant"], x["b"])'],
+  ['solveTriangular (n rhs)', (x) => solveTriangular(x.lower, x.bn, { upper: false }), 'torch.linalg.solve_triangular(x["lower"], x["bn"], upper=False)'],
+  ['inv', (x) => inv(x.dominant), 'torch.linalg.inv(x["dominant"])'],
+  ['qr', (x) => qr(x.a), 'torch.linalg.qr(x["a"])'],
   ['eigh', (x) => eigh(x.sym), 'torch.linalg.eigh(x["sym"])'],
   ['svd', (x) => svd(x.a), 'torch.linalg.svd(x["a"])'],
 ];
@@ -62,7 +77,9 @@ def make(shape):
     n = shape[-1]
     a = torch.randn(*shape)
     eye = torch.eye(n) * n
-    return {"a": a, "spd": a @ a.mT + eye, "dominant": a + eye, "sym": a + a.mT, "b": torch.randn(*shape[:-1], 1)}
+    dominant = a + eye
+    return {"a": a, "spd": a @ a.mT + eye, "dominant": dominant, "lower": torch.tril(dominant), "sym": a + a.mT,
+            "b": torch.randn(*shape[:-1], 1), "bn": torch.randn(*shape)}
 sizes = json.loads(sys.argv[1])
 ops = json.loads(sys.argv[2])
 def time_call(f):
@@ -84,9 +101,15 @@ function torchRound(torchThreads: number): Record<string, number> | null {
 }
 
 const keys = SIZES.flatMap(([label]) => OPS.map(([name]) => `${name} ${label}`));
-const lattice: Record<string, number[]> = {}, torch: Record<string, number[]> = {}, torch1: Record<string, number[]> = {};
+const lattice: Record<string, number[]> = {}, latticeCpu: Record<string, number[]> = {}, torch: Record<string, number[]> = {}, torch1: Record<string, number[]> = {};
 for (let round = 0; round < rounds; round++) {
-  SIZES.forEach(([label], i) => { for (const [name, f] of OPS) (lattice[`${name} ${label}`] ??= []).push(timeCall(() => f(inputs[i]))); });
+  SIZES.forEach(([label], i) => {
+    for (const [name, f] of OPS) {
+      const t = timeCall(() => f(inputs[i]));
+      (lattice[`${name} ${label}`] ??= []).push(t.wall);
+      (latticeCpu[`${name} ${label}`] ??= []).push(t.cpu);
+    }
+  });
   const t = torchRound(threads);
   if (t) for (const k of keys) (torch[k] ??= []).push(t[k]);
   const t1 = torchRound(1);
@@ -96,10 +119,10 @@ for (let round = 0; round < rounds; round++) {
 
 const info = L.backendInfo();
 console.log(`float32, ${threads} threads, median of ${rounds} rounds (Lattice ${info.backend} ${info.isa}; PyTorch ${python})\n`);
-console.log(`| op | Lattice ms | PyTorch ms (${threads} threads) | Lattice / PyTorch | PyTorch ms (1 thread) |`);
-console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log(`| op | Lattice ms | Lattice CPU ms | PyTorch ms (${threads} threads) | Lattice / PyTorch | PyTorch ms (1 thread) |`);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 const ms = (v: number[] | undefined): string => (v ? median(v).toFixed(3) : 'n/a');
 for (const k of keys) {
   const l = median(lattice[k]), t = torch[k] ? median(torch[k]) : NaN;
-  console.log(`| ${k} | ${l.toFixed(3)} | ${ms(torch[k])} | ${Number.isNaN(t) ? 'n/a' : (l / t).toFixed(2)} | ${ms(torch1[k])} |`);
+  console.log(`| ${k} | ${l.toFixed(3)} | ${ms(latticeCpu[k])} | ${ms(torch[k])} | ${Number.isNaN(t) ? 'n/a' : (l / t).toFixed(2)} | ${ms(torch1[k])} |`);
 }

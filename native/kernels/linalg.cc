@@ -5,52 +5,23 @@
 #include <functional>
 #include <vector>
 
+#include "linalg_blocked.h"
+
 namespace lattice {
 namespace {
+
+using linalg::hypotSafe;
+using linalg::norm2;
 
 constexpr double kEps = 0x1p-52;
 constexpr double kTiny = 0x1p-966;
 // QR sweeps eigh and svd may spend per eigen/singular value before they report failure.
 constexpr int kMaxSweepsPerValue = 75;
-// Work (in multiply-adds) below which a matrix's inner loops are not split across threads.
-constexpr double kRowSplitWork = 1 << 18;
 
 // Runs fn(b0, b1) over the batch in chunks of matrices; `work` is one matrix's cost in multiply-adds.
 void overBatch(Context& ctx, int64_t batch, double work, const std::function<void(int64_t, int64_t)>& fn) {
   const int64_t grain = std::max<int64_t>(1, static_cast<int64_t>((1 << 16) / std::max(1.0, work)));
   ctx.pool.parallelFor(0, batch, grain, fn);
-}
-
-// Rows [lo, hi) of an update that touches each row independently: split across the pool when the
-// batch is a single matrix (the batch loop then runs inline, so the pool is free) and the update is
-// large; the arithmetic of each row is the same either way.
-void overRows(Context& ctx, bool split, int64_t lo, int64_t hi, double workPerRow, const std::function<void(int64_t, int64_t)>& fn) {
-  if (!split || hi - lo < 2 || workPerRow * static_cast<double>(hi - lo) < kRowSplitWork) {
-    fn(lo, hi);
-    return;
-  }
-  const int64_t grain = std::max<int64_t>(1, static_cast<int64_t>(kRowSplitWork / 4 / std::max(1.0, workPerRow)));
-  ctx.pool.parallelFor(lo, hi, grain, fn);
-}
-
-double hypotSafe(double a, double b) {
-  const double x = std::fabs(a), y = std::fabs(b);
-  const double big = std::max(x, y), small = std::min(x, y);
-  if (big == 0 || !std::isfinite(big)) return big + small;
-  const double r = small / big;
-  return big * std::sqrt(1 + r * r);
-}
-
-double norm2(const double* v, int64_t from, int64_t to) {
-  double scale = 0;
-  for (int64_t i = from; i < to; ++i) scale = std::max(scale, std::fabs(v[i]));
-  if (scale == 0 || !std::isfinite(scale)) return scale;
-  double s = 0;
-  for (int64_t i = from; i < to; ++i) {
-    const double t = v[i] / scale;
-    s += t * t;
-  }
-  return scale * std::sqrt(s);
 }
 
 template <typename T>
@@ -60,234 +31,101 @@ bool finiteMatrix(const T* a, int64_t size) {
   return true;
 }
 
-// ---- cholesky
+// ---- cholesky, triangular solves, LU and QR: the double cores of linalg_blocked.cc, one matrix at a time
+// (a single matrix runs with the whole pool: its row updates and GEMMs split across threads)
 
-// Right-looking on U = Lᵀ held row-major: row j of U is column j of L, so the trailing update is a
-// contiguous axpy per row (and, for one large matrix, split across threads). Each element receives
-// the same subtractions in the same order as the reference's row-by-row form.
 template <typename T>
 void choleskyTyped(Context& ctx, const T* a, T* out, int32_t* info, int64_t batch, int64_t n, bool upper) {
   const bool split = batch == 1;
   overBatch(ctx, batch, double(n) * n * n / 6, [&](int64_t b0, int64_t b1) {
-    std::vector<double> w(static_cast<size_t>(n * n));
+    const linalg::Doubles w(ScratchUse::LinalgMatrix, n * n);
     for (int64_t b = b0; b < b1; ++b) {
       const T* A = a + b * n * n;
       T* O = out + b * n * n;
-      double* W = w.data();
-      // W's upper triangle: W[i][c] (c >= i) = A's entry (c, i) from the lower triangle, or (i, c) from the upper.
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t c = i; c < n; ++c) W[i * n + c] = static_cast<double>(upper ? A[i * n + c] : A[c * n + i]);
-      info[b] = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        double* Uj = W + j * n;
-        if (!(Uj[j] > 0)) {
-          info[b] = static_cast<int32_t>(j + 1);
-          break;
-        }
-        const double d = std::sqrt(Uj[j]);
-        Uj[j] = d;
-        for (int64_t c = j + 1; c < n; ++c) Uj[c] /= d;
-        overRows(ctx, split, j + 1, n, double(n - j), [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) {
-            const double f = Uj[i];
-            if (f == 0) continue;
-            double* __restrict Wi = W + i * n;
-            const double* __restrict Ujr = Uj;
-            for (int64_t c = i; c < n; ++c) Wi[c] -= f * Ujr[c];
-          }
-        });
+      double* W = w.get();
+      // W's upper triangle: W[i][c] (c >= i) = A's entry (c, i) from the lower triangle, or (i, c) from the
+      // upper. Its lower triangle is scratch, but written too: the SYRK strips read a little of it.
+      if (upper) {
+        for (int64_t i = 0; i < n * n; ++i) W[i] = static_cast<double>(A[i]);
+      } else {
+        linalg::transposeInto(A, n, W, n, n, n);
       }
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t c = 0; c < n; ++c) {
-          const double v = upper ? (c >= i ? W[i * n + c] : 0.0) : (i >= c ? W[c * n + i] : 0.0);
-          O[i * n + c] = static_cast<T>(v);
-        }
+      info[b] = linalg::choleskyUpper(ctx, split, W, n);
+      // U, or L = Uᵀ, with zeros in the other triangle.
+      if (upper) {
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t c = 0; c < n; ++c) O[i * n + c] = static_cast<T>(c >= i ? W[i * n + c] : 0.0);
+      } else {
+        linalg::transposeInto(W, n, O, n, n, n);
+        for (int64_t i = 0; i < n; ++i) std::fill(O + i * n + i + 1, O + i * n + n, T(0));
+      }
     }
   });
 }
-
-// ---- triangular solves
 
 template <typename T>
 void triangularSolveTyped(Context& ctx, const T* a, const T* bIn, T* out, int64_t batch, int64_t n, int64_t k, bool upper,
                           bool left, bool unitriangular) {
+  const bool split = batch == 1;
   overBatch(ctx, batch, double(n) * n * k / 2, [&](int64_t b0, int64_t b1) {
-    std::vector<double> xs(static_cast<size_t>(n * k)), as(static_cast<size_t>(n * n));
+    const linalg::Doubles as(ScratchUse::LinalgMatrix, n * n), xs(ScratchUse::LinalgRhs, n * k);
     for (int64_t p = b0; p < b1; ++p) {
-      const T* Ap = a + p * n * n;
-      double* x = xs.data();
-      double* A = as.data();
-      for (int64_t i = 0; i < n * n; ++i) A[i] = static_cast<double>(Ap[i]);
-      for (int64_t i = 0; i < n * k; ++i) x[i] = static_cast<double>(bIn[p * n * k + i]);
-      if (left) {
-        for (int64_t step = 0; step < n; ++step) {
-          const int64_t i = upper ? n - 1 - step : step;
-          const int64_t lo = upper ? i + 1 : 0, hi = upper ? n : i;
-          double* __restrict xi = x + i * k;
-          for (int64_t j = lo; j < hi; ++j) {
-            const double aij = A[i * n + j];
-            if (aij == 0) continue;
-            const double* __restrict xj = x + j * k;
-            for (int64_t c = 0; c < k; ++c) xi[c] -= aij * xj[c];
-          }
-          if (!unitriangular) {
-            const double d = A[i * n + i];
-            for (int64_t c = 0; c < k; ++c) xi[c] /= d;
-          }
-        }
-      } else {
-        for (int64_t r = 0; r < k; ++r) {
-          double* __restrict row = x + r * n;
-          for (int64_t step = 0; step < n; ++step) {
-            const int64_t j = upper ? step : n - 1 - step;
-            const double xj = unitriangular ? row[j] : row[j] / A[j * n + j];
-            row[j] = xj;
-            if (xj == 0) continue;
-            const int64_t lo = upper ? j + 1 : 0, hi = upper ? n : j;
-            const double* __restrict Aj = A + j * n;
-            for (int64_t c = lo; c < hi; ++c) row[c] -= xj * Aj[c];
-          }
-        }
-      }
-      for (int64_t i = 0; i < n * k; ++i) out[p * n * k + i] = static_cast<T>(x[i]);
+      for (int64_t i = 0; i < n * n; ++i) as[i] = static_cast<double>(a[p * n * n + i]);
+      for (int64_t i = 0; i < n * k; ++i) xs[i] = static_cast<double>(bIn[p * n * k + i]);
+      linalg::solveTriangular(ctx, split, as.get(), xs.get(), n, k, upper, left, unitriangular);
+      for (int64_t i = 0; i < n * k; ++i) out[p * n * k + i] = static_cast<T>(xs[i]);
     }
   });
 }
-
-// ---- LU
 
 template <typename T>
 void luFactorTyped(Context& ctx, const T* a, T* lu, int32_t* pivots, int32_t* info, int64_t batch, int64_t n) {
   const bool split = batch == 1;
   overBatch(ctx, batch, double(n) * n * n / 3, [&](int64_t b0, int64_t b1) {
-    std::vector<double> ws(static_cast<size_t>(n * n));
+    const linalg::Doubles ws(ScratchUse::LinalgMatrix, n * n);
     for (int64_t b = b0; b < b1; ++b) {
-      double* W = ws.data();
-      for (int64_t i = 0; i < n * n; ++i) W[i] = static_cast<double>(a[b * n * n + i]);
-      int32_t* piv = pivots + b * n;
-      info[b] = 0;
-      for (int64_t k = 0; k < n; ++k) {
-        int64_t p = k;
-        double best = std::fabs(W[k * n + k]);
-        for (int64_t i = k + 1; i < n; ++i) {
-          const double v = std::fabs(W[i * n + k]);
-          if (v > best) {
-            best = v;
-            p = i;
-          }
-        }
-        piv[k] = static_cast<int32_t>(p);
-        if (W[p * n + k] == 0) {
-          if (info[b] == 0) info[b] = static_cast<int32_t>(k + 1);
-          continue;
-        }
-        if (p != k) std::swap_ranges(W + k * n, W + k * n + n, W + p * n);
-        const double inv = 1 / W[k * n + k];
-        const double* Wk = W + k * n;
-        overRows(ctx, split, k + 1, n, double(n - k), [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) {
-            double* __restrict Wi = W + i * n;
-            const double l = (Wi[k] *= inv);
-            if (l == 0) continue;
-            const double* __restrict Wkr = Wk;
-            for (int64_t j = k + 1; j < n; ++j) Wi[j] -= l * Wkr[j];
-          }
-        });
-      }
-      for (int64_t i = 0; i < n * n; ++i) lu[b * n * n + i] = static_cast<T>(W[i]);
+      for (int64_t i = 0; i < n * n; ++i) ws[i] = static_cast<double>(a[b * n * n + i]);
+      info[b] = linalg::luFactor(ctx, split, ws.get(), pivots + b * n, n);
+      for (int64_t i = 0; i < n * n; ++i) lu[b * n * n + i] = static_cast<T>(ws[i]);
     }
   });
 }
 
 template <typename T>
 void luSolveTyped(Context& ctx, const T* lu, const int32_t* pivots, const T* bIn, T* out, int64_t batch, int64_t n, int64_t k) {
+  const bool split = batch == 1;
   overBatch(ctx, batch, double(n) * n * k, [&](int64_t b0, int64_t b1) {
-    std::vector<double> xs(static_cast<size_t>(n * k)), as(static_cast<size_t>(n * n));
+    const linalg::Doubles as(ScratchUse::LinalgMatrix, n * n), xs(ScratchUse::LinalgRhs, n * k);
     for (int64_t p = b0; p < b1; ++p) {
-      double* x = xs.data();
-      double* A = as.data();
-      for (int64_t i = 0; i < n * n; ++i) A[i] = static_cast<double>(lu[p * n * n + i]);
-      for (int64_t i = 0; i < n * k; ++i) x[i] = static_cast<double>(bIn[p * n * k + i]);
-      const int32_t* piv = pivots + p * n;
-      for (int64_t i = 0; i < n; ++i)
-        if (piv[i] != i) std::swap_ranges(x + i * k, x + i * k + k, x + piv[i] * k);
-      for (int64_t i = 1; i < n; ++i) {
-        double* __restrict xi = x + i * k;
-        for (int64_t j = 0; j < i; ++j) {
-          const double l = A[i * n + j];
-          if (l == 0) continue;
-          const double* __restrict xj = x + j * k;
-          for (int64_t c = 0; c < k; ++c) xi[c] -= l * xj[c];
-        }
-      }
-      for (int64_t i = n - 1; i >= 0; --i) {
-        double* __restrict xi = x + i * k;
-        for (int64_t j = i + 1; j < n; ++j) {
-          const double u = A[i * n + j];
-          if (u == 0) continue;
-          const double* __restrict xj = x + j * k;
-          for (int64_t c = 0; c < k; ++c) xi[c] -= u * xj[c];
-        }
-        const double d = A[i * n + i];
-        for (int64_t c = 0; c < k; ++c) xi[c] /= d;
-      }
-      for (int64_t i = 0; i < n * k; ++i) out[p * n * k + i] = static_cast<T>(x[i]);
+      for (int64_t i = 0; i < n * n; ++i) as[i] = static_cast<double>(lu[p * n * n + i]);
+      for (int64_t i = 0; i < n * k; ++i) xs[i] = static_cast<double>(bIn[p * n * k + i]);
+      linalg::luSolve(ctx, split, as.get(), pivots + p * n, xs.get(), n, k);
+      for (int64_t i = 0; i < n * k; ++i) out[p * n * k + i] = static_cast<T>(xs[i]);
     }
   });
-}
-
-// ---- QR
-
-// Applies H = I - tau v vᵀ (v = (1, col[j+1..m))) to the length-m vector c, rows j.. only.
-inline void reflect(const double* __restrict col, double* __restrict c, int64_t j, int64_t m, double tau) {
-  double s = c[j];
-  for (int64_t i = j + 1; i < m; ++i) s += col[i] * c[i];
-  s *= tau;
-  c[j] -= s;
-  for (int64_t i = j + 1; i < m; ++i) c[i] -= s * col[i];
 }
 
 template <typename T>
 void qrTyped(Context& ctx, const T* a, T* q, bool wantQ, T* r, int64_t batch, int64_t m, int64_t n, bool complete) {
   const int64_t k = std::min(m, n), kq = complete ? m : k;
   overBatch(ctx, batch, 2.0 * m * n * k, [&](int64_t b0, int64_t b1) {
-    std::vector<double> ats(static_cast<size_t>(n * m)), taus(static_cast<size_t>(k)), qts(wantQ ? static_cast<size_t>(kq * m) : 0);
+    const linalg::Doubles ats(ScratchUse::LinalgMatrix, n * m), qts(ScratchUse::LinalgRhs, wantQ ? kq * m : 0);
+    std::vector<double> taus(static_cast<size_t>(k));
     for (int64_t b = b0; b < b1; ++b) {
       const T* A = a + b * m * n;
-      double* at = ats.data();
-      double* tau = taus.data();
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j) at[j * m + i] = static_cast<double>(A[i * n + j]);
-      for (int64_t j = 0; j < k; ++j) {
-        double* col = at + j * m;
-        const double alpha = col[j];
-        const double xnorm = norm2(col, j + 1, m);
-        if (xnorm == 0) {
-          tau[j] = 0;
-          continue;
-        }
-        const double beta = -(alpha < 0 ? -1.0 : 1.0) * hypotSafe(alpha, xnorm);
-        tau[j] = (beta - alpha) / beta;
-        const double scale = 1 / (alpha - beta);
-        for (int64_t i = j + 1; i < m; ++i) col[i] *= scale;
-        col[j] = beta;
-        for (int64_t c = j + 1; c < n; ++c) reflect(col, at + c * m, j, m, tau[j]);
-      }
+      double* at = ats.get();
+      linalg::transposeInto(A, n, at, m, m, n);
+      linalg::householderQr(ctx, at, taus.data(), m, n);
+      // R: rows [0, k) of atᵀ on and above the diagonal; zeros below it and in rows [k, kr) (complete mode).
       const int64_t kr = complete ? m : k;
       T* R = r + b * kr * n;
-      for (int64_t i = 0; i < kr; ++i)
-        for (int64_t c = 0; c < n; ++c) R[i * n + c] = static_cast<T>(c >= i && i < k ? at[c * m + i] : 0.0);
+      linalg::transposeInto(at, m, R, n, n, k);
+      for (int64_t i = 0; i < k; ++i) std::fill(R + i * n, R + i * n + i, T(0));
+      std::fill(R + k * n, R + kr * n, T(0));
       if (!wantQ) continue;
-      double* qt = qts.data();
-      std::fill(qt, qt + kq * m, 0.0);
-      for (int64_t c = 0; c < kq; ++c) qt[c * m + c] = 1;
-      for (int64_t j = k - 1; j >= 0; --j) {
-        if (tau[j] == 0) continue;
-        for (int64_t c = j; c < kq; ++c) reflect(at + j * m, qt + c * m, j, m, tau[j]);
-      }
-      T* Q = q + b * m * kq;
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t c = 0; c < kq; ++c) Q[i * kq + c] = static_cast<T>(qt[c * m + i]);
+      double* qt = qts.get();
+      linalg::householderQ(ctx, at, taus.data(), qt, m, n, kq);
+      linalg::transposeInto(qt, m, q + b * m * kq, kq, kq, m);
     }
   });
 }

@@ -15,7 +15,9 @@
 //
 // eigh and svd: info[b] = 1 when matrix b holds a non-finite value, 2 when the QR sweeps do not
 // converge. Every kernel computes in double whatever the storage type and rounds once on the way
-// out; matrices run in parallel over the batch, each on one thread.
+// out; matrices run in parallel over the batch, each on one thread, and a single matrix uses the
+// whole pool. cholesky, triangularSolve, luFactor, luSolve and qr block large matrices into GEMMs
+// (linalg_blocked.h).
 #pragma once
 
 #include <cstdint>

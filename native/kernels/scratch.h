@@ -20,6 +20,7 @@ enum class ScratchUse : int {
   ConvColumns, ConvProduct, ConvPartials,
   WinogradPackedFilter, WinogradBias, WinogradBand, WinogradTiles, WinogradProducts, WinogradPanel, WinogradGradBand, WinogradPointSums,
   ImplicitPackedWeight, ImplicitPaddedInput, ImplicitTransposedGrad, ImplicitSums,
+  LinalgMatrix, LinalgRhs, LinalgTransposed, LinalgTransposedRhs, LinalgPanel, LinalgReflectors, LinalgReflectorProducts,
   Count
 };
 

@@ -140,31 +140,3 @@ P.mvlgamma = function (this: Self, p: number) { return sp.mvlgamma(this, p); };
 P.igamma = function (this: Self, other: TL) { return sp.gammainc(this, other); };
 P.igammac = function (this: Self, other: TL) { return sp.gammaincc(this, other); };
 
-// The special functions' methods, declared here beside their implementations (src/tensor/tensor.ts
-// declares the others); the declarations merge into Tensor wherever this module is part of the program.
-declare module '../tensor/tensor' {
-  interface Tensor {
-    /** log|Gamma(this)| (torch.lgamma). @example `x.lgamma()` */
-    lgamma(): Tensor;
-    /** The digamma function, d/dx lgamma (torch.digamma). @example `x.digamma()` */
-    digamma(): Tensor;
-    /** The n-th derivative of digamma (torch.polygamma(n, this)). @example `x.polygamma(1)` */
-    polygamma(n: number): Tensor;
-    /** The multivariate log-gamma of dimension p (torch.mvlgamma). @example `x.mvlgamma(3)` */
-    mvlgamma(p: number): Tensor;
-    /** 1 - erf(this), accurate in the tail. @example `x.erfc()` */
-    erfc(): Tensor;
-    /** The inverse error function on [-1, 1]. @example `p.erfinv()` */
-    erfinv(): Tensor;
-    /** The modified Bessel function I0. @example `x.i0()` */
-    i0(): Tensor;
-    /** sin(pi this) / (pi this), 1 at 0. @example `x.sinc()` */
-    sinc(): Tensor;
-    /** The arctangent. @example `x.atan()` */
-    atan(): Tensor;
-    /** The regularized lower incomplete gamma P(this, other) (torch.igamma). @example `a.igamma(x)` */
-    igamma(other: TL): Tensor;
-    /** The regularized upper incomplete gamma Q(this, other) (torch.igammac). @example `a.igammac(x)` */
-    igammac(other: TL): Tensor;
-  }
-}

@@ -328,6 +328,28 @@ export interface Tensor {
     relu(): Tensor;
     /** Elementwise Gauss error function. @example `x.erf()` */
     erf(): Tensor;
+    /** log|Gamma(this)| (torch.lgamma). @example `x.lgamma()` */
+    lgamma(): Tensor;
+    /** The digamma function, d/dx lgamma (torch.digamma). @example `x.digamma()` */
+    digamma(): Tensor;
+    /** The n-th derivative of digamma (torch.polygamma(n, this)). @example `x.polygamma(1)` */
+    polygamma(n: number): Tensor;
+    /** The multivariate log-gamma of dimension p (torch.mvlgamma). @example `x.mvlgamma(3)` */
+    mvlgamma(p: number): Tensor;
+    /** 1 - erf(this), accurate in the tail. @example `x.erfc()` */
+    erfc(): Tensor;
+    /** The inverse error function on [-1, 1]. @example `p.erfinv()` */
+    erfinv(): Tensor;
+    /** The modified Bessel function I0. @example `x.i0()` */
+    i0(): Tensor;
+    /** sin(pi this) / (pi this), 1 at 0. @example `x.sinc()` */
+    sinc(): Tensor;
+    /** The arctangent. @example `x.atan()` */
+    atan(): Tensor;
+    /** The regularized lower incomplete gamma P(this, other) (torch.igamma). @example `a.igamma(x)` */
+    igamma(other: TensorLike): Tensor;
+    /** The regularized upper incomplete gamma Q(this, other) (torch.igammac). @example `a.igammac(x)` */
+    igammac(other: TensorLike): Tensor;
     /** Elementwise round down. @example `x.floor()` */
     floor(): Tensor;
     /** Elementwise round up. @example `x.ceil()` */
