@@ -140,8 +140,10 @@ bool implicitConvApplies(const Context& ctx, const ConvGeometry& g) {
 #if defined(LATTICE_X86)
   if (ctx.isa != Isa::Avx512 || g.groups != 1 || g.n <= 0 || g.c <= 0 || g.o <= 0 || g.oh <= 0 || g.ow <= 0) return false;
   const Layout p = layoutOf(g);
-  // Every tap offset and in-sample position must fit the kernel's int32 offsets.
-  return p.sample < INT32_MAX && g.c * g.kh * g.kw < INT32_MAX;
+  // Every tap offset and in-sample position must fit the kernel's int32 offsets: the input's padded copy,
+  // and (a bound on) the input gradient's padded copy of gradOut.
+  const int64_t gyRows = g.oh + (g.kh - 1) * g.dilationH + 1 + g.h + g.padH, gyCols = g.ow + (g.kw - 1) * g.dilationW + 1 + g.w + g.padW;
+  return p.sample < INT32_MAX && g.c * g.kh * g.kw < INT32_MAX && g.o * gyRows * gyCols < INT32_MAX;
 #else
   (void)ctx, (void)g;
   return false;
@@ -354,6 +356,8 @@ bool implicitConvBackwardInput(Context& ctx, const float* gradOut, const float* 
   return overSampleGroups(ctx, g.n, groupSize(g.n, inPlane, padSample, ctx.pool.size()), padSample, fill, chunks,
                           [&](const float* gyPad, int64_t s0, int64_t count, int64_t c0, int64_t c1) {
     std::vector<float> blocks(size_t(xPhases * capacity * kNr));
+    // A column phase without taps (a 1x1 kernel's odd columns) stores zeros from here, without tiles.
+    const std::vector<float> zeros(size_t(capacity * kNr), 0.0f);
     std::vector<const float*> rows(size_t(xPhases * capacity));
     std::vector<int64_t> rowOffset(static_cast<size_t>(rowsPerChunk));
     for (int64_t item = c0; item < c1; ++item) {
@@ -376,22 +380,29 @@ bool implicitConvBackwardInput(Context& ctx, const float* gradOut, const float* 
         const int64_t row = r0 + rr, s = row / py.count, iy = (py.qlo + row % py.count) * g.strideH + ry - g.padH;
         rowOffset[size_t(rr)] = (s0 + s) * g.c * inPlane + iy * g.w;
       }
+      if (py.taps.empty()) {
+        // No tap reaches these rows (a 1x1 stride-2 kernel's odd rows): zeros, channel by channel.
+        for (int64_t rr = 0; rr < nr; ++rr)
+          for (int64_t c = 0; c < g.c; ++c) std::memset(gradInput + rowOffset[size_t(rr)] + c * inPlane, 0, size_t(g.w) * sizeof(float));
+        continue;
+      }
       for (int64_t q = 0; q < slivers; ++q) {
+        const float* block[2] = {zeros.data(), zeros.data()};
         for (int64_t k = 0; k < xPhases; ++k) {
           const Phase& ph = phases[size_t(ry * xPhases + k)];
-          if (n[k] > 0)
-            runTiles(rows.data() + k * capacity, n[k], ph.off.data(), ph.K, packed.get() + ph.packedAt + q * ph.K * kNr,
-                     blocks.data() + k * capacity * kNr);
+          if (n[k] == 0 || ph.K == 0) continue;
+          runTiles(rows.data() + k * capacity, n[k], ph.off.data(), ph.K, packed.get() + ph.packedAt + q * ph.K * kNr,
+                   blocks.data() + k * capacity * kNr);
+          block[k] = blocks.data() + k * capacity * kNr;
         }
         const int64_t channels = std::min(kNr, g.c - q * kNr);
         float* dst = gradInput + q * kNr * inPlane;
         if (xPhases == 2) {
-          simd::avx512::implicitConvStoreInterleaved(blocks.data(), blocks.data() + capacity * kNr, kNr, nr, nEven, nOdd,
-                                                     channels, dst, rowOffset.data(), inPlane);
+          simd::avx512::implicitConvStoreInterleaved(block[0], block[1], kNr, nr, nEven, nOdd, channels, dst, rowOffset.data(), inPlane);
           continue;
         }
         for (int64_t rr = 0; rr < nr; ++rr)
-          simd::avx512::implicitConvStoreTransposed(blocks.data() + rr * nEven * kNr, kNr, nEven, channels, nullptr, false,
+          simd::avx512::implicitConvStoreTransposed(block[0] + rr * nEven * kNr, kNr, nEven, channels, nullptr, false,
                                                     dst + rowOffset[size_t(rr)], inPlane);
       }
     }
