@@ -51,7 +51,11 @@ __device__ inline T floatUnary(int op, T x, T p0, T p1) {
     case kCeil: return ceil(x);
     case kRound: return rint(x);  // half to even in the default rounding mode
     case kLogicalNot: return x == T(0) ? T(1) : T(0);
-    default: return erf(x);
+    case kErf: return erf(x);
+    // The special functions after erf in kernels/opcodes.h (lgamma ... i1e) have no CUDA kernel: the
+    // ops refuse a cuda tensor by name and the cudaUnary binding refuses their codes (op <= kErf), so
+    // nothing reaches here; NaN rather than some other op's value if that ever changes.
+    default: return T(NAN);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "select.h"
+#include "special_math.h"
 #include "strided.h"
 
 namespace lattice {
@@ -98,6 +99,19 @@ inline T applyUnary(UnaryOp op, T x, T p0, T p1) {
     case UnaryOp::round: return std::nearbyint(x);  // half to even under the default rounding mode
     case UnaryOp::logicalNot: return x == T(0) ? T(1) : T(0);
     case UnaryOp::erf: return std::erf(x);
+    // torch.special (special_math.h): computed in double, rounded once for float32; p0 = polygamma's n.
+    case UnaryOp::lgamma: return static_cast<T>(special::lgamma(static_cast<double>(x)));
+    case UnaryOp::digamma: return static_cast<T>(special::digamma(static_cast<double>(x)));
+    case UnaryOp::polygamma: return static_cast<T>(special::polygamma(static_cast<int>(p0), static_cast<double>(x)));
+    case UnaryOp::erfc: return static_cast<T>(special::erfc(static_cast<double>(x)));
+    case UnaryOp::erfcx: return static_cast<T>(special::erfcx(static_cast<double>(x)));
+    case UnaryOp::erfinv: return static_cast<T>(special::erfinv(static_cast<double>(x)));
+    case UnaryOp::ndtri: return static_cast<T>(special::ndtri(static_cast<double>(x)));
+    case UnaryOp::logNdtr: return static_cast<T>(special::logNdtr(static_cast<double>(x)));
+    case UnaryOp::i0: return static_cast<T>(special::i0(static_cast<double>(x)));
+    case UnaryOp::i0e: return static_cast<T>(special::i0e(static_cast<double>(x)));
+    case UnaryOp::i1: return static_cast<T>(special::i1(static_cast<double>(x)));
+    case UnaryOp::i1e: return static_cast<T>(special::i1e(static_cast<double>(x)));
     default: return x;
   }
 }

@@ -5,7 +5,9 @@
 #define LATTICE_UNARY_OPS(X)                                                              \
   X(neg) X(abs) X(sign) X(exp) X(expm1) X(log) X(log1p) X(sqrt) X(rsqrt) X(square)        \
   X(reciprocal) X(sin) X(cos) X(tanh) X(sigmoid) X(relu) X(leakyRelu) X(elu) X(gelu)      \
-  X(geluTanh) X(silu) X(softplus) X(clamp) X(floor) X(ceil) X(round) X(logicalNot) X(erf)
+  X(geluTanh) X(silu) X(softplus) X(clamp) X(floor) X(ceil) X(round) X(logicalNot) X(erf)      \
+  X(lgamma) X(digamma) X(polygamma) X(erfc) X(erfcx) X(erfinv) X(ndtri) X(logNdtr) X(i0) X(i0e) \
+  X(i1) X(i1e)
 
 #define LATTICE_BINARY_OPS(X)                                                             \
   X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(eq) X(ne) X(lt) X(le) X(gt)  \

@@ -6,6 +6,8 @@ export const UNARY_OPS = [
   'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal',
   'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'gelu', 'geluTanh', 'silu',
   'softplus', 'clamp', 'floor', 'ceil', 'round', 'logicalNot', 'erf',
+  // torch.special (cpu only: the CUDA unary kernel stops at erf); polygamma's order n rides in p0.
+  'lgamma', 'digamma', 'polygamma', 'erfc', 'erfcx', 'erfinv', 'ndtri', 'logNdtr', 'i0', 'i0e', 'i1', 'i1e',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 

@@ -30,6 +30,7 @@ import { matmul } from './matmul';
 import * as reduce from './reduce';
 import { cat, chunk, clone, expand, flatten, narrow, permute, reshape, split, squeeze, stack, transpose, unsqueeze } from './shape';
 import { logSoftmax, softmax } from './softmax';
+import * as special from './special';
 import { tanhBackward, tanhBackwardBackward } from './tanh-backward';
 import * as unary from './unary';
 
@@ -118,6 +119,20 @@ const UNARY_SPECIAL: Partial<Record<(typeof UNARY_OPS)[number], { call: Fn; doma
   ceil: { call: (x) => unary.ceil(x), differentiable: false },
   round: { call: (x) => unary.round(x), differentiable: false },
   logicalNot: { call: (x) => unary.logicalNot(x), differentiable: false },
+  // torch.special's kernels (their own parity test: test/kernels/special.parity.test.ts).
+  lgamma: { call: (x) => special.lgamma(x) },
+  digamma: { call: (x) => special.digamma(x) },
+  polygamma: { call: (x) => special.polygamma(2, x) },
+  erfc: { call: (x) => special.erfc(x) },
+  // erfcx grows as 2 exp(x^2) below 0: a sample at -6 (1e19) would drown the others' finite differences.
+  erfcx: { call: (x) => special.erfcx(x), domain: (shape, dt) => rand(shape, { dtype: dt }).mul(8).sub(1.5) },
+  erfinv: { call: (x) => special.erfinv(x), domain: (shape, dt) => rand(shape, { dtype: dt }).mul(1.6).sub(0.8) },
+  ndtri: { call: (x) => special.ndtri(x), domain: (shape, dt) => rand(shape, { dtype: dt }).mul(0.9).add(0.05) },
+  logNdtr: { call: (x) => special.logNdtr(x) },
+  i0: { call: (x) => special.i0(x) },
+  i0e: { call: (x) => special.i0e(x) },
+  i1: { call: (x) => special.i1(x) },
+  i1e: { call: (x) => special.i1e(x) },
 };
 
 for (const op of UNARY_OPS) {

@@ -1,19 +1,22 @@
 /**
  * What the special functions (special*.ts) share: the input rules of torch.special (int32 and bool
- * compute in float32; two operands promote and broadcast), the op wrapper that computes a forward
- * in float64 and records a backward written with ops, polynomial evaluation on tensors, and the
- * masked loop that runs an iteration while any element still needs it.
+ * compute in float32; two operands promote and broadcast), the wrapper of the ops with their own
+ * unary kernel (cpu only), the wrapper of the composites that compute a forward in float64 and
+ * record a backward written with ops, polynomial evaluation on tensors, and the masked loop that
+ * runs an iteration while any element still needs it.
  */
 import { customOp } from '../autograd/custom';
-import { ArgumentError } from '../errors';
+import type { UnaryOp } from '../backend/opcodes';
+import { ArgumentError, BackendError } from '../errors';
 import { isFloat } from '../tensor/dtype';
-import { isGradEnabled } from '../tensor/graph';
+import { isGradEnabled, withGradDisabled } from '../tensor/graph';
 import { broadcastShapes, shapesEqual } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { add, mul, sub, type TensorLike } from './binary';
 import { castTo, to } from './cast';
 import { scalar } from './creation';
 import { expand } from './shape';
+import { unaryOp } from './unary';
 import { assertNumber, assertTensor, hostValues, sameDevice } from './util';
 
 /** x as a float tensor: int32 and bool become float32, as torch.special promotes them. @example `floatInput(tensor([1, 2], { dtype: 'int32' })).dtype // 'float32'` */
@@ -23,6 +26,43 @@ export function floatInput(x: Tensor): Tensor {
 
 /** A gradient formula: the incoming gradient, the (float) input and the op's output. @example `const g: UnaryGrad = (g, x) => mul(g, digamma(x));` */
 export type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+
+/**
+ * Refuses a tensor that is not on the cpu, by the op's name and before anything is allocated: the
+ * special functions' kernels (the `lgamma` ... `i1e` unary opcodes) have no CUDA version.
+ * @example `assertOnCpu('gammainc', 'x', x)`
+ */
+export function assertOnCpu(op: string, arg: string, x: Tensor): void {
+  if (x.device !== 'cpu') {
+    throw new BackendError(`${op}: ${arg} ${x.describe()} is on ${x.device}, and ${op} has no CUDA kernel yet (its unary kernel runs on the cpu only); `
+      + `move the tensor with .to('cpu') first, or see docs/cuda.md for the ops that run on cuda`);
+  }
+}
+
+/**
+ * A special function with its own unary kernel (opcode `op`; `p0` is a parameter such as
+ * polygamma's order): checks x, refuses a non-cpu tensor by name, computes in x's float dtype
+ * (int32 and bool in float32) and records `grad`, written with ops. gradIn64 runs the gradient
+ * formula in float64 and casts back: for formulas that cancel (i0e' = i1e - sgn(x) i0e loses
+ * log10(2|x|) digits), whose float32 evaluation would lose what the kernel's double kept.
+ * @example `const erfc = specialKernel('erfc', (g, x) => mul(g, mul(exp(neg(square(x))), -2 / Math.sqrt(Math.PI))));`
+ */
+export function specialKernel(op: UnaryOp, grad: UnaryGrad, opts?: { gradIn64?: boolean; name?: string; arg?: string }): (x: Tensor, p0?: number) => Tensor {
+  const name = opts?.name ?? op, arg = opts?.arg ?? 'x';
+  const backward: UnaryGrad = opts?.gradIn64
+    ? (g, x, y) => to(grad(to(g, 'float64'), to(x, 'float64'), to(y, 'float64')), x.dtype)
+    : grad;
+  return (x: Tensor, p0 = 0): Tensor => {
+    assertTensor(name, arg, x);
+    assertOnCpu(name, arg, x);
+    return unaryOp(op, x, backward, p0);
+  };
+}
+
+/** The kernel's values without a tape node (for composites that differentiate by their own formulas). @example `const psi = unrecorded(digamma)(alpha);` */
+export function unrecorded(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  return (x) => withGradDisabled(() => f(x));
+}
 
 /**
  * An elementwise op of one tensor: `compute` runs without recording, on the input in float64
@@ -74,16 +114,21 @@ export type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor
  * An elementwise op of two operands (floatOperands' rules): `compute` runs without recording on
  * both in float64 and its result returns in their dtype; backward is `grad`, written with ops.
  * `noGradFor` names an input whose gradient PyTorch does not implement: passing it with
- * requiresGrad (and grad mode on) throws here, as PyTorch does, instead of a silent zero.
+ * requiresGrad (and grad mode on) throws here, as PyTorch does, instead of a silent zero. cpuOnly:
+ * the composite calls a cpu-only kernel (lgamma, erfc), so a cuda operand is refused by name first.
  * @example `const zeta = binarySpecial('zeta', ['x', 'q'], zetaForward, (g, x, q) => [null, ...], 0);`
  */
-export function binarySpecial(name: string, names: [string, string], compute: (a: Tensor, b: Tensor) => Tensor, grad: BinaryGrad, noGradFor?: 0 | 1): (a: TensorLike, b: TensorLike) => Tensor {
+export function binarySpecial(name: string, names: [string, string], compute: (a: Tensor, b: Tensor) => Tensor, grad: BinaryGrad, noGradFor?: 0 | 1,
+  opts?: { cpuOnly?: boolean }): (a: TensorLike, b: TensorLike) => Tensor {
   const op = customOp({
     name,
     forward: (a, b) => to(compute(to(a, 'float64'), to(b, 'float64')), a.dtype),
     backward: (g, [a, b], y) => grad(g, a, b, y),
   });
   return (a: TensorLike, b: TensorLike): Tensor => {
+    if (opts?.cpuOnly) {
+      for (const [v, n] of [[a, names[0]], [b, names[1]]] as const) if (v instanceof Tensor && !v.isDisposed) assertOnCpu(name, n, v);
+    }
     const operands = floatOperands(name, a, b, names);
     if (noGradFor !== undefined && isGradEnabled() && operands[noGradFor].requiresGrad) {
       throw new ArgumentError(`${name}: the gradient with respect to ${names[noGradFor]} is not implemented (as in PyTorch); `
@@ -110,21 +155,6 @@ export function polyAscending(x: Tensor, c: readonly number[]): Tensor {
   let r: Tensor = add(mul(x, c[c.length - 1]), c[c.length - 2]);
   for (let i = c.length - 3; i >= 0; i--) r = add(mul(r, x), c[i]);
   return r;
-}
-
-/**
- * Cephes' chbevl: the Chebyshev series sum' c_i T_i(x / 2), coefficients from the highest order
- * down, by Clenshaw's recurrence b0 = x b1 - b2 + c_i; the result is (b0 - b2) / 2.
- * @example `chbevl(sub(div(x, 2), 2), I0E_A) // exp(-x) I0(x) on [0, 8]`
- */
-export function chbevl(x: Tensor, c: readonly number[]): Tensor {
-  let b0: TensorLike = c[0], b1: TensorLike = 0, b2: TensorLike = 0;
-  for (let i = 1; i < c.length; i++) {
-    b2 = b1;
-    b1 = b0;
-    b0 = add(sub(mul(x, b1), b2), c[i]);
-  }
-  return mul(sub(b0, b2), 0.5);
 }
 
 /** Whether any element of a bool mask is true (read on the host). @example `anyTrue(gt(x, 0))` */

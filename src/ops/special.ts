@@ -2,10 +2,12 @@
  * Special functions, as torch.special and their torch.* twins: the gamma family (lgamma, digamma,
  * polygamma, mvlgamma, zeta, gammainc, gammaincc), the error-function family (erfc, erfcx, erfinv,
  * ndtr, ndtri, logNdtr), the modified Bessel functions (i0, i0e, i1, i1e), and xlog1py, sinc, entr
- * and atan here. All are composites of the elementwise ops (so both backends, and any device with
- * those ops, have them), computed in float64 where the algorithm needs it (Cephes' and PyTorch's
- * algorithms; see each file) and returned in the input's dtype; int32 and bool inputs compute in
- * float32. Each records one node whose backward is written with ops, so they differentiate again.
+ * and atan here. lgamma, digamma, polygamma, erfc, erfcx, erfinv, ndtri, logNdtr, i0, i0e, i1 and
+ * i1e are unary kernels of their own (cpu only: src/backend/reference/special-math.ts and
+ * native/kernels/special_math.h, computed in double); the rest are composites of the elementwise
+ * ops, computed in float64 where the algorithm needs it (Cephes' and PyTorch's algorithms; see
+ * each file). Results come back in the input's dtype; int32 and bool inputs compute in float32.
+ * Each records one node whose backward is written with ops, so they differentiate again.
  *
  * `special` collects them under torch.special's names (camelCase), with the aliases it has
  * (gammaln, psi, multigammaln, expit, ...).
@@ -17,7 +19,7 @@ import { isnan, logit, xlogy } from './elementwise-extra';
 import { logsumexp } from './reduce';
 import { logSoftmax, softmax } from './softmax';
 import { abs, cos, erf, expm1, log, log1p, neg, round, sigmoid, sin, sqrt, square } from './unary';
-import { ATAN_P, ATAN_Q } from './special-coefficients';
+import { ATAN_P, ATAN_Q } from '../backend/reference/special-coefficients';
 import { i0, i0e, i1, i1e } from './special-bessel';
 import { erfc, erfcx, erfinv, logNdtr, ndtr, ndtri } from './special-erf';
 import { digamma, lgamma, mvlgamma, polygamma, zeta } from './special-gamma';

@@ -19,7 +19,12 @@ type Grad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 /** What a gradient reads, and so what backward must find unmodified: the input, the output (exp, tanh, ...), or nothing. */
 type Saves = 'input' | 'output' | 'none';
 
-function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, saves: Saves = 'input'): Tensor {
+/**
+ * @internal One unary kernel call and its tape node: int32/bool inputs compute in float32 (except the
+ * INTEGER_OK ops); `grad` (written with ops) gets the incoming gradient, the input and the output.
+ * @example `unaryOp('erf', x, (g, a) => mul(g, mul(exp(neg(mul(a, a))), 2 / Math.sqrt(Math.PI))))`
+ */
+export function unaryOp(op: UnaryOp, x: Tensor, grad: Grad | null, p0 = 0, p1 = 0, saves: Saves = 'input'): Tensor {
   assertTensor(op, 'x', x);
   let input = x;
   let dtype: DType = x.dtype;

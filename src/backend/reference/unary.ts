@@ -1,6 +1,7 @@
 import type { TypedArray } from '../../tensor/dtype';
 import type { UnaryOp } from '../opcodes';
 import { erf, gelu, geluTanh, roundHalfEven, sigmoid, softplus } from './math';
+import * as special from './special-math';
 
 type Fn = (x: number, p0: number, p1: number) => number;
 
@@ -33,6 +34,18 @@ export const UNARY_FUNCTIONS: Record<UnaryOp, Fn> = {
   round: roundHalfEven,
   logicalNot: (x) => (x === 0 ? 1 : 0),
   erf,
+  lgamma: special.lgamma,
+  digamma: special.digamma,
+  polygamma: (x, n) => special.polygamma(n, x),
+  erfc: special.erfc,
+  erfcx: special.erfcx,
+  erfinv: special.erfinv,
+  ndtri: special.ndtri,
+  logNdtr: special.logNdtr,
+  i0: special.i0,
+  i0e: special.i0e,
+  i1: special.i1,
+  i1e: special.i1e,
 };
 
 export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, p0: number, p1: number): void {

@@ -1,6 +1,8 @@
 /**
- * The coefficient tables of the special functions (special*.ts), each with its source. Cephes'
- * (via PyTorch's ATen/native/Math.h and SciPy) are copied as published; ERFCX_PIECES and
+ * The coefficient tables of the special functions, each with its source: the reference kernels'
+ * scalar math (special-math.ts) and the composites of src/ops/special*.ts read them here, and
+ * native/kernels/special_tables.h is generated from this file (the command is in its header).
+ * Cephes' (via PyTorch's ATen/native/Math.h and SciPy) are copied as published; ERFCX_PIECES and
  * LGAMMA2_TAYLOR are fitted by test/fixtures/generators/special_coefficients.py.
  */
 
