@@ -19,7 +19,7 @@ namespace lattice {
 enum class ScratchUse : int {
   ConvColumns, ConvProduct, ConvPartials,
   WinogradPackedFilter, WinogradBias, WinogradBand, WinogradTiles, WinogradProducts, WinogradPanel, WinogradGradBand, WinogradPointSums,
-  ImplicitPackedWeight, ImplicitPaddedInput, ImplicitTransposedGrad, ImplicitSums,
+  ImplicitPackedWeight, ImplicitPaddedInput, ImplicitTransposedGrad, ImplicitSums, ImplicitBlocks,
   LinalgMatrix, LinalgRhs, LinalgTransposed, LinalgTransposedRhs, LinalgPanel, LinalgReflectors, LinalgReflectorProducts,
   Count
 };
