@@ -160,11 +160,13 @@ bool implicitConvPreferred(const Context& ctx, const ConvGeometry& g, ConvPass p
   // input gradient 1.12x and 1.04x on the two 3x3 layers; weight gradient 1.24x (the 7x7 stem), 1.21x,
   // 1.11x (the 3x3 layers), 1.03-1.10x (1x1). Planes of 2x2 outputs lost (0.81-0.95x:
   // too few positions per sample to fill tiles), as did the input gradient of 1x1 stride-2 layers
-  // (0.66-0.83x: half the phases have no tap, so most of the work is storing zeros).
+  // (0.66-0.83x: half the phases have no tap, so most of the work is storing zeros). The input gradient
+  // of 4x4 output planes (l3a) was a wash: 1.04x at one thread, 0.95x wall at two (each phase's rows are
+  // only 2 positions wide); it needs 32 output positions per plane.
   const bool strided = g.strideH > 1 || g.strideW > 1, enoughPositions = g.oh * g.ow >= 16;
   if (pass == ConvPass::Forward) return strided && enoughPositions && g.o >= 32;
   if (pass == ConvPass::BackwardInput)
-    return strided && enoughPositions && g.strideW <= 2 && g.c >= 32 && g.kh >= g.strideH && g.kw >= g.strideW;
+    return strided && g.oh * g.ow >= 32 && g.strideW <= 2 && g.c >= 32 && g.kh >= g.strideH && g.kw >= g.strideW;
   return strided && enoughPositions && g.o >= 32;
 }
 

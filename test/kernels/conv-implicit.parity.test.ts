@@ -129,6 +129,9 @@ describe.runIf(hasAvx512)('implicit-GEMM convolution (float32, AVX-512)', () => 
     expect(L.convAlgorithm(down).passes).toEqual({ forward: 'implicit-gemm', backwardInput: 'direct', backwardWeight: 'implicit-gemm' });
     expect(L.convAlgorithm({ input: [32, 256, 4, 4], weight: [512, 256, 3, 3], stride: 2, padding: 1 }).passes)
       .toEqual({ forward: 'direct', backwardInput: 'direct', backwardWeight: 'direct' });
+    // 4x4 output planes: the forward and weight gradient gain, the input gradient was a wash (it stays on im2col).
+    expect(L.convAlgorithm({ input: [32, 128, 8, 8], weight: [256, 128, 3, 3], stride: 2, padding: 1 }).passes)
+      .toEqual({ forward: 'implicit-gemm', backwardInput: 'direct', backwardWeight: 'implicit-gemm' });
     // Stride-1 layers keep Winograd or im2col; groups and float64 are refused.
     expect(L.convAlgorithm({ input: [8, 64, 16, 16], weight: [64, 64, 5, 5], padding: 2 }).passes.forward).toBe('direct');
     expect(L.convAlgorithm({ ...l2a, dtype: 'float64' }).algorithm).toBe('direct');
