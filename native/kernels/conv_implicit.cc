@@ -51,15 +51,22 @@ Layout layoutOf(const ConvGeometry& g) {
   return {hp, wp, true, g.c * hp * wp};
 }
 
+// planes [planes, h, w] into zeroed dst [planes, hp, wp] at row top, column left (what falls outside
+// dst is dropped): the padded copies of the input (forward, weight gradient) and of gradOut (input gradient).
+void padPlanes(const float* src, int64_t planes, int64_t h, int64_t w, int64_t top, int64_t left, int64_t hp, int64_t wp,
+               float* dst) {
+  std::memset(dst, 0, size_t(planes * hp * wp) * sizeof(float));
+  const int64_t r0 = std::clamp<int64_t>(top, 0, hp), r1 = std::clamp<int64_t>(top + h, 0, hp);
+  const int64_t c0 = std::clamp<int64_t>(left, 0, wp), c1 = std::clamp<int64_t>(left + w, 0, wp);
+  if (r1 <= r0 || c1 <= c0) return;
+  for (int64_t pl = 0; pl < planes; ++pl)
+    simd::avx512::implicitConvCopyRows(src + (pl * h + r0 - top) * w + (c0 - left), w, dst + (pl * hp + r0) * wp + c0, wp,
+                                       r1 - r0, c1 - c0);
+}
+
 // The padded copy of sample xs [c, h, w] into dst [c, hp, wp].
 void fillPadded(const float* xs, const ConvGeometry& g, const Layout& p, float* dst) {
-  std::memset(dst, 0, size_t(p.sample) * sizeof(float));
-  const int64_t r0 = std::min(g.padH, p.hp), r1 = std::min(g.padH + g.h, p.hp);
-  const int64_t c0 = std::min(g.padW, p.wp), c1 = std::min(g.padW + g.w, p.wp);
-  if (r1 <= r0 || c1 <= c0) return;
-  for (int64_t c = 0; c < g.c; ++c)
-    simd::avx512::implicitConvCopyRows(xs + (c * g.h + r0 - g.padH) * g.w + (c0 - g.padW), g.w, dst + (c * p.hp + r0) * p.wp + c0,
-                                       p.wp, r1 - r0, c1 - c0);
+  padPlanes(xs, g.c, g.h, g.w, g.padH, g.padW, p.hp, p.wp, dst);
 }
 
 // Runs the work of samples [0, n) in groups of `group` samples: each group's padded copy (fill(s, dst)
@@ -276,9 +283,7 @@ AxisPhases axisPhases(int64_t n, int64_t on, int64_t k, int64_t stride, int64_t 
 
 // gradOut sample [o, oh, ow] into dst [o, hp, wp] at row y - loY, column x - loX (zeros elsewhere).
 void fillPaddedOutput(const float* gy, const ConvGeometry& g, const AxisPhases& ay, const AxisPhases& ax, float* dst) {
-  std::memset(dst, 0, size_t(g.o * ay.size * ax.size) * sizeof(float));
-  for (int64_t o = 0; o < g.o; ++o)
-    simd::avx512::implicitConvCopyRows(gy + o * g.oh * g.ow, g.ow, dst + (o * ay.size - ay.lo) * ax.size - ax.lo, ax.size, g.oh, g.ow);
+  padPlanes(gy, g.o, g.oh, g.ow, -ay.lo, -ax.lo, ay.size, ax.size, dst);
 }
 
 }  // namespace
